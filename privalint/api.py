@@ -1,0 +1,168 @@
+"""One ``privalint check`` run, as a function: the CLI and tests call this.
+
+paths -> config -> discovery -> runner (per file) -> project stage -> filters -> Report
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from privalint.catalog import Catalog, bundled
+from privalint.config import Config, enabled_rules, load, path_matches, resolve_selectors
+from privalint.discovery import discover, display_path
+from privalint.engine import Settings
+from privalint.model import FileResult, Finding
+from privalint.output import Notification, Report
+from privalint.personal import CatalogError, Classifier
+from privalint.registry import all_rules
+from privalint.runner import Job, default_workers, run
+
+
+@dataclass
+class CheckOptions:
+    """Everything a run can be told from the command line."""
+
+    paths: list[Path]
+    config_file: Optional[Path] = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    jobs: Optional[int] = None
+    use_cache: bool = True
+    prefilter: bool = True
+    show_suppressed: bool = False
+
+
+@dataclass
+class Outcome:
+    """The report of a run plus what went wrong with its input."""
+
+    report: Report
+    config: Config
+    results: list[FileResult]
+    # One-line problems that make the exit code 2 (a path that does not exist).
+    errors: list[str] = field(default_factory=list)
+
+
+def build_catalog(config: Config) -> Catalog:
+    """The bundled catalog with the user's extensions, validated."""
+    from privalint.config import ConfigError
+
+    catalog = bundled().extended(config.catalog_extension)
+    try:
+        Classifier(catalog.data)
+    except CatalogError as error:
+        raise ConfigError(f"{config.where('personal-data')}: {error}") from None
+    return catalog
+
+
+def srcroot_for(files: list[Path], cwd: Path) -> Path:
+    """The folder results are relative to: the working folder when it holds every
+    file, else the files' common ancestor."""
+    if all(_under(f, cwd) for f in files):
+        return cwd
+    return Path(os.path.commonpath([str(f.parent) for f in files])) if files else cwd
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def run_check(options: CheckOptions) -> Outcome:
+    rules = all_rules()
+    config = load(options.config_file, options.paths[0])
+    rule_ids = enabled_rules(config, rules, options.select, options.ignore)
+    catalog = build_catalog(config)
+    cwd = Path.cwd().resolve()
+    found = discover(
+        [p.absolute() for p in options.paths],
+        (*config.excludes, *options.exclude),
+        config.root,
+        force_exclude=options.force_exclude,
+    )
+    srcroot = srcroot_for(found.files, cwd)
+    errors: list[str] = []
+    notifications: list[Notification] = []
+    for path, message in found.problems:
+        shown = display_path(path.absolute(), srcroot)
+        if message == "no such file or folder":
+            errors.append(f"{shown}: {message}")
+        else:
+            notifications.append(Notification(message, shown))
+    settings = Settings(
+        rule_ids=rule_ids,
+        catalog=catalog,
+        severity_overrides=dict(config.severity),
+        prefilter=options.prefilter,
+    )
+    jobs = [Job(str(f), display_path(f, srcroot)) for f in found.files]
+    workers = options.jobs or default_workers()
+    results = run(jobs, settings, workers, config.max_file_size)
+    findings: list[Finding] = []
+    for result in results:
+        findings.extend(result.findings)
+    findings.extend(_project_findings(config, catalog, rule_ids, results, srcroot))
+    findings = _apply_per_file_ignores(findings, config, rules, srcroot)
+    findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_col, f.rule_id))
+    report = Report(
+        findings=findings,
+        rules=rules,
+        srcroot=srcroot,
+        files_checked=len(results),
+        files_skipped=sum(1 for r in results if r.skipped_by_prefilter),
+        cache_hits=sum(1 for r in results if r.from_cache),
+        notifications=notifications,
+        sources={job.display: Path(job.path) for job in jobs},
+        show_suppressed=options.show_suppressed,
+    )
+    return Outcome(report=report, config=config, results=results, errors=errors)
+
+
+def _project_findings(
+    config: Config, catalog: Catalog, rule_ids: tuple[str, ...], results: list[FileResult], srcroot: Path
+) -> list[Finding]:
+    from privalint.project import ProjectContext
+
+    project_rules = [r for r in all_rules() if r.project and r.id in rule_ids]
+    if not project_rules:
+        return []
+    context = ProjectContext(
+        root=config.root,
+        facts=[fact for result in results for fact in result.facts],
+        catalog=catalog,
+        config=config,
+        checked_paths=[r.path for r in results],
+    )
+    findings: list[Finding] = []
+    for rule in project_rules:
+        findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]
+    return findings
+
+
+def _apply_per_file_ignores(
+    findings: list[Finding], config: Config, rules: tuple, srcroot: Path
+) -> list[Finding]:
+    if not config.per_file_ignores:
+        return findings
+    cache: dict[str, set[str]] = {}
+    kept = []
+    for finding in findings:
+        if finding.path not in cache:
+            absolute = (srcroot / finding.path).resolve()
+            relative = display_path(absolute, config.root)
+            ignored: set[str] = set()
+            for pattern, selectors in config.per_file_ignores.items():
+                if path_matches(relative, pattern):
+                    ignored |= resolve_selectors(selectors, rules, config.where(pattern))
+            cache[finding.path] = ignored
+        if finding.rule_id not in cache[finding.path]:
+            kept.append(finding)
+    return kept

@@ -1,0 +1,235 @@
+"""Command line: ``privalint check | rules | explain``.
+
+Thin by design: parse options, call into the engine, pick the exit code
+(0 no findings, 1 findings, 2 usage, configuration or internal error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+from privalint import __version__
+from privalint.config import Config, ConfigError, enabled_rules, resolve_selectors
+from privalint.model import Family, Severity
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class _Group(click.Group):
+    """Turns unexpected exceptions into a one-line message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except ConfigError as error:
+            click.echo(f"privalint: error: {error}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("privalint: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as error:
+            if os.environ.get("PRIVALINT_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"privalint: internal error: {type(error).__name__}: {error} "
+                "(set PRIVALINT_DEBUG=1 for a traceback, and please report it)",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="privalint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """privalint: a privacy linter for Python.
+
+    Finds personal data written to logs, exposed or sent to third parties, stored
+    unencrypted, collected without being declared, and weak transport security.
+    """
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "gitlab"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--select", multiple=True, help="Rules to run: ids, id prefixes, names or families (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rules to skip: ids, id prefixes, names or families.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this config file.")
+@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary or progress.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note"]),
+    help="Lowest severity that makes the exit code 1 (default: note, i.e. any finding).",
+)
+@click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (SARIF marks them inSource).")
+@click.option("--sarif-category", help="SARIF automationDetails.id (GitHub's analysis category).")
+@click.option(
+    "--sarif-no-absolute-root",
+    is_flag=True,
+    help="Leave the absolute path of %SRCROOT% out of SARIF output.",
+)
+@click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the prefilter).")
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Optional[Path],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: Optional[Path],
+    exclude: tuple[str, ...],
+    force_exclude: bool,
+    jobs: Optional[int],
+    no_cache: bool,
+    quiet: bool,
+    statistics: bool,
+    exit_zero: bool,
+    fail_on: Optional[str],
+    show_suppressed: bool,
+    sarif_category: Optional[str],
+    sarif_no_absolute_root: bool,
+    no_prefilter: bool,
+) -> None:
+    """Check PATHS (default: the current folder) for privacy problems."""
+    from privalint.api import CheckOptions, run_check
+
+    options = CheckOptions(
+        paths=list(paths) or [Path(".")],
+        config_file=config_file,
+        select=_split(select),
+        ignore=_split(ignore),
+        exclude=_split(exclude),
+        force_exclude=force_exclude,
+        jobs=jobs,
+        use_cache=not no_cache,
+        prefilter=not no_prefilter,
+        show_suppressed=show_suppressed,
+    )
+    outcome = run_check(options)
+    report = outcome.report
+    report.sarif_category = sarif_category
+    report.include_absolute_root = not sarif_no_absolute_root
+    report.statistics = statistics
+    report.quiet = quiet
+    for problem in outcome.errors:
+        click.echo(f"privalint: error: {problem}", err=True)
+    from privalint.output import render
+
+    color = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = render(report, fmt, color=color)
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+    else:
+        click.echo(text, nl=False)
+    if outcome.errors:
+        sys.exit(EXIT_ERROR)
+    if exit_zero:
+        sys.exit(EXIT_CLEAN)
+    threshold = Severity(fail_on) if fail_on else outcome.config.fail_on
+    failing = [
+        f for f in report.findings if not f.suppressed and f.severity.rank >= threshold.rank
+    ]
+    sys.exit(EXIT_FINDINGS if failing or report.notifications else EXIT_CLEAN)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only these rules (ids, prefixes, names or families).")
+def rules_command(fmt: str, select: tuple[str, ...]) -> None:
+    """List every rule with its id, name, family, severity and CWE."""
+    from privalint.registry import all_rules
+
+    rules = list(all_rules())
+    if select:
+        chosen = resolve_selectors(_split(select), rules, "--select")
+        rules = [r for r in rules if r.id in chosen]
+    if fmt == "json":
+        data = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "family": r.family.value,
+                "severity": r.severity.value,
+                "cwe": r.cwe,
+                "title": r.title,
+            }
+            for r in rules
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("id", "name", "family", "severity", "cwe", "title"):
+        table.add_column(column)
+    for r in rules:
+        table.add_row(r.id, r.name, r.family.value, r.severity.value, f"CWE-{r.cwe}" if r.cwe else "-", r.title)
+    console = Console(highlight=False, markup=False, soft_wrap=True, width=160)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show a rule's documentation with flagged and accepted examples."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from privalint import docs
+    from privalint.registry import all_rules
+
+    rules = list(all_rules())
+    try:
+        chosen = resolve_selectors([rule], rules, "explain")
+    except ConfigError as error:
+        raise click.UsageError(str(error).replace("explain: ", "")) from None
+    matches = [r for r in rules if r.id in chosen]
+    if len(matches) != 1:
+        names = ", ".join(r.id for r in matches)
+        raise click.UsageError(f"`{rule}` matches several rules ({names}); name one")
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(Markdown(docs.markdown(matches[0])))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="privalint")
+
+
+__all__ = ["Config", "Family", "cli", "enabled_rules", "main"]

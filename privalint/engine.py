@@ -1,0 +1,742 @@
+"""Checks one file: prefilter, parse, one walk for all rules, positions, suppressions.
+
+``Checker(settings).check(path, data)`` is pure: the same bytes, settings and catalog
+give the same ``FileResult``. That is what lets the runner spread files over worker
+processes and cache results by content hash.
+
+The walk is our own: libcst's visitor machinery rebuilds every node as it goes, which
+costs about as much as the parse. We descend only into fields that can hold code
+(never whitespace, commas or parentheses) and dispatch each node to the hooks that
+the enabled rules declare for its type. Import aliases, instance bindings and the
+personal-data flow are updated by the same walk, before the rules see a node.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+import libcst as cst
+
+from privalint import suppress
+from privalint.catalog import Catalog
+from privalint.flow import Carried, Flow, FlowSettings
+from privalint.imports import LOCAL, ImportTable
+from privalint.model import Fact, FileResult, Finding, Severity, Span
+from privalint.personal import Classifier
+from privalint.positions import node_ranges
+from privalint.rule import Rule
+
+PARSE_ERROR = "PV000"
+BLANKET_SUPPRESSION = "PV001"
+UNUSED_SUPPRESSION = "PV002"
+RULE_ERROR = "PV003"
+
+_SKIPPED_FIELD_PREFIXES = (
+    "whitespace",
+    "lpar",
+    "rpar",
+    "comma",
+    "semicolon",
+    "leading_lines",
+    "lines_after_decorators",
+    "trailing_whitespace",
+    "leading_whitespace",
+    "header",
+    "footer",
+    "empty_lines",
+    "equal",
+    "colon",
+    "first_colon",
+    "second_colon",
+    "dot",
+    "star",
+    "operator",
+    "newline",
+    "indent",
+    "asynchronous",
+    "arrow",
+    "lbrace",
+    "rbrace",
+    "lbracket",
+    "rbracket",
+    "separator",
+    "default_indent",
+    "default_newline",
+    "has_trailing_newline",
+    "encoding",
+    "quote",
+    "prefix",
+    "relative",
+    "start",
+    "end",
+    "posonly_ind",
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+_COMPOUND = (
+    cst.If,
+    cst.For,
+    cst.While,
+    cst.With,
+    cst.Try,
+    cst.FunctionDef,
+    cst.ClassDef,
+    cst.Match,
+)
+_STATEMENT = (cst.SimpleStatementLine, *_COMPOUND)
+if hasattr(cst, "TryStar"):
+    _COMPOUND = (*_COMPOUND, cst.TryStar)
+    _STATEMENT = (*_STATEMENT, cst.TryStar)
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if not f.name.startswith(_SKIPPED_FIELD_PREFIXES)
+        )
+        _CHILD_FIELDS[node_type] = names
+    return names
+
+
+@dataclass
+class Settings:
+    """What every file is checked with: picklable, and part of the cache key."""
+
+    rule_ids: tuple[str, ...]
+    catalog: Catalog
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    prefilter: bool = True
+
+    def key(self) -> str:
+        text = "|".join(
+            [
+                ",".join(self.rule_ids),
+                self.catalog.hash,
+                ",".join(f"{k}={v.value}" for k, v in sorted(self.severity_overrides.items())),
+                str(self.prefilter),
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Report:
+    rule_id: str
+    node: cst.CSTNode
+    statement: Optional[cst.CSTNode]
+    scope: str
+    message: str
+    severity: Severity
+    categories: tuple[str, ...]
+
+
+@dataclass
+class _FactReport:
+    kind: str
+    category: str
+    node: cst.CSTNode
+    detail: str
+    encrypted: Optional[bool]
+
+
+def _origin_text(module: cst.Module, origin: Union[cst.CSTNode, str]) -> str:
+    if isinstance(origin, str):
+        return origin
+    return short_code(module, origin)
+
+
+def short_code(module: cst.Module, node: cst.CSTNode, limit: int = 60) -> str:
+    """A one-line rendering of ``node``'s code for messages."""
+    try:
+        text = module.code_for_node(node)
+    except Exception:  # a node libcst cannot render on its own
+        return type(node).__name__
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+class FileContext:
+    """What rules ask about the file being checked."""
+
+    def __init__(
+        self,
+        path: str,
+        module: cst.Module,
+        checker: Checker,
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.catalog = checker.settings.catalog
+        self.classifier = checker.classifier
+        self.imports = ImportTable(checker.aliases)
+        self.flow = Flow(checker.classifier, checker.flow_settings, self.imports, module)
+        self.stack: list[cst.CSTNode] = []
+        self.reports: list[_Report] = []
+        self.facts: list[_FactReport] = []
+        self._scope_names: list[str] = []
+
+    # -- questions rules ask -----------------------------------------------------------
+
+    def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The qualified name ``expr`` refers to (see ``privalint.imports``)."""
+        return self.imports.qualname(expr)
+
+    def categories(self, expr: cst.BaseExpression) -> Carried:
+        """The personal-data categories ``expr`` carries at this point."""
+        return self.flow.evaluate(expr)
+
+    def classify(self, text: str, owner: str = "", kind: str = "name") -> Optional[str]:
+        """The category an identifier or key names, in this file's context."""
+        return self.classifier.classify(text, owner, kind, self.flow.context)
+
+    def sensitivity(self, category: str) -> str:
+        cat = self.classifier.categories.get(category)
+        return cat.sensitivity if cat else "personal"
+
+    def label(self, category: str) -> str:
+        cat = self.classifier.categories.get(category)
+        return cat.label if cat else category
+
+    def describe(self, carried: Carried, limit: int = 3) -> str:
+        """``email address from `user.email` and phone number from `phone```."""
+        parts = []
+        for category in sorted(carried.cats)[:limit]:
+            origin = _origin_text(self.module, carried.cats[category])
+            parts.append(f"{self.label(category)} from `{origin}`")
+        return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def severity_for(self, categories: Iterable[str], base: Severity) -> Severity:
+        """Special categories and credentials are errors; the rest keep ``base``."""
+        if any(self.sensitivity(c) in ("special", "credential") for c in categories):
+            return Severity.ERROR
+        return base
+
+    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
+        return short_code(self.module, node, limit)
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.stack[-2] if len(self.stack) > 1 else None
+
+    def ancestor(self, *types: type) -> Optional[cst.CSTNode]:
+        """The nearest enclosing node of one of ``types`` (not the current node)."""
+        for node in reversed(self.stack[:-1]):
+            if isinstance(node, types):
+                return node
+        return None
+
+    @property
+    def current_class(self) -> Optional[str]:
+        return self.imports.current_class
+
+    def is_local(self, qualified: Optional[str]) -> bool:
+        return qualified is not None and qualified.startswith(LOCAL + ".")
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def _statement(self) -> Optional[cst.CSTNode]:
+        for node in reversed(self.stack):
+            if isinstance(node, _STATEMENT):
+                return node
+        return None
+
+    def report(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        message: str,
+        severity: Severity,
+        categories: tuple[str, ...],
+    ) -> None:
+        self.reports.append(
+            _Report(
+                rule.id,
+                node,
+                self._statement(),
+                ".".join(self._scope_names),
+                message,
+                severity,
+                categories,
+            )
+        )
+
+    def fact(
+        self,
+        kind: str,
+        category: str,
+        node: cst.CSTNode,
+        detail: str,
+        encrypted: Optional[bool] = None,
+    ) -> None:
+        """Record what the file does with personal data (for the project stage)."""
+        self.facts.append(_FactReport(kind, category, node, detail, encrypted))
+
+
+class _Tracker:
+    """Keeps imports, bindings and the flow up to date during the walk."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.imports = ctx.imports
+        self.flow = ctx.flow
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.bind_import(node)
+
+    visit_ImportFrom = visit_Import  # type: ignore[assignment]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.imports.bind(node.name.value, f"{LOCAL}.{node.name.value}")
+        self.imports.push_function()
+        self.flow.enter_function(node)
+        self.ctx._scope_names.append(node.name.value)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            annotation = param.annotation
+            qualified = None
+            if annotation is not None:
+                kind = self.imports.qualname(annotation.annotation)
+                qualified = f"{kind}()" if kind is not None else None
+            self.imports.bind(param.name.value, qualified)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.imports.bind(star.name.value, None)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.imports.pop_function()
+        self.flow.leave_function()
+        if self.ctx._scope_names:
+            self.ctx._scope_names.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.imports.bind(node.name.value, f"{LOCAL}.{node.name.value}")
+        self.imports.push_class(node.name.value)
+        self.flow.enter_class(node)
+        self.ctx._scope_names.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.imports.pop_class()
+        self.flow.leave_class()
+        if self.ctx._scope_names:
+            self.ctx._scope_names.pop()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        value = self.imports.instance_of(node.value)
+        for target in node.targets:
+            self.imports.bind_target(target.target, value)
+        self.flow.assign(node)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        value = self.imports.instance_of(node.value)
+        if value is None and node.value is None:
+            kind = self.imports.qualname(node.annotation.annotation)
+            value = f"{kind}()" if kind is not None else None
+        self.imports.bind_target(node.target, value)
+        self.flow.assign(node)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self.flow.assign(node)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.imports.bind_target(node.target, self.imports.instance_of(node.value))
+        self.flow.named_expr(node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.imports.bind_target(node.asname.name, self.imports.instance_of(node.item))
+
+    def leave_WithItem(self, node: cst.WithItem) -> None:
+        self.flow.enter_with_item(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.imports.bind_target(node.target, None)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        # Loop bodies start here (after the iterable was evaluated).
+        parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
+        if isinstance(parent, (cst.For, cst.While)) and parent.body is node:
+            self.flow.enter_for(parent)
+        elif isinstance(parent, cst.If) and parent.body is node:
+            grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
+            is_elif = isinstance(grand, cst.If) and grand.orelse is parent
+            self.flow.enter_if(parent, is_elif)
+
+    visit_SimpleStatementSuite = visit_IndentedBlock  # type: ignore[assignment]
+
+    def visit_Else(self, node: cst.Else) -> None:
+        parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
+        if isinstance(parent, cst.If):
+            self.flow.switch_branch()
+
+    def leave_If(self, node: cst.If) -> None:
+        self.flow.leave_branching(has_else=node.orelse is not None)
+
+    def leave_For(self, node: cst.For) -> None:
+        self.flow.leave_branching(has_else=False)
+
+    leave_While = leave_For  # type: ignore[assignment]
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.imports.bind_target(node.name.name, None)
+            self.flow.enter_except(node)
+
+
+Hook = Callable[[Any], None]
+
+
+class Checker:
+    """Checks files with one set of settings; build once per process."""
+
+    def __init__(self, settings: Settings, rules: Sequence[type[Rule]]) -> None:
+        self.settings = settings
+        catalog = settings.catalog
+        self.rules = [r for r in rules if r.id in settings.rule_ids and not r.project]
+        self.classifier = Classifier(catalog.data)
+        self.flow_settings = FlowSettings(catalog)
+        aliases = catalog.get("imports.aliases", {})
+        self.aliases: dict[str, str] = dict(aliases) if isinstance(aliases, dict) else {}
+        self.compiled = {r.id: r.compile(catalog) for r in self.rules}
+        self.hooks = {r.id: r.hooks() for r in self.rules}
+        self._triggers = [(r, self._trigger_patterns(r)) for r in self.rules]
+        self.emits_notices = any(r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids)
+
+    # -- prefilter ----------------------------------------------------------------------
+
+    def _personal_vocabulary(self) -> tuple[str, ...]:
+        words: set[str] = set()
+        for category in self.classifier.categories.values():
+            for phrase in (*category.include, *category.ambiguous):
+                # The last word is the one an identifier must contain; plurals and
+                # case forms all contain its stem.
+                words.add(phrase[-1][:5])
+        return tuple(sorted(words))
+
+    def _trigger_patterns(self, rule: type[Rule]) -> list[re.Pattern[bytes]]:
+        patterns = []
+        for group in rule.trigger_words(self.settings.catalog):
+            words: list[str] = []
+            for word in group:
+                if word == "@personal":
+                    words.extend(self._personal_vocabulary())
+                else:
+                    words.append(word)
+            if words:
+                alternation = b"|".join(re.escape(w.encode()) for w in sorted(set(words)))
+                patterns.append(re.compile(alternation, re.IGNORECASE))
+        return patterns
+
+    def rules_for(self, data: bytes) -> list[type[Rule]]:
+        """The enabled rules whose trigger vocabulary occurs in ``data``."""
+        if not self.settings.prefilter:
+            return list(self.rules)
+        return [r for r, patterns in self._triggers if all(p.search(data) for p in patterns)]
+
+    # -- checking -------------------------------------------------------------------------
+
+    def check(self, path: str, data: bytes) -> FileResult:
+        """Check one file's bytes; never raises for bad input."""
+        result = FileResult(path=path)
+        rules = self.rules_for(data)
+        has_marker = suppress.MARKER in data
+        if not rules and not has_marker:
+            result.skipped_by_prefilter = True
+            return result
+        try:
+            module = cst.parse_module(data)
+        except cst.ParserSyntaxError as error:
+            result.findings.append(self._parse_error(path, error))
+            return result
+        except RecursionError:
+            result.findings.append(
+                self._notice(PARSE_ERROR, path, 1, 1, "file is nested too deeply to parse; not checked")
+            )
+            return result
+        except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+            result.findings.append(
+                self._notice(PARSE_ERROR, path, 1, 1, f"file cannot be decoded: {_one_line(error)}")
+            )
+            return result
+        result.parsed = True
+        text = module.code if has_marker else ""
+        ctx = FileContext(path, module, self)
+        instances = [r(ctx, self.compiled[r.id]) for r in rules]
+        try:
+            self._walk_module(ctx, module, instances)
+        except RecursionError:
+            result.findings.append(
+                self._notice(PARSE_ERROR, path, 1, 1, "file is nested too deeply to analyse; not checked")
+            )
+            return result
+        self._finish(ctx, instances, result, text)
+        return result
+
+    def _walk_module(self, ctx: FileContext, module: cst.Module, instances: list[Rule]) -> None:
+        tracker = _Tracker(ctx)
+        self._prepass(ctx, module)
+        ctx.flow.set_context(ctx.classifier.context_for(ctx.imports.imported_modules))
+        visit: dict[str, list[tuple[Optional[Rule], Hook]]] = {}
+        leave: dict[str, list[tuple[Optional[Rule], Hook]]] = {}
+        for attr in dir(_Tracker):
+            if attr.startswith(("visit_", "leave_")):
+                table = visit if attr.startswith("visit_") else leave
+                table.setdefault(attr[6:], []).append((None, getattr(tracker, attr)))
+        for rule in instances:
+            for attr, types in self.hooks[rule.id].items():
+                table = visit if attr.startswith("visit_") else leave
+                for type_name in types:
+                    bound = getattr(rule, attr)
+                    if attr.startswith("leave_"):
+                        # Rules leave a node before the tracker binds its targets.
+                        table.setdefault(type_name, []).insert(0, (rule, bound))
+                    else:
+                        table.setdefault(type_name, []).append((rule, bound))
+        disabled: set[str] = set()
+        stack = ctx.stack
+        CSTNode = cst.CSTNode
+
+        def dispatch(handlers: list[tuple[Optional[Rule], Hook]], node: cst.CSTNode) -> None:
+            for rule, hook in handlers:
+                if rule is None:
+                    hook(node)
+                    continue
+                if rule.id in disabled:
+                    continue
+                try:
+                    hook(node)
+                except RecursionError:
+                    raise
+                except Exception as error:
+                    disabled.add(rule.id)
+                    self._rule_crashed(ctx, rule, node, error)
+
+        def walk(node: cst.CSTNode) -> None:
+            stack.append(node)
+            name = type(node).__name__
+            handlers = visit.get(name)
+            if handlers:
+                dispatch(handlers, node)
+            for field_name in _child_fields(type(node)):
+                value = getattr(node, field_name)
+                if isinstance(value, CSTNode):
+                    walk(value)
+                elif type(value) is tuple or type(value) is list:
+                    for child in value:
+                        if isinstance(child, CSTNode):
+                            walk(child)
+            handlers = leave.get(name)
+            if handlers:
+                dispatch(handlers, node)
+            stack.pop()
+
+        walk(module)
+        for rule in instances:
+            if rule.id not in disabled:
+                try:
+                    rule.finish()
+                except Exception as error:
+                    self._rule_crashed(ctx, rule, module, error)
+
+    def _prepass(self, ctx: FileContext, module: cst.Module) -> None:
+        """Module-level imports and aliases first, so functions above them resolve."""
+
+        def statements(body: Sequence[cst.BaseStatement]) -> Iterable[cst.BaseSmallStatement]:
+            for stmt in body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    yield from stmt.body
+                elif isinstance(stmt, (cst.If, cst.Try)) and isinstance(stmt.body, cst.IndentedBlock):
+                    yield from statements(stmt.body.body)
+                    if isinstance(stmt, cst.Try):
+                        for handler in stmt.handlers:
+                            if isinstance(handler.body, cst.IndentedBlock):
+                                yield from statements(handler.body.body)
+                    elif isinstance(stmt.orelse, cst.Else) and isinstance(stmt.orelse.body, cst.IndentedBlock):
+                        yield from statements(stmt.orelse.body.body)
+                elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                    ctx.imports.bind(stmt.name.value, f"{LOCAL}.{stmt.name.value}")
+
+        for small in statements(module.body):
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                ctx.imports.bind_import(small)
+            elif isinstance(small, cst.Assign):
+                value = ctx.imports.instance_of(small.value)
+                for target in small.targets:
+                    ctx.imports.bind_target(target.target, value)
+
+    def _rule_crashed(self, ctx: FileContext, rule: Rule, node: cst.CSTNode, error: BaseException) -> None:
+        ctx.reports.append(
+            _Report(
+                RULE_ERROR,
+                node,
+                None,
+                "",
+                f"internal error in rule {rule.id} ({rule.name}); the rule was skipped for the rest "
+                f"of this file: {type(error).__name__}: {_one_line(error)}",
+                Severity.WARNING,
+                (),
+            )
+        )
+
+    # -- results ---------------------------------------------------------------------------
+
+    def _finish(self, ctx: FileContext, instances: list[Rule], result: FileResult, text: str) -> None:
+        suppressions = suppress.parse(text) if text else []
+        if not ctx.reports and not ctx.facts and not suppressions:
+            return
+        wanted: list[cst.CSTNode] = []
+        for report in ctx.reports:
+            wanted.append(report.node)
+            if report.statement is not None:
+                wanted.append(report.statement)
+                body_start = _body_start(report.statement)
+                if body_start is not None:
+                    wanted.append(body_start)
+        wanted.extend(f.node for f in ctx.facts)
+        ranges = node_ranges(ctx.module, wanted)
+        for fact in ctx.facts:
+            span = ranges.get(id(fact.node))
+            line = span[0][0] if span else 1
+            result.facts.append(Fact(fact.kind, fact.category, ctx.path, line, fact.detail, fact.encrypted))
+        occurrences: dict[str, int] = {}
+        for report in ctx.reports:
+            span = ranges.get(id(report.node), ((1, 0), (1, 0)))
+            first, last = span[0][0], span[1][0]
+            if report.statement is not None and id(report.statement) in ranges:
+                stmt_span = ranges[id(report.statement)]
+                first = stmt_span[0][0]
+                last = stmt_span[1][0]
+                body_start = _body_start(report.statement)
+                if body_start is not None and id(body_start) in ranges:
+                    last = max(first, ranges[id(body_start)][0][0] - 1)
+                first = min(first, span[0][0])
+                last = max(last, span[0][0])
+            base = _fingerprint_base(ctx.module, report)
+            index = occurrences.get(base, 0)
+            occurrences[base] = index + 1
+            severity = self.settings.severity_overrides.get(report.rule_id, report.severity)
+            result.findings.append(
+                Finding(
+                    rule_id=report.rule_id,
+                    path=ctx.path,
+                    message=report.message,
+                    severity=severity,
+                    span=Span(span[0][0], span[0][1] + 1, span[1][0], span[1][1] + 1),
+                    statement_lines=(first, last),
+                    categories=report.categories,
+                    fingerprint=f"{base}:{index}",
+                )
+            )
+        if suppressions:
+            self._apply_suppressions(ctx.path, result, suppressions)
+        result.findings.sort(key=lambda f: (f.span.start_line, f.span.start_col, f.rule_id))
+
+    def _apply_suppressions(
+        self, path: str, result: FileResult, suppressions: list[suppress.Suppression]
+    ) -> None:
+        for finding in result.findings:
+            for s in suppress.covering(suppressions, *finding.statement_lines):
+                if s.ids is None or finding.rule_id in s.ids:
+                    finding.suppressed = True
+                    s.used.add(finding.rule_id)
+        enabled = set(self.settings.rule_ids)
+        notices: list[Finding] = []
+        for s in suppressions:
+            if s.ids is None:
+                if BLANKET_SUPPRESSION in enabled:
+                    notices.append(
+                        self._notice(
+                            BLANKET_SUPPRESSION,
+                            path,
+                            s.line,
+                            s.column,
+                            "blanket `# privalint: ignore` silences every rule on this statement; "
+                            "name the rules: `# privalint: ignore[PV101]`",
+                        )
+                    )
+                if not s.used and UNUSED_SUPPRESSION in enabled:
+                    notices.append(
+                        self._notice(UNUSED_SUPPRESSION, path, s.line, s.column, "suppression comment suppresses nothing")
+                    )
+                continue
+            unused = [i for i in s.ids if i not in s.used and i in enabled]
+            unknown = [i for i in s.ids if i not in enabled and not i.startswith("PV")]
+            if (unused or unknown) and UNUSED_SUPPRESSION in enabled:
+                names = ", ".join(unused + unknown)
+                notices.append(
+                    self._notice(UNUSED_SUPPRESSION, path, s.line, s.column, f"unused suppression for {names}")
+                )
+        result.findings.extend(notices)
+
+    @staticmethod
+    def _notice(rule_id: str, path: str, line: int, column: int, message: str) -> Finding:
+        line = max(line, 1)
+        column = max(column, 1)
+        return Finding(
+            rule_id=rule_id,
+            path=path,
+            message=message,
+            severity=Severity.WARNING if rule_id != PARSE_ERROR else Severity.ERROR,
+            span=Span(line, column, line, column),
+            statement_lines=(line, line),
+            fingerprint=hashlib.sha256(f"{rule_id}|{path}|{message}".encode()).hexdigest()[:16] + ":0",
+        )
+
+    def _parse_error(self, path: str, error: cst.ParserSyntaxError) -> Finding:
+        message = f"syntax error, file not checked: {_one_line(error.message)}"
+        return self._notice(PARSE_ERROR, path, error.raw_line, error.raw_column + 1, message)
+
+
+def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """First statement of a compound statement's body (to find where its header ends)."""
+    if isinstance(statement, _COMPOUND):
+        body = getattr(statement, "body", None)
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            return body.body[0]
+        if isinstance(statement, cst.Match) and statement.cases:
+            return statement.cases[0]
+    return None
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+_SPACE = re.compile(r"\s+")
+
+
+def _fingerprint_base(module: cst.Module, report: _Report) -> str:
+    """Identity of a finding that survives moved code: rule, scope and the normalised
+    text of the flagged node and its statement (never line numbers)."""
+    node_text = _normalised(module, report.node)
+    statement = report.statement
+    if isinstance(statement, cst.SimpleStatementLine):
+        statement_text = _normalised(module, statement)
+    else:
+        statement_text = ""
+    material = "\x1f".join((report.rule_id, report.scope, statement_text, node_text))
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _normalised(module: cst.Module, node: cst.CSTNode) -> str:
+    try:
+        text = module.code_for_node(node)
+    except Exception:
+        return type(node).__name__
+    return _SPACE.sub("", _COMMENT.sub("", text))
+
+
+def _one_line(error: object) -> str:
+    text = " ".join(str(error).split())
+    return text[:200]
+
+
+if sys.getrecursionlimit() < 5000:
+    sys.setrecursionlimit(5000)

@@ -1,0 +1,805 @@
+"""Which personal-data categories an expression carries, per function.
+
+The flow is computed during the engine's single walk: the engine calls the hooks
+below as it enters and leaves functions, branches, loops and assignments, so by the
+time a rule looks at a sink the environment holds what every local name carries at
+that point. ``categories(expr)`` then evaluates an expression against it:
+
+- names resolve through the environment; unbound names (parameters, globals) and
+  names bound to values we know nothing about fall back to what the name itself says
+  (``email`` carries an email address);
+- attributes, subscripts and ``.get("key")`` are classified with their owner
+  (``customer.name``, ``payload["phone"]``), and dict literals are tracked per key;
+- f-strings, ``%``, ``.format``, ``+``, ``str()``, containers, comprehensions and the
+  catalog's propagators carry the union of their parts;
+- sanitizers (hash/mask/redact/encrypt-named calls, ``len``, ``bool``, comparisons,
+  the catalog's and the user's sanitizer functions) carry nothing;
+- a function of the same module returns what its ``return`` statements carry, with
+  its parameters replaced by the caller's arguments.
+
+Branches join: after an ``if``/``else`` a name carries what it carries on any path,
+and a loop body may not run at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.imports import LOCAL, ImportTable, dotted_name
+from privalint.personal import KEY, NAME, Classifier, classify_literal, split_words
+
+Origin = Union[cst.CSTNode, str]
+
+
+class Carried:
+    """What an expression carries.
+
+    ``cats`` maps each category to the expression it came from (for messages).
+    ``known`` is True when the analysis knows the value: a known value with no
+    categories is clean (a literal, a hash, a length), an unknown one (the result of
+    an arbitrary call) lets the name it is stored in speak for it.
+    ``fields`` holds per-key values for dicts built from literals.
+    """
+
+    __slots__ = ("cats", "fields", "known")
+
+    def __init__(
+        self,
+        cats: Optional[dict[str, Origin]] = None,
+        known: bool = True,
+        fields: Optional[dict[str, Carried]] = None,
+    ) -> None:
+        self.cats: dict[str, Origin] = cats or {}
+        self.known = known
+        self.fields = fields
+
+    def __bool__(self) -> bool:
+        return bool(self.cats)
+
+    def __repr__(self) -> str:
+        return f"Carried({sorted(self.cats)}, known={self.known})"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(sorted(self.cats))
+
+
+CLEAN = Carried()
+UNKNOWN = Carried(known=False)
+
+
+def union(values: Iterable[Carried]) -> Carried:
+    cats: dict[str, Origin] = {}
+    known = True
+    any_value = False
+    for value in values:
+        any_value = True
+        for cat, origin in value.cats.items():
+            cats.setdefault(cat, origin)
+        known = known and value.known
+    if not any_value:
+        return CLEAN
+    if not cats:
+        return CLEAN if known else UNKNOWN
+    return Carried(cats, known)
+
+
+def _param_marker(index: int) -> str:
+    return f"@{index}"
+
+
+def _string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain string literal (no f-string), else None."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # a malformed literal libcst cannot evaluate
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+@dataclass
+class _Frame:
+    """Branch bookkeeping for one ``if`` or loop."""
+
+    snapshot: dict[str, Carried]
+    branches: list[dict[str, Carried]]
+    loop: bool
+
+
+class _Scope:
+    __slots__ = ("env", "frames", "is_class", "node")
+
+    def __init__(self, node: Optional[cst.CSTNode], is_class: bool = False) -> None:
+        self.env: dict[str, Carried] = {}
+        self.frames: list[_Frame] = []
+        self.is_class = is_class
+        self.node = node
+
+
+class FlowSettings:
+    """The catalog's flow knowledge, compiled once per catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for name in catalog.strings("flow.sanitizers") + catalog.strings("sanitizers.functions"):
+            if name.endswith(".*"):
+                prefixes.append(name[:-1])
+            else:
+                exact.add(name)
+        self.sanitizers = frozenset(exact)
+        self.sanitizer_prefixes = tuple(prefixes)
+        words = catalog.strings("flow.sanitizer-words") + catalog.strings("sanitizers.words")
+        self.sanitizer_phrases = tuple(split_words(w) for w in words if split_words(w))
+        exact, prefixes = set(), []
+        for name in catalog.strings("flow.propagators"):
+            if name.endswith(".*"):
+                prefixes.append(name[:-1])
+            else:
+                exact.add(name)
+        self.propagators = frozenset(exact)
+        self.propagator_prefixes = tuple(prefixes)
+        self.propagating_methods = frozenset(catalog.strings("flow.propagating-methods"))
+        self.key_getters = frozenset(catalog.strings("flow.key-getters"))
+        self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
+        self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
+
+    def is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
+        if qualname is not None and (
+            qualname in self.sanitizers or qualname.startswith(self.sanitizer_prefixes)
+        ):
+            return True
+        words = split_words(func_name)
+        for phrase in self.sanitizer_phrases:
+            n = len(phrase)
+            if n == 1:
+                if phrase[0] in words:
+                    return True
+            elif any(words[i : i + n] == phrase for i in range(len(words) - n + 1)):
+                return True
+        return False
+
+    def is_propagator(self, qualname: Optional[str]) -> bool:
+        return qualname is not None and (
+            qualname in self.propagators or qualname.startswith(self.propagator_prefixes)
+        )
+
+
+def _last_name(expr: cst.BaseExpression) -> str:
+    """``send`` for ``client.send``, ``get_user`` for ``get_user``, else ``""``."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return ""
+
+
+class Flow:
+    """Personal-data flow for one file. Driven by the engine's walk."""
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        settings: FlowSettings,
+        imports: ImportTable,
+        module: cst.Module,
+    ) -> None:
+        self.classifier = classifier
+        self.settings = settings
+        self.imports = imports
+        self.context: frozenset[str] = frozenset()
+        self._scopes: list[_Scope] = [_Scope(module)]
+        self._classes: list[str] = []
+        self._functions: dict[str, cst.FunctionDef] = {}
+        self._methods: dict[str, dict[str, cst.FunctionDef]] = {}
+        self._summaries: dict[int, Carried] = {}
+        self._in_progress: set[int] = set()
+        self._memo: dict[int, Carried] = {}
+        self._collect_definitions(module)
+
+    # -- definitions (for return summaries) ------------------------------------------
+
+    def _collect_definitions(self, module: cst.Module) -> None:
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self._functions[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                methods = self._methods.setdefault(stmt.name.value, {})
+                for inner in stmt.body.body:
+                    if isinstance(inner, cst.FunctionDef):
+                        methods[inner.name.value] = inner
+
+    def set_context(self, context: frozenset[str]) -> None:
+        self.context = context
+
+    # -- environment -----------------------------------------------------------------
+
+    @property
+    def _scope(self) -> _Scope:
+        return self._scopes[-1]
+
+    def _lookup(self, name: str) -> Optional[Carried]:
+        innermost = len(self._scopes) - 1
+        for index in range(innermost, -1, -1):
+            scope = self._scopes[index]
+            if scope.is_class and index != innermost:
+                continue
+            value = scope.env.get(name)
+            if value is not None:
+                return value
+        return None
+
+    def _set(self, name: str, value: Carried) -> None:
+        self._scope.env[name] = value
+        self._memo.clear()
+
+    def bind(self, target: cst.BaseExpression, value: Carried) -> None:
+        """Bind an assignment target to what the assigned value carries."""
+        if isinstance(target, cst.Name):
+            self._set(target.value, value)
+        elif isinstance(target, cst.Attribute):
+            path = dotted_name(target)
+            if path is not None:
+                self._set(path, value)
+        elif isinstance(target, cst.Subscript):
+            self._bind_subscript(target, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            fields = value.fields
+            for element in target.elements:
+                element_target = element.value
+                if isinstance(element, cst.StarredElement):
+                    element_target = element.value
+                # Unpacking spreads what the whole carries over every part, unless
+                # the right side was a tuple we could follow element by element.
+                part = fields.get(str(target.elements.index(element))) if fields else None
+                self.bind(element_target, part if part is not None else value)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, value)
+
+    def _bind_subscript(self, target: cst.Subscript, value: Carried) -> None:
+        base_path = dotted_name(target.value)
+        if base_path is None:
+            return
+        key = self._subscript_key(target)
+        current = self._lookup(base_path)
+        if current is None:
+            current = CLEAN if key is not None else UNKNOWN
+        fields = dict(current.fields) if current.fields else {}
+        if key is not None:
+            fields[key] = value
+        cats = dict(current.cats)
+        for cat, origin in value.cats.items():
+            cats.setdefault(cat, origin)
+        self._set(base_path, Carried(cats, current.known and value.known, fields or None))
+
+    # -- hooks called by the engine ------------------------------------------------------
+
+    def enter_function(self, node: Union[cst.FunctionDef, cst.Lambda]) -> None:
+        scope = _Scope(node)
+        self._scopes.append(scope)
+        self._memo.clear()
+
+    def leave_function(self) -> None:
+        if len(self._scopes) > 1:
+            self._scopes.pop()
+        self._memo.clear()
+
+    def enter_class(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+        self._scopes.append(_Scope(node, is_class=True))
+
+    def leave_class(self) -> None:
+        if self._classes:
+            self._classes.pop()
+        if len(self._scopes) > 1:
+            self._scopes.pop()
+        self._memo.clear()
+
+    @property
+    def current_class(self) -> Optional[str]:
+        return self._classes[-1] if self._classes else None
+
+    def assign(self, node: Union[cst.Assign, cst.AnnAssign, cst.AugAssign]) -> None:
+        if isinstance(node, cst.Assign):
+            value = self.evaluate(node.value)
+            for target in node.targets:
+                self.bind(target.target, value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.evaluate(node.value))
+        else:
+            added = self.evaluate(node.value)
+            current = self.evaluate(node.target)
+            self.bind(node.target, union((current, added)))
+
+    def named_expr(self, node: cst.NamedExpr) -> None:
+        self.bind(node.target, self.evaluate(node.value))
+
+    def enter_for(self, node: Union[cst.For, cst.While]) -> None:
+        self._push_frame(loop=True)
+        if isinstance(node, cst.For):
+            self.bind(node.target, self._element_of(self.evaluate(node.iter)))
+
+    def enter_with_item(self, item: cst.WithItem) -> None:
+        if item.asname is not None:
+            self.bind(item.asname.name, self.evaluate(item.item))
+
+    def enter_except(self, handler: cst.ExceptHandler) -> None:
+        if handler.name is not None:
+            self.bind(handler.name.name, UNKNOWN)
+
+    def enter_if(self, node: cst.If, is_elif: bool) -> None:
+        if is_elif:
+            self.switch_branch()
+        self._push_frame(loop=False)
+
+    def switch_branch(self) -> None:
+        """Entering an ``else``: keep the body's state, restart from before the ``if``."""
+        scope = self._scope
+        if not scope.frames:
+            return
+        frame = scope.frames[-1]
+        frame.branches.append(scope.env)
+        scope.env = dict(frame.snapshot)
+        self._memo.clear()
+
+    def leave_branching(self, has_else: bool) -> None:
+        """Leaving an ``if`` or a loop: join the states of all paths."""
+        scope = self._scope
+        if not scope.frames:
+            return
+        frame = scope.frames.pop()
+        states = [*frame.branches, scope.env]
+        if frame.loop or not has_else:
+            states.append(frame.snapshot)
+        scope.env = _join(states)
+        self._memo.clear()
+
+    def _push_frame(self, loop: bool) -> None:
+        scope = self._scope
+        scope.frames.append(_Frame(dict(scope.env), [], loop))
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, expr: cst.BaseExpression) -> Carried:
+        """What ``expr`` carries at the current point of the walk."""
+        key = id(expr)
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        value = self._evaluate(expr)
+        self._memo[key] = value
+        return value
+
+    def _evaluate(self, expr: cst.BaseExpression) -> Carried:
+        method = getattr(self, "_eval_" + type(expr).__name__, None)
+        if method is None:
+            return UNKNOWN
+        result: Carried = method(expr)
+        return result
+
+    def _classified(self, text: str, origin: Origin, owner: str = "", kind: str = NAME) -> Optional[Carried]:
+        category = self.classifier.classify(text, owner, kind, self.context)
+        if category is None:
+            return None
+        return Carried({category: origin}, known=False)
+
+    def _owner_text(self, expr: cst.BaseExpression) -> str:
+        """The word that says whose a value is: ``customer`` in ``customer.name``."""
+        if isinstance(expr, cst.Name):
+            if expr.value in ("self", "cls") and self._classes:
+                return self._classes[-1]
+            return expr.value
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value
+        if isinstance(expr, cst.Subscript):
+            key = self._subscript_key(expr)
+            return key if key is not None else self._owner_text(expr.value)
+        if isinstance(expr, cst.Call):
+            return self._owner_text(expr.func)
+        return ""
+
+    # Literals and things that are never personal data.
+
+    def _eval_SimpleString(self, node: cst.SimpleString) -> Carried:
+        value = _string_value(node)
+        if value is not None:
+            category = classify_literal(value)
+            if category is not None:
+                return Carried({category: node})
+        return CLEAN
+
+    def _eval_Integer(self, node: cst.Integer) -> Carried:
+        return CLEAN
+
+    _eval_Float = _eval_Integer
+    _eval_Imaginary = _eval_Integer
+    _eval_Ellipsis = _eval_Integer
+
+    def _eval_Comparison(self, node: cst.Comparison) -> Carried:
+        return CLEAN
+
+    def _eval_Lambda(self, node: cst.Lambda) -> Carried:
+        return CLEAN
+
+    def _eval_UnaryOperation(self, node: cst.UnaryOperation) -> Carried:
+        if isinstance(node.operator, cst.Not):
+            return CLEAN
+        return self.evaluate(node.expression)
+
+    # Names, attributes and subscripts.
+
+    def _eval_Name(self, node: cst.Name) -> Carried:
+        name = node.value
+        if name in ("None", "True", "False"):
+            return CLEAN
+        bound = self._lookup(name)
+        if bound is not None:
+            if bound.cats or bound.known:
+                return bound
+            return self._classified(name, node) or bound
+        if self.imports.is_bound(name):
+            qualified = self.imports.lookup(name)
+            if qualified is not None:
+                # An imported module, class or function is code, not data.
+                return CLEAN
+        return self._classified(name, node) or UNKNOWN
+
+    def _eval_Attribute(self, node: cst.Attribute) -> Carried:
+        path = dotted_name(node)
+        if path is not None:
+            bound = self._lookup(path)
+            if bound is not None and (bound.cats or bound.known):
+                return bound
+        attr = node.attr.value
+        owner = self._owner_text(node.value)
+        classified = self._classified(attr, node, owner)
+        if classified is not None:
+            return classified
+        base = self.evaluate(node.value)
+        if base.fields and attr in base.fields:
+            return base.fields[attr]
+        if attr in self.settings.value_attributes and base.cats:
+            return base
+        return UNKNOWN
+
+    def _subscript_key(self, node: cst.Subscript) -> Optional[str]:
+        if len(node.slice) != 1:
+            return None
+        element = node.slice[0].slice
+        if isinstance(element, cst.Index):
+            return _string_value(element.value)
+        return None
+
+    def _eval_Subscript(self, node: cst.Subscript) -> Carried:
+        key = self._subscript_key(node)
+        base = self.evaluate(node.value)
+        if key is None:
+            return base if base.cats else UNKNOWN
+        return self._field(base, key, node, self._owner_text(node.value))
+
+    def _field(self, base: Carried, key: str, origin: Origin, owner: str) -> Carried:
+        if base.fields is not None and key in base.fields:
+            return base.fields[key]
+        classified = self._classified(key, origin, owner, KEY)
+        if classified is not None:
+            return classified
+        return UNKNOWN
+
+    # Compound values.
+
+    def _elements(self, elements: Sequence[cst.BaseElement]) -> Carried:
+        values = [self.evaluate(e.value) for e in elements]
+        result = union(values)
+        fields = {str(i): v for i, v in enumerate(values)}
+        return Carried(result.cats, result.known, fields) if fields else result
+
+    def _eval_Tuple(self, node: cst.Tuple) -> Carried:
+        return self._elements(node.elements)
+
+    _eval_List = _eval_Tuple
+    _eval_Set = _eval_Tuple
+
+    def _eval_Dict(self, node: cst.Dict) -> Carried:
+        fields: dict[str, Carried] = {}
+        parts: list[Carried] = []
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                spread = self.evaluate(element.value)
+                parts.append(spread)
+                if spread.fields:
+                    fields.update(spread.fields)
+                continue
+            key = _string_value(element.key)
+            value = self.evaluate(element.value)
+            if key is not None:
+                if not value.cats and not value.known:
+                    # An opaque value under a telling key: the key speaks for it.
+                    value = self._classified(key, element.key, "", KEY) or value
+                fields[key] = value
+            else:
+                parts.append(self.evaluate(element.key))
+            parts.append(value)
+        result = union(parts)
+        return Carried(result.cats, result.known, fields)
+
+    def _eval_StarredElement(self, node: cst.StarredElement) -> Carried:
+        return self.evaluate(node.value)
+
+    def _eval_FormattedString(self, node: cst.FormattedString) -> Carried:
+        return union(
+            self.evaluate(part.expression)
+            for part in node.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        )
+
+    def _eval_ConcatenatedString(self, node: cst.ConcatenatedString) -> Carried:
+        return union((self.evaluate(node.left), self.evaluate(node.right)))
+
+    def _eval_BinaryOperation(self, node: cst.BinaryOperation) -> Carried:
+        return union((self.evaluate(node.left), self.evaluate(node.right)))
+
+    def _eval_BooleanOperation(self, node: cst.BooleanOperation) -> Carried:
+        return union((self.evaluate(node.left), self.evaluate(node.right)))
+
+    def _eval_IfExp(self, node: cst.IfExp) -> Carried:
+        return union((self.evaluate(node.body), self.evaluate(node.orelse)))
+
+    def _eval_Await(self, node: cst.Await) -> Carried:
+        return self.evaluate(node.expression)
+
+    def _eval_NamedExpr(self, node: cst.NamedExpr) -> Carried:
+        return self.evaluate(node.value)
+
+    def _eval_Yield(self, node: cst.Yield) -> Carried:
+        value = node.value
+        if isinstance(value, cst.BaseExpression):
+            return self.evaluate(value)
+        return CLEAN
+
+    def _comprehension(self, for_in: cst.CompFor, results: Sequence[cst.BaseExpression]) -> Carried:
+        scope = self._scope
+        saved = dict(scope.env)
+        try:
+            clause: Optional[cst.CompFor] = for_in
+            while clause is not None:
+                self.bind(clause.target, self._element_of(self.evaluate(clause.iter)))
+                clause = clause.inner_for_in
+            return union(self.evaluate(r) for r in results)
+        finally:
+            scope.env = saved
+            self._memo.clear()
+
+    def _eval_ListComp(self, node: cst.ListComp) -> Carried:
+        return self._comprehension(node.for_in, (node.elt,))
+
+    _eval_SetComp = _eval_ListComp
+    _eval_GeneratorExp = _eval_ListComp
+
+    def _eval_DictComp(self, node: cst.DictComp) -> Carried:
+        return self._comprehension(node.for_in, (node.key, node.value))
+
+    def _element_of(self, container: Carried) -> Carried:
+        """What one element of an iterated container carries."""
+        if container.fields:
+            parts = union(container.fields.values())
+            if parts.cats:
+                return Carried(parts.cats, False)
+        return Carried(container.cats, False) if container.cats else UNKNOWN
+
+    # Calls.
+
+    def _eval_Call(self, node: cst.Call) -> Carried:
+        func = node.func
+        qualified = self.imports.qualname(func)
+        name = _last_name(func)
+        settings = self.settings
+        if settings.is_sanitizer(qualified, name):
+            return CLEAN
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if name in settings.key_getters and node.args:
+                key = _string_value(node.args[0].value)
+                if key is not None:
+                    base = self.evaluate(receiver)
+                    found = self._field(base, key, node, self._owner_text(receiver))
+                    if not found.cats and len(node.args) > 1:
+                        return union((found, self.evaluate(node.args[1].value)))
+                    return found
+            if name in settings.propagating_methods and qualified is None:
+                return union([self.evaluate(receiver), *self._args(node)])
+        if qualified is not None and settings.is_propagator(qualified):
+            return self._propagate(node, qualified)
+        summary = self._local_call(node, func)
+        if summary is not None:
+            return summary
+        return self._named_call(node, func, name)
+
+    def _args(self, node: cst.Call) -> Iterator[Carried]:
+        for arg in node.args:
+            yield self.evaluate(arg.value)
+
+    def _propagate(self, node: cst.Call, qualified: str) -> Carried:
+        if qualified == "dict":
+            fields: dict[str, Carried] = {}
+            parts: list[Carried] = []
+            for arg in node.args:
+                value = self.evaluate(arg.value)
+                if arg.keyword is not None:
+                    if not value.cats and not value.known:
+                        value = self._classified(arg.keyword.value, arg.keyword, "", KEY) or value
+                    fields[arg.keyword.value] = value
+                elif value.fields:
+                    fields.update(value.fields)
+                parts.append(value)
+            result = union(parts)
+            return Carried(result.cats, result.known, fields)
+        return union(self._args(node))
+
+    def _named_call(self, node: cst.Call, func: cst.BaseExpression, name: str) -> Carried:
+        """An unknown call: trust its name (``get_email()``, ``user.full_name()``)."""
+        words = split_words(name)
+        if not words:
+            return UNKNOWN
+        owner = self._owner_text(func.value) if isinstance(func, cst.Attribute) else ""
+        if words[0] in self.settings.getter_verbs and len(words) > 1:
+            rest = "_".join(words[1:])
+            return self._classified(rest, node, owner) or UNKNOWN
+        if name[:1].isupper():
+            # A class: constructing an object is not reading data.
+            return UNKNOWN
+        return self._classified(name, node, owner) or UNKNOWN
+
+    # Local functions: what their returns carry, parameters substituted.
+
+    def _resolve_local(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        if isinstance(func, cst.Name):
+            qualified = self.imports.lookup(func.value)
+            if qualified == f"{LOCAL}.{func.value}" or qualified is None:
+                return self._functions.get(func.value)
+            return None
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+            and self._classes
+        ):
+            return self._methods.get(self._classes[-1], {}).get(func.attr.value)
+        return None
+
+    def _local_call(self, node: cst.Call, func: cst.BaseExpression) -> Optional[Carried]:
+        definition = self._resolve_local(func)
+        if definition is None:
+            return None
+        summary = self.summary(definition)
+        params = [
+            p.name.value
+            for p in (*definition.params.posonly_params, *definition.params.params)
+        ]
+        if params and params[0] in ("self", "cls") and isinstance(func, cst.Attribute):
+            params = params[1:]
+        args: dict[str, Carried] = {}
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        for index, arg in enumerate(positional[: len(params)]):
+            args[_param_marker(index)] = self.evaluate(arg.value)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in params:
+                args[_param_marker(params.index(arg.keyword.value))] = self.evaluate(arg.value)
+        cats: dict[str, Origin] = {}
+        for cat, origin in summary.cats.items():
+            if cat.startswith("@"):
+                for sub_cat, sub_origin in args.get(cat, CLEAN).cats.items():
+                    cats.setdefault(sub_cat, sub_origin)
+            else:
+                cats.setdefault(cat, node)
+        if cats:
+            return Carried(cats, False)
+        return CLEAN if summary.known else UNKNOWN
+
+    def summary(self, definition: cst.FunctionDef) -> Carried:
+        """What ``definition`` returns; parameters appear as ``@0``, ``@1``..."""
+        key = id(definition)
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        if key in self._in_progress or len(self._in_progress) > 8:
+            return UNKNOWN
+        self._in_progress.add(key)
+        saved_scopes = self._scopes
+        saved_memo = self._memo
+        self._scopes = [self._scopes[0], _Scope(definition)]
+        self._memo = {}
+        try:
+            params = [
+                p.name.value
+                for p in (*definition.params.posonly_params, *definition.params.params)
+            ]
+            offset = 1 if params and params[0] in ("self", "cls") else 0
+            for index, param in enumerate(params[offset:]):
+                own = self._classified(param, param)
+                cats: dict[str, Origin] = dict(own.cats) if own else {}
+                cats[_param_marker(index)] = param
+                self._scope.env[param] = Carried(cats, False)
+            returns: list[Carried] = []
+            self._run_block(definition.body, returns)
+            result = union(returns) if returns else UNKNOWN
+        finally:
+            self._scopes = saved_scopes
+            self._memo = saved_memo
+            self._in_progress.discard(key)
+        self._summaries[key] = result
+        return result
+
+    def _run_block(self, block: cst.BaseSuite, returns: list[Carried]) -> None:
+        if isinstance(block, cst.SimpleStatementSuite):
+            self._run_small(block.body, returns)
+            return
+        assert isinstance(block, cst.IndentedBlock)
+        for stmt in block.body:
+            self._run_statement(stmt, returns)
+
+    def _run_small(self, body: Sequence[cst.BaseSmallStatement], returns: list[Carried]) -> None:
+        for small in body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                self.assign(small)
+            elif isinstance(small, cst.Return) and small.value is not None:
+                returns.append(self.evaluate(small.value))
+
+    def _run_statement(self, stmt: cst.BaseStatement, returns: list[Carried]) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            self._run_small(stmt.body, returns)
+        elif isinstance(stmt, cst.If):
+            self._push_frame(loop=False)
+            self._run_block(stmt.body, returns)
+            orelse = stmt.orelse
+            if orelse is not None:
+                self.switch_branch()
+                if isinstance(orelse, cst.If):
+                    self._run_statement(orelse, returns)
+                else:
+                    self._run_block(orelse.body, returns)
+            self.leave_branching(has_else=orelse is not None)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            self.enter_for(stmt)
+            self._run_block(stmt.body, returns)
+            self.leave_branching(has_else=False)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self.enter_with_item(item)
+            self._run_block(stmt.body, returns)
+        elif isinstance(stmt, cst.Try):
+            self._run_block(stmt.body, returns)
+            for handler in stmt.handlers:
+                self._run_block(handler.body, returns)
+            if stmt.orelse is not None:
+                self._run_block(stmt.orelse.body, returns)
+            if stmt.finalbody is not None:
+                self._run_block(stmt.finalbody.body, returns)
+
+
+def _join(states: list[dict[str, Carried]]) -> dict[str, Carried]:
+    names: set[str] = set()
+    for state in states:
+        names.update(state)
+    joined: dict[str, Carried] = {}
+    for name in names:
+        values = [state.get(name, UNKNOWN) for state in states]
+        first = values[0]
+        if all(v is first for v in values):
+            joined[name] = first
+        else:
+            joined[name] = union(values)
+    return joined

@@ -1,0 +1,198 @@
+"""What names refer to: import aliases, local definitions and simple instances.
+
+``qualname(expr)`` answers "which API is this?" for names, attribute chains and calls:
+
+- ``import requests as r`` makes ``r.get`` resolve to ``requests.get``;
+- ``from httpx import Client as C`` makes ``C()`` resolve to ``httpx.Client()``;
+- ``s = requests.Session()`` (or ``with requests.Session() as s``, or a parameter
+  annotated ``s: requests.Session``) makes ``s.get`` resolve to ``requests.Session().get``;
+- ``self.log = logging.getLogger(...)`` in a method makes ``self.log.info`` resolve to
+  ``logging.getLogger().info`` in every method of that class.
+
+A trailing ``()`` marks "an object returned by calling this". Names bound to anything
+else (parameters, loop variables, other values) shadow imports and resolve to
+``None``, so a module that defines its own ``requests`` object is not mistaken for the
+library. Classes and functions defined in the file resolve to ``<local>.Name``.
+
+The table is filled during the one walk of the file (plus a cheap pre-pass over the
+module's top-level statements, so a function can use an alias bound below it).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Optional, Union
+
+import libcst as cst
+
+LOCAL = "<local>"
+_BUILTINS = frozenset(dir(builtins))
+# A name bound to something we cannot describe: it shadows imports and builtins.
+_OPAQUE = ""
+
+AssignTargetNode = Union[cst.BaseAssignTargetExpression, cst.BaseExpression]
+
+
+def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a chain of names and attributes, else ``None``."""
+    parts: list[str] = []
+    node = expr
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def _module_name(node: Union[cst.Attribute, cst.Name]) -> str:
+    return dotted_name(node) or ""
+
+
+class ImportTable:
+    """Scoped bindings from local names to qualified names."""
+
+    def __init__(self, aliases: Optional[Mapping[str, str]] = None) -> None:
+        # Canonical spellings for re-exported APIs (``requests.sessions.Session`` is
+        # ``requests.Session``); from the catalog.
+        self._aliases = dict(aliases or {})
+        # (is_class_scope, names): module first, then classes and functions as nested.
+        self._scopes: list[tuple[bool, dict[str, str]]] = [(False, {})]
+        # Attributes assigned on ``self`` (or at class level), per class name.
+        self._class_attrs: dict[str, dict[str, str]] = {}
+        self._classes: list[str] = []
+        self.imported_modules: set[str] = set()
+
+    # -- scopes -------------------------------------------------------------------
+
+    def push_function(self) -> None:
+        self._scopes.append((False, {}))
+
+    def pop_function(self) -> None:
+        if len(self._scopes) > 1:
+            self._scopes.pop()
+
+    def push_class(self, name: str) -> None:
+        self._classes.append(name)
+        self._class_attrs.setdefault(name, {})
+        self._scopes.append((True, self._class_attrs[name]))
+
+    def pop_class(self) -> None:
+        if self._classes:
+            self._classes.pop()
+        if len(self._scopes) > 1:
+            self._scopes.pop()
+
+    @property
+    def current_class(self) -> Optional[str]:
+        return self._classes[-1] if self._classes else None
+
+    # -- binding ------------------------------------------------------------------
+
+    def _canonical(self, qualified: str) -> str:
+        if not self._aliases:
+            return qualified
+        head = qualified
+        while True:
+            target = self._aliases.get(head)
+            if target is not None:
+                return target + qualified[len(head) :]
+            cut = head.rfind(".")
+            if cut < 0:
+                return qualified
+            head = head[:cut]
+
+    def bind(self, name: str, qualified: Optional[str]) -> None:
+        """Bind ``name`` in the innermost scope (``None``: an opaque value)."""
+        self._scopes[-1][1][name] = qualified or _OPAQUE
+
+    def bind_import(self, node: Union[cst.Import, cst.ImportFrom]) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _module_name(alias.name)
+                self.imported_modules.add(full)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.bind(alias.asname.name.value, self._canonical(full))
+                else:
+                    head = full.split(".", 1)[0]
+                    self.bind(head, head)
+            return
+        if node.relative:
+            base = "." * len(node.relative) + (_module_name(node.module) if node.module else "")
+        else:
+            base = _module_name(node.module) if node.module else ""
+        self.imported_modules.add(base)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = _module_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            qualified = f"{base}.{name}" if base and not base.endswith(".") else base + name
+            self.bind(local, self._canonical(qualified))
+
+    def bind_target(self, target: AssignTargetNode, value: Optional[str]) -> None:
+        """Bind an assignment target (name, ``self.attr``, tuple) to ``value``."""
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value in ("self", "cls") and self._classes:
+                self._class_attrs[self._classes[-1]][target.attr.value] = value or _OPAQUE
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.bind_target(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, None)
+
+    # -- lookup -------------------------------------------------------------------
+
+    def lookup(self, name: str) -> Optional[str]:
+        innermost = len(self._scopes) - 1
+        for index in range(innermost, -1, -1):
+            is_class, names = self._scopes[index]
+            # Code in a method does not see its class's names unqualified.
+            if is_class and index != innermost:
+                continue
+            if name in names:
+                return names[name] or None
+        if name in _BUILTINS:
+            return name
+        return None
+
+    def is_bound(self, name: str) -> bool:
+        """Whether ``name`` is bound in a visible scope (import, definition, assignment)."""
+        return any(name in names for _, names in self._scopes)
+
+    def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The qualified name ``expr`` refers to, or ``None`` when it is unknown."""
+        if isinstance(expr, cst.Name):
+            return self.lookup(expr.value)
+        if isinstance(expr, cst.Attribute):
+            base = expr.value
+            if isinstance(base, cst.Name) and base.value in ("self", "cls") and self._classes:
+                for cls in reversed(self._classes):
+                    attrs = self._class_attrs.get(cls, {})
+                    if expr.attr.value in attrs:
+                        return attrs[expr.attr.value] or None
+                return None
+            head = self.qualname(base)
+            if head is None:
+                return None
+            return self._canonical(f"{head}.{expr.attr.value}")
+        if isinstance(expr, cst.Call):
+            head = self.qualname(expr.func)
+            return f"{head}()" if head is not None else None
+        if isinstance(expr, cst.Await):
+            return self.qualname(expr.expression)
+        return None
+
+    def instance_of(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
+        """What a name bound to ``value`` refers to: an alias or a call result."""
+        if value is None:
+            return None
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await)):
+            return self.qualname(value)
+        return None

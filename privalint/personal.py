@@ -1,0 +1,325 @@
+"""Which category of personal data an identifier, key or literal names.
+
+The knowledge (phrases, exclusions, qualifiers) lives in ``rules/catalog/categories.toml``
+and in the user's ``[tool.privalint.personal-data]``; this module only matches it.
+
+Matching works on words, never on substrings: an identifier is split into lower-case
+words (snake, camel, Pascal, kebab, spaces, digits, acronyms) and a category's phrase
+must be the *head* of the identifier, the last words once transparent suffixes such as
+``_str`` or ``_raw`` are dropped. That one rule keeps ``email_template``,
+``phone_model``, ``address_family`` and ``health_check`` out, while ``billing_email``
+and ``contact_phone`` are in. Ambiguous heads (``name``, ``address``, ``number``) need
+a person nearby: a qualifying word (``first_name``), a person-like owner
+(``customer.name``, ``patient["address"]``, ``self.name`` inside ``class Customer``),
+or, for some categories, an import that sets the context (``number`` in a module that
+imports ``twilio``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Optional
+
+SENSITIVITIES = ("personal", "special", "credential")
+
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is", "os")):
+        return word
+    return word[:-1]
+
+
+@lru_cache(maxsize=65536)
+def split_words(text: str) -> tuple[str, ...]:
+    """``"customerEmailAddress"`` -> ``("customer", "email", "address")``."""
+    words: list[str] = []
+    for chunk in _NON_ALNUM.split(text):
+        if chunk:
+            words.extend(_singular(w.lower()) for w in _WORD.findall(chunk))
+    return tuple(words)
+
+
+def _phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    out = {split_words(v) for v in values}
+    out.discard(())
+    return tuple(sorted(out, key=lambda p: (-len(p), p)))
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    if n == 1:
+        return phrase[0] in words
+    first = phrase[0]
+    return any(
+        words[i] == first and words[i : i + n] == phrase for i in range(len(words) - n + 1)
+    )
+
+
+@dataclass(frozen=True)
+class Category:
+    """One category of the taxonomy, with the phrases that name it."""
+
+    id: str
+    label: str
+    sensitivity: str
+    include: tuple[tuple[str, ...], ...]
+    ambiguous: tuple[tuple[str, ...], ...]
+    qualifiers: frozenset[str]
+    exclude: tuple[tuple[str, ...], ...]
+    context_imports: frozenset[str]
+    examples: tuple[str, ...]
+
+    @property
+    def special(self) -> bool:
+        return self.sensitivity == "special"
+
+
+class CatalogError(ValueError):
+    """The categories catalog or its user extension is malformed."""
+
+
+def _str_list(table: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"{where}.{key} must be a list of strings")
+    return value
+
+
+def load_categories(data: Mapping[str, Any]) -> dict[str, Category]:
+    """Build the categories from the merged catalog's ``categories`` table."""
+    categories: dict[str, Category] = {}
+    for cid, table in data.items():
+        where = f"categories.{cid}"
+        if not isinstance(table, Mapping):
+            raise CatalogError(f"{where} must be a table")
+        sensitivity = table.get("sensitivity", "personal")
+        if sensitivity not in SENSITIVITIES:
+            raise CatalogError(
+                f"{where}.sensitivity is {sensitivity!r}; valid: {', '.join(SENSITIVITIES)}"
+            )
+        categories[cid] = Category(
+            id=cid,
+            label=str(table.get("label", cid)),
+            sensitivity=sensitivity,
+            include=_phrases(_str_list(table, "include", where)),
+            ambiguous=_phrases(_str_list(table, "ambiguous", where)),
+            qualifiers=frozenset(w for q in _str_list(table, "qualifiers", where) for w in split_words(q)),
+            exclude=_phrases(_str_list(table, "exclude", where)),
+            context_imports=frozenset(_str_list(table, "context-imports", where)),
+            examples=tuple(_str_list(table, "examples", where)),
+        )
+    return categories
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    phrase: tuple[str, ...]
+    category: Category
+    ambiguous: bool
+
+
+# Identifier kinds: a Python name follows naming conventions (an ALL_CAPS name is a
+# constant, a dunder is Python's own); a key (dict key, form field, keyword) does not.
+NAME = "name"
+KEY = "key"
+
+
+class Classifier:
+    """Classifies identifiers into categories; one instance per catalog, memoised."""
+
+    def __init__(self, catalog: Mapping[str, Any]) -> None:
+        self.categories = load_categories(catalog.get("categories", {}))
+        settings = catalog.get("personal-data", {})
+        where = "personal-data"
+        self._transparent = frozenset(
+            w for s in _str_list(settings, "transparent-suffixes", where) for w in split_words(s)
+        )
+        self._negating = _phrases(_str_list(settings, "negating-prefixes", where))
+        self._transformed = _phrases(_str_list(settings, "transformed", where))
+        self._person = _phrases(_str_list(settings, "person-words", where))
+        self._person_words = frozenset(p[0] for p in self._person if len(p) == 1)
+        self._ignored = frozenset(_str_list(settings, "ignore", where))
+        by_last: dict[str, list[_Candidate]] = {}
+        for category in self.categories.values():
+            for phrase in category.include:
+                by_last.setdefault(phrase[-1], []).append(_Candidate(phrase, category, False))
+            for phrase in category.ambiguous:
+                by_last.setdefault(phrase[-1], []).append(_Candidate(phrase, category, True))
+        for candidates in by_last.values():
+            candidates.sort(key=lambda c: -len(c.phrase))
+        self._by_last = by_last
+        self._context_imports = {
+            c.id: c.context_imports for c in self.categories.values() if c.context_imports
+        }
+        self._cache: dict[tuple[str, str, str, frozenset[str]], Optional[str]] = {}
+
+    # -- context --------------------------------------------------------------------
+
+    def context_for(self, imported_modules: Iterable[str]) -> frozenset[str]:
+        """Categories whose ambiguous phrases need no qualifier in a file with these imports."""
+        heads = {m.lstrip(".").split(".", 1)[0] for m in imported_modules}
+        return frozenset(cid for cid, mods in self._context_imports.items() if heads & mods)
+
+    # -- classification ---------------------------------------------------------------
+
+    def is_person(self, identifier: str) -> bool:
+        """Whether ``identifier`` names a person (``customer``, ``patientProfile``)."""
+        words = split_words(identifier)
+        return bool(words) and (
+            words[-1] in self._person_words or any(_contains(words, p) for p in self._person if len(p) > 1)
+        )
+
+    def classify(
+        self,
+        text: str,
+        owner: str = "",
+        kind: str = NAME,
+        context: frozenset[str] = frozenset(),
+    ) -> Optional[str]:
+        """The category id that ``text`` names, or ``None``.
+
+        ``owner`` is the object or container the value belongs to (``customer`` for
+        ``customer.name``, the class name for ``self.name``); ``context`` comes from
+        :meth:`context_for`.
+        """
+        key = (text, owner, kind, context)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        result = self._classify(text, owner, kind, context)
+        if len(self._cache) < 200_000:
+            self._cache[key] = result
+        return result
+
+    def _classify(self, text: str, owner: str, kind: str, context: frozenset[str]) -> Optional[str]:
+        if not text or text in self._ignored:
+            return None
+        if kind == NAME:
+            if text.startswith("__") and text.endswith("__"):
+                return None
+            letters = text.replace("_", "")
+            # A constant (EMAIL_HOST, ADMIN_EMAIL) is configuration, not someone's data.
+            if letters.isupper() and len(letters) > 1:
+                return None
+        words = split_words(text)
+        if not words:
+            return None
+        for phrase in self._negating:
+            if words[: len(phrase)] == phrase and len(words) > len(phrase):
+                return None
+        end = len(words)
+        while end > 0:
+            found = self._match_at(words, end, owner, context)
+            if found is not None:
+                return found or None
+            if words[end - 1] in self._transparent or words[end - 1].isdigit():
+                end -= 1
+                continue
+            return None
+        return None
+
+    def _match_at(
+        self, words: tuple[str, ...], end: int, owner: str, context: frozenset[str]
+    ) -> Optional[str]:
+        """Category matched by a phrase ending at ``end``; ``""`` when a phrase matched
+        but was rejected (so no shorter head is tried); ``None`` when nothing matched."""
+        candidates = self._by_last.get(words[end - 1])
+        if not candidates:
+            return None
+        owner_words = split_words(owner) if owner else ()
+        rejected = False
+        for cand in candidates:
+            n = len(cand.phrase)
+            start = end - n
+            if start < 0 or words[start:end] != cand.phrase:
+                continue
+            category = cand.category
+            if any(_contains(words, ex) or _contains(owner_words, ex) for ex in category.exclude):
+                rejected = True
+                continue
+            before = words[:start]
+            if any(_contains(before, t) for t in self._transformed):
+                rejected = True
+                continue
+            if cand.ambiguous and not self._qualified(category, before, owner_words, context):
+                rejected = True
+                continue
+            return category.id
+        return "" if rejected else None
+
+    def _qualified(
+        self,
+        category: Category,
+        before: tuple[str, ...],
+        owner_words: tuple[str, ...],
+        context: frozenset[str],
+    ) -> bool:
+        if category.id in context:
+            return True
+        if any(w in category.qualifiers or w in self._person_words for w in before):
+            return True
+        if owner_words and (
+            owner_words[-1] in self._person_words
+            or owner_words[-1] in category.qualifiers
+            or any(_contains(owner_words, p) for p in self._person if len(p) > 1)
+        ):
+            return True
+        return False
+
+    # -- literals -------------------------------------------------------------------
+
+    def classify_literal(self, value: str) -> Optional[str]:
+        """Category of a literal value that *is* personal data: a Luhn-valid card
+        number or a checksummed IBAN. (Email-shaped literals are usually the
+        application's own addresses and are not reported.)"""
+        return classify_literal(value)
+
+
+_CARD = re.compile(r"^(?:\d[ -]?){12,18}\d$")
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _iban_ok(iban: str) -> bool:
+    moved = iban[4:] + iban[:4]
+    number = "".join(str(int(ch, 36)) for ch in moved)
+    return int(number) % 97 == 1
+
+
+@lru_cache(maxsize=4096)
+def classify_literal(value: str) -> Optional[str]:
+    """``payment-card`` for Luhn-valid card numbers, ``bank-account`` for valid IBANs."""
+    text = value.strip()
+    if 13 <= len(text) <= 23 and _CARD.match(text):
+        digits = text.replace(" ", "").replace("-", "")
+        if len(set(digits)) > 2 and _luhn(digits):
+            return "payment-card"
+        return None
+    compact = text.replace(" ", "")
+    if 15 <= len(compact) <= 34 and _IBAN.match(compact) and _iban_ok(compact):
+        return "bank-account"
+    return None

@@ -1,0 +1,1 @@
+"""Rules of the pii-in-logs family."""

@@ -1,0 +1,1 @@
+"""Rules of the undeclared-collection family."""
