@@ -52,6 +52,7 @@ def discover(
     found = Discovered()
     seen: set[Path] = set()
     visited_dirs: set[str] = set()
+    all_excludes = excludes
 
     def add(path: Path) -> None:
         resolved = path.absolute()
@@ -62,7 +63,7 @@ def discover(
     def relative(path: Path) -> str:
         return display_path(path.absolute(), root)
 
-    def walk(folder: Path) -> None:
+    def walk(folder: Path, excludes: Sequence[str]) -> None:
         try:
             real = os.path.realpath(folder)
         except OSError:
@@ -91,7 +92,7 @@ def discover(
                     continue
                 if (entry_path / "pyvenv.cfg").exists():
                     continue
-                walk(entry_path)
+                walk(entry_path, excludes)
             elif is_file and entry.name.endswith(SUFFIXES):
                 if not _excluded(relative(entry_path), excludes):
                     add(entry_path)
@@ -105,8 +106,17 @@ def discover(
                 found.problems.append((path, "no such file or folder"))
             continue
         if path.is_dir():
-            walk(path)
-        elif force_exclude and _excluded(relative(path), excludes):
+            # A folder named on the command line is checked even if an exclude
+            # pattern covers it; patterns still apply below it.
+            own = relative(path)
+            parts = own.split("/")
+            covering = {
+                pattern
+                for pattern in excludes
+                if any(_excluded("/".join(parts[: i + 1]), [pattern]) for i in range(len(parts)))
+            } if own not in (".", "") and not own.startswith("/") else set()
+            walk(path, [p for p in excludes if p not in covering])
+        elif force_exclude and _excluded(relative(path), all_excludes):
             continue
         else:
             add(path)

@@ -13,7 +13,6 @@ personal-data flow are updated by the same walk, before the rules see a node.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import sys
@@ -27,6 +26,9 @@ from privalint import suppress
 from privalint.catalog import Catalog
 from privalint.flow import Carried, Flow, FlowSettings
 from privalint.imports import LOCAL, ImportTable
+from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
+from privalint.nodes import STATEMENTS as _STATEMENT
+from privalint.nodes import child_fields as _child_fields
 from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.personal import Classifier
 from privalint.positions import node_ranges
@@ -36,76 +38,6 @@ PARSE_ERROR = "PV000"
 BLANKET_SUPPRESSION = "PV001"
 UNUSED_SUPPRESSION = "PV002"
 RULE_ERROR = "PV003"
-
-_SKIPPED_FIELD_PREFIXES = (
-    "whitespace",
-    "lpar",
-    "rpar",
-    "comma",
-    "semicolon",
-    "leading_lines",
-    "lines_after_decorators",
-    "trailing_whitespace",
-    "leading_whitespace",
-    "header",
-    "footer",
-    "empty_lines",
-    "equal",
-    "colon",
-    "first_colon",
-    "second_colon",
-    "dot",
-    "star",
-    "operator",
-    "newline",
-    "indent",
-    "asynchronous",
-    "arrow",
-    "lbrace",
-    "rbrace",
-    "lbracket",
-    "rbracket",
-    "separator",
-    "default_indent",
-    "default_newline",
-    "has_trailing_newline",
-    "encoding",
-    "quote",
-    "prefix",
-    "relative",
-    "start",
-    "end",
-    "posonly_ind",
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-_COMPOUND = (
-    cst.If,
-    cst.For,
-    cst.While,
-    cst.With,
-    cst.Try,
-    cst.FunctionDef,
-    cst.ClassDef,
-    cst.Match,
-)
-_STATEMENT = (cst.SimpleStatementLine, *_COMPOUND)
-if hasattr(cst, "TryStar"):
-    _COMPOUND = (*_COMPOUND, cst.TryStar)
-    _STATEMENT = (*_STATEMENT, cst.TryStar)
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    names = _CHILD_FIELDS.get(node_type)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if not f.name.startswith(_SKIPPED_FIELD_PREFIXES)
-        )
-        _CHILD_FIELDS[node_type] = names
-    return names
-
 
 @dataclass
 class Settings:
@@ -215,6 +147,11 @@ class FileContext:
             origin = _origin_text(self.module, carried.cats[category])
             parts.append(f"{self.label(category)} from `{origin}`")
         return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    @staticmethod
+    def verb(carried: Carried) -> str:
+        """``is`` or ``are``, to agree with :meth:`describe`."""
+        return "is" if len(carried.cats) == 1 else "are"
 
     def severity_for(self, categories: Iterable[str], base: Severity) -> Severity:
         """Special categories and credentials are errors; the rest keep ``base``."""
@@ -351,6 +288,9 @@ class _Tracker:
     def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.imports.bind_target(node.target, self.imports.instance_of(node.value))
         self.flow.named_expr(node)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        self.flow.call_effects(node)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:

@@ -24,6 +24,7 @@ and a loop body may not run at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Callable
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -31,7 +32,9 @@ import libcst as cst
 
 from privalint.catalog import Catalog
 from privalint.imports import LOCAL, ImportTable, dotted_name
+from privalint.nodes import iter_nodes
 from privalint.personal import KEY, NAME, Classifier, classify_literal, split_words
+from privalint import sql
 
 Origin = Union[cst.CSTNode, str]
 
@@ -43,20 +46,28 @@ class Carried:
     ``known`` is True when the analysis knows the value: a known value with no
     categories is clean (a literal, a hash, a length), an unknown one (the result of
     an arbitrary call) lets the name it is stored in speak for it.
-    ``fields`` holds per-key values for dicts built from literals.
+    ``fields`` holds per-key values for dicts built from literals and per-index
+    values for tuples and rows.
     """
 
-    __slots__ = ("cats", "fields", "known")
+    __slots__ = ("cats", "element", "fields", "known", "query")
 
     def __init__(
         self,
         cats: Optional[dict[str, Origin]] = None,
         known: bool = True,
         fields: Optional[dict[str, Carried]] = None,
+        element: Optional[Carried] = None,
+        query: Optional[Carried] = None,
     ) -> None:
         self.cats: dict[str, Origin] = cats or {}
         self.known = known
         self.fields = fields
+        # What one element carries, for collections whose elements we know
+        # (query results: each row has the selected columns as fields).
+        self.element = element
+        # For a SQL query string: what each row it returns carries.
+        self.query = query
 
     def __bool__(self) -> bool:
         return bool(self.cats)
@@ -77,20 +88,38 @@ def union(values: Iterable[Carried]) -> Carried:
     cats: dict[str, Origin] = {}
     known = True
     any_value = False
+    element: Optional[Carried] = None
+    query: Optional[Carried] = None
     for value in values:
         any_value = True
         for cat, origin in value.cats.items():
             cats.setdefault(cat, origin)
         known = known and value.known
+        element = element or value.element
+        query = query or value.query
     if not any_value:
         return CLEAN
-    if not cats:
+    if not cats and element is None and query is None:
         return CLEAN if known else UNKNOWN
-    return Carried(cats, known)
+    return Carried(cats, known, element=element, query=query)
+
+
+def _result_set(row: Carried) -> Carried:
+    """The result of running a query: a collection of rows shaped like ``row``."""
+    return Carried(dict(row.cats), False, element=row)
 
 
 def _param_marker(index: int) -> str:
     return f"@{index}"
+
+
+def _markers(value: Carried) -> Iterator[int]:
+    for cat in value.cats:
+        if cat.startswith("@"):
+            yield int(cat[1:])
+
+
+OnCall = Callable[[cst.Call], None]
 
 
 def _string_value(node: cst.BaseExpression) -> Optional[str]:
@@ -120,10 +149,12 @@ class _Frame:
 
 
 class _Scope:
-    __slots__ = ("env", "frames", "is_class", "node")
+    __slots__ = ("aliases", "env", "frames", "is_class", "node")
 
     def __init__(self, node: Optional[cst.CSTNode], is_class: bool = False) -> None:
         self.env: dict[str, Carried] = {}
+        # name -> the stream it wraps (`writer = csv.writer(buf)`).
+        self.aliases: dict[str, str] = {}
         self.frames: list[_Frame] = []
         self.is_class = is_class
         self.node = node
@@ -156,6 +187,12 @@ class FlowSettings:
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
+        self.query_methods = frozenset(catalog.strings("flow.query-methods"))
+        self.query_functions = frozenset(catalog.strings("flow.query-functions"))
+        self.element_methods = frozenset(catalog.strings("flow.element-methods"))
+        self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
+        self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
+        self.stream_wrappers = frozenset(catalog.strings("flow.stream-wrappers"))
 
     def is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
         if qualname is not None and (
@@ -207,6 +244,8 @@ class Flow:
         self._methods: dict[str, dict[str, cst.FunctionDef]] = {}
         self._summaries: dict[int, Carried] = {}
         self._in_progress: set[int] = set()
+        self._reaching: dict[tuple[str, int], frozenset[int]] = {}
+        self._reaching_in_progress: set[tuple[str, int]] = set()
         self._memo: dict[int, Carried] = {}
         self._collect_definitions(module)
 
@@ -287,8 +326,14 @@ class Flow:
 
     # -- hooks called by the engine ------------------------------------------------------
 
-    def enter_function(self, node: Union[cst.FunctionDef, cst.Lambda]) -> None:
+    def enter_function(self, node: cst.FunctionDef) -> None:
         scope = _Scope(node)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            scope.env[param.name.value] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                scope.env[star.name.value] = UNKNOWN
         self._scopes.append(scope)
         self._memo.clear()
 
@@ -317,6 +362,7 @@ class Flow:
             value = self.evaluate(node.value)
             for target in node.targets:
                 self.bind(target.target, value)
+                self._note_alias(target.target, node.value)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.evaluate(node.value))
@@ -324,6 +370,54 @@ class Flow:
             added = self.evaluate(node.value)
             current = self.evaluate(node.target)
             self.bind(node.target, union((current, added)))
+
+    def _note_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or not value.args:
+            return
+        qualified = self.imports.qualname(value.func)
+        if qualified in self.settings.stream_wrappers:
+            wrapped = dotted_name(value.args[0].value)
+            if wrapped is not None:
+                self._scope.aliases[target.value] = wrapped
+
+    def call_effects(self, node: cst.Call) -> None:
+        """Side effects of a call on what its receiver carries afterwards:
+        ``cur.execute(query)`` holds the query's rows, ``rows.append(email)`` and
+        ``writer.writerow(row)`` hold what was put in (and so does the stream a
+        writer wraps)."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not node.args:
+            return
+        name = func.attr.value
+        settings = self.settings
+        if name not in settings.storing_methods and name not in settings.query_methods:
+            return
+        path = dotted_name(func.value)
+        if path is None:
+            return
+        if name in settings.query_methods:
+            query = self.evaluate(node.args[0].value).query
+            if query is not None:
+                self._set(path, _result_set(query))
+                return
+        if name in settings.storing_methods:
+            added = union(self._args(node))
+            if not added.cats and added.element is None:
+                return
+            target: Optional[str] = path
+            seen: set[str] = set()
+            while target is not None and target not in seen:
+                seen.add(target)
+                current = self._lookup(target) or UNKNOWN
+                merged = union((current, added))
+                self._set(target, Carried(merged.cats, False, current.fields, merged.element, current.query))
+                target = self._alias_of(target)
+
+    def _alias_of(self, name: str) -> Optional[str]:
+        for scope in reversed(self._scopes):
+            if name in scope.aliases:
+                return scope.aliases[name]
+        return None
 
     def named_expr(self, node: cst.NamedExpr) -> None:
         self.bind(node.target, self.evaluate(node.value))
@@ -420,7 +514,30 @@ class Flow:
             category = classify_literal(value)
             if category is not None:
                 return Carried({category: node})
+            return self._query_text(value, node)
         return CLEAN
+
+    def _query_text(self, text: str, node: cst.CSTNode) -> Carried:
+        """A SQL SELECT carries nothing itself, but running it yields rows whose
+        fields are the selected columns."""
+        if len(text) < 12 or not text.lstrip()[:6].lower().startswith(("select", "with")):
+            return CLEAN
+        statement = sql.parse(text)
+        if statement is None or statement.kind != "select":
+            return CLEAN
+        fields: dict[str, Carried] = {}
+        cats: dict[str, Origin] = {}
+        for index, column in enumerate(statement.columns):
+            category = self.classifier.classify(column, statement.table, KEY, self.context) if column else None
+            value = Carried({category: f"{statement.table or 'query'}.{column}"}, False) if category else UNKNOWN
+            fields[str(index)] = value
+            if column:
+                fields[column] = value
+            if category:
+                cats.setdefault(category, f"{statement.table or 'query'}.{column}")
+        if not cats:
+            return CLEAN
+        return Carried(query=Carried(cats, False, fields))
 
     def _eval_Integer(self, node: cst.Integer) -> Carried:
         return CLEAN
@@ -453,7 +570,7 @@ class Flow:
             return self._classified(name, node) or bound
         if self.imports.is_bound(name):
             qualified = self.imports.lookup(name)
-            if qualified is not None:
+            if qualified is not None and not qualified.endswith("()"):
                 # An imported module, class or function is code, not data.
                 return CLEAN
         return self._classified(name, node) or UNKNOWN
@@ -477,18 +594,28 @@ class Flow:
         return UNKNOWN
 
     def _subscript_key(self, node: cst.Subscript) -> Optional[str]:
+        """The literal key of ``x["key"]`` or ``x[3]`` (as ``"3"``)."""
         if len(node.slice) != 1:
             return None
         element = node.slice[0].slice
         if isinstance(element, cst.Index):
-            return _string_value(element.value)
+            value = element.value
+            if isinstance(value, cst.Integer):
+                return value.value
+            return _string_value(value)
         return None
 
     def _eval_Subscript(self, node: cst.Subscript) -> Carried:
         key = self._subscript_key(node)
         base = self.evaluate(node.value)
         if key is None:
+            if base.element is not None:
+                return base.element
             return base if base.cats else UNKNOWN
+        if key.isdigit() and (base.fields is None or key not in base.fields):
+            if base.element is not None:
+                return base.element
+            return Carried(base.cats, False) if base.cats else UNKNOWN
         return self._field(base, key, node, self._owner_text(node.value))
 
     def _field(self, base: Carried, key: str, origin: Origin, owner: str) -> Carried:
@@ -505,7 +632,10 @@ class Flow:
         values = [self.evaluate(e.value) for e in elements]
         result = union(values)
         fields = {str(i): v for i, v in enumerate(values)}
-        return Carried(result.cats, result.known, fields) if fields else result
+        if not fields:
+            return result
+        element = result if result.cats else None
+        return Carried(result.cats, result.known, fields, element=element)
 
     def _eval_Tuple(self, node: cst.Tuple) -> Carried:
         return self._elements(node.elements)
@@ -540,13 +670,19 @@ class Flow:
         return self.evaluate(node.value)
 
     def _eval_FormattedString(self, node: cst.FormattedString) -> Carried:
-        return union(
+        parts = [
             self.evaluate(part.expression)
             for part in node.parts
             if isinstance(part, cst.FormattedStringExpression)
-        )
+        ]
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts)
+        query = self._query_text(text, node)
+        return union([*parts, query]) if query.query is not None else union(parts)
 
     def _eval_ConcatenatedString(self, node: cst.ConcatenatedString) -> Carried:
+        value = _string_value(node)
+        if value is not None:
+            return self._query_text(value, node)
         return union((self.evaluate(node.left), self.evaluate(node.right)))
 
     def _eval_BinaryOperation(self, node: cst.BinaryOperation) -> Carried:
@@ -594,6 +730,8 @@ class Flow:
 
     def _element_of(self, container: Carried) -> Carried:
         """What one element of an iterated container carries."""
+        if container.element is not None:
+            return container.element
         if container.fields:
             parts = union(container.fields.values())
             if parts.cats:
@@ -609,8 +747,24 @@ class Flow:
         settings = self.settings
         if settings.is_sanitizer(qualified, name):
             return CLEAN
+        if qualified is not None and qualified in settings.query_functions and node.args:
+            query = self.evaluate(node.args[0].value).query
+            if query is not None:
+                return _result_set(query)
         if isinstance(func, cst.Attribute):
             receiver = func.value
+            if name in settings.query_methods and node.args:
+                query = self.evaluate(node.args[0].value).query
+                if query is not None:
+                    return _result_set(query)
+            if name in settings.element_methods and not node.args:
+                base = self.evaluate(receiver)
+                if base.element is not None:
+                    return base.element
+            if name in settings.collection_methods:
+                base = self.evaluate(receiver)
+                if base.element is not None:
+                    return base
             if name in settings.key_getters and node.args:
                 key = _string_value(node.args[0].value)
                 if key is not None:
@@ -698,16 +852,111 @@ class Flow:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in params:
                 args[_param_marker(params.index(arg.keyword.value))] = self.evaluate(arg.value)
+        if not any(cat.startswith("@") for cat in summary.cats):
+            # The result does not depend on the arguments: keep its structure (rows,
+            # fields) and where its data came from.
+            if summary.cats or summary.element is not None or summary.fields:
+                return Carried(dict(summary.cats), False, summary.fields, summary.element, summary.query)
+            return CLEAN if summary.known else UNKNOWN
         cats: dict[str, Origin] = {}
         for cat, origin in summary.cats.items():
             if cat.startswith("@"):
                 for sub_cat, sub_origin in args.get(cat, CLEAN).cats.items():
                     cats.setdefault(sub_cat, sub_origin)
             else:
-                cats.setdefault(cat, node)
+                cats.setdefault(cat, origin)
         if cats:
             return Carried(cats, False)
         return CLEAN if summary.known else UNKNOWN
+
+    @staticmethod
+    def parameters(definition: cst.FunctionDef, bound_method: bool) -> list[str]:
+        """Positional parameter names, without ``self``/``cls`` for a bound method."""
+        params = [p.name.value for p in (*definition.params.posonly_params, *definition.params.params)]
+        if bound_method and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        return params
+
+    def resolve_local(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        """The definition of a function of this module (or a method of the current
+        class) that ``func`` calls, if any."""
+        return self._resolve_local(func)
+
+    def argument_for(self, call: cst.Call, definition: cst.FunctionDef, index: int) -> Optional[cst.BaseExpression]:
+        """The expression a call passes for positional parameter ``index``."""
+        params = self.parameters(definition, isinstance(call.func, cst.Attribute))
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if index < len(positional):
+            return positional[index].value
+        if index < len(params):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == params[index]:
+                    return arg.value
+        return None
+
+    def reaching_params(
+        self,
+        definition: cst.FunctionDef,
+        sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
+        key: str,
+    ) -> frozenset[int]:
+        """Positional parameters of ``definition`` whose value reaches a sink inside
+        it (directly or through further local helpers). ``sink_values(call)`` says
+        which expressions a call writes to the sink (empty when it is no sink)."""
+        memo_key = (key, id(definition))
+        cached = self._reaching.get(memo_key)
+        if cached is not None:
+            return cached
+        if memo_key in self._reaching_in_progress or len(self._reaching_in_progress) > 6:
+            return frozenset()
+        self._reaching_in_progress.add(memo_key)
+        found: set[int] = set()
+
+        def on_call(call: cst.Call) -> None:
+            for expr in sink_values(call):
+                found.update(_markers(self.evaluate(expr)))
+            inner = self._resolve_local(call.func)
+            if inner is not None and inner is not definition:
+                for index in self.reaching_params(inner, sink_values, key):
+                    arg = self.argument_for(call, inner, index)
+                    if arg is not None:
+                        found.update(_markers(self.evaluate(arg)))
+
+        try:
+            self._scan_function(definition, on_call)
+        finally:
+            self._reaching_in_progress.discard(memo_key)
+        result = frozenset(found)
+        self._reaching[memo_key] = result
+        return result
+
+    def _enter_summary(self, definition: cst.FunctionDef) -> tuple[list[_Scope], dict[int, Carried]]:
+        saved = (self._scopes, self._memo)
+        self._scopes = [self._scopes[0], _Scope(definition)]
+        self._memo = {}
+        params = self.parameters(definition, bound_method=False)
+        offset = 1 if params and params[0] in ("self", "cls") else 0
+        for index, param in enumerate(params[offset:]):
+            own = self._classified(param, param)
+            cats: dict[str, Origin] = dict(own.cats) if own else {}
+            cats[_param_marker(index)] = param
+            self._scope.env[param] = Carried(cats, False)
+        star = definition.params.star_arg
+        if isinstance(star, cst.Param):
+            # `*args` forwards every extra positional argument.
+            first_extra = len(params) - offset
+            self._scope.env[star.name.value] = Carried(
+                {_param_marker(first_extra + i): star.name.value for i in range(8)}, False
+            )
+        return saved
+
+    def _scan_function(self, definition: cst.FunctionDef, on_call: Callable[[cst.Call], None]) -> None:
+        saved_scopes, saved_memo = self._enter_summary(definition)
+        try:
+            self._run_block(definition.body, [], on_call)
+        finally:
+            self._scopes = saved_scopes
+            self._memo = saved_memo
 
     def summary(self, definition: cst.FunctionDef) -> Carried:
         """What ``definition`` returns; parameters appear as ``@0``, ``@1``..."""
@@ -718,21 +967,8 @@ class Flow:
         if key in self._in_progress or len(self._in_progress) > 8:
             return UNKNOWN
         self._in_progress.add(key)
-        saved_scopes = self._scopes
-        saved_memo = self._memo
-        self._scopes = [self._scopes[0], _Scope(definition)]
-        self._memo = {}
+        saved_scopes, saved_memo = self._enter_summary(definition)
         try:
-            params = [
-                p.name.value
-                for p in (*definition.params.posonly_params, *definition.params.params)
-            ]
-            offset = 1 if params and params[0] in ("self", "cls") else 0
-            for index, param in enumerate(params[offset:]):
-                own = self._classified(param, param)
-                cats: dict[str, Origin] = dict(own.cats) if own else {}
-                cats[_param_marker(index)] = param
-                self._scope.env[param] = Carried(cats, False)
             returns: list[Carried] = []
             self._run_block(definition.body, returns)
             result = union(returns) if returns else UNKNOWN
@@ -743,51 +979,67 @@ class Flow:
         self._summaries[key] = result
         return result
 
-    def _run_block(self, block: cst.BaseSuite, returns: list[Carried]) -> None:
+    def _run_block(self, block: cst.BaseSuite, returns: list[Carried], on_call: Optional[OnCall] = None) -> None:
         if isinstance(block, cst.SimpleStatementSuite):
-            self._run_small(block.body, returns)
+            self._run_small(block.body, returns, on_call)
             return
         assert isinstance(block, cst.IndentedBlock)
         for stmt in block.body:
-            self._run_statement(stmt, returns)
+            self._run_statement(stmt, returns, on_call)
 
-    def _run_small(self, body: Sequence[cst.BaseSmallStatement], returns: list[Carried]) -> None:
+    def _run_small(
+        self, body: Sequence[cst.BaseSmallStatement], returns: list[Carried], on_call: Optional[OnCall] = None
+    ) -> None:
         for small in body:
-            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            if on_call is not None:
+                for call in iter_nodes(small, cst.Call):
+                    on_call(call)  # type: ignore[arg-type]
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                self.call_effects(small.value)
+            elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                 self.assign(small)
             elif isinstance(small, cst.Return) and small.value is not None:
                 returns.append(self.evaluate(small.value))
 
-    def _run_statement(self, stmt: cst.BaseStatement, returns: list[Carried]) -> None:
+    def _run_statement(self, stmt: cst.BaseStatement, returns: list[Carried], on_call: Optional[OnCall] = None) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
-            self._run_small(stmt.body, returns)
+            self._run_small(stmt.body, returns, on_call)
         elif isinstance(stmt, cst.If):
+            self._header_calls(stmt.test, on_call)
             self._push_frame(loop=False)
-            self._run_block(stmt.body, returns)
+            self._run_block(stmt.body, returns, on_call)
             orelse = stmt.orelse
             if orelse is not None:
                 self.switch_branch()
                 if isinstance(orelse, cst.If):
-                    self._run_statement(orelse, returns)
+                    self._run_statement(orelse, returns, on_call)
                 else:
-                    self._run_block(orelse.body, returns)
+                    self._run_block(orelse.body, returns, on_call)
             self.leave_branching(has_else=orelse is not None)
         elif isinstance(stmt, (cst.For, cst.While)):
+            self._header_calls(stmt.iter if isinstance(stmt, cst.For) else stmt.test, on_call)
             self.enter_for(stmt)
-            self._run_block(stmt.body, returns)
+            self._run_block(stmt.body, returns, on_call)
             self.leave_branching(has_else=False)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
+                self._header_calls(item.item, on_call)
                 self.enter_with_item(item)
-            self._run_block(stmt.body, returns)
+            self._run_block(stmt.body, returns, on_call)
         elif isinstance(stmt, cst.Try):
-            self._run_block(stmt.body, returns)
+            self._run_block(stmt.body, returns, on_call)
             for handler in stmt.handlers:
-                self._run_block(handler.body, returns)
+                self._run_block(handler.body, returns, on_call)
             if stmt.orelse is not None:
-                self._run_block(stmt.orelse.body, returns)
+                self._run_block(stmt.orelse.body, returns, on_call)
             if stmt.finalbody is not None:
-                self._run_block(stmt.finalbody.body, returns)
+                self._run_block(stmt.finalbody.body, returns, on_call)
+
+    @staticmethod
+    def _header_calls(expr: cst.BaseExpression, on_call: Optional[OnCall]) -> None:
+        if on_call is not None:
+            for call in iter_nodes(expr, cst.Call):
+                on_call(call)  # type: ignore[arg-type]
 
 
 def _join(states: list[dict[str, Carried]]) -> dict[str, Carried]:

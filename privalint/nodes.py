@@ -1,0 +1,97 @@
+"""Which fields of a libcst node hold code, and which nodes are statements.
+
+The engine's walk and the flow's scans of helper functions descend only into these
+fields: never whitespace, commas, parentheses or operators.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import libcst as cst
+
+_SKIPPED_FIELD_PREFIXES = (
+    "whitespace",
+    "lpar",
+    "rpar",
+    "comma",
+    "semicolon",
+    "leading_lines",
+    "lines_after_decorators",
+    "trailing_whitespace",
+    "leading_whitespace",
+    "header",
+    "footer",
+    "empty_lines",
+    "equal",
+    "colon",
+    "first_colon",
+    "second_colon",
+    "dot",
+    "star",
+    "operator",
+    "newline",
+    "indent",
+    "asynchronous",
+    "arrow",
+    "lbrace",
+    "rbrace",
+    "lbracket",
+    "rbracket",
+    "separator",
+    "default_indent",
+    "default_newline",
+    "has_trailing_newline",
+    "encoding",
+    "quote",
+    "prefix",
+    "relative",
+    "start",
+    "end",
+    "posonly_ind",
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+COMPOUND_STATEMENTS: tuple[type, ...] = (
+    cst.If,
+    cst.For,
+    cst.While,
+    cst.With,
+    cst.Try,
+    cst.FunctionDef,
+    cst.ClassDef,
+    cst.Match,
+)
+if hasattr(cst, "TryStar"):
+    COMPOUND_STATEMENTS = (*COMPOUND_STATEMENTS, cst.TryStar)
+STATEMENTS: tuple[type, ...] = (cst.SimpleStatementLine, *COMPOUND_STATEMENTS)
+
+
+def child_fields(node_type: type) -> tuple[str, ...]:
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if not f.name.startswith(_SKIPPED_FIELD_PREFIXES)
+        )
+        _FIELDS[node_type] = names
+    return names
+
+
+def iter_nodes(node: cst.CSTNode, kind: type) -> Iterator[cst.CSTNode]:
+    """Every node of type ``kind`` in ``node``'s subtree, in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
+            yield current
+        children: list[cst.CSTNode] = []
+        for name in child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif type(value) is tuple or type(value) is list:
+                children.extend(c for c in value if isinstance(c, cst.CSTNode))
+        stack.extend(reversed(children))

@@ -1,0 +1,119 @@
+"""Just enough SQL to know which columns a statement reads or writes.
+
+Not a parser: a tokenizer-level reading of the column lists of ``SELECT``,
+``INSERT``, ``UPDATE`` and ``CREATE TABLE`` statements, which is all the personal-data
+rules need (``SELECT email, phone FROM customer`` returns rows whose second field is
+a phone number; ``CREATE TABLE patient (ssn TEXT, ...)`` stores a government id).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+_KIND = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(select|insert|update|create|with|replace|upsert|merge)\b", re.I)
+_SELECT = re.compile(r"\bselect\s+(?:distinct\s+|all\s+|top\s+\d+\s+)?(?P<cols>.*?)\s+from\b", re.I | re.S)
+_INSERT = re.compile(
+    r"\b(?:insert|replace|upsert)\s+(?:or\s+\w+\s+)?into\s+(?P<table>[\w.\"`\[\]]+)\s*\((?P<cols>[^)]*)\)",
+    re.I | re.S,
+)
+_UPDATE = re.compile(r"\bupdate\s+(?P<table>[\w.\"`\[\]]+)\s+set\s+(?P<sets>.*?)(?:\bwhere\b|\breturning\b|$)", re.I | re.S)
+_CREATE = re.compile(
+    r"\bcreate\s+(?:temporary\s+|temp\s+|unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?P<table>[\w.\"`\[\]]+)\s*\((?P<body>.*)\)",
+    re.I | re.S,
+)
+_CONSTRAINT = re.compile(r"^\s*(constraint|primary|foreign|unique|check|index|key|exclude)\b", re.I)
+_IDENT = re.compile(r"[A-Za-z_][\w$]*")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a SQL statement does with which columns."""
+
+    kind: str  # select | insert | update | create
+    table: str
+    columns: tuple[str, ...]
+    # For CREATE TABLE: the declared type of each column, lower case.
+    types: tuple[str, ...] = ()
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _clean(name: str) -> str:
+    return name.strip().strip('"`[]')
+
+
+def _select_column(expr: str) -> Optional[str]:
+    expr = expr.strip()
+    alias = re.search(r"\s+as\s+([\w\"`]+)\s*$", expr, re.I)
+    if alias:
+        return _clean(alias.group(1))
+    if expr == "*" or expr.endswith(".*"):
+        return None
+    tokens = _IDENT.findall(expr.split(".")[-1])
+    if not tokens:
+        return None
+    # `lower(email)` reads email; `t.email` is email; `email addr` aliases as addr.
+    if "(" in expr:
+        inner = _IDENT.findall(expr[expr.find("(") + 1 :])
+        return inner[0] if inner else None
+    return tokens[-1]
+
+
+@lru_cache(maxsize=2048)
+def parse(text: str) -> Optional[Statement]:
+    """The statement's kind, table and columns, or None if it is not recognisable SQL."""
+    kind_match = _KIND.match(text)
+    if kind_match is None:
+        return None
+    kind = kind_match.group(1).lower()
+    if kind in ("select", "with"):
+        match = _SELECT.search(text)
+        if match is None:
+            return None
+        columns = [_select_column(c) for c in _split_top_level(match.group("cols"))]
+        table_match = re.search(r"\bfrom\s+([\w.\"`\[\]]+)", text[match.end() - 4 :], re.I)
+        table = _clean(table_match.group(1)) if table_match else ""
+        return Statement("select", table, tuple(c or "" for c in columns))
+    if kind in ("insert", "replace", "upsert"):
+        match = _INSERT.search(text)
+        if match is None:
+            return None
+        columns = tuple(_clean(c) for c in _split_top_level(match.group("cols")))
+        return Statement("insert", _clean(match.group("table")), columns)
+    if kind == "update":
+        match = _UPDATE.search(text)
+        if match is None:
+            return None
+        columns = tuple(_clean(part.split("=", 1)[0]) for part in _split_top_level(match.group("sets")) if "=" in part)
+        return Statement("update", _clean(match.group("table")), columns)
+    if kind == "create":
+        match = _CREATE.search(text)
+        if match is None:
+            return None
+        names: list[str] = []
+        types: list[str] = []
+        for part in _split_top_level(match.group("body")):
+            if _CONSTRAINT.match(part):
+                continue
+            tokens = part.split(None, 1)
+            names.append(_clean(tokens[0]))
+            types.append(tokens[1].lower() if len(tokens) > 1 else "")
+        return Statement("create", _clean(match.group("table")), tuple(names), tuple(types))
+    return None

@@ -1,0 +1,76 @@
+"""What the pii-in-logs rules share: finding the data an output call writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Callable
+from typing import Optional
+
+import libcst as cst
+
+from privalint.engine import FileContext
+from privalint.flow import Carried, union
+from privalint.personal import KEY
+
+
+def written_values(
+    ctx: FileContext,
+    call: cst.Call,
+    control_keywords: frozenset[str],
+    skip_first: int = 0,
+) -> Iterator[tuple[cst.CSTNode, Carried]]:
+    """(node, carried) for each argument a call writes out, with personal data.
+
+    Keyword arguments count too (structlog's ``log.info("x", email=...)``, logging's
+    ``extra={...}``); an opaque value under a telling keyword counts as that keyword.
+    """
+    for index, arg in enumerate(call.args):
+        if index < skip_first and arg.keyword is None:
+            continue
+        if arg.keyword is not None and arg.keyword.value in control_keywords:
+            continue
+        carried = ctx.categories(arg.value)
+        if not carried.cats and arg.keyword is not None and not carried.known and not arg.star:
+            category = ctx.classify(arg.keyword.value, "", KEY)
+            if category is not None:
+                carried = Carried({category: arg.keyword.value}, known=False)
+        if carried.cats:
+            yield arg.value, carried
+
+
+def combined(values: Sequence[tuple[cst.CSTNode, Carried]]) -> Optional[Carried]:
+    if not values:
+        return None
+    return union(v for _, v in values)
+
+
+def sink_arguments(ctx: FileContext, call: cst.Call, control_keywords: frozenset[str]) -> list[cst.BaseExpression]:
+    """The argument expressions a sink call writes out."""
+    return [
+        arg.value
+        for arg in call.args
+        if arg.keyword is None or arg.keyword.value not in control_keywords
+    ]
+
+
+def through_helper(
+    ctx: FileContext,
+    call: cst.Call,
+    sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
+    key: str,
+) -> list[tuple[cst.CSTNode, Carried]]:
+    """Arguments of a call to a helper of this module that passes them on to a sink
+    (``def audit(msg, *args): logger.info(msg, *args)``), with what they carry."""
+    flow = ctx.flow
+    definition = flow.resolve_local(call.func)
+    if definition is None:
+        return []
+    out: list[tuple[cst.CSTNode, Carried]] = []
+    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+        arg = flow.argument_for(call, definition, index)
+        if arg is None:
+            continue
+        carried = ctx.categories(arg)
+        if carried.cats:
+            out.append((arg, carried))
+    return out

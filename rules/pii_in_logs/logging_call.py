@@ -1,0 +1,155 @@
+"""Personal data passed to a logger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.personal import split_words
+from privalint.rule import Rule
+from privalint.rules.pii_in_logs.common import combined, sink_arguments, through_helper, written_values
+
+
+@dataclass(frozen=True)
+class LoggerKnowledge:
+    methods: frozenset[str]
+    loggers: frozenset[str]
+    chain_methods: frozenset[str]
+    control_keywords: frozenset[str]
+    logger_words: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> LoggerKnowledge:
+        return cls(
+            methods=frozenset(catalog.strings("logging.methods")),
+            loggers=frozenset(catalog.strings("logging.loggers")),
+            chain_methods=frozenset(catalog.strings("logging.chain-methods")),
+            control_keywords=frozenset(catalog.strings("logging.control-keywords")),
+            logger_words=frozenset(catalog.strings("logging.logger-words")),
+        )
+
+    def _strip_chain(self, qualified: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for method in self.chain_methods:
+                suffix = f".{method}()"
+                if qualified.endswith(suffix):
+                    qualified = qualified[: -len(suffix)]
+                    changed = True
+        return qualified
+
+    def _named_like_logger(self, text: str) -> bool:
+        words = split_words(text.rstrip("()").rsplit(".", 1)[-1])
+        return bool(words) and words[-1] in self.logger_words
+
+    def log_call(self, ctx: FileContext, call: cst.Call) -> Optional[list[cst.Call]]:
+        """The calls whose arguments a log call writes (itself and any ``bind(...)``
+        in its receiver chain), or None when ``call`` does not write a log record."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.methods:
+            return None
+        calls = [call]
+        receiver = func.value
+        while (
+            isinstance(receiver, cst.Call)
+            and isinstance(receiver.func, cst.Attribute)
+            and receiver.func.attr.value in self.chain_methods
+        ):
+            calls.append(receiver)
+            receiver = receiver.func.value
+        qualified = ctx.qualname(receiver)
+        if qualified is not None:
+            stripped = self._strip_chain(qualified)
+            if stripped in self.loggers or self._named_like_logger(stripped):
+                return calls
+            if not ctx.is_local(stripped) and "." in stripped:
+                return None
+        name = dotted_name(receiver)
+        if name is not None and self._named_like_logger(name):
+            return calls
+        if isinstance(receiver, cst.Call):
+            inner = dotted_name(receiver.func)
+            if inner is not None and self._named_like_logger(inner):
+                return calls
+        return None
+
+
+class PersonalDataInLog(Rule):
+    """
+    ## What it does
+    Flags personal data passed to a logger: the standard `logging` module and its
+    loggers (however created, aliased, stored on `self` or wrapped in an adapter),
+    `structlog`, `loguru`, `logbook`, and any object named like a logger. The
+    message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
+    all checked, and the data is followed through variables, f-strings, `.format`
+    and helper functions of the same module.
+
+    ## Why is this bad?
+    Logs are copied to aggregators, retained for months and read by many people and
+    vendors who have no need for the data. A personal value in a log escapes the
+    access controls, retention and deletion the application applies elsewhere
+    (GDPR Art. 5(1)(c), 5(1)(f); CWE-532).
+
+    ## How to fix
+    Log a pseudonymous identifier (`user.pk`) instead, or mask the value first
+    (`mask_email(email)`). Declare project-specific masking helpers as sanitizers in
+    `[tool.privalint.personal-data] sanitizers` if their names do not say so.
+    """
+
+    id = "PV101"
+    name = "personal-data-in-log"
+    family = Family.PII_IN_LOGS
+    severity = Severity.WARNING
+    cwe = 532
+    title = "Personal data written to a log"
+    message = "{data} {verb} written to the log{via}"
+    triggers = (("log",), ("@personal",))
+    INVALID = (
+        'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.email)',
+        'import structlog\nlog = structlog.get_logger()\n\ndef charge(card_number):\n    log.info("charge", card=card_number)',
+        'from loguru import logger\n\ndef update(phone):\n    logger.info(f"phone changed to {phone}")',
+    )
+    VALID = (
+        'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.pk)',
+        'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(email):\n    logger.info("signup, %d characters", len(email))',
+        'import logging\n\ndef render(email_template):\n    logging.debug("rendering %s", email_template)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return LoggerKnowledge.from_catalog(catalog)
+
+    def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
+        knowledge: LoggerKnowledge = self.compiled
+        calls = knowledge.log_call(self.ctx, call)
+        if calls is None:
+            return []
+        return [e for c in calls for e in sink_arguments(self.ctx, c, knowledge.control_keywords)]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: LoggerKnowledge = self.compiled
+        calls = knowledge.log_call(self.ctx, node)
+        if calls is None:
+            values = through_helper(self.ctx, node, self._sink_values, self.id)
+            via = f" by `{self.ctx.code(node.func, 30)}()`"
+        else:
+            values = [v for call in calls for v in written_values(self.ctx, call, knowledge.control_keywords)]
+            via = ""
+        carried = combined(values)
+        if carried is None:
+            return
+        self.report(
+            values[0][0],
+            severity=self.ctx.severity_for(carried.cats, self.severity),
+            categories=carried.categories,
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+            via=via,
+        )

@@ -1,0 +1,158 @@
+"""Personal data printed to a terminal or standard stream, or raised in an exception."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+from privalint.rules.pii_in_logs.common import combined, sink_arguments, through_helper, written_values
+
+_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+
+
+class PersonalDataPrinted(Rule):
+    """
+    ## What it does
+    Flags personal data written to standard output or error: `print`,
+    `sys.stdout.write`/`sys.stderr.write`, `click.echo`, `rich` console printing,
+    `pprint`, `tqdm.write` and `warnings.warn`.
+
+    ## Why is this bad?
+    In services, standard streams are collected into the same log pipelines as
+    logging output; in scripts and jobs they end up in CI logs, cron mail and
+    terminal scrollback. Either way the data leaves the controls the application
+    applies to it.
+
+    ## How to fix
+    Print a pseudonymous identifier or a masked value, or write the data to its
+    intended, protected destination instead.
+    """
+
+    id = "PV102"
+    name = "personal-data-printed"
+    family = Family.PII_IN_LOGS
+    severity = Severity.WARNING
+    cwe = 532
+    title = "Personal data printed to a standard stream"
+    message = "{data} {verb} printed to {stream}"
+    triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal",))
+    INVALID = (
+        'def notify(customer):\n    print("sending receipt to", customer.email)',
+        'import sys\n\ndef fail(phone):\n    sys.stderr.write(f"cannot reach {phone}\\n")',
+        'import warnings\n\ndef check(patient):\n    warnings.warn(f"{patient.full_name} has no insurance")',
+    )
+    VALID = (
+        'def notify(customer):\n    print("sending receipt to customer", customer.pk)',
+        'def export(rows, out):\n    print(rows[0]["email"], file=out)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return (
+            frozenset(catalog.strings("output.calls")),
+            frozenset(catalog.strings("output.control-keywords")),
+        )
+
+    def _is_output(self, node: cst.Call) -> bool:
+        calls, _ = self.compiled
+        qualified = self.ctx.qualname(node.func)
+        if qualified not in calls:
+            return False
+        if qualified in ("print", "builtins.print"):
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "file":
+                    # A file, not a terminal: the storage rules look at it.
+                    return self.ctx.qualname(arg.value) in _STREAMS
+        return True
+
+    def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
+        if not self._is_output(call):
+            return []
+        return sink_arguments(self.ctx, call, self.compiled[1])
+
+    def visit_Call(self, node: cst.Call) -> None:
+        _, control = self.compiled
+        if not self._is_output(node):
+            values = through_helper(self.ctx, node, self._sink_values, self.id)
+            if values:
+                carried = combined(values)
+                assert carried is not None
+                self.report(
+                    values[0][0],
+                    severity=self.ctx.severity_for(carried.cats, self.severity),
+                    categories=carried.categories,
+                    data=self.ctx.describe(carried),
+                    verb=self.ctx.verb(carried),
+                    stream=f"standard output by `{self.ctx.code(node.func, 30)}()`",
+                )
+            return
+        qualified = self.ctx.qualname(node.func) or ""
+        values = list(written_values(self.ctx, node, control))
+        carried = combined(values)
+        if carried is None:
+            return
+        stream = "a warning" if qualified.startswith("warnings.") else "standard output"
+        if "stderr" in qualified or any(
+            a.keyword is not None and a.keyword.value in ("file", "err") and "stderr" in self.ctx.code(a.value)
+            for a in node.args
+        ):
+            stream = "standard error"
+        self.report(
+            values[0][0],
+            severity=self.ctx.severity_for(carried.cats, self.severity),
+            categories=carried.categories,
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+            stream=stream,
+        )
+
+
+class PersonalDataInException(Rule):
+    """
+    ## What it does
+    Flags personal data in the message of an exception that is raised.
+
+    ## Why is this bad?
+    Exception messages end up in tracebacks, log files, error trackers (Sentry,
+    Rollbar) and sometimes in HTTP error pages, far from the code that had a reason
+    to see the data.
+
+    ## How to fix
+    Put an identifier in the message (`f"no account for user {user.pk}"`) and keep
+    the personal value out of it.
+    """
+
+    id = "PV103"
+    name = "personal-data-in-exception"
+    family = Family.PII_IN_LOGS
+    severity = Severity.NOTE
+    cwe = 209
+    title = "Personal data in an exception message"
+    message = "{data} {verb} put in the message of a raised exception"
+    triggers = (("raise",), ("@personal",))
+    INVALID = ('def lookup(email):\n    raise LookupError(f"no account for {email}")',)
+    VALID = (
+        'def lookup(user):\n    raise LookupError(f"no account for user {user.pk}")',
+        "def lookup(email):\n    raise LookupError(email_not_found_message())",
+    )
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        exc = node.exc
+        if not isinstance(exc, cst.Call):
+            return
+        values = list(written_values(self.ctx, exc, frozenset()))
+        carried = combined(values)
+        if carried is None:
+            return
+        severity = Severity.WARNING if self.ctx.severity_for(carried.cats, self.severity) is Severity.ERROR else self.severity
+        self.report(
+            values[0][0],
+            severity=severity,
+            categories=carried.categories,
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+        )
