@@ -127,7 +127,11 @@ def run_check(options: CheckOptions) -> Outcome:
 
 
 def _project_findings(
-    config: Config, catalog: Catalog, rule_ids: tuple[str, ...], results: list[FileResult], srcroot: Path
+    config: Config,
+    catalog: Catalog,
+    rule_ids: tuple[str, ...],
+    results: list[FileResult],
+    srcroot: Path,
 ) -> list[Finding]:
     from privalint.project import ProjectContext
 

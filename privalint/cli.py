@@ -50,8 +50,12 @@ class _Group(click.Group):
             ctx.exit(EXIT_ERROR)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", "-V", prog_name="privalint", message="%(prog)s %(version)s")
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(
+    __version__, "--version", "-V", prog_name="privalint", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """privalint: a privacy linter for Python.
 
@@ -77,13 +81,31 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     show_default=True,
     help="Output format.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
-@click.option("--select", multiple=True, help="Rules to run: ids, id prefixes, names or families (comma-separated).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rules to run: ids, id prefixes, names or families (comma-separated).",
+)
 @click.option("--ignore", multiple=True, help="Rules to skip: ids, id prefixes, names or families.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this config file.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file.",
+)
 @click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
-@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
+@click.option(
+    "--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too."
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary or progress.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
@@ -93,14 +115,23 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     type=click.Choice(["error", "warning", "note"]),
     help="Lowest severity that makes the exit code 1 (default: note, i.e. any finding).",
 )
-@click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (SARIF marks them inSource).")
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="Include suppressed findings (SARIF marks them inSource).",
+)
 @click.option("--sarif-category", help="SARIF automationDetails.id (GitHub's analysis category).")
 @click.option(
     "--sarif-no-absolute-root",
     is_flag=True,
     help="Leave the absolute path of %SRCROOT% out of SARIF output.",
 )
-@click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the prefilter).")
+@click.option(
+    "--no-prefilter",
+    is_flag=True,
+    hidden=True,
+    help="Parse every file (for testing the prefilter).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -146,14 +177,18 @@ def check(
         click.echo(f"privalint: error: {problem}", err=True)
     from privalint.output import render
 
-    color = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = (
+        fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
     text = render(report, fmt, color=color)
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+            raise click.ClickException(
+                f"cannot write {output}: {error.strerror or error}"
+            ) from None
     else:
         click.echo(text, nl=False)
     if outcome.errors:
@@ -161,15 +196,17 @@ def check(
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     threshold = Severity(fail_on) if fail_on else outcome.config.fail_on
-    failing = [
-        f for f in report.findings if not f.suppressed and f.severity.rank >= threshold.rank
-    ]
+    failing = [f for f in report.findings if not f.suppressed and f.severity.rank >= threshold.rank]
     sys.exit(EXIT_FINDINGS if failing or report.notifications else EXIT_CLEAN)
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--select", multiple=True, help="Only these rules (ids, prefixes, names or families).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--select", multiple=True, help="Only these rules (ids, prefixes, names or families)."
+)
 def rules_command(fmt: str, select: tuple[str, ...]) -> None:
     """List every rule with its id, name, family, severity and CWE."""
     from privalint.registry import all_rules
@@ -199,7 +236,14 @@ def rules_command(fmt: str, select: tuple[str, ...]) -> None:
     for column in ("id", "name", "family", "severity", "cwe", "title"):
         table.add_column(column)
     for r in rules:
-        table.add_row(r.id, r.name, r.family.value, r.severity.value, f"CWE-{r.cwe}" if r.cwe else "-", r.title)
+        table.add_row(
+            r.id,
+            r.name,
+            r.family.value,
+            r.severity.value,
+            f"CWE-{r.cwe}" if r.cwe else "-",
+            r.title,
+        )
     console = Console(highlight=False, markup=False, soft_wrap=True, width=160)
     console.print(table)
 

@@ -65,7 +65,16 @@ _PERSONAL_KEYS = {
     "sanitizer-words": "a list of words that mark a function as a sanitizer",
     "person-words": "a list of words that name a person (customer, patient, ...)",
 }
-_CATEGORY_KEYS = ("label", "sensitivity", "include", "ambiguous", "qualifiers", "exclude", "examples", "context-imports")
+_CATEGORY_KEYS = (
+    "label",
+    "sensitivity",
+    "include",
+    "ambiguous",
+    "qualifiers",
+    "exclude",
+    "examples",
+    "context-imports",
+)
 
 
 class ConfigError(Exception):
@@ -203,7 +212,9 @@ def load(config_file: Optional[Path], start: Path) -> Config:
 
 def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{_at(path, key)}: `{key}` must be {_KEYS.get(key, 'a list of strings')}")
+        raise ConfigError(
+            f"{_at(path, key)}: `{key}` must be {_KEYS.get(key, 'a list of strings')}"
+        )
     return tuple(value)
 
 
@@ -237,7 +248,9 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
     if "per-file-ignores" in table:
         value = table["per-file-ignores"]
         if not isinstance(value, dict):
-            raise ConfigError(f"{_at(path, 'per-file-ignores')}: `per-file-ignores` must be {_KEYS['per-file-ignores']}")
+            raise ConfigError(
+                f"{_at(path, 'per-file-ignores')}: `per-file-ignores` must be {_KEYS['per-file-ignores']}"
+            )
         config.per_file_ignores = {
             pattern: _strings(selectors, path, f"per-file-ignores.{pattern}")
             for pattern, selectors in value.items()
@@ -283,13 +296,17 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
     if "max-file-size" in table:
         value = table["max-file-size"]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ConfigError(f"{_at(path, 'max-file-size')}: `max-file-size` must be {_KEYS['max-file-size']}")
+            raise ConfigError(
+                f"{_at(path, 'max-file-size')}: `max-file-size` must be {_KEYS['max-file-size']}"
+            )
         config.max_file_size = value
     if "fail-on" in table:
         value = table["fail-on"]
         levels = {s.value: s for s in Severity}
         if value not in levels:
-            raise ConfigError(f"{_at(path, 'fail-on')}: `fail-on` is {value!r}; valid: error, warning, note")
+            raise ConfigError(
+                f"{_at(path, 'fail-on')}: `fail-on` is {value!r}; valid: error, warning, note"
+            )
         config.fail_on = levels[value]
     if "cache-dir" in table:
         value = table["cache-dir"]
@@ -303,7 +320,9 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
     from privalint.catalog import bundled
 
     if not isinstance(value, dict):
-        raise ConfigError(f"{_at(path, 'personal-data')}: `personal-data` must be {_KEYS['personal-data']}")
+        raise ConfigError(
+            f"{_at(path, 'personal-data')}: `personal-data` must be {_KEYS['personal-data']}"
+        )
     for key in value:
         if key not in _PERSONAL_KEYS:
             raise ConfigError(
@@ -314,7 +333,9 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
     known_categories = bundled().get("categories", {})
     categories = value.get("categories", {})
     if not isinstance(categories, dict):
-        raise ConfigError(f"{_at(path, 'categories')}: `personal-data.categories` must be {_PERSONAL_KEYS['categories']}")
+        raise ConfigError(
+            f"{_at(path, 'categories')}: `personal-data.categories` must be {_PERSONAL_KEYS['categories']}"
+        )
     for cid, table in categories.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{_at(path, cid)}: `personal-data.categories.{cid}` must be a table")
@@ -331,7 +352,9 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
                 )
             if key in ("label", "sensitivity"):
                 if not isinstance(item, str):
-                    raise ConfigError(f"{_at(path, key)}: `personal-data.categories.{cid}.{key}` must be a string")
+                    raise ConfigError(
+                        f"{_at(path, key)}: `personal-data.categories.{cid}.{key}` must be a string"
+                    )
                 if key == "sensitivity" and item not in ("personal", "special", "credential"):
                     raise ConfigError(
                         f"{_at(path, key)}: sensitivity {item!r} of `{cid}`; valid: personal, special, credential"
@@ -360,9 +383,7 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
 # -- rule selection ----------------------------------------------------------------------
 
 
-def resolve_selectors(
-    selectors: Sequence[str], rules: Sequence[Any], where: str
-) -> set[str]:
+def resolve_selectors(selectors: Sequence[str], rules: Sequence[Any], where: str) -> set[str]:
     """Rule ids matched by selectors: ``ALL``, ids, id prefixes, names, family tags."""
     ids = {r.id for r in rules}
     names = {r.name: r.id for r in rules}

@@ -93,9 +93,12 @@ def discover(
                 if (entry_path / "pyvenv.cfg").exists():
                     continue
                 walk(entry_path, excludes)
-            elif is_file and entry.name.endswith(SUFFIXES):
-                if not _excluded(relative(entry_path), excludes):
-                    add(entry_path)
+            elif (
+                is_file
+                and entry.name.endswith(SUFFIXES)
+                and not _excluded(relative(entry_path), excludes)
+            ):
+                add(entry_path)
 
     for raw in paths:
         path = Path(raw)
@@ -110,11 +113,17 @@ def discover(
             # pattern covers it; patterns still apply below it.
             own = relative(path)
             parts = own.split("/")
-            covering = {
-                pattern
-                for pattern in excludes
-                if any(_excluded("/".join(parts[: i + 1]), [pattern]) for i in range(len(parts)))
-            } if own not in (".", "") and not own.startswith("/") else set()
+            covering = (
+                {
+                    pattern
+                    for pattern in excludes
+                    if any(
+                        _excluded("/".join(parts[: i + 1]), [pattern]) for i in range(len(parts))
+                    )
+                }
+                if own not in (".", "") and not own.startswith("/")
+                else set()
+            )
             walk(path, [p for p in excludes if p not in covering])
         elif force_exclude and _excluded(relative(path), all_excludes):
             continue

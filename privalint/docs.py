@@ -49,7 +49,11 @@ def _code_block(code: str) -> str:
 def markdown(rule: type[Rule], heading_level: int = 1) -> str:
     """The rule's page: metadata, docstring sections and the examples."""
     h = "#" * heading_level
-    cwe = f"[CWE-{rule.cwe}](https://cwe.mitre.org/data/definitions/{rule.cwe}.html)" if rule.cwe else "none"
+    cwe = (
+        f"[CWE-{rule.cwe}](https://cwe.mitre.org/data/definitions/{rule.cwe}.html)"
+        if rule.cwe
+        else "none"
+    )
     lines = [
         f"{h} {rule.id} {rule.name}",
         "",
@@ -72,7 +76,11 @@ def markdown(rule: type[Rule], heading_level: int = 1) -> str:
         for example in rule.INVALID:
             lines += [_code_block(example), ""]
     if rule.VALID:
-        lines += ["", "Not flagged:", ""] if rule.INVALID else ["", f"{sub} Example", "", "Not flagged:", ""]
+        lines += (
+            ["", "Not flagged:", ""]
+            if rule.INVALID
+            else ["", f"{sub} Example", "", "Not flagged:", ""]
+        )
         for example in rule.VALID:
             lines += [_code_block(example), ""]
     lines += [

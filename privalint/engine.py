@@ -26,10 +26,10 @@ from privalint import suppress
 from privalint.catalog import Catalog
 from privalint.flow import Carried, Flow, FlowSettings
 from privalint.imports import LOCAL, ImportTable
+from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
-from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.personal import Classifier
 from privalint.positions import node_ranges
 from privalint.rule import Rule
@@ -39,6 +39,7 @@ BLANKET_SUPPRESSION = "PV001"
 UNUSED_SUPPRESSION = "PV002"
 RULE_ERROR = "PV003"
 
+
 @dataclass
 class Settings:
     """What every file is checked with: picklable, and part of the cache key."""
@@ -47,6 +48,8 @@ class Settings:
     catalog: Catalog
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     prefilter: bool = True
+    # Run fact-providing rules even without an enabled project rule (inventory).
+    collect_facts: bool = False
 
     def key(self) -> str:
         text = "|".join(
@@ -55,6 +58,7 @@ class Settings:
                 self.catalog.hash,
                 ",".join(f"{k}={v.value}" for k, v in sorted(self.severity_overrides.items())),
                 str(self.prefilter),
+                str(self.collect_facts),
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -146,7 +150,9 @@ class FileContext:
         for category in sorted(carried.cats)[:limit]:
             origin = _origin_text(self.module, carried.cats[category])
             parts.append(f"{self.label(category)} from `{origin}`")
-        return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return (
+            " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        )
 
     @staticmethod
     def verb(carried: Carried) -> str:
@@ -231,7 +237,7 @@ class _Tracker:
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.bind_import(node)
 
-    visit_ImportFrom = visit_Import  # type: ignore[assignment]
+    visit_ImportFrom = visit_Import
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.imports.bind(node.name.value, f"{LOCAL}.{node.name.value}")
@@ -312,7 +318,7 @@ class _Tracker:
             is_elif = isinstance(grand, cst.If) and grand.orelse is parent
             self.flow.enter_if(parent, is_elif)
 
-    visit_SimpleStatementSuite = visit_IndentedBlock  # type: ignore[assignment]
+    visit_SimpleStatementSuite = visit_IndentedBlock
 
     def visit_Else(self, node: cst.Else) -> None:
         parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
@@ -325,7 +331,7 @@ class _Tracker:
     def leave_For(self, node: cst.For) -> None:
         self.flow.leave_branching(has_else=False)
 
-    leave_While = leave_For  # type: ignore[assignment]
+    leave_While = leave_For
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
@@ -342,7 +348,14 @@ class Checker:
     def __init__(self, settings: Settings, rules: Sequence[type[Rule]]) -> None:
         self.settings = settings
         catalog = settings.catalog
-        self.rules = [r for r in rules if r.id in settings.rule_ids and not r.project]
+        enabled = set(settings.rule_ids)
+        needs_facts = settings.collect_facts or any(r.project and r.id in enabled for r in rules)
+        self.reporting = frozenset(enabled)
+        self.rules = [
+            r
+            for r in rules
+            if not r.project and (r.id in enabled or (needs_facts and r.provides_facts))
+        ]
         self.classifier = Classifier(catalog.data)
         self.flow_settings = FlowSettings(catalog)
         aliases = catalog.get("imports.aliases", {})
@@ -350,7 +363,9 @@ class Checker:
         self.compiled = {r.id: r.compile(catalog) for r in self.rules}
         self.hooks = {r.id: r.hooks() for r in self.rules}
         self._triggers = [(r, self._trigger_patterns(r)) for r in self.rules]
-        self.emits_notices = any(r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids)
+        self.emits_notices = any(
+            r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids
+        )
 
     # -- prefilter ----------------------------------------------------------------------
 
@@ -400,7 +415,9 @@ class Checker:
             return result
         except RecursionError:
             result.findings.append(
-                self._notice(PARSE_ERROR, path, 1, 1, "file is nested too deeply to parse; not checked")
+                self._notice(
+                    PARSE_ERROR, path, 1, 1, "file is nested too deeply to parse; not checked"
+                )
             )
             return result
         except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
@@ -416,7 +433,9 @@ class Checker:
             self._walk_module(ctx, module, instances)
         except RecursionError:
             result.findings.append(
-                self._notice(PARSE_ERROR, path, 1, 1, "file is nested too deeply to analyse; not checked")
+                self._notice(
+                    PARSE_ERROR, path, 1, 1, "file is nested too deeply to analyse; not checked"
+                )
             )
             return result
         self._finish(ctx, instances, result, text)
@@ -495,13 +514,17 @@ class Checker:
             for stmt in body:
                 if isinstance(stmt, cst.SimpleStatementLine):
                     yield from stmt.body
-                elif isinstance(stmt, (cst.If, cst.Try)) and isinstance(stmt.body, cst.IndentedBlock):
+                elif isinstance(stmt, (cst.If, cst.Try)) and isinstance(
+                    stmt.body, cst.IndentedBlock
+                ):
                     yield from statements(stmt.body.body)
                     if isinstance(stmt, cst.Try):
                         for handler in stmt.handlers:
                             if isinstance(handler.body, cst.IndentedBlock):
                                 yield from statements(handler.body.body)
-                    elif isinstance(stmt.orelse, cst.Else) and isinstance(stmt.orelse.body, cst.IndentedBlock):
+                    elif isinstance(stmt.orelse, cst.Else) and isinstance(
+                        stmt.orelse.body, cst.IndentedBlock
+                    ):
                         yield from statements(stmt.orelse.body.body)
                 elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                     ctx.imports.bind(stmt.name.value, f"{LOCAL}.{stmt.name.value}")
@@ -514,7 +537,9 @@ class Checker:
                 for target in small.targets:
                     ctx.imports.bind_target(target.target, value)
 
-    def _rule_crashed(self, ctx: FileContext, rule: Rule, node: cst.CSTNode, error: BaseException) -> None:
+    def _rule_crashed(
+        self, ctx: FileContext, rule: Rule, node: cst.CSTNode, error: BaseException
+    ) -> None:
         ctx.reports.append(
             _Report(
                 RULE_ERROR,
@@ -530,8 +555,14 @@ class Checker:
 
     # -- results ---------------------------------------------------------------------------
 
-    def _finish(self, ctx: FileContext, instances: list[Rule], result: FileResult, text: str) -> None:
+    def _finish(
+        self, ctx: FileContext, instances: list[Rule], result: FileResult, text: str
+    ) -> None:
         suppressions = suppress.parse(text) if text else []
+        # Rules that run only for their facts report nothing.
+        ctx.reports = [
+            r for r in ctx.reports if r.rule_id in self.reporting or r.rule_id == RULE_ERROR
+        ]
         if not ctx.reports and not ctx.facts and not suppressions:
             return
         wanted: list[cst.CSTNode] = []
@@ -547,7 +578,9 @@ class Checker:
         for fact in ctx.facts:
             span = ranges.get(id(fact.node))
             line = span[0][0] if span else 1
-            result.facts.append(Fact(fact.kind, fact.category, ctx.path, line, fact.detail, fact.encrypted))
+            result.facts.append(
+                Fact(fact.kind, fact.category, ctx.path, line, fact.detail, fact.encrypted)
+            )
         occurrences: dict[str, int] = {}
         for report in ctx.reports:
             span = ranges.get(id(report.node), ((1, 0), (1, 0)))
@@ -606,7 +639,13 @@ class Checker:
                     )
                 if not s.used and UNUSED_SUPPRESSION in enabled:
                     notices.append(
-                        self._notice(UNUSED_SUPPRESSION, path, s.line, s.column, "suppression comment suppresses nothing")
+                        self._notice(
+                            UNUSED_SUPPRESSION,
+                            path,
+                            s.line,
+                            s.column,
+                            "suppression comment suppresses nothing",
+                        )
                     )
                 continue
             unused = [i for i in s.ids if i not in s.used and i in enabled]
@@ -614,7 +653,13 @@ class Checker:
             if (unused or unknown) and UNUSED_SUPPRESSION in enabled:
                 names = ", ".join(unused + unknown)
                 notices.append(
-                    self._notice(UNUSED_SUPPRESSION, path, s.line, s.column, f"unused suppression for {names}")
+                    self._notice(
+                        UNUSED_SUPPRESSION,
+                        path,
+                        s.line,
+                        s.column,
+                        f"unused suppression for {names}",
+                    )
                 )
         result.findings.extend(notices)
 
@@ -629,7 +674,8 @@ class Checker:
             severity=Severity.WARNING if rule_id != PARSE_ERROR else Severity.ERROR,
             span=Span(line, column, line, column),
             statement_lines=(line, line),
-            fingerprint=hashlib.sha256(f"{rule_id}|{path}|{message}".encode()).hexdigest()[:16] + ":0",
+            fingerprint=hashlib.sha256(f"{rule_id}|{path}|{message}".encode()).hexdigest()[:16]
+            + ":0",
         )
 
     def _parse_error(self, path: str, error: cst.ParserSyntaxError) -> Finding:

@@ -24,17 +24,16 @@ and a loop body may not run at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Callable
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import libcst as cst
 
+from privalint import sql
 from privalint.catalog import Catalog
 from privalint.imports import LOCAL, ImportTable, dotted_name
 from privalint.nodes import iter_nodes
 from privalint.personal import KEY, NAME, Classifier, classify_literal, split_words
-from privalint import sql
 
 Origin = Union[cst.CSTNode, str]
 
@@ -124,16 +123,10 @@ OnCall = Callable[[cst.Call], None]
 
 def _string_value(node: cst.BaseExpression) -> Optional[str]:
     """The value of a plain string literal (no f-string), else None."""
-    if isinstance(node, cst.SimpleString):
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         try:
             value = node.evaluated_value
         except Exception:  # a malformed literal libcst cannot evaluate
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        try:
-            value = node.evaluated_value
-        except Exception:
             return None
         return value if isinstance(value, str) else None
     return None
@@ -410,7 +403,10 @@ class Flow:
                 seen.add(target)
                 current = self._lookup(target) or UNKNOWN
                 merged = union((current, added))
-                self._set(target, Carried(merged.cats, False, current.fields, merged.element, current.query))
+                self._set(
+                    target,
+                    Carried(merged.cats, False, current.fields, merged.element, current.query),
+                )
                 target = self._alias_of(target)
 
     def _alias_of(self, name: str) -> Optional[str]:
@@ -485,7 +481,9 @@ class Flow:
         result: Carried = method(expr)
         return result
 
-    def _classified(self, text: str, origin: Origin, owner: str = "", kind: str = NAME) -> Optional[Carried]:
+    def _classified(
+        self, text: str, origin: Origin, owner: str = "", kind: str = NAME
+    ) -> Optional[Carried]:
         category = self.classifier.classify(text, owner, kind, self.context)
         if category is None:
             return None
@@ -528,8 +526,16 @@ class Flow:
         fields: dict[str, Carried] = {}
         cats: dict[str, Origin] = {}
         for index, column in enumerate(statement.columns):
-            category = self.classifier.classify(column, statement.table, KEY, self.context) if column else None
-            value = Carried({category: f"{statement.table or 'query'}.{column}"}, False) if category else UNKNOWN
+            category = (
+                self.classifier.classify(column, statement.table, KEY, self.context)
+                if column
+                else None
+            )
+            value = (
+                Carried({category: f"{statement.table or 'query'}.{column}"}, False)
+                if category
+                else UNKNOWN
+            )
             fields[str(index)] = value
             if column:
                 fields[column] = value
@@ -647,7 +653,7 @@ class Flow:
         fields: dict[str, Carried] = {}
         parts: list[Carried] = []
         for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
+            if not isinstance(element, cst.DictElement):
                 spread = self.evaluate(element.value)
                 parts.append(spread)
                 if spread.fields:
@@ -675,7 +681,9 @@ class Flow:
             for part in node.parts
             if isinstance(part, cst.FormattedStringExpression)
         ]
-        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts)
+        text = "".join(
+            p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts
+        )
         query = self._query_text(text, node)
         return union([*parts, query]) if query.query is not None else union(parts)
 
@@ -840,8 +848,7 @@ class Flow:
             return None
         summary = self.summary(definition)
         params = [
-            p.name.value
-            for p in (*definition.params.posonly_params, *definition.params.params)
+            p.name.value for p in (*definition.params.posonly_params, *definition.params.params)
         ]
         if params and params[0] in ("self", "cls") and isinstance(func, cst.Attribute):
             params = params[1:]
@@ -856,7 +863,9 @@ class Flow:
             # The result does not depend on the arguments: keep its structure (rows,
             # fields) and where its data came from.
             if summary.cats or summary.element is not None or summary.fields:
-                return Carried(dict(summary.cats), False, summary.fields, summary.element, summary.query)
+                return Carried(
+                    dict(summary.cats), False, summary.fields, summary.element, summary.query
+                )
             return CLEAN if summary.known else UNKNOWN
         cats: dict[str, Origin] = {}
         for cat, origin in summary.cats.items():
@@ -872,7 +881,9 @@ class Flow:
     @staticmethod
     def parameters(definition: cst.FunctionDef, bound_method: bool) -> list[str]:
         """Positional parameter names, without ``self``/``cls`` for a bound method."""
-        params = [p.name.value for p in (*definition.params.posonly_params, *definition.params.params)]
+        params = [
+            p.name.value for p in (*definition.params.posonly_params, *definition.params.params)
+        ]
         if bound_method and params and params[0] in ("self", "cls"):
             params = params[1:]
         return params
@@ -882,7 +893,9 @@ class Flow:
         class) that ``func`` calls, if any."""
         return self._resolve_local(func)
 
-    def argument_for(self, call: cst.Call, definition: cst.FunctionDef, index: int) -> Optional[cst.BaseExpression]:
+    def argument_for(
+        self, call: cst.Call, definition: cst.FunctionDef, index: int
+    ) -> Optional[cst.BaseExpression]:
         """The expression a call passes for positional parameter ``index``."""
         params = self.parameters(definition, isinstance(call.func, cst.Attribute))
         positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -930,7 +943,9 @@ class Flow:
         self._reaching[memo_key] = result
         return result
 
-    def _enter_summary(self, definition: cst.FunctionDef) -> tuple[list[_Scope], dict[int, Carried]]:
+    def _enter_summary(
+        self, definition: cst.FunctionDef
+    ) -> tuple[list[_Scope], dict[int, Carried]]:
         saved = (self._scopes, self._memo)
         self._scopes = [self._scopes[0], _Scope(definition)]
         self._memo = {}
@@ -950,7 +965,9 @@ class Flow:
             )
         return saved
 
-    def _scan_function(self, definition: cst.FunctionDef, on_call: Callable[[cst.Call], None]) -> None:
+    def _scan_function(
+        self, definition: cst.FunctionDef, on_call: Callable[[cst.Call], None]
+    ) -> None:
         saved_scopes, saved_memo = self._enter_summary(definition)
         try:
             self._run_block(definition.body, [], on_call)
@@ -979,7 +996,9 @@ class Flow:
         self._summaries[key] = result
         return result
 
-    def _run_block(self, block: cst.BaseSuite, returns: list[Carried], on_call: Optional[OnCall] = None) -> None:
+    def _run_block(
+        self, block: cst.BaseSuite, returns: list[Carried], on_call: Optional[OnCall] = None
+    ) -> None:
         if isinstance(block, cst.SimpleStatementSuite):
             self._run_small(block.body, returns, on_call)
             return
@@ -988,7 +1007,10 @@ class Flow:
             self._run_statement(stmt, returns, on_call)
 
     def _run_small(
-        self, body: Sequence[cst.BaseSmallStatement], returns: list[Carried], on_call: Optional[OnCall] = None
+        self,
+        body: Sequence[cst.BaseSmallStatement],
+        returns: list[Carried],
+        on_call: Optional[OnCall] = None,
     ) -> None:
         for small in body:
             if on_call is not None:
@@ -1001,7 +1023,9 @@ class Flow:
             elif isinstance(small, cst.Return) and small.value is not None:
                 returns.append(self.evaluate(small.value))
 
-    def _run_statement(self, stmt: cst.BaseStatement, returns: list[Carried], on_call: Optional[OnCall] = None) -> None:
+    def _run_statement(
+        self, stmt: cst.BaseStatement, returns: list[Carried], on_call: Optional[OnCall] = None
+    ) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
             self._run_small(stmt.body, returns, on_call)
         elif isinstance(stmt, cst.If):

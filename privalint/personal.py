@@ -62,9 +62,7 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     if n == 1:
         return phrase[0] in words
     first = phrase[0]
-    return any(
-        words[i] == first and words[i : i + n] == phrase for i in range(len(words) - n + 1)
-    )
+    return any(words[i] == first and words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,9 @@ def load_categories(data: Mapping[str, Any]) -> dict[str, Category]:
             sensitivity=sensitivity,
             include=_phrases(_str_list(table, "include", where)),
             ambiguous=_phrases(_str_list(table, "ambiguous", where)),
-            qualifiers=frozenset(w for q in _str_list(table, "qualifiers", where) for w in split_words(q)),
+            qualifiers=frozenset(
+                w for q in _str_list(table, "qualifiers", where) for w in split_words(q)
+            ),
             exclude=_phrases(_str_list(table, "exclude", where)),
             context_imports=frozenset(_str_list(table, "context-imports", where)),
             examples=tuple(_str_list(table, "examples", where)),
@@ -178,7 +178,8 @@ class Classifier:
         """Whether ``identifier`` names a person (``customer``, ``patientProfile``)."""
         words = split_words(identifier)
         return bool(words) and (
-            words[-1] in self._person_words or any(_contains(words, p) for p in self._person if len(p) > 1)
+            words[-1] in self._person_words
+            or any(_contains(words, p) for p in self._person if len(p) > 1)
         )
 
     def classify(
@@ -271,13 +272,11 @@ class Classifier:
             return True
         if any(w in category.qualifiers or w in self._person_words for w in before):
             return True
-        if owner_words and (
+        return bool(owner_words) and (
             owner_words[-1] in self._person_words
             or owner_words[-1] in category.qualifiers
             or any(_contains(owner_words, p) for p in self._person if len(p) > 1)
-        ):
-            return True
-        return False
+        )
 
     # -- literals -------------------------------------------------------------------
 

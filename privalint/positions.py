@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from types import TracebackType
 from typing import Optional
 
@@ -68,7 +68,9 @@ class _PositionState(CodegenState):
     """A code generator state that counts lines and columns instead of keeping text."""
 
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.line = 1
         self.column = 0
         self.wanted = wanted
@@ -131,8 +133,6 @@ def node_ranges(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, R
     if not wanted:
         return {}
     state = _PositionState(module, set(wanted))
-    try:
+    with suppress(_Finished):
         module._codegen(state)
-    except _Finished:
-        pass
     return state.found

@@ -48,7 +48,9 @@ def validate(rule: type[Rule]) -> list[str]:
     if not isinstance(family, Family):
         problems.append(f"{where}: family must be a Family")
     elif match and match.group(1) != family.digit:
-        problems.append(f"{where}: id {rule.id} does not carry the {family.value} digit {family.digit}")
+        problems.append(
+            f"{where}: id {rule.id} does not carry the {family.value} digit {family.digit}"
+        )
     if not _NAME.match(getattr(rule, "name", "")):
         problems.append(f"{where}: name {getattr(rule, 'name', None)!r} is not kebab-case")
     if not isinstance(getattr(rule, "severity", None), Severity):

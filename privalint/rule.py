@@ -55,6 +55,10 @@ class Rule:
     INVALID: ClassVar[Sequence[str]] = ()
     # Project rules see all files' facts instead of walking one file.
     project: ClassVar[bool] = False
+    # The rule records facts (what is collected, stored, logged or sent) that the
+    # project stage needs: it runs whenever a project rule does, even when it is not
+    # selected itself (its findings are then dropped).
+    provides_facts: ClassVar[bool] = False
 
     def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
         self.ctx = ctx
@@ -112,7 +116,9 @@ class Rule:
         return []
 
 
-def severity_for(categories: Sequence[str], sensitivities: Mapping[str, str], base: Severity) -> Severity:
+def severity_for(
+    categories: Sequence[str], sensitivities: Mapping[str, str], base: Severity
+) -> Severity:
     """Severity that rises with sensitivity: special categories and credentials are
     errors, other personal data keeps the rule's ``base`` severity."""
     if any(sensitivities.get(c) in ("special", "credential") for c in categories):

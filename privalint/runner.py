@@ -69,7 +69,9 @@ def check_job(checker: Checker, job: Job, max_file_size: int) -> FileResult:
             data = handle.read()
     except FileNotFoundError:
         result = FileResult(path=job.display)
-        result.findings.append(notice(job.display, "file vanished before it could be read; not checked"))
+        result.findings.append(
+            notice(job.display, "file vanished before it could be read; not checked")
+        )
         return result
     except PermissionError:
         result = FileResult(path=job.display)
@@ -77,7 +79,9 @@ def check_job(checker: Checker, job: Job, max_file_size: int) -> FileResult:
         return result
     except OSError as error:
         result = FileResult(path=job.display)
-        result.findings.append(notice(job.display, f"cannot read file: {error.strerror or error}; not checked"))
+        result.findings.append(
+            notice(job.display, f"cannot read file: {error.strerror or error}; not checked")
+        )
         return result
     return checker.check(job.display, data)
 

@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-_KIND = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(select|insert|update|create|with|replace|upsert|merge)\b", re.I)
-_SELECT = re.compile(r"\bselect\s+(?:distinct\s+|all\s+|top\s+\d+\s+)?(?P<cols>.*?)\s+from\b", re.I | re.S)
+_KIND = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*)*(select|insert|update|create|with|replace|upsert|merge)\b", re.I
+)
+_SELECT = re.compile(
+    r"\bselect\s+(?:distinct\s+|all\s+|top\s+\d+\s+)?(?P<cols>.*?)\s+from\b", re.I | re.S
+)
 _INSERT = re.compile(
     r"\b(?:insert|replace|upsert)\s+(?:or\s+\w+\s+)?into\s+(?P<table>[\w.\"`\[\]]+)\s*\((?P<cols>[^)]*)\)",
     re.I | re.S,
 )
-_UPDATE = re.compile(r"\bupdate\s+(?P<table>[\w.\"`\[\]]+)\s+set\s+(?P<sets>.*?)(?:\bwhere\b|\breturning\b|$)", re.I | re.S)
+_UPDATE = re.compile(
+    r"\bupdate\s+(?P<table>[\w.\"`\[\]]+)\s+set\s+(?P<sets>.*?)(?:\bwhere\b|\breturning\b|$)",
+    re.I | re.S,
+)
 _CREATE = re.compile(
     r"\bcreate\s+(?:temporary\s+|temp\s+|unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?P<table>[\w.\"`\[\]]+)\s*\((?P<body>.*)\)",
     re.I | re.S,
@@ -40,7 +47,9 @@ class Statement:
 
 
 def _split_top_level(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -87,10 +96,10 @@ def parse(text: str) -> Optional[Statement]:
         match = _SELECT.search(text)
         if match is None:
             return None
-        columns = [_select_column(c) for c in _split_top_level(match.group("cols"))]
+        selected = [_select_column(c) for c in _split_top_level(match.group("cols"))]
         table_match = re.search(r"\bfrom\s+([\w.\"`\[\]]+)", text[match.end() - 4 :], re.I)
         table = _clean(table_match.group(1)) if table_match else ""
-        return Statement("select", table, tuple(c or "" for c in columns))
+        return Statement("select", table, tuple(c or "" for c in selected))
     if kind in ("insert", "replace", "upsert"):
         match = _INSERT.search(text)
         if match is None:
@@ -101,7 +110,11 @@ def parse(text: str) -> Optional[Statement]:
         match = _UPDATE.search(text)
         if match is None:
             return None
-        columns = tuple(_clean(part.split("=", 1)[0]) for part in _split_top_level(match.group("sets")) if "=" in part)
+        columns = tuple(
+            _clean(part.split("=", 1)[0])
+            for part in _split_top_level(match.group("sets"))
+            if "=" in part
+        )
         return Statement("update", _clean(match.group("table")), columns)
     if kind == "create":
         match = _CREATE.search(text)

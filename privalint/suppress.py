@@ -47,7 +47,13 @@ def parse(text: str) -> list[Suppression]:
                     ids = None
                     if ids_text is not None:
                         ids = tuple(
-                            sorted({part.strip().upper() for part in ids_text.split(",") if part.strip()})
+                            sorted(
+                                {
+                                    part.strip().upper()
+                                    for part in ids_text.split(",")
+                                    if part.strip()
+                                }
+                            )
                         )
                     own_line = previous_end_line < tok.start[0]
                     found.append(Suppression(tok.start[0], tok.start[1] + 1, ids, own_line))

@@ -27,7 +27,9 @@ def checker(rule_ids: Optional[tuple[str, ...]] = None, prefilter: bool = True) 
     return Checker(Settings(rule_ids=ids, catalog=bundled(), prefilter=prefilter), rules)
 
 
-def check_code(code: str, rule_ids: Optional[tuple[str, ...]] = None, path: str = "example.py") -> FileResult:
+def check_code(
+    code: str, rule_ids: Optional[tuple[str, ...]] = None, path: str = "example.py"
+) -> FileResult:
     """Check a snippet (dedented) with the given rules (default: all file rules)."""
     return checker(rule_ids).check(path, textwrap.dedent(code).encode())
 

@@ -19,7 +19,10 @@ PROJECT_FIXTURES = sorted(p for p in (FIXTURES / "projects").glob("*") if p.is_d
 
 
 def _describe(counter: object) -> str:
-    return ", ".join(f"L{line} {rule}" + (f" x{n}" if n > 1 else "") for (line, rule), n in sorted(counter.items()))  # type: ignore[attr-defined]
+    return ", ".join(
+        f"L{line} {rule}" + (f" x{n}" if n > 1 else "")
+        for (line, rule), n in sorted(counter.items())
+    )  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("fixture", SINGLE_FILE_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -31,7 +34,9 @@ def test_fixture(fixture: Path) -> None:
     missing = expected - found
     extra = found - expected
     messages = {(f.span.start_line, f.rule_id): f.message for f in result.findings}
-    detail = "\n".join(f"  L{line} {rule}: {messages.get((line, rule), '')}" for (line, rule) in sorted(extra))
+    detail = "\n".join(
+        f"  L{line} {rule}: {messages.get((line, rule), '')}" for (line, rule) in sorted(extra)
+    )
     assert not missing and not extra, (
         f"{fixture.relative_to(FIXTURES)}\n missing: {_describe(missing)}\n unexpected: {_describe(extra)}\n{detail}"
     )
@@ -65,7 +70,10 @@ def test_every_rule_has_a_fixture() -> None:
     from privalint.registry import all_rules
 
     marked: set[str] = set()
-    for fixture in [*SINGLE_FILE_FIXTURES, *(p for d in PROJECT_FIXTURES for p in d.rglob("*") if p.is_file())]:
+    for fixture in [
+        *SINGLE_FILE_FIXTURES,
+        *(p for d in PROJECT_FIXTURES for p in d.rglob("*") if p.is_file()),
+    ]:
         marked |= {rule for (_, rule) in expectations(fixture.read_text(encoding="utf-8"))}
     missing = [r.id for r in all_rules() if r.family is not Family.NOTICE and r.id not in marked]
     assert not missing, f"rules without a firing fixture case: {missing}"

@@ -48,7 +48,9 @@ def test_validate_catches_a_bad_rule() -> None:
 def test_invalid_examples_fire(rule: type[Rule]) -> None:
     for example in rule.INVALID:
         result = check_code(example, (rule.id,))
-        assert any(f.rule_id == rule.id for f in result.findings), f"{rule.id} INVALID example is silent:\n{example}"
+        assert any(f.rule_id == rule.id for f in result.findings), (
+            f"{rule.id} INVALID example is silent:\n{example}"
+        )
 
 
 @pytest.mark.parametrize("rule", EXAMPLE_RULES, ids=lambda r: r.id)

@@ -106,11 +106,17 @@ def render(report: Report) -> str:
             result["suppressions"] = [{"kind": "inSource"}] if finding.suppressed else []
         results.append(result)
     for note in report.notifications:
-        entry: dict[str, Any] = {"level": note.level if note.level in ("error", "warning", "note") else "warning",
-                                 "message": {"text": note.message}}
+        entry: dict[str, Any] = {
+            "level": note.level if note.level in ("error", "warning", "note") else "warning",
+            "message": {"text": note.message},
+        }
         if note.path:
             entry["locations"] = [
-                {"physicalLocation": {"artifactLocation": {"uri": _uri(note.path), "uriBaseId": "%SRCROOT%"}}}
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(note.path), "uriBaseId": "%SRCROOT%"}
+                    }
+                }
             ]
         notifications.append(entry)
     root: dict[str, Any] = {"description": {"text": "The folder privalint was run from"}}

@@ -37,7 +37,11 @@ def _frame(lines: list[str], finding: Finding) -> list[Text]:
     out = [
         Text(" " * gutter + " |", style="blue"),
         Text.assemble((f"{line_no} | ", "blue"), safe(source)),
-        Text.assemble((" " * gutter + " | ", "blue"), " " * len(prefix), ("^" * max(len(marked), 1), "bold red")),
+        Text.assemble(
+            (" " * gutter + " | ", "blue"),
+            " " * len(prefix),
+            ("^" * max(len(marked), 1), "bold red"),
+        ),
     ]
     return out
 
@@ -76,11 +80,15 @@ def render(report: Report, color: bool = False, width: Optional[int] = None) -> 
             for line in _frame(cache[finding.path], finding):
                 console.print(line)
         if rule is not None and finding.rule_id != "PV000":
-            console.print(Text(f"  = help: privalint explain {finding.rule_id} ({rule.name})", style="dim"))
+            console.print(
+                Text(f"  = help: privalint explain {finding.rule_id} ({rule.name})", style="dim")
+            )
         console.print()
     for note in report.notifications:
         where = f"{safe(note.path)}: " if note.path else ""
-        console.print(Text.assemble(("privalint: ", "bold"), f"{note.level}: ", where, safe(note.message)))
+        console.print(
+            Text.assemble(("privalint: ", "bold"), f"{note.level}: ", where, safe(note.message))
+        )
     if not report.quiet:
         _summary(console, report, shown)
     return buffer.getvalue()
@@ -97,10 +105,19 @@ def _summary(console: Console, report: Report, shown: list[Finding]) -> None:
         console.print()
     files = report.files_checked
     if not visible:
-        console.print(Text(f"No privacy problems found in {files} file{'s' if files != 1 else ''}.", style="green"))
+        console.print(
+            Text(
+                f"No privacy problems found in {files} file{'s' if files != 1 else ''}.",
+                style="green",
+            )
+        )
         return
     by_severity = Counter(f.severity for f in visible)
-    parts = [f"{by_severity[s]} {s.value}{'s' if by_severity[s] != 1 else ''}" for s in Severity if by_severity[s]]
+    parts = [
+        f"{by_severity[s]} {s.value}{'s' if by_severity[s] != 1 else ''}"
+        for s in Severity
+        if by_severity[s]
+    ]
     n_files = len({f.path for f in visible})
     total = len(visible)
     console.print(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Callable
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -44,7 +43,9 @@ def combined(values: Sequence[tuple[cst.CSTNode, Carried]]) -> Optional[Carried]
     return union(v for _, v in values)
 
 
-def sink_arguments(ctx: FileContext, call: cst.Call, control_keywords: frozenset[str]) -> list[cst.BaseExpression]:
+def sink_arguments(
+    ctx: FileContext, call: cst.Call, control_keywords: frozenset[str]
+) -> list[cst.BaseExpression]:
     """The argument expressions a sink call writes out."""
     return [
         arg.value

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
+from privalint.rules.pii_in_logs.common import (
+    combined,
+    sink_arguments,
+    through_helper,
+    written_values,
+)
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
@@ -13,7 +19,6 @@ from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import split_words
 from privalint.rule import Rule
-from privalint.rules.pii_in_logs.common import combined, sink_arguments, through_helper, written_values
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,11 @@ class PersonalDataInLog(Rule):
             values = through_helper(self.ctx, node, self._sink_values, self.id)
             via = f" by `{self.ctx.code(node.func, 30)}()`"
         else:
-            values = [v for call in calls for v in written_values(self.ctx, call, knowledge.control_keywords)]
+            values = [
+                v
+                for call in calls
+                for v in written_values(self.ctx, call, knowledge.control_keywords)
+            ]
             via = ""
         carried = combined(values)
         if carried is None:

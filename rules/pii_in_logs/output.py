@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import libcst as cst
+from privalint.rules.pii_in_logs.common import (
+    combined,
+    sink_arguments,
+    through_helper,
+    written_values,
+)
 
 from privalint.catalog import Catalog
 from privalint.model import Family, Severity
 from privalint.rule import Rule
-from privalint.rules.pii_in_logs.common import combined, sink_arguments, through_helper, written_values
 
 _STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
 
@@ -97,7 +102,9 @@ class PersonalDataPrinted(Rule):
             return
         stream = "a warning" if qualified.startswith("warnings.") else "standard output"
         if "stderr" in qualified or any(
-            a.keyword is not None and a.keyword.value in ("file", "err") and "stderr" in self.ctx.code(a.value)
+            a.keyword is not None
+            and a.keyword.value in ("file", "err")
+            and "stderr" in self.ctx.code(a.value)
             for a in node.args
         ):
             stream = "standard error"
@@ -148,7 +155,11 @@ class PersonalDataInException(Rule):
         carried = combined(values)
         if carried is None:
             return
-        severity = Severity.WARNING if self.ctx.severity_for(carried.cats, self.severity) is Severity.ERROR else self.severity
+        severity = (
+            Severity.WARNING
+            if self.ctx.severity_for(carried.cats, self.severity) is Severity.ERROR
+            else self.severity
+        )
         self.report(
             values[0][0],
             severity=severity,

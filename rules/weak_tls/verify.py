@@ -96,7 +96,9 @@ class UnverifiedSslContext(Rule):
     title = "SSL context without certificate verification"
     message = "`{func}` creates an SSL context that accepts any certificate"
     precision = "very-high"
-    triggers = (("_create_unverified_context", "_create_default_https_context", "_create_stdlib_context"),)
+    triggers = (
+        ("_create_unverified_context", "_create_default_https_context", "_create_stdlib_context"),
+    )
     INVALID = (
         "import ssl\nctx = ssl._create_unverified_context()",
         "import ssl\nssl._create_default_https_context = ssl._create_unverified_context",
@@ -119,5 +121,8 @@ class UnverifiedSslContext(Rule):
                 and target.target.attr.value == "_create_default_https_context"
                 and self.ctx.qualname(target.target.value) == "ssl"
             ):
-                self.report(node, "`ssl._create_default_https_context` is replaced: every urllib "
-                            "connection of the process stops verifying certificates")
+                self.report(
+                    node,
+                    "`ssl._create_default_https_context` is replaced: every urllib "
+                    "connection of the process stops verifying certificates",
+                )
