@@ -46,10 +46,11 @@ class Carried:
     categories is clean (a literal, a hash, a length), an unknown one (the result of
     an arbitrary call) lets the name it is stored in speak for it.
     ``fields`` holds per-key values for dicts built from literals and per-index
-    values for tuples and rows.
+    values for tuples and rows. ``user_input`` marks values an outside party
+    controls (request parameters), independently of any category.
     """
 
-    __slots__ = ("cats", "element", "fields", "known", "query")
+    __slots__ = ("cats", "element", "fields", "known", "query", "user_input")
 
     def __init__(
         self,
@@ -58,6 +59,7 @@ class Carried:
         fields: Optional[dict[str, Carried]] = None,
         element: Optional[Carried] = None,
         query: Optional[Carried] = None,
+        user_input: bool = False,
     ) -> None:
         self.cats: dict[str, Origin] = cats or {}
         self.known = known
@@ -67,12 +69,21 @@ class Carried:
         self.element = element
         # For a SQL query string: what each row it returns carries.
         self.query = query
+        # The value comes from the request of a web handler (form, query string,
+        # JSON body, headers): someone outside controls it.
+        self.user_input = user_input
 
     def __bool__(self) -> bool:
         return bool(self.cats)
 
     def __repr__(self) -> str:
-        return f"Carried({sorted(self.cats)}, known={self.known})"
+        return f"Carried({sorted(self.cats)}, known={self.known}, user_input={self.user_input})"
+
+    def with_input(self, user_input: bool) -> Carried:
+        """This value, marked as (also) coming from request input."""
+        if not user_input or self.user_input:
+            return self
+        return Carried(self.cats, self.known, self.fields, self.element, self.query, True)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -89,6 +100,7 @@ def union(values: Iterable[Carried]) -> Carried:
     any_value = False
     element: Optional[Carried] = None
     query: Optional[Carried] = None
+    user_input = False
     for value in values:
         any_value = True
         for cat, origin in value.cats.items():
@@ -96,11 +108,12 @@ def union(values: Iterable[Carried]) -> Carried:
         known = known and value.known
         element = element or value.element
         query = query or value.query
+        user_input = user_input or value.user_input
     if not any_value:
         return CLEAN
-    if not cats and element is None and query is None:
+    if not cats and element is None and query is None and not user_input:
         return CLEAN if known else UNKNOWN
-    return Carried(cats, known, element=element, query=query)
+    return Carried(cats, known, element=element, query=query, user_input=user_input)
 
 
 def _result_set(row: Carried) -> Carried:
@@ -186,6 +199,9 @@ class FlowSettings:
         self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
         self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
         self.stream_wrappers = frozenset(catalog.strings("flow.stream-wrappers"))
+        self.request_names = frozenset(catalog.strings("flow.request-names"))
+        self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
+        self.request_sources = frozenset(catalog.strings("flow.request-sources"))
 
     def is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
         if qualname is not None and (
@@ -239,7 +255,7 @@ class Flow:
         self._in_progress: set[int] = set()
         self._reaching: dict[tuple[str, int], frozenset[int]] = {}
         self._reaching_in_progress: set[tuple[str, int]] = set()
-        self._memo: dict[int, Carried] = {}
+        self._memo: dict[int, tuple[cst.BaseExpression, Carried]] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -468,10 +484,10 @@ class Flow:
         """What ``expr`` carries at the current point of the walk."""
         key = id(expr)
         cached = self._memo.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] is expr:
+            return cached[1]
         value = self._evaluate(expr)
-        self._memo[key] = value
+        self._memo[key] = (expr, value)
         return value
 
     def _evaluate(self, expr: cst.BaseExpression) -> Carried:
@@ -573,7 +589,8 @@ class Flow:
         if bound is not None:
             if bound.cats or bound.known:
                 return bound
-            return self._classified(name, node) or bound
+            classified = self._classified(name, node)
+            return classified.with_input(bound.user_input) if classified else bound
         if self.imports.is_bound(name):
             qualified = self.imports.lookup(name)
             if qualified is not None and not qualified.endswith("()"):
@@ -588,16 +605,31 @@ class Flow:
             if bound is not None and (bound.cats or bound.known):
                 return bound
         attr = node.attr.value
+        if self.is_request_read(node):
+            return Carried(known=False, user_input=True)
         owner = self._owner_text(node.value)
         classified = self._classified(attr, node, owner)
-        if classified is not None:
-            return classified
         base = self.evaluate(node.value)
+        if classified is not None:
+            return classified.with_input(base.user_input)
         if base.fields and attr in base.fields:
             return base.fields[attr]
-        if attr in self.settings.value_attributes and base.cats:
+        if attr in self.settings.value_attributes and (base.cats or base.user_input):
             return base
-        return UNKNOWN
+        return Carried(known=False, user_input=True) if base.user_input else UNKNOWN
+
+    def is_request_read(self, node: cst.Attribute) -> bool:
+        """``request.form``, ``request.GET``, ``self.request.data``...: where a web
+        handler reads what the client sent."""
+        if node.attr.value not in self.settings.request_attributes:
+            return False
+        base = dotted_name(node.value)
+        if base is None:
+            return False
+        if base in self.settings.request_names:
+            return True
+        qualified = self.imports.qualname(node.value)
+        return qualified is not None and qualified in self.settings.request_sources
 
     def _subscript_key(self, node: cst.Subscript) -> Optional[str]:
         """The literal key of ``x["key"]`` or ``x[3]`` (as ``"3"``)."""
@@ -616,8 +648,8 @@ class Flow:
         base = self.evaluate(node.value)
         if key is None:
             if base.element is not None:
-                return base.element
-            return base if base.cats else UNKNOWN
+                return base.element.with_input(base.user_input)
+            return base if base.cats or base.user_input else UNKNOWN
         if key.isdigit() and (base.fields is None or key not in base.fields):
             if base.element is not None:
                 return base.element
@@ -626,11 +658,11 @@ class Flow:
 
     def _field(self, base: Carried, key: str, origin: Origin, owner: str) -> Carried:
         if base.fields is not None and key in base.fields:
-            return base.fields[key]
+            return base.fields[key].with_input(base.user_input)
         classified = self._classified(key, origin, owner, KEY)
         if classified is not None:
-            return classified
-        return UNKNOWN
+            return classified.with_input(base.user_input)
+        return Carried(known=False, user_input=True) if base.user_input else UNKNOWN
 
     # Compound values.
 
@@ -739,12 +771,16 @@ class Flow:
     def _element_of(self, container: Carried) -> Carried:
         """What one element of an iterated container carries."""
         if container.element is not None:
-            return container.element
+            return container.element.with_input(container.user_input)
         if container.fields:
             parts = union(container.fields.values())
             if parts.cats:
-                return Carried(parts.cats, False)
-        return Carried(container.cats, False) if container.cats else UNKNOWN
+                return Carried(
+                    parts.cats, False, user_input=container.user_input or parts.user_input
+                )
+        if container.cats or container.user_input:
+            return Carried(container.cats, False, user_input=container.user_input)
+        return UNKNOWN
 
     # Calls.
 
@@ -759,6 +795,10 @@ class Flow:
             query = self.evaluate(node.args[0].value).query
             if query is not None:
                 return _result_set(query)
+        if qualified is not None and qualified in settings.request_sources:
+            return Carried(known=False, user_input=True)
+        if isinstance(func, cst.Attribute) and self.is_request_read(func):
+            return Carried(known=False, user_input=True)
         if isinstance(func, cst.Attribute):
             receiver = func.value
             if name in settings.query_methods and node.args:
@@ -945,7 +985,7 @@ class Flow:
 
     def _enter_summary(
         self, definition: cst.FunctionDef
-    ) -> tuple[list[_Scope], dict[int, Carried]]:
+    ) -> tuple[list[_Scope], dict[int, tuple[cst.BaseExpression, Carried]]]:
         saved = (self._scopes, self._memo)
         self._scopes = [self._scopes[0], _Scope(definition)]
         self._memo = {}
