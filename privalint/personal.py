@@ -248,7 +248,12 @@ class Classifier:
             if start < 0 or words[start:end] != cand.phrase:
                 continue
             category = cand.category
-            if any(_contains(words, ex) or _contains(owner_words, ex) for ex in category.exclude):
+            # Exclusions apply to the identifier; to its owner only for an ambiguous
+            # head (`server.address`), not a telling one (`shop_customer.first_name`).
+            if any(
+                _contains(words, ex) or (cand.ambiguous and _contains(owner_words, ex))
+                for ex in category.exclude
+            ):
                 rejected = True
                 continue
             before = words[:start]
@@ -315,7 +320,7 @@ def classify_literal(value: str) -> Optional[str]:
     text = value.strip()
     if 13 <= len(text) <= 23 and _CARD.match(text):
         digits = text.replace(" ", "").replace("-", "")
-        if len(set(digits)) > 2 and _luhn(digits):
+        if len(set(digits)) > 1 and _luhn(digits):
             return "payment-card"
         return None
     compact = text.replace(" ", "")
