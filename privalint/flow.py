@@ -821,8 +821,11 @@ class Flow:
                     if not found.cats and len(node.args) > 1:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
-            if name in settings.propagating_methods and qualified is None:
-                return union([self.evaluate(receiver), *self._args(node)])
+            if name in settings.propagating_methods:
+                # A method of a value (not a module function such as `json.loads`).
+                owner = self.imports.qualname(receiver)
+                if owner is None or owner.endswith("()"):
+                    return union([self.evaluate(receiver), *self._args(node)])
         if qualified is not None and settings.is_propagator(qualified):
             return self._propagate(node, qualified)
         summary = self._local_call(node, func)
@@ -857,9 +860,13 @@ class Flow:
         if not words:
             return UNKNOWN
         owner = self._owner_text(func.value) if isinstance(func, cst.Attribute) else ""
-        if words[0] in self.settings.getter_verbs and len(words) > 1:
-            rest = "_".join(words[1:])
-            return self._classified(rest, node, owner) or UNKNOWN
+        verbs = self.settings.getter_verbs
+        if words[0] in verbs:
+            rest = [w for w in words[1:] if w not in verbs]
+            if not rest:
+                # `normalize(x)`, `clean(x)`, `to_str(x)`: a transformation of its arguments.
+                return union(self._args(node)) if node.args else UNKNOWN
+            return self._classified("_".join(rest), node, owner) or UNKNOWN
         if name[:1].isupper():
             # A class: constructing an object is not reading data.
             return UNKNOWN

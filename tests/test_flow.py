@@ -1,0 +1,190 @@
+"""Personal-data flow: what an expression carries at the point it is used.
+
+A probe rule records ``ctx.categories(arg)`` for every ``probe(arg)`` call, so each
+case states the flow fact it checks in plain code."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, ClassVar
+
+import libcst as cst
+import pytest
+
+from privalint.catalog import Catalog, bundled, merge
+from privalint.engine import Checker, Settings
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+
+class Probe(Rule):
+    """
+    ## What it does
+    Test probe.
+
+    ## Why is this bad?
+    It is not.
+    """
+
+    id = "PV199"
+    name = "probe"
+    family = Family.PII_IN_LOGS
+    severity = Severity.NOTE
+    title = "probe"
+    message = "probe"
+    seen: ClassVar[list[tuple[tuple[str, ...], bool]]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            carried = self.ctx.categories(node.args[0].value)
+            Probe.seen.append((carried.categories, carried.user_input))
+
+
+def probe(code: str, catalog: Any = None) -> list[tuple[str, ...]]:
+    return [cats for cats, _ in _run(code, catalog)]
+
+
+def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
+    Probe.seen = []
+    settings = Settings(rule_ids=("PV199",), catalog=catalog or bundled(), prefilter=False)
+    Checker(settings, [Probe]).check("case.py", textwrap.dedent(code).encode())
+    return Probe.seen
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # names speak for themselves, unless bound to something known
+        ("def f(email):\n    probe(email)", [("email",)]),
+        ("def f(email):\n    email = mask_email(email)\n    probe(email)", [()]),
+        ("def f(user):\n    addr = user.email\n    probe(addr)", [("email",)]),
+        ("def f(user):\n    x = user.pk\n    probe(x)", [()]),
+        ("def f(phone):\n    n = len(phone)\n    probe(n)", [()]),
+        ("def f(phone):\n    ok = phone is None\n    probe(ok)", [()]),
+        ("def f(phone):\n    probe(bool(phone))", [()]),
+        ("def f(dob):\n    probe(hashlib.sha256(dob.encode()).hexdigest())", [()]),
+        # string building
+        ("def f(user):\n    probe(f'hi {user.first_name}')", [("person-name",)]),
+        ("def f(user):\n    probe('hi %s' % user.phone)", [("phone",)]),
+        ("def f(user):\n    probe('hi {}'.format(user.phone))", [("phone",)]),
+        ("def f(user):\n    probe('hi ' + str(user.ssn))", [("government-id",)]),
+        ("def f(user):\n    probe(repr(user.iban))", [("bank-account",)]),
+        ("def f(email):\n    probe(email.strip().lower())", [("email",)]),
+        ("def f(user):\n    probe(', '.join([user.email, user.phone]))", [("email", "phone")]),
+        ("import json\ndef f(user):\n    probe(json.dumps({'e': user.email}))", [("email",)]),
+        (
+            "def f(email):\n    probe(normalize(email))\n    probe(lookup_user(email))",
+            [("email",), ()],
+        ),
+        # augmented assignment and unpacking
+        ("def f(user):\n    msg = 'x'\n    msg += user.email\n    probe(msg)", [("email",)]),
+        ("def f(p):\n    lat, lon = p['lat'], p['lon']\n    probe(lat)", [("geolocation",)]),
+        (
+            "def f(user):\n    a, b = user.pk, user.email\n    probe(a)\n    probe(b)",
+            [(), ("email",)],
+        ),
+        # dicts are tracked per key
+        (
+            "def f(c):\n    d = {'id': c.pk, 'email': c.email}\n    probe(d['id'])\n    probe(d)",
+            [(), ("email",)],
+        ),
+        ("def f(c):\n    d = {}\n    d['phone'] = c.phone\n    probe(d)", [("phone",)]),
+        ("def f(x):\n    d = {'email': x}\n    probe(d)", [("email",)]),
+        (
+            "def f(c):\n    d = dict(name=c.full_name, id=c.pk)\n    probe(d['id'])\n    probe(d['name'])",
+            [(), ("person-name",)],
+        ),
+        # containers and comprehensions
+        ("def f(users):\n    probe([u.email for u in users])", [("email",)]),
+        ("def f(users):\n    probe({u.pk: u.phone for u in users})", [("phone",)]),
+        ("def f(emails):\n    for e in emails:\n        probe(e)", [("email",)]),
+        ("def f(users):\n    for u in users:\n        probe(u.pk)", [()]),
+        # owners disambiguate
+        (
+            "def f(customer, upload):\n    probe(customer.name)\n    probe(upload.name)",
+            [("person-name",), ()],
+        ),
+        ("class Patient:\n    def f(self):\n        probe(self.name)", [("person-name",)]),
+        ("class Product:\n    def f(self):\n        probe(self.name)", [()]),
+        # getters and method names
+        ("def f(user):\n    probe(user.get_full_name())", [("person-name",)]),
+        ("def f(user):\n    probe(send_email(user))", [()]),
+        ("def f(request):\n    probe(request.POST.get('phone', ''))", [("phone",)]),
+        ("def f(request):\n    probe(request.POST.get('page'))", [()]),
+        # branches join; loops may not run
+        (
+            "def f(c, flag):\n    if flag:\n        x = c.email\n    else:\n        x = 'anon'\n    probe(x)",
+            [("email",)],
+        ),
+        (
+            "def f(c, flag):\n    x = c.email\n    if flag:\n        x = mask(x)\n    probe(x)",
+            [("email",)],
+        ),
+        ("def f(c):\n    x = c.email\n    x = mask(x)\n    probe(x)", [()]),
+        (
+            "def f(c, a, b):\n    if a:\n        x = 1\n    elif b:\n        x = c.phone\n    else:\n        x = 2\n    probe(x)",
+            [("phone",)],
+        ),
+        # local functions: returns carry, parameters substituted
+        (
+            "def name_of(c):\n    return f'{c.first_name} {c.last_name}'\n\ndef g(c):\n    probe(name_of(c))",
+            [("person-name",)],
+        ),
+        (
+            "def ident(x):\n    return x.strip()\n\ndef g(c):\n    probe(ident(c.email))\n    probe(ident(c.pk))",
+            [("email",), ()],
+        ),
+        (
+            "def safe(x):\n    return hashlib.sha1(x).hexdigest()\n\ndef g(c):\n    probe(safe(c.email))",
+            [()],
+        ),
+        # SQL rows carry the selected columns, by index and by name
+        (
+            "Q = 'SELECT id, email, phone FROM customer'\n"
+            "def g(cur):\n    cur.execute(Q)\n    for row in cur.fetchall():\n        probe(row[0])\n        probe(row[1])",
+            [(), ("email",)],
+        ),
+        (
+            "def g(conn):\n    rows = conn.execute('SELECT id, first_name FROM patient').fetchall()\n    probe(rows[0]['first_name'])",
+            [("person-name",)],
+        ),
+        # writes into a buffer through a csv writer taint the buffer
+        (
+            "import csv, io\ndef g(c):\n    buf = io.StringIO()\n    w = csv.writer(buf)\n    w.writerow([c.email])\n    probe(buf.getvalue())",
+            [("email",)],
+        ),
+        ("def g(c):\n    items = []\n    items.append(c.phone)\n    probe(items)", [("phone",)]),
+        # literals that are personal data
+        ("probe('4111 1111 1111 1111')", [("payment-card",)]),
+        ("probe('orders@example.com')", [()]),
+    ],
+)
+def test_flow(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
+
+
+def test_request_input_is_marked() -> None:
+    code = """
+        from flask import request
+
+        def view():
+            target = request.values.get("forward_to")
+            n = int(request.args["n"])
+            local = "+4420"
+            probe(target)
+            probe(n)
+            probe(local)
+    """
+    assert [flag for _, flag in _run(code)] == [True, True, False]
+
+
+def test_user_configured_sanitizer() -> None:
+    code = "from myapp.privacy import clean\n\ndef f(c):\n    probe(clean(c.email))"
+    assert probe(code) == [("email",)]
+    catalog = Catalog(merge(bundled().data, {"flow": {"sanitizers": ["myapp.privacy.clean"]}}))
+    assert probe(code, catalog) == [()]
+
+
+def test_recursive_helpers_terminate() -> None:
+    code = "def a(x):\n    return b(x)\n\ndef b(x):\n    return a(x)\n\ndef g(c):\n    probe(a(c.email))"
+    assert probe(code) in ([("email",)], [()])
