@@ -679,8 +679,15 @@ class Checker:
         )
 
     def _parse_error(self, path: str, error: cst.ParserSyntaxError) -> Finding:
-        message = f"syntax error, file not checked: {_one_line(error.message)}"
-        return self._notice(PARSE_ERROR, path, error.raw_line, error.raw_column + 1, message)
+        text = _one_line(error.message)
+        line, column = error.raw_line, error.raw_column + 1
+        where = _ERROR_AT.search(text)
+        if where:
+            line, column = int(where.group(1)), int(where.group(2)) + 1
+            text = text[where.end() :].lstrip(": ")
+        return self._notice(
+            PARSE_ERROR, path, line, column, f"syntax error ({text}); file not checked"
+        )
 
 
 def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:
@@ -694,6 +701,7 @@ def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:
     return None
 
 
+_ERROR_AT = re.compile(r"(?:parser error: )?error at (\d+):(\d+)")
 _COMMENT = re.compile(r"#[^\n]*")
 _SPACE = re.compile(r"\s+")
 
