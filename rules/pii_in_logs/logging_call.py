@@ -28,6 +28,8 @@ class LoggerKnowledge:
     chain_methods: frozenset[str]
     control_keywords: frozenset[str]
     logger_words: frozenset[str]
+    binding_methods: frozenset[str]
+    adapters: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> LoggerKnowledge:
@@ -37,6 +39,8 @@ class LoggerKnowledge:
             chain_methods=frozenset(catalog.strings("logging.chain-methods")),
             control_keywords=frozenset(catalog.strings("logging.control-keywords")),
             logger_words=frozenset(catalog.strings("logging.logger-words")),
+            binding_methods=frozenset(catalog.strings("logging.binding-methods")),
+            adapters=frozenset(catalog.strings("logging.adapters")),
         )
 
     def _strip_chain(self, qualified: str) -> str:
@@ -54,35 +58,46 @@ class LoggerKnowledge:
         words = split_words(text.rstrip("()").rsplit(".", 1)[-1])
         return bool(words) and words[-1] in self.logger_words
 
-    def log_call(self, ctx: FileContext, call: cst.Call) -> Optional[list[cst.Call]]:
-        """The calls whose arguments a log call writes (itself and any ``bind(...)``
-        in its receiver chain), or None when ``call`` does not write a log record."""
-        func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in self.methods:
-            return None
-        calls = [call]
-        receiver = func.value
+    def is_logger(self, ctx: FileContext, receiver: cst.BaseExpression) -> bool:
+        """Whether ``receiver`` is a logger: a known logger API or object, or a value
+        named like one (``audit_log``, ``self._logger``, ``get_logger()``)."""
         while (
             isinstance(receiver, cst.Call)
             and isinstance(receiver.func, cst.Attribute)
             and receiver.func.attr.value in self.chain_methods
         ):
-            calls.append(receiver)
             receiver = receiver.func.value
         qualified = ctx.qualname(receiver)
         if qualified is not None:
             stripped = self._strip_chain(qualified)
             if stripped in self.loggers or self._named_like_logger(stripped):
-                return calls
+                return True
             if not ctx.is_local(stripped) and "." in stripped:
-                return None
+                return False
         name = dotted_name(receiver)
         if name is not None and self._named_like_logger(name):
-            return calls
+            return True
         if isinstance(receiver, cst.Call):
             inner = dotted_name(receiver.func)
-            if inner is not None and self._named_like_logger(inner):
-                return calls
+            return inner is not None and self._named_like_logger(inner)
+        return False
+
+    def written_by(self, ctx: FileContext, call: cst.Call) -> Optional[int]:
+        """How many leading positional arguments to pass over when ``call`` puts its
+        arguments into log records, or None when it does not. Log records are written
+        by a log method on a logger, a context binding on one
+        (``log.bind(email=...)``: its values go into every later record), and an
+        adapter such as ``LoggerAdapter(logger, extra)`` (the logger is passed over)."""
+        qualified = ctx.qualname(call.func)
+        if qualified in self.adapters:
+            return 1 if qualified == "logging.LoggerAdapter" else 0
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if (method in self.methods or method in self.binding_methods) and self.is_logger(
+                ctx, func.value
+            ):
+                return 0
         return None
 
 
@@ -133,24 +148,22 @@ class PersonalDataInLog(Rule):
 
     def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
         knowledge: LoggerKnowledge = self.compiled
-        calls = knowledge.log_call(self.ctx, call)
-        if calls is None:
+        skip = knowledge.written_by(self.ctx, call)
+        if skip is None:
             return []
-        return [e for c in calls for e in sink_arguments(self.ctx, c, knowledge.control_keywords)]
+        return sink_arguments(self.ctx, call, knowledge.control_keywords)[skip:]
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: LoggerKnowledge = self.compiled
-        calls = knowledge.log_call(self.ctx, node)
-        if calls is None:
+        skip = knowledge.written_by(self.ctx, node)
+        if skip is not None:
+            values = list(
+                written_values(self.ctx, node, knowledge.control_keywords, skip_first=skip)
+            )
+            via = ""
+        else:
             values = through_helper(self.ctx, node, self._sink_values, self.id)
             via = f" by `{self.ctx.code(node.func, 30)}()`"
-        else:
-            values = [
-                v
-                for call in calls
-                for v in written_values(self.ctx, call, knowledge.control_keywords)
-            ]
-            via = ""
         carried = combined(values)
         if carried is None:
             return
