@@ -880,13 +880,19 @@ class Flow:
             if qualified == f"{LOCAL}.{func.value}" or qualified is None:
                 return self._functions.get(func.value)
             return None
+        if not isinstance(func, cst.Attribute):
+            return None
         if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
+            isinstance(func.value, cst.Name)
             and func.value.value in ("self", "cls")
             and self._classes
         ):
             return self._methods.get(self._classes[-1], {}).get(func.attr.value)
+        # A method called on an instance of a class of this module.
+        owner = self.imports.qualname(func.value)
+        prefix = LOCAL + "."
+        if owner is not None and owner.startswith(prefix) and owner.endswith("()"):
+            return self._methods.get(owner[len(prefix) : -2], {}).get(func.attr.value)
         return None
 
     def _local_call(self, node: cst.Call, func: cst.BaseExpression) -> Optional[Carried]:

@@ -94,8 +94,14 @@ class LoggerKnowledge:
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            if (method in self.methods or method in self.binding_methods) and self.is_logger(
-                ctx, func.value
+            logs = method in self.methods or method in self.binding_methods
+            return 0 if logs and self.is_logger(ctx, func.value) else None
+        # `from logging import info`, `emit = logger.warning`: a bound log method.
+        if qualified is not None and "." in qualified:
+            owner, _, method = qualified.rpartition(".")
+            stripped = self._strip_chain(owner)
+            if method in self.methods and (
+                stripped in self.loggers or self._named_like_logger(stripped)
             ):
                 return 0
         return None
