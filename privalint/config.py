@@ -383,25 +383,32 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
 # -- rule selection ----------------------------------------------------------------------
 
 
-def resolve_selectors(selectors: Sequence[str], rules: Sequence[Any], where: str) -> set[str]:
-    """Rule ids matched by selectors: ``ALL``, ids, id prefixes, names, family tags."""
+def resolve_selectors(
+    selectors: Sequence[str], rules: Sequence[Any], where: str, selecting: bool = False
+) -> set[str]:
+    """Rule ids matched by selectors: ``ALL``, ids, id prefixes, names, family tags.
+
+    When ``selecting``, group selectors (``ALL``, a family, a prefix) leave out the
+    opt-in rules (``default_enabled = False``): those run only when named by id or name.
+    """
     ids = {r.id for r in rules}
     names = {r.name: r.id for r in rules}
     families = {f.value for f in Family}
+    grouped = {r.id for r in rules if r.default_enabled or not selecting}
     out: set[str] = set()
     for raw in selectors:
         selector = raw.strip()
         upper = selector.upper()
         if upper == "ALL":
-            out |= ids
+            out |= grouped
         elif upper in ids:
             out.add(upper)
         elif selector in names:
             out.add(names[selector])
         elif selector in families:
-            out |= {r.id for r in rules if r.family.value == selector}
+            out |= {r.id for r in rules if r.family.value == selector} & grouped
         elif upper.startswith("PV") and any(i.startswith(upper) for i in ids):
-            out |= {i for i in ids if i.startswith(upper)}
+            out |= {i for i in ids if i.startswith(upper)} & grouped
         else:
             choices = sorted(ids | set(names) | families)
             raise ConfigError(
@@ -421,8 +428,10 @@ def enabled_rules(
     """The ids of the rules a run enables."""
     select = cli_select or config.select
     where_select = "--select" if cli_select else config.where("select")
-    chosen = resolve_selectors(select, rules, where_select)
-    chosen |= resolve_selectors(config.extend_select, rules, config.where("extend-select"))
+    chosen = resolve_selectors(select, rules, where_select, selecting=True)
+    chosen |= resolve_selectors(
+        config.extend_select, rules, config.where("extend-select"), selecting=True
+    )
     chosen -= resolve_selectors(config.ignore, rules, config.where("ignore"))
     chosen -= resolve_selectors(cli_ignore, rules, "--ignore")
     for rule_id in config.severity:

@@ -248,10 +248,10 @@ class Classifier:
             if start < 0 or words[start:end] != cand.phrase:
                 continue
             category = cand.category
-            # Exclusions apply to the identifier; to its owner only for an ambiguous
-            # head (`server.address`), not a telling one (`shop_customer.first_name`).
+            # Exclusions apply to the identifier, and to the owner's head noun: a
+            # `table.fullname` is a table's, a `shop_customer.first_name` a customer's.
             if any(
-                _contains(words, ex) or (cand.ambiguous and _contains(owner_words, ex))
+                _contains(words, ex) or (owner_words and owner_words[-len(ex) :] == ex)
                 for ex in category.exclude
             ):
                 rejected = True

@@ -53,6 +53,9 @@ class Rule:
     triggers: ClassVar[tuple[tuple[str, ...], ...]] = ()
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
+    # Opt-in rules run only when selected by id or name, never through `ALL`, a
+    # family or a prefix: they flag what many teams accept.
+    default_enabled: ClassVar[bool] = True
     # Project rules see all files' facts instead of walking one file.
     project: ClassVar[bool] = False
     # The rule records facts (what is collected, stored, logged or sent) that the

@@ -203,3 +203,15 @@ def test_python_dash_m_and_console_script(project: Path) -> None:
         check=False,
     )
     assert version.returncode == 0 and __version__ in version.stdout
+
+
+def test_opt_in_rules_need_their_id(tmp_project: Path) -> None:
+    (tmp_project / "pay.py").write_text(
+        'def charge(card_number):\n    raise ValueError(f"bad card {card_number}")\n'
+    )
+    assert run(["check"], tmp_project)[0] == 0
+    assert run(["check", "--select", "pii-in-logs"], tmp_project)[0] == 0
+    code, out, _ = run(["check", "--select", "PV103"], tmp_project)
+    assert code == 1 and "PV103" in out
+    (tmp_project / "privalint.toml").write_text('extend-select = ["personal-data-in-exception"]\n')
+    assert run(["check"], tmp_project)[0] == 1

@@ -123,6 +123,10 @@ class PersonalDataInException(Rule):
     ## What it does
     Flags personal data in the message of an exception that is raised.
 
+    This rule is opt-in: enable it with `extend-select = ["PV103"]` (or
+    `--select PV103`). Many codebases deliberately put the offending value in
+    validation errors shown back to the person who entered it.
+
     ## Why is this bad?
     Exception messages end up in tracebacks, log files, error trackers (Sentry,
     Rollbar) and sometimes in HTTP error pages, far from the code that had a reason
@@ -138,6 +142,7 @@ class PersonalDataInException(Rule):
     family = Family.PII_IN_LOGS
     severity = Severity.NOTE
     cwe = 209
+    default_enabled = False
     title = "Personal data in an exception message"
     message = "{data} {verb} put in the message of a raised exception"
     triggers = (("raise",), ("@personal",))
