@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from privalint import baseline as fingerprints
+from privalint.baseline import Baseline, Comparison
 from privalint.catalog import Catalog, bundled
 from privalint.config import Config, enabled_rules, load, path_matches, resolve_selectors
+from privalint.diff import Changes, changes_since
 from privalint.discovery import discover, display_path
-from privalint.engine import Settings
+from privalint.engine import PARSE_ERROR, Settings
 from privalint.model import FileResult, Finding
 from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
@@ -35,6 +38,10 @@ class CheckOptions:
     use_cache: bool = True
     prefilter: bool = True
     show_suppressed: bool = False
+    # Report only findings that are not in this baseline file.
+    baseline: Optional[Path] = None
+    # Report only findings on lines changed since this git revision.
+    diff_ref: Optional[str] = None
 
 
 @dataclass
@@ -46,6 +53,10 @@ class Outcome:
     results: list[FileResult]
     # One-line problems that make the exit code 2 (a path that does not exist).
     errors: list[str] = field(default_factory=list)
+    # The folder fingerprint paths are relative to, and each displayed path under it.
+    root: Optional[Path] = None
+    root_paths: dict[str, str] = field(default_factory=dict)
+    baseline: Optional[Comparison] = None
 
 
 def build_catalog(config: Config) -> Catalog:
@@ -103,7 +114,13 @@ def run_check(options: CheckOptions) -> Outcome:
         severity_overrides=dict(config.severity),
         prefilter=options.prefilter,
     )
-    jobs = [Job(str(f), display_path(f, srcroot)) for f in found.files]
+    changes = changes_since(options.diff_ref, options.paths[0]) if options.diff_ref else None
+    accepted = Baseline.load(options.baseline) if options.baseline else None
+    files = found.files
+    if changes is not None and not any(r.project and r.id in rule_ids for r in rules):
+        # Without project rules, unchanged files cannot contribute a finding.
+        files = [f for f in files if changes.for_path(f) is not None]
+    jobs = [Job(str(f), display_path(f, srcroot)) for f in files]
     workers = options.jobs or default_workers()
     results = run(jobs, settings, workers, config.max_file_size)
     findings: list[Finding] = []
@@ -112,6 +129,20 @@ def run_check(options: CheckOptions) -> Outcome:
     findings.extend(_project_findings(config, catalog, rule_ids, results, srcroot))
     findings = _apply_per_file_ignores(findings, config, rules, srcroot)
     findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_col, f.rule_id))
+    locate = {job.display: Path(job.path) for job in jobs}
+    for finding in findings:
+        if finding.path not in locate:
+            locate[finding.path] = srcroot / finding.path
+    root = fingerprints.project_root(config.root)
+    root_paths = fingerprints.assign(findings, root, locate)
+    comparison = None
+    if accepted is not None:
+        checked = [root_paths.get(job.display) or _relative(Path(job.path), root) for job in jobs]
+        comparison = accepted.compare(findings, checked, root)
+        findings = comparison.new
+        notifications.extend(_stale_notes(comparison))
+    if changes is not None:
+        findings = [f for f in findings if _changed(f, changes, locate[f.path])]
     report = Report(
         findings=findings,
         rules=rules,
@@ -123,7 +154,49 @@ def run_check(options: CheckOptions) -> Outcome:
         sources={job.display: Path(job.path) for job in jobs},
         show_suppressed=options.show_suppressed,
     )
-    return Outcome(report=report, config=config, results=results, errors=errors)
+    return Outcome(
+        report=report,
+        config=config,
+        results=results,
+        errors=errors,
+        root=root,
+        root_paths=root_paths,
+        baseline=comparison,
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    return fingerprints.relative_to_root(path, root) or path.as_posix()
+
+
+def _changed(finding: Finding, changes: Changes, absolute: Path) -> bool:
+    """Whether ``finding``'s statement was touched (a file that no longer parses is
+    reported whenever it changed)."""
+    if finding.rule_id == PARSE_ERROR:
+        return changes.for_path(absolute) is not None
+    return changes.touches(absolute, *finding.statement_lines)
+
+
+def _stale_notes(comparison: Comparison) -> list[Notification]:
+    return [
+        Notification(
+            f"baseline entry {entry.rule} {entry.fingerprint} matches no finding any more "
+            "(fixed or changed); `privalint baseline` rewrites the file without it",
+            entry.path,
+            level="note",
+        )
+        for entry in comparison.stale
+    ]
+
+
+def write_baseline(options: CheckOptions, output: Path) -> tuple[Outcome, Baseline]:
+    """Check like ``run_check`` and write every unsuppressed finding to ``output``."""
+    outcome = run_check(options)
+    accepted = Baseline.from_findings(outcome.report.findings, outcome.root_paths)
+    if not outcome.errors:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(accepted.dumps(), encoding="utf-8")
+    return outcome, accepted
 
 
 def _project_findings(

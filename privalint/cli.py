@@ -1,4 +1,4 @@
-"""Command line: ``privalint check | rules | explain``.
+"""Command line: ``privalint check | baseline | rules | explain``.
 
 Thin by design: parse options, call into the engine, pick the exit code
 (0 no findings, 1 findings, 2 usage, configuration or internal error).
@@ -127,6 +127,18 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     help="Leave the absolute path of %SRCROOT% out of SARIF output.",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline (see `privalint baseline`).",
+)
+@click.option(
+    "--diff",
+    "diff_ref",
+    metavar="REF",
+    help="Report only findings on lines changed since the git revision REF (and in new files).",
+)
+@click.option(
     "--no-prefilter",
     is_flag=True,
     hidden=True,
@@ -150,6 +162,8 @@ def check(
     show_suppressed: bool,
     sarif_category: Optional[str],
     sarif_no_absolute_root: bool,
+    baseline_file: Optional[Path],
+    diff_ref: Optional[str],
     no_prefilter: bool,
 ) -> None:
     """Check PATHS (default: the current folder) for privacy problems."""
@@ -166,8 +180,10 @@ def check(
         use_cache=not no_cache,
         prefilter=not no_prefilter,
         show_suppressed=show_suppressed,
+        baseline=baseline_file,
+        diff_ref=diff_ref,
     )
-    outcome = run_check(options)
+    outcome = _run(run_check, options)
     report = outcome.report
     report.sarif_category = sarif_category
     report.include_absolute_root = not sarif_no_absolute_root
@@ -181,14 +197,17 @@ def check(
         fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     )
     text = render(report, fmt, color=color)
+    if fmt == "sarif":
+        _warn_if_truncated(report)
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise click.ClickException(
-                f"cannot write {output}: {error.strerror or error}"
-            ) from None
+            click.echo(
+                f"privalint: error: cannot write {output}: {error.strerror or error}", err=True
+            )
+            sys.exit(EXIT_ERROR)
     else:
         click.echo(text, nl=False)
     if outcome.errors:
@@ -197,7 +216,99 @@ def check(
         sys.exit(EXIT_CLEAN)
     threshold = Severity(fail_on) if fail_on else outcome.config.fail_on
     failing = [f for f in report.findings if not f.suppressed and f.severity.rank >= threshold.rank]
-    sys.exit(EXIT_FINDINGS if failing or report.notifications else EXIT_CLEAN)
+    # Notes (baseline entries that can go) inform; they never fail a run.
+    problems = [n for n in report.notifications if n.level != "note"]
+    sys.exit(EXIT_FINDINGS if failing or problems else EXIT_CLEAN)
+
+
+def _run(function: Any, *args: Any) -> Any:
+    """Call into the API; a bad baseline file or git revision is a usage error."""
+    from privalint.baseline import BaselineError
+    from privalint.diff import DiffError
+
+    try:
+        return function(*args)
+    except (BaselineError, DiffError) as error:
+        click.echo(f"privalint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _warn_if_truncated(report: Any) -> None:
+    from privalint.output.sarif import MAX_RESULTS
+
+    shown = sum(1 for f in report.findings if report.show_suppressed or not f.suppressed)
+    if shown > MAX_RESULTS:
+        click.echo(
+            f"privalint: warning: {shown} results; the SARIF file keeps the {MAX_RESULTS:,} most "
+            "severe (GitHub code scanning rejects more per run). Narrow the paths or --select.",
+            err=True,
+        )
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".privalint-baseline.json"),
+    show_default=True,
+    help="Write the baseline to FILE.",
+)
+@click.option("--select", multiple=True, help="Rules to run: ids, id prefixes, names or families.")
+@click.option("--ignore", multiple=True, help="Rules to skip: ids, id prefixes, names or families.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file.",
+)
+@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+def baseline_command(
+    paths: tuple[Path, ...],
+    output: Path,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: Optional[Path],
+    exclude: tuple[str, ...],
+    jobs: Optional[int],
+    no_cache: bool,
+) -> None:
+    """Record today's findings in PATHS so that `check --baseline` reports only new ones.
+
+    The file holds rule ids, paths and fingerprints, never code or personal data;
+    commit it, and run this command again to drop entries that were fixed.
+    """
+    from privalint.api import CheckOptions, write_baseline
+
+    options = CheckOptions(
+        paths=list(paths) or [Path(".")],
+        config_file=config_file,
+        select=_split(select),
+        ignore=_split(ignore),
+        exclude=_split(exclude),
+        jobs=jobs,
+        use_cache=not no_cache,
+    )
+    try:
+        outcome, accepted = _run(write_baseline, options, output)
+    except OSError as error:
+        click.echo(f"privalint: error: cannot write {output}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_ERROR)
+    for problem in outcome.errors:
+        click.echo(f"privalint: error: {problem}", err=True)
+    if outcome.errors:
+        sys.exit(EXIT_ERROR)
+    count = len(accepted.entries)
+    click.echo(
+        f"Wrote {count} finding{'s' if count != 1 else ''} to {output}; "
+        f"`privalint check --baseline {output}` now reports only new ones.",
+        err=True,
+    )
 
 
 @cli.command("rules")

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, Union
 import libcst as cst
 
 from privalint import suppress
+from privalint.baseline import digest, normalise_code
 from privalint.catalog import Catalog
 from privalint.flow import Carried, Flow, FlowSettings
 from privalint.imports import LOCAL, ImportTable
@@ -674,8 +675,6 @@ class Checker:
             severity=Severity.WARNING if rule_id != PARSE_ERROR else Severity.ERROR,
             span=Span(line, column, line, column),
             statement_lines=(line, line),
-            fingerprint=hashlib.sha256(f"{rule_id}|{path}|{message}".encode()).hexdigest()[:16]
-            + ":0",
         )
 
     def _parse_error(self, path: str, error: cst.ParserSyntaxError) -> Finding:
@@ -702,29 +701,44 @@ def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:
 
 
 _ERROR_AT = re.compile(r"(?:parser error: )?error at (\d+):(\d+)")
-_COMMENT = re.compile(r"#[^\n]*")
-_SPACE = re.compile(r"\s+")
+_BODY_FIELDS = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
 
 
 def _fingerprint_base(module: cst.Module, report: _Report) -> str:
-    """Identity of a finding that survives moved code: rule, scope and the normalised
-    text of the flagged node and its statement (never line numbers)."""
-    node_text = _normalised(module, report.node)
+    """The content part of a finding's identity (see ``privalint.baseline``): rule,
+    enclosing functions/classes, and the normalised text of the flagged statement
+    (a compound statement's header only) and node. Never line numbers."""
     statement = report.statement
-    if isinstance(statement, cst.SimpleStatementLine):
+    if statement is None:
+        statement_text = ""
+    elif isinstance(statement, cst.SimpleStatementLine):
         statement_text = _normalised(module, statement)
     else:
-        statement_text = ""
-    material = "\x1f".join((report.rule_id, report.scope, statement_text, node_text))
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        statement_text = _header_text(module, statement)
+    node_text = "" if isinstance(report.node, cst.Module) else _normalised(module, report.node)
+    return digest(report.rule_id, report.scope, statement_text, node_text)
+
+
+def _header_text(module: cst.Module, statement: cst.CSTNode) -> str:
+    """A compound statement without its bodies: ``if``/``with``/``def`` header parts."""
+    parts = [type(statement).__name__]
+    for name in _child_fields(type(statement)):
+        if name in _BODY_FIELDS:
+            continue
+        value = getattr(statement, name)
+        children = value if isinstance(value, (tuple, list)) else (value,)
+        for child in children:
+            if isinstance(child, cst.CSTNode):
+                parts.append(_normalised(module, child))
+    return "\x1e".join(parts)
 
 
 def _normalised(module: cst.Module, node: cst.CSTNode) -> str:
     try:
         text = module.code_for_node(node)
-    except Exception:
+    except Exception:  # a node libcst cannot render on its own
         return type(node).__name__
-    return _SPACE.sub("", _COMMENT.sub("", text))
+    return normalise_code(text)
 
 
 def _one_line(error: object) -> str:

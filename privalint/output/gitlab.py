@@ -1,17 +1,26 @@
-"""GitLab Code Quality report (what the merge-request widget reads)."""
+"""GitLab Code Quality report: what the merge-request widget and diff view read.
+
+A JSON array of Code Climate issues. GitLab requires ``description``, ``check_name``,
+``fingerprint``, ``severity`` (info, minor, major, critical, blocker),
+``location.path`` (relative to the repository root, without ``./``) and
+``location.lines.begin``. It compares fingerprints between the target branch and the
+merge request to tell new findings from fixed ones, so they must be unique in a
+report and stable across runs: privalint's fingerprints are both.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from privalint.model import Severity
 from privalint.output import Report
 
-_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.NOTE: "info"}
+_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.NOTE: "minor"}
 
 
 def render(report: Report) -> str:
-    issues = []
+    issues: list[dict[str, Any]] = []
     for finding in report.findings:
         if finding.suppressed:
             continue
@@ -20,10 +29,10 @@ def render(report: Report) -> str:
             {
                 "type": "issue",
                 "check_name": f"{finding.rule_id} {rule.name}" if rule else finding.rule_id,
-                "description": finding.message,
+                "description": f"{finding.rule_id}: {finding.message}",
                 "categories": ["Security"],
                 "severity": _SEVERITY[finding.severity],
-                "fingerprint": f"{finding.rule_id}:{finding.path}:{finding.fingerprint}",
+                "fingerprint": finding.fingerprint,
                 "location": {
                     "path": finding.path,
                     "lines": {"begin": finding.span.start_line, "end": finding.span.end_line},

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from privalint import __version__, docs
-from privalint.model import Family, Severity
+from privalint.model import Family, Finding, Severity
 from privalint.output import Report
 from privalint.output.linehash import line_hashes
 from privalint.output.sources import read_text
@@ -39,11 +39,30 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": docs.full_description(rule) or rule.title},
-        "help": {"text": docs.plain_text(rule), "markdown": docs.markdown(rule)},
+        "help": {"text": _help_text(rule), "markdown": docs.markdown(rule)},
         "helpUri": docs.help_uri(rule),
         "defaultConfiguration": {"level": rule.severity.value},
         "properties": properties,
     }
+
+
+def _help_text(rule: type[Rule]) -> str:
+    """Plain-text help for viewers without markdown: the prose, and where the examples
+    are (code examples in plain text read like unformatted templates)."""
+    parts = [f"{rule.id} {rule.name}: {rule.title}."]
+    for heading in ("What it does", "Why is this bad?", "How to fix"):
+        text = docs.section(rule, heading)
+        if text:
+            parts.append(f"{heading}\n{text}")
+    parts.append(f"Examples and details: {docs.help_uri(rule)}")
+    return "\n\n".join(parts)
+
+
+def _most_severe(findings: list[Finding], limit: int) -> list[Finding]:
+    """The ``limit`` most severe findings, in their original order."""
+    ranked = sorted(range(len(findings)), key=lambda i: -findings[i].severity.rank)
+    keep = sorted(ranked[:limit])
+    return [findings[i] for i in keep]
 
 
 def _uri(path: str) -> str:
@@ -61,18 +80,18 @@ def render(report: Report) -> str:
             {
                 "level": "warning",
                 "message": {
-                    "text": f"{len(findings)} results; only the first {MAX_RESULTS} are included "
-                    "(GitHub code scanning accepts at most 25,000 per run)"
+                    "text": f"{len(findings)} results; only the {MAX_RESULTS:,} most severe are "
+                    "included (GitHub code scanning rejects more per run)"
                 },
             }
         )
-        findings = findings[:MAX_RESULTS]
+        findings = _most_severe(findings, MAX_RESULTS)
     hashes: dict[str, dict[int, str]] = {}
     results = []
     for finding in findings:
         if finding.path not in hashes:
-            source = report.sources.get(finding.path)
-            hashes[finding.path] = line_hashes(read_text(source)) if source else {}
+            source = report.sources.get(finding.path) or Path(report.srcroot) / finding.path
+            hashes[finding.path] = line_hashes(read_text(source))
         fingerprints = {"privalint/v1": finding.fingerprint}
         line_hash = hashes[finding.path].get(finding.span.start_line)
         if line_hash:
