@@ -230,6 +230,7 @@ def test_fail_on_sets_the_lowest_failing_severity(
     tmp_project: Path, monkeypatch: pytest.MonkeyPatch, found: str, fail_on: str
 ) -> None:
     (tmp_project / "app.py").write_text(LEVELS.replace("{line}", SOURCES[found]))
+    (tmp_project / "privalint.toml").write_text('extend-select = ["PV103"]\n')  # a note rule
     monkeypatch.chdir(tmp_project)
     args = ["check", "--no-cache", "-j", "1", "--format", "json"]
     if fail_on:
