@@ -23,6 +23,8 @@ and a loop body may not run at all.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
@@ -119,6 +121,26 @@ def union(values: Iterable[Carried]) -> Carried:
 def _result_set(row: Carried) -> Carried:
     """The result of running a query: a collection of rows shaped like ``row``."""
     return Carried(dict(row.cats), False, element=row)
+
+
+_PERCENT_KEY = re.compile(r"%\((\w+)\)")
+
+
+def _format_fields(template: str) -> list[str]:
+    """Field names of a ``str.format`` template (``{email}``, ``{u.phone}``, ``{0}``)."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError:
+        return []
+    out = []
+    for name in names:
+        base = name.split("[", 1)[0]
+        if "[" in name:
+            key = name.split("[", 1)[1].rstrip("]")
+            out.append(key if not key.isdigit() else base)
+        elif not base.isdigit():
+            out.append(base)
+    return out
 
 
 def _param_marker(index: int) -> str:
@@ -726,7 +748,32 @@ class Flow:
         return union((self.evaluate(node.left), self.evaluate(node.right)))
 
     def _eval_BinaryOperation(self, node: cst.BinaryOperation) -> Carried:
-        return union((self.evaluate(node.left), self.evaluate(node.right)))
+        right = self.evaluate(node.right)
+        if isinstance(node.operator, cst.Modulo):
+            template = _string_value(node.left)
+            if template is not None:
+                return union((right, self.placeholders(template, right, node.right)))
+        return union((self.evaluate(node.left), right))
+
+    def placeholders(self, template: str, mapping: Carried, origin: cst.BaseExpression) -> Carried:
+        """What a template's named placeholders read from the values it is filled
+        with: ``"%(email)s" % row`` or ``"{email}".format(**row)`` show ``row["email"]``,
+        ``"{u.phone}".format(u=user)`` shows ``user.phone``."""
+        parts: list[Carried] = []
+        owner = self._owner_text(origin)
+        for match in _PERCENT_KEY.finditer(template):
+            parts.append(self._field(mapping, match.group(1), origin, owner))
+        if "{" in template:
+            for name in _format_fields(template):
+                head, _, rest = name.partition(".")
+                key = rest.rsplit(".", 1)[-1] if rest else head
+                sub_owner = head if rest else owner
+                parts.append(
+                    self._field(mapping, key, origin, sub_owner)
+                    if not rest
+                    else (self._classified(key, origin, sub_owner) or UNKNOWN)
+                )
+        return union(parts) if parts else CLEAN
 
     def _eval_BooleanOperation(self, node: cst.BooleanOperation) -> Carried:
         return union((self.evaluate(node.left), self.evaluate(node.right)))
@@ -813,6 +860,11 @@ class Flow:
                 base = self.evaluate(receiver)
                 if base.element is not None:
                     return base
+            if name == "format" and any(a.star == "**" or a.keyword is not None for a in node.args):
+                template = _string_value(receiver)
+                if template is not None:
+                    filled = self._format_mapping(node)
+                    return union([*self._args(node), self.placeholders(template, filled, node)])
             if name in settings.key_getters and node.args:
                 key = _string_value(node.args[0].value)
                 if key is not None:
@@ -832,6 +884,23 @@ class Flow:
         if summary is not None:
             return summary
         return self._named_call(node, func, name)
+
+    def _format_mapping(self, node: cst.Call) -> Carried:
+        """The named values a ``.format(...)`` call receives, as one mapping."""
+        fields: dict[str, Carried] = {}
+        spread: list[Carried] = []
+        for arg in node.args:
+            value = self.evaluate(arg.value)
+            if arg.keyword is not None:
+                if not value.cats and not value.known:
+                    value = self._classified(arg.keyword.value, arg.keyword, "", KEY) or value
+                fields[arg.keyword.value] = value
+            elif arg.star == "**":
+                spread.append(value)
+                if value.fields:
+                    fields.update(value.fields)
+        opaque = union(spread) if spread else CLEAN
+        return Carried(opaque.cats, opaque.known, fields, user_input=opaque.user_input)
 
     def _args(self, node: cst.Call) -> Iterator[Carried]:
         for arg in node.args:

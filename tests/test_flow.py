@@ -188,3 +188,18 @@ def test_user_configured_sanitizer() -> None:
 def test_recursive_helpers_terminate() -> None:
     code = "def a(x):\n    return b(x)\n\ndef b(x):\n    return a(x)\n\ndef g(c):\n    probe(a(c.email))"
     assert probe(code) in ([("email",)], [()])
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("def f(row):\n    probe('sent to %(email)s' % row)", [("email",)]),
+        ("def f(row):\n    probe('order %(id)s' % row)", [()]),
+        ("def f(row):\n    probe('hi {first_name}'.format(**row))", [("person-name",)]),
+        ("def f(user):\n    probe('call {u.phone}'.format(u=user))", [("phone",)]),
+        ("def f(x):\n    probe('call {phone}'.format(phone=x))", [("phone",)]),
+        ("def f(c):\n    probe('{0}'.format(c.pk))", [()]),
+    ],
+)
+def test_template_placeholders(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected

@@ -37,6 +37,24 @@ def written_values(
             yield arg.value, carried
 
 
+def mapping_placeholders(ctx: FileContext, call: cst.Call) -> Iterator[tuple[cst.CSTNode, Carried]]:
+    """``log.info("sent to %(email)s", row)``: logging fills a template's named
+    placeholders from a single mapping argument."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if len(positional) != 2:
+        return
+    template = positional[0].value
+    if not isinstance(template, (cst.SimpleString, cst.ConcatenatedString)):
+        return
+    text = template.evaluated_value
+    if not isinstance(text, str) or "%(" not in text:
+        return
+    mapping = positional[1].value
+    carried = ctx.flow.placeholders(text, ctx.categories(mapping), mapping)
+    if carried.cats:
+        yield mapping, carried
+
+
 def combined(values: Sequence[tuple[cst.CSTNode, Carried]]) -> Optional[Carried]:
     if not values:
         return None

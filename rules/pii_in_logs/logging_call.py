@@ -8,6 +8,7 @@ from typing import Any, Optional
 import libcst as cst
 from privalint.rules.pii_in_logs.common import (
     combined,
+    mapping_placeholders,
     sink_arguments,
     through_helper,
     written_values,
@@ -166,6 +167,7 @@ class PersonalDataInLog(Rule):
             values = list(
                 written_values(self.ctx, node, knowledge.control_keywords, skip_first=skip)
             )
+            values.extend(mapping_placeholders(self.ctx, node))
             via = ""
         else:
             values = through_helper(self.ctx, node, self._sink_values, self.id)

@@ -66,13 +66,25 @@ class PersonalDataPrinted(Rule):
         calls, _ = self.compiled
         qualified = self.ctx.qualname(node.func)
         if qualified not in calls:
-            return False
+            return self._stream_write(node)
         if qualified in ("print", "builtins.print"):
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "file":
                     # A file, not a terminal: the storage rules look at it.
                     return self.ctx.qualname(arg.value) in _STREAMS
         return True
+
+    def _stream_write(self, node: cst.Call) -> bool:
+        """``self.stdout.write(...)`` (Django management commands) and other writes to
+        an attribute named like a standard stream."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("write", "writelines"):
+            return False
+        receiver = func.value
+        return isinstance(receiver, cst.Attribute) and receiver.attr.value in (
+            "stdout",
+            "stderr",
+        )
 
     def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
         if not self._is_output(call):
@@ -101,11 +113,15 @@ class PersonalDataPrinted(Rule):
         if carried is None:
             return
         stream = "a warning" if qualified.startswith("warnings.") else "standard output"
-        if "stderr" in qualified or any(
-            a.keyword is not None
-            and a.keyword.value in ("file", "err")
-            and "stderr" in self.ctx.code(a.value)
-            for a in node.args
+        if (
+            "stderr" in qualified
+            or "stderr" in self.ctx.code(node.func)
+            or any(
+                a.keyword is not None
+                and a.keyword.value in ("file", "err")
+                and "stderr" in self.ctx.code(a.value)
+                for a in node.args
+            )
         ):
             stream = "standard error"
         self.report(
