@@ -1140,6 +1140,9 @@ class Flow:
                     on_call(call)  # type: ignore[arg-type]
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 self.call_effects(small.value)
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+                # A generator returns what it yields.
+                returns.append(self.evaluate(small.value))
             elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                 self.assign(small)
             elif isinstance(small, cst.Return) and small.value is not None:

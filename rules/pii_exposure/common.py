@@ -1,0 +1,411 @@
+"""What the pii-exposure rules share: recognising third-party destinations from the
+catalog, finding the data a call sends, and reporting it with its destination."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.flow import Carried, union
+from privalint.personal import KEY, split_words
+from privalint.rule import Rule
+
+# Marks a subscript in a qualified name: `client.collections["c"].documents.create`
+# resolves to `typesense.Client().collections[].documents.create`.
+SUBSCRIPT = "[]"
+
+
+def chain_qualname(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
+    """``ctx.qualname`` that also looks through subscripts in an attribute chain."""
+    qualified = ctx.qualname(expr)
+    if qualified is not None:
+        return qualified
+    if isinstance(expr, cst.Attribute):
+        base = chain_qualname(ctx, expr.value)
+        return f"{base}.{expr.attr.value}" if base is not None else None
+    if isinstance(expr, cst.Subscript):
+        base = chain_qualname(ctx, expr.value)
+        return base + SUBSCRIPT if base is not None else None
+    if isinstance(expr, cst.Call):
+        base = chain_qualname(ctx, expr.func)
+        return base + "()" if base is not None else None
+    return None
+
+
+def last_name(expr: cst.BaseExpression) -> str:
+    """``index`` for ``es.index``, ``redirect`` for ``redirect``, else ``""``."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return ""
+
+
+def receiver_words(expr: cst.BaseExpression) -> tuple[str, ...]:
+    """The words of the names an attribute chain is called on, outermost first:
+    ``self.es_client.index`` -> (es, client); ``get_es().index`` -> (get, es)."""
+    parts: list[tuple[str, ...]] = []
+    node: Optional[cst.BaseExpression] = (
+        expr.value if isinstance(expr, cst.Attribute) else None
+    )
+    while node is not None:
+        if isinstance(node, cst.Attribute):
+            parts.append(split_words(node.attr.value))
+            node = node.value
+        elif isinstance(node, cst.Name):
+            if node.value not in ("self", "cls"):
+                parts.append(split_words(node.value))
+            node = None
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        else:
+            node = None
+    return tuple(w for part in reversed(parts) for w in part)
+
+
+def contains_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Whether one of ``phrases`` occurs in ``words`` as consecutive words."""
+    for phrase in phrases:
+        n = len(phrase)
+        if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
+            return True
+    return False
+
+
+def is_own_code(ctx: FileContext, qualified: Optional[str]) -> bool:
+    """Unknown, local or relatively imported: the type of the object is not known."""
+    return qualified is None or ctx.is_local(qualified) or qualified.startswith(".")
+
+
+def keyword_arg(call: cst.Call, *names: str) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in names:
+            return arg
+    return None
+
+
+def positional_args(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The value of a plain string literal, else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # a malformed literal libcst cannot evaluate
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def phrases(texts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(p for p in (split_words(t) for t in texts) if p)
+
+
+def _strings(table: Mapping[str, Any], key: str) -> list[str]:
+    value = table.get(key, [])
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A third party that calls can send data to (one table of the catalog)."""
+
+    name: str
+    calls: frozenset[str]
+    call_prefixes: tuple[str, ...]
+    modules: tuple[str, ...]
+    methods: frozenset[str]
+    receiver_phrases: tuple[tuple[str, ...], ...]
+    skip_keywords: frozenset[str]
+    expected: frozenset[str]
+    exclude: tuple[str, ...]
+
+    @classmethod
+    def from_table(cls, name: str, table: Mapping[str, Any]) -> Destination:
+        calls = _strings(table, "calls")
+        return cls(
+            name=name,
+            calls=frozenset(c for c in calls if not c.endswith(".*")),
+            call_prefixes=tuple(c[:-1] for c in calls if c.endswith(".*")),
+            modules=tuple(_strings(table, "modules")),
+            methods=frozenset(_strings(table, "methods")),
+            receiver_phrases=phrases(_strings(table, "receiver-words")),
+            skip_keywords=frozenset(_strings(table, "skip-keywords")),
+            expected=frozenset(_strings(table, "expected")),
+            exclude=tuple(_strings(table, "exclude")),
+        )
+
+    def in_modules(self, qualified: str) -> bool:
+        return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
+
+    def matches_name(self, qualified: str, method: str) -> bool:
+        """Whether a call to ``qualified`` (a known API) sends data here."""
+        if qualified in self.calls or (
+            self.call_prefixes and qualified.startswith(self.call_prefixes)
+        ):
+            return True
+        if method not in self.methods or not self.in_modules(qualified):
+            return False
+        return not (self.exclude and qualified.startswith(self.exclude))
+
+    def matches_receiver(self, words: Sequence[str], method: str) -> bool:
+        """Whether a method call on an object of unknown type, named with ``words``,
+        sends data here."""
+        return method in self.methods and contains_phrase(words, self.receiver_phrases)
+
+
+class Destinations:
+    """The destinations of one catalog section (``exposure.analytics``...)."""
+
+    def __init__(self, destinations: Sequence[Destination]) -> None:
+        self.all = tuple(destinations)
+        self._modules = tuple(m for d in self.all for m in d.modules)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog, section: str) -> Destinations:
+        table = catalog.get(section, {})
+        found: list[Destination] = []
+        if isinstance(table, Mapping):
+            for name, entry in table.items():
+                if isinstance(entry, Mapping):
+                    found.append(Destination.from_table(str(name), entry))
+        return cls(found)
+
+    def trigger_words(self) -> tuple[str, ...]:
+        """Words one of which a file must contain for a call here to be possible."""
+        words: set[str] = set()
+        for d in self.all:
+            for name in (*d.modules, *d.calls, *d.call_prefixes):
+                words.add(name.split(".", 1)[0])
+            words.update("_".join(p) for p in d.receiver_phrases)
+        return tuple(sorted(w for w in words if w))
+
+    def match(self, ctx: FileContext, call: cst.Call) -> Optional[Destination]:
+        """The destination a call sends its arguments to, if any."""
+        func = call.func
+        method = last_name(func)
+        if not method:
+            return None
+        qualified = chain_qualname(ctx, func)
+        if qualified is not None and not is_own_code(ctx, qualified):
+            for destination in self.all:
+                if destination.matches_name(qualified, method):
+                    return destination
+            if any(qualified == m or qualified.startswith(m + ".") for m in self._modules):
+                # A known SDK, but not a sending call (`es.search(...)`).
+                return None
+        if not isinstance(func, cst.Attribute):
+            return None
+        words = receiver_words(func)
+        if not words:
+            return None
+        for destination in self.all:
+            if destination.matches_receiver(words, method):
+                return destination
+        return None
+
+
+def _constructed(ctx: FileContext, value: cst.BaseExpression) -> Optional[Carried]:
+    """What an object built in place carries (``BaseEvent(user_id=..., ...)``): the
+    union of the constructor's arguments, keywords speaking for opaque values."""
+    if not isinstance(value, cst.Call) or not last_name(value.func)[:1].isupper():
+        return None
+    parts = [v for _, v in sent_values(ctx, value, frozenset())]
+    return union(parts) if parts else None
+
+
+def sent_values(
+    ctx: FileContext,
+    call: cst.Call,
+    skip_keywords: frozenset[str],
+    skip_positions: Iterable[int] = (),
+) -> list[tuple[cst.BaseExpression, Carried]]:
+    """(node, carried) for each argument of ``call`` that carries personal data.
+
+    An opaque value under a telling keyword counts as that keyword
+    (``identify(uid, email=value)``); an object constructed in the argument carries
+    what its constructor's arguments carry.
+    """
+    skipped = frozenset(skip_positions)
+    out: list[tuple[cst.BaseExpression, Carried]] = []
+    position = 0
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            index = position
+            position += 1
+            if index in skipped:
+                continue
+        elif arg.keyword is not None and arg.keyword.value in skip_keywords:
+            continue
+        carried = ctx.categories(arg.value)
+        if not carried.cats:
+            built = _constructed(ctx, arg.value)
+            if built is not None and built.cats:
+                carried = built
+        if not carried.cats and arg.keyword is not None and not carried.known and not arg.star:
+            category = ctx.classify(arg.keyword.value, "", KEY)
+            if category is not None:
+                carried = Carried({category: arg.keyword.value}, known=False)
+        if carried.cats:
+            out.append((arg.value, carried))
+    return out
+
+
+def argument_expressions(
+    call: cst.Call, skip_keywords: frozenset[str]
+) -> list[cst.BaseExpression]:
+    """The argument expressions of a sink call (for helper tracking)."""
+    return [
+        arg.value
+        for arg in call.args
+        if arg.keyword is None or arg.keyword.value not in skip_keywords
+    ]
+
+
+def through_helper(
+    ctx: FileContext,
+    call: cst.Call,
+    sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
+    key: str,
+) -> list[tuple[cst.BaseExpression, Carried]]:
+    """Arguments of a call to a function of this module that passes them on to a sink
+    (``def track(uid, traits): analytics.identify(uid, traits)``), with what they
+    carry."""
+    flow = ctx.flow
+    definition = flow.resolve_local(call.func)
+    if definition is None:
+        return []
+    out: list[tuple[cst.BaseExpression, Carried]] = []
+    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+        arg = flow.argument_for(call, definition, index)
+        if arg is None:
+            continue
+        carried = ctx.categories(arg)
+        if carried.cats:
+            out.append((arg, carried))
+    return out
+
+
+class HelperDestinations:
+    """Remembers which destination each local helper function reaches, so that a call
+    through the helper can name it."""
+
+    def __init__(self) -> None:
+        self._seen: list[str] = []
+        self._by_helper: dict[int, str] = {}
+
+    def noting(self, name: str) -> None:
+        self._seen.append(name)
+
+    def values(
+        self,
+        ctx: FileContext,
+        call: cst.Call,
+        sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
+        key: str,
+    ) -> tuple[list[tuple[cst.BaseExpression, Carried]], str]:
+        """(values, destination name) for a call through a local helper."""
+        definition = ctx.flow.resolve_local(call.func)
+        if definition is None:
+            return [], ""
+        start = len(self._seen)
+        values = through_helper(ctx, call, sink_values, key)
+        if len(self._seen) > start:
+            self._by_helper.setdefault(id(definition), self._seen[start])
+        return values, self._by_helper.get(id(definition), "")
+
+
+def report_sent(
+    rule: Rule,
+    values: Sequence[tuple[cst.BaseExpression, Carried]],
+    destination: str,
+    expected: frozenset[str] = frozenset(),
+    via: str = "",
+    **fields: Any,
+) -> bool:
+    """Record every category sent as a fact, and report those not ``expected``.
+    Returns whether a finding was reported."""
+    if not values:
+        return False
+    ctx = rule.ctx
+    carried = union(v for _, v in values)
+    for node, value in values:
+        for category in value.cats:
+            ctx.fact("sent", category, node, destination)
+    reported = {c: o for c, o in carried.cats.items() if c not in expected}
+    if not reported:
+        return False
+    shown = Carried(reported, carried.known)
+    node = next(n for n, v in values if any(c in reported for c in v.cats))
+    rule.report(
+        node,
+        severity=ctx.severity_for(reported, rule.severity),
+        categories=shown.categories,
+        data=ctx.describe(shown),
+        verb=ctx.verb(shown),
+        destination=destination,
+        via=via,
+        **fields,
+    )
+    return True
+
+
+def helper_via(ctx: FileContext, call: cst.Call) -> str:
+    return f" through `{ctx.code(call.func, 30)}()`"
+
+
+
+class SendingRule(Rule):
+    """A rule about calls that send their arguments to destinations of one catalog
+    section; subclasses set ``section`` and the rule metadata. Calls through local
+    helpers that pass their parameters on to such a call are reported too."""
+
+    section: str = ""
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return Destinations.from_catalog(catalog, cls.section)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        return (Destinations.from_catalog(catalog, cls.section).trigger_words(), ("@personal",))
+
+    def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._helpers = HelperDestinations()
+
+    def values_for(
+        self, call: cst.Call, destination: Destination
+    ) -> list[tuple[cst.BaseExpression, Carried]]:
+        """The personal data a matched call sends (subclasses may narrow it)."""
+        return sent_values(self.ctx, call, destination.skip_keywords)
+
+    def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
+        destinations: Destinations = self.compiled
+        destination = destinations.match(self.ctx, call)
+        if destination is None:
+            return []
+        self._helpers.noting(destination.name)
+        return argument_expressions(call, destination.skip_keywords)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        destinations: Destinations = self.compiled
+        destination = destinations.match(self.ctx, node)
+        if destination is not None:
+            report_sent(
+                self, self.values_for(node, destination), destination.name, destination.expected
+            )
+            return
+        values, name = self._helpers.values(self.ctx, node, self._sink_values, self.id)
+        if values and name:
+            expected = next((d.expected for d in destinations.all if d.name == name), frozenset())
+            report_sent(self, values, name, expected, via=helper_via(self.ctx, node))

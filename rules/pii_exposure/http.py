@@ -1,0 +1,214 @@
+"""Outbound HTTP requests: which calls send one, and where their URL, query string and
+body are. Shared by the URL rule and the analytics rule (measurement endpoints)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.pii_exposure.common import (
+    chain_qualname,
+    contains_phrase,
+    is_own_code,
+    keyword_arg,
+    last_name,
+    phrases,
+    positional_args,
+    receiver_words,
+    string_value,
+)
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+
+REQUEST = "request"
+REDIRECT = "redirect"
+BUILD = "build"
+
+
+@dataclass(frozen=True)
+class UrlCall:
+    """A call that puts a URL on the wire: the URL argument and the kind of call."""
+
+    kind: str  # REQUEST, REDIRECT or BUILD
+    name: str  # the call, for messages: `requests.get`
+    url: Optional[cst.BaseExpression]
+    method: Optional[str]  # the HTTP method, when known
+
+
+@dataclass(frozen=True)
+class HttpKnowledge:
+    clients: tuple[str, ...]
+    url_first: frozenset[str]
+    url_second: frozenset[str]
+    positions: Mapping[str, int]
+    open_calls: frozenset[str]
+    redirects: frozenset[str]
+    builders: frozenset[str]
+    query_keywords: frozenset[str]
+    url_keywords: tuple[str, ...]
+    method_keywords: frozenset[str]
+    query_methods: frozenset[str]
+    control_keywords: frozenset[str]
+    client_words: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> HttpKnowledge:
+        positions: dict[str, int] = {}
+        table: Any = catalog.get("exposure.url.positions", {})
+        if isinstance(table, Mapping):
+            positions = {str(k): v for k, v in table.items() if isinstance(v, int)}
+        return cls(
+            clients=tuple(catalog.strings("exposure.url.clients")),
+            url_first=frozenset(catalog.strings("exposure.url.url-first-methods")),
+            url_second=frozenset(catalog.strings("exposure.url.url-second-methods")),
+            positions=positions,
+            open_calls=frozenset(catalog.strings("exposure.url.calls.open")),
+            redirects=frozenset(catalog.strings("exposure.url.calls.redirect")),
+            builders=frozenset(catalog.strings("exposure.url.calls.build")),
+            query_keywords=frozenset(catalog.strings("exposure.url.settings.query-keywords")),
+            url_keywords=tuple(catalog.strings("exposure.url.settings.url-keywords")),
+            method_keywords=frozenset(catalog.strings("exposure.url.settings.method-keywords")),
+            query_methods=frozenset(catalog.strings("exposure.url.settings.query-methods")),
+            control_keywords=frozenset(catalog.strings("exposure.url.settings.control-keywords")),
+            client_words=phrases(catalog.strings("exposure.url.settings.client-words")),
+        )
+
+    # -- recognising calls --------------------------------------------------------------
+
+    def _client_method(self, qualified: str) -> Optional[tuple[str, str]]:
+        """(client, method) when ``qualified`` is a request method of a known client."""
+        client, _, method = qualified.rpartition(".")
+        if client in self.clients and (method in self.url_first or method in self.url_second):
+            return client, method
+        return None
+
+    def classify_call(self, ctx: FileContext, call: cst.Call) -> Optional[UrlCall]:
+        func = call.func
+        qualified = chain_qualname(ctx, func)
+        method = last_name(func)
+        if qualified is not None and not is_own_code(ctx, qualified):
+            if qualified in self.redirects:
+                return UrlCall(REDIRECT, qualified, self._url_arg(call, 0), None)
+            if qualified in self.builders:
+                return UrlCall(BUILD, qualified, self._url_arg(call, 0), None)
+            if qualified in self.open_calls:
+                return UrlCall(REQUEST, qualified, self._url_arg(call, 0), None)
+            found = self._client_method(qualified)
+            if found is None:
+                return None
+            return self._request(call, qualified, found[1])
+        # An object of unknown type: trust its name, and ask for a URL-looking argument.
+        if method == "redirect" and qualified is None and isinstance(func, cst.Attribute):
+            # `self.redirect(url)` in a handler class (Tornado, Django's RedirectView).
+            return UrlCall(REDIRECT, "redirect", self._url_arg(call, 0), None)
+        if not isinstance(func, cst.Attribute):
+            return None
+        if method not in self.url_first and method not in self.url_second:
+            return None
+        if not contains_phrase(receiver_words(func), self.client_words):
+            return None
+        request = self._request(call, dotted_name(func) or method, method)
+        if request.url is None or not looks_like_url(request.url):
+            return None
+        return request
+
+    def _request(self, call: cst.Call, name: str, method: str) -> UrlCall:
+        position = self.positions.get(name)
+        if position is None:
+            position = 1 if method in self.url_second else 0
+        http_method: Optional[str] = None
+        if method in self.url_second and position == 1:
+            first = positional_args(call)
+            literal = string_value(first[0].value) if first else None
+            if literal is None:
+                arg = keyword_arg(call, "method")
+                literal = string_value(arg.value) if arg else None
+            http_method = literal.upper() if literal else None
+        elif method not in self.url_second:
+            http_method = method.upper()
+        return UrlCall(REQUEST, name, self._url_arg(call, position), http_method)
+
+    def _url_arg(self, call: cst.Call, position: int) -> Optional[cst.BaseExpression]:
+        arg = keyword_arg(call, *self.url_keywords)
+        if arg is not None:
+            return arg.value
+        positional = positional_args(call)
+        if position < len(positional):
+            return positional[position].value
+        return None
+
+
+def looks_like_url(expr: cst.BaseExpression) -> bool:
+    """A string with a scheme, a path or a query, or a name that says it is a URL."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        text = literal_text(expr)
+        return "://" in text or text.startswith("/") or "?" in text or "/" in text
+    if isinstance(expr, cst.BinaryOperation):
+        return looks_like_url(expr.left) or looks_like_url(expr.right)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        return looks_like_url(expr.func.value)
+    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else ""
+    words = phrases((name,))
+    return bool(words) and any(w in ("url", "uri", "endpoint", "link", "href") for w in words[0])
+
+
+def literal_text(expr: cst.BaseExpression) -> str:
+    """The literal text of a string, f-string or concatenation (expressions left out)."""
+    if isinstance(expr, cst.SimpleString):
+        return string_value(expr) or ""
+    if isinstance(expr, cst.FormattedString):
+        return "".join(
+            p.value for p in expr.parts if isinstance(p, cst.FormattedStringText)
+        )
+    if isinstance(expr, cst.ConcatenatedString):
+        return literal_text(expr.left) + literal_text(expr.right)
+    return ""
+
+
+class ModuleStrings:
+    """String constants assigned at module level (``CRM_URL = "https://..."``), so that
+    a URL passed by name can be read."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+
+    def note(self, ctx: FileContext, node: cst.Assign) -> None:
+        if ctx.ancestor(cst.FunctionDef, cst.ClassDef) is not None:
+            return
+        text = self.text(node.value)
+        if not text:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._values[target.target.value] = text
+
+    def text(self, expr: Optional[cst.BaseExpression]) -> str:
+        """The literal text of a URL expression: literals, f-strings, concatenations and
+        module constants; the parts we cannot read are left out."""
+        if expr is None:
+            return ""
+        if isinstance(expr, cst.Name):
+            return self._values.get(expr.value, "")
+        if isinstance(expr, cst.FormattedString):
+            return "".join(
+                p.value
+                if isinstance(p, cst.FormattedStringText)
+                else self.text(p.expression)
+                for p in expr.parts
+            )
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return self.text(expr.left) + self.text(expr.right)
+        return literal_text(expr)
+
+
+def host_of(url_text: str) -> str:
+    """``api.example.com`` for ``https://api.example.com/v1?x=1``, else ``""``."""
+    _, sep, rest = url_text.partition("://")
+    if not sep:
+        return ""
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    return host.rsplit("@", 1)[-1]

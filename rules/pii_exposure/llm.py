@@ -1,0 +1,48 @@
+"""Personal data in prompts sent to language-model APIs."""
+
+from __future__ import annotations
+
+from privalint.rules.pii_exposure.common import SendingRule
+
+from privalint.model import Family, Severity
+
+
+class PersonalDataInLlmPrompt(SendingRule):
+    """
+    ## What it does
+    Flags personal data in the prompts, messages or inputs of calls to hosted
+    language-model APIs: OpenAI and Azure OpenAI (`chat.completions.create`,
+    `responses.create`, `embeddings.create`), Anthropic (`messages.create`), Google
+    Gemini and Vertex AI (`generate_content`), Cohere, Mistral, Groq, Together,
+    LiteLLM, Replicate, Hugging Face inference, Amazon Bedrock and LangChain or
+    LlamaIndex models and chains. Prompts built on earlier lines (f-strings,
+    `.format`, message lists, helper functions) are followed to the call.
+
+    ## Why is this bad?
+    The prompt is sent to the model provider, which may log it, keep it for abuse
+    monitoring or use it for training, often in another jurisdiction. Special
+    categories such as health data need an explicit legal basis before they can be
+    shared at all.
+
+    ## How to fix
+    Leave identifying details out of the prompt (refer to "the patient" or a
+    pseudonym), or redact them before the call; use a provider and contract that
+    rule out retention and training where the data must be processed.
+    """
+
+    id = "PV207"
+    name = "personal-data-in-llm-prompt"
+    family = Family.PII_EXPOSURE
+    severity = Severity.WARNING
+    cwe = 359
+    title = "Personal data in a language-model prompt"
+    message = "{data} {verb} sent to {destination} in a prompt{via}"
+    provides_facts = True
+    section = "exposure.llm"
+    INVALID = (
+        'from openai import OpenAI\nclient = OpenAI()\n\ndef triage(appt):\n    prompt = f"Patient {appt.patient_name} reports {appt.symptoms}"\n    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])',
+        'import anthropic\nclaude = anthropic.Anthropic()\n\ndef summarise(customer):\n    return claude.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[{"role": "user", "content": f"Write to {customer.email}"}])',
+    )
+    VALID = (
+        'from openai import OpenAI\nclient = OpenAI()\n\ndef describe(product):\n    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"Describe {product.title}"}])',
+    )

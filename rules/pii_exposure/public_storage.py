@@ -1,0 +1,356 @@
+"""Personal data uploaded to publicly readable storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.pii_exposure.common import (
+    chain_qualname,
+    contains_phrase,
+    is_own_code,
+    last_name,
+    phrases,
+    receiver_words,
+    report_sent,
+    sent_values,
+    string_value,
+)
+from privalint.rules.pii_exposure.http import literal_text
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.personal import split_words
+from privalint.rule import Rule
+
+Values = list[tuple[cst.BaseExpression, Carried]]
+
+
+@dataclass(frozen=True)
+class StorageKnowledge:
+    public_acls: frozenset[str]
+    acl_keywords: frozenset[str]
+    public_access_keywords: frozenset[str]
+    private_values: frozenset[str]
+    extra_keywords: frozenset[str]
+    upload_methods: frozenset[str]
+    modules: tuple[str, ...]
+    receiver_words: tuple[tuple[str, ...], ...]
+    make_public_methods: frozenset[str]
+    object_methods: frozenset[str]
+    container_methods: frozenset[str]
+    skip_keywords: frozenset[str]
+    people_words: frozenset[str]
+    record_extensions: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> StorageKnowledge:
+        def strings(key: str) -> list[str]:
+            return catalog.strings("exposure.public-storage." + key)
+
+        return cls(
+            public_acls=frozenset(strings("public-acls")),
+            acl_keywords=frozenset(strings("acl-keywords")),
+            public_access_keywords=frozenset(strings("public-access-keywords")),
+            private_values=frozenset(strings("private-values")),
+            extra_keywords=frozenset(strings("extra-keywords")),
+            upload_methods=frozenset(strings("upload-methods")),
+            modules=tuple(strings("modules")),
+            receiver_words=phrases(strings("receiver-words")),
+            make_public_methods=frozenset(strings("make-public-methods")),
+            object_methods=frozenset(strings("object-methods")),
+            container_methods=frozenset(strings("container-methods")),
+            skip_keywords=frozenset(strings("skip-keywords")),
+            people_words=frozenset(w for word in strings("people-words") for w in split_words(word)),
+            record_extensions=frozenset(e.lower() for e in strings("record-extensions")),
+        )
+
+    def is_storage_call(self, qualified: Optional[str], func: cst.BaseExpression, own: bool) -> bool:
+        """A call into a storage SDK, or on an object named like a storage client."""
+        if qualified is not None and not own:
+            return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
+        if not isinstance(func, cst.Attribute):
+            return False
+        return contains_phrase(receiver_words(func), self.receiver_words)
+
+
+class PersonalDataInPublicStorage(Rule):
+    """
+    ## What it does
+    Flags uploads that make personal data readable by anyone: S3 objects written
+    with a public canned ACL (`ACL="public-read"`, `ExtraArgs={"ACL": "public-read"}`,
+    grants to AllUsers), Google Cloud Storage blobs uploaded with
+    `predefined_acl="publicRead"` or made public with `make_public()`, and Azure
+    blobs in containers created with public access, when the object's key, file or
+    body carries personal data (exports of customers, profile documents, files
+    named after a person).
+
+    ## Why is this bad?
+    A public object can be downloaded by anyone who learns or guesses its URL, and
+    bucket listings, search engines and scanners find them quickly. Exports and
+    profile documents in public buckets are among the most common causes of
+    personal-data breaches.
+
+    ## How to fix
+    Keep the object private (the default) and share it through a short-lived
+    presigned URL (`generate_presigned_url`, `generate_signed_url`) or through an
+    authenticated download endpoint.
+    """
+
+    id = "PV203"
+    name = "personal-data-in-public-storage"
+    family = Family.PII_EXPOSURE
+    severity = Severity.ERROR
+    cwe = 732
+    title = "Personal data uploaded to public storage"
+    message = "{data} {verb} uploaded with a public ACL to {destination}{via}"
+    provides_facts = True
+    triggers = (("public", "AllUsers", "make_public"),)
+    INVALID = (
+        'import boto3\ns3 = boto3.client("s3")\n\ndef publish(customer, pdf):\n    s3.put_object(Bucket="docs", Key=f"profiles/{customer.email}.pdf", Body=pdf, ACL="public-read")',
+        'import boto3\ns3 = boto3.client("s3")\n\ndef export():\n    s3.upload_file("/tmp/customers.csv", "exports", "customers.csv", ExtraArgs={"ACL": "public-read"})',
+        'from google.cloud import storage\nbucket = storage.Client().bucket("cards")\n\ndef publish(patient, report):\n    blob = bucket.blob(f"reports/{patient.full_name}.pdf")\n    blob.upload_from_string(report)\n    blob.make_public()',
+    )
+    VALID = (
+        'import boto3\ns3 = boto3.client("s3")\n\ndef publish():\n    s3.upload_file("build/catalogue.json", "assets", "catalogue.json", ExtraArgs={"ACL": "public-read"})',
+        'import boto3\ns3 = boto3.client("s3")\n\ndef backup(customer, pdf):\n    s3.put_object(Bucket="docs", Key=f"profiles/{customer.email}.pdf", Body=pdf, ACL="private")',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return StorageKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        # Names bound to public ACL values and to upload-argument dicts that hold one.
+        self._public_names: set[str] = set()
+        # Containers created or set public (dotted names).
+        self._public_containers: set[str] = set()
+        # Object handles (dotted name) -> what their name carries.
+        self._objects: dict[str, Values] = {}
+        # Object handles -> what was uploaded to them.
+        self._uploaded: dict[str, Values] = {}
+
+    # -- public-ness ------------------------------------------------------------------
+
+    def _is_public_value(self, expr: cst.BaseExpression) -> bool:
+        knowledge: StorageKnowledge = self.compiled
+        text = string_value(expr)
+        if text is not None:
+            return text in knowledge.public_acls or any(
+                acl in text for acl in knowledge.public_acls if "/" in acl
+            )
+        if isinstance(expr, cst.Name):
+            return expr.value in self._public_names
+        if isinstance(expr, cst.Dict):
+            return self._public_dict(expr)
+        return False
+
+    def _public_dict(self, expr: cst.Dict) -> bool:
+        knowledge: StorageKnowledge = self.compiled
+        for element in expr.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key in knowledge.acl_keywords and self._is_public_value(element.value):
+                    return True
+                if key in knowledge.extra_keywords and self._is_public_value(element.value):
+                    return True
+        return False
+
+    def _public_access(self, expr: cst.BaseExpression) -> bool:
+        knowledge: StorageKnowledge = self.compiled
+        text = string_value(expr)
+        if text is not None:
+            return text not in knowledge.private_values and text != ""
+        if isinstance(expr, cst.Name):
+            return expr.value not in knowledge.private_values
+        name = dotted_name(expr)
+        return name is not None and name.rsplit(".", 1)[-1] not in knowledge.private_values
+
+    def _public_argument(self, call: cst.Call) -> Optional[cst.Arg]:
+        knowledge: StorageKnowledge = self.compiled
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            if keyword in knowledge.acl_keywords and self._is_public_value(arg.value):
+                return arg
+            if keyword in knowledge.extra_keywords and self._is_public_value(arg.value):
+                return arg
+            if keyword in knowledge.public_access_keywords and self._public_access(arg.value):
+                return arg
+        return None
+
+    # -- tracking ---------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._objects = {}
+        self._uploaded = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: StorageKnowledge = self.compiled
+        value = node.value
+        names = [dotted_name(t.target) for t in node.targets]
+        public = self._is_public_value(value)
+        for name in names:
+            if name is None:
+                continue
+            self._public_names.discard(name)
+            self._objects.pop(name, None)
+            self._uploaded.pop(name, None)
+            if public:
+                self._public_names.add(name)
+        if not isinstance(value, cst.Call):
+            return
+        method = last_name(value.func)
+        if method in knowledge.object_methods:
+            carried = sent_values(self.ctx, value, knowledge.skip_keywords)
+            receiver = _receiver(value)
+            if receiver is not None and receiver in self._public_containers:
+                for name in names:
+                    if name is not None:
+                        self._public_containers.add(name)
+            for name in names:
+                if name is not None and carried:
+                    self._objects[name] = carried
+        elif method in knowledge.container_methods and self._public_argument(value) is not None:
+            for name in names:
+                if name is not None:
+                    self._public_containers.add(name)
+
+    # -- uploads ------------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: StorageKnowledge = self.compiled
+        func = node.func
+        method = last_name(func)
+        if method in knowledge.make_public_methods:
+            self._made_public(node)
+            return
+        if method not in knowledge.upload_methods:
+            return
+        qualified = chain_qualname(self.ctx, func)
+        if not knowledge.is_storage_call(qualified, func, is_own_code(self.ctx, qualified)):
+            return
+        receiver = _receiver(node)
+        values = self._upload_values(node)
+        if receiver is not None and values:
+            self._uploaded.setdefault(receiver, []).extend(values)
+        public = self._public_argument(node)
+        in_public_container = receiver is not None and (
+            receiver in self._public_containers
+            or (_receiver_base(node) or "") in self._public_containers
+        )
+        if public is None and not in_public_container:
+            return
+        self._report(node, values, self._destination(qualified))
+
+    def _upload_values(self, node: cst.Call) -> Values:
+        knowledge: StorageKnowledge = self.compiled
+        values = sent_values(self.ctx, node, knowledge.skip_keywords)
+        receiver = _receiver(node)
+        if receiver is not None and receiver in self._objects:
+            values = [*self._objects[receiver], *values]
+        elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            # `s3.Object(bucket, key).put(...)`: the key is in the handle's call.
+            inner = node.func.value
+            if last_name(inner.func) in knowledge.object_methods:
+                values = [*sent_values(self.ctx, inner, knowledge.skip_keywords), *values]
+        return values
+
+    def _made_public(self, node: cst.Call) -> None:
+        receiver = _receiver(node)
+        if receiver is None:
+            return
+        knowledge: StorageKnowledge = self.compiled
+        if last_name(node.func) != "make_public" and self._public_argument(node) is not None:
+            # `container.set_container_access_policy(public_access=...)`
+            self._public_containers.add(receiver)
+            return
+        if last_name(node.func) != "make_public":
+            return
+        values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
+        qualified = chain_qualname(self.ctx, node.func)
+        if not knowledge.is_storage_call(qualified, node.func, is_own_code(self.ctx, qualified)):
+            if receiver not in self._objects and receiver not in self._uploaded:
+                return
+        self._report(node, values, "Google Cloud Storage", at=node)
+
+    def _destination(self, qualified: Optional[str]) -> str:
+        if qualified is not None:
+            if qualified.startswith(("google.", "gcsfs")):
+                return "Google Cloud Storage"
+            if qualified.startswith("azure."):
+                return "Azure Blob Storage"
+        return "object storage"
+
+    def _report(
+        self,
+        node: cst.Call,
+        values: Values,
+        destination: str,
+        at: Optional[cst.CSTNode] = None,
+    ) -> None:
+        if values:
+            if at is None:
+                report_sent(self, values, f"public {destination}")
+                return
+            ctx = self.ctx
+            carried = Carried({c: o for _, v in values for c, o in v.cats.items()}, False)
+            for value_node, value in values:
+                for category in value.cats:
+                    ctx.fact("sent", category, value_node, f"public {destination}")
+            self.report(
+                at,
+                severity=ctx.severity_for(carried.cats, self.severity),
+                categories=carried.categories,
+                data=ctx.describe(carried),
+                verb=ctx.verb(carried),
+                destination=f"public {destination}",
+                via="",
+            )
+            return
+        named = self._people_file(node)
+        if named is not None:
+            self.report(
+                at or named,
+                f"records about people (`{self.ctx.code(named, 50)}`) are uploaded with a "
+                f"public ACL to {destination}",
+            )
+
+    def _people_file(self, node: cst.Call) -> Optional[cst.BaseExpression]:
+        """An argument naming a data file about people (`exports/customers.csv`)."""
+        knowledge: StorageKnowledge = self.compiled
+        candidates = [a.value for a in node.args if a.keyword is None or a.keyword.value not in knowledge.skip_keywords]
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            candidates.extend(a.value for a in node.func.value.args)
+        for value in candidates:
+            text = literal_text(value)
+            if not text or "." not in text:
+                continue
+            stem, _, extension = text.rpartition(".")
+            if extension.lower() not in knowledge.record_extensions:
+                continue
+            if set(split_words(stem)) & knowledge.people_words:
+                return value
+        return None
+
+
+def _receiver(call: cst.Call) -> Optional[str]:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return dotted_name(func.value)
+    return None
+
+
+def _receiver_base(call: cst.Call) -> Optional[str]:
+    """``container`` for ``container.get_blob_client(name).upload_blob(data)``."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        inner = func.value.func
+        if isinstance(inner, cst.Attribute):
+            return dotted_name(inner.value)
+    return None

@@ -1,0 +1,233 @@
+"""Personal data handed to analytics, marketing, error-tracking and monitoring SDKs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import libcst as cst
+from privalint.rules.pii_exposure.common import (
+    SendingRule,
+    chain_qualname,
+    keyword_arg,
+    report_sent,
+    sent_values,
+)
+from privalint.rules.pii_exposure.http import REQUEST, HttpKnowledge, ModuleStrings
+
+from privalint.catalog import Catalog
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+
+class PersonalDataToAnalytics(SendingRule):
+    """
+    ## What it does
+    Flags personal data passed to product-analytics, marketing and CRM SDKs: Segment
+    (`analytics.track/identify`), Mixpanel (`track`, `people_set`...), Amplitude,
+    PostHog (`capture`, `identify`), RudderStack, Heap, Snowplow, Google Analytics
+    (including measurement-protocol requests), and marketing or CRM tools
+    (Mailchimp, HubSpot, Salesforce, Customer.io, Klaviyo, Braze...) when the data
+    goes beyond the contact details they exist to receive. The SDK is recognised
+    however its client was imported, aliased or created, and the data is followed
+    through variables, dicts and helper functions of the same module.
+
+    ## Why is this bad?
+    Analytics and marketing vendors keep what they receive, join it with data from
+    other sources and make it available to many people. Personal data sent to them
+    needs a legal basis, disclosure in the privacy notice and a processing agreement,
+    and it is hard to delete again. Event properties rarely need to identify a
+    person.
+
+    ## How to fix
+    Identify people by a pseudonymous id (`str(user.pk)` or a salted hash) and send
+    coarse, non-identifying properties (plan, country, counts). Send contact details
+    only to the tools whose purpose requires them.
+    """
+
+    id = "PV204"
+    name = "personal-data-to-analytics"
+    family = Family.PII_EXPOSURE
+    severity = Severity.WARNING
+    cwe = 359
+    title = "Personal data sent to an analytics or marketing service"
+    message = "{data} {verb} sent to {destination}{via}"
+    provides_facts = True
+    section = "exposure.analytics"
+    INVALID = (
+        'import analytics\n\ndef signup(user):\n    analytics.identify(str(user.pk), {"email": user.email, "plan": "free"})',
+        'import mixpanel\nmp = mixpanel.Mixpanel("token")\n\ndef profile(customer):\n    mp.people_set(customer.pk, {"$phone": customer.phone})',
+        'from posthog import Posthog\nph = Posthog("key")\n\ndef seen(user, lat, lon):\n    ph.capture(user.pk, "seen", properties={"lat": lat, "lon": lon})',
+    )
+    VALID = (
+        'import analytics\n\ndef signup(user):\n    analytics.track(str(user.pk), "Signed Up", {"plan": "free"})',
+        'import posthog\n\ndef scored(row, score):\n    posthog.capture(row["anon_id"], "churn_scored", {"bucket": int(score * 10)})',
+        'import mailchimp_marketing\nclient = mailchimp_marketing.Client()\n\ndef join(list_id, email):\n    client.lists.add_list_member(list_id, {"email_address": email, "status": "pending"})',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return (super().compile(catalog), _endpoints(catalog), HttpKnowledge.from_catalog(catalog))
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        (sdk_words, personal) = super().trigger_words(catalog)
+        hosts = tuple(h.split(".")[-2] for hs in _endpoints(catalog).values() for h in hs if "." in h)
+        return (tuple(sorted({*sdk_words, *hosts})), personal)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        destinations, self._endpoints, self._http = compiled
+        super().__init__(ctx, destinations)
+        self._constants = ModuleStrings()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._constants.note(self.ctx, node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self._http.classify_call(self.ctx, node)
+        if found is not None and found.kind == REQUEST:
+            url = self._constants.text(found.url)
+            for name, hosts in self._endpoints.items():
+                if any(host in url for host in hosts):
+                    values = sent_values(self.ctx, node, frozenset({"timeout", "headers"}))
+                    report_sent(self, values, f"{name} (measurement request)")
+                    return
+            return
+        super().visit_Call(node)
+
+
+def _endpoints(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    table: Any = catalog.get("exposure.analytics-endpoints", {})
+    if not isinstance(table, Mapping):
+        return {}
+    return {
+        str(name): tuple(h for h in hosts if isinstance(h, str))
+        for name, hosts in table.items()
+        if isinstance(hosts, list)
+    }
+
+
+class PersonalDataToErrorTracker(SendingRule):
+    """
+    ## What it does
+    Flags personal data attached to error reports and traces sent to monitoring
+    services: Sentry (`set_user`, `set_context`, `set_extra`, `set_tag`,
+    `capture_message`, breadcrumbs, on any scope), Rollbar, Bugsnag, Honeybadger,
+    Airbrake, Datadog, New Relic, Elastic APM and OpenTelemetry span attributes.
+
+    ## Why is this bad?
+    Error trackers and APM tools are run by third parties, keep events for months
+    and are read by every engineer on call. Personal data attached to an event is
+    copied there on every error, without the access controls and deletion the
+    application applies to it.
+
+    ## How to fix
+    Attach a pseudonymous identifier (`{"id": user.pk}`) instead of contact details,
+    and scrub events in `before_send` if the SDK collects data on its own.
+    """
+
+    id = "PV205"
+    name = "personal-data-to-error-tracker"
+    family = Family.PII_EXPOSURE
+    severity = Severity.WARNING
+    cwe = 359
+    title = "Personal data sent to an error-tracking or monitoring service"
+    message = "{data} {verb} sent to {destination}{via}"
+    provides_facts = True
+    section = "exposure.error-tracking"
+    INVALID = (
+        'import sentry_sdk\n\ndef status(customer):\n    sentry_sdk.set_user({"id": customer.pk, "email": customer.email})',
+        'import rollbar\n\ndef failed(patient, exc):\n    rollbar.report_message("triage failed", "error", extra_data={"diagnosis": patient.diagnosis})',
+        'from sentry_sdk import configure_scope\n\ndef tag(user):\n    with configure_scope() as scope:\n        scope.set_extra("phone", user.phone)',
+    )
+    VALID = (
+        'import sentry_sdk\n\ndef status(customer):\n    sentry_sdk.set_user({"id": customer.pk})',
+        'import sentry_sdk\n\ndef tag(order):\n    sentry_sdk.set_tag("order_status", order.status)',
+    )
+
+
+class ErrorTrackerSendsDefaultPii(Rule):
+    """
+    ## What it does
+    Flags error-tracking SDKs initialised with options that make them collect
+    personal data on their own: `sentry_sdk.init(send_default_pii=True)` (user ids,
+    e-mail addresses, IP addresses, cookies and request bodies), Rollbar's
+    `capture_email`/`capture_username`, and the same options given as settings.
+
+    ## Why is this bad?
+    With these options every error event carries the current user's identity and
+    request data to the vendor, for every user, whether or not the error has
+    anything to do with them.
+
+    ## How to fix
+    Leave the option off (the default) and attach a pseudonymous user id explicitly
+    where it helps debugging: `sentry_sdk.set_user({"id": user.pk})`.
+    """
+
+    id = "PV206"
+    name = "error-tracker-sends-default-pii"
+    family = Family.PII_EXPOSURE
+    severity = Severity.WARNING
+    cwe = 359
+    title = "Error tracker set to send personal data by default"
+    message = "`{option}` makes {destination} collect personal data from every event"
+    triggers = (("send_default_pii", "capture_email", "capture_username", "capture_body", "CAPTURE_BODY", "SEND_DEFAULT_PII"),)
+    INVALID = (
+        'import sentry_sdk\n\nsentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/1", send_default_pii=True)',
+        'SENTRY_SEND_DEFAULT_PII = True',
+    )
+    VALID = (
+        'import sentry_sdk\n\nsentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/1", send_default_pii=False)',
+        'import sentry_sdk\n\nsentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/1", traces_sample_rate=0.1)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        options: dict[str, dict[str, str]] = {}
+        table: Any = catalog.get("exposure.pii-options", {})
+        if isinstance(table, Mapping):
+            for destination, entries in table.items():
+                for entry in entries if isinstance(entries, list) else []:
+                    if isinstance(entry, str) and ":" in entry:
+                        call, option = entry.rsplit(":", 1)
+                        options.setdefault(call, {})[option] = str(destination)
+        settings: dict[str, str] = {}
+        table = catalog.get("exposure.pii-settings", {})
+        if isinstance(table, Mapping):
+            for destination, names in table.items():
+                for name in names if isinstance(names, list) else []:
+                    if isinstance(name, str):
+                        settings[name] = str(destination)
+        return options, settings
+
+    def visit_Call(self, node: cst.Call) -> None:
+        options, _ = self.compiled
+        qualified = chain_qualname(self.ctx, node.func)
+        wanted = options.get(qualified or "")
+        if not wanted:
+            return
+        for option, destination in wanted.items():
+            arg = keyword_arg(node, option)
+            if arg is not None and _is_true(arg.value):
+                self.report(arg, option=f"{option}=True", destination=destination)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        _, settings = self.compiled
+        if not _is_true(node.value):
+            return
+        for target in node.targets:
+            name = target.target
+            if isinstance(name, cst.Name) and name.value in settings:
+                self.report(node, option=f"{name.value} = True", destination=settings[name.value])
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        _, settings = self.compiled
+        key = node.key
+        if isinstance(key, cst.SimpleString) and _is_true(node.value):
+            text = key.evaluated_value
+            if isinstance(text, str) and text in settings:
+                self.report(node, option=f'"{text}": True', destination=settings[text])
+
+
+def _is_true(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
