@@ -50,9 +50,7 @@ def receiver_words(expr: cst.BaseExpression) -> tuple[str, ...]:
     """The words of the names an attribute chain is called on, outermost first:
     ``self.es_client.index`` -> (es, client); ``get_es().index`` -> (get, es)."""
     parts: list[tuple[str, ...]] = []
-    node: Optional[cst.BaseExpression] = (
-        expr.value if isinstance(expr, cst.Attribute) else None
-    )
+    node: Optional[cst.BaseExpression] = expr.value if isinstance(expr, cst.Attribute) else None
     while node is not None:
         if isinstance(node, cst.Attribute):
             parts.append(split_words(node.attr.value))
@@ -260,9 +258,7 @@ def sent_values(
     return out
 
 
-def argument_expressions(
-    call: cst.Call, skip_keywords: frozenset[str]
-) -> list[cst.BaseExpression]:
+def argument_expressions(call: cst.Call, skip_keywords: frozenset[str]) -> list[cst.BaseExpression]:
     """The argument expressions of a sink call (for helper tracking)."""
     return [
         arg.value
@@ -345,7 +341,7 @@ def report_sent(
     if not reported:
         return False
     shown = Carried(reported, carried.known)
-    node = next(n for n, v in values if any(c in reported for c in v.cats))
+    node = narrowest(ctx, next(n for n, v in values if any(c in reported for c in v.cats)))
     rule.report(
         node,
         severity=ctx.severity_for(reported, rule.severity),
@@ -359,9 +355,27 @@ def report_sent(
     return True
 
 
+def narrowest(ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
+    """The innermost part of a container or call argument that still carries personal
+    data: the line of `"email": user.email` inside a multi-line dict."""
+    while True:
+        children: list[cst.BaseExpression]
+        if isinstance(node, cst.Call):
+            children = [a.value for a in node.args]
+        elif isinstance(node, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+            children = [e.value for e in node.elements]
+        else:
+            return node
+        for child in children:
+            if ctx.categories(child).cats:
+                node = child
+                break
+        else:
+            return node
+
+
 def helper_via(ctx: FileContext, call: cst.Call) -> str:
     return f" through `{ctx.code(call.func, 30)}()`"
-
 
 
 class SendingRule(Rule):

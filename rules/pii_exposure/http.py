@@ -161,30 +161,27 @@ def literal_text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.SimpleString):
         return string_value(expr) or ""
     if isinstance(expr, cst.FormattedString):
-        return "".join(
-            p.value for p in expr.parts if isinstance(p, cst.FormattedStringText)
-        )
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
     if isinstance(expr, cst.ConcatenatedString):
         return literal_text(expr.left) + literal_text(expr.right)
     return ""
 
 
 class ModuleStrings:
-    """String constants assigned at module level (``CRM_URL = "https://..."``), so that
-    a URL passed by name can be read."""
+    """Strings assigned to names (``CRM_URL = "https://..."``, ``url = BASE + path``),
+    so that a URL passed by name can be read."""
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
 
-    def note(self, ctx: FileContext, node: cst.Assign) -> None:
-        if ctx.ancestor(cst.FunctionDef, cst.ClassDef) is not None:
-            return
+    def note(self, node: cst.Assign) -> None:
         text = self.text(node.value)
-        if not text:
-            return
         for target in node.targets:
             if isinstance(target.target, cst.Name):
-                self._values[target.target.value] = text
+                if text:
+                    self._values[target.target.value] = text
+                else:
+                    self._values.pop(target.target.value, None)
 
     def text(self, expr: Optional[cst.BaseExpression]) -> str:
         """The literal text of a URL expression: literals, f-strings, concatenations and
@@ -198,6 +195,8 @@ class ModuleStrings:
                 p.value
                 if isinstance(p, cst.FormattedStringText)
                 else self.text(p.expression)
+                if isinstance(p, cst.FormattedStringExpression)
+                else ""
                 for p in expr.parts
             )
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):

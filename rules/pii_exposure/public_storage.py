@@ -64,11 +64,15 @@ class StorageKnowledge:
             object_methods=frozenset(strings("object-methods")),
             container_methods=frozenset(strings("container-methods")),
             skip_keywords=frozenset(strings("skip-keywords")),
-            people_words=frozenset(w for word in strings("people-words") for w in split_words(word)),
+            people_words=frozenset(
+                w for word in strings("people-words") for w in split_words(word)
+            ),
             record_extensions=frozenset(e.lower() for e in strings("record-extensions")),
         )
 
-    def is_storage_call(self, qualified: Optional[str], func: cst.BaseExpression, own: bool) -> bool:
+    def is_storage_call(
+        self, qualified: Optional[str], func: cst.BaseExpression, own: bool
+    ) -> bool:
         """A call into a storage SDK, or on an object named like a storage client."""
         if qualified is not None and not own:
             return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
@@ -133,6 +137,8 @@ class PersonalDataInPublicStorage(Rule):
         self._objects: dict[str, Values] = {}
         # Object handles -> what was uploaded to them.
         self._uploaded: dict[str, Values] = {}
+        # Object handles -> the call that created them (for their names).
+        self._handles: dict[str, cst.Call] = {}
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -189,6 +195,7 @@ class PersonalDataInPublicStorage(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._objects = {}
         self._uploaded = {}
+        self._handles = {}
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: StorageKnowledge = self.compiled
@@ -199,8 +206,10 @@ class PersonalDataInPublicStorage(Rule):
             if name is None:
                 continue
             self._public_names.discard(name)
+            self._public_containers.discard(name)
             self._objects.pop(name, None)
             self._uploaded.pop(name, None)
+            self._handles.pop(name, None)
             if public:
                 self._public_names.add(name)
         if not isinstance(value, cst.Call):
@@ -214,8 +223,10 @@ class PersonalDataInPublicStorage(Rule):
                     if name is not None:
                         self._public_containers.add(name)
             for name in names:
-                if name is not None and carried:
-                    self._objects[name] = carried
+                if name is not None:
+                    self._handles[name] = value
+                    if carried:
+                        self._objects[name] = carried
         elif method in knowledge.container_methods and self._public_argument(value) is not None:
             for name in names:
                 if name is not None:
@@ -265,19 +276,12 @@ class PersonalDataInPublicStorage(Rule):
         receiver = _receiver(node)
         if receiver is None:
             return
-        knowledge: StorageKnowledge = self.compiled
-        if last_name(node.func) != "make_public" and self._public_argument(node) is not None:
+        if last_name(node.func) == "make_public":
+            values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
+            self._report(node, values, "Google Cloud Storage", at=node)
+        elif self._public_argument(node) is not None:
             # `container.set_container_access_policy(public_access=...)`
             self._public_containers.add(receiver)
-            return
-        if last_name(node.func) != "make_public":
-            return
-        values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
-        qualified = chain_qualname(self.ctx, node.func)
-        if not knowledge.is_storage_call(qualified, node.func, is_own_code(self.ctx, qualified)):
-            if receiver not in self._objects and receiver not in self._uploaded:
-                return
-        self._report(node, values, "Google Cloud Storage", at=node)
 
     def _destination(self, qualified: Optional[str]) -> str:
         if qualified is not None:
@@ -324,9 +328,16 @@ class PersonalDataInPublicStorage(Rule):
     def _people_file(self, node: cst.Call) -> Optional[cst.BaseExpression]:
         """An argument naming a data file about people (`exports/customers.csv`)."""
         knowledge: StorageKnowledge = self.compiled
-        candidates = [a.value for a in node.args if a.keyword is None or a.keyword.value not in knowledge.skip_keywords]
+        candidates = [
+            a.value
+            for a in node.args
+            if a.keyword is None or a.keyword.value not in knowledge.skip_keywords
+        ]
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             candidates.extend(a.value for a in node.func.value.args)
+        handle = self._handles.get(_receiver(node) or "")
+        if handle is not None:
+            candidates.extend(a.value for a in handle.args)
         for value in candidates:
             text = literal_text(value)
             if not text or "." not in text:

@@ -98,7 +98,7 @@ class PersonalDataInSearchIndex(SendingRule):
     INVALID = (
         'from elasticsearch import Elasticsearch\nes = Elasticsearch("https://es:9200")\n\ndef index_customer(customer):\n    es.index(index="customers", id=customer.pk, document={"name": customer.full_name, "email": customer.email})',
         'from elasticsearch import helpers\n\ndef reindex(es, customers):\n    helpers.bulk(es, ({"_index": "c", "_source": {"phone": c.phone}} for c in customers))',
-        'from django_elasticsearch_dsl import Document, fields\n\nclass CustomerDocument(Document):\n    email = fields.TextField()\n\n    class Django:\n        model = Customer',
+        "from django_elasticsearch_dsl import Document, fields\n\nclass CustomerDocument(Document):\n    email = fields.TextField()\n\n    class Django:\n        model = Customer",
     )
     VALID = (
         'from algoliasearch.search_client import SearchClient\nindex = SearchClient.create("app", "key").init_index("products")\n\ndef index_product(product):\n    index.save_objects([{"objectID": product.sku, "name": product.name}])',
@@ -205,9 +205,7 @@ class PersonalDataInSearchIndex(SendingRule):
         ctx = self.ctx
         for category in found:
             ctx.fact("sent", category, node, destination)
-        described = _join(
-            [f"{ctx.label(c)} (`{field}`)" for c, field in sorted(found.items())]
-        )
+        described = _join([f"{ctx.label(c)} (`{field}`)" for c, field in sorted(found.items())])
         verb = "is" if len(found) == 1 else "are"
         self.report(
             node,

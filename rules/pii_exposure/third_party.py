@@ -72,7 +72,9 @@ class PersonalDataToAnalytics(SendingRule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         (sdk_words, personal) = super().trigger_words(catalog)
-        hosts = tuple(h.split(".")[-2] for hs in _endpoints(catalog).values() for h in hs if "." in h)
+        hosts = tuple(
+            h.split(".")[-2] for hs in _endpoints(catalog).values() for h in hs if "." in h
+        )
         return (tuple(sorted({*sdk_words, *hosts})), personal)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -81,7 +83,7 @@ class PersonalDataToAnalytics(SendingRule):
         self._constants = ModuleStrings()
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self._constants.note(self.ctx, node)
+        self._constants.note(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self._http.classify_call(self.ctx, node)
@@ -171,10 +173,19 @@ class ErrorTrackerSendsDefaultPii(Rule):
     cwe = 359
     title = "Error tracker set to send personal data by default"
     message = "`{option}` makes {destination} collect personal data from every event"
-    triggers = (("send_default_pii", "capture_email", "capture_username", "capture_body", "CAPTURE_BODY", "SEND_DEFAULT_PII"),)
+    triggers = (
+        (
+            "send_default_pii",
+            "capture_email",
+            "capture_username",
+            "capture_body",
+            "CAPTURE_BODY",
+            "SEND_DEFAULT_PII",
+        ),
+    )
     INVALID = (
         'import sentry_sdk\n\nsentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/1", send_default_pii=True)',
-        'SENTRY_SEND_DEFAULT_PII = True',
+        "SENTRY_SEND_DEFAULT_PII = True",
     )
     VALID = (
         'import sentry_sdk\n\nsentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/1", send_default_pii=False)',

@@ -103,7 +103,7 @@ class PersonalDataInUrl(Rule):
         self._keyed = {}
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self._constants.note(self.ctx, node)
+        self._constants.note(node)
         keyed = self._keyed_values(node.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
@@ -239,6 +239,8 @@ def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression
             if isinstance(part, cst.FormattedStringText):
                 text += part.value
                 continue
+            if not isinstance(part, cst.FormattedStringExpression):
+                continue
             match = _QUERY_KEY.search(text)
             if match:
                 out.append((match.group(1), part.expression))
@@ -262,9 +264,7 @@ def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression
             if template is None:
                 return []
             right = expr.right
-            values = (
-                [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
-            )
+            values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
             out = []
             for index, match in enumerate(_PERCENT.finditer(template)):
                 if index >= len(values):
