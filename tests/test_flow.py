@@ -154,6 +154,16 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
             [("email",)],
         ),
         ("def g(c):\n    items = []\n    items.append(c.phone)\n    probe(items)", [("phone",)]),
+        # a generator function returns what it yields
+        (
+            "def docs(cs):\n    for c in cs:\n        yield {'id': c.pk, 'phone': c.phone}\n\n"
+            "def g(cs):\n    probe(docs(cs))\n    probe(docs([]))",
+            [("phone",), ("phone",)],
+        ),
+        (
+            "def ids(cs):\n    for c in cs:\n        yield c.pk\n\ndef g(cs):\n    probe(ids(cs))",
+            [()],
+        ),
         # literals that are personal data
         ("probe('4111 1111 1111 1111')", [("payment-card",)]),
         ("probe('orders@example.com')", [()]),

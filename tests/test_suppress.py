@@ -64,7 +64,7 @@ def test_several_ids_and_case() -> None:
     code = """
         import logging, requests
         def f(user):
-            logging.info("%s", requests.get(user.email, verify=False))  # privalint: ignore[pv501, PV101]
+            logging.info("%s", requests.get(user.email, verify=False))  # privalint: ignore[pv501, PV101, pv202]
     """
     assert _visible(code) == []
 

@@ -1,0 +1,142 @@
+"""The pii-exposure rules: catalog extensions, facts, severities and the prefilter."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from privalint.catalog import Catalog, bundled, merge
+from privalint.engine import Checker, Settings
+from privalint.model import FileResult, Severity
+from privalint.registry import all_rules
+from tests.conftest import FIXTURES, checker
+
+EXPOSURE_IDS = tuple(r.id for r in all_rules() if r.family.value == "pii-exposure")
+
+
+def run(code: str, extension: Any = None, collect_facts: bool = False) -> FileResult:
+    catalog = bundled() if extension is None else Catalog(merge(bundled().data, extension))
+    settings = Settings(rule_ids=EXPOSURE_IDS, catalog=catalog, collect_facts=collect_facts)
+    return Checker(settings, all_rules()).check("case.py", textwrap.dedent(code).encode())
+
+
+def findings(result: FileResult) -> list[tuple[int, str]]:
+    return [(f.span.start_line, f.rule_id) for f in result.findings]
+
+
+def test_user_adds_an_analytics_sdk() -> None:
+    code = """
+        import acme_metrics
+
+        tracker = acme_metrics.Tracker("key")
+
+        def signed_up(user):
+            tracker.emit("signup", {"email": user.email})
+    """
+    assert findings(run(code)) == []
+    extension = {
+        "exposure": {
+            "analytics": {"Acme Metrics": {"modules": ["acme_metrics"], "methods": ["emit"]}}
+        }
+    }
+    result = run(code, extension)
+    assert findings(result) == [(7, "PV204")]
+    assert "Acme Metrics" in result.findings[0].message
+
+
+def test_user_adds_a_search_index_and_an_http_client() -> None:
+    code = """
+        from vespa.application import Vespa
+        import fasthttp
+
+        app = Vespa(url="https://vespa.internal")
+
+        def index(customer):
+            app.feed_data_point(schema="people", data_id=customer.pk, fields={"phone": customer.phone})
+            fasthttp.fetch(f"https://api.example.com/find?email={customer.email}")
+    """
+    assert findings(run(code)) == []
+    extension = {
+        "exposure": {
+            "search-index": {"Vespa": {"modules": ["vespa"], "methods": ["feed_data_point"]}},
+            "url": {"clients": ["fasthttp"]},
+        }
+    }
+    assert findings(run(code, extension)) == [(8, "PV201"), (9, "PV202")]
+
+
+def test_malformed_catalog_entries_are_ignored() -> None:
+    extension = {
+        "exposure": {
+            "analytics": {"Broken": {"modules": "not-a-list", "methods": [1, 2]}, "Odd": 3},
+            "url": {"positions": {"x.get": "first"}},
+            "pii-options": {"Sentry": "sentry_sdk.init"},
+        }
+    }
+    code = (
+        'import analytics\n\ndef f(user):\n    analytics.track(user.pk, "x", {"email": user.email})'
+    )
+    assert findings(run(code, extension)) == [(4, "PV204")]
+
+
+def test_sent_facts_name_the_destination_even_when_not_reported() -> None:
+    code = """
+        import mailchimp_marketing
+        import analytics
+
+        chimp = mailchimp_marketing.Client()
+
+        def join(list_id, member):
+            chimp.lists.add_list_member(list_id, {"email_address": member.email})
+            analytics.identify(str(member.pk), {"phone": member.phone})
+    """
+    result = run(code, collect_facts=True)
+    assert findings(result) == [(9, "PV204")]
+    facts = {(f.kind, f.category, f.line, f.detail) for f in result.facts}
+    assert ("sent", "email", 8, "Mailchimp") in facts
+    assert ("sent", "phone", 9, "Segment") in facts
+
+
+def test_severity_rises_with_sensitivity() -> None:
+    code = """
+        import sentry_sdk
+
+        def tag(patient):
+            sentry_sdk.set_extra("email", patient.email)
+            sentry_sdk.set_extra("diagnosis", patient.diagnosis)
+    """
+    severities = [f.severity for f in run(code).findings]
+    assert severities == [Severity.WARNING, Severity.ERROR]
+
+
+def test_messages_name_data_and_destination() -> None:
+    code = """
+        import requests
+
+        def lookup(customer):
+            return requests.get(f"https://crm.example.com/people?phone={customer.phone}")
+    """
+    (finding,) = run(code).findings
+    assert "phone number" in finding.message
+    assert "`customer.phone`" in finding.message
+    assert "crm.example.com" in finding.message
+
+
+@pytest.mark.parametrize(
+    "fixture", sorted((FIXTURES / "pii-exposure").glob("*.py")), ids=lambda p: p.name
+)
+def test_prefilter_does_not_change_results(fixture: Path) -> None:
+    data = fixture.read_bytes()
+    with_filter = checker(EXPOSURE_IDS, prefilter=True).check(fixture.name, data)
+    without = checker(EXPOSURE_IDS, prefilter=False).check(fixture.name, data)
+    assert findings(with_filter) == findings(without)
+    assert findings(with_filter)
+
+
+def test_files_without_sinks_are_skipped_by_the_prefilter() -> None:
+    code = b"def greet(customer):\n    return f'Hello {customer.first_name}'\n"
+    result = checker(EXPOSURE_IDS).check("greet.py", code)
+    assert result.skipped_by_prefilter
