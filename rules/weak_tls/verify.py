@@ -1,40 +1,135 @@
-"""Certificate verification switched off."""
+"""Certificate verification switched off: in HTTP clients, SSL contexts and warnings."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import libcst as cst
 
 from privalint.catalog import Catalog
+from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.rule import Rule
+from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
+    argument,
+    constant_name,
+    forwarded_arguments,
+    last_name,
+    matches_module,
+    positional,
+    resolve,
+    value_of,
+    words_of,
+)
 
 
-def keyword(node: cst.Call, name: str) -> cst.Arg | None:
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg
-    return None
+@dataclass(frozen=True)
+class Switch:
+    """A keyword of some client libraries that turns verification off."""
+
+    modules: tuple[str, ...]
+    keywords: frozenset[str]
+    insecure: tuple[Any, ...]
+    insecure_names: frozenset[str]
 
 
-def is_false(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "False"
+@dataclass(frozen=True)
+class VerifyKnowledge:
+    switches: dict[str, tuple[Switch, ...]]
+    client_modules: tuple[str, ...]
+    http_methods: frozenset[str]
+    client_words: frozenset[str]
+    verify_attributes: frozenset[str]
+    environment: dict[str, tuple[str, ...]]
+    # Switches grouped by their insecure values (for following helpers).
+    groups: tuple[tuple[str, tuple[Switch, ...]], ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> VerifyKnowledge:
+        by_keyword: dict[str, list[Switch]] = {}
+        client_modules: list[str] = []
+        for entry in catalog.get("tls.verify-switches", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            switch = Switch(
+                modules=tuple(str(m) for m in entry.get("modules", [])),
+                keywords=frozenset(str(k) for k in entry.get("keywords", [])),
+                insecure=tuple(entry.get("insecure", [])),
+                insecure_names=frozenset(str(n) for n in entry.get("insecure-names", [])),
+            )
+            for key in switch.keywords:
+                by_keyword.setdefault(key, []).append(switch)
+            if False in switch.insecure and "*" not in switch.modules:
+                client_modules.extend(switch.modules)
+        environment = catalog.get("tls.insecure-environment", {}) or {}
+        groups: dict[str, list[Switch]] = {}
+        for switches in by_keyword.values():
+            for switch in switches:
+                key = repr((switch.insecure, sorted(switch.insecure_names)))
+                if switch not in groups.setdefault(key, []):
+                    groups[key].append(switch)
+        return cls(
+            switches={k: tuple(v) for k, v in by_keyword.items()},
+            client_modules=tuple(dict.fromkeys(client_modules)),
+            http_methods=frozenset(catalog.strings("tls.http-methods")),
+            client_words=frozenset(catalog.strings("tls.http-client-words")),
+            verify_attributes=frozenset(catalog.strings("tls.verify-attributes")),
+            environment={
+                str(k): tuple(str(v) for v in values)
+                for k, values in environment.items()
+                if isinstance(values, list)
+            },
+            groups=tuple((k, tuple(v)) for k, v in groups.items()),
+        )
+
+
+def is_insecure(ctx: Any, expr: cst.BaseExpression, switch: Switch) -> bool:
+    """Whether ``expr`` (after following names) is one of the switch's insecure values."""
+    value = value_of(ctx, expr)
+    if value is not NOT_LITERAL:
+        return any(type(value) is type(v) and value == v for v in switch.insecure)
+    if isinstance(expr, cst.Dict) or isinstance(resolve(ctx, expr), cst.Dict):
+        found = resolve(ctx, expr)
+        assert isinstance(found, cst.Dict)
+        for element in found.elements:
+            if isinstance(element, cst.DictElement):
+                name = constant_name(ctx, element.value)
+                if name is not None and name in switch.insecure_names:
+                    return True
+        return False
+    name = constant_name(ctx, expr)
+    return name is not None and name in switch.insecure_names
+
+
+def _named_like_client(knowledge: VerifyKnowledge, receiver: cst.BaseExpression) -> bool:
+    name = dotted_name(receiver)
+    if name is None:
+        return False
+    words = words_of(name.rsplit(".", 1)[-1])
+    return bool(words) and words[-1] in knowledge.client_words
 
 
 class TlsVerifyDisabled(Rule):
     """
     ## What it does
-    Flags HTTP client calls and clients that pass `verify=False`: `requests` and
-    `httpx` module functions, and the methods of `Session`, `Client` and
-    `AsyncClient` objects however they were created or aliased.
+    Flags HTTP and API clients told not to verify certificates: `verify=False` on
+    `requests` and `httpx` calls and on the methods of `Session`, `Client` and
+    `AsyncClient` objects however they were created or aliased, `ssl=False` for
+    `aiohttp`, `cert_reqs="CERT_NONE"` for `urllib3` pools, `session.verify = False`,
+    the same switches of other client libraries listed in the catalog, helpers whose
+    `verify` parameter defaults to `False`, and emptying `REQUESTS_CA_BUNDLE` or
+    `CURL_CA_BUNDLE`.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
-    server, then read or change the traffic, including the personal data it carries.
+    server, then read or change the traffic, including the personal data and the
+    credentials it carries.
 
     ## How to fix
-    Remove `verify=False`. For a private certificate authority pass its bundle:
+    Remove the switch. For a private certificate authority pass its bundle:
     `verify="/etc/ssl/certs/internal-ca.pem"`.
     """
 
@@ -44,48 +139,184 @@ class TlsVerifyDisabled(Rule):
     severity = Severity.ERROR
     cwe = 295
     title = "TLS certificate verification disabled"
-    message = "`{func}` disables TLS certificate verification (`verify=False`)"
+    message = "`{func}` disables TLS certificate verification (`{setting}`)"
     precision = "very-high"
-    triggers = (("verify",),)
+    triggers = (("verify", "ssl", "cert_reqs", "CA_BUNDLE", "HTTPSVERIFY", "tls", "hostname"),)
     INVALID = (
         'import requests\nrequests.get("https://api.example.com", verify=False)',
         'import httpx as h\nwith h.Client(verify=False) as client:\n    client.get("https://api.example.com")',
         'from requests import Session\ns = Session()\ns.post("https://api.example.com", json={}, verify=False)',
+        "import requests\nsession = requests.Session()\nsession.verify = False",
+        'import urllib3\npool = urllib3.PoolManager(cert_reqs="CERT_NONE")',
+        'import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s:\n        await s.get(url, ssl=False)',
     )
     VALID = (
         'import requests\nrequests.get("https://api.example.com", verify="/etc/ssl/certs/ca.pem")',
         'import requests\nrequests.get("https://api.example.com", verify=True)',
+        'import jwt\njwt.decode(token, verify=False)',
     )
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
-        return tuple(catalog.strings("tls.verify-modules"))
+        return VerifyKnowledge.from_catalog(catalog)
 
     def visit_Call(self, node: cst.Call) -> None:
-        arg = keyword(node, "verify")
-        if arg is None or not is_false(arg.value):
-            return
+        knowledge: VerifyKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
-        if qualified is None:
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            for switch in knowledge.switches.get(arg.keyword.value, ()):
+                if not self._applies(node, qualified, switch) or not is_insecure(
+                    self.ctx, arg.value, switch
+                ):
+                    continue
+                self.report(
+                    arg,
+                    func=self.ctx.code(node.func, 40),
+                    setting=self.ctx.code(arg, 40).rstrip(", "),
+                )
+                break
+        self._environment_call(node, qualified)
+        if self.ctx.is_local(qualified):
+            self._helper(node)
+
+    def _applies(self, node: cst.Call, qualified: Optional[str], switch: Switch) -> bool:
+        if "*" in switch.modules or matches_module(qualified, switch.modules):
+            return True
+        knowledge: VerifyKnowledge = self.compiled
+        func = node.func
+        # An object of unknown type, named like an HTTP client, called like one.
+        return (
+            (qualified is None or self.ctx.is_local(qualified))
+            and isinstance(func, cst.Attribute)
+            and func.attr.value in knowledge.http_methods
+            and _named_like_client(knowledge, func.value)
+            and not self.ctx.is_local(self.ctx.qualname(resolve(self.ctx, func.value)))
+        )
+
+    def _helper(self, node: cst.Call) -> None:
+        """A helper of this module that passes its parameter on as a verify switch."""
+        if not any(self._suspicious(arg.value) for arg in node.args):
             return
-        root = qualified.split(".", 1)[0]
-        modules: tuple[str, ...] = self.compiled
-        if root in modules or any(qualified.startswith(m + ".") for m in modules):
-            self.report(arg, func=self.ctx.code(node.func, 40))
+        knowledge: VerifyKnowledge = self.compiled
+        for key, group in knowledge.groups:
+
+            def sink_values(
+                call: cst.Call, group: tuple[Switch, ...] = group
+            ) -> Sequence[cst.BaseExpression]:
+                qualified = self.ctx.qualname(call.func)
+                return [
+                    arg.value
+                    for arg in call.args
+                    if arg.keyword is not None
+                    and any(
+                        arg.keyword.value in s.keywords and self._applies(call, qualified, s)
+                        for s in group
+                    )
+                ]
+
+            for _, arg in forwarded_arguments(self.ctx, node, sink_values, "tls-verify" + key):
+                if any(is_insecure(self.ctx, arg, switch) for switch in group):
+                    self.report(
+                        arg,
+                        "`{func}` passes `{value}` on as a TLS verification switch: "
+                        "certificates are not checked",
+                        func=self.ctx.code(node.func, 40),
+                        value=self.ctx.code(arg, 30),
+                    )
+                    return
+
+    @staticmethod
+    def _suspicious(expr: cst.BaseExpression) -> bool:
+        """A cheap test before looking into a helper: a literal or a constant name."""
+        return isinstance(expr, (cst.Name, cst.Attribute, cst.SimpleString))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: VerifyKnowledge = self.compiled
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.verify_attributes:
+                if value_of(self.ctx, node.value) is not False:
+                    continue
+                receiver = self.ctx.qualname(expr.value)
+                if matches_module(receiver, knowledge.client_modules) or (
+                    receiver is None and _named_like_client(knowledge, expr.value)
+                ):
+                    self.report(
+                        node,
+                        func=self.ctx.code(expr.value, 40),
+                        setting=f"{expr.attr.value} = False",
+                    )
+            elif isinstance(expr, cst.Subscript):
+                self._environment_item(node, expr)
+
+    # Environment variables that make requests (or urllib) skip verification.
+
+    def _environment_item(self, node: cst.Assign, target: cst.Subscript) -> None:
+        if self.ctx.qualname(target.value) != "os.environ" or len(target.slice) != 1:
+            return
+        element = target.slice[0].slice
+        if isinstance(element, cst.Index):
+            self._environment(node, element.value, node.value)
+
+    def _environment_call(self, node: cst.Call, qualified: Optional[str]) -> None:
+        if qualified in ("os.environ.setdefault", "os.putenv"):
+            name, value = positional(node, 0), positional(node, 1)
+            if name is not None and value is not None:
+                self._environment(node, name.value, value.value)
+        elif qualified == "os.environ.update":
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self._environment(node, arg.keyword, arg.value)
+                elif isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if isinstance(element, cst.DictElement):
+                            self._environment(node, element.key, element.value)
+
+    def _environment(
+        self, node: cst.CSTNode, name_expr: cst.BaseExpression, value_expr: cst.BaseExpression
+    ) -> None:
+        knowledge: VerifyKnowledge = self.compiled
+        if isinstance(name_expr, cst.Name):
+            name: Any = name_expr.value
+        else:
+            name = value_of(self.ctx, name_expr)
+        if not isinstance(name, str) or name not in knowledge.environment:
+            return
+        value = value_of(self.ctx, value_expr)
+        if isinstance(value, str) and value in knowledge.environment[name]:
+            self.report(
+                node,
+                "setting `{name}` to {value!r} switches off certificate verification for every "
+                "HTTPS request of the process",
+                name=name,
+                value=value,
+            )
+
+
+@dataclass(frozen=True)
+class ContextKnowledge:
+    factories: frozenset[str]
+    switches: dict[str, tuple[Any, ...]]
+    methods: dict[str, tuple[str, ...]]
 
 
 class UnverifiedSslContext(Rule):
     """
     ## What it does
-    Flags `ssl._create_unverified_context()` and friends, and installing one as the
-    default for `urllib` (`ssl._create_default_https_context = ...`).
+    Flags SSL contexts that accept any certificate: `ssl._create_unverified_context()`,
+    installing one as the default for `urllib`
+    (`ssl._create_default_https_context = ...`), `context.verify_mode = ssl.CERT_NONE`,
+    `context.check_hostname = False` and pyOpenSSL's `set_verify(VERIFY_NONE, ...)`.
 
     ## Why is this bad?
     The context accepts any certificate for any host, so the connection can be
-    intercepted without a warning.
+    intercepted without a warning, and everything sent over it read.
 
     ## How to fix
-    Use `ssl.create_default_context()`, adding `cafile=` for a private authority.
+    Use `ssl.create_default_context()`, adding `cafile=` for a private authority. Keep
+    `check_hostname` on and `verify_mode` at `CERT_REQUIRED`.
     """
 
     id = "PV502"
@@ -97,32 +328,161 @@ class UnverifiedSslContext(Rule):
     message = "`{func}` creates an SSL context that accepts any certificate"
     precision = "very-high"
     triggers = (
-        ("_create_unverified_context", "_create_default_https_context", "_create_stdlib_context"),
+        (
+            "_create_unverified_context",
+            "_create_default_https_context",
+            "_create_stdlib_context",
+            "verify_mode",
+            "check_hostname",
+            "set_verify",
+        ),
     )
     INVALID = (
         "import ssl\nctx = ssl._create_unverified_context()",
         "import ssl\nssl._create_default_https_context = ssl._create_unverified_context",
+        "import ssl\nctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE",
     )
-    VALID = ("import ssl\nctx = ssl.create_default_context()",)
+    VALID = (
+        "import ssl\nctx = ssl.create_default_context()",
+        "import ssl\nctx = ssl.create_default_context()\nctx.verify_mode = ssl.CERT_REQUIRED",
+    )
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
-        return frozenset(catalog.strings("tls.unverified-context"))
+        switches = catalog.get("tls.context-switches", {}) or {}
+        methods = catalog.get("tls.context-methods", {}) or {}
+        return ContextKnowledge(
+            factories=frozenset(catalog.strings("tls.unverified-context")),
+            switches={str(k): tuple(v) for k, v in switches.items() if isinstance(v, list)},
+            methods={str(k): tuple(map(str, v)) for k, v in methods.items() if isinstance(v, list)},
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
+        knowledge: ContextKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
-        if qualified in self.compiled:
+        if qualified in knowledge.factories:
             self.report(node, func=qualified)
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.methods:
+            mode = positional(node, 0) or argument(node, None, "mode")
+            name = constant_name(self.ctx, mode.value) if mode is not None else None
+            if name in knowledge.methods[func.attr.value]:
+                self.report(
+                    node,
+                    "`{call}` turns peer certificate verification off",
+                    call=self.ctx.code(node, 50),
+                )
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: ContextKnowledge = self.compiled
         for target in node.targets:
-            if self.ctx.qualname(target.target) == "ssl._create_default_https_context" or (
-                isinstance(target.target, cst.Attribute)
-                and target.target.attr.value == "_create_default_https_context"
-                and self.ctx.qualname(target.target.value) == "ssl"
+            expr = target.target
+            if self.ctx.qualname(expr) == "ssl._create_default_https_context" or (
+                isinstance(expr, cst.Attribute)
+                and expr.attr.value == "_create_default_https_context"
+                and self.ctx.qualname(expr.value) == "ssl"
             ):
                 self.report(
                     node,
                     "`ssl._create_default_https_context` is replaced: every urllib "
                     "connection of the process stops verifying certificates",
                 )
+            elif isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.switches:
+                self._switch(node, expr, knowledge.switches[expr.attr.value])
+
+    def _switch(self, node: cst.Assign, target: cst.Attribute, insecure: tuple[Any, ...]) -> None:
+        value = value_of(self.ctx, node.value)
+        if value is NOT_LITERAL:
+            name = constant_name(self.ctx, node.value)
+            bad = name is not None and name in insecure
+        else:
+            bad = any(type(value) is type(v) and value == v for v in insecure)
+        if not bad:
+            return
+        what = (
+            "no longer checks that the certificate names the host"
+            if target.attr.value == "check_hostname"
+            else "accepts any certificate"
+        )
+        self.report(
+            node,
+            "`{target} = {value}`: the SSL context {what}",
+            target=self.ctx.code(target, 40),
+            value=self.ctx.code(node.value, 30),
+            what=what,
+        )
+
+
+@dataclass(frozen=True)
+class WarningKnowledge:
+    silencers: frozenset[str]
+    filters: frozenset[str]
+    classes: frozenset[str]
+
+
+class TlsWarningsSilenced(Rule):
+    """
+    ## What it does
+    Flags code that silences the warnings about unverified HTTPS requests:
+    `urllib3.disable_warnings()` (with no argument or with `InsecureRequestWarning`)
+    and `warnings.filterwarnings("ignore", category=InsecureRequestWarning)`.
+
+    ## Why is this bad?
+    The warning is the only sign left that some request skips certificate checks.
+    Silencing it process-wide hides every such request, including ones added later.
+
+    ## How to fix
+    Fix the requests that trigger the warning (verify certificates, or pass the
+    private CA bundle) and remove the silencing.
+    """
+
+    id = "PV503"
+    name = "tls-warnings-silenced"
+    family = Family.WEAK_TLS
+    severity = Severity.WARNING
+    cwe = 295
+    title = "Warnings about unverified HTTPS silenced"
+    message = "`{call}` silences the warnings about HTTPS requests without certificate checks"
+    precision = "very-high"
+    triggers = (("disable_warnings", "InsecureRequestWarning", "InsecurePlatformWarning"),)
+    INVALID = (
+        "import urllib3\nurllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)",
+        "import requests\nrequests.packages.urllib3.disable_warnings()",
+        'import warnings\nfrom urllib3.exceptions import InsecureRequestWarning\nwarnings.filterwarnings("ignore", category=InsecureRequestWarning)',
+    )
+    VALID = (
+        'import warnings\nwarnings.filterwarnings("ignore", category=DeprecationWarning)',
+        "import urllib3\nurllib3.disable_warnings(urllib3.exceptions.DependencyWarning)",
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return WarningKnowledge(
+            silencers=frozenset(catalog.strings("tls.warnings.silencers")),
+            filters=frozenset(catalog.strings("tls.warnings.filters")),
+            classes=frozenset(catalog.strings("tls.warnings.classes")),
+        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: WarningKnowledge = self.compiled
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None:
+            return
+        if qualified in knowledge.silencers:
+            category = argument(node, 0, "category")
+            if category is None or self._is_tls_warning(category.value):
+                self.report(node, call=self.ctx.code(node, 60))
+        elif qualified in knowledge.filters:
+            action = argument(node, 0, "action")
+            if action is None or value_of(self.ctx, action.value) != "ignore":
+                return
+            index = 2 if qualified.endswith("filterwarnings") else 1
+            category = argument(node, index, "category")
+            if category is not None and self._is_tls_warning(category.value):
+                self.report(node, call=self.ctx.code(node, 60))
+
+    def _is_tls_warning(self, expr: cst.BaseExpression) -> bool:
+        knowledge: WarningKnowledge = self.compiled
+        name = constant_name(self.ctx, expr)
+        return name is not None and name in knowledge.classes

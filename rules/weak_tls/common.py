@@ -1,0 +1,502 @@
+"""What the transport rules (weak-tls and weak-voip) share.
+
+- reading call arguments and literal values;
+- following a name to the value it was given (`VERIFY = False`, a parameter default,
+  `self.url = "http://..."` in `__init__`), found by a shallow scan of the statements of
+  the enclosing function, class or module, done only when a rule asks and memoised per
+  file;
+- the text of a URL or URI built from literals, f-strings, `+`, `.format`, `urljoin`
+  and environment defaults, with unknown parts kept as placeholders;
+- the host of a URL and whether it is a loopback address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable, Optional, Union
+
+import libcst as cst
+
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+from privalint.personal import split_words
+
+# Stands for a part of a string the analysis cannot know (an f-string expression).
+UNKNOWN_PART = "\x00"
+NOT_LITERAL: Any = object()
+
+ScopeNode = Union[cst.Module, cst.FunctionDef, cst.ClassDef]
+# name -> the values assigned to it in one scope (None: something we cannot follow).
+Assignments = dict[str, list[Optional[cst.BaseExpression]]]
+
+
+# -- arguments and literals ------------------------------------------------------------
+
+
+def keyword(node: cst.Call, *names: str) -> Optional[cst.Arg]:
+    """The keyword argument called one of ``names``."""
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in names:
+            return arg
+    return None
+
+
+def positional(node: cst.Call, index: int) -> Optional[cst.Arg]:
+    """The ``index``-th positional argument (never a ``*args`` spread)."""
+    count = 0
+    for arg in node.args:
+        if arg.keyword is not None or arg.star:
+            if arg.star:
+                return None
+            continue
+        if count == index:
+            return arg
+        count += 1
+    return None
+
+
+def argument(node: cst.Call, index: Optional[int], *names: str) -> Optional[cst.Arg]:
+    """A parameter passed by keyword (one of ``names``) or at position ``index``."""
+    found = keyword(node, *names) if names else None
+    if found is None and index is not None:
+        found = positional(node, index)
+    return found
+
+
+def literal(expr: cst.BaseExpression) -> Any:
+    """The Python value of a literal (``False``, ``0``, ``-1``, ``"x"``, ``b"x"``),
+    else ``NOT_LITERAL``."""
+    if isinstance(expr, cst.Name):
+        return {"True": True, "False": False, "None": None}.get(expr.value, NOT_LITERAL)
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value.replace("_", ""), 0)
+        except ValueError:
+            return NOT_LITERAL
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            return expr.evaluated_value
+        except Exception:  # a literal libcst cannot evaluate
+            return NOT_LITERAL
+    if (
+        isinstance(expr, cst.UnaryOperation)
+        and isinstance(expr.operator, cst.Minus)
+        and isinstance(expr.expression, cst.Integer)
+    ):
+        value = literal(expr.expression)
+        return -value if isinstance(value, int) else NOT_LITERAL
+    return NOT_LITERAL
+
+
+def last_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``CERT_NONE`` for ``ssl.CERT_NONE`` or ``CERT_NONE``; ``get`` for ``s.get``."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return None
+
+
+def constant_name(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
+    """The last name of the constant ``expr`` refers to, through imports and aliases:
+    ``CERT_NONE`` for ``ssl.CERT_NONE``, ``from ssl import CERT_NONE as NONE``, or a
+    name bound to one of these."""
+    expr = resolve(ctx, expr)
+    qualified = ctx.qualname(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if qualified:
+        return qualified.rsplit(".", 1)[-1]
+    return last_name(expr)
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    return split_words(text)
+
+
+def target_name(node: cst.BaseExpression) -> Optional[str]:
+    """The identifier a value is stored under: ``x``, ``obj.attr``, ``d["key"]``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        element = node.slice[0].slice
+        if isinstance(element, cst.Index):
+            value = literal(element.value)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+# -- following names to their values ---------------------------------------------------
+
+_TABLES: weakref.WeakKeyDictionary[FileContext, dict[int, Assignments]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bind(table: Assignments, name: str, value: Optional[cst.BaseExpression]) -> None:
+    table.setdefault(name, []).append(value)
+
+
+def _bind_target(
+    table: Assignments,
+    target: cst.BaseExpression,
+    value: Optional[cst.BaseExpression],
+    self_table: Optional[Assignments],
+) -> None:
+    if isinstance(target, cst.Name):
+        _bind(table, target.value, value)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        if self_table is not None and target.value.value in ("self", "cls"):
+            _bind(self_table, target.attr.value, value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _bind_target(table, element.value, None, self_table)
+    elif isinstance(target, cst.StarredElement):
+        _bind_target(table, target.value, None, self_table)
+
+
+def _scan(
+    body: Sequence[cst.CSTNode], table: Assignments, self_table: Optional[Assignments]
+) -> None:
+    """Record the assignments of a block and of the blocks nested in it (not of nested
+    functions or classes: they have scopes of their own)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        _bind_target(table, target.target, small.value, self_table)
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    _bind_target(table, small.target, small.value, self_table)
+                elif isinstance(small, cst.AugAssign):
+                    _bind_target(table, small.target, None, self_table)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    for alias in small.names:
+                        name = alias.asname.name if alias.asname else alias.name
+                        if isinstance(name, cst.Name):
+                            _bind(table, name.value, None)
+                        elif isinstance(name, cst.Attribute):
+                            head = dotted_name(name)
+                            if head:
+                                _bind(table, head.split(".", 1)[0], None)
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            _bind(table, stmt.name.value, None)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            if isinstance(stmt, cst.For):
+                _bind_target(table, stmt.target, None, self_table)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    if item.asname is not None:
+                        _bind_target(table, item.asname.name, None, self_table)
+            for block in _blocks(stmt):
+                _scan(block, table, self_table)
+
+
+def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.CSTNode]]:
+    suites: list[Optional[cst.BaseSuite]] = [stmt.body]
+    if isinstance(stmt, cst.If):
+        orelse = stmt.orelse
+        while isinstance(orelse, cst.If):
+            suites.append(orelse.body)
+            orelse = orelse.orelse
+        if orelse is not None:
+            suites.append(orelse.body)
+    elif isinstance(stmt, (cst.For, cst.While)):
+        if stmt.orelse is not None:
+            suites.append(stmt.orelse.body)
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        suites.extend(h.body for h in stmt.handlers)
+        if stmt.orelse is not None:
+            suites.append(stmt.orelse.body)
+        if stmt.finalbody is not None:
+            suites.append(stmt.finalbody.body)
+    for suite in suites:
+        if isinstance(suite, cst.IndentedBlock):
+            yield suite.body
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            yield [cst.SimpleStatementLine(body=suite.body)]
+
+
+def _table(ctx: FileContext, scope: ScopeNode) -> Assignments:
+    tables = _TABLES.get(ctx)
+    if tables is None:
+        tables = {}
+        _TABLES[ctx] = tables
+    key = id(scope)
+    found = tables.get(key)
+    if found is not None:
+        return found
+    table: Assignments = {}
+    if isinstance(scope, cst.Module):
+        _scan(scope.body, table, None)
+    elif isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            _bind(table, param.name.value, param.default)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                _bind(table, star.name.value, None)
+        if isinstance(scope.body, cst.IndentedBlock):
+            _scan(scope.body.body, table, None)
+    else:
+        # A class: its own names and what its methods assign to `self.<attr>`.
+        if isinstance(scope.body, cst.IndentedBlock):
+            _scan(scope.body.body, table, None)
+            for stmt in scope.body.body:
+                if isinstance(stmt, cst.FunctionDef) and isinstance(stmt.body, cst.IndentedBlock):
+                    _scan(stmt.body.body, {}, table)
+    tables[key] = table
+    return table
+
+
+def _same_literal(values: list[Optional[cst.BaseExpression]]) -> bool:
+    first = literal(values[0]) if values[0] is not None else NOT_LITERAL
+    if first is NOT_LITERAL:
+        return False
+    return all(v is not None and literal(v) == first for v in values[1:])
+
+
+def _single(values: list[Optional[cst.BaseExpression]]) -> Optional[cst.BaseExpression]:
+    if len(values) == 1 or _same_literal(values):
+        return values[0]
+    return None
+
+
+def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
+    """Functions enclosing the current node (innermost first), then the module."""
+    scopes: list[ScopeNode] = [
+        node for node in reversed(ctx.stack[:-1]) if isinstance(node, cst.FunctionDef)
+    ]
+    scopes.append(ctx.module)
+    return scopes
+
+
+def enclosing_class(ctx: FileContext) -> Optional[cst.ClassDef]:
+    for node in reversed(ctx.stack[:-1]):
+        if isinstance(node, cst.ClassDef):
+            return node
+    return None
+
+
+def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The one value ``expr`` (a name or ``self.attr``) was given in its scope, if the
+    analysis can tell; a parameter answers with its default."""
+    if isinstance(expr, cst.Name):
+        for scope in enclosing_scopes(ctx):
+            values = _table(ctx, scope).get(expr.value)
+            if values is not None:
+                return _single(values)
+        return None
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in ("self", "cls")
+    ):
+        cls = enclosing_class(ctx)
+        if cls is not None:
+            values = _table(ctx, cls).get(expr.attr.value)
+            if values is not None:
+                return _single(values)
+    return None
+
+
+def resolve(ctx: FileContext, expr: cst.BaseExpression, depth: int = 4) -> cst.BaseExpression:
+    """``expr``, or the value it stands for when it is a name bound once."""
+    while depth > 0:
+        value = binding(ctx, expr)
+        if value is None or value is expr:
+            return expr
+        expr = value
+        depth -= 1
+    return expr
+
+
+def value_of(ctx: FileContext, expr: cst.BaseExpression) -> Any:
+    """The literal value of ``expr`` after following names, else ``NOT_LITERAL``."""
+    return literal(resolve(ctx, expr))
+
+
+def is_constant_name(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """A module-level constant (``SUPPORT_LINE``) or a literal: not chosen per request."""
+    if literal(expr) is not NOT_LITERAL:
+        return True
+    name = dotted_name(expr)
+    if name is None:
+        return False
+    last = name.rsplit(".", 1)[-1]
+    return last.isupper() and len(last) > 1
+
+
+# -- strings built from parts ------------------------------------------------------------
+
+ENV_GETTERS = frozenset(
+    {"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get", "getenv"}
+)
+_JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.path.join"})
+
+
+def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optional[str]:
+    """The text of a string expression, with ``UNKNOWN_PART`` for parts we cannot
+    know; ``None`` when the expression is not recognisably a string."""
+    if depth <= 0:
+        return None
+    value = literal(expr)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(expr, cst.FormattedString):
+        parts: list[str] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                inner = text_of(ctx, part.expression, depth - 1)
+                parts.append(inner if inner is not None else UNKNOWN_PART)
+        return "".join(parts)
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Add):
+            left = text_of(ctx, expr.left, depth - 1)
+            if left is None:
+                return None
+            right = text_of(ctx, expr.right, depth - 1)
+            return left + (right if right is not None else UNKNOWN_PART)
+        if isinstance(expr.operator, cst.Modulo):
+            left = text_of(ctx, expr.left, depth - 1)
+            return left.replace("%s", UNKNOWN_PART) if left is not None else None
+        return None
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        resolved = resolve(ctx, expr)
+        if resolved is expr:
+            return None
+        return text_of(ctx, resolved, depth - 1)
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        qualified = ctx.qualname(func) or dotted_name(func) or ""
+        if qualified in ENV_GETTERS or qualified.endswith(".getenv"):
+            default = positional(expr, 1) or keyword(expr, "default")
+            return text_of(ctx, default.value, depth - 1) if default is not None else None
+        if qualified in _JOINERS or qualified.endswith(".urljoin"):
+            first = positional(expr, 0)
+            if first is None:
+                return None
+            base = text_of(ctx, first.value, depth - 1)
+            return base + UNKNOWN_PART if base is not None else None
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            template = text_of(ctx, func.value, depth - 1)
+            if template is None:
+                return None
+            out, inside = [], False
+            for char in template:
+                if char == "{":
+                    inside = True
+                    out.append(UNKNOWN_PART)
+                elif char == "}" and inside:
+                    inside = False
+                elif not inside:
+                    out.append(char)
+            return "".join(out)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("rstrip", "strip", "lower"):
+            return text_of(ctx, func.value, depth - 1)
+    return None
+
+
+# -- hosts ---------------------------------------------------------------------------------
+
+
+def url_host(url: str) -> Optional[str]:
+    """The host of ``scheme://[user@]host[:port]/...``; ``None`` when unknown."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    for stop in "/?#":
+        rest = rest.split(stop, 1)[0]
+    rest = rest.rsplit("@", 1)[-1]
+    if rest.startswith("["):
+        host = rest[1:].split("]", 1)[0]
+    else:
+        host = rest.split(":", 1)[0]
+    if not host or UNKNOWN_PART in host:
+        return None
+    return host.lower()
+
+
+def uri_host(uri: str) -> Optional[str]:
+    """The host of a SIP URI ``sip:user@host:port;params``; ``None`` when unknown."""
+    rest = uri.split(":", 1)[1] if ":" in uri else uri
+    for stop in ";?>":
+        rest = rest.split(stop, 1)[0]
+    rest = rest.rsplit("@", 1)[-1]
+    if rest.startswith("["):
+        host = rest[1:].split("]", 1)[0]
+    else:
+        host = rest.split(":", 1)[0]
+    if not host or UNKNOWN_PART in host:
+        return None
+    return host.lower()
+
+
+def is_loopback(host: Optional[str], names: Iterable[str]) -> bool:
+    """``localhost``, ``127.0.0.1``, ``::1``, link-local and the catalog's local names."""
+    if host is None:
+        return False
+    host = host.strip().lower().rstrip(".")
+    for name in names:
+        if host == name or (name.startswith(".") and host.endswith(name)):
+            return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local or address.is_unspecified
+
+
+def host_text(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The literal host an argument names (following constants and env defaults)."""
+    if expr is None:
+        return None
+    text = text_of(ctx, expr)
+    if text is None or UNKNOWN_PART in text:
+        return None
+    return url_host(text) if "://" in text else text.split(":", 1)[0].lower()
+
+
+def matches_module(qualified: Optional[str], modules: Iterable[str]) -> bool:
+    """Whether a qualified name lies in one of ``modules`` (``*`` matches any)."""
+    if qualified is None:
+        return False
+    for module in modules:
+        if module == "*" or qualified == module or qualified.startswith(module + "."):
+            return True
+        if qualified.startswith(module + "()"):
+            return True
+    return False
+
+
+def strip_calls(qualified: str) -> str:
+    """``twilio.rest.Client.calls.create`` for ``twilio.rest.Client().calls().create``."""
+    return qualified.replace("()", "")
+
+
+def forwarded_arguments(
+    ctx: FileContext,
+    call: cst.Call,
+    sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
+    key: str,
+) -> list[tuple[int, cst.BaseExpression]]:
+    """For a call to a helper of this module: (parameter index, argument) for each
+    argument the helper passes on to a sink (``sink_values(call)`` names the values a
+    call hands to the sink)."""
+    flow = ctx.flow
+    definition = flow.resolve_local(call.func)
+    if definition is None:
+        return []
+    out: list[tuple[int, cst.BaseExpression]] = []
+    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+        arg = flow.argument_for(call, definition, index)
+        if arg is not None:
+            out.append((index, arg))
+    return out
