@@ -1,0 +1,388 @@
+"""Personal data and credentials sent over plaintext channels: http:// URLs, Telnet,
+FTP, and mail protocols without STARTTLS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried, union
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+from privalint.rules.weak_tls.common import (
+    UNKNOWN_PART,
+    argument,
+    forwarded_arguments,
+    host_text,
+    is_loopback,
+    matches_module,
+    positional,
+    text_of,
+    url_host,
+    words_of,
+)
+
+
+@dataclass(frozen=True)
+class HttpKnowledge:
+    modules: tuple[str, ...]
+    data_keywords: frozenset[str]
+    url_position: dict[str, int]
+    data_position: dict[str, int]
+    loopback: tuple[str, ...]
+    http_methods: frozenset[str]
+    client_words: frozenset[str]
+
+
+class PlaintextHttpPersonalData(Rule):
+    """
+    ## What it does
+    Flags HTTP requests to an `http://` URL on another host that carry personal data
+    or credentials: in the body (`json=`, `data=`, `files=`), the query (`params=`),
+    the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
+    helpers of the same module that pass their arguments on to the request.
+
+    ## Why is this bad?
+    Plain HTTP is readable and changeable by everyone on the path: Wi-Fi neighbours,
+    proxies, the networks in between. Personal data must be encrypted in transit
+    (GDPR Art. 32).
+
+    ## How to fix
+    Use `https://` (and keep certificate verification on). Loopback addresses are
+    not flagged.
+    """
+
+    id = "PV508"
+    name = "plaintext-http-personal-data"
+    family = Family.WEAK_TLS
+    severity = Severity.WARNING
+    cwe = 319
+    title = "Personal data sent over plain HTTP"
+    message = "{data} {verb} sent over plain HTTP to `{host}`"
+    precision = "high"
+    triggers = (("http://", "HTTP://"),)
+    INVALID = (
+        'import requests\ndef sync(customer):\n    requests.post("http://crm.example.com/api", json={"email": customer.email})',
+        'import httpx\nAPI = "http://partner.example.com/users"\ndef lookup(phone):\n    return httpx.get(API, params={"phone": phone})',
+    )
+    VALID = (
+        'import requests\ndef sync(customer):\n    requests.post("https://crm.example.com/api", json={"email": customer.email})',
+        'import requests\ndef health():\n    return requests.get("http://localhost:8000/healthz")',
+        'import requests\ndef ping(order_id):\n    return requests.post("http://erp.example.com/ping", json={"order": order_id})',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        url_position = catalog.get("tls.plaintext-http.url-position", {}) or {}
+        data_position = catalog.get("tls.plaintext-http.data-position", {}) or {}
+        return HttpKnowledge(
+            modules=tuple(catalog.strings("tls.plaintext-http.modules")),
+            data_keywords=frozenset(catalog.strings("tls.plaintext-http.data-keywords")),
+            url_position={str(k): int(v) for k, v in url_position.items()},
+            data_position={str(k): int(v) for k, v in data_position.items()},
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
+            http_methods=frozenset(catalog.strings("tls.http-methods")),
+            client_words=frozenset(catalog.strings("tls.http-client-words")),
+        )
+
+    # What a request call sends where.
+
+    def _is_request(self, call: cst.Call, qualified: Optional[str]) -> Optional[str]:
+        """The method name when ``call`` sends an HTTP request, else None."""
+        knowledge: HttpKnowledge = self.compiled
+        func = call.func
+        if matches_module(qualified, knowledge.modules):
+            assert qualified is not None
+            return qualified.rsplit(".", 1)[-1]
+        if qualified is None and isinstance(func, cst.Attribute):
+            name = dotted_name(func.value)
+            words = words_of(name.rsplit(".", 1)[-1]) if name else ()
+            if func.attr.value in knowledge.http_methods and words and words[-1] in (
+                knowledge.client_words
+            ):
+                return func.attr.value
+        return None
+
+    def _position(self, table: dict[str, int], qualified: Optional[str], method: str) -> int:
+        if qualified is not None and qualified in table:
+            return table[qualified]
+        return table.get(method, 0 if table is self.compiled.url_position else -1)
+
+    def _url(self, call: cst.Call, qualified: Optional[str], method: str) -> Optional[cst.Arg]:
+        return argument(call, self._position(self.compiled.url_position, qualified, method), "url")
+
+    def _data(self, call: cst.Call, qualified: Optional[str], method: str) -> list[cst.Arg]:
+        knowledge: HttpKnowledge = self.compiled
+        found = [
+            a for a in call.args if a.keyword is not None and a.keyword.value in knowledge.data_keywords
+        ]
+        index = self._position(knowledge.data_position, qualified, method)
+        if index >= 0:
+            arg = positional(call, index)
+            if arg is not None:
+                found.append(arg)
+        return found
+
+    def _plain_host(self, url: cst.BaseExpression) -> Optional[str]:
+        """The host of a plain-HTTP URL on another machine (``"?"`` when unknown)."""
+        text = text_of(self.ctx, url)
+        if text is None or not text.lstrip().lower().startswith("http://"):
+            return None
+        host = url_host(text.strip())
+        if is_loopback(host, self.compiled.loopback):
+            return None
+        return host or text.split("://", 1)[1].split("/", 1)[0].replace(UNKNOWN_PART, "…")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.ctx.qualname(node.func)
+        method = self._is_request(node, qualified)
+        if method is None:
+            if self.ctx.is_local(qualified):
+                self._helper(node)
+            return
+        url = self._url(node, qualified, method)
+        if url is None:
+            return
+        host = self._plain_host(url.value)
+        if host is None:
+            return
+        carried = union(
+            [self.ctx.categories(url.value)]
+            + [self.ctx.categories(a.value) for a in self._data(node, qualified, method)]
+        )
+        self._report(node, carried, host)
+
+    def _report(self, node: cst.CSTNode, carried: Carried, host: str) -> None:
+        if not carried.cats:
+            return
+        categories = carried.categories
+        self.report(
+            node,
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+            host=host,
+            severity=self.ctx.severity_for(categories, self.severity),
+            categories=categories,
+        )
+
+    # Helpers of this module that send their arguments.
+
+    def _sink_parts(self, call: cst.Call, part: str) -> Sequence[cst.BaseExpression]:
+        qualified = self.ctx.qualname(call.func)
+        method = self._is_request(call, qualified)
+        if method is None:
+            return []
+        url = self._url(call, qualified, method)
+        if part == "url":
+            return [url.value] if url is not None else []
+        if part == "fixed" and (url is None or self._plain_host(url.value) is None):
+            return []
+        return [a.value for a in self._data(call, qualified, method)]
+
+    def _helper(self, node: cst.Call) -> None:
+        fixed = [
+            arg
+            for _, arg in forwarded_arguments(
+                self.ctx, node, lambda c: self._sink_parts(c, "fixed"), "plain-http-fixed"
+            )
+        ]
+        carried = union(self.ctx.categories(a) for a in fixed)
+        if carried.cats:
+            definition = self.ctx.flow.resolve_local(node.func)
+            self._report(node, carried, self._helper_host(definition))
+            return
+        hosts = [
+            self._plain_host(arg)
+            for _, arg in forwarded_arguments(
+                self.ctx, node, lambda c: self._sink_parts(c, "url"), "plain-http-url"
+            )
+        ]
+        host = next((h for h in hosts if h is not None), None)
+        if host is None:
+            return
+        data = forwarded_arguments(
+            self.ctx, node, lambda c: self._sink_parts(c, "data"), "plain-http-data"
+        )
+        self._report(node, union(self.ctx.categories(a) for _, a in data), host)
+
+    @staticmethod
+    def _helper_host(definition: Optional[cst.FunctionDef]) -> str:
+        return f"the URL in `{definition.name.value}`" if definition is not None else "?"
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    protocol: str
+    instead: str
+    always: bool
+    uses: frozenset[str]
+    upgrades: frozenset[str]
+
+
+@dataclass
+class _Client:
+    kind: ClientKind
+    node: cst.Call
+    host: str
+    upgraded: bool = False
+    reported: bool = False
+
+
+class PlaintextProtocolClient(Rule):
+    """
+    ## What it does
+    Flags clients of plaintext protocols, where they are created: `telnetlib.Telnet`
+    and `ftplib.FTP` always, `smtplib.SMTP` when it logs in or sends mail before
+    `starttls()`, and `imaplib.IMAP4` / `poplib.POP3` when they log in before
+    upgrading. Connections to loopback addresses are not flagged.
+
+    ## Why is this bad?
+    These protocols send passwords, commands, files and mail in clear text: anyone
+    on the path can read the credentials and the personal data, or change them.
+
+    ## How to fix
+    SSH instead of Telnet; `ftplib.FTP_TLS` (with `prot_p()`) or SFTP instead of FTP;
+    `SMTP_SSL`/`IMAP4_SSL`/`POP3_SSL`, or `starttls()` (`stls()` for POP3) before
+    logging in or sending.
+    """
+
+    id = "PV509"
+    name = "plaintext-protocol-client"
+    family = Family.WEAK_TLS
+    severity = Severity.ERROR
+    cwe = 319
+    title = "Plaintext protocol client (Telnet, FTP, SMTP/IMAP/POP3 without TLS)"
+    message = "{protocol} client talks to `{host}` in clear text{detail}; use {instead}"
+    precision = "high"
+    triggers = (("telnet", "ftp", "smtp", "imap", "pop3", "lmtp"),)
+    INVALID = (
+        'import telnetlib\ntn = telnetlib.Telnet("switch.example.com")',
+        'from ftplib import FTP\nftp = FTP("ftp.example.com")\nftp.login("user", "secret")',
+        'import smtplib\nwith smtplib.SMTP("smtp.example.com", 587) as s:\n    s.login("user", "secret")\n    s.send_message(msg)',
+    )
+    VALID = (
+        'import smtplib\nwith smtplib.SMTP("smtp.example.com", 587) as s:\n    s.starttls()\n    s.login("user", "secret")',
+        'from ftplib import FTP_TLS\nftp = FTP_TLS("ftp.example.com")\nftp.login("user", "secret")\nftp.prot_p()',
+        'import smtplib\nwith smtplib.SMTP("localhost") as s:\n    s.send_message(msg)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        kinds: dict[str, ClientKind] = {}
+        for entry in catalog.get("tls.plaintext-clients", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            kind = ClientKind(
+                protocol=str(entry.get("protocol", "plaintext")),
+                instead=str(entry.get("instead", "an encrypted variant")),
+                always=entry.get("report", "always") == "always",
+                uses=frozenset(map(str, entry.get("uses", []))),
+                upgrades=frozenset(map(str, entry.get("upgrades", []))),
+            )
+            for name in entry.get("classes", []):
+                kinds[str(name)] = kind
+        return (kinds, tuple(catalog.strings("tls.loopback-hosts")))
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._clients: dict[tuple[int, str], _Client] = {}
+
+    def _scope_key(self, name: str) -> tuple[int, str]:
+        if name.startswith(("self.", "cls.")):
+            for node in reversed(self.ctx.stack):
+                if isinstance(node, cst.ClassDef):
+                    return (id(node), name)
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, cst.FunctionDef):
+                return (id(node), name)
+        return (id(self.ctx.module), name)
+
+    def _binding(self, node: cst.Call) -> Optional[str]:
+        """The name the created client is stored under (assignment or ``with``)."""
+        stack = self.ctx.stack
+        index = len(stack) - 2
+        while index >= 0 and isinstance(stack[index], cst.Await):
+            index -= 1
+        parent = stack[index] if index >= 0 else None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            return dotted_name(parent.targets[0].target)
+        if isinstance(parent, cst.AnnAssign):
+            return dotted_name(parent.target)
+        if isinstance(parent, cst.WithItem) and parent.asname is not None:
+            return dotted_name(parent.asname.name)
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        kinds, loopback = self.compiled
+        func = node.func
+        qualified = self.ctx.qualname(func)
+        kind = kinds.get(qualified) if qualified is not None else None
+        if kind is not None:
+            self._created(node, kind, loopback)
+            return
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        receiver = func.value
+        if isinstance(receiver, cst.Call):
+            # `smtplib.SMTP(host).sendmail(...)`: used at once, never upgraded.
+            inner = self.ctx.qualname(receiver.func)
+            inner_kind = kinds.get(inner) if inner is not None else None
+            if inner_kind is not None and not inner_kind.always and method in inner_kind.uses:
+                host = self._host(receiver)
+                if not is_loopback(host, loopback):
+                    self._report(receiver, inner_kind, host or "?", method)
+            return
+        name = dotted_name(receiver)
+        if name is None:
+            return
+        client = self._clients.get(self._scope_key(name))
+        if client is None or client.reported:
+            return
+        if method in client.kind.upgrades:
+            client.upgraded = True
+        elif method == "connect":
+            host = host_text(self.ctx, (argument(node, 0, "host") or _NO_ARG).value)
+            if is_loopback(host, loopback):
+                client.upgraded = True
+        elif method in client.kind.uses and not client.upgraded:
+            client.reported = True
+            self._report(client.node, client.kind, client.host, method)
+
+    def _host(self, node: cst.Call) -> Optional[str]:
+        arg = argument(node, 0, "host")
+        return host_text(self.ctx, arg.value) if arg is not None else None
+
+    def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
+        host = self._host(node)
+        if is_loopback(host, loopback):
+            return
+        if kind.always:
+            self._report(node, kind, host or "?", None)
+            return
+        name = self._binding(node)
+        if name is not None:
+            self._clients[self._scope_key(name)] = _Client(kind, node, host or "?")
+
+    def _report(self, node: cst.Call, kind: ClientKind, host: str, method: Optional[str]) -> None:
+        if method is None:
+            detail = ""
+        elif method in ("send_message", "sendmail"):
+            detail = f" and `{method}` sends the mail unencrypted"
+        else:
+            detail = f" and `{method}` sends the credentials unencrypted"
+        self.report(
+            node,
+            protocol=kind.protocol,
+            host=host,
+            detail=detail,
+            instead=kind.instead,
+        )
+
+
+_NO_ARG = cst.Arg(value=cst.Name("None"))
