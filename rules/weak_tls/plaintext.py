@@ -257,7 +257,7 @@ class PlaintextProtocolClient(Rule):
     severity = Severity.ERROR
     cwe = 319
     title = "Plaintext protocol client (Telnet, FTP, SMTP/IMAP/POP3 without TLS)"
-    message = "{protocol} client talks to `{host}` in clear text{detail}; use {instead}"
+    message = "{protocol} client talks to {host} in clear text{detail}; use {instead}"
     precision = "high"
     triggers = (("telnet", "ftp", "smtp", "imap", "pop3", "lmtp"),)
     INVALID = (
@@ -336,7 +336,7 @@ class PlaintextProtocolClient(Rule):
             if inner_kind is not None and not inner_kind.always and method in inner_kind.uses:
                 host = self._host(receiver)
                 if not is_loopback(host, loopback):
-                    self._report(receiver, inner_kind, host or "?", method)
+                    self._report(receiver, inner_kind, self._shown_host(receiver, host), method)
             return
         name = dotted_name(receiver)
         if name is None:
@@ -358,16 +358,25 @@ class PlaintextProtocolClient(Rule):
         arg = argument(node, 0, "host")
         return host_text(self.ctx, arg.value) if arg is not None else None
 
+    def _shown_host(self, node: cst.Call, host: Optional[str]) -> str:
+        """The host for messages: its name, or the expression that holds it."""
+        if host:
+            return host
+        arg = argument(node, 0, "host")
+        return self.ctx.code(arg.value, 30) if arg is not None else "its server"
+
     def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
         host = self._host(node)
         if is_loopback(host, loopback):
             return
         if kind.always:
-            self._report(node, kind, host or "?", None)
+            self._report(node, kind, self._shown_host(node, host), None)
             return
         name = self._binding(node)
         if name is not None:
-            self._clients[self._scope_key(name)] = _Client(kind, node, host or "?")
+            self._clients[self._scope_key(name)] = _Client(
+                kind, node, self._shown_host(node, host)
+            )
 
     def _report(self, node: cst.Call, kind: ClientKind, host: str, method: Optional[str]) -> None:
         if method is None:
@@ -379,7 +388,7 @@ class PlaintextProtocolClient(Rule):
         self.report(
             node,
             protocol=kind.protocol,
-            host=host,
+            host=f"`{host}`" if not host.startswith("its ") else host,
             detail=detail,
             instead=kind.instead,
         )

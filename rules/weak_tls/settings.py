@@ -1,0 +1,324 @@
+"""Web-framework settings that weaken HTTPS, and session cookies without `Secure`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
+    argument,
+    keyword,
+    literal,
+    resolve,
+    target_name,
+    value_of,
+    words_of,
+)
+
+_PATH_PARTS = re.compile(r"[\\/]")
+
+
+@dataclass(frozen=True)
+class SettingsKnowledge:
+    insecure: dict[str, tuple[Any, ...]]
+    messages: dict[str, str]
+    proxy_header: frozenset[str]
+    calls: tuple[tuple[frozenset[str], dict[str, tuple[Any, ...]]], ...]
+    dev_path_words: frozenset[str]
+    dev_words: frozenset[str]
+    config_methods: frozenset[str]
+    config_attributes: frozenset[str]
+
+
+def _same(value: Any, options: tuple[Any, ...]) -> bool:
+    return any(type(value) is type(v) and value == v for v in options)
+
+
+class InsecureHttpsSetting(Rule):
+    """
+    ## What it does
+    Flags Django and Flask settings that weaken HTTPS: `SESSION_COOKIE_SECURE`,
+    `CSRF_COOKIE_SECURE`, `REMEMBER_COOKIE_SECURE` or `SECURE_SSL_REDIRECT` set to
+    `False`, `SECURE_HSTS_SECONDS = 0`, a `SECURE_PROXY_SSL_HEADER` that treats a
+    non-`https` value as secure, the same keys in `app.config[...]`,
+    `app.config.update(...)` and `from_mapping(...)`, and the equivalent options of
+    Flask-Talisman and Starlette's `SessionMiddleware`. Settings files, classes and
+    `if DEBUG:` blocks for development and tests are not flagged.
+
+    ## Why is this bad?
+    A session cookie without `Secure` is sent over plain HTTP too, where anyone on
+    the path can take over the session; without the redirect and HSTS, users keep
+    landing on plain HTTP pages whose content and form data can be read or changed.
+
+    ## How to fix
+    Set the cookies `Secure`, redirect to HTTPS and enable HSTS in production
+    (`SECURE_HSTS_SECONDS = 31536000`); keep the relaxed values in development
+    settings only.
+    """
+
+    id = "PV510"
+    name = "insecure-https-setting"
+    family = Family.WEAK_TLS
+    severity = Severity.WARNING
+    cwe = 614
+    title = "Web framework setting that weakens HTTPS"
+    message = "`{code}`: {why}"
+    precision = "high"
+    triggers = (
+        (
+            "_SECURE",
+            "SECURE_",
+            "SSL_REDIRECT",
+            "HSTS",
+            "force_https",
+            "https_only",
+            "strict_transport_security",
+            "WTF_CSRF_SSL_STRICT",
+        ),
+    )
+    INVALID = (
+        "SESSION_COOKIE_SECURE = False",
+        "SECURE_HSTS_SECONDS = 0",
+        'from flask import Flask\napp = Flask(__name__)\napp.config["SESSION_COOKIE_SECURE"] = False',
+        "from flask import Flask\napp = Flask(__name__)\napp.config.update(REMEMBER_COOKIE_SECURE=False)",
+    )
+    VALID = (
+        "SESSION_COOKIE_SECURE = True\nSECURE_HSTS_SECONDS = 31536000",
+        "DEBUG = True\nif DEBUG:\n    SESSION_COOKIE_SECURE = False",
+        'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        insecure = catalog.get("tls.settings.insecure", {}) or {}
+        messages = catalog.get("tls.settings.messages", {}) or {}
+        calls = []
+        for entry in catalog.get("tls.settings.calls", []) or []:
+            if isinstance(entry, dict):
+                options = entry.get("insecure", {}) or {}
+                calls.append(
+                    (
+                        frozenset(map(str, entry.get("classes", []))),
+                        {str(k): tuple(v) for k, v in options.items() if isinstance(v, list)},
+                    )
+                )
+        return SettingsKnowledge(
+            insecure={str(k): tuple(v) for k, v in insecure.items() if isinstance(v, list)},
+            messages={str(k): str(v) for k, v in messages.items()},
+            proxy_header=frozenset(catalog.strings("tls.settings.proxy-ssl-header")),
+            calls=tuple(calls),
+            dev_path_words=frozenset(catalog.strings("tls.settings.context.dev-path-words")),
+            dev_words=frozenset(catalog.strings("tls.settings.context.dev-words")),
+            config_methods=frozenset(catalog.strings("tls.settings.context.config-methods")),
+            config_attributes=frozenset(catalog.strings("tls.settings.context.config-attributes")),
+        )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._dev_file: Optional[bool] = None
+
+    # Development and test contexts.
+
+    def _in_dev_context(self) -> bool:
+        knowledge: SettingsKnowledge = self.compiled
+        if self._dev_file is None:
+            parts = [p for p in _PATH_PARTS.split(self.ctx.path) if p][-3:]
+            if parts:
+                parts[-1] = parts[-1].rsplit(".", 1)[0]
+            self._dev_file = any(
+                word in knowledge.dev_path_words for part in parts for word in words_of(part)
+            )
+        if self._dev_file:
+            return True
+        stack = self.ctx.stack
+        for index in range(len(stack) - 1, 0, -1):
+            node, child = stack[index - 1], stack[index]
+            if isinstance(node, cst.ClassDef):
+                if set(words_of(node.name.value)) & knowledge.dev_words:
+                    return True
+            elif isinstance(node, cst.If) and child is node.body:
+                test = node.test
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    continue
+                if set(words_of(self.ctx.code(test, 200))) & knowledge.dev_words:
+                    return True
+        return False
+
+    # Checking one setting.
+
+    def _check(self, node: cst.CSTNode, name: str, value: cst.BaseExpression, code: str) -> None:
+        knowledge: SettingsKnowledge = self.compiled
+        if name in knowledge.proxy_header:
+            self._proxy_header(node, value, code)
+            return
+        options = knowledge.insecure.get(name)
+        if options is None:
+            return
+        found = value_of(self.ctx, value)
+        if found is NOT_LITERAL or not _same(found, options):
+            return
+        if self._in_dev_context():
+            return
+        self.report(node, code=code, why=knowledge.messages.get(name, "HTTPS is weakened"))
+
+    def _proxy_header(self, node: cst.CSTNode, value: cst.BaseExpression, code: str) -> None:
+        value = resolve(self.ctx, value)
+        if not isinstance(value, (cst.Tuple, cst.List)) or len(value.elements) != 2:
+            return
+        marker = literal(value.elements[1].value)
+        if isinstance(marker, str) and marker.lower() != "https" and not self._in_dev_context():
+            self.report(
+                node,
+                code=code,
+                why=f"requests whose proxy header says {marker!r} are treated as HTTPS",
+            )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Name):
+                if self._setting_scope():
+                    self._check(node, expr.value, node.value, self._code(expr.value, node.value))
+            elif isinstance(expr, cst.Subscript):
+                name = target_name(expr)
+                if name is not None and name.isupper():
+                    self._check(node, name, node.value, self._code(name, node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None and self._setting_scope():
+            self._check(node, node.target.value, node.value, self._code(node.target.value, node.value))
+
+    def _setting_scope(self) -> bool:
+        """Module level or a class body (settings classes), never a function's locals."""
+        return not any(isinstance(n, cst.FunctionDef) for n in self.ctx.stack)
+
+    def _code(self, name: str, value: cst.BaseExpression) -> str:
+        return f"{name} = {self.ctx.code(value, 40)}"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: SettingsKnowledge = self.compiled
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.config_methods:
+            owner = dotted_name(func.value)
+            if owner is not None and owner.rsplit(".", 1)[-1] in knowledge.config_attributes:
+                self._config_call(node)
+                return
+        qualified = self.ctx.qualname(func)
+        if qualified is None:
+            return
+        for classes, options in knowledge.calls:
+            if qualified not in classes:
+                continue
+            for arg in node.args:
+                if arg.keyword is None or arg.keyword.value not in options:
+                    continue
+                found = value_of(self.ctx, arg.value)
+                if found is not NOT_LITERAL and _same(found, options[arg.keyword.value]):
+                    if not self._in_dev_context():
+                        self.report(
+                            arg,
+                            code=self.ctx.code(arg, 40).rstrip(", "),
+                            why=f"`{self.ctx.code(func, 30)}` stops enforcing HTTPS",
+                        )
+            # Starlette's add_middleware(SessionMiddleware, https_only=False) is a call
+            # of `add_middleware`, handled below.
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
+            self._middleware(node)
+
+    def _middleware(self, node: cst.Call) -> None:
+        knowledge: SettingsKnowledge = self.compiled
+        first = argument(node, 0, "middleware_class")
+        if first is None:
+            return
+        qualified = self.ctx.qualname(first.value)
+        for classes, options in knowledge.calls:
+            if qualified not in classes:
+                continue
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value in options:
+                    found = value_of(self.ctx, arg.value)
+                    if found is not NOT_LITERAL and _same(found, options[arg.keyword.value]):
+                        if not self._in_dev_context():
+                            self.report(
+                                arg,
+                                code=self.ctx.code(arg, 40).rstrip(", "),
+                                why=f"`{self.ctx.code(first.value, 30)}` stops enforcing HTTPS",
+                            )
+
+    def _config_call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None:
+                name = arg.keyword.value
+                self._check(arg, name, arg.value, self._code(name, arg.value))
+            else:
+                mapping = resolve(self.ctx, arg.value)
+                if isinstance(mapping, cst.Dict):
+                    for element in mapping.elements:
+                        if isinstance(element, cst.DictElement):
+                            key = literal(element.key)
+                            if isinstance(key, str):
+                                self._check(element, key, element.value, self._code(key, element.value))
+
+
+class InsecureSessionCookie(Rule):
+    """
+    ## What it does
+    Flags `set_cookie(..., secure=False)` for cookies that hold a session, a login
+    token or a CSRF token (judged by the cookie's name).
+
+    ## Why is this bad?
+    A cookie without `Secure` is also sent over plain HTTP, where anyone on the path
+    can copy it and take over the account it authenticates.
+
+    ## How to fix
+    Pass `secure=True` (and `httponly=True`, `samesite="Lax"`) for such cookies.
+    """
+
+    id = "PV511"
+    name = "insecure-session-cookie"
+    family = Family.WEAK_TLS
+    severity = Severity.WARNING
+    cwe = 614
+    title = "Session cookie set without Secure"
+    message = "cookie `{cookie}` carries a session or token but is set with `secure=False`"
+    precision = "high"
+    triggers = (("set_cookie", "set_signed_cookie"), ("secure",))
+    INVALID = ('def login(response, token):\n    response.set_cookie("session_token", token, secure=False)',)
+    VALID = (
+        'def login(response, token):\n    response.set_cookie("session_token", token, secure=True, httponly=True)',
+        'def theme(response):\n    response.set_cookie("theme", "dark", secure=False)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return (
+            frozenset(catalog.strings("tls.cookies.methods")),
+            frozenset(catalog.strings("tls.cookies.session-words")),
+        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        methods, words = self.compiled
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in methods:
+            return
+        secure = keyword(node, "secure")
+        if secure is None or value_of(self.ctx, secure.value) is not False:
+            return
+        name_arg = argument(node, 0, "key", "name")
+        if name_arg is None:
+            return
+        value = value_of(self.ctx, name_arg.value)
+        if isinstance(value, str):
+            cookie = value
+        else:
+            cookie = dotted_name(name_arg.value) or ""
+        if set(words_of(cookie)) & words:
+            self.report(secure, cookie=cookie)
