@@ -8,12 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-
-from privalint.catalog import Catalog
-from privalint.flow import Carried, union
-from privalint.imports import dotted_name
-from privalint.model import Family, Severity
-from privalint.rule import Rule
 from privalint.rules.weak_tls.common import (
     UNKNOWN_PART,
     argument,
@@ -26,6 +20,12 @@ from privalint.rules.weak_tls.common import (
     url_host,
     words_of,
 )
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried, union
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,10 @@ class PlaintextHttpPersonalData(Rule):
         if qualified is None and isinstance(func, cst.Attribute):
             name = dotted_name(func.value)
             words = words_of(name.rsplit(".", 1)[-1]) if name else ()
-            if func.attr.value in knowledge.http_methods and words and words[-1] in (
-                knowledge.client_words
+            if (
+                func.attr.value in knowledge.http_methods
+                and words
+                and words[-1] in (knowledge.client_words)
             ):
                 return func.attr.value
         return None
@@ -119,7 +121,9 @@ class PlaintextHttpPersonalData(Rule):
     def _data(self, call: cst.Call, qualified: Optional[str], method: str) -> list[cst.Arg]:
         knowledge: HttpKnowledge = self.compiled
         found = [
-            a for a in call.args if a.keyword is not None and a.keyword.value in knowledge.data_keywords
+            a
+            for a in call.args
+            if a.keyword is not None and a.keyword.value in knowledge.data_keywords
         ]
         index = self._position(knowledge.data_position, qualified, method)
         if index >= 0:
@@ -260,6 +264,12 @@ class PlaintextProtocolClient(Rule):
     message = "{protocol} client talks to {host} in clear text{detail}; use {instead}"
     precision = "high"
     triggers = (("telnet", "ftp", "smtp", "imap", "pop3", "lmtp"),)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        kinds, _ = cls.compile(catalog)
+        words = {*cls.triggers[0], *(name.split(".", 1)[0] for name in kinds)}
+        return (tuple(sorted(words)),)
     INVALID = (
         'import telnetlib\ntn = telnetlib.Telnet("switch.example.com")',
         'from ftplib import FTP\nftp = FTP("ftp.example.com")\nftp.login("user", "secret")',
@@ -374,9 +384,7 @@ class PlaintextProtocolClient(Rule):
             return
         name = self._binding(node)
         if name is not None:
-            self._clients[self._scope_key(name)] = _Client(
-                kind, node, self._shown_host(node, host)
-            )
+            self._clients[self._scope_key(name)] = _Client(kind, node, self._shown_host(node, host))
 
     def _report(self, node: cst.Call, kind: ClientKind, host: str, method: Optional[str]) -> None:
         if method is None:

@@ -7,11 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 import libcst as cst
-
-from privalint.catalog import Catalog
-from privalint.imports import dotted_name
-from privalint.model import Family, Severity
-from privalint.rule import Rule
 from privalint.rules.weak_tls.common import (
     UNKNOWN_PART,
     argument,
@@ -21,6 +16,11 @@ from privalint.rules.weak_tls.common import (
     target_name,
     text_of,
 )
+
+from privalint.catalog import Catalog
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
 
 # Nodes under which a protocol constant is used rather than tested.
 _USES = (
@@ -101,6 +101,20 @@ class InsecureTlsVersion(Rule):
             "OP_NO_",
         ),
     )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge = cls.compile(catalog)
+        words = {*cls.triggers[0], *knowledge.insecure, *knowledge.flexible}
+        for group in (
+            knowledge.minimum_attributes,
+            knowledge.maximum_attributes,
+            knowledge.minimum_keywords,
+            knowledge.maximum_keywords,
+            knowledge.protocol_options,
+        ):
+            words |= group
+        return (tuple(sorted(words)),)
     INVALID = (
         "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLSv1)",
         "from OpenSSL import SSL\nctx = SSL.Context(SSL.SSLv3_METHOD)",
@@ -217,11 +231,12 @@ class InsecureTlsVersion(Rule):
                     node.value,
                     attr in knowledge.minimum_attributes,
                 )
-            elif attr in knowledge.options_attributes and isinstance(
-                node.value, cst.BinaryOperation
+            elif (
+                attr in knowledge.options_attributes
+                and isinstance(node.value, cst.BinaryOperation)
+                and isinstance(node.value.operator, cst.BitAnd)
             ):
-                if isinstance(node.value.operator, cst.BitAnd):
-                    self._cleared(node, node.value.right, self.ctx.code(node, 60))
+                self._cleared(node, node.value.right, self.ctx.code(node, 60))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         knowledge: ProtocolKnowledge = self.compiled
@@ -233,7 +248,9 @@ class InsecureTlsVersion(Rule):
         if isinstance(node.operator, cst.BitAndAssign):
             self._cleared(node, node.value, self.ctx.code(node, 60))
         elif isinstance(node.operator, cst.BitXorAssign):
-            self._cleared(node, cst.UnaryOperation(cst.BitInvert(), node.value), self.ctx.code(node, 60))
+            self._cleared(
+                node, cst.UnaryOperation(cst.BitInvert(), node.value), self.ctx.code(node, 60)
+            )
 
     def _cleared(self, node: cst.CSTNode, mask: cst.BaseExpression, code: str) -> None:
         """``options &= ~(OP_NO_TLSv1 | ...)``: the inverted flags are cleared."""
@@ -264,7 +281,10 @@ class InsecureTlsVersion(Rule):
             key = arg.keyword.value
             if key in knowledge.minimum_keywords or key in knowledge.maximum_keywords:
                 self._check_version(
-                    arg, self.ctx.code(arg, 60).rstrip(", "), arg.value, key in knowledge.minimum_keywords
+                    arg,
+                    self.ctx.code(arg, 60).rstrip(", "),
+                    arg.value,
+                    key in knowledge.minimum_keywords,
                 )
 
 

@@ -7,11 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-
-from privalint.catalog import Catalog
-from privalint.imports import dotted_name
-from privalint.model import Family, Severity
-from privalint.rule import Rule
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     argument,
@@ -22,6 +17,11 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
+
+from privalint.catalog import Catalog
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
 
 _PATH_PARTS = re.compile(r"[\\/]")
 
@@ -84,6 +84,14 @@ class InsecureHttpsSetting(Rule):
             "WTF_CSRF_SSL_STRICT",
         ),
     )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge: SettingsKnowledge = cls.compile(catalog)
+        words = {*cls.triggers[0], *knowledge.insecure, *knowledge.proxy_header}
+        for _, options in knowledge.calls:
+            words |= set(options)
+        return (tuple(sorted(words)),)
     INVALID = (
         "SESSION_COOKIE_SECURE = False",
         "SECURE_HSTS_SECONDS = 0",
@@ -194,7 +202,9 @@ class InsecureHttpsSetting(Rule):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if isinstance(node.target, cst.Name) and node.value is not None and self._setting_scope():
-            self._check(node, node.target.value, node.value, self._code(node.target.value, node.value))
+            self._check(
+                node, node.target.value, node.value, self._code(node.target.value, node.value)
+            )
 
     def _setting_scope(self) -> bool:
         """Module level or a class body (settings classes), never a function's locals."""
@@ -211,9 +221,19 @@ class InsecureHttpsSetting(Rule):
             if owner is not None and owner.rsplit(".", 1)[-1] in knowledge.config_attributes:
                 self._config_call(node)
                 return
-        qualified = self.ctx.qualname(func)
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
+            # Starlette: add_middleware(SessionMiddleware, https_only=False).
+            first = argument(node, 0, "middleware_class")
+            if first is not None:
+                self._options(node, self.ctx.qualname(first.value), first.value)
+            return
+        self._options(node, self.ctx.qualname(func), func)
+
+    def _options(self, node: cst.Call, qualified: Optional[str], what: cst.CSTNode) -> None:
+        """Keyword options of a security middleware that turn HTTPS enforcement off."""
         if qualified is None:
             return
+        knowledge: SettingsKnowledge = self.compiled
         for classes, options in knowledge.calls:
             if qualified not in classes:
                 continue
@@ -221,37 +241,16 @@ class InsecureHttpsSetting(Rule):
                 if arg.keyword is None or arg.keyword.value not in options:
                     continue
                 found = value_of(self.ctx, arg.value)
-                if found is not NOT_LITERAL and _same(found, options[arg.keyword.value]):
-                    if not self._in_dev_context():
-                        self.report(
-                            arg,
-                            code=self.ctx.code(arg, 40).rstrip(", "),
-                            why=f"`{self.ctx.code(func, 30)}` stops enforcing HTTPS",
-                        )
-            # Starlette's add_middleware(SessionMiddleware, https_only=False) is a call
-            # of `add_middleware`, handled below.
-        if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
-            self._middleware(node)
-
-    def _middleware(self, node: cst.Call) -> None:
-        knowledge: SettingsKnowledge = self.compiled
-        first = argument(node, 0, "middleware_class")
-        if first is None:
-            return
-        qualified = self.ctx.qualname(first.value)
-        for classes, options in knowledge.calls:
-            if qualified not in classes:
-                continue
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in options:
-                    found = value_of(self.ctx, arg.value)
-                    if found is not NOT_LITERAL and _same(found, options[arg.keyword.value]):
-                        if not self._in_dev_context():
-                            self.report(
-                                arg,
-                                code=self.ctx.code(arg, 40).rstrip(", "),
-                                why=f"`{self.ctx.code(first.value, 30)}` stops enforcing HTTPS",
-                            )
+                if (
+                    found is not NOT_LITERAL
+                    and _same(found, options[arg.keyword.value])
+                    and not self._in_dev_context()
+                ):
+                    self.report(
+                        arg,
+                        code=self.ctx.code(arg, 40).rstrip(", "),
+                        why=f"`{self.ctx.code(what, 30)}` stops enforcing HTTPS",
+                    )
 
     def _config_call(self, node: cst.Call) -> None:
         for arg in node.args:
@@ -265,7 +264,9 @@ class InsecureHttpsSetting(Rule):
                         if isinstance(element, cst.DictElement):
                             key = literal(element.key)
                             if isinstance(key, str):
-                                self._check(element, key, element.value, self._code(key, element.value))
+                                self._check(
+                                    element, key, element.value, self._code(key, element.value)
+                                )
 
 
 class InsecureSessionCookie(Rule):
@@ -291,7 +292,9 @@ class InsecureSessionCookie(Rule):
     message = "cookie `{cookie}` carries a session or token but is set with `secure=False`"
     precision = "high"
     triggers = (("set_cookie", "set_signed_cookie"), ("secure",))
-    INVALID = ('def login(response, token):\n    response.set_cookie("session_token", token, secure=False)',)
+    INVALID = (
+        'def login(response, token):\n    response.set_cookie("session_token", token, secure=False)',
+    )
     VALID = (
         'def login(response, token):\n    response.set_cookie("session_token", token, secure=True, httponly=True)',
         'def theme(response):\n    response.set_cookie("theme", "dark", secure=False)',

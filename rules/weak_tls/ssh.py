@@ -6,10 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-
-from privalint.catalog import Catalog
-from privalint.model import Family, Severity
-from privalint.rule import Rule
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     argument,
@@ -18,6 +14,10 @@ from privalint.rules.weak_tls.common import (
     resolve,
     value_of,
 )
+
+from privalint.catalog import Catalog
+from privalint.model import Family, Severity
+from privalint.rule import Rule
 
 
 @dataclass(frozen=True)

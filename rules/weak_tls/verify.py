@@ -7,23 +7,22 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-
-from privalint.catalog import Catalog
-from privalint.imports import dotted_name
-from privalint.model import Family, Severity
-from privalint.rule import Rule
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     argument,
     constant_name,
     forwarded_arguments,
-    last_name,
     matches_module,
     positional,
     resolve,
     value_of,
     words_of,
 )
+
+from privalint.catalog import Catalog
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -142,18 +141,25 @@ class TlsVerifyDisabled(Rule):
     message = "`{func}` disables TLS certificate verification (`{setting}`)"
     precision = "very-high"
     triggers = (("verify", "ssl", "cert_reqs", "CA_BUNDLE", "HTTPSVERIFY", "tls", "hostname"),)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge = VerifyKnowledge.from_catalog(catalog)
+        words = {*cls.triggers[0], *knowledge.switches, *knowledge.environment}
+        words |= knowledge.verify_attributes
+        return (tuple(sorted(words)),)
     INVALID = (
         'import requests\nrequests.get("https://api.example.com", verify=False)',
         'import httpx as h\nwith h.Client(verify=False) as client:\n    client.get("https://api.example.com")',
         'from requests import Session\ns = Session()\ns.post("https://api.example.com", json={}, verify=False)',
         "import requests\nsession = requests.Session()\nsession.verify = False",
         'import urllib3\npool = urllib3.PoolManager(cert_reqs="CERT_NONE")',
-        'import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s:\n        await s.get(url, ssl=False)',
+        "import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s:\n        await s.get(url, ssl=False)",
     )
     VALID = (
         'import requests\nrequests.get("https://api.example.com", verify="/etc/ssl/certs/ca.pem")',
         'import requests\nrequests.get("https://api.example.com", verify=True)',
-        'import jwt\njwt.decode(token, verify=False)',
+        "import jwt\njwt.decode(token, verify=False)",
     )
 
     @classmethod
