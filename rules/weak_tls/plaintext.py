@@ -270,6 +270,7 @@ class PlaintextProtocolClient(Rule):
         kinds, _ = cls.compile(catalog)
         words = {*cls.triggers[0], *(name.split(".", 1)[0] for name in kinds)}
         return (tuple(sorted(words)),)
+
     INVALID = (
         'import telnetlib\ntn = telnetlib.Telnet("switch.example.com")',
         'from ftplib import FTP\nftp = FTP("ftp.example.com")\nftp.login("user", "secret")',

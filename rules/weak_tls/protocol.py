@@ -115,6 +115,7 @@ class InsecureTlsVersion(Rule):
         ):
             words |= group
         return (tuple(sorted(words)),)
+
     INVALID = (
         "import ssl\nctx = ssl.SSLContext(ssl.PROTOCOL_TLSv1)",
         "from OpenSSL import SSL\nctx = SSL.Context(SSL.SSLv3_METHOD)",

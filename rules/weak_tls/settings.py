@@ -92,6 +92,7 @@ class InsecureHttpsSetting(Rule):
         for _, options in knowledge.calls:
             words |= set(options)
         return (tuple(sorted(words)),)
+
     INVALID = (
         "SESSION_COOKIE_SECURE = False",
         "SECURE_HSTS_SECONDS = 0",

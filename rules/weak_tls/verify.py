@@ -148,6 +148,7 @@ class TlsVerifyDisabled(Rule):
         words = {*cls.triggers[0], *knowledge.switches, *knowledge.environment}
         words |= knowledge.verify_attributes
         return (tuple(sorted(words)),)
+
     INVALID = (
         'import requests\nrequests.get("https://api.example.com", verify=False)',
         'import httpx as h\nwith h.Client(verify=False) as client:\n    client.get("https://api.example.com")',
