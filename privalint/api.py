@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from privalint import baseline as fingerprints
 from privalint.baseline import Baseline, Comparison
@@ -22,6 +22,9 @@ from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
 from privalint.registry import all_rules
 from privalint.runner import Job, default_workers, run
+
+if TYPE_CHECKING:
+    from privalint.project import ProjectContext
 
 
 @dataclass
@@ -87,7 +90,20 @@ def _under(path: Path, folder: Path) -> bool:
         return False
 
 
-def run_check(options: CheckOptions) -> Outcome:
+@dataclass
+class _Setup:
+    """A run's configuration and the files it checks."""
+
+    config: Config
+    rule_ids: tuple[str, ...]
+    catalog: Catalog
+    files: list[Path]
+    srcroot: Path
+    errors: list[str]
+    notifications: list[Notification]
+
+
+def _setup(options: CheckOptions) -> _Setup:
     rules = all_rules()
     config = load(options.config_file, options.paths[0])
     rule_ids = enabled_rules(config, rules, options.select, options.ignore)
@@ -108,6 +124,14 @@ def run_check(options: CheckOptions) -> Outcome:
             errors.append(f"{shown}: {message}")
         else:
             notifications.append(Notification(message, shown))
+    return _Setup(config, rule_ids, catalog, found.files, srcroot, errors, notifications)
+
+
+def run_check(options: CheckOptions) -> Outcome:
+    rules = all_rules()
+    setup = _setup(options)
+    config, rule_ids, catalog, srcroot = setup.config, setup.rule_ids, setup.catalog, setup.srcroot
+    errors, notifications = setup.errors, setup.notifications
     settings = Settings(
         rule_ids=rule_ids,
         catalog=catalog,
@@ -116,7 +140,7 @@ def run_check(options: CheckOptions) -> Outcome:
     )
     changes = changes_since(options.diff_ref, options.paths[0]) if options.diff_ref else None
     accepted = Baseline.load(options.baseline) if options.baseline else None
-    files = found.files
+    files = setup.files
     if changes is not None and not any(r.project and r.id in rule_ids for r in rules):
         # Without project rules, unchanged files cannot contribute a finding.
         files = [f for f in files if changes.for_path(f) is not None]
@@ -126,7 +150,7 @@ def run_check(options: CheckOptions) -> Outcome:
     findings: list[Finding] = []
     for result in results:
         findings.extend(result.findings)
-    findings.extend(_project_findings(config, catalog, rule_ids, results, srcroot))
+    findings.extend(_project_findings(config, catalog, rule_ids, results, srcroot, options.paths))
     findings = _apply_per_file_ignores(findings, config, rules, srcroot)
     findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_col, f.rule_id))
     locate = {job.display: Path(job.path) for job in jobs}
@@ -199,25 +223,71 @@ def write_baseline(options: CheckOptions, output: Path) -> tuple[Outcome, Baseli
     return outcome, accepted
 
 
+@dataclass
+class CollectedFacts:
+    """The facts of a run's files (for ``privalint inventory``)."""
+
+    config: Config
+    catalog: Catalog
+    results: list[FileResult]
+    srcroot: Path
+    errors: list[str]
+
+
+def collect_facts(options: CheckOptions) -> CollectedFacts:
+    """Walk the files with only the rules that record facts; no findings."""
+    setup = _setup(options)
+    settings = Settings(
+        rule_ids=(),
+        catalog=setup.catalog,
+        prefilter=options.prefilter,
+        collect_facts=True,
+    )
+    jobs = [Job(str(f), display_path(f, setup.srcroot)) for f in setup.files]
+    results = run(jobs, settings, options.jobs or default_workers(), setup.config.max_file_size)
+    return CollectedFacts(setup.config, setup.catalog, results, setup.srcroot, setup.errors)
+
+
+def project_context(
+    config: Config,
+    catalog: Catalog,
+    results: list[FileResult],
+    srcroot: Path,
+    paths: list[Path],
+) -> ProjectContext:
+    """The facts of all files with the project's manifest (read and validated)."""
+    from privalint import manifest
+    from privalint.project import ProjectContext
+
+    rules = manifest.Rules.from_catalog(catalog)
+    located = manifest.locate(config, paths)
+    loaded = manifest.read(located, rules) if located is not None else None
+    where = located if located is not None else manifest.default_path(config, paths)
+    folder = where.parent.resolve()
+    return ProjectContext(
+        root=config.root,
+        facts=[fact for result in results for fact in result.facts],
+        catalog=catalog,
+        config=config,
+        checked_paths=[r.path for r in results],
+        manifest=loaded,
+        manifest_display=display_path(where, srcroot),
+        whole_project=any(_under(folder, p.absolute().resolve()) for p in paths),
+    )
+
+
 def _project_findings(
     config: Config,
     catalog: Catalog,
     rule_ids: tuple[str, ...],
     results: list[FileResult],
     srcroot: Path,
+    paths: list[Path],
 ) -> list[Finding]:
-    from privalint.project import ProjectContext
-
     project_rules = [r for r in all_rules() if r.project and r.id in rule_ids]
     if not project_rules:
         return []
-    context = ProjectContext(
-        root=config.root,
-        facts=[fact for result in results for fact in result.facts],
-        catalog=catalog,
-        config=config,
-        checked_paths=[r.path for r in results],
-    )
+    context = project_context(config, catalog, results, srcroot, paths)
     findings: list[Finding] = []
     for rule in project_rules:
         findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]

@@ -83,6 +83,7 @@ class _FactReport:
     node: cst.CSTNode
     detail: str
     encrypted: Optional[bool]
+    statement: Optional[cst.CSTNode]
 
 
 def _origin_text(module: cst.Module, origin: Union[cst.CSTNode, str]) -> str:
@@ -224,7 +225,7 @@ class FileContext:
         encrypted: Optional[bool] = None,
     ) -> None:
         """Record what the file does with personal data (for the project stage)."""
-        self.facts.append(_FactReport(kind, category, node, detail, encrypted))
+        self.facts.append(_FactReport(kind, category, node, detail, encrypted, self._statement()))
 
 
 class _Tracker:
@@ -352,11 +353,14 @@ class Checker:
         enabled = set(settings.rule_ids)
         needs_facts = settings.collect_facts or any(r.project and r.id in enabled for r in rules)
         self.reporting = frozenset(enabled)
+        # A project rule may gather its own facts during the walk (it then has hooks
+        # and ``provides_facts``); it reports only at the project stage.
         self.rules = [
             r
             for r in rules
-            if not r.project and (r.id in enabled or (needs_facts and r.provides_facts))
+            if (not r.project and r.id in enabled) or (needs_facts and r.provides_facts)
         ]
+        self.project_ids = frozenset(r.id for r in rules if r.project)
         self.classifier = Classifier(catalog.data)
         self.flow_settings = FlowSettings(catalog)
         aliases = catalog.get("imports.aliases", {})
@@ -575,12 +579,31 @@ class Checker:
                 if body_start is not None:
                     wanted.append(body_start)
         wanted.extend(f.node for f in ctx.facts)
+        if suppressions:
+            for fact in ctx.facts:
+                if fact.statement is not None:
+                    wanted.append(fact.statement)
+                    body_start = _body_start(fact.statement)
+                    if body_start is not None:
+                        wanted.append(body_start)
         ranges = node_ranges(ctx.module, wanted)
         for fact in ctx.facts:
             span = ranges.get(id(fact.node))
-            line = span[0][0] if span else 1
+            line, column = (span[0][0], span[0][1] + 1) if span else (1, 1)
+            silenced: tuple[str, ...] = ()
+            if suppressions:
+                silenced = self._fact_suppressions(fact, ranges, line, suppressions)
             result.facts.append(
-                Fact(fact.kind, fact.category, ctx.path, line, fact.detail, fact.encrypted)
+                Fact(
+                    fact.kind,
+                    fact.category,
+                    ctx.path,
+                    line,
+                    fact.detail,
+                    fact.encrypted,
+                    column,
+                    silenced,
+                )
             )
         occurrences: dict[str, int] = {}
         for report in ctx.reports:
@@ -614,6 +637,32 @@ class Checker:
         if suppressions:
             self._apply_suppressions(ctx.path, result, suppressions)
         result.findings.sort(key=lambda f: (f.span.start_line, f.span.start_col, f.rule_id))
+
+    def _fact_suppressions(
+        self,
+        fact: _FactReport,
+        ranges: dict[int, Any],
+        line: int,
+        suppressions: list[suppress.Suppression],
+    ) -> tuple[str, ...]:
+        """The rule ids that suppressions on the fact's statement name. Those naming a
+        project rule count as used: the project stage applies them."""
+        first = last = line
+        if fact.statement is not None and id(fact.statement) in ranges:
+            stmt_span = ranges[id(fact.statement)]
+            first, last = stmt_span[0][0], stmt_span[1][0]
+            body_start = _body_start(fact.statement)
+            if body_start is not None and id(body_start) in ranges:
+                last = max(first, ranges[id(body_start)][0][0] - 1)
+        silenced: set[str] = set()
+        for s in suppress.covering(suppressions, min(first, line), max(last, line)):
+            if s.ids is None:
+                silenced.add("*")
+                s.used.add("*")
+            else:
+                silenced.update(s.ids)
+                s.used.update(i for i in s.ids if i in self.project_ids)
+        return tuple(sorted(silenced))
 
     def _apply_suppressions(
         self, path: str, result: FileResult, suppressions: list[suppress.Suppression]

@@ -71,8 +71,12 @@ class Finding:
 class Fact:
     """What a file says about personal data, independent of any verdict.
 
-    ``kind`` is one of ``collected``, ``stored``, ``logged``, ``sent``.
+    ``kind`` is one of ``collected``, ``stored``, ``logged``, ``sent`` (rules may
+    record other kinds that only the project stage reads, see ``privalint.project``).
     ``detail`` names the place ("request.form", "Customer.phone", "Mixpanel").
+    ``suppressed`` lists the rule ids that inline suppressions on the fact's
+    statement name (``*`` for a blanket suppression): a project rule that reports
+    at the fact honours them.
     """
 
     kind: str
@@ -81,6 +85,8 @@ class Fact:
     line: int
     detail: str
     encrypted: Optional[bool] = None
+    column: int = 1
+    suppressed: tuple[str, ...] = ()
 
 
 @dataclass

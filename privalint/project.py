@@ -1,22 +1,104 @@
-"""The project stage: what project rules see once every file has been checked."""
+"""The project stage: what project rules see once every file has been checked.
+
+Facts are what files say about personal data. The public kinds are ``collected``,
+``stored``, ``logged`` and ``sent``. Three more kinds let the project stage join what
+different files say about request models, because a model is only a collection
+point when some endpoint takes it as a request body, often in another file:
+
+- ``model-field``: a field of a class that may be a request model (``category`` set,
+  ``detail`` is ``Class.field``);
+- ``request-body``: an endpoint takes this class as its body (``detail`` is the class
+  name, no category);
+- ``model-link``: the first class includes the second (a field typed with it, or a
+  base class); ``detail`` is ``"Outer Inner"``.
+
+:meth:`ProjectContext.collected` resolves them: the fields of every class reachable
+from a request body are collected.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
 from privalint.catalog import Catalog
+from privalint.manifest import Manifest, Rules
 from privalint.model import Fact
+
+COLLECTED = "collected"
+STORED = "stored"
+LOGGED = "logged"
+SENT = "sent"
+MODEL_FIELD = "model-field"
+REQUEST_BODY = "request-body"
+MODEL_LINK = "model-link"
+
+
+def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
+    """Every ``collected`` fact, including the fields of request models."""
+    facts = list(facts)
+    bodies: list[str] = []
+    links: dict[str, set[str]] = {}
+    for fact in facts:
+        if fact.kind == REQUEST_BODY:
+            bodies.append(fact.detail)
+        elif fact.kind == MODEL_LINK:
+            outer, _, inner = fact.detail.partition(" ")
+            links.setdefault(outer, set()).add(inner)
+    reachable: set[str] = set()
+    pending = list(bodies)
+    while pending:
+        name = pending.pop()
+        if name in reachable:
+            continue
+        reachable.add(name)
+        pending.extend(links.get(name, ()))
+    out: list[Fact] = []
+    for fact in facts:
+        if fact.kind == COLLECTED:
+            out.append(fact)
+        elif fact.kind == MODEL_FIELD and fact.detail.split(".", 1)[0] in reachable:
+            out.append(
+                dataclasses.replace(
+                    fact, kind=COLLECTED, detail=f"request model field `{fact.detail}`"
+                )
+            )
+    return out
 
 
 @dataclass
 class ProjectContext:
-    """Facts from all checked files plus the project's configuration."""
+    """Facts from all checked files plus the project's configuration and manifest."""
 
     root: Path
     facts: list[Fact]
     catalog: Catalog
     config: Any
     checked_paths: list[str] = field(default_factory=list)
-    manifest: Optional[Any] = None
+    manifest: Optional[Manifest] = None
+    # How findings name the manifest (relative to the report's root), and where a
+    # new one would be created.
+    manifest_display: str = "privacy.toml"
+    # The run checks the whole project (the folder of the manifest or config), not
+    # just some of its files: only then can "declared but never collected" be told.
+    whole_project: bool = True
+
+    @cached_property
+    def collected(self) -> list[Fact]:
+        return resolve_collection(self.facts)
+
+    @cached_property
+    def manifest_rules(self) -> Rules:
+        return Rules.from_catalog(self.catalog)
+
+    def label(self, category: str) -> str:
+        label = self.catalog.get(f"categories.{category}.label")
+        return label if isinstance(label, str) else category
+
+    def sensitivity(self, category: str) -> str:
+        value = self.catalog.get(f"categories.{category}.sensitivity")
+        return value if isinstance(value, str) else "personal"

@@ -1,0 +1,600 @@
+"""Collection points: the places where code takes in personal data.
+
+Recorded as facts during the walk, for the project stage (which checks them against
+the privacy manifest) and for ``privalint inventory``:
+
+- request reads: a literal key read from what a web handler received
+  (``request.form["phone"]``, ``request.GET.get("email")``, ``payload["device_id"]``
+  after ``payload = request.get_json()``); the flow knows which values come from the
+  request (``Carried.user_input``);
+- fields of forms, serializers and schemas (``phone = forms.CharField()``) and the
+  model fields a model form or serializer takes (``Meta.fields``);
+- parameters of HTTP endpoints (``phone: str = Form(...)``, ``email: str = Query()``);
+- fields of request models (pydantic and friends). A model is only a collection point
+  when it is used as a request body, which may be in another file, so the walk records
+  the model's fields (``model-field``), the classes an endpoint takes as its body
+  (``request-body``) and how models include one another (``model-link``: a field of
+  another model type, a base class); the project stage joins them;
+- interactive prompts (``input("Phone: ")``, ``click.prompt``, ``getpass``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import libcst as cst
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+from privalint.personal import KEY, NAME, split_words
+from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY
+
+COLLECTED = "collected"
+
+# Annotations that are plain values, not models (a parameter annotated with one of
+# these is read from the query string, a form or a header).
+_SCALAR_ANNOTATIONS = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "complex",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "frozenset",
+        "Optional",
+        "Union",
+        "List",
+        "Dict",
+        "Set",
+        "Tuple",
+        "FrozenSet",
+        "Sequence",
+        "Mapping",
+        "Iterable",
+        "Annotated",
+        "Literal",
+        "Any",
+        "ClassVar",
+        "Final",
+        "Type",
+        "None",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "Decimal",
+        "UUID",
+        "UUID4",
+        "EmailStr",
+        "NameEmail",
+        "SecretStr",
+        "SecretBytes",
+        "HttpUrl",
+        "AnyUrl",
+        "AnyHttpUrl",
+        "IPvAnyAddress",
+        "IPv4Address",
+        "IPv6Address",
+        "Json",
+        "PositiveInt",
+        "NonNegativeInt",
+        "PositiveFloat",
+        "StrictStr",
+        "StrictInt",
+        "StrictBool",
+        "constr",
+        "conint",
+        "confloat",
+        "condecimal",
+        "conlist",
+        "PhoneNumber",
+        "PaymentCardNumber",
+        "Color",
+        "FilePath",
+        "Path",
+        "UploadFile",
+        "PastDate",
+        "FutureDate",
+        "AwareDatetime",
+        "NaiveDatetime",
+        "Field",
+    }
+)
+
+
+def _string(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # a literal libcst cannot evaluate
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _last_name(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Call):
+        return _last_name(expr.func)
+    return ""
+
+
+def _is_true(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
+
+
+def _names_in(annotation: cst.BaseExpression) -> Iterator[str]:
+    """The class names an annotation mentions (``Optional[list[Address]]``)."""
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        yield _last_name(annotation)
+    elif isinstance(annotation, cst.Subscript):
+        yield from _names_in(annotation.value)
+        for element in annotation.slice:
+            if isinstance(element.slice, cst.Index):
+                yield from _names_in(element.slice.value)
+    elif isinstance(annotation, cst.BinaryOperation):
+        yield from _names_in(annotation.left)
+        yield from _names_in(annotation.right)
+    elif isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+        # A forward reference: "Address".
+        text = _string(annotation)
+        if text and text.isidentifier():
+            yield text
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The catalog's collection knowledge, compiled once."""
+
+    field_modules: frozenset[str]
+    non_data_fields: frozenset[str]
+    output_fields: frozenset[str]
+    output_keywords: frozenset[str]
+    class_suffixes: frozenset[str]
+    model_form_bases: frozenset[str]
+    model_form_suffixes: tuple[str, ...]
+    route_decorators: frozenset[str]
+    parameter_sources: frozenset[str]
+    injected_defaults: frozenset[str]
+    injected_parameters: frozenset[str]
+    injected_annotations: frozenset[str]
+    model_loaders: frozenset[str]
+    prompt_functions: frozenset[str]
+    secret_prompts: frozenset[str]
+    prompt_options: frozenset[str]
+    key_getters: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> Knowledge:
+        def strings(key: str) -> frozenset[str]:
+            return frozenset(catalog.strings(f"collection.{key}"))
+
+        return cls(
+            field_modules=strings("field-modules"),
+            non_data_fields=strings("non-data-fields"),
+            output_fields=strings("output-fields"),
+            output_keywords=strings("output-keywords"),
+            class_suffixes=frozenset(
+                w for s in catalog.strings("collection.class-suffixes") for w in split_words(s)
+            ),
+            model_form_bases=strings("model-form-bases"),
+            model_form_suffixes=tuple(catalog.strings("collection.model-form-suffixes")),
+            route_decorators=strings("route-decorators"),
+            parameter_sources=strings("parameter-sources"),
+            injected_defaults=strings("injected-defaults"),
+            injected_parameters=strings("injected-parameters"),
+            injected_annotations=strings("injected-annotations"),
+            model_loaders=strings("model-loaders"),
+            prompt_functions=strings("prompt-functions"),
+            secret_prompts=strings("secret-prompts"),
+            prompt_options=strings("prompt-options"),
+            key_getters=frozenset(catalog.strings("flow.key-getters")),
+        )
+
+    def owner_of(self, class_name: str) -> str:
+        """Whose data a class's fields are: ``PatientSerializer`` -> ``patient``."""
+        words = list(split_words(class_name))
+        while len(words) > 1 and words[-1] in self.class_suffixes:
+            words.pop()
+        return "_".join(words)
+
+
+class CollectionPoints:
+    """Records the collection facts of one file; driven by the rule's hooks."""
+
+    def __init__(self, ctx: FileContext, knowledge: Knowledge) -> None:
+        self.ctx = ctx
+        self.knowledge = knowledge
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _record(self, category: str, node: cst.CSTNode, detail: str, kind: str = COLLECTED) -> None:
+        self.ctx.fact(kind, category, node, detail)
+
+    def _class_body_owner(self, depth: int = 4) -> Optional[cst.ClassDef]:
+        """The class whose body holds the current statement (``x = ...`` directly in
+        ``class C:``), else None."""
+        stack = self.ctx.stack
+        if len(stack) >= depth and isinstance(stack[-depth], cst.ClassDef):
+            return stack[-depth]  # type: ignore[return-value]
+        return None
+
+    # -- request reads ------------------------------------------------------------------
+
+    def subscript(self, node: cst.Subscript) -> None:
+        """``request.form["phone"]``, ``payload["device_id"]``."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        key = _string(node.slice[0].slice.value)
+        if key is None or self._is_target(node):
+            return
+        self._request_read(node, node.value, key)
+
+    def _is_target(self, node: cst.CSTNode) -> bool:
+        parent = self.ctx.parent
+        if isinstance(parent, cst.AssignTarget):
+            return True
+        if isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node:
+            return True
+        return isinstance(parent, cst.Del)
+
+    def key_getter(self, node: cst.Call) -> None:
+        """``request.GET.get("email")``, ``request.form.getlist("phones")``."""
+        func = node.func
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value not in self.knowledge.key_getters
+            or not node.args
+            or node.args[0].keyword is not None
+        ):
+            return
+        key = _string(node.args[0].value)
+        if key is not None:
+            self._request_read(node, func.value, key)
+
+    def _request_read(self, node: cst.BaseExpression, base: cst.BaseExpression, key: str) -> None:
+        ctx = self.ctx
+        source = ctx.categories(base)
+        if not source.user_input or (source.fields is not None and key in source.fields):
+            return
+        carried = ctx.categories(node)
+        if not carried.user_input:
+            return
+        detail = f"`{ctx.code(node, 50)}`"
+        for category in sorted(carried.cats):
+            self._record(category, node, detail)
+
+    # -- fields of forms, serializers, schemas and request models ----------------------
+
+    def class_def(self, node: cst.ClassDef) -> None:
+        """Model forms and serializers: the model fields listed in ``Meta.fields``;
+        request models: how they include other models (base classes)."""
+        knowledge = self.knowledge
+        ctx = self.ctx
+        bases = [arg.value for arg in node.bases if arg.keyword is None]
+        for base in bases:
+            name = _last_name(base)
+            if name and name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
+                self._record("", base, f"{node.name.value} {name}", MODEL_LINK)
+        if not isinstance(node.body, cst.IndentedBlock):
+            return
+        if not any(self._is_model_form(base) for base in bases):
+            return
+        declared: set[str] = set()
+        meta: Optional[cst.ClassDef] = None
+        for statement in node.body.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+                meta = statement
+            for target in _assigned_names(statement):
+                declared.add(target)
+        if meta is None or not isinstance(meta.body, cst.IndentedBlock):
+            return
+        values: dict[str, cst.BaseExpression] = {}
+        for statement in meta.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target = small.targets[0].target
+                        if isinstance(target, cst.Name):
+                            values[target.value] = small.value
+        fields = values.get("fields")
+        if not isinstance(fields, (cst.List, cst.Tuple)):
+            return
+        skipped = set(declared)
+        for key in ("read_only_fields", "exclude"):
+            listed = values.get(key)
+            if isinstance(listed, (cst.List, cst.Tuple)):
+                skipped.update(s for s in (_string(e.value) for e in listed.elements) if s)
+        model = values.get("model")
+        owner = _last_name(model) if model is not None else ""
+        owner = owner or knowledge.owner_of(node.name.value)
+        for element in fields.elements:
+            field_name = _string(element.value)
+            if not field_name or field_name in skipped:
+                continue
+            category = ctx.classify(field_name, owner, KEY)
+            if category is not None:
+                detail = f"`{node.name.value}.Meta.fields` entry `{field_name}`"
+                self._record(category, element.value, detail)
+
+    def _is_model_form(self, base: cst.BaseExpression) -> bool:
+        qualified = self.ctx.qualname(base)
+        if qualified is not None and qualified in self.knowledge.model_form_bases:
+            return True
+        name = _last_name(base)
+        return bool(name) and name.endswith(self.knowledge.model_form_suffixes)
+
+    def assign(self, node: cst.Assign) -> None:
+        """``phone = forms.CharField(...)`` in the body of a form or serializer."""
+        owner_class = self._class_body_owner()
+        if owner_class is None or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if not isinstance(target, cst.Name) or not isinstance(node.value, cst.Call):
+            return
+        call = node.value
+        if not self._is_input_field(call):
+            return
+        owner = self.knowledge.owner_of(owner_class.name.value)
+        category = self.ctx.classify(target.value, owner, NAME)
+        if category is not None:
+            self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
+
+    def _is_input_field(self, call: cst.Call) -> bool:
+        knowledge = self.knowledge
+        qualified = self.ctx.qualname(call.func)
+        if qualified is None:
+            return False
+        module, _, field_class = qualified.rpartition(".")
+        if module not in knowledge.field_modules:
+            return False
+        if field_class in knowledge.non_data_fields or field_class in knowledge.output_fields:
+            return False
+        return not any(
+            arg.keyword is not None
+            and arg.keyword.value in knowledge.output_keywords
+            and _is_true(arg.value)
+            for arg in call.args
+        )
+
+    def ann_assign(self, node: cst.AnnAssign) -> None:
+        """``email: EmailStr`` in a class body: a field of a possible request model."""
+        owner_class = self._class_body_owner()
+        if owner_class is None or not isinstance(node.target, cst.Name):
+            return
+        class_name = owner_class.name.value
+        names = list(_names_in(node.annotation.annotation))
+        for name in names:
+            if name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
+                self._record("", node.target, f"{class_name} {name}", MODEL_LINK)
+        if names == ["bool"] or (
+            "bool" in names and set(names) <= {"bool", "Optional", "None", "Union"}
+        ):
+            return
+        owner = self.knowledge.owner_of(class_name)
+        category = self.ctx.classify(node.target.value, owner, NAME)
+        if category is not None:
+            self._record(category, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
+
+    # -- endpoints ----------------------------------------------------------------------
+
+    def function_def(self, node: cst.FunctionDef) -> None:
+        if self._is_endpoint(node):
+            self._endpoint_parameters(node)
+        else:
+            self._prompted_parameters(node)
+        for decorator in node.decorators:
+            if isinstance(decorator.decorator, cst.Call):
+                self._prompt_option(decorator.decorator)
+
+    def _is_endpoint(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call):
+                continue
+            if _last_name(call.func) not in self.knowledge.route_decorators:
+                continue
+            for arg in call.args:
+                if arg.keyword is None or arg.keyword.value in ("path", "rule", "url"):
+                    path = _string(arg.value)
+                    if path is not None and path.startswith("/"):
+                        return True
+                    break
+        return False
+
+    def _endpoint_parameters(self, node: cst.FunctionDef) -> None:
+        knowledge = self.knowledge
+        ctx = self.ctx
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            name = param.name.value
+            if param.annotation is None and name in knowledge.injected_parameters:
+                continue
+            default = param.default
+            source = ""
+            if isinstance(default, cst.Call):
+                source = _last_name(default.func)
+                if source in knowledge.injected_defaults:
+                    continue
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            names = list(_names_in(annotation)) if annotation is not None else []
+            if any(n in knowledge.injected_annotations for n in names):
+                continue
+            source = source or self._annotated_source(annotation)
+            if source in knowledge.injected_defaults:
+                continue
+            models = [n for n in names if n[:1].isupper() and n not in _SCALAR_ANNOTATIONS]
+            if models:
+                for model in models:
+                    self._record("", param.name, model, REQUEST_BODY)
+                continue
+            category = ctx.classify(name, "", NAME)
+            if category is None:
+                continue
+            via = f" ({source})" if source in knowledge.parameter_sources else ""
+            detail = f"parameter `{name}` of `{node.name.value}()`{via}"
+            self._record(category, param.name, detail)
+
+    @staticmethod
+    def _annotated_source(annotation: Optional[cst.BaseExpression]) -> str:
+        """``Form`` for ``Annotated[str, Form()]``."""
+        if (
+            isinstance(annotation, cst.Subscript)
+            and _last_name(annotation.value) == "Annotated"
+            and len(annotation.slice) > 1
+        ):
+            for element in annotation.slice[1:]:
+                if isinstance(element.slice, cst.Index) and isinstance(
+                    element.slice.value, cst.Call
+                ):
+                    return _last_name(element.slice.value.func)
+        return ""
+
+    def model_loaded(self, node: cst.Call) -> None:
+        """``Model(**request.json)``, ``Model.model_validate(request.get_json())``: the
+        model is a request body."""
+        func = node.func
+        model = ""
+        if isinstance(func, cst.Attribute) and func.attr.value in self.knowledge.model_loaders:
+            model = _last_name(func.value)
+        elif isinstance(func, (cst.Name, cst.Attribute)):
+            name = _last_name(func)
+            if any(arg.star == "**" for arg in node.args):
+                model = name
+        if not model or not model[:1].isupper() or not node.args:
+            return
+        ctx = self.ctx
+        if any(ctx.categories(arg.value).user_input for arg in node.args):
+            self._record("", node, model, REQUEST_BODY)
+
+    # -- prompts ------------------------------------------------------------------------
+
+    def prompt(self, node: cst.Call) -> None:
+        """``input("Phone: ")``, ``click.prompt("Email")``, ``getpass.getpass()``."""
+        knowledge = self.knowledge
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None or qualified not in knowledge.prompt_functions:
+            return
+        text = ""
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value in ("prompt", "text", "message"):
+                text = _string(arg.value) or ""
+                break
+        category = self._prompt_category(text)
+        if category is None:
+            category = self._assigned_category()
+        secret = qualified in knowledge.secret_prompts or any(
+            arg.keyword is not None and arg.keyword.value == "hide_input" and _is_true(arg.value)
+            for arg in node.args
+        )
+        if category is None and secret:
+            category = "credentials"
+        if category is not None:
+            self._record(category, node, f"prompt `{self.ctx.code(node, 50)}`")
+
+    def _prompt_category(self, text: str) -> Optional[str]:
+        cleaned = _without_brackets(text).strip(" :?>*-=\t\n")
+        if not cleaned or len(cleaned) > 60:
+            return None
+        return self.ctx.classify(cleaned, "", KEY)
+
+    def _assigned_category(self) -> Optional[str]:
+        """The category the variable a prompt's answer is assigned to names."""
+        for node in reversed(self.ctx.stack[:-1]):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+                return self._target_category(node.targets[0].target)
+            if isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
+                return self._target_category(node.target)
+            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return None
+        return None
+
+    def _target_category(self, target: cst.BaseExpression) -> Optional[str]:
+        if isinstance(target, cst.Name):
+            return self.ctx.classify(target.value, "", NAME)
+        if isinstance(target, cst.Attribute):
+            owner = dotted_name(target.value) or ""
+            return self.ctx.classify(target.attr.value, owner.rsplit(".", 1)[-1], NAME)
+        return None
+
+    def _prompt_option(self, call: cst.Call) -> None:
+        """``@click.option("--phone", prompt=True)``."""
+        qualified = self.ctx.qualname(call.func)
+        if qualified not in self.knowledge.prompt_options or not _prompts(call.args):
+            return
+        names = [s for s in (_string(a.value) for a in call.args if a.keyword is None) if s]
+        category = None
+        for option in names:
+            category = self.ctx.classify(option.lstrip("-"), "", KEY)
+            if category is not None:
+                break
+        if category is None and _hides_input(call.args):
+            category = "credentials"
+        if category is not None:
+            self._record(category, call, f"prompt `{self.ctx.code(call, 50)}`")
+
+    def _prompted_parameters(self, node: cst.FunctionDef) -> None:
+        """``phone: str = typer.Option(..., prompt=True)``."""
+        for param in (*node.params.params, *node.params.kwonly_params):
+            default = param.default
+            if not isinstance(default, cst.Call):
+                continue
+            if self.ctx.qualname(default.func) not in self.knowledge.prompt_options:
+                continue
+            if not _prompts(default.args):
+                continue
+            category = self.ctx.classify(param.name.value, "", NAME)
+            if category is None and _hides_input(default.args):
+                category = "credentials"
+            if category is not None:
+                self._record(category, param.name, f"prompt `{self.ctx.code(default, 50)}`")
+
+
+def _prompts(args: Sequence[cst.Arg]) -> bool:
+    for arg in args:
+        if arg.keyword is not None and arg.keyword.value == "prompt":
+            value = arg.value
+            return not (isinstance(value, cst.Name) and value.value in ("False", "None"))
+    return False
+
+
+def _hides_input(args: Sequence[cst.Arg]) -> bool:
+    return any(
+        arg.keyword is not None and arg.keyword.value == "hide_input" and _is_true(arg.value)
+        for arg in args
+    )
+
+
+def _without_brackets(text: str) -> str:
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _assigned_names(statement: Union[cst.BaseStatement, cst.BaseSmallStatement]) -> Iterator[str]:
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        yield target.target.value
+            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                yield small.target.value

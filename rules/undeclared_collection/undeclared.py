@@ -1,0 +1,164 @@
+"""Personal data collected but not declared in the privacy manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+from privalint.rules.undeclared_collection.common import (
+    numbered,
+    project_finding,
+    severity_for,
+    sites,
+)
+from privalint.rules.undeclared_collection.points import CollectionPoints, Knowledge
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.model import Family, Finding, Severity
+from privalint.project import ProjectContext
+from privalint.rule import Rule
+
+
+class UndeclaredCollection(Rule):
+    """
+    ## What it does
+    Finds every place the code collects personal data and reports the categories that
+    the project's privacy manifest (`privacy.toml`) does not declare, at each place.
+    Collection points are request inputs read by key (`request.form["phone"]`,
+    `request.GET.get("email")`, a key of `request.get_json()`), fields of Django forms,
+    WTForms, Django REST framework serializers and Marshmallow schemas (and the model
+    fields a `ModelForm` or `ModelSerializer` lists in `Meta.fields`), parameters of
+    HTTP endpoints (FastAPI `Query`, `Form`, `Body`, `Header`, `Cookie`; Flask path
+    parameters), fields of request models such as pydantic classes taken as a request
+    body, ORM model fields, and interactive prompts (`input`, `click.prompt`,
+    `getpass`).
+
+    ## Why is this bad?
+    Data protection law asks for a purpose and a legal basis for every category of
+    personal data before it is collected (GDPR Art. 5(1)(b), 6, 13 and 30), and for
+    collecting no more than that purpose needs. A category the manifest does not
+    declare has no documented purpose: the privacy notice, the record of processing
+    and the retention rules all miss it.
+
+    ## How to fix
+    Stop collecting the data if it is not needed. Otherwise declare it with its
+    purpose and legal basis:
+
+    ```toml
+    [data.phone]
+    purpose = "Courier contact for deliveries"
+    basis = "contract"
+    retention = "until the order is delivered"
+    ```
+
+    `privalint inventory --write` adds a TODO entry for every undeclared category.
+    """
+
+    id = "PV401"
+    name = "undeclared-collection"
+    family = Family.UNDECLARED_COLLECTION
+    severity = Severity.WARNING
+    cwe = 359
+    title = "Personal data collected but not declared in the privacy manifest"
+    message = "{data} is collected ({detail}) but {manifest} does not declare `{category}`"
+    project = True
+    provides_facts = True
+    triggers = (
+        (
+            "@personal",
+            "request",
+            "input(",
+            "prompt",
+            "getpass",
+            '("/',
+            "('/",
+            "model",
+            "schema",
+            "serializ",
+            "form",
+            "dataclass",
+            "struct",
+            "typeddict",
+            "body",
+            "field",
+        ),
+    )
+    # The examples assume a privacy.toml that declares `email` only.
+    INVALID = (
+        'from flask import request\n\n@app.post("/lookup")\ndef lookup():\n    phone = request.form["phone"]',
+        "from django import forms\n\nclass SignupForm(forms.Form):\n    email = forms.EmailField()\n    date_of_birth = forms.DateField()",
+        'from fastapi import FastAPI, Form\napp = FastAPI()\n\n@app.post("/callbacks")\ndef callback(phone: str = Form(...)):\n    ...',
+    )
+    VALID = (
+        'from flask import request\n\n@app.post("/subscribe")\ndef subscribe():\n    email = request.form["email"]',
+        "from django import forms\n\nclass SignupForm(forms.Form):\n    email = forms.EmailField()\n    accept_terms = forms.BooleanField()",
+        "from pydantic import BaseModel\n\nclass Receipt(BaseModel):  # a response model, never a request body\n    phone: str",
+    )
+
+    def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.points = CollectionPoints(ctx, compiled) if ctx is not None else None
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return Knowledge.from_catalog(catalog)
+
+    # -- the walk: collection points become facts ------------------------------------------
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        assert self.points is not None
+        self.points.subscript(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        assert self.points is not None
+        self.points.key_getter(node)
+        self.points.model_loaded(node)
+        self.points.prompt(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        assert self.points is not None
+        self.points.class_def(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        assert self.points is not None
+        self.points.assign(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        assert self.points is not None
+        self.points.ann_assign(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        assert self.points is not None
+        self.points.function_def(node)
+
+    # -- the project stage: facts against the manifest ---------------------------------------
+
+    def check_project(self, project: ProjectContext) -> list[Finding]:
+        manifest = project.manifest
+        if manifest is None:
+            return []  # one missing-manifest finding instead (PV404)
+        findings: list[Finding] = []
+        for fact in sites(project.collected):
+            if manifest.declares(fact.category):
+                continue
+            message = self.message.format(
+                data=project.label(fact.category),
+                detail=fact.detail,
+                manifest=project.manifest_display,
+                category=fact.category,
+            )
+            findings.append(
+                project_finding(
+                    self,
+                    fact.path,
+                    fact.line,
+                    message,
+                    severity_for(project, (fact.category,), self.severity),
+                    (fact.category,),
+                    column=fact.column,
+                    identity=f"{fact.category}\x1f{fact.detail}",
+                    suppressed=fact.suppressed,
+                )
+            )
+        return numbered(findings)
