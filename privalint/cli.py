@@ -1,4 +1,4 @@
-"""Command line: ``privalint check | baseline | rules | explain``.
+"""Command line: ``privalint check | baseline | inventory | rules | explain``.
 
 Thin by design: parse options, call into the engine, pick the exit code
 (0 no findings, 1 findings, 2 usage, configuration or internal error).
@@ -309,6 +309,96 @@ def baseline_command(
         f"`privalint check --baseline {output}` now reports only new ones.",
         err=True,
     )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format (markdown opens with a Mermaid data-flow chart).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the inventory to FILE.",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Create or update privacy.toml: add undeclared categories as TODO entries.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file.",
+)
+@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
+)
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+def inventory(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Optional[Path],
+    write: bool,
+    config_file: Optional[Path],
+    exclude: tuple[str, ...],
+    jobs: Optional[int],
+    no_cache: bool,
+) -> None:
+    """List the personal data PATHS collect, store, log and send, and whether the
+    privacy manifest declares it."""
+    from privalint.api import CheckOptions
+    from privalint.inventory import render, run_inventory, write_manifest
+
+    options = CheckOptions(
+        paths=list(paths) or [Path(".")],
+        config_file=config_file,
+        exclude=_split(exclude),
+        jobs=jobs,
+        use_cache=not no_cache,
+    )
+    run = run_inventory(options)
+    for problem in run.errors:
+        click.echo(f"privalint: error: {problem}", err=True)
+    if run.errors:
+        sys.exit(EXIT_ERROR)
+    if write:
+        added = write_manifest(run)
+        if added:
+            click.echo(
+                f"privalint: added {len(added)} categor{'y' if len(added) == 1 else 'ies'} to "
+                f"{run.manifest_path}: {', '.join(added)}; fill in each purpose and legal basis",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"privalint: {run.manifest_path} already declares every collected category",
+                err=True,
+            )
+        return
+    color = (
+        fmt == "table" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
+    _emit(render(run.inventory, fmt, color=color), output)
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
 
 
 @cli.command("rules")

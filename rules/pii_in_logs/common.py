@@ -93,3 +93,9 @@ def through_helper(
         if carried.cats:
             out.append((arg, carried))
     return out
+
+
+def record_logged(ctx: FileContext, node: cst.CSTNode, carried: Carried, detail: str) -> None:
+    """A ``logged`` fact per category, for the inventory."""
+    for category in sorted(carried.cats):
+        ctx.fact("logged", category, node, detail)

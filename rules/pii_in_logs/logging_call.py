@@ -9,6 +9,7 @@ import libcst as cst
 from privalint.rules.pii_in_logs.common import (
     combined,
     mapping_placeholders,
+    record_logged,
     sink_arguments,
     through_helper,
     written_values,
@@ -138,6 +139,7 @@ class PersonalDataInLog(Rule):
     title = "Personal data written to a log"
     message = "{data} {verb} written to the log{via}"
     triggers = (("log",), ("@personal",))
+    provides_facts = True
     INVALID = (
         'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.email)',
         'import structlog\nlog = structlog.get_logger()\n\ndef charge(card_number):\n    log.info("charge", card=card_number)',
@@ -175,6 +177,7 @@ class PersonalDataInLog(Rule):
         carried = combined(values)
         if carried is None:
             return
+        record_logged(self.ctx, values[0][0], carried, f"`{self.ctx.code(node.func, 40)}`")
         self.report(
             values[0][0],
             severity=self.ctx.severity_for(carried.cats, self.severity),

@@ -7,6 +7,7 @@ from typing import Any
 import libcst as cst
 from privalint.rules.pii_in_logs.common import (
     combined,
+    record_logged,
     sink_arguments,
     through_helper,
     written_values,
@@ -44,6 +45,7 @@ class PersonalDataPrinted(Rule):
     cwe = 532
     title = "Personal data printed to a standard stream"
     message = "{data} {verb} printed to {stream}"
+    provides_facts = True
     triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal",))
     INVALID = (
         'def notify(customer):\n    print("sending receipt to", customer.email)',
@@ -98,6 +100,7 @@ class PersonalDataPrinted(Rule):
             if values:
                 carried = combined(values)
                 assert carried is not None
+                record_logged(self.ctx, values[0][0], carried, f"`{self.ctx.code(node.func, 40)}`")
                 self.report(
                     values[0][0],
                     severity=self.ctx.severity_for(carried.cats, self.severity),
@@ -112,6 +115,7 @@ class PersonalDataPrinted(Rule):
         carried = combined(values)
         if carried is None:
             return
+        record_logged(self.ctx, values[0][0], carried, f"`{self.ctx.code(node.func, 40)}`")
         stream = "a warning" if qualified.startswith("warnings.") else "standard output"
         if (
             "stderr" in qualified
