@@ -215,6 +215,13 @@ def _status(use: CategoryUse) -> str:
     return "NOT DECLARED" if use.collected else "not declared"
 
 
+def _encryption(place: Place, template: str) -> str:
+    """``template`` filled with "encrypted" or "not encrypted", or "" when unknown."""
+    if place.encrypted is None:
+        return ""
+    return template.format("encrypted" if place.encrypted else "not encrypted")
+
+
 def _short(places: Sequence[Place], limit: int = 3) -> str:
     if not places:
         return "-"
@@ -229,8 +236,7 @@ def _stored_text(places: Sequence[Place], limit: int = 3) -> str:
         return "-"
     parts = []
     for p in places[:limit]:
-        state = {True: "encrypted", False: "plain"}.get(p.encrypted)  # type: ignore[arg-type]
-        parts.append(f"{p.where} ({state})" if state else p.where)
+        parts.append(f"{p.where}{_encryption(p, ' ({})')}")
     text = ", ".join(parts)
     if len(places) > limit:
         text += f" (+{len(places) - limit} more)"
@@ -249,7 +255,9 @@ def render_table(inventory: Inventory, width: Optional[int] = None, color: bool 
         status = _status(use)
         style = "bold red" if use.undeclared else None
         table.add_row(
-            f"{use.category}\n({use.sensitivity})" if use.sensitivity != "personal" else use.category,
+            f"{use.category}\n({use.sensitivity})"
+            if use.sensitivity != "personal"
+            else use.category,
             f"[{style}]{status}[/]" if style and color else status,
             _short(use.collected),
             _stored_text(use.stored),
@@ -301,7 +309,11 @@ def mermaid(inventory: Inventory) -> str:
     seen_edges: set[str] = set()
 
     def edge(source: str, target: str, label: str = "") -> None:
-        text = f"  {source} -->|{_mermaid_label(label)}| {target}" if label else f"  {source} --> {target}"
+        text = (
+            f"  {source} -->|{_mermaid_label(label)}| {target}"
+            if label
+            else f"  {source} --> {target}"
+        )
         if text not in seen_edges:
             seen_edges.add(text)
             edges.append(text)
@@ -357,15 +369,16 @@ def to_markdown(inventory: Inventory) -> str:
     for use in inventory.categories:
         out += ["", f"## {use.label} (`{use.category}`)", ""]
         if use.declared:
-            out.append(f"Declared: {_cell(use.purpose or '(no purpose)')}; basis: {use.basis or '-'}.")
+            out.append(
+                f"Declared: {_cell(use.purpose or '(no purpose)')}; basis: {use.basis or '-'}."
+            )
         else:
-            out.append("**Not declared in the privacy manifest.**" if use.collected else "Not declared.")
+            out.append(
+                "**Not declared in the privacy manifest.**" if use.collected else "Not declared."
+            )
         rows = [
             *(("collected", p, p.detail) for p in use.collected),
-            *(
-                ("stored", p, p.detail + {True: " (encrypted)", False: " (not encrypted)"}.get(p.encrypted, ""))  # type: ignore[arg-type]
-                for p in use.stored
-            ),
+            *(("stored", p, f"{p.detail}{_encryption(p, ' ({})')}") for p in use.stored),
             *(("logged", p, p.detail) for p in use.logged),
             *(("sent", p, p.detail) for p in use.sent),
         ]

@@ -52,7 +52,9 @@ def test_json_lists_every_collected_category_with_its_places(
     assert data["manifest"] == "privacy.toml"
     phone = by_id["phone"]
     assert phone["declared"] is False and phone["label"] == "phone number"
-    assert {"path": "shop/views.py", "line": 46, "detail": '`query.get("phone")`'} in phone["collected"]
+    assert {"path": "shop/views.py", "line": 46, "detail": '`query.get("phone")`'} in phone[
+        "collected"
+    ]
     assert phone["logged"] == [{"path": "shop/views.py", "line": 49, "detail": "`log.info`"}]
     email = by_id["email"]
     assert email["declared"] is True and email["purpose"].startswith("Sign-in")

@@ -95,7 +95,10 @@ def test_unknown_category_suggests_the_close_one() -> None:
         basis = "contract"
         """
     )
-    assert problems[0][0] == 1 and "unknown data category `emial` (did you mean 'email'?)" in problems[0][1]
+    assert (
+        problems[0][0] == 1
+        and "unknown data category `emial` (did you mean 'email'?)" in problems[0][1]
+    )
     assert problems[1][0] == 5 and "(did you mean 'phone'?)" in problems[1][1]
 
 
@@ -244,7 +247,9 @@ def test_adding_entries_keeps_a_hand_edited_file_byte_for_byte(tmp_path: Path) -
 
 
 def test_new_entries_of_special_categories_ask_for_a_condition(tmp_path: Path) -> None:
-    text = add_entries(tmp_path / "privacy.toml", [entry_text("health", "health data", True, [], RULES)])
+    text = add_entries(
+        tmp_path / "privacy.toml", [entry_text("health", "health data", True, [], RULES)]
+    )
     assert text.startswith("# Privacy manifest")
     manifest = parse(text, tmp_path / "privacy.toml", RULES)
     assert manifest.entries["health"].special_condition is not None
@@ -362,7 +367,8 @@ def test_no_personal_data_and_no_manifest_is_silent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = _project(
-        tmp_path, {"app.py": 'from flask import request\n\ndef f():\n    return request.args["page"]\n'}
+        tmp_path,
+        {"app.py": 'from flask import request\n\ndef f():\n    return request.args["page"]\n'},
     )
     assert _findings(project, monkeypatch) == []
 
@@ -372,7 +378,9 @@ def test_inline_suppressions_apply_to_project_findings_and_count_as_used(
 ) -> None:
     views = VIEWS.replace(
         'phone = request.form["phone"]', 'phone = request.form["phone"]  # privalint: ignore[PV401]'
-    ).replace("again = request.form.get", "# privalint: ignore[PV401]\n    again = request.form.get")
+    ).replace(
+        "again = request.form.get", "# privalint: ignore[PV401]\n    again = request.form.get"
+    )
     project = _project(tmp_path, {"privacy.toml": MANIFEST, "app/views.py": views})
     found = _findings(project, monkeypatch)
     assert ("app/views.py", 7, "PV401", True) in found
@@ -451,6 +459,8 @@ def test_rule_examples_behave_with_a_manifest_declaring_email(
         folder.mkdir()
         project = _project(folder, {"privacy.toml": manifest, "example.py": example})
         monkeypatch.chdir(project)
-        outcome = run_check(CheckOptions(paths=[Path(".")], jobs=1, use_cache=False, select=(rule_id,)))
+        outcome = run_check(
+            CheckOptions(paths=[Path(".")], jobs=1, use_cache=False, select=(rule_id,))
+        )
         fired = [f for f in outcome.report.findings if f.rule_id == rule_id]
         assert bool(fired) == (example in rule.INVALID), example
