@@ -56,7 +56,7 @@ class UndeclaredCollection(Rule):
     """
 
     id = "PV401"
-    name = "undeclared-collection"
+    name = "collected-not-declared"
     family = Family.UNDECLARED_COLLECTION
     severity = Severity.WARNING
     cwe = 359
