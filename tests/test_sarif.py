@@ -77,6 +77,9 @@ def upload_problems(document: dict[str, Any], source_root: Path) -> list[str]:
         for key in ("shortDescription", "fullDescription", "help"):
             if not rule.get(key, {}).get("text"):
                 problems.append(f"{rule['id']}: no {key}.text")
+        for key in ("shortDescription", "fullDescription"):
+            if len(rule.get(key, {}).get("text", "")) > 1024:
+                problems.append(f"{rule['id']}: {key} longer than GitHub shows (1024)")
         if props.get("precision") not in ("very-high", "high", "medium", "low"):
             problems.append(f"{rule['id']}: precision {props.get('precision')!r}")
         tags = props.get("tags", [])
@@ -247,6 +250,17 @@ def test_every_rule_is_described_once_with_github_metadata(monkeypatch: pytest.M
         if rule.INVALID:
             assert "```python" in descriptor["help"]["markdown"]
             assert rule.INVALID[0].strip().splitlines()[0] in descriptor["help"]["markdown"]
+
+
+def test_long_descriptions_are_cut_where_github_cuts_them() -> None:
+    sentences = " ".join(f"Sentence number {n} explains one more thing." for n in range(60))
+    short = sarif._shortened(sentences)
+    assert len(short) <= 1024 and short.endswith("thing.")
+    assert sentences.startswith(short)
+    words = "word " * 400
+    cut = sarif._shortened(words)
+    assert len(cut) <= 1024 and cut.endswith("word…")
+    assert sarif._shortened("short.") == "short."
 
 
 def test_security_severity_rises_with_severity() -> None:

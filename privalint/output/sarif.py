@@ -22,6 +22,8 @@ from privalint.rule import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
+# GitHub shows at most this many characters of a rule's descriptions.
+MAX_DESCRIPTION = 1024
 _SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.3", Severity.NOTE: "3.1"}
 
 
@@ -37,13 +39,25 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.name,
-        "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": docs.full_description(rule) or rule.title},
+        "shortDescription": {"text": _shortened(rule.title)},
+        "fullDescription": {"text": _shortened(docs.full_description(rule) or rule.title)},
         "help": {"text": _help_text(rule), "markdown": docs.markdown(rule)},
         "helpUri": docs.help_uri(rule),
         "defaultConfiguration": {"level": rule.severity.value},
         "properties": properties,
     }
+
+
+def _shortened(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """``text`` cut to GitHub's display limit, at a sentence or word boundary (the
+    whole text is in the rule's help)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    sentence = cut.rfind(". ")
+    if sentence >= limit // 2:
+        return cut[: sentence + 1]
+    return cut[: cut.rfind(" ")].rstrip(",;:") + "…"
 
 
 def _help_text(rule: type[Rule]) -> str:
