@@ -162,7 +162,7 @@ def run_check(options: CheckOptions) -> Outcome:
     comparison = None
     if accepted is not None:
         checked = [root_paths.get(job.display) or _relative(Path(job.path), root) for job in jobs]
-        comparison = accepted.compare(findings, checked, root)
+        comparison = accepted.compare(findings, checked, root, rule_ids)
         findings = comparison.new
         notifications.extend(_stale_notes(comparison))
     if changes is not None:

@@ -267,12 +267,13 @@ class Baseline:
         findings: Sequence[Finding],
         checked: Iterable[str],
         root: Path,
+        rules: Optional[Iterable[str]] = None,
     ) -> Comparison:
         """Split ``findings`` into new ones and those the baseline accepts.
 
-        An entry is stale when it matches no finding and its file was checked in
-        this run or no longer exists (entries for files outside this run's paths
-        are left alone).
+        An entry is stale when it matches no finding, its rule ran (all rules when
+        ``rules`` is None), and its file was checked in this run or no longer exists.
+        Entries for files or rules outside this run are left alone.
         """
         available = Counter(e.fingerprint for e in self.entries)
         new: list[Finding] = []
@@ -284,11 +285,14 @@ class Baseline:
             else:
                 new.append(finding)
         checked_paths = set(checked)
+        ran = None if rules is None else set(rules)
         stale = []
         for entry in self.entries:
             if available[entry.fingerprint] <= 0:
                 continue
             available[entry.fingerprint] -= 1
+            if ran is not None and entry.rule not in ran:
+                continue
             if entry.path in checked_paths or not (root / entry.path).exists():
                 stale.append(entry)
         return Comparison(new=new, matched=matched, stale=stale)

@@ -304,6 +304,20 @@ def test_baseline_entries_of_files_outside_the_checked_paths_are_not_stale(
     assert gone.stdout.count("baseline entry") == 3
 
 
+def test_baseline_entries_of_rules_that_did_not_run_are_not_stale(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_project, APP)
+    monkeypatch.chdir(tmp_project)
+    invoke(["baseline", "--no-cache"])
+    base = ["check", "--no-cache", "--baseline", ".privalint-baseline.json"]
+    only_tls = invoke([*base, "--select", "PV501"])
+    assert only_tls.exit_code == 0 and "baseline entry" not in only_tls.stdout
+    write(tmp_project, APP.replace(", verify=False", ""))
+    fixed = invoke([*base, "--select", "weak-tls"])
+    assert fixed.stdout.count("baseline entry") == 1
+
+
 def test_suppressed_findings_are_not_recorded(
     tmp_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -372,3 +386,28 @@ def test_baseline_matching_counts_duplicates() -> None:
     accepted = Baseline([Entry("a.py", "PV101", "f1")])
     comparison = accepted.compare([finding("f1"), finding("f1")], ["a.py"], Path("."))
     assert comparison.matched == 1 and len(comparison.new) == 1 and comparison.stale == []
+
+
+def test_project_level_findings_keep_their_fingerprints_when_lines_move(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    projects = sorted(p for p in (FIXTURES / "projects").glob("*") if (p / "privacy.toml").exists())
+    if not projects:
+        pytest.skip("no project fixture with a privacy manifest")
+    project = tmp_path / "project"
+    shutil.copytree(projects[0], project)
+
+    def identities() -> list[tuple[str, str, str]]:
+        monkeypatch.chdir(project)
+        outcome = run_check(CheckOptions(paths=[Path(".")], jobs=1, use_cache=False))
+        return sorted((f.rule_id, f.path, f.fingerprint) for f in outcome.report.findings)
+
+    before = identities()
+    assert any(rule.startswith("PV4") for rule, _, _ in before)
+    for path in [*project.rglob("*.py"), project / "privacy.toml"]:
+        path.write_text("# moved down\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert identities() == before
