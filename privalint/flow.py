@@ -873,6 +873,14 @@ class Flow:
                     if not found.cats and len(node.args) > 1:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
+                owner = self.imports.qualname(receiver)
+                if owner is None or owner.endswith("()"):
+                    # A lookup by a computed key yields one of the mapping's values (or
+                    # the default), never the key: `PHONES.get(request.form["dept"])`.
+                    found = self._element_of(self.evaluate(receiver))
+                    if len(node.args) > 1:
+                        return union((found, self.evaluate(node.args[1].value)))
+                    return found
             if name in settings.propagating_methods:
                 # A method of a value (not a module function such as `json.loads`).
                 owner = self.imports.qualname(receiver)

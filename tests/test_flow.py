@@ -188,6 +188,22 @@ def test_request_input_is_marked() -> None:
     assert [flag for _, flag in _run(code)] == [True, True, False]
 
 
+def test_lookup_by_request_key_is_not_request_input() -> None:
+    """`MAPPING.get(request_value)` yields a value of the mapping, not the key."""
+    code = """
+        from flask import request
+
+        LINES = {"sales": "+442071230001"}
+
+        def view():
+            chosen = LINES.get(request.form["dept"], "+442071230000")
+            raw = request.form.get(request.args["field"])
+            probe(chosen)
+            probe(raw)
+    """
+    assert [flag for _, flag in _run(code)] == [False, True]
+
+
 def test_user_configured_sanitizer() -> None:
     code = "from myapp.privacy import clean\n\ndef f(c):\n    probe(clean(c.email))"
     assert probe(code) == [("email",)]

@@ -1,0 +1,330 @@
+"""PBX control channels in clear text, and VoIP credentials written into the code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.weak_tls.common import (
+    UNKNOWN_PART,
+    argument,
+    binding,
+    host_text,
+    is_loopback,
+    keyword,
+    literal,
+    positional,
+    text_of,
+    url_host,
+    value_of,
+)
+
+from privalint.catalog import Catalog
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+_PLAIN_URL = re.compile(r"^\s*(http|ws)://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ControlClient:
+    protocol: str
+    host_keywords: tuple[str, ...]
+    host_position: int
+    default_host: Optional[str]
+    tls_keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ControlKnowledge:
+    ari_connect: frozenset[str]
+    ari_path: str
+    clients: dict[str, ControlClient]
+    loopback: tuple[str, ...]
+
+
+class VoipControlPlaintext(Rule):
+    """
+    ## What it does
+    Flags connections to a PBX's control interface that are not encrypted: Asterisk
+    ARI over `http://` or `ws://`, the Asterisk Manager Interface (panoramisk,
+    pyst2) without TLS, and FreeSWITCH's event socket (greenswitch, ESL), to hosts
+    other than the loopback address.
+
+    ## Why is this bad?
+    These interfaces control every call of the PBX: they originate and redirect
+    calls, listen in on channels and read caller data. Their login (username and
+    secret) and all events, including the callers' numbers, travel in clear text.
+
+    ## How to fix
+    Keep AMI and the event socket on the loopback interface (or tunnel them over
+    SSH/TLS); serve ARI over HTTPS (`https://`, `wss://`), or panoramisk with
+    `ssl=` a verifying context.
+    """
+
+    id = "PV607"
+    name = "voip-control-plaintext"
+    family = Family.WEAK_VOIP
+    severity = Severity.ERROR
+    cwe = 319
+    title = "PBX control interface (ARI, AMI, event socket) in clear text"
+    message = "{protocol} connection to `{host}` is not encrypted: call control and its credentials travel in clear text"
+    precision = "high"
+    triggers = (("ari", "Manager", "ESL", "greenswitch", "switchio"),)
+    INVALID = (
+        'import ari\nclient = ari.connect("http://pbx.example.com:8088", "app", "secret")',
+        'from panoramisk import Manager\nmanager = Manager(host="pbx.example.com", port=5038, username="app", secret="s")',
+    )
+    VALID = (
+        'import ari\nclient = ari.connect("https://pbx.example.com:8089", "app", "secret")',
+        'from panoramisk import Manager\nmanager = Manager(host="127.0.0.1", port=5038, username="app", secret="s")',
+        "import greenswitch\nfs = greenswitch.InboundESL(host='127.0.0.1', port=8021, password='x')",
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        clients: dict[str, ControlClient] = {}
+        for entry in catalog.get("voip.control.clients", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            client = ControlClient(
+                protocol=str(entry.get("protocol", "PBX control")),
+                host_keywords=tuple(map(str, entry.get("host-keywords", ["host"]))),
+                host_position=int(entry.get("host-position", -1)),
+                default_host=entry.get("default-host"),
+                tls_keywords=tuple(map(str, entry.get("tls-keywords", []))),
+            )
+            for name in entry.get("classes", []):
+                clients[str(name)] = client
+        return ControlKnowledge(
+            ari_connect=frozenset(catalog.strings("voip.control.ari-connect")),
+            ari_path=str(catalog.get("voip.control.ari-path", "/ari")),
+            clients=clients,
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
+        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: ControlKnowledge = self.compiled
+        qualified = self.ctx.qualname(node.func)
+        if qualified is not None and qualified in knowledge.clients:
+            self._client(node, knowledge.clients[qualified])
+            return
+        url = argument(node, 0, "url", "base_url")
+        if url is None:
+            return
+        text = text_of(self.ctx, url.value)
+        if text is None or not _PLAIN_URL.match(text):
+            return
+        is_ari = qualified in knowledge.ari_connect
+        if not is_ari:
+            path = text.split("://", 1)[1]
+            path = path[path.find("/") :] if "/" in path else ""
+            is_ari = path == knowledge.ari_path or path.startswith(
+                (knowledge.ari_path + "/", knowledge.ari_path + "?")
+            )
+        if not is_ari:
+            return
+        host = url_host(text)
+        if is_loopback(host, knowledge.loopback):
+            return
+        self.report(
+            node,
+            protocol=f"ARI ({text.split(':', 1)[0].lower()}://)",
+            host=host or text.replace(UNKNOWN_PART, "…")[:40],
+            severity=Severity.ERROR if host else Severity.WARNING,
+        )
+
+    def _client(self, node: cst.Call, client: ControlClient) -> None:
+        knowledge: ControlKnowledge = self.compiled
+        for name in client.tls_keywords:
+            arg = keyword(node, name)
+            if arg is not None and value_of(self.ctx, arg.value) not in (False, None, 0):
+                return
+        position = client.host_position if client.host_position >= 0 else None
+        arg = argument(node, position, *client.host_keywords)
+        if arg is None:
+            host: Optional[str] = client.default_host
+            shown = host or "?"
+        else:
+            host = host_text(self.ctx, arg.value)
+            shown = host or self.ctx.code(arg.value, 30)
+        if is_loopback(host, knowledge.loopback):
+            return
+        self.report(
+            node,
+            protocol=client.protocol,
+            host=shown,
+            severity=Severity.ERROR if host else Severity.WARNING,
+        )
+
+
+@dataclass(frozen=True)
+class SecretCall:
+    keywords: tuple[str, ...]
+    positions: tuple[int, ...]
+    what: str
+
+
+@dataclass(frozen=True)
+class SecretKnowledge:
+    calls: dict[str, SecretCall]
+    attributes: dict[str, tuple[frozenset[str], str]]
+    defaults: dict[str, str]
+    placeholders: frozenset[str]
+    markers: tuple[str, ...]
+
+
+class HardcodedVoipSecret(Rule):
+    """
+    ## What it does
+    Flags SIP, AMI, ARI and FreeSWITCH event-socket passwords, and telephony API
+    secrets, written as literals into the code: `AuthCredInfo(..., "secret")`,
+    `Manager(secret="...")`, `ari.connect(url, user, "...")`,
+    `InboundESL(password="ClueCon")` (FreeSWITCH's well-known default), including
+    literals kept in a constant of the same module (reported where the constant is
+    defined).
+
+    ## Why is this bad?
+    Anyone who can read the repository, a build artefact or a stack trace can
+    register as your extension or take control of the PBX and place calls at your
+    cost; rotating the secret needs a code change.
+
+    ## How to fix
+    Read the secret from the environment or a secret store
+    (`os.environ["SIP_PASSWORD"]`) and change default passwords.
+    """
+
+    id = "PV608"
+    name = "hardcoded-voip-secret"
+    family = Family.WEAK_VOIP
+    severity = Severity.ERROR
+    cwe = 798
+    title = "Hard-coded SIP, AMI, ARI or event-socket password"
+    message = (
+        "{what} is written into the code{detail}; read it from the environment or a secret store"
+    )
+    precision = "high"
+    INVALID = (
+        'import pjsua2 as pj\ncred = pj.AuthCredInfo("digest", "*", "4410", 0, "Wint3r-2023!")',
+        "import greenswitch\nfs = greenswitch.InboundESL(host='10.0.0.5', port=8021, password='ClueCon')",
+    )
+    VALID = (
+        'import os\nimport pjsua2 as pj\ncred = pj.AuthCredInfo("digest", "*", "4410", 0, os.environ["SIP_PASSWORD"])',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        calls: dict[str, SecretCall] = {}
+        for entry in catalog.get("voip.secrets.calls", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            spec = SecretCall(
+                keywords=tuple(map(str, entry.get("keywords", []))),
+                positions=tuple(int(p) for p in entry.get("positions", [])),
+                what=str(entry.get("what", "VoIP secret")),
+            )
+            for name in entry.get("classes", []):
+                calls[str(name)] = spec
+        attributes: dict[str, tuple[frozenset[str], str]] = {}
+        for entry in catalog.get("voip.secrets.attributes", []) or []:
+            if isinstance(entry, dict):
+                for name in entry.get("classes", []):
+                    attributes[f"{name}()"] = (
+                        frozenset(map(str, entry.get("attributes", []))),
+                        str(entry.get("what", "VoIP secret")),
+                    )
+        defaults = catalog.get("voip.secrets.defaults", {}) or {}
+        return SecretKnowledge(
+            calls=calls,
+            attributes=attributes,
+            defaults={str(k): str(v) for k, v in defaults.items()},
+            placeholders=frozenset(catalog.strings("voip.secrets.placeholders.exact")),
+            markers=tuple(catalog.strings("voip.secrets.placeholders.markers")),
+        )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge: SecretKnowledge = cls.compile(catalog)
+        words = {name.split(".", 1)[0] for name in (*knowledge.calls, *knowledge.attributes)}
+        return (tuple(sorted(words)),)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._reported: set[int] = set()
+
+    def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, bool]]:
+        """(node to report, the literal, whether it came through a constant)."""
+        knowledge: SecretKnowledge = self.compiled
+        node: cst.CSTNode = expr
+        via_constant = False
+        value = literal(expr)
+        if not isinstance(value, str) and isinstance(expr, (cst.Name, cst.Attribute)):
+            bound = binding(self.ctx, expr)
+            if bound is not None:
+                value = literal(bound)
+                node = self._definition(expr) or bound
+                via_constant = True
+        if not isinstance(value, str):
+            return None
+        if value.strip() in knowledge.placeholders or any(m in value for m in knowledge.markers):
+            return None
+        return node, value, via_constant
+
+    def _definition(self, expr: cst.BaseExpression) -> Optional[cst.CSTNode]:
+        """The module-level statement that binds a constant, for the report."""
+        if not isinstance(expr, cst.Name):
+            return None
+        for stmt in self.ctx.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == expr.value
+                        for t in small.targets
+                    ):
+                        return small
+        return None
+
+    def _report_secret(self, expr: cst.BaseExpression, what: str) -> None:
+        found = self._secret(expr)
+        if found is None:
+            return
+        node, value, via_constant = found
+        if id(node) in self._reported:
+            return
+        self._reported.add(id(node))
+        knowledge: SecretKnowledge = self.compiled
+        detail = ""
+        if value in knowledge.defaults:
+            detail = f" (`{value}` is {knowledge.defaults[value]})"
+        elif via_constant:
+            detail = f" (constant `{self.ctx.code(expr, 30)}`)"
+        self.report(node, what=what, detail=detail)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: SecretKnowledge = self.compiled
+        qualified = self.ctx.qualname(node.func)
+        spec = knowledge.calls.get(qualified) if qualified is not None else None
+        if spec is None:
+            return
+        for name in spec.keywords:
+            arg = keyword(node, name)
+            if arg is not None:
+                self._report_secret(arg.value, spec.what)
+                return
+        for index in spec.positions:
+            arg = positional(node, index)
+            if arg is not None:
+                self._report_secret(arg.value, spec.what)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: SecretKnowledge = self.compiled
+        for target in node.targets:
+            expr = target.target
+            if not isinstance(expr, cst.Attribute):
+                continue
+            owner = self.ctx.qualname(expr.value)
+            spec = knowledge.attributes.get(owner) if owner is not None else None
+            if spec is not None and expr.attr.value in spec[0]:
+                self._report_secret(node.value, spec[1])

@@ -1,0 +1,599 @@
+"""Calls forwarded, transferred or dialled where an outsider chooses, and call volumes
+without a bound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.weak_tls.common import (
+    argument,
+    forwarded_arguments,
+    is_constant_name,
+    keyword,
+    last_name,
+    literal,
+    matches_module,
+    positional,
+    resolve,
+    strip_calls,
+    text_of,
+    value_of,
+    words_of,
+)
+
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class Sink:
+    modules: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    methods: frozenset[str]
+    positions: tuple[int, ...]
+    keywords: frozenset[str]
+    kind: str
+    any_receiver: bool
+    what: str
+
+
+@dataclass(frozen=True)
+class ForwardingKnowledge:
+    sinks: tuple[Sink, ...]
+    guard_words: frozenset[str]
+    guard_methods: frozenset[str]
+    ami_actions: frozenset[str]
+    esl_commands: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
+        sinks = []
+        for entry in catalog.get("voip.forwarding.sinks", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            suffixes = tuple(map(str, entry.get("suffixes", [])))
+            sinks.append(
+                Sink(
+                    modules=tuple(map(str, entry.get("modules", []))),
+                    suffixes=suffixes,
+                    methods=frozenset(s.rsplit(".", 1)[-1] for s in suffixes),
+                    positions=tuple(int(p) for p in entry.get("positions", [])),
+                    keywords=frozenset(map(str, entry.get("keywords", []))),
+                    kind=str(entry.get("kind", "")),
+                    any_receiver=bool(entry.get("any-receiver", False)),
+                    what=str(entry.get("what", "call")),
+                )
+            )
+        return cls(
+            sinks=tuple(sinks),
+            guard_words=frozenset(catalog.strings("voip.forwarding.guard-words")),
+            guard_methods=frozenset(catalog.strings("voip.forwarding.guard-methods")),
+            ami_actions=frozenset(
+                a.lower() for a in catalog.strings("voip.forwarding.ami-actions")
+            ),
+            esl_commands=frozenset(
+                c.lower() for c in catalog.strings("voip.forwarding.esl-commands")
+            ),
+        )
+
+
+def imports_any(ctx: FileContext, modules: Sequence[str]) -> bool:
+    for imported in ctx.imports.imported_modules:
+        root = imported.split(".", 1)[0]
+        if root in modules or imported in modules:
+            return True
+    return False
+
+
+def names_in(expr: cst.CSTNode) -> Iterator[str]:
+    """Names and attribute chains an expression reads (for matching guards)."""
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        name = dotted_name(expr)
+        if name is not None:
+            yield name
+            if isinstance(expr, cst.Attribute):
+                yield from names_in(expr.value)
+            return
+    if isinstance(expr, cst.Attribute):
+        yield from names_in(expr.value)
+    elif isinstance(expr, cst.FormattedString):
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                yield from names_in(part.expression)
+    elif isinstance(expr, cst.BinaryOperation):
+        yield from names_in(expr.left)
+        yield from names_in(expr.right)
+    elif isinstance(expr, cst.Call):
+        yield from names_in(expr.func)
+        for arg in expr.args:
+            yield from names_in(arg.value)
+    elif isinstance(expr, cst.Subscript):
+        yield from names_in(expr.value)
+    elif isinstance(expr, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+        for element in expr.elements:
+            yield from names_in(element.value)
+    elif isinstance(expr, (cst.Await, cst.UnaryOperation)):
+        yield from names_in(expr.expression)
+    elif isinstance(expr, cst.Comparison):
+        yield from names_in(expr.left)
+        for target in expr.comparisons:
+            yield from names_in(target.comparator)
+    elif isinstance(expr, cst.BooleanOperation):
+        yield from names_in(expr.left)
+        yield from names_in(expr.right)
+    elif isinstance(expr, cst.IfExp):
+        yield from names_in(expr.test)
+        yield from names_in(expr.body)
+        yield from names_in(expr.orelse)
+
+
+class GuardTracker:
+    """Names that went through an allowlist check earlier in the current function."""
+
+    def __init__(self, ctx: FileContext, knowledge: ForwardingKnowledge) -> None:
+        self.ctx = ctx
+        self.knowledge = knowledge
+        self._guarded: dict[int, set[str]] = {}
+
+    def _scope(self) -> set[str]:
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, cst.FunctionDef):
+                return self._guarded.setdefault(id(node), set())
+        return self._guarded.setdefault(id(self.ctx.module), set())
+
+    def test(self, expr: cst.BaseExpression) -> None:
+        """Record the names an ``if``/``while``/``assert`` test checks."""
+        guarded = self._scope()
+        for names in self._checked(expr):
+            guarded.update(names)
+
+    def call(self, node: cst.Call) -> None:
+        """A validating call used as a statement (it raises on a bad value)."""
+        if self._is_guard_call(node):
+            guarded = self._scope()
+            for arg in node.args:
+                guarded.update(names_in(arg.value))
+
+    def _is_guard_call(self, node: cst.Call) -> bool:
+        name = last_name(node.func) or ""
+        return bool(set(words_of(name)) & self.knowledge.guard_words)
+
+    def _checked(self, expr: cst.BaseExpression) -> Iterator[list[str]]:
+        if isinstance(expr, cst.BooleanOperation):
+            yield from self._checked(expr.left)
+            yield from self._checked(expr.right)
+        elif isinstance(expr, cst.UnaryOperation):
+            yield from self._checked(expr.expression)
+        elif isinstance(expr, cst.Comparison):
+            for target in expr.comparisons:
+                if isinstance(target.operator, (cst.In, cst.NotIn)):
+                    yield list(names_in(expr.left))
+                elif isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+                    if is_constant_name(self.ctx, target.comparator):
+                        yield list(names_in(expr.left))
+                    elif is_constant_name(self.ctx, expr.left):
+                        yield list(names_in(target.comparator))
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            method = last_name(func) or ""
+            if self._is_guard_call(expr) or method in self.knowledge.guard_methods:
+                for arg in expr.args:
+                    yield list(names_in(arg.value))
+                if isinstance(func, cst.Attribute) and method in self.knowledge.guard_methods:
+                    yield list(names_in(func.value))
+
+    def guarded(self, expr: cst.BaseExpression) -> bool:
+        names = set(names_in(expr))
+        if not names:
+            return False
+        return any(
+            isinstance(node, (cst.FunctionDef, cst.Module))
+            and bool(names & self._guarded.get(id(node), set()))
+            for node in self.ctx.stack
+        )
+
+
+def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call) -> Optional[Sink]:
+    func = call.func
+    qualified = ctx.qualname(func)
+    method = last_name(func)
+    for sink in knowledge.sinks:
+        if matches_module(qualified, sink.modules):
+            assert qualified is not None
+            stripped = strip_calls(qualified)
+            if any(stripped == s or stripped.endswith("." + s) for s in sink.suffixes):
+                return sink
+        elif (
+            sink.any_receiver
+            and isinstance(func, cst.Attribute)
+            and method in sink.methods
+            and (qualified is None or ctx.is_local(qualified))
+            and imports_any(ctx, sink.modules)
+        ):
+            return sink
+    return None
+
+
+def destinations(
+    ctx: FileContext, knowledge: ForwardingKnowledge, sink: Sink, call: cst.Call
+) -> list[cst.BaseExpression]:
+    """The arguments of a sink call that say where the call goes."""
+    if sink.kind == "ami":
+        first = positional(call, 0) or keyword(call, "action")
+        if first is None:
+            return []
+        action = resolve(ctx, first.value)
+        if not isinstance(action, cst.Dict):
+            return []
+        values: list[cst.BaseExpression] = []
+        name: Any = None
+        for element in action.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                if isinstance(key, str) and key.lower() == "action":
+                    name = value_of(ctx, element.value)
+                else:
+                    values.append(element.value)
+        if not isinstance(name, str) or name.lower() not in knowledge.ami_actions:
+            return []
+        values.extend(a.value for a in call.args if a.keyword is not None)
+        return values
+    if sink.kind == "esl":
+        method = (last_name(call.func) or "").lower()
+        texts = [text_of(ctx, a.value) or "" for a in call.args]
+        words = {w.lower() for text in texts for w in text.replace("\x00", " ").split()}
+        if method in knowledge.esl_commands or words & knowledge.esl_commands:
+            return [a.value for a in call.args]
+        return []
+    if not sink.positions and not sink.keywords:
+        return [a.value for a in call.args]
+    found = [
+        a.value for a in call.args if a.keyword is not None and a.keyword.value in sink.keywords
+    ]
+    for index in sink.positions:
+        arg = positional(call, index)
+        if arg is not None:
+            found.append(arg.value)
+    return found
+
+
+class OpenCallForwarding(Rule):
+    """
+    ## What it does
+    Flags calls that are dialled, forwarded or transferred to a destination taken
+    from request input (a form field, a query parameter, a webhook parameter) with
+    no allowlist check before: Twilio `<Dial>`/`Dial.number`/`calls.create(to=...)`/
+    `calls(sid).update(twiml=...)`, Vonage `create_call`/`transfer_call_*`, AMI
+    `Originate`/`Redirect`/`BlindTransfer` actions, ARI `originate`/`redirect`/
+    `continueInDialplan`, FreeSWITCH `uuid_transfer`/`originate`, pjsua2 `xfer`/
+    `makeCall` and pyVoIP `call`. A membership test (`if to not in ALLOWED: abort()`),
+    a comparison with a constant or a validating call on the value before the sink
+    counts as a check. Helpers of the same module that pass their argument on to
+    such a call are followed.
+
+    ## Why is this bad?
+    Whoever controls the destination can make your account call premium-rate or
+    international numbers (toll fraud), reach internal extensions, or route a
+    customer's call, and the personal data said on it, to themselves.
+
+    ## How to fix
+    Map the request to a destination you own (`DESTINATIONS[request.form["dept"]]`)
+    or check it against an allowlist before dialling.
+    """
+
+    id = "PV604"
+    name = "open-call-forwarding"
+    family = Family.WEAK_VOIP
+    severity = Severity.ERROR
+    cwe = 441
+    title = "Call forwarded to a destination from request input"
+    message = "{what} to a destination from request input (`{code}`) without an allowlist check: outsiders choose where your calls go"
+    precision = "high"
+    INVALID = (
+        'from flask import request\nfrom twilio.twiml.voice_response import VoiceResponse\ndef forward():\n    resp = VoiceResponse()\n    resp.dial(request.form["to"])\n    return str(resp)',
+    )
+    VALID = (
+        'from flask import request, abort\nfrom twilio.twiml.voice_response import VoiceResponse\nALLOWED = {"+442071234567"}\ndef forward():\n    to = request.form["to"]\n    if to not in ALLOWED:\n        abort(403)\n    resp = VoiceResponse()\n    resp.dial(to)\n    return str(resp)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return ForwardingKnowledge.from_catalog(catalog)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge = ForwardingKnowledge.from_catalog(catalog)
+        return (tuple(sorted({m.split(".", 1)[0] for s in knowledge.sinks for m in s.modules})),)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.guards = GuardTracker(ctx, compiled)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.test(node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.guards.test(node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.guards.test(node.test)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: ForwardingKnowledge = self.compiled
+        if isinstance(self.ctx.parent, cst.Expr):
+            self.guards.call(node)
+        sink = match_sink(self.ctx, knowledge, node)
+        if sink is not None:
+            for value in destinations(self.ctx, knowledge, sink, node):
+                if self._open(value):
+                    self.report(node, what=sink.what, code=self.ctx.code(value, 40))
+                    return
+            return
+        if self.ctx.is_local(self.ctx.qualname(node.func)):
+            self._helper(node)
+
+    def _open(self, value: cst.BaseExpression) -> bool:
+        return self.ctx.categories(value).user_input and not self.guards.guarded(value)
+
+    def _helper(self, node: cst.Call) -> None:
+        knowledge: ForwardingKnowledge = self.compiled
+
+        def sink_values(call: cst.Call) -> Sequence[cst.BaseExpression]:
+            sink = match_sink(self.ctx, knowledge, call)
+            return destinations(self.ctx, knowledge, sink, call) if sink is not None else []
+
+        for _, arg in forwarded_arguments(self.ctx, node, sink_values, "voip-forwarding"):
+            if self._open(arg):
+                definition = self.ctx.flow.resolve_local(node.func)
+                name = definition.name.value if definition is not None else "the helper"
+                self.report(
+                    node,
+                    what=f"`{name}` places or forwards a call",
+                    code=self.ctx.code(arg, 40),
+                )
+                return
+
+
+@dataclass(frozen=True)
+class CallbackKnowledge:
+    methods: frozenset[str]
+    accept_codes: tuple[int, ...]
+    accept_names: frozenset[str]
+    destination_attributes: frozenset[str]
+    base_modules: tuple[str, ...]
+
+
+class CallTransferAccepted(Rule):
+    """
+    ## What it does
+    Flags pjsua2 `onCallTransferRequest` callbacks that accept every transfer (they
+    leave the default 202 status, or set it, without looking at `prm.dstUri`) and
+    `onCallRedirected` callbacks that accept every redirect target.
+
+    ## Why is this bad?
+    A SIP REFER or 3xx response from the other party then makes your agent call
+    any number the other party names, at your cost (toll fraud), or hand the call
+    over to an eavesdropper.
+
+    ## How to fix
+    Check `prm.dstUri` (`prm.targetUri`) against the destinations you allow and set
+    `prm.statusCode = 603` (return `PJSIP_REDIRECT_REJECT`) otherwise.
+    """
+
+    id = "PV605"
+    name = "call-transfer-accepted"
+    family = Family.WEAK_VOIP
+    severity = Severity.WARNING
+    cwe = 441
+    title = "SIP transfer or redirect accepted to any destination"
+    message = "`{method}` accepts every {what} without checking the destination"
+    precision = "high"
+    triggers = (("onCallTransferRequest", "onCallRedirected"),)
+    INVALID = (
+        "import pjsua2 as pj\nclass Call(pj.Call):\n    def onCallTransferRequest(self, prm):\n        prm.statusCode = 202",
+    )
+    VALID = (
+        'import pjsua2 as pj\nALLOWED = {"sip:desk@pbx.example.com"}\nclass Call(pj.Call):\n    def onCallTransferRequest(self, prm):\n        if prm.dstUri not in ALLOWED:\n            prm.statusCode = 603',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return CallbackKnowledge(
+            methods=frozenset(catalog.strings("voip.transfer-callbacks.methods")),
+            accept_codes=tuple(catalog.get("voip.transfer-callbacks.accept-codes", []) or []),
+            accept_names=frozenset(catalog.strings("voip.transfer-callbacks.accept-names")),
+            destination_attributes=frozenset(
+                catalog.strings("voip.transfer-callbacks.destination-attributes")
+            ),
+            base_modules=tuple(catalog.strings("voip.transfer-callbacks.base-modules")),
+        )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        knowledge: CallbackKnowledge = self.compiled
+        if node.name.value not in knowledge.methods or not imports_any(
+            self.ctx, knowledge.base_modules
+        ):
+            return
+        if not isinstance(node.body, cst.IndentedBlock):
+            return
+        statements = list(_statements(node.body.body))
+        for stmt in statements:
+            if isinstance(stmt, (cst.If, cst.While)) and self._mentions_destination(stmt.test):
+                return
+        accepting: Optional[cst.CSTNode] = None
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                    last_name(t.target) == "statusCode" for t in small.targets
+                ):
+                    code = value_of(self.ctx, small.value)
+                    if code not in knowledge.accept_codes:
+                        return
+                    accepting = small
+                elif isinstance(small, cst.Return) and small.value is not None:
+                    name = last_name(small.value)
+                    if name not in knowledge.accept_names:
+                        return
+                    accepting = small
+        if node.name.value == "onCallRedirected" and accepting is None:
+            return
+        self.report(
+            accepting or node.name,
+            method=node.name.value,
+            what="redirect" if node.name.value == "onCallRedirected" else "call transfer (REFER)",
+        )
+
+    def _mentions_destination(self, expr: cst.BaseExpression) -> bool:
+        knowledge: CallbackKnowledge = self.compiled
+        return any(
+            name.rsplit(".", 1)[-1] in knowledge.destination_attributes for name in names_in(expr)
+        )
+
+
+def _statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement]:
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
+            stmt, (cst.FunctionDef, cst.ClassDef)
+        ):
+            block = stmt.body
+            if isinstance(block, cst.IndentedBlock):
+                yield from _statements(block.body)
+
+
+@dataclass(frozen=True)
+class LimitKnowledge:
+    attributes: frozenset[str]
+    limit: int
+    modules: tuple[str, ...]
+    dial_suffixes: tuple[str, ...]
+    dial_constructors: frozenset[str]
+    time_limit_keywords: frozenset[str]
+    forwarding: ForwardingKnowledge
+
+
+class UnboundedCallVolume(Rule):
+    """
+    ## What it does
+    Flags call volumes without a sensible bound: a concurrent-call limit such as
+    pjsua2's `uaConfig.maxCalls` raised above the catalog's limit (100), and Twilio
+    `<Dial>` forwarding to a number taken from data or request input without a
+    `time_limit`.
+
+    ## Why is this bad?
+    When an account or a webhook is abused, the number of simultaneous calls and
+    their length are what bound the damage: hundreds of parallel calls to
+    premium-rate numbers run up large bills within minutes.
+
+    ## How to fix
+    Keep the concurrent-call limit near the real need and set a `time_limit` on
+    forwarded calls; put rate limits on the endpoints that start calls.
+    """
+
+    id = "PV606"
+    name = "unbounded-call-volume"
+    family = Family.WEAK_VOIP
+    severity = Severity.WARNING
+    cwe = 770
+    title = "Call volume or duration without a bound"
+    message = "{what}"
+    precision = "high"
+    INVALID = ("import pjsua2 as pj\nep_cfg = pj.EpConfig()\nep_cfg.uaConfig.maxCalls = 512",)
+    VALID = ("import pjsua2 as pj\nep_cfg = pj.EpConfig()\nep_cfg.uaConfig.maxCalls = 8",)
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return LimitKnowledge(
+            attributes=frozenset(catalog.strings("voip.limits.max-calls-attributes")),
+            limit=int(catalog.get("voip.limits.max-calls-limit", 100)),
+            modules=tuple(catalog.strings("voip.limits.max-calls-modules")),
+            dial_suffixes=tuple(catalog.strings("voip.limits.dial-suffixes")),
+            dial_constructors=frozenset(catalog.strings("voip.limits.dial-constructors")),
+            time_limit_keywords=frozenset(catalog.strings("voip.limits.time-limit-keywords")),
+            forwarding=ForwardingKnowledge.from_catalog(catalog),
+        )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge: LimitKnowledge = cls.compile(catalog)
+        return (tuple(sorted({*knowledge.attributes, "dial"})),)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.guards = GuardTracker(ctx, compiled.forwarding)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.test(node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.guards.test(node.test)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: LimitKnowledge = self.compiled
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.attributes:
+                if not imports_any(self.ctx, knowledge.modules):
+                    continue
+                value = value_of(self.ctx, node.value)
+                if (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and value > knowledge.limit
+                ):
+                    self.report(
+                        node,
+                        what=f"`{self.ctx.code(node, 60)}` allows {value} concurrent calls "
+                        f"(more than {knowledge.limit}): abuse is not bounded",
+                    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: LimitKnowledge = self.compiled
+        if isinstance(self.ctx.parent, cst.Expr):
+            self.guards.call(node)
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
+            return
+        stripped = strip_calls(qualified)
+        if not any(stripped.endswith("." + s) for s in knowledge.dial_suffixes):
+            return
+        destination = argument(node, 0, "number")
+        if destination is None or is_constant_name(self.ctx, destination.value):
+            return
+        carried = self.ctx.categories(destination.value)
+        if not (carried.user_input or "phone" in carried.cats) or self.guards.guarded(
+            destination.value
+        ):
+            return
+        dial = self._dial_verb(node)
+        if dial is None or keyword(dial, *knowledge.time_limit_keywords) is not None:
+            return
+        self.report(
+            node,
+            what=f"`{self.ctx.code(node, 50)}` forwards to a number from data without a "
+            "`time_limit` on the <Dial>: forwarded calls may run for hours",
+        )
+
+    def _dial_verb(self, node: cst.Call) -> Optional[cst.Call]:
+        """The call that created the <Dial> verb (it carries `time_limit`)."""
+        knowledge: LimitKnowledge = self.compiled
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "dial":
+            return node
+        if isinstance(func, cst.Attribute):
+            verb = resolve(self.ctx, func.value)
+            if isinstance(verb, cst.Call):
+                qualified = self.ctx.qualname(verb.func)
+                if qualified in knowledge.dial_constructors or (
+                    isinstance(verb.func, cst.Attribute) and verb.func.attr.value == "dial"
+                ):
+                    return verb
+        return None

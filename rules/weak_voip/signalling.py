@@ -1,0 +1,705 @@
+"""SIP signalling and media without encryption, and SIP TLS without peer checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import libcst as cst
+from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
+    UNKNOWN_PART,
+    argument,
+    constant_name,
+    is_loopback,
+    keyword,
+    last_name,
+    literal,
+    matches_module,
+    positional,
+    resolve,
+    strip_calls,
+    text_of,
+    uri_host,
+    value_of,
+    words_of,
+)
+
+from privalint.catalog import Catalog
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+StringNode = Union[cst.SimpleString, cst.FormattedString]
+_SIP_URI = re.compile(r"^\s*(?:[^<>\s]*\s*<)?\s*sip:", re.IGNORECASE)
+
+
+def leading_text(node: StringNode) -> Optional[str]:
+    """The literal text a string starts with (``None`` when it starts with a
+    placeholder)."""
+    if isinstance(node, cst.SimpleString):
+        value = literal(node)
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value if isinstance(value, str) else None
+    parts = node.parts
+    if parts and isinstance(parts[0], cst.FormattedStringText):
+        return parts[0].value
+    return None
+
+
+def string_use(stack: list[cst.CSTNode]) -> tuple[cst.BaseExpression, Optional[cst.CSTNode], int]:
+    """The whole string expression the current string literal is part of (through
+    `+`, implicit concatenation and `.format`), the node that uses it, and the stack
+    index of that user."""
+    index = len(stack) - 1
+    top = stack[index]
+    while index > 0:
+        parent = stack[index - 1]
+        if isinstance(parent, (cst.ConcatenatedString, cst.BinaryOperation)):
+            top, index = parent, index - 1
+            continue
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.attr.value == "format"
+            and index > 1
+            and isinstance(stack[index - 2], cst.Call)
+        ):
+            top, index = stack[index - 2], index - 2
+            continue
+        break
+    assert isinstance(top, cst.BaseExpression)
+    user = stack[index - 1] if index > 0 else None
+    return top, user, index - 1
+
+
+@dataclass(frozen=True)
+class SipClient:
+    keywords: frozenset[str]
+    secure: frozenset[str]
+    server: tuple[str, ...]
+    server_position: int
+    library: str
+
+
+@dataclass(frozen=True)
+class SignallingKnowledge:
+    transport_methods: frozenset[str]
+    plain_transports: frozenset[str]
+    transport_modules: tuple[str, ...]
+    secure_params: tuple[str, ...]
+    ignored_methods: frozenset[str]
+    list_words: frozenset[str]
+    clients: dict[str, SipClient]
+    loopback: tuple[str, ...]
+
+
+class SipWithoutTls(Rule):
+    """
+    ## What it does
+    Flags SIP signalling that is not protected by TLS: pjsua2 transports created as
+    `PJSIP_TRANSPORT_UDP`/`TCP`, `sip:` URIs of remote registrars, proxies, trunks
+    and identities (rather than `sips:` or `;transport=tls`), pyVoIP phones without
+    `TransportMode.TLS` (pyVoIP 1.x only speaks UDP) and aiosip connections over UDP
+    or TCP. URIs and servers on loopback addresses are not flagged.
+
+    ## Why is this bad?
+    SIP messages carry who calls whom, when, the digest credentials and the media
+    keys. In clear text they can be read, and calls can be hijacked or redirected by
+    anyone on the path.
+
+    ## How to fix
+    Create a TLS transport (`PJSIP_TRANSPORT_TLS` with `verifyServer = True`), use
+    `sips:` URIs or `;transport=tls`, and `TransportMode.TLS` for pyVoIP 2.x.
+    """
+
+    id = "PV601"
+    name = "sip-without-tls"
+    family = Family.WEAK_VOIP
+    severity = Severity.WARNING
+    cwe = 319
+    title = "SIP signalling without TLS"
+    message = "{what} sends SIP signalling unencrypted{where}; use {instead}"
+    precision = "high"
+    triggers = (("sip:", "transportCreate", "VoIPPhone", "aiosip"),)
+    INVALID = (
+        "import pjsua2 as pj\nep = pj.Endpoint()\nep.transportCreate(pj.PJSIP_TRANSPORT_UDP, pj.TransportConfig())",
+        'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.regConfig.registrarUri = "sip:pbx.example.com;transport=udp"',
+    )
+    VALID = (
+        'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.regConfig.registrarUri = "sips:pbx.example.com"',
+        'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.idUri = "sip:4410@pbx.example.com;transport=tls"',
+        'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.idUri = "sip:test@127.0.0.1:5060"',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        clients: dict[str, SipClient] = {}
+        for entry in catalog.get("voip.signalling.clients", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            client = SipClient(
+                keywords=frozenset(map(str, entry.get("keywords", []))),
+                secure=frozenset(map(str, entry.get("secure", []))),
+                server=tuple(map(str, entry.get("server", []))),
+                server_position=int(entry.get("server-position", -1)),
+                library=str(entry.get("library", "the SIP client")),
+            )
+            for name in entry.get("classes", []):
+                clients[str(name)] = client
+        return SignallingKnowledge(
+            transport_methods=frozenset(catalog.strings("voip.signalling.transport-methods")),
+            plain_transports=frozenset(catalog.strings("voip.signalling.plain-transports")),
+            transport_modules=tuple(catalog.strings("voip.signalling.transport-modules")),
+            secure_params=tuple(
+                p.lower() for p in catalog.strings("voip.signalling.secure-uri-params")
+            ),
+            ignored_methods=frozenset(catalog.strings("voip.signalling.ignored-methods")),
+            list_words=frozenset(catalog.strings("voip.signalling.list-words")),
+            clients=clients,
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
+        )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._reported: set[int] = set()
+
+    # Transports and clients.
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: SignallingKnowledge = self.compiled
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.transport_methods:
+            kind = argument(node, 0, "type")
+            name = constant_name(self.ctx, kind.value) if kind is not None else None
+            if name in knowledge.plain_transports:
+                self.report(
+                    node,
+                    what=f"`{name}` transport",
+                    where="",
+                    instead="`PJSIP_TRANSPORT_TLS` with `verifyServer = True`",
+                )
+            return
+        qualified = self.ctx.qualname(func)
+        client = knowledge.clients.get(qualified) if qualified is not None else None
+        if client is None:
+            return
+        mode = keyword(node, *client.keywords)
+        if mode is not None and constant_name(self.ctx, mode.value) in client.secure:
+            return
+        server = argument(
+            node, client.server_position if client.server_position >= 0 else None, *client.server
+        )
+        if server is not None and self._is_local(server.value):
+            return
+        shown = (
+            f"`{self.ctx.code(mode, 40).rstrip(', ')}`"
+            if mode is not None
+            else "the default transport (UDP)"
+        )
+        self.report(
+            node,
+            what=f"{client.library} with {shown}",
+            where="",
+            instead="a TLS transport",
+        )
+
+    def _is_local(self, expr: cst.BaseExpression) -> bool:
+        value = resolve(self.ctx, expr)
+        if isinstance(value, cst.Tuple) and value.elements:
+            value = value.elements[0].value
+        text = text_of(self.ctx, value)
+        if text is None or UNKNOWN_PART in text:
+            return False
+        return is_loopback(text.split(":", 1)[0], self.compiled.loopback)
+
+    # sip: URIs.
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._string(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._string(node)
+
+    def _string(self, node: StringNode) -> None:
+        text = leading_text(node)
+        if text is None or not _SIP_URI.match(text):
+            return
+        stack = self.ctx.stack
+        top, user, index = string_use(stack)
+        if id(top) in self._reported or not self._used_for_signalling(user, index):
+            return
+        full = text_of(self.ctx, top)
+        if full is None:
+            return
+        lowered = full.lower()
+        start = lowered.find("sip:")
+        uri = full[start:]
+        if lowered.strip() == "sip:" or any(p in lowered for p in self.compiled.secure_params):
+            return
+        host = uri_host(uri)
+        if is_loopback(host, self.compiled.loopback):
+            return
+        self._reported.add(id(top))
+        shown = uri.replace(UNKNOWN_PART, "…")
+        self.report(
+            top,
+            what=f"`{shown[:50]}`",
+            where=f" to `{host}`" if host else "",
+            instead="`sips:` or `;transport=tls`",
+        )
+
+    def _used_for_signalling(self, user: Optional[cst.CSTNode], index: int) -> bool:
+        """Whether the string is a value the program uses (not a docstring, a test of
+        another value, a log message, or a dict key)."""
+        if user is None or isinstance(
+            user, (cst.Expr, cst.Comparison, cst.ComparisonTarget, cst.SubscriptElement, cst.Index)
+        ):
+            return False
+        if isinstance(user, cst.DictElement):
+            return user.key is not self.ctx.stack[index + 1]
+        if isinstance(user, cst.Arg) and index > 0:
+            call = self.ctx.stack[index - 1]
+            if isinstance(call, cst.Call):
+                method = last_name(call.func)
+                if method in self.compiled.ignored_methods:
+                    return False
+        if isinstance(user, cst.Element) and index > 1:
+            # A list of URIs: an allowlist or examples are compared against, not called.
+            holder = self.ctx.stack[index - 2]
+            if isinstance(holder, (cst.Assign, cst.AnnAssign)):
+                targets = (
+                    [t.target for t in holder.targets]
+                    if isinstance(holder, cst.Assign)
+                    else [holder.target]
+                )
+                for target in targets:
+                    name = dotted_name(target) or ""
+                    if set(words_of(name)) & self.compiled.list_words:
+                        return False
+        return True
+
+
+@dataclass(frozen=True)
+class MediaKnowledge:
+    srtp_attributes: frozenset[str]
+    weak_srtp: frozenset[str]
+    weak_srtp_numbers: tuple[int, ...]
+    signalling_attributes: frozenset[str]
+    weak_signalling_numbers: tuple[int, ...]
+    fs_variable: str
+    fs_weak: frozenset[str]
+    uri_params: tuple[tuple[tuple[str, ...], frozenset[str], str], ...]
+    secure_flags: tuple[
+        tuple[tuple[str, ...], tuple[str, ...], str, frozenset[str], frozenset[str]], ...
+    ]
+
+
+class SrtpNotEnforced(Rule):
+    """
+    ## What it does
+    Flags call media that may flow unencrypted: pjsua2 `srtpUse` set to
+    `PJMEDIA_SRTP_DISABLED` or `PJMEDIA_SRTP_OPTIONAL` and `srtpSecureSignaling = 0`,
+    FreeSWITCH `rtp_secure_media=forbidden|optional`, Twilio SIP URIs without
+    `secure=true` and SIP domains or trunks created without `secure=True`, and Vonage
+    SIP endpoints without `;media=srtp`.
+
+    ## Why is this bad?
+    Without SRTP the audio of the call (the conversation itself, card numbers read
+    out, health details) travels as plain RTP that anyone on the path can record.
+    "Optional" SRTP falls back to plain RTP whenever a peer, or an attacker, does not
+    offer it.
+
+    ## How to fix
+    Make SRTP mandatory (`PJMEDIA_SRTP_MANDATORY` with `srtpSecureSignaling = 1` or
+    more, `rtp_secure_media=mandatory`, `secure=True`) and carry the signalling over
+    TLS so the keys stay secret.
+    """
+
+    id = "PV602"
+    name = "srtp-not-enforced"
+    family = Family.WEAK_VOIP
+    severity = Severity.WARNING
+    cwe = 319
+    title = "Call media without mandatory SRTP"
+    message = "`{code}`: call audio may travel as plain RTP; {fix}"
+    precision = "high"
+    triggers = (("srtp", "rtp_secure_media", "secure", "sip:"),)
+    INVALID = (
+        "import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL",
+        'def bridge(con, uuid):\n    con.api(f"uuid_setvar {uuid} rtp_secure_media=forbidden")',
+    )
+    VALID = (
+        "import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_MANDATORY",
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        uri_params = []
+        for entry in catalog.get("voip.media.uri-params", []) or []:
+            if isinstance(entry, dict):
+                uri_params.append(
+                    (
+                        tuple(map(str, entry.get("modules", []))),
+                        frozenset(map(str, entry.get("methods", []))),
+                        str(entry.get("required", "")).lower(),
+                    )
+                )
+        flags = []
+        for entry in catalog.get("voip.media.secure-flags", []) or []:
+            if isinstance(entry, dict):
+                flags.append(
+                    (
+                        tuple(map(str, entry.get("modules", []))),
+                        tuple(map(str, entry.get("paths", []))),
+                        str(entry.get("keyword", "secure")),
+                        frozenset(map(str, entry.get("creating", []))),
+                        frozenset(map(str, entry.get("updating", []))),
+                    )
+                )
+        return MediaKnowledge(
+            srtp_attributes=frozenset(catalog.strings("voip.media.srtp-attributes")),
+            weak_srtp=frozenset(catalog.strings("voip.media.weak-srtp")),
+            weak_srtp_numbers=tuple(catalog.get("voip.media.weak-srtp-numbers", []) or []),
+            signalling_attributes=frozenset(catalog.strings("voip.media.signalling-attributes")),
+            weak_signalling_numbers=tuple(
+                catalog.get("voip.media.weak-signalling-numbers", []) or []
+            ),
+            fs_variable=str(catalog.get("voip.media.freeswitch-variable", "rtp_secure_media")),
+            fs_weak=frozenset(v.lower() for v in catalog.strings("voip.media.freeswitch-weak")),
+            uri_params=tuple(uri_params),
+            secure_flags=tuple(flags),
+        )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._reported: set[int] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: MediaKnowledge = self.compiled
+        for target in node.targets:
+            expr = target.target
+            if not isinstance(expr, cst.Attribute):
+                continue
+            attr = expr.attr.value
+            value = value_of(self.ctx, node.value)
+            code = f"{self.ctx.code(expr, 40)} = {self.ctx.code(node.value, 40)}"
+            if attr in knowledge.srtp_attributes:
+                weak = constant_name(self.ctx, node.value) in knowledge.weak_srtp or (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and value in knowledge.weak_srtp_numbers
+                )
+                if weak:
+                    self.report(node, code=code, fix="use `PJMEDIA_SRTP_MANDATORY`")
+            elif attr in knowledge.signalling_attributes and (
+                isinstance(value, int) and value in knowledge.weak_signalling_numbers
+            ):
+                self.report(
+                    node,
+                    code=code,
+                    fix="SRTP keys may then be exchanged over unencrypted signalling; require "
+                    "TLS (`srtpSecureSignaling = 1`)",
+                )
+
+    # FreeSWITCH channel variables.
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._freeswitch_text(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._freeswitch_text(node)
+
+    def _freeswitch_text(self, node: StringNode) -> None:
+        knowledge: MediaKnowledge = self.compiled
+        if isinstance(node, cst.SimpleString):
+            text = literal(node)
+            if not isinstance(text, str):
+                return
+        else:
+            text = "".join(
+                p.value if isinstance(p, cst.FormattedStringText) else UNKNOWN_PART
+                for p in node.parts
+            )
+        marker = knowledge.fs_variable + "="
+        start = text.find(marker)
+        if start < 0:
+            return
+        value = re.split(r"[,}\s;'\"]", text[start + len(marker) :], maxsplit=1)[0]
+        if value.lower() in knowledge.fs_weak:
+            self.report(
+                node,
+                code=f"{marker}{value}",
+                fix="set `rtp_secure_media=mandatory`",
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: MediaKnowledge = self.compiled
+        name = positional(node, 0)
+        value = positional(node, 1)
+        if (
+            name is not None
+            and value is not None
+            and value_of(self.ctx, name.value) == (knowledge.fs_variable)
+        ):
+            found = value_of(self.ctx, value.value)
+            if isinstance(found, str) and found.lower() in knowledge.fs_weak:
+                self.report(
+                    node,
+                    code=self.ctx.code(node, 60),
+                    fix="set `rtp_secure_media` to `mandatory`",
+                )
+                return
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None:
+            return
+        stripped = strip_calls(qualified)
+        self._provider_uri(node, qualified)
+        for modules, paths, flag, creating, updating in knowledge.secure_flags:
+            if not matches_module(qualified, modules):
+                continue
+            head, _, method = stripped.rpartition(".")
+            if not any(head.endswith("." + p) or head == p for p in paths):
+                continue
+            arg = keyword(node, flag)
+            found = value_of(self.ctx, arg.value) if arg is not None else NOT_LITERAL
+            if method in creating and (arg is None or found is False):
+                self.report(
+                    node,
+                    code=self.ctx.code(node.func, 50) + "(...)",
+                    fix=f"pass `{flag}=True` so the provider requires SRTP",
+                )
+            elif method in updating and found is False:
+                self.report(
+                    arg or node,
+                    code=self.ctx.code(node.func, 50) + "(...)",
+                    fix=f"keep `{flag}=True`",
+                )
+
+    def _provider_uri(self, node: cst.Call, qualified: str) -> None:
+        knowledge: MediaKnowledge = self.compiled
+        func = node.func
+        method = last_name(func) or ""
+        for modules, methods, required in knowledge.uri_params:
+            if method not in methods or not matches_module(qualified, modules):
+                continue
+            arg = argument(node, 0, "sip_url", "uri")
+            if arg is None:
+                continue
+            text = text_of(self.ctx, arg.value)
+            if text is None or not text.lower().lstrip().startswith(("sip:", "sips:")):
+                continue
+            if required not in text.lower():
+                self.report(
+                    arg,
+                    code=text.replace(UNKNOWN_PART, "…")[:50],
+                    fix=f"add `;{required}` to the URI",
+                )
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``."""
+        knowledge: MediaKnowledge = self.compiled
+        values: dict[str, cst.BaseExpression] = {}
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                if isinstance(key, str):
+                    values[key] = element.value
+        if value_of(self.ctx, values.get("type", cst.Name("None"))) != "sip" or "uri" not in values:
+            return
+        imported = self.ctx.imports.imported_modules
+        for modules, methods, required in knowledge.uri_params:
+            if methods or not any(
+                m == module or m.startswith(module + ".") for m in imported for module in modules
+            ):
+                continue
+            text = text_of(self.ctx, values["uri"])
+            if text is not None and required not in text.lower():
+                self.report(
+                    values["uri"],
+                    code=text.replace(UNKNOWN_PART, "…")[:50],
+                    fix=f"add `;{required}` to the SIP endpoint URI",
+                )
+
+
+@dataclass(frozen=True)
+class PeerKnowledge:
+    verify_attributes: frozenset[str]
+    client_cert_attributes: frozenset[str]
+    tls_config_words: frozenset[str]
+    method_attributes: frozenset[str]
+    weak_methods: frozenset[str]
+    proto_attributes: frozenset[str]
+    weak_protos: frozenset[str]
+    transport_configs: frozenset[str]
+    transport_methods: frozenset[str]
+    tls_transports: frozenset[str]
+    security_functions: frozenset[str]
+    insecure_security: frozenset[str]
+
+
+class SipTlsUnverified(Rule):
+    """
+    ## What it does
+    Flags SIP over TLS that does not authenticate the peer or uses an old TLS
+    version: pjsua2 `tlsConfig.verifyServer`/`verifyClient` set to `False`, a TLS
+    transport created from a config whose `verifyServer` was never turned on (its
+    default is off), `requireClientCert = False`, `tlsConfig.method` or `proto` below
+    TLS 1.2, and pyVoIP's `set_tls_security(ssl.CERT_NONE)`.
+
+    ## Why is this bad?
+    TLS without certificate checks encrypts the signalling to whoever answers:
+    anyone on the path can pose as the carrier or the PBX, read the credentials and
+    the SRTP keys, and redirect calls.
+
+    ## How to fix
+    Set `tlsConfig.verifyServer = True` (and `verifyClient`/`requireClientCert` on
+    servers), load the CA list (`CaListFile`), and use
+    `PJSIP_TLSV1_2_METHOD` or newer.
+    """
+
+    id = "PV603"
+    name = "sip-tls-unverified"
+    family = Family.WEAK_VOIP
+    severity = Severity.ERROR
+    cwe = 295
+    title = "SIP TLS without peer verification or with an old TLS version"
+    message = "`{code}`: {why}"
+    precision = "high"
+    triggers = (
+        (
+            "verifyServer",
+            "verifyClient",
+            "requireClientCert",
+            "tlsConfig",
+            "PJSIP_TRANSPORT_TLS",
+            "set_tls_security",
+        ),
+    )
+    INVALID = (
+        "import pjsua2 as pj\ncfg = pj.TransportConfig()\ncfg.tlsConfig.verifyServer = False",
+        "import pjsua2 as pj\ndef start(ep):\n    cfg = pj.TransportConfig()\n    cfg.port = 5061\n    ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, cfg)",
+    )
+    VALID = (
+        "import pjsua2 as pj\ndef start(ep):\n    cfg = pj.TransportConfig()\n    cfg.tlsConfig.verifyServer = True\n    cfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD\n    ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, cfg)",
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return PeerKnowledge(
+            verify_attributes=frozenset(catalog.strings("voip.peer.verify-attributes")),
+            client_cert_attributes=frozenset(catalog.strings("voip.peer.client-cert-attributes")),
+            tls_config_words=frozenset(
+                w.lower() for w in catalog.strings("voip.peer.tls-config-words")
+            ),
+            method_attributes=frozenset(catalog.strings("voip.peer.method-attributes")),
+            weak_methods=frozenset(catalog.strings("voip.peer.weak-methods")),
+            proto_attributes=frozenset(catalog.strings("voip.peer.proto-attributes")),
+            weak_protos=frozenset(catalog.strings("voip.peer.weak-protos")),
+            transport_configs=frozenset(catalog.strings("voip.peer.transport-configs")),
+            transport_methods=frozenset(catalog.strings("voip.signalling.transport-methods")),
+            tls_transports=frozenset(catalog.strings("voip.signalling.tls-transports")),
+            security_functions=frozenset(catalog.strings("voip.peer.security-functions")),
+            insecure_security=frozenset(catalog.strings("voip.peer.insecure-security")),
+        )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        # (function, config name) -> verifyServer state: None unset, True, False.
+        self._configs: dict[tuple[int, str], Optional[bool]] = {}
+
+    def _function(self) -> int:
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, cst.FunctionDef):
+                return id(node)
+        return id(self.ctx.module)
+
+    def _on_tls_config(self, receiver: cst.BaseExpression) -> bool:
+        name = dotted_name(receiver)
+        return (
+            name is not None and name.rsplit(".", 1)[-1].lower() in self.compiled.tls_config_words
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        knowledge: PeerKnowledge = self.compiled
+        qualified = self.ctx.qualname(node.value) if isinstance(node.value, cst.Call) else None
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Name) and qualified is not None:
+                if qualified.rstrip("()") in knowledge.transport_configs:
+                    self._configs[(self._function(), expr.value)] = None
+                continue
+            if not isinstance(expr, cst.Attribute):
+                continue
+            attr = expr.attr.value
+            code = f"{self.ctx.code(expr, 40)} = {self.ctx.code(node.value, 30)}"
+            value = value_of(self.ctx, node.value)
+            if attr in knowledge.verify_attributes:
+                base = dotted_name(expr.value) or ""
+                config = base.split(".", 1)[0]
+                key = (self._function(), config)
+                if key in self._configs and attr == "verifyServer":
+                    self._configs[key] = bool(value) if value is not NOT_LITERAL else True
+                if value is not NOT_LITERAL and not value:
+                    who = "server" if attr == "verifyServer" else "client"
+                    self.report(
+                        node,
+                        code=code,
+                        why=f"the SIP {who}'s certificate is not verified; anyone on the path can "
+                        "pose as it",
+                    )
+            elif (
+                attr in knowledge.client_cert_attributes and value is not NOT_LITERAL and not value
+            ):
+                self.report(
+                    node,
+                    code=code,
+                    why="SIP clients connect over TLS without presenting a certificate",
+                    severity=Severity.WARNING,
+                )
+            elif attr in knowledge.method_attributes and self._on_tls_config(expr.value):
+                if constant_name(self.ctx, node.value) in knowledge.weak_methods:
+                    self.report(node, code=code, why="SIP TLS allows an obsolete protocol version")
+            elif attr in knowledge.proto_attributes and self._on_tls_config(expr.value):
+                weak = [f for f in self._flags(node.value) if f in knowledge.weak_protos]
+                if weak:
+                    self.report(node, code=code, why="SIP TLS allows an obsolete protocol version")
+
+    def _flags(self, expr: cst.BaseExpression) -> list[str]:
+        if isinstance(expr, cst.BinaryOperation):
+            return self._flags(expr.left) + self._flags(expr.right)
+        name = constant_name(self.ctx, expr)
+        return [name] if name else []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        knowledge: PeerKnowledge = self.compiled
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.transport_methods:
+            kind = argument(node, 0, "type")
+            config = argument(node, 1, "cfg")
+            if kind is None or config is None or not isinstance(config.value, cst.Name):
+                return
+            if constant_name(self.ctx, kind.value) not in knowledge.tls_transports:
+                return
+            key = (self._function(), config.value.value)
+            if key in self._configs and self._configs[key] is None:
+                self.report(
+                    node,
+                    code=self.ctx.code(node, 60),
+                    why="the TLS transport keeps pjsua2's default `verifyServer = False`: the "
+                    "server certificate is not checked",
+                )
+            return
+        qualified = self.ctx.qualname(func)
+        if qualified in knowledge.security_functions:
+            arg = argument(node, 0, "verify_mode")
+            if (
+                arg is not None
+                and constant_name(self.ctx, arg.value) in knowledge.insecure_security
+            ):
+                self.report(
+                    node,
+                    code=self.ctx.code(node, 60),
+                    why="SIP TLS certificates are no longer verified",
+                )
