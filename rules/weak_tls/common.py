@@ -476,6 +476,15 @@ def matches_module(qualified: Optional[str], modules: Iterable[str]) -> bool:
     return False
 
 
+def imports_any(ctx: FileContext, modules: Iterable[str]) -> bool:
+    """Whether the file imports one of ``modules`` (or something inside them)."""
+    wanted = set(modules)
+    for imported in ctx.imports.imported_modules:
+        if imported in wanted or imported.split(".", 1)[0] in wanted:
+            return True
+    return False
+
+
 def strip_calls(qualified: str) -> str:
     """``twilio.rest.Client.calls.create`` for ``twilio.rest.Client().calls().create``."""
     return qualified.replace("()", "")

@@ -11,6 +11,7 @@ import libcst as cst
 from privalint.rules.weak_tls.common import (
     argument,
     forwarded_arguments,
+    imports_any,
     is_constant_name,
     keyword,
     last_name,
@@ -81,14 +82,6 @@ class ForwardingKnowledge:
                 c.lower() for c in catalog.strings("voip.forwarding.esl-commands")
             ),
         )
-
-
-def imports_any(ctx: FileContext, modules: Sequence[str]) -> bool:
-    for imported in ctx.imports.imported_modules:
-        root = imported.split(".", 1)[0]
-        if root in modules or imported in modules:
-            return True
-    return False
 
 
 def names_in(expr: cst.CSTNode) -> Iterator[str]:

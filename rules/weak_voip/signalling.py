@@ -12,6 +12,7 @@ from privalint.rules.weak_tls.common import (
     UNKNOWN_PART,
     argument,
     constant_name,
+    imports_any,
     is_loopback,
     keyword,
     last_name,
@@ -290,6 +291,7 @@ class MediaKnowledge:
     weak_signalling_numbers: tuple[int, ...]
     fs_variable: str
     fs_weak: frozenset[str]
+    voip_modules: tuple[str, ...]
     uri_params: tuple[tuple[tuple[str, ...], frozenset[str], str], ...]
     secure_flags: tuple[
         tuple[tuple[str, ...], tuple[str, ...], str, frozenset[str], frozenset[str]], ...
@@ -328,7 +330,7 @@ class SrtpNotEnforced(Rule):
     triggers = (("srtp", "rtp_secure_media", "secure", "sip:"),)
     INVALID = (
         "import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL",
-        'def bridge(con, uuid):\n    con.api(f"uuid_setvar {uuid} rtp_secure_media=forbidden")',
+        'import greenswitch\ndef bridge(con, uuid):\n    con.api(f"uuid_setvar {uuid} rtp_secure_media=forbidden")',
     )
     VALID = (
         "import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_MANDATORY",
@@ -368,6 +370,7 @@ class SrtpNotEnforced(Rule):
             ),
             fs_variable=str(catalog.get("voip.media.freeswitch-variable", "rtp_secure_media")),
             fs_weak=frozenset(v.lower() for v in catalog.strings("voip.media.freeswitch-weak")),
+            voip_modules=tuple(catalog.strings("voip.modules")),
             uri_params=tuple(uri_params),
             secure_flags=tuple(flags),
         )
@@ -424,7 +427,7 @@ class SrtpNotEnforced(Rule):
             )
         marker = knowledge.fs_variable + "="
         start = text.find(marker)
-        if start < 0:
+        if start < 0 or not imports_any(self.ctx, knowledge.voip_modules):
             return
         value = re.split(r"[,}\s;'\"]", text[start + len(marker) :], maxsplit=1)[0]
         if value.lower() in knowledge.fs_weak:
