@@ -1,0 +1,350 @@
+"""What the unencrypted-storage rules share: severity, allow-lists, facts, sinks
+reached through helper functions, and values that are whole records of people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Optional
+
+import libcst as cst
+
+from privalint import sql
+from privalint.catalog import Catalog
+from privalint.engine import FileContext
+from privalint.flow import Carried, union
+from privalint.imports import dotted_name
+from privalint.model import Severity
+from privalint.personal import split_words
+
+
+class QualifiedNames:
+    """A set of qualified names where an entry ending in ``.*`` covers a module."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for name in names:
+            if name.endswith(".*"):
+                prefixes.append(name[:-1])
+            else:
+                exact.add(name)
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+
+    def __contains__(self, qualified: object) -> bool:
+        return isinstance(qualified, str) and (
+            qualified in self.exact or qualified.startswith(self.prefixes)
+        )
+
+
+@dataclass(frozen=True)
+class StoragePolicy:
+    """Severity and allow-list settings common to the family."""
+
+    error_categories: frozenset[str]
+    allow: tuple[str, ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> StoragePolicy:
+        return cls(
+            error_categories=frozenset(catalog.strings("storage.error-categories")),
+            allow=tuple(catalog.strings("storage.allow")),
+        )
+
+    def severity(self, ctx: FileContext, categories: Iterable[str], base: Severity) -> Severity:
+        """Errors for special categories, credentials and the catalog's error
+        categories (government ids, card and bank data); ``base`` otherwise."""
+        cats = list(categories)
+        if any(c in self.error_categories for c in cats):
+            return Severity.ERROR
+        return ctx.severity_for(cats, base)
+
+    def allowed(self, place: str) -> bool:
+        """Whether ``place`` ("Model.field", "table.column") may hold data in clear."""
+        return any(fnmatchcase(place, pattern) for pattern in self.allow)
+
+
+def record_stored(
+    ctx: FileContext, categories: Iterable[str], node: cst.CSTNode, detail: str
+) -> None:
+    """``stored`` facts (not encrypted) for each category, for the project stage."""
+    for category in sorted(set(categories)):
+        ctx.fact("stored", category, node, detail, encrypted=False)
+
+
+def last_name(expr: cst.BaseExpression) -> str:
+    """``set`` for ``cache.set``, ``open`` for ``open``, else ``""``."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return ""
+
+
+def argument(
+    call: cst.Call, index: int, keywords: Sequence[str] = ()
+) -> Optional[cst.BaseExpression]:
+    """The value passed as positional ``index`` or as one of ``keywords``."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if 0 <= index < len(positional):
+        return positional[index].value
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in keywords:
+            return arg.value
+    return None
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain string literal, else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # a malformed literal libcst cannot evaluate
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+class HelperSinks:
+    """Sink calls seen inside the file's own functions, so a call to such a helper
+    (``save_json(path, customers)``) is checked like the sink it wraps."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, list[cst.BaseExpression]] = {}
+
+    def add(self, call: cst.Call, values: Sequence[cst.BaseExpression]) -> None:
+        self._values[id(call)] = list(values)
+
+    def values(self, call: cst.Call) -> list[cst.BaseExpression]:
+        return self._values.get(id(call), [])
+
+    def reaching(
+        self, ctx: FileContext, call: cst.Call, key: str
+    ) -> list[tuple[cst.BaseExpression, Carried]]:
+        """Arguments of ``call`` that a helper of this module passes on to a sink."""
+        if not self._values:
+            return []
+        flow = ctx.flow
+        definition = flow.resolve_local(call.func)
+        if definition is None:
+            return []
+        out: list[tuple[cst.BaseExpression, Carried]] = []
+        for index in sorted(flow.reaching_params(definition, self.values, key)):
+            arg = flow.argument_for(call, definition, index)
+            if arg is None:
+                continue
+            carried = ctx.categories(arg)
+            if carried.cats:
+                out.append((arg, carried))
+        return out
+
+
+_RAW_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Words that make a name a collection of what it names (`customer_df`, `user_rows`).
+_COLLECTION_WORDS = frozenset(
+    {
+        "df", "dfs", "frame", "frames", "dataframe", "records", "record", "rows", "row",
+        "list", "data", "table", "extract", "export", "dump", "qs", "queryset", "batch",
+        "set", "all", "snapshot", "backup", "csv", "json", "parquet", "xlsx",
+    }
+)  # fmt: skip
+
+
+def _raw_words(text: str) -> list[str]:
+    return [w.lower() for w in _RAW_WORD.findall(text)]
+
+
+class Records:
+    """Names bound to collections of records about people: ``customers =
+    Customer.objects.all()``, ``raw = load_customers(path)``, ``df =
+    pd.read_csv("patients.csv")``. Writing such a collection stores every personal
+    field of those people, even when no single field is named in the code."""
+
+    def __init__(self, ctx: FileContext, getter_verbs: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.getter_verbs = getter_verbs
+        self._scopes: list[dict[str, Optional[str]]] = [{}]
+
+    # -- scopes ---------------------------------------------------------------------
+
+    def enter_function(self) -> None:
+        self._scopes.append({})
+
+    def leave_function(self) -> None:
+        if len(self._scopes) > 1:
+            self._scopes.pop()
+
+    def _lookup(self, name: str) -> tuple[bool, Optional[str]]:
+        for scope in reversed(self._scopes):
+            if name in scope:
+                return True, scope[name]
+        return False, None
+
+    # -- naming -----------------------------------------------------------------------
+
+    def people(self, text: str) -> Optional[str]:
+        """``customers`` for ``customers``, ``customer_df`` or ``patientRecords``: the
+        people a collection's name says it holds, else None."""
+        words = _raw_words(text)
+        collection = False
+        while words and words[-1] in _COLLECTION_WORDS:
+            words.pop()
+            collection = True
+        while words and words[0] in self.getter_verbs:
+            words.pop(0)
+        if not words:
+            return None
+        last = words[-1]
+        plural = last.endswith("s") and split_words(last)[0] != last or last == "people"
+        if not (collection or plural):
+            return None
+        if not self.ctx.classifier.is_person("_".join(words)):
+            return None
+        return last if plural else last + "s"
+
+    def _from_path(self, text: str) -> Optional[str]:
+        stem = text.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+        words = [w for w in _raw_words(stem) if not w.isdigit()]
+        if not words:
+            return None
+        return self.people("_".join(words) + ("" if words[-1].endswith("s") else "_records"))
+
+    def _from_sql(self, text: str) -> Optional[str]:
+        statement = sql.parse(text)
+        if statement is None or statement.kind != "select" or not statement.table:
+            return None
+        table = statement.table.rsplit(".", 1)[-1]
+        return self.people(table if table.endswith("s") else table + "_records")
+
+    # -- evaluation -------------------------------------------------------------------
+
+    def subject(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The people whose records ``expr`` holds (``customers``), or None."""
+        if isinstance(expr, cst.Name):
+            known, value = self._lookup(expr.value)
+            if known:
+                return value
+            return self.people(expr.value)
+        if isinstance(expr, cst.Attribute):
+            path = dotted_name(expr)
+            if path is not None:
+                known, value = self._lookup(path)
+                if known:
+                    return value
+            return self.people(expr.attr.value) or self._chain(expr)
+        if isinstance(expr, cst.Call):
+            return self._call(expr)
+        if isinstance(expr, cst.Subscript):
+            return self.subject(expr.value)
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
+            return self._comprehension(expr)
+        if isinstance(expr, cst.Await):
+            return self.subject(expr.expression)
+        return None
+
+    def _chain(self, expr: cst.BaseExpression) -> Optional[str]:
+        """``Customer.objects.filter(...).values()`` and ``session.query(Patient)``:
+        a query over a model named for people."""
+        node = expr
+        while True:
+            if isinstance(node, cst.Call):
+                for arg in node.args:
+                    value = arg.value
+                    if isinstance(value, cst.Name) and value.value[:1].isupper():
+                        found = self.people(value.value + "_records")
+                        if found:
+                            return found
+                node = node.func
+            elif isinstance(node, cst.Attribute):
+                node = node.value
+            elif isinstance(node, cst.Subscript):
+                node = node.value
+            else:
+                break
+        if isinstance(node, cst.Name):
+            if node.value[:1].isupper() and self.ctx.is_local(self.ctx.qualname(node)):
+                return self.people(node.value + "_records")
+            known, value = self._lookup(node.value)
+            if known:
+                return value
+        return None
+
+    def _call(self, call: cst.Call) -> Optional[str]:
+        func = call.func
+        qualified = self.ctx.qualname(func)
+        name = last_name(func)
+        if self.ctx.flow.settings.is_sanitizer(qualified, name):
+            return None
+        if name in ("drop", "count", "exists", "len", "sum", "mean", "describe"):
+            return None
+        for arg in call.args[:2]:
+            text = string_value(arg.value)
+            if text is not None:
+                found = self._from_sql(text) if " " in text.strip() else self._from_path(text)
+                if found:
+                    return found
+        if name and name[:1].islower():
+            found = self.people(name)
+            if found:
+                return found
+        return self._chain(call)
+
+    def _comprehension(self, node: cst.ListComp | cst.GeneratorExp) -> Optional[str]:
+        subject = self.subject(node.for_in.iter)
+        if subject is None:
+            return None
+        target = node.for_in.target
+        element = node.elt
+        if isinstance(target, cst.Name):
+            if isinstance(element, cst.Name) and element.value == target.value:
+                return subject
+            if isinstance(element, cst.Call):
+                func = element.func
+                if (
+                    isinstance(func, cst.Attribute)
+                    and isinstance(func.value, cst.Name)
+                    and func.value.value == target.value
+                    and func.attr.value in self.ctx.flow.settings.propagating_methods
+                ):
+                    return subject
+                if (
+                    element.args
+                    and isinstance(element.args[0].value, cst.Name)
+                    and element.args[0].value.value == target.value
+                    and self.ctx.flow.settings.is_propagator(self.ctx.qualname(func))
+                ):
+                    return subject
+        return None
+
+    def bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Remember what an assignment binds (called before the flow sees it)."""
+        path = dotted_name(target)
+        if path is None:
+            return
+        subject = self.subject(value)
+        if subject is None and isinstance(target, cst.Name):
+            carried = self.ctx.categories(value)
+            if carried.known and not carried.cats and carried.element is None:
+                subject = None
+            elif isinstance(value, (cst.Call, cst.Subscript, cst.Attribute, cst.Await)):
+                subject = self.people(target.value)
+        self._scopes[-1][path] = subject
+
+
+def values_carried(
+    ctx: FileContext, exprs: Sequence[cst.BaseExpression]
+) -> tuple[Optional[cst.BaseExpression], Carried]:
+    """What a list of written expressions carries together, and the first one that
+    carries something."""
+    first: Optional[cst.BaseExpression] = None
+    parts: list[Carried] = []
+    for expr in exprs:
+        carried = ctx.categories(expr)
+        if carried.cats:
+            parts.append(carried)
+            if first is None:
+                first = expr
+    return first, union(parts)

@@ -1,0 +1,653 @@
+"""Personal fields of ORM models declared with a plain (unencrypted) type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    QualifiedNames,
+    StoragePolicy,
+    last_name,
+    string_value,
+)
+
+from privalint.catalog import Catalog
+from privalint.imports import LOCAL
+from privalint.model import Family, Severity
+from privalint.personal import split_words
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One ORM: where its field types live and how its models are declared."""
+
+    id: str
+    label: str
+    modules: tuple[str, ...]
+    bases: frozenset[str]
+    constructors: frozenset[str]
+    annotations: frozenset[str]
+    table_keyword: str
+    suggestion: str
+
+    def owns(self, qualified: str) -> bool:
+        return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
+
+
+@dataclass(frozen=True)
+class OrmKnowledge:
+    frameworks: tuple[Framework, ...]
+    encrypted_types: QualifiedNames
+    encrypted_words: frozenset[str]
+    protect_words: frozenset[str]
+    protect_modules: QualifiedNames
+    bind_methods: frozenset[str]
+    non_value: frozenset[str]
+    binary: frozenset[str]
+    binary_content: frozenset[str]
+    typed: Mapping[str, str]
+    not_field_modules: tuple[str, ...]
+    column_fallback: frozenset[str]
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> OrmKnowledge:
+        frameworks = []
+        table = catalog.get("storage.orm.frameworks", {})
+        for fid, data in sorted(table.items() if isinstance(table, dict) else []):
+            if not isinstance(data, dict):
+                continue
+            prefix = f"storage.orm.frameworks.{fid}"
+            frameworks.append(
+                Framework(
+                    id=fid,
+                    label=str(data.get("label", fid)),
+                    modules=tuple(catalog.strings(prefix + ".modules")),
+                    bases=frozenset(catalog.strings(prefix + ".bases")),
+                    constructors=frozenset(catalog.strings(prefix + ".constructors")),
+                    annotations=frozenset(catalog.strings(prefix + ".annotations")),
+                    table_keyword=str(data.get("table-keyword", "")),
+                    suggestion=str(data.get("suggestion", "an encrypted field type")),
+                )
+            )
+        typed = catalog.get("storage.orm.typed", {})
+        return cls(
+            frameworks=tuple(frameworks),
+            encrypted_types=QualifiedNames(catalog.strings("storage.orm.encrypted-types")),
+            encrypted_words=frozenset(
+                w for t in catalog.strings("storage.orm.encrypted-words") for w in split_words(t)
+            ),
+            protect_words=frozenset(
+                w for t in catalog.strings("storage.orm.protect-words") for w in split_words(t)
+            ),
+            protect_modules=QualifiedNames(catalog.strings("storage.orm.protect-functions")),
+            bind_methods=frozenset(catalog.strings("storage.orm.bind-methods")),
+            non_value=frozenset(catalog.strings("storage.orm.non-value-types")),
+            binary=frozenset(catalog.strings("storage.orm.binary-types")),
+            binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
+            typed={k: v for k, v in typed.items() if isinstance(v, str)}
+            if isinstance(typed, dict)
+            else {},
+            not_field_modules=tuple(catalog.strings("storage.orm.not-field-modules")),
+            column_fallback=frozenset(catalog.strings("storage.orm.column-constructors")),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+    def framework_of(self, qualified: Optional[str]) -> Optional[Framework]:
+        if not qualified:
+            return None
+        for framework in self.frameworks:
+            if framework.owns(qualified):
+                return framework
+        return None
+
+    def is_library_non_field(self, qualified: Optional[str]) -> bool:
+        """Form, serializer and schema libraries: their ``*Field`` are not columns."""
+        return bool(qualified) and any(
+            qualified == m or qualified.startswith(m + ".")  # type: ignore[union-attr]
+            for m in self.not_field_modules
+        )
+
+
+@dataclass
+class FieldDecl:
+    """One declared column of a model."""
+
+    name: str
+    node: cst.CSTNode
+    framework: Optional[Framework]
+    type_text: str
+    encrypted: bool = False
+    binary: bool = False
+    typed: Optional[str] = None
+    column_name: Optional[str] = None
+    # Recognised through an ORM's own module (not only by its name).
+    resolved: bool = False
+
+
+@dataclass
+class ModelClass:
+    name: str
+    framework: Optional[Framework]
+    # Declared as a model (a known base, a model of this file, or an ORM field).
+    is_model: bool
+    # A base (SQLModel without `table=True`) stored only through a table subclass.
+    pending: bool = False
+    stored: bool = False
+    # Its base is only named like a model base (`TimeStampedModel` from elsewhere):
+    # it is a model if it declares fields.
+    weak: bool = False
+    local_bases: list[str] = field(default_factory=list)
+    fields: list[FieldDecl] = field(default_factory=list)
+    # `Table("customers", ...)` columns: the owner is a table, not a class.
+    is_table: bool = False
+
+
+_WEAK_BASE = re.compile(r"(?:Model|Base|Document|Entity|Mixin)$")
+_RELATION_CONTAINERS = frozenset({"list", "List", "set", "Set", "tuple", "Tuple", "Sequence"})
+_SKIPPED_ANNOTATIONS = frozenset({"ClassVar", "typing.ClassVar", "Final", "typing.Final"})
+_WRAPPER_KEYWORDS = frozenset({"type_", "sa_column", "sa_type", "base_field", "field"})
+
+
+class UnencryptedModelField(Rule):
+    """
+    ## What it does
+    Flags fields of ORM models whose name (or type) says they hold personal data and
+    whose column type stores it in clear: Django models (including abstract bases and
+    models that subclass other models of the project), SQLAlchemy `Column`,
+    `mapped_column` and `Mapped[...]` declarations (Flask-SQLAlchemy `db.Model` too),
+    SQLModel tables, Peewee, MongoEngine, Tortoise ORM and Pony ORM entities.
+
+    Encrypted types are recognised: django-cryptography `encrypt(...)`,
+    django-fernet-fields and django-encrypted-model-fields `Encrypted*Field`,
+    django-pgcrypto-fields, sqlalchemy-utils `EncryptedType`/`StringEncryptedType`,
+    any type whose name says it encrypts, and field or `TypeDecorator` classes of the
+    project that encrypt or hash in `process_bind_param`/`get_prep_value`. A field
+    the model only ever assigns a hash to (`self.key_hash = make_password(key)`) is
+    not reported. Declare other encrypted types in
+    `[tool.privalint.catalog.storage.orm] encrypted-types`, and fields that may stay
+    in clear (an IP address kept for rate limiting) in
+    `[tool.privalint.catalog.storage] allow = ["LoginAttempt.ip_address"]`.
+
+    ## Why is this bad?
+    A database is copied into backups, replicas, analytics exports and developer
+    laptops, and read by anyone with SQL access. Data encrypted at field level stays
+    protected in all of those copies; data in clear is exposed by every leaked dump
+    or over-broad query (GDPR Art. 32; CWE-312). Special categories, government ids
+    and card or bank data are reported as errors.
+
+    ## How to fix
+    Declare the field with an encrypted type for your ORM (the message names one),
+    store a hash when the value only has to be compared, or do not store the value.
+    """
+
+    id = "PV301"
+    name = "unencrypted-model-field"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 312
+    title = "Personal data in an unencrypted model field"
+    message = "{data} field `{place}` is stored in clear ({type}); use {suggestion}"
+    provides_facts = True
+    triggers = (
+        ("Field", "Column", "Mapped", "SQLModel", "Required", "Optional", "Document", "Entity"),
+        ("@personal",),
+    )
+    INVALID = (
+        "from django.db import models\n\nclass Customer(models.Model):\n    phone = models.CharField(max_length=32)",
+        "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\nclass Patient(Base):\n    __tablename__ = 'patients'\n    ssn = Column(String(11))",
+        "from sqlalchemy.orm import DeclarativeBase, Mapped\n\nclass Base(DeclarativeBase):\n    pass\n\nclass User(Base):\n    date_of_birth: Mapped[str]",
+    )
+    VALID = (
+        "from django.db import models\nfrom django_cryptography.fields import encrypt\n\nclass Customer(models.Model):\n    phone = encrypt(models.CharField(max_length=32))",
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=200)",
+        "from sqlalchemy import Column, String\nfrom sqlalchemy_utils import StringEncryptedType\n\nclass Patient(Base):\n    ssn = Column(StringEncryptedType(String, KEY))",
+        "from django.db import models\n\nclass Customer(models.Model):\n    email_verified = models.BooleanField(default=False)",
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return OrmKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: OrmKnowledge = compiled
+        self._classes: dict[str, ModelClass] = {}
+        self._order: list[ModelClass] = []
+        # Local types (field classes, TypeDecorators) that encrypt or hash values.
+        self._protecting_types: set[str] = set()
+        self._bind_method_class: list[Optional[str]] = []
+        # Field names that the code only ever assigns protected values to.
+        self._protected_fields: set[str] = set()
+
+    # -- types -------------------------------------------------------------------------
+
+    def _names_encryption(self, text: str) -> bool:
+        words = split_words(text)
+        return any(w in self.k.encrypted_words for w in words)
+
+    def _is_encrypted_type(self, expr: cst.BaseExpression) -> bool:
+        qualified = self.ctx.qualname(expr)
+        if qualified in self.k.encrypted_types:
+            return True
+        name = last_name(expr)
+        if name and (name in self._protecting_types or self._names_encryption(name)):
+            return True
+        if qualified is not None and qualified.startswith(LOCAL + "."):
+            return qualified[len(LOCAL) + 1 :] in self._protecting_types
+        return False
+
+    def _protects(self, call: cst.Call) -> bool:
+        """A call that encrypts or hashes its argument."""
+        qualified = self.ctx.qualname(call.func)
+        if qualified in self.k.protect_modules:
+            return True
+        return any(w in self.k.protect_words for w in split_words(last_name(call.func)))
+
+    def _type_parts(self, expr: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+        """The type expressions of a column declaration: `String(120)`, `db.Text`,
+        `EncryptedType(Text, key)` and what they wrap."""
+        if isinstance(expr, cst.Call):
+            yield expr.func
+            for arg in expr.args:
+                if arg.keyword is None or arg.keyword.value in _WRAPPER_KEYWORDS:
+                    if isinstance(arg.value, (cst.Name, cst.Attribute, cst.Call)):
+                        yield from self._type_parts(arg.value)
+        elif isinstance(expr, (cst.Name, cst.Attribute)):
+            yield expr
+        elif isinstance(expr, cst.Subscript):
+            yield expr.value
+            for element in expr.slice:
+                if isinstance(element.slice, cst.Index):
+                    yield from self._type_parts(element.slice.value)
+
+    # -- fields ------------------------------------------------------------------------
+
+    def _constructor(
+        self, call: cst.Call, model: Optional[ModelClass]
+    ) -> Optional[tuple[Optional[Framework], bool]]:
+        """(framework, resolved) when ``call`` constructs a model field."""
+        func = call.func
+        name = last_name(func)
+        if not name:
+            return None
+        qualified = self.ctx.qualname(func)
+        framework = self.k.framework_of(qualified)
+        fieldish = (len(name) > 5 and name.endswith("Field")) or name in self.k.non_value
+        if framework is not None:
+            if name in framework.constructors or fieldish:
+                return framework, True
+            return None
+        if self.k.is_library_non_field(qualified):
+            return None
+        if name in self.k.column_fallback:
+            sqlalchemy = next((f for f in self.k.frameworks if f.id == "sqlalchemy"), None)
+            return sqlalchemy, False
+        if model is not None and model.framework is not None and name in model.framework.constructors:
+            return model.framework, False
+        if fieldish and model is not None and (model.is_model or model.pending or model.weak):
+            return model.framework, False
+        return None
+
+    def _field_from_call(
+        self, name: str, node: cst.CSTNode, call: cst.Call, model: Optional[ModelClass]
+    ) -> Optional[FieldDecl]:
+        encrypted = False
+        current = call
+        for _ in range(4):
+            found = self._constructor(current, model)
+            if found is not None:
+                break
+            # A wrapper: `encrypt(models.CharField())`, `deferred(Column(String))`.
+            inner = current.args[0].value if current.args else None
+            if not isinstance(inner, cst.Call) or current.args[0].keyword is not None:
+                return None
+            if self._is_encrypted_type(current.func):
+                encrypted = True
+            current = inner
+        else:
+            return None
+        framework, resolved = found
+        decl = FieldDecl(
+            name=name,
+            node=node,
+            framework=framework,
+            type_text=self.ctx.code(current.func, 40),
+            encrypted=encrypted,
+            resolved=resolved,
+        )
+        constructor_name = last_name(current.func)
+        positional = [a.value for a in current.args if a.keyword is None and not a.star]
+        first = positional[0] if positional else None
+        column_name = string_value(first) if first is not None else None
+        if column_name is not None:
+            decl.column_name = column_name
+            positional = positional[1:]
+        if framework is not None and constructor_name in framework.constructors and positional:
+            # `Column(String(120))`: the column type says more than `Column`.
+            decl.type_text = self.ctx.code(positional[0], 40)
+        parts = list(self._type_parts(current))
+        for part in parts:
+            part_name = last_name(part)
+            if part is not current.func and isinstance(part, (cst.Name, cst.Attribute)):
+                # Pony's `Required(Customer)` and `Set("Order")` are relations.
+                if (
+                    constructor_name in (framework.constructors if framework else ())
+                    and part_name[:1].isupper()
+                    and part_name in self._classes
+                ):
+                    return None
+            if part_name in self.k.non_value:
+                return None
+            if self._is_encrypted_type(part):
+                decl.encrypted = True
+            if part_name in self.k.binary:
+                decl.binary = True
+            if decl.typed is None and part_name in self.k.typed:
+                decl.typed = self.k.typed[part_name]
+        if len(current.args) and isinstance(current.args[0].value, cst.SimpleString):
+            # Pony: `Set("Order")`, `Required("Customer")` name other entities.
+            text = string_value(current.args[0].value) or ""
+            if framework is not None and framework.id == "pony" and text[:1].isupper():
+                return None
+        if decl.typed is None and constructor_name in self.k.typed:
+            decl.typed = self.k.typed[constructor_name]
+        return decl
+
+    def _field_from_annotation(
+        self,
+        name: str,
+        node: cst.CSTNode,
+        annotation: cst.BaseExpression,
+        value: Optional[cst.BaseExpression],
+        model: ModelClass,
+        table: bool,
+    ) -> Optional[FieldDecl]:
+        qualified = self.ctx.qualname(annotation.value if isinstance(annotation, cst.Subscript) else annotation)
+        if qualified in _SKIPPED_ANNOTATIONS:
+            return None
+        mapped: Optional[Framework] = None
+        inner: Optional[cst.BaseExpression] = None
+        if isinstance(annotation, cst.Subscript):
+            head_qualified = self.ctx.qualname(annotation.value)
+            for framework in self.k.frameworks:
+                if head_qualified in framework.annotations or (
+                    head_qualified is None
+                    and any(a.rsplit(".", 1)[-1] == last_name(annotation.value) for a in framework.annotations)
+                ):
+                    mapped = framework
+            if mapped is not None and len(annotation.slice) == 1:
+                element = annotation.slice[0].slice
+                if isinstance(element, cst.Index):
+                    inner = element.value
+        if mapped is None and not table:
+            return None
+        target_type = inner if mapped is not None else annotation
+        if target_type is None or self._is_relation_type(target_type):
+            return None
+        if isinstance(value, cst.Call):
+            decl = self._field_from_call(name, node, value, model)
+            if decl is None and last_name(value.func) in self.k.non_value:
+                return None
+            if decl is not None:
+                for part in self._type_parts(target_type):
+                    self._apply_type(decl, part)
+                return decl
+        decl = FieldDecl(
+            name=name,
+            node=node,
+            framework=mapped or model.framework,
+            type_text=self.ctx.code(annotation, 40),
+            resolved=True,
+        )
+        for part in self._type_parts(target_type):
+            self._apply_type(decl, part)
+        return decl
+
+    def _apply_type(self, decl: FieldDecl, part: cst.BaseExpression) -> None:
+        part_name = last_name(part)
+        if self._is_encrypted_type(part):
+            decl.encrypted = True
+        if part_name in self.k.binary:
+            decl.binary = True
+        if decl.typed is None and part_name in self.k.typed:
+            decl.typed = self.k.typed[part_name]
+
+    def _is_relation_type(self, expr: cst.BaseExpression) -> bool:
+        """`"Order"`, `Order`, `list["Order"]`, `Optional["Customer"]`: another model."""
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            return True
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            name = last_name(expr)
+            return name in self._classes
+        if isinstance(expr, cst.Subscript):
+            head = last_name(expr.value)
+            for element in expr.slice:
+                if isinstance(element.slice, cst.Index):
+                    if head in _RELATION_CONTAINERS:
+                        return True
+                    if self._is_relation_type(element.slice.value):
+                        return True
+        if isinstance(expr, cst.BinaryOperation):
+            return self._is_relation_type(expr.left) or self._is_relation_type(expr.right)
+        return False
+
+    # -- classes -----------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        framework: Optional[Framework] = None
+        strong = False
+        weak = False
+        local_bases: list[str] = []
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            qualified = self.ctx.qualname(base.value)
+            base_name = last_name(base.value)
+            if qualified in self.k.encrypted_types or (
+                base_name in self._protecting_types or self._names_encryption(base_name)
+            ):
+                self._protecting_types.add(name)
+            parent = self._classes.get(base_name)
+            if parent is not None and (qualified is None or self.ctx.is_local(qualified)):
+                local_bases.append(base_name)
+                framework = framework or parent.framework
+                strong = strong or parent.is_model
+                weak = weak or parent.weak or parent.pending
+                continue
+            for candidate in self.k.frameworks:
+                if qualified in candidate.bases:
+                    framework = candidate
+                    strong = True
+            if (
+                not strong
+                and _WEAK_BASE.search(base_name)
+                and not self.k.is_library_non_field(qualified)
+            ):
+                weak = True
+        table = False
+        pending = False
+        is_model = strong
+        if framework is not None and framework.table_keyword:
+            table = any(
+                k.keyword is not None
+                and k.keyword.value == framework.table_keyword
+                and isinstance(k.value, cst.Name)
+                and k.value.value == "True"
+                for k in node.keywords
+            )
+            is_model = table
+            pending = not table
+        model = ModelClass(
+            name=name,
+            framework=framework,
+            is_model=is_model,
+            pending=pending,
+            weak=weak and not strong,
+            local_bases=local_bases,
+        )
+        if table:
+            self._mark_stored(local_bases)
+        self._collect_fields(node, model, table or pending)
+        if not model.pending and (
+            any(f.resolved for f in model.fields) or (model.weak and model.fields)
+        ):
+            model.is_model = True
+            if model.framework is None:
+                model.framework = next((f.framework for f in model.fields if f.framework), None)
+        self._classes[name] = model
+        self._order.append(model)
+
+    def _mark_stored(self, bases: list[str]) -> None:
+        seen: set[str] = set()
+        todo = list(bases)
+        while todo:
+            base = todo.pop()
+            if base in seen:
+                continue
+            seen.add(base)
+            parent = self._classes.get(base)
+            if parent is not None:
+                parent.stored = True
+                todo.extend(parent.local_bases)
+
+    def _collect_fields(
+        self, node: cst.ClassDef, model: ModelClass, annotated_columns: bool
+    ) -> None:
+        body = node.body
+        if not isinstance(body, cst.IndentedBlock):
+            return
+        for stmt in body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                decl: Optional[FieldDecl] = None
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                    if isinstance(target, cst.Name) and isinstance(small.value, cst.Call):
+                        if target.value.startswith("__"):
+                            continue
+                        decl = self._field_from_call(target.value, target, small.value, model)
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    if small.target.value.startswith("_"):
+                        continue
+                    decl = self._field_from_annotation(
+                        small.target.value,
+                        small.target,
+                        small.annotation.annotation,
+                        small.value,
+                        model,
+                        annotated_columns,
+                    )
+                if decl is not None:
+                    model.fields.append(decl)
+
+    # -- imperative tables: Table("customers", metadata, Column("email", String)) ----------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._bind_method_class and self._bind_method_class[-1] and self._protects(node):
+            self._protecting_types.add(self._bind_method_class[-1])
+        self._constructor_keywords(node)
+        if not node.args or not isinstance(node.args[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            return
+        if last_name(node.func) not in self.k.column_fallback:
+            return
+        stack = self.ctx.stack
+        if len(stack) < 3 or not isinstance(stack[-2], cst.Arg) or not isinstance(stack[-3], cst.Call):
+            return
+        owner_call = stack[-3]
+        assert isinstance(owner_call, cst.Call)
+        table_name = None
+        if owner_call.args and owner_call.args[0].value is not node:
+            table_name = string_value(owner_call.args[0].value)
+        column = string_value(node.args[0].value)
+        if not table_name or not column:
+            return
+        decl = self._field_from_call(column, node, node, None)
+        if decl is None:
+            return
+        model = self._classes.get(f"table:{table_name}")
+        if model is None:
+            model = ModelClass(name=table_name, framework=decl.framework, is_model=True, is_table=True)
+            self._classes[f"table:{table_name}"] = model
+            self._order.append(model)
+        model.fields.append(decl)
+
+    def _constructor_keywords(self, node: cst.Call) -> None:
+        """`Customer(key_hash=make_password(key))`, `Customer.objects.create(...)`."""
+        root: cst.BaseExpression = node.func
+        while isinstance(root, (cst.Attribute, cst.Call)):
+            root = root.value if isinstance(root, cst.Attribute) else root.func
+        if not isinstance(root, cst.Name) or root.value not in self._classes:
+            return
+        for arg in node.args:
+            if arg.keyword is not None and isinstance(arg.value, cst.Call) and self._protects(arg.value):
+                self._protected_fields.add(arg.keyword.value)
+
+    # -- values assigned to fields and encrypting types ---------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        current = self.ctx.current_class
+        if current is not None and node.name.value in self.k.bind_methods:
+            self._bind_method_class.append(current)
+        else:
+            self._bind_method_class.append(None)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._bind_method_class:
+            self._bind_method_class.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not isinstance(node.value, cst.Call) or not self._protects(node.value):
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute):
+                self._protected_fields.add(target.target.attr.value)
+
+    # -- verdicts ----------------------------------------------------------------------
+
+    def finish(self) -> None:
+        k = self.k
+        for model in self._order:
+            if not (model.is_model or (model.pending and model.stored)):
+                continue
+            for decl in model.fields:
+                if decl.framework is None and not model.is_model:
+                    continue
+                category = self.ctx.classify(decl.name, owner=model.name)
+                if category is None and decl.column_name and decl.column_name != decl.name:
+                    category = self.ctx.classify(decl.column_name, owner=model.name, kind="key")
+                if category is None:
+                    category = decl.typed
+                if category is None:
+                    continue
+                protected = decl.encrypted or decl.name in self._protected_fields
+                if decl.binary and category not in k.binary_content:
+                    protected = True
+                place = f"{model.name}.{decl.name}"
+                detail = f"model field {place}"
+                self.ctx.fact("stored", category, decl.node, detail, encrypted=protected)
+                self.ctx.fact("collected", category, decl.node, detail)
+                if protected or k.policy.allowed(place):
+                    continue
+                framework = decl.framework or model.framework
+                self.report(
+                    decl.node,
+                    severity=k.policy.severity(self.ctx, (category,), self.severity),
+                    categories=(category,),
+                    data=_capitalised(self.ctx.label(category)),
+                    place=place,
+                    type=f"`{decl.type_text}`",
+                    suggestion=framework.suggestion if framework else "an encrypted field type",
+                )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
