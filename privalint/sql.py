@@ -20,9 +20,10 @@ _SELECT = re.compile(
     r"\bselect\s+(?:distinct\s+|all\s+|top\s+\d+\s+)?(?P<cols>.*?)\s+from\b", re.I | re.S
 )
 _INSERT = re.compile(
-    r"\b(?:insert|replace|upsert)\s+(?:or\s+\w+\s+)?into\s+(?P<table>[\w.\"`\[\]]+)\s*\((?P<cols>[^)]*)\)",
+    r"\b(?:insert|replace|upsert)\s+(?:or\s+\w+\s+|ignore\s+)?into\s+(?P<table>[\w.\"`\[\]]+)\s*(?:\((?P<cols>[^)]*)\))?",
     re.I | re.S,
 )
+_VALUES = re.compile(r"\s*values?\s*\(", re.I)
 _UPDATE = re.compile(
     r"\bupdate\s+(?P<table>[\w.\"`\[\]]+)\s+set\s+(?P<sets>.*?)(?:\bwhere\b|\breturning\b|$)",
     re.I | re.S,
@@ -44,6 +45,9 @@ class Statement:
     columns: tuple[str, ...]
     # For CREATE TABLE: the declared type of each column, lower case.
     types: tuple[str, ...] = ()
+    # For INSERT: the expressions of the first VALUES row; for UPDATE: the
+    # expression assigned to each column (`%s`, `?`, `:email`, `pgp_sym_encrypt(%s, k)`).
+    values: tuple[str, ...] = ()
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -62,6 +66,51 @@ def _split_top_level(text: str) -> list[str]:
             current.append(ch)
     parts.append("".join(current))
     return [p.strip() for p in parts if p.strip()]
+
+
+def _balanced(text: str, start: int) -> str:
+    """The text after an opening parenthesis at ``start - 1`` up to its match."""
+    depth = 1
+    quote = ""
+    for index in range(start, len(text)):
+        ch = text[index]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:index]
+    return text[start:]
+
+
+def split_statements(text: str) -> list[str]:
+    """The statements of a script, split at semicolons outside quotes and parentheses."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == ";" and depth <= 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return [p for p in (part.strip() for part in parts) if p]
 
 
 def _clean(name: str) -> str:
@@ -104,18 +153,25 @@ def parse(text: str) -> Optional[Statement]:
         match = _INSERT.search(text)
         if match is None:
             return None
-        columns = tuple(_clean(c) for c in _split_top_level(match.group("cols")))
-        return Statement("insert", _clean(match.group("table")), columns)
+        cols = match.group("cols")
+        columns = tuple(_clean(c) for c in _split_top_level(cols)) if cols is not None else ()
+        values: tuple[str, ...] = ()
+        found = _VALUES.match(text, match.end())
+        if found is not None:
+            values = tuple(_split_top_level(_balanced(text, found.end())))
+        elif cols is None:
+            return None
+        return Statement("insert", _clean(match.group("table")), columns, values=values)
     if kind == "update":
         match = _UPDATE.search(text)
         if match is None:
             return None
-        columns = tuple(
-            _clean(part.split("=", 1)[0])
-            for part in _split_top_level(match.group("sets"))
-            if "=" in part
-        )
-        return Statement("update", _clean(match.group("table")), columns)
+        assignments = [
+            part.split("=", 1) for part in _split_top_level(match.group("sets")) if "=" in part
+        ]
+        columns = tuple(_clean(left.split(".")[-1]) for left, _ in assignments)
+        values = tuple(right.strip() for _, right in assignments)
+        return Statement("update", _clean(match.group("table")), columns, values=values)
     if kind == "create":
         match = _CREATE.search(text)
         if match is None:

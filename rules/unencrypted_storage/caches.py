@@ -1,0 +1,230 @@
+"""Personal data put in a cache or key-value store (Redis, memcached, Django's cache)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    HelperSinks,
+    QualifiedNames,
+    Records,
+    StoragePolicy,
+    last_name,
+    record_stored,
+    values_carried,
+)
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.personal import split_words
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class CacheKnowledge:
+    clients: QualifiedNames
+    client_words: frozenset[str]
+    cache_words: frozenset[str]
+    in_process: QualifiedNames
+    methods: frozenset[str]
+    control_keywords: frozenset[str]
+    labels: tuple[tuple[str, str], ...]
+    getter_verbs: frozenset[str]
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> CacheKnowledge:
+        labels = catalog.get("storage.cache.labels", {})
+        return cls(
+            clients=QualifiedNames(catalog.strings("storage.cache.clients")),
+            client_words=frozenset(catalog.strings("storage.cache.client-words")),
+            cache_words=frozenset(catalog.strings("storage.cache.cache-words")),
+            in_process=QualifiedNames(catalog.strings("storage.cache.in-process")),
+            methods=frozenset(catalog.strings("storage.cache.methods")),
+            control_keywords=frozenset(catalog.strings("storage.cache.control-keywords")),
+            labels=tuple(
+                (k, v) for k, v in (labels.items() if isinstance(labels, dict) else ()) if isinstance(v, str)
+            ),
+            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+    def label(self, qualified: Optional[str], text: str) -> str:
+        """``Redis``, ``memcached``, ``Django's cache``... for messages."""
+        haystack = (qualified or "") + " " + text.lower()
+        for needle, label in self.labels:
+            if needle in haystack:
+                return label
+        return "a cache"
+
+
+class PersonalDataInCache(Rule):
+    """
+    ## What it does
+    Flags personal data stored in a cache or key-value store in clear, as a key or as
+    a value: Redis (`set`, `setex`, `hset`, `lpush`, `sadd`, pipelines, `redis.asyncio`),
+    Django's cache framework, Flask-Caching, memcached clients (pymemcache,
+    python-memcached, pylibmc) and disk caches. Clients are recognised through their
+    imports, through `self.` attributes, and by name (`redis_client`, `self.cache`)
+    when their type is not visible; helper functions that pass their arguments to a
+    cache are followed.
+
+    ## Why is this bad?
+    Caches are copied to replicas, persisted to disk (RDB/AOF snapshots), shared by
+    many services and rarely access-controlled per key; a key such as
+    `otp:+4915112345678` is visible to anyone who can run `KEYS *`. Data in a cache
+    also escapes the deletion and retention rules of the main database (CWE-312).
+
+    ## How to fix
+    Key caches by an internal id (`profile:{customer.pk}`), cache only what is not
+    personal, or encrypt the value before caching it.
+    """
+
+    id = "PV305"
+    name = "personal-data-in-cache"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 312
+    title = "Personal data stored in a cache in clear"
+    message = "{data} {verb} stored in {store}{role} by `{call}`; key the cache by an internal id, or encrypt the value before caching it"
+    provides_facts = True
+    triggers = (("set", "push", "add", "append", "replace", "cas"), ("@personal",))
+    INVALID = (
+        'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',
+        'from django.core.cache import cache\n\ndef remember(phone, code):\n    cache.set(f"otp:{phone}", code, timeout=300)',
+    )
+    VALID = (
+        'import redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile-exists:{customer.pk}", 3600, 1)',
+        'def remember(settings, email):\n    settings.set("notify", True)',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return CacheKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: CacheKnowledge = compiled
+        self.records = Records(ctx, self.k.getter_verbs)
+        self.helpers = HelperSinks()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.enter_function()
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.leave_function()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.records.bind(target.target, node.value)
+
+    def _client(self, receiver: cst.BaseExpression) -> Optional[str]:
+        """The store ``receiver`` is (its label), or None when it is no cache."""
+        qualified = self.ctx.qualname(receiver)
+        if qualified in self.k.in_process:
+            return None
+        if qualified in self.k.clients:
+            return self.k.label(qualified, "")
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+            # `r.pipeline()` keeps the client's type.
+            inner = self._client(receiver.func.value)
+            if inner is not None and receiver.func.attr.value in ("pipeline", "pipe", "client"):
+                return inner
+        if isinstance(receiver, cst.Subscript):
+            # `caches["default"]`
+            return self._client(receiver.value)
+        if qualified is not None and not self.ctx.is_local(qualified):
+            # A known object: a cache only if its own name says so (`app.cache`,
+            # `extensions.redis_client`), never a builtin set or dict.
+            return self._named_cache(qualified)
+        text = dotted_name(receiver)
+        if text is None and isinstance(receiver, cst.Call):
+            text = dotted_name(receiver.func)
+        if text is None:
+            return None
+        return self._named_cache(text)
+
+    def _named_cache(self, text: str) -> Optional[str]:
+        last = text.rstrip("()").rsplit(".", 1)[-1]
+        words = split_words(last)
+        if not words:
+            return None
+        if any(w in self.k.client_words for w in words) or words[-1] in self.k.cache_words:
+            return self.k.label(None, last)
+        return None
+
+    def _sink(self, node: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression], int]]:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.k.methods:
+            return None
+        store = self._client(func.value)
+        if store is None:
+            return None
+        exprs: list[cst.BaseExpression] = []
+        keys = 0
+        for index, arg in enumerate(node.args):
+            if arg.keyword is not None and arg.keyword.value in self.k.control_keywords:
+                continue
+            exprs.append(arg.value)
+            if index == 0 and arg.keyword is None:
+                keys = 1
+        return store, exprs, keys
+
+    def visit_Call(self, node: cst.Call) -> None:
+        sink = self._sink(node)
+        if sink is None:
+            values = self.helpers.reaching(self.ctx, node, self.id)
+            if values:
+                self._report(values[0][0], [v for _, v in values], "a cache", "", node)
+            return
+        store, exprs, keys = sink
+        self.helpers.add(node, exprs)
+        first, carried = values_carried(self.ctx, exprs)
+        if first is not None:
+            in_key = bool(keys) and bool(self.ctx.categories(exprs[0]).cats)
+            in_value = any(self.ctx.categories(e).cats for e in exprs[keys:])
+            role = " as part of the key" if in_key and not in_value else ""
+            if in_key and in_value:
+                role = " (in the key and the value)"
+            self._report(first, [carried], store, role, node)
+            return
+        for expr in exprs[keys:]:
+            people = self.records.subject(expr)
+            if people is not None:
+                self.report(
+                    expr,
+                    data=f"Records of {people} (`{self.ctx.code(expr, 30)}`)",
+                    verb="are",
+                    store=store,
+                    role="",
+                    call=self.ctx.code(node, 40),
+                )
+                return
+
+    def _report(
+        self, node: cst.CSTNode, carried: list[Carried], store: str, role: str, call: cst.Call
+    ) -> None:
+        cats: dict[str, Any] = {}
+        for value in carried:
+            for cat, origin in value.cats.items():
+                cats.setdefault(cat, origin)
+        merged = Carried(cats, False)
+        record_stored(self.ctx, cats, node, f"cache {store}")
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=merged.categories,
+            data=_capitalised(self.ctx.describe(merged)),
+            verb=self.ctx.verb(merged),
+            store=store,
+            role=role,
+            call=self.ctx.code(call, 40),
+        )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

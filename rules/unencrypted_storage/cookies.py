@@ -1,0 +1,199 @@
+"""Personal data kept on the client: in cookies, and in Flask's cookie session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    QualifiedNames,
+    StoragePolicy,
+    argument,
+    record_stored,
+    string_value,
+)
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried, union
+from privalint.model import Family, Severity
+from privalint.personal import KEY
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class ClientKnowledge:
+    cookie_methods: frozenset[str]
+    cookie_jars: frozenset[str]
+    client_sessions: QualifiedNames
+    server_session_modules: frozenset[str]
+    session_methods: frozenset[str]
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> ClientKnowledge:
+        return cls(
+            cookie_methods=frozenset(catalog.strings("storage.client.cookie-methods")),
+            cookie_jars=frozenset(catalog.strings("storage.client.cookie-jars")),
+            client_sessions=QualifiedNames(catalog.strings("storage.client.client-sessions")),
+            server_session_modules=frozenset(
+                catalog.strings("storage.client.server-session-modules")
+            ),
+            session_methods=frozenset(catalog.strings("storage.client.session-methods")),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+
+_SESSION = "the session cookie (signed, not encrypted)"
+
+
+class PersonalDataInCookie(Rule):
+    """
+    ## What it does
+    Flags personal data stored on the client: as the name or value of a cookie
+    (`set_cookie`/`set_signed_cookie` in Django, Flask, Starlette/FastAPI, aiohttp,
+    Bottle; `response.cookies["k"] = v`), and in Flask's default `session` (or
+    Starlette's `request.session`), which is a cookie that is signed but not
+    encrypted. Sessions kept on the server (Flask-Session, Django's database
+    sessions) are not reported.
+
+    ## Why is this bad?
+    A cookie is stored in clear in the browser profile, sent with every request,
+    visible to browser extensions, proxies and anyone using the device, and often
+    copied into access logs. Signing (`set_signed_cookie`, Flask's session) stops
+    tampering, not reading: the payload is only base64-encoded (CWE-315, CWE-539).
+
+    ## How to fix
+    Put an opaque identifier in the cookie and keep the personal data on the server
+    (a database row or a server-side session), or encrypt the value with a key the
+    client does not have.
+    """
+
+    id = "PV304"
+    name = "personal-data-in-cookie"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 315
+    title = "Personal data stored in a cookie"
+    message = "{data} {verb} stored on the client in {where}; {suggestion}"
+    provides_facts = True
+    triggers = (("cookie", "session"), ("@personal",))
+    INVALID = (
+        'def remember(request, customer, response):\n    response.set_cookie("remembered_email", customer.email, max_age=86400)',
+        'from flask import session\n\ndef login(user):\n    session["phone"] = user.phone',
+    )
+    VALID = (
+        'def remember(request, response):\n    response.set_cookie("cart_id", str(request.session.get("cart_id", "")))',
+        'from flask import session\n\ndef login(user):\n    session["user_id"] = user.id',
+        'from flask import session\nfrom flask_session import Session\n\ndef login(user):\n    session["phone"] = user.phone',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return ClientKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: ClientKnowledge = compiled
+        self._server_sessions: Optional[bool] = None
+
+    def _sessions_on_server(self) -> bool:
+        if self._server_sessions is None:
+            heads = {m.lstrip(".").split(".", 1)[0] for m in self.ctx.imports.imported_modules}
+            self._server_sessions = bool(heads & self.k.server_session_modules)
+        return self._server_sessions
+
+    def _stored(
+        self, key: Optional[cst.BaseExpression], value: Optional[cst.BaseExpression]
+    ) -> tuple[Optional[cst.BaseExpression], Carried]:
+        """What a (key, value) pair puts on the client: the value's data, the key's,
+        or, for an opaque value under a telling key (`"email"`), the key's category."""
+        parts: list[Carried] = []
+        first: Optional[cst.BaseExpression] = None
+        for expr in (value, key):
+            if expr is None:
+                continue
+            carried = self.ctx.categories(expr)
+            if carried.cats:
+                parts.append(carried)
+                first = first or expr
+        if not parts and key is not None and value is not None:
+            name = string_value(key)
+            carried = self.ctx.categories(value)
+            if name is not None and not (carried.known and not carried.cats):
+                category = self.ctx.classify(name, "", KEY)
+                if category is not None:
+                    parts.append(Carried({category: key}, False))
+                    first = value
+        return first, union(parts)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        name = func.attr.value
+        if name in self.k.cookie_methods:
+            key = argument(node, 0, ("key", "name"))
+            value = argument(node, 1, ("value",))
+            label = string_value(key) if key is not None else None
+            where = f"cookie `{label}`" if label else "a cookie"
+            self._check(key, value, where, "cookie " + (label or ""), node)
+        elif name in self.k.session_methods and self._is_client_session(func.value):
+            if name == "update" and node.args:
+                self._check(None, node.args[0].value, _SESSION, "cookie session", node)
+            elif len(node.args) >= 2:
+                self._check(node.args[0].value, node.args[1].value, _SESSION, "cookie session", node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            subscript = target.target
+            if not isinstance(subscript, cst.Subscript) or len(subscript.slice) != 1:
+                continue
+            element = subscript.slice[0].slice
+            key = element.value if isinstance(element, cst.Index) else None
+            base = subscript.value
+            if self._is_client_session(base):
+                self._check(key, node.value, _SESSION, "cookie session", subscript)
+            elif isinstance(base, cst.Attribute) and base.attr.value in self.k.cookie_jars:
+                if self.ctx.flow.is_request_read(base):
+                    continue
+                label = string_value(key) if key is not None else None
+                where = f"cookie `{label}`" if label else "a cookie"
+                self._check(key, node.value, where, "cookie " + (label or ""), subscript)
+
+    def _is_client_session(self, expr: cst.BaseExpression) -> bool:
+        if self._sessions_on_server():
+            return False
+        return self.ctx.qualname(expr) in self.k.client_sessions
+
+    def _check(
+        self,
+        key: Optional[cst.BaseExpression],
+        value: Optional[cst.BaseExpression],
+        where: str,
+        detail: str,
+        node: cst.CSTNode,
+    ) -> None:
+        first, carried = self._stored(key, value)
+        if first is None or not carried.cats:
+            return
+        record_stored(self.ctx, carried.cats, first, detail.strip())
+        suggestion = (
+            "keep only an id in the session and the data on the server (Flask-Session), or encrypt it"
+            if "session" in where
+            else "put an opaque id in the cookie and keep the data on the server, or encrypt it"
+        )
+        self.report(
+            first,
+            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            where=where,
+            suggestion=suggestion,
+        )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+

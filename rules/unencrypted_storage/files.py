@@ -1,0 +1,384 @@
+"""Personal data written to files on disk without encryption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    HelperSinks,
+    QualifiedNames,
+    Records,
+    StoragePolicy,
+    argument,
+    last_name,
+    record_stored,
+    string_value,
+    values_carried,
+)
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class FileKnowledge:
+    openers: frozenset[str]
+    write_methods: frozenset[str]
+    path_writers: frozenset[str]
+    dumpers: frozenset[str]
+    path_first: frozenset[str]
+    row_writers: frozenset[str]
+    row_methods: frozenset[str]
+    shelves: frozenset[str]
+    frame_writers: frozenset[str]
+    frame_targets: tuple[str, ...]
+    not_files: QualifiedNames
+    handle_names: frozenset[str]
+    getter_verbs: frozenset[str]
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> FileKnowledge:
+        def names(key: str) -> frozenset[str]:
+            return frozenset(catalog.strings(f"storage.files.{key}"))
+
+        return cls(
+            openers=frozenset(f"{o}()" for o in catalog.strings("storage.files.openers")),
+            write_methods=names("write-methods"),
+            path_writers=names("path-writers"),
+            dumpers=names("dumpers"),
+            path_first=names("path-first"),
+            row_writers=frozenset(f"{w}()" for w in catalog.strings("storage.files.row-writers")),
+            row_methods=names("row-methods"),
+            shelves=frozenset(f"{s}()" for s in catalog.strings("storage.files.shelves")),
+            frame_writers=names("frame-writers"),
+            frame_targets=tuple(catalog.strings("storage.files.frame-targets")),
+            not_files=QualifiedNames(catalog.strings("storage.files.not-files")),
+            handle_names=names("handle-names"),
+            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+
+_SUGGESTION = (
+    "encrypt the file (e.g. `cryptography.fernet`, age or GPG) or write only "
+    "pseudonymised columns"
+)
+
+
+class PersonalDataWrittenToFile(Rule):
+    """
+    ## What it does
+    Flags personal data written to a file in clear: `open(...).write`, `print(...,
+    file=fh)`, `csv.writer`/`DictWriter` rows over a file, `json.dump`, `pickle.dump`,
+    `yaml.dump` and friends, `shelve` entries, `Path.write_text`/`write_bytes`, and
+    pandas/polars `to_csv`, `to_json`, `to_parquet`, `to_excel`, `to_pickle` of
+    frames built from personal records. The data is followed through variables,
+    SQL query results, in-memory buffers and helper functions; a collection named
+    after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
+    `pd.read_csv("patients.csv")`) counts as their records. Buffers in memory
+    (`io.StringIO`) and standard streams are not files at rest.
+
+    ## Why is this bad?
+    Export files, snapshots and debug dumps outlive the request that made them: they
+    sit on shared disks, are copied to backups, attached to tickets and mailed
+    around, outside the access control and deletion the database applies (GDPR
+    Art. 5(1)(e), Art. 32; CWE-312).
+
+    ## How to fix
+    Encrypt the file before it reaches the disk (`cryptography.fernet`, age, GPG, an
+    encrypted bucket with its own keys), write only the columns the consumer needs
+    with direct identifiers replaced by pseudonyms, or do not write the file.
+    """
+
+    id = "PV303"
+    name = "personal-data-written-to-file"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 312
+    title = "Personal data written to a file in clear"
+    message = "{data} {verb} written in clear to {target} by `{call}`; {suggestion}"
+    provides_facts = True
+    triggers = (
+        (
+            "write", "dump", "to_csv", "to_json", "to_parquet", "to_excel", "to_pickle",
+            "to_feather", "to_hdf", "shelve", "print", "dbm", "save", "sqlitedict", "to_",
+            "sink_",
+        ),
+    )  # fmt: skip
+    INVALID = (
+        'import json\n\ndef save(customer):\n    with open("/var/backups/customer.json", "w") as fh:\n        json.dump({"email": customer.email, "phone": customer.phone}, fh)',
+        'import csv\n\ndef export(patients):\n    with open("patients.csv", "w") as fh:\n        writer = csv.writer(fh)\n        for p in patients:\n            writer.writerow([p.full_name, p.date_of_birth])',
+        'import pandas as pd\n\ndef dump(conn):\n    df = pd.read_sql("SELECT email, phone FROM customers", conn)\n    df.to_csv("/tmp/customers.csv")',
+    )
+    VALID = (
+        'import csv, io\n\ndef export(patients):\n    buf = io.StringIO()\n    writer = csv.writer(buf)\n    for p in patients:\n        writer.writerow([p.full_name, p.date_of_birth])\n    return buf.getvalue()',
+        'import json\n\ndef save(customer):\n    with open("/var/cache/last.json", "w") as fh:\n        json.dump({"id": customer.pk, "orders": customer.order_count}, fh)',
+        'import hashlib\nfrom pathlib import Path\n\ndef save(email):\n    Path("seen.txt").write_text(hashlib.sha256(email.encode()).hexdigest())',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return FileKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: FileKnowledge = compiled
+        self.records = Records(ctx, self.k.getter_verbs)
+        self.helpers = HelperSinks()
+        # name -> the file it is open on ("file `path`"), or None for a stream that
+        # is not a file; per function.
+        self._streams: list[dict[str, Optional[str]]] = [{}]
+        # csv writer name -> the file it writes to (None: not a file).
+        self._writers: list[dict[str, Optional[str]]] = [{}]
+        self._shelves: list[dict[str, str]] = [{}]
+
+    # -- scopes --------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.enter_function()
+        self._streams.append({})
+        self._writers.append({})
+        self._shelves.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.leave_function()
+        for table in (self._streams, self._writers, self._shelves):
+            if len(table) > 1:
+                table.pop()
+
+    @staticmethod
+    def _find(tables: list[dict[str, Any]], name: str) -> tuple[bool, Any]:
+        for table in reversed(tables):
+            if name in table:
+                return True, table[name]
+        return False, None
+
+    # -- what is a file ------------------------------------------------------------------
+
+    def _describe_path(self, expr: Optional[cst.BaseExpression]) -> str:
+        """``file `exports/customers.csv` `` or ``a file (`args.out`)``; the fact
+        detail is derived from it (``file exports/customers.csv``)."""
+        if expr is None:
+            return "a file"
+        text = string_value(expr)
+        if text is not None:
+            return f"file `{text}`"
+        return f"a file (`{self.ctx.code(expr, 40)}`)"
+
+    def _opened(self, expr: cst.BaseExpression) -> Optional[str]:
+        """``open(path, "w")``, ``Path(p).open("w")``, ``gzip.open(...)``: a file on
+        disk (its description), else None."""
+        if not isinstance(expr, cst.Call):
+            return None
+        qualified = self.ctx.qualname(expr)
+        if qualified in self.k.openers or (
+            qualified is None and last_name(expr.func) == "open"
+        ) or (qualified is not None and qualified.endswith(".open()") and "shelve" not in qualified):
+            path = argument(expr, 0, ("file", "filename", "path", "name"))
+            if isinstance(expr.func, cst.Attribute) and last_name(expr.func) == "open" and (
+                qualified is None or qualified.startswith("pathlib")
+            ):
+                # `path.open("w")`: the receiver is the path.
+                path = expr.func.value
+            return self._describe_path(path)
+        return None
+
+    def _file(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The file an expression is open on, or None when it is not (known to be) a
+        file on disk."""
+        opened = self._opened(expr)
+        if opened is not None:
+            return opened
+        path = dotted_name(expr)
+        if path is not None:
+            known, value = self._find(self._streams, path)
+            if known:
+                return value  # type: ignore[no-any-return]
+        qualified = self.ctx.qualname(expr)
+        if qualified in self.k.not_files:
+            return None
+        if qualified in self.k.openers:
+            return "a file"
+        if qualified is None and isinstance(expr, (cst.Name, cst.Attribute)):
+            if last_name(expr) in self.k.handle_names:
+                return f"a file (`{self.ctx.code(expr, 30)}`)"
+        return None
+
+    def _bind_stream(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        path = dotted_name(target)
+        if path is None:
+            return
+        opened = self._opened(value)
+        qualified = self.ctx.qualname(value)
+        if opened is not None:
+            self._streams[-1][path] = opened
+        elif qualified in self.k.not_files:
+            self._streams[-1][path] = None
+        elif path in self._streams[-1]:
+            del self._streams[-1][path]
+        if isinstance(value, cst.Call) and qualified in self.k.row_writers:
+            stream = argument(value, 0, ("f", "csvfile", "fileobj"))
+            self._writers[-1][path] = self._file(stream) if stream is not None else None
+        elif path in self._writers[-1]:
+            del self._writers[-1][path]
+        if qualified in self.k.shelves and isinstance(value, cst.Call):
+            self._shelves[-1][path] = self._describe_path(argument(value, 0, ("filename",)))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.records.bind(target.target, node.value)
+            self._bind_stream(target.target, node.value)
+            if isinstance(target.target, cst.Subscript):
+                self._shelf_write(target.target, node.value)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
+            self._bind_stream(node.asname.name, node.item)
+
+    # -- sinks ---------------------------------------------------------------------------
+
+    def _shelf_write(self, target: cst.Subscript, value: cst.BaseExpression) -> None:
+        path = dotted_name(target.value)
+        if path is None:
+            return
+        known, where = self._find(self._shelves, path)
+        if not known and self.ctx.qualname(target.value) in self.k.shelves:
+            known, where = True, "a shelf file"
+        if not known:
+            return
+        exprs: list[cst.BaseExpression] = [value]
+        for element in target.slice:
+            if isinstance(element.slice, cst.Index):
+                exprs.append(element.slice.value)
+        self._check(target, exprs, where, self.ctx.code(target, 40) + " = …")
+
+    def _sink(self, node: cst.Call) -> Optional[tuple[list[cst.BaseExpression], str]]:
+        """(written expressions, target description) when ``node`` writes to a file."""
+        func = node.func
+        name = last_name(func)
+        k = self.k
+        qualified = self.ctx.qualname(func)
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if name in k.write_methods and node.args:
+                target = self._file(receiver)
+                if target is not None:
+                    return [a.value for a in node.args if a.keyword is None], target
+                return None
+            if name in k.path_writers and node.args:
+                return [node.args[0].value], self._describe_path(receiver)
+            if name in k.row_methods and node.args:
+                target = None
+                path = dotted_name(receiver)
+                if path is not None:
+                    _, target = self._find(self._writers, path)
+                elif isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers:
+                    stream = argument(receiver, 0, ("f", "csvfile", "fileobj"))
+                    target = self._file(stream) if stream is not None else None
+                if target is not None:
+                    return [node.args[0].value], target
+                return None
+            if name in k.frame_writers:
+                destination = argument(node, 0, k.frame_targets)
+                if destination is None or self._not_a_file(destination):
+                    return None
+                return [receiver], self._describe_path(destination)
+        if qualified in k.dumpers:
+            data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
+            data = argument(node, data_index, ("obj", "data", "value", "arr", "X"))
+            destination = argument(node, target_index, ("fp", "file", "stream", "filename", "fname", "f"))
+            if data is None or destination is None or self._not_a_file(destination):
+                return None
+            if string_value(destination) is not None:
+                return [data], self._describe_path(destination)
+            target = self._file(destination)
+            return [data], target or f"a file (`{self.ctx.code(destination, 30)}`)"
+        if qualified in ("print", "builtins.print"):
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "file":
+                    target = self._file(arg.value)
+                    if target is not None:
+                        return [a.value for a in node.args if a.keyword is None], target
+        return None
+
+    def _not_a_file(self, expr: cst.BaseExpression) -> bool:
+        qualified = self.ctx.qualname(expr)
+        if qualified in self.k.not_files:
+            return True
+        path = dotted_name(expr)
+        if path is not None:
+            known, value = self._find(self._streams, path)
+            if known and value is None:
+                return True
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        sink = self._sink(node)
+        if sink is None:
+            values = self.helpers.reaching(self.ctx, node, self.id)
+            if values:
+                target = f"a file by `{self.ctx.code(node.func, 30)}()`"
+                self._report(values[0][0], [v for _, v in values], target, self.ctx.code(node, 40))
+            return
+        exprs, target = sink
+        self.helpers.add(node, exprs)
+        self._check(node, exprs, target, self.ctx.code(node, 40))
+
+    def _check(
+        self, node: cst.CSTNode, exprs: list[cst.BaseExpression], target: str, call: str
+    ) -> None:
+        first, carried = values_carried(self.ctx, exprs)
+        if first is not None:
+            self._report(first, [carried], target, call)
+            return
+        for expr in exprs:
+            people = self.records.subject(expr)
+            if people is not None:
+                self.report(
+                    expr,
+                    severity=self.severity,
+                    data=f"Records of {people} (`{self.ctx.code(expr, 30)}`)",
+                    verb="are",
+                    target=target,
+                    call=call,
+                    suggestion=_SUGGESTION,
+                )
+                return
+
+    def _report(
+        self, node: cst.CSTNode, carried: list[Carried], target: str, call: str
+    ) -> None:
+        cats: dict[str, Any] = {}
+        for value in carried:
+            for cat, origin in value.cats.items():
+                cats.setdefault(cat, origin)
+        merged = Carried(cats, False)
+        record_stored(self.ctx, cats, node, _fact_detail(target))
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=merged.categories,
+            data=_capitalised(self.ctx.describe(merged)),
+            verb=self.ctx.verb(merged),
+            target=target,
+            call=call,
+            suggestion=_SUGGESTION,
+        )
+
+
+def _fact_detail(target: str) -> str:
+    """``a file (`args.out`)`` -> ``file args.out``."""
+    text = target.replace("`", "").replace("(", "").replace(")", "")
+    if text.startswith("a "):
+        text = text[2:]
+    return text if text.startswith("file") else f"file {text}"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

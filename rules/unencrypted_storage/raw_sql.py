@@ -1,0 +1,377 @@
+"""Personal columns created, inserted or updated in clear through raw SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    Records,
+    StoragePolicy,
+    argument,
+    last_name,
+    record_stored,
+    string_value,
+)
+
+from privalint import sql
+from privalint.catalog import Catalog
+from privalint.flow import Carried, Origin
+from privalint.model import Family, Severity
+from privalint.personal import KEY
+from privalint.rule import Rule
+
+StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
+
+_POSITIONAL = re.compile(r"^(?:%s|\?|%d|%b|\{\})$")
+_NUMBERED = re.compile(r"^(?:\$|:)(\d+)$")
+_NAMED = re.compile(r"^(?:%\((\w+)\)s|:(\w+)|@(\w+)|\{(\w+)\})$")
+_PLACEHOLDER = re.compile(r"%s|\?|%\(\w+\)s|(?<![:\w]):\w+|\$\d+")
+_SQL_HINT = re.compile(r"\b(?:create\s+(?:temp\w*\s+|unlogged\s+)?table|insert|update|replace\s+into|upsert)\b", re.I)
+_PARAM_KEYWORDS = ("params", "parameters", "args", "vars", "values", "argslist", "seq_of_parameters", "parameters_list")
+
+
+@dataclass(frozen=True)
+class SqlKnowledge:
+    execute_methods: frozenset[str]
+    execute_functions: dict[str, int]
+    text_wrappers: frozenset[str]
+    protecting: re.Pattern[str]
+    binary_types: frozenset[str]
+    frame_writers: frozenset[str]
+    getter_verbs: frozenset[str]
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> SqlKnowledge:
+        functions = catalog.get("storage.sql.execute-functions", {})
+        protecting = catalog.strings("storage.sql.protecting-functions") or ["encrypt"]
+        return cls(
+            execute_methods=frozenset(catalog.strings("storage.sql.execute-methods")),
+            execute_functions={
+                k: v for k, v in (functions.items() if isinstance(functions, dict) else ()) if isinstance(v, int)
+            },
+            text_wrappers=frozenset(catalog.strings("storage.sql.text-wrappers")),
+            protecting=re.compile(
+                r"\b(?:" + "|".join(re.escape(p) for p in protecting) + r")\s*\(", re.I
+            ),
+            binary_types=frozenset(catalog.strings("storage.sql.binary-types")),
+            frame_writers=frozenset(catalog.strings("storage.sql.frame-writers")),
+            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+
+def _text_of(node: StringNode) -> Optional[str]:
+    if isinstance(node, cst.FormattedString):
+        return "".join(
+            p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts
+        )
+    return string_value(node)
+
+
+def _code_list(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names[:4]) + (", …" if len(names) > 4 else "")
+
+
+class UnencryptedSqlColumn(Rule):
+    """
+    ## What it does
+    Flags raw SQL that keeps personal data in clear: `CREATE TABLE` statements with
+    personal columns of a plain type, and `INSERT`/`UPDATE` statements run through
+    `cursor.execute`/`executemany` (sqlite3, psycopg, MySQLdb, asyncpg, SQLAlchemy
+    `text()`/`exec_driver_sql`) that write personal values into a column, and
+    DataFrames written to a table with `to_sql`. Columns whose value goes through an
+    SQL encryption or hash function (`pgp_sym_encrypt(%s, key)`, `AES_ENCRYPT`,
+    `crypt`), parameters the code hashed or encrypted first, and binary columns
+    (which hold ciphertext) are not reported.
+
+    ## Why is this bad?
+    Rows in clear are exposed in every backup, replica, dump and over-broad query;
+    encrypting the columns that hold personal data limits the damage of each of
+    those leaks (GDPR Art. 32; CWE-312).
+
+    ## How to fix
+    Encrypt the value before it is written (in the application, or with pgcrypto's
+    `pgp_sym_encrypt`), declare the column to hold that ciphertext (`bytea`), store a
+    hash when the value only has to be compared, or do not store it.
+    """
+
+    id = "PV302"
+    name = "unencrypted-sql-column"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 312
+    title = "Personal data stored in clear through raw SQL"
+    message = "{data} {verb} written in clear to table `{table}` ({columns}){via}; encrypt the values before they are stored (in the application, or with pgcrypto `pgp_sym_encrypt`) or store a hash"
+    provides_facts = True
+    triggers = (("insert", "update", "create table", "replace", "upsert", "to_sql"), ("@personal",))
+    INVALID = (
+        'import sqlite3\n\ndef init(conn):\n    conn.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, ssn TEXT, diagnosis TEXT)")',
+        'def save(cur, customer):\n    cur.execute("INSERT INTO customers (email, phone) VALUES (%s, %s)", (customer.email, customer.phone))',
+    )
+    VALID = (
+        'def save(cur, customer):\n    cur.execute("INSERT INTO orders (customer_id, total) VALUES (%s, %s)", (customer.pk, 10))',
+        'def save(cur, customer, key):\n    cur.execute("INSERT INTO customers (email) VALUES (pgp_sym_encrypt(%s, %s))", (customer.email, key))',
+        'def init(conn):\n    conn.execute("CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT, price REAL)")',
+    )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return SqlKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: SqlKnowledge = compiled
+        self.records = Records(ctx, self.k.getter_verbs)
+        # name -> (SQL text, the string node), per function.
+        self._constants: list[dict[str, tuple[str, cst.CSTNode]]] = [{}]
+        # table -> columns, from the CREATE TABLE statements of the file.
+        self._tables: dict[str, tuple[str, ...]] = {}
+        # INSERT/UPDATE strings seen; reported at the end unless an execute call
+        # ran them (and was checked with its parameters).
+        self._writes: list[tuple[cst.CSTNode, sql.Statement]] = []
+        self._executed: set[int] = set()
+
+    # -- scopes and constants ------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.enter_function()
+        self._constants.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.leave_function()
+        if len(self._constants) > 1:
+            self._constants.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.records.bind(target.target, node.value)
+            if isinstance(target.target, cst.Name):
+                source = self._source(node.value)
+                if source is not None:
+                    self._constants[-1][target.target.value] = source
+                else:
+                    self._constants[-1].pop(target.target.value, None)
+
+    def _source(self, expr: cst.BaseExpression) -> Optional[tuple[str, cst.CSTNode]]:
+        """The SQL text an expression holds and the string node it comes from."""
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            text = _text_of(expr)
+            return (text, expr) if text is not None else None
+        if isinstance(expr, cst.Name):
+            for table in reversed(self._constants):
+                if expr.value in table:
+                    return table[expr.value]
+            return None
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if self.ctx.qualname(func) in self.k.text_wrappers and expr.args:
+                return self._source(expr.args[0].value)
+            if isinstance(func, cst.Attribute) and func.attr.value == "format":
+                return self._source(func.value)
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Modulo, cst.Add)):
+            return self._source(expr.left)
+        return None
+
+    # -- SQL in string literals --------------------------------------------------------
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._literal(node)
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self._literal(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._literal(node)
+
+    def _literal(self, node: StringNode) -> None:
+        parent = self.ctx.parent
+        if isinstance(parent, (cst.ConcatenatedString, cst.Expr)):
+            # A part of a longer literal, or a docstring / bare string.
+            return
+        text = _text_of(node)
+        if text is None or len(text) < 16 or _SQL_HINT.search(text) is None:
+            return
+        for chunk in sql.split_statements(text):
+            statement = sql.parse(chunk)
+            if statement is None:
+                continue
+            if statement.kind == "create":
+                self._tables[statement.table.lower()] = statement.columns
+                self._create_table(node, statement)
+            elif statement.kind in ("insert", "update"):
+                self._writes.append((node, statement))
+
+    def _create_table(self, node: cst.CSTNode, statement: sql.Statement) -> None:
+        cats: dict[str, Origin] = {}
+        columns: list[str] = []
+        table = statement.table
+        for column, declared in zip(statement.columns, statement.types):
+            category = self.ctx.classify(column, owner=table, kind=KEY)
+            if category is None:
+                continue
+            type_word = declared.split("(", 1)[0].split()[0] if declared.split() else ""
+            if type_word in self.k.binary_types:
+                continue
+            if self.k.policy.allowed(f"{table}.{column}"):
+                continue
+            cats.setdefault(category, f"{table}.{column}")
+            columns.append(column)
+        if not cats:
+            return
+        carried = Carried(cats, False)
+        record_stored(self.ctx, cats, node, f"table {table}")
+        self.report(
+            node,
+            "table `{table}` is created with {data} in clear (columns {columns}); declare "
+            "encrypted columns (e.g. `bytea` holding values encrypted by the application "
+            "or by pgcrypto `pgp_sym_encrypt`) or store a hash",
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=carried.categories,
+            table=table,
+            data=", ".join(self.ctx.label(c) for c in sorted(cats)),
+            columns=_code_list(columns),
+        )
+
+    # -- statements that run ----------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = last_name(func)
+        if isinstance(func, cst.Attribute) and name in self.k.frame_writers:
+            self._frame_to_table(node, func.value)
+            return
+        qualified = self.ctx.qualname(func)
+        index = self.k.execute_functions.get(qualified or "")
+        if index is None:
+            if not isinstance(func, cst.Attribute) or name not in self.k.execute_methods:
+                return
+            index = 0
+        query = argument(node, index, ("sql", "query", "statement", "operation"))
+        if query is None:
+            return
+        source = self._source(query)
+        if source is None:
+            return
+        text, string_node = source
+        statements = [s for s in map(sql.parse, sql.split_statements(text)) if s is not None]
+        writes = [s for s in statements if s.kind in ("insert", "update")]
+        if not writes:
+            return
+        self._executed.add(id(string_node))
+        params = argument(node, index + 1, _PARAM_KEYWORDS)
+        carried = self.ctx.categories(params) if params is not None else None
+        many = name.endswith("many") or "values" in name or "batch" in (qualified or "")
+        if carried is not None and many:
+            carried = carried.element or carried
+        extra = self.ctx.categories(query) if isinstance(query, cst.FormattedString) else None
+        for statement in writes:
+            self._check_write(node, statement, carried, extra)
+
+    def _frame_to_table(self, node: cst.Call, frame: cst.BaseExpression) -> None:
+        table_expr = argument(node, 0, ("name", "table_name"))
+        table = string_value(table_expr) if table_expr is not None else None
+        if table is None:
+            return
+        carried = self.ctx.categories(frame)
+        if carried.cats:
+            record_stored(self.ctx, carried.cats, node, f"table {table}")
+            self.report(
+                frame,
+                severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
+                categories=carried.categories,
+                data=_capitalised(self.ctx.describe(carried)),
+                verb=self.ctx.verb(carried),
+                table=table,
+                columns="the whole frame",
+                via=f" by `{self.ctx.code(node, 40)}`",
+            )
+            return
+        people = self.records.subject(frame)
+        if people is not None:
+            self.report(
+                frame,
+                data=f"Records of {people} (`{self.ctx.code(frame, 30)}`)",
+                verb="are",
+                table=table,
+                columns="the whole frame",
+                via=f" by `{self.ctx.code(node, 40)}`",
+            )
+
+    def _check_write(
+        self,
+        node: cst.CSTNode,
+        statement: sql.Statement,
+        params: Optional[Carried],
+        extra: Optional[Carried],
+        executed: bool = True,
+    ) -> None:
+        table = statement.table
+        columns = statement.columns or self._tables.get(table.lower(), ())
+        values = statement.values
+        fields = params.fields if params is not None and params.fields else {}
+        cats: dict[str, Origin] = {}
+        named: list[str] = []
+        positional = 0
+        for index, column in enumerate(columns):
+            expression = values[index].strip() if index < len(values) else ""
+            key: Optional[str] = None
+            if _POSITIONAL.match(expression):
+                key = str(positional)
+                positional += 1
+            elif _NUMBERED.match(expression):
+                key = str(int(_NUMBERED.match(expression).group(1)) - 1)  # type: ignore[union-attr]
+            else:
+                match = _NAMED.match(expression)
+                if match is not None:
+                    key = next(g for g in match.groups() if g)
+                elif expression:
+                    positional += len(_PLACEHOLDER.findall(expression))
+            if expression and self.k.protecting.search(expression):
+                continue
+            if self.k.policy.allowed(f"{table}.{column}"):
+                continue
+            value = fields.get(key) if key is not None else None
+            if value is not None:
+                if value.cats:
+                    for cat, origin in value.cats.items():
+                        cats.setdefault(cat, origin)
+                    named.append(column)
+                    continue
+                if value.known:
+                    continue
+            category = self.ctx.classify(column, owner=table, kind=KEY)
+            if category is not None:
+                cats.setdefault(category, f"{table}.{column}")
+                named.append(column)
+        if not columns and params is not None and params.cats:
+            cats.update({c: o for c, o in params.cats.items() if c not in cats})
+        if extra is not None:
+            cats.update({c: o for c, o in extra.cats.items() if c not in cats})
+        if not cats:
+            return
+        carried = Carried(cats, False)
+        record_stored(self.ctx, cats, node, f"table {table}")
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            table=table,
+            columns=f"columns {_code_list(named)}" if named else "its columns",
+            via=f" by `{self.ctx.code(node, 40)}`" if executed else "",
+        )
+
+    def finish(self) -> None:
+        for node, statement in self._writes:
+            if id(node) not in self._executed:
+                self._check_write(node, statement, None, None, executed=False)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
