@@ -11,7 +11,6 @@ from privalint.rules.unencrypted_storage.common import (
     QualifiedNames,
     Records,
     StoragePolicy,
-    last_name,
     record_stored,
     values_carried,
 )
@@ -47,7 +46,9 @@ class CacheKnowledge:
             methods=frozenset(catalog.strings("storage.cache.methods")),
             control_keywords=frozenset(catalog.strings("storage.cache.control-keywords")),
             labels=tuple(
-                (k, v) for k, v in (labels.items() if isinstance(labels, dict) else ()) if isinstance(v, str)
+                (k, v)
+                for k, v in (labels.items() if isinstance(labels, dict) else ())
+                if isinstance(v, str)
             ),
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
             policy=StoragePolicy.from_catalog(catalog),

@@ -198,7 +198,7 @@ class Records:
         if not words:
             return None
         last = words[-1]
-        plural = last.endswith("s") and split_words(last)[0] != last or last == "people"
+        plural = (last.endswith("s") and split_words(last)[0] != last) or last == "people"
         if not (collection or plural):
             return None
         if not self.ctx.classifier.is_person("_".join(words)):
@@ -258,9 +258,7 @@ class Records:
                         if found:
                             return found
                 node = node.func
-            elif isinstance(node, cst.Attribute):
-                node = node.value
-            elif isinstance(node, cst.Subscript):
+            elif isinstance(node, (cst.Attribute, cst.Subscript)):
                 node = node.value
             else:
                 break

@@ -142,7 +142,9 @@ class PersonalDataInCookie(Rule):
             if name == "update" and node.args:
                 self._check(None, node.args[0].value, _SESSION, "cookie session", node)
             elif len(node.args) >= 2:
-                self._check(node.args[0].value, node.args[1].value, _SESSION, "cookie session", node)
+                self._check(
+                    node.args[0].value, node.args[1].value, _SESSION, "cookie session", node
+                )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -196,4 +198,3 @@ class PersonalDataInCookie(Rule):
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
-

@@ -66,8 +66,7 @@ class FileKnowledge:
 
 
 _SUGGESTION = (
-    "encrypt the file (e.g. `cryptography.fernet`, age or GPG) or write only "
-    "pseudonymised columns"
+    "encrypt the file (e.g. `cryptography.fernet`, age or GPG) or write only pseudonymised columns"
 )
 
 
@@ -117,7 +116,7 @@ class PersonalDataWrittenToFile(Rule):
         'import pandas as pd\n\ndef dump(conn):\n    df = pd.read_sql("SELECT email, phone FROM customers", conn)\n    df.to_csv("/tmp/customers.csv")',
     )
     VALID = (
-        'import csv, io\n\ndef export(patients):\n    buf = io.StringIO()\n    writer = csv.writer(buf)\n    for p in patients:\n        writer.writerow([p.full_name, p.date_of_birth])\n    return buf.getvalue()',
+        "import csv, io\n\ndef export(patients):\n    buf = io.StringIO()\n    writer = csv.writer(buf)\n    for p in patients:\n        writer.writerow([p.full_name, p.date_of_birth])\n    return buf.getvalue()",
         'import json\n\ndef save(customer):\n    with open("/var/cache/last.json", "w") as fh:\n        json.dump({"id": customer.pk, "orders": customer.order_count}, fh)',
         'import hashlib\nfrom pathlib import Path\n\ndef save(email):\n    Path("seen.txt").write_text(hashlib.sha256(email.encode()).hexdigest())',
     )
@@ -177,12 +176,20 @@ class PersonalDataWrittenToFile(Rule):
         if not isinstance(expr, cst.Call):
             return None
         qualified = self.ctx.qualname(expr)
-        if qualified in self.k.openers or (
-            qualified is None and last_name(expr.func) == "open"
-        ) or (qualified is not None and qualified.endswith(".open()") and "shelve" not in qualified):
+        if (
+            qualified in self.k.openers
+            or (qualified is None and last_name(expr.func) == "open")
+            or (
+                qualified is not None
+                and qualified.endswith(".open()")
+                and "shelve" not in qualified
+            )
+        ):
             path = argument(expr, 0, ("file", "filename", "path", "name"))
-            if isinstance(expr.func, cst.Attribute) and last_name(expr.func) == "open" and (
-                qualified is None or qualified.startswith("pathlib")
+            if (
+                isinstance(expr.func, cst.Attribute)
+                and last_name(expr.func) == "open"
+                and (qualified is None or qualified.startswith("pathlib"))
             ):
                 # `path.open("w")`: the receiver is the path.
                 path = expr.func.value
@@ -205,9 +212,12 @@ class PersonalDataWrittenToFile(Rule):
             return None
         if qualified in self.k.openers:
             return "a file"
-        if qualified is None and isinstance(expr, (cst.Name, cst.Attribute)):
-            if last_name(expr) in self.k.handle_names:
-                return f"a file (`{self.ctx.code(expr, 30)}`)"
+        if (
+            qualified is None
+            and isinstance(expr, (cst.Name, cst.Attribute))
+            and last_name(expr) in self.k.handle_names
+        ):
+            return f"a file (`{self.ctx.code(expr, 30)}`)"
         return None
 
     def _bind_stream(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -278,7 +288,9 @@ class PersonalDataWrittenToFile(Rule):
                 path = dotted_name(receiver)
                 if path is not None:
                     _, target = self._find(self._writers, path)
-                elif isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers:
+                elif (
+                    isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers
+                ):
                     stream = argument(receiver, 0, ("f", "csvfile", "fileobj"))
                     target = self._file(stream) if stream is not None else None
                 if target is not None:
@@ -292,7 +304,9 @@ class PersonalDataWrittenToFile(Rule):
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
             data = argument(node, data_index, ("obj", "data", "value", "arr", "X"))
-            destination = argument(node, target_index, ("fp", "file", "stream", "filename", "fname", "f"))
+            destination = argument(
+                node, target_index, ("fp", "file", "stream", "filename", "fname", "f")
+            )
             if data is None or destination is None or self._not_a_file(destination):
                 return None
             if string_value(destination) is not None:
@@ -351,9 +365,7 @@ class PersonalDataWrittenToFile(Rule):
                 )
                 return
 
-    def _report(
-        self, node: cst.CSTNode, carried: list[Carried], target: str, call: str
-    ) -> None:
+    def _report(self, node: cst.CSTNode, carried: list[Carried], target: str, call: str) -> None:
         cats: dict[str, Any] = {}
         for value in carried:
             for cat, origin in value.cats.items():

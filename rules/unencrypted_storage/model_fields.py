@@ -255,9 +255,10 @@ class UnencryptedModelField(Rule):
         if isinstance(expr, cst.Call):
             yield expr.func
             for arg in expr.args:
-                if arg.keyword is None or arg.keyword.value in _WRAPPER_KEYWORDS:
-                    if isinstance(arg.value, (cst.Name, cst.Attribute, cst.Call)):
-                        yield from self._type_parts(arg.value)
+                if (arg.keyword is None or arg.keyword.value in _WRAPPER_KEYWORDS) and isinstance(
+                    arg.value, (cst.Name, cst.Attribute, cst.Call)
+                ):
+                    yield from self._type_parts(arg.value)
         elif isinstance(expr, (cst.Name, cst.Attribute)):
             yield expr
         elif isinstance(expr, cst.Subscript):
@@ -288,7 +289,11 @@ class UnencryptedModelField(Rule):
         if name in self.k.column_fallback:
             sqlalchemy = next((f for f in self.k.frameworks if f.id == "sqlalchemy"), None)
             return sqlalchemy, False
-        if model is not None and model.framework is not None and name in model.framework.constructors:
+        if (
+            model is not None
+            and model.framework is not None
+            and name in model.framework.constructors
+        ):
             return model.framework, False
         if fieldish and model is not None and (model.is_model or model.pending or model.weak):
             return model.framework, False
@@ -334,14 +339,15 @@ class UnencryptedModelField(Rule):
         parts = list(self._type_parts(current))
         for part in parts:
             part_name = last_name(part)
-            if part is not current.func and isinstance(part, (cst.Name, cst.Attribute)):
-                # Pony's `Required(Customer)` and `Set("Order")` are relations.
-                if (
-                    constructor_name in (framework.constructors if framework else ())
-                    and part_name[:1].isupper()
-                    and part_name in self._classes
-                ):
-                    return None
+            # Pony's `Required(Customer)` names another entity: a relation.
+            if (
+                part is not current.func
+                and isinstance(part, (cst.Name, cst.Attribute))
+                and constructor_name in (framework.constructors if framework else ())
+                and part_name[:1].isupper()
+                and part_name in self._classes
+            ):
+                return None
             if part_name in self.k.non_value:
                 return None
             if self._is_encrypted_type(part):
@@ -368,7 +374,9 @@ class UnencryptedModelField(Rule):
         model: ModelClass,
         table: bool,
     ) -> Optional[FieldDecl]:
-        qualified = self.ctx.qualname(annotation.value if isinstance(annotation, cst.Subscript) else annotation)
+        qualified = self.ctx.qualname(
+            annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        )
         if qualified in _SKIPPED_ANNOTATIONS:
             return None
         mapped: Optional[Framework] = None
@@ -378,7 +386,10 @@ class UnencryptedModelField(Rule):
             for framework in self.k.frameworks:
                 if head_qualified in framework.annotations or (
                     head_qualified is None
-                    and any(a.rsplit(".", 1)[-1] == last_name(annotation.value) for a in framework.annotations)
+                    and any(
+                        a.rsplit(".", 1)[-1] == last_name(annotation.value)
+                        for a in framework.annotations
+                    )
                 ):
                     mapped = framework
             if mapped is not None and len(annotation.slice) == 1:
@@ -554,12 +565,18 @@ class UnencryptedModelField(Rule):
         if self._bind_method_class and self._bind_method_class[-1] and self._protects(node):
             self._protecting_types.add(self._bind_method_class[-1])
         self._constructor_keywords(node)
-        if not node.args or not isinstance(node.args[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        if not node.args or not isinstance(
+            node.args[0].value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
             return
         if last_name(node.func) not in self.k.column_fallback:
             return
         stack = self.ctx.stack
-        if len(stack) < 3 or not isinstance(stack[-2], cst.Arg) or not isinstance(stack[-3], cst.Call):
+        if (
+            len(stack) < 3
+            or not isinstance(stack[-2], cst.Arg)
+            or not isinstance(stack[-3], cst.Call)
+        ):
             return
         owner_call = stack[-3]
         assert isinstance(owner_call, cst.Call)
@@ -574,7 +591,9 @@ class UnencryptedModelField(Rule):
             return
         model = self._classes.get(f"table:{table_name}")
         if model is None:
-            model = ModelClass(name=table_name, framework=decl.framework, is_model=True, is_table=True)
+            model = ModelClass(
+                name=table_name, framework=decl.framework, is_model=True, is_table=True
+            )
             self._classes[f"table:{table_name}"] = model
             self._order.append(model)
         model.fields.append(decl)
@@ -587,7 +606,11 @@ class UnencryptedModelField(Rule):
         if not isinstance(root, cst.Name) or root.value not in self._classes:
             return
         for arg in node.args:
-            if arg.keyword is not None and isinstance(arg.value, cst.Call) and self._protects(arg.value):
+            if (
+                arg.keyword is not None
+                and isinstance(arg.value, cst.Call)
+                and self._protects(arg.value)
+            ):
                 self._protected_fields.add(arg.keyword.value)
 
     # -- values assigned to fields and encrypting types ---------------------------------
@@ -650,4 +673,3 @@ class UnencryptedModelField(Rule):
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
-

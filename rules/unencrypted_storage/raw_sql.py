@@ -29,8 +29,19 @@ _POSITIONAL = re.compile(r"^(?:%s|\?|%d|%b|\{\})$")
 _NUMBERED = re.compile(r"^(?:\$|:)(\d+)$")
 _NAMED = re.compile(r"^(?:%\((\w+)\)s|:(\w+)|@(\w+)|\{(\w+)\})$")
 _PLACEHOLDER = re.compile(r"%s|\?|%\(\w+\)s|(?<![:\w]):\w+|\$\d+")
-_SQL_HINT = re.compile(r"\b(?:create\s+(?:temp\w*\s+|unlogged\s+)?table|insert|update|replace\s+into|upsert)\b", re.I)
-_PARAM_KEYWORDS = ("params", "parameters", "args", "vars", "values", "argslist", "seq_of_parameters", "parameters_list")
+_SQL_HINT = re.compile(
+    r"\b(?:create\s+(?:temp\w*\s+|unlogged\s+)?table|insert|update|replace\s+into|upsert)\b", re.I
+)
+_PARAM_KEYWORDS = (
+    "params",
+    "parameters",
+    "args",
+    "vars",
+    "values",
+    "argslist",
+    "seq_of_parameters",
+    "parameters_list",
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,9 @@ class SqlKnowledge:
         return cls(
             execute_methods=frozenset(catalog.strings("storage.sql.execute-methods")),
             execute_functions={
-                k: v for k, v in (functions.items() if isinstance(functions, dict) else ()) if isinstance(v, int)
+                k: v
+                for k, v in (functions.items() if isinstance(functions, dict) else ())
+                if isinstance(v, int)
             },
             text_wrappers=frozenset(catalog.strings("storage.sql.text-wrappers")),
             protecting=re.compile(
@@ -173,7 +186,9 @@ class UnencryptedSqlColumn(Rule):
             if isinstance(func, cst.Attribute) and func.attr.value == "format":
                 return self._source(func.value)
             return None
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Modulo, cst.Add)):
+        if isinstance(expr, cst.BinaryOperation) and isinstance(
+            expr.operator, (cst.Modulo, cst.Add)
+        ):
             return self._source(expr.left)
         return None
 
