@@ -217,6 +217,7 @@ class FlowSettings:
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
         self.query_methods = frozenset(catalog.strings("flow.query-methods"))
         self.query_functions = frozenset(catalog.strings("flow.query-functions"))
+        self.query_wrappers = frozenset(catalog.strings("flow.query-wrappers"))
         self.element_methods = frozenset(catalog.strings("flow.element-methods"))
         self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
         self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
@@ -665,9 +666,33 @@ class Flow:
             return _string_value(value)
         return None
 
+    def _selected_keys(self, node: cst.Subscript) -> Optional[list[str]]:
+        """``["id", "email"]`` for ``frame[["id", "email"]]`` (a column selection)."""
+        if len(node.slice) != 1:
+            return None
+        element = node.slice[0].slice
+        if not isinstance(element, cst.Index) or not isinstance(element.value, cst.List):
+            return None
+        keys = [_string_value(e.value) for e in element.value.elements]
+        if not keys or any(k is None for k in keys):
+            return None
+        return [k for k in keys if k is not None]
+
     def _eval_Subscript(self, node: cst.Subscript) -> Carried:
         key = self._subscript_key(node)
         base = self.evaluate(node.value)
+        selected = self._selected_keys(node) if key is None else None
+        if selected is not None:
+            # A column selection carries those columns, of every row.
+            row = base.element if base.element is not None else base
+            owner = self._owner_text(node.value)
+            parts = {k: self._field(row, k, node, owner) for k in selected}
+            result = union(parts.values())
+            if not result.cats:
+                return result
+            if base.element is not None:
+                return Carried(dict(result.cats), False, element=Carried(result.cats, False, parts))
+            return Carried(result.cats, False, parts)
         if key is None:
             if base.element is not None:
                 return base.element.with_input(base.user_input)
@@ -842,6 +867,9 @@ class Flow:
             query = self.evaluate(node.args[0].value).query
             if query is not None:
                 return _result_set(query)
+        if qualified is not None and qualified in settings.query_wrappers and node.args:
+            # `text("SELECT ...")` is still the query, not its result.
+            return self.evaluate(node.args[0].value)
         if qualified is not None and qualified in settings.request_sources:
             return Carried(known=False, user_input=True)
         if isinstance(func, cst.Attribute) and self.is_request_read(func):

@@ -11,6 +11,7 @@ from privalint.rules.unencrypted_storage.common import (
     QualifiedNames,
     Records,
     StoragePolicy,
+    call_text,
     record_stored,
     values_carried,
 )
@@ -180,7 +181,7 @@ class PersonalDataInCache(Rule):
         if sink is None:
             values = self.helpers.reaching(self.ctx, node, self.id)
             if values:
-                self._report(values[0][0], [v for _, v in values], "a cache", "", node)
+                self._report(node, [v for _, v in values], "a cache", "", node)
             return
         store, exprs, keys = sink
         self.helpers.add(node, exprs)
@@ -191,18 +192,18 @@ class PersonalDataInCache(Rule):
             role = " as part of the key" if in_key and not in_value else ""
             if in_key and in_value:
                 role = " (in the key and the value)"
-            self._report(first, [carried], store, role, node)
+            self._report(node, [carried], store, role, node)
             return
         for expr in exprs[keys:]:
             people = self.records.subject(expr)
             if people is not None:
                 self.report(
-                    expr,
+                    node,
                     data=f"Records of {people} (`{self.ctx.code(expr, 30)}`)",
                     verb="are",
                     store=store,
                     role="",
-                    call=self.ctx.code(node, 40),
+                    call=call_text(self.ctx, node),
                 )
                 return
 
@@ -223,7 +224,7 @@ class PersonalDataInCache(Rule):
             verb=self.ctx.verb(merged),
             store=store,
             role=role,
-            call=self.ctx.code(call, 40),
+            call=call_text(self.ctx, call),
         )
 
 

@@ -84,6 +84,11 @@ def last_name(expr: cst.BaseExpression) -> str:
     return ""
 
 
+def call_text(ctx: FileContext, call: cst.Call) -> str:
+    """``writer.writerow(…)``: a call named for messages, without its arguments."""
+    return f"{ctx.code(call.func, 40)}(…)"
+
+
 def argument(
     call: cst.Call, index: int, keywords: Sequence[str] = ()
 ) -> Optional[cst.BaseExpression]:
@@ -278,6 +283,9 @@ class Records:
             return None
         if name in ("drop", "count", "exists", "len", "sum", "mean", "describe"):
             return None
+        if call.args and self.ctx.flow.settings.is_propagator(qualified):
+            # `pd.DataFrame(customers)`, `list(patients)`: the same records.
+            return self.subject(call.args[0].value)
         for arg in call.args[:2]:
             text = string_value(arg.value)
             if text is not None:

@@ -123,7 +123,7 @@ class PersonalDataInCookie(Rule):
             if name is not None and not (carried.known and not carried.cats):
                 category = self.ctx.classify(name, "", KEY)
                 if category is not None:
-                    parts.append(Carried({category: key}, False))
+                    parts.append(Carried({category: value}, False))
                     first = value
         return first, union(parts)
 

@@ -12,6 +12,7 @@ from privalint.rules.unencrypted_storage.common import (
     Records,
     StoragePolicy,
     argument,
+    call_text,
     last_name,
     record_stored,
     string_value,
@@ -337,25 +338,24 @@ class PersonalDataWrittenToFile(Rule):
         if sink is None:
             values = self.helpers.reaching(self.ctx, node, self.id)
             if values:
-                target = f"a file by `{self.ctx.code(node.func, 30)}()`"
-                self._report(values[0][0], [v for _, v in values], target, self.ctx.code(node, 40))
+                self._report(node, [v for _, v in values], "a file", call_text(self.ctx, node))
             return
         exprs, target = sink
         self.helpers.add(node, exprs)
-        self._check(node, exprs, target, self.ctx.code(node, 40))
+        self._check(node, exprs, target, call_text(self.ctx, node))
 
     def _check(
         self, node: cst.CSTNode, exprs: list[cst.BaseExpression], target: str, call: str
     ) -> None:
         first, carried = values_carried(self.ctx, exprs)
         if first is not None:
-            self._report(first, [carried], target, call)
+            self._report(node, [carried], target, call)
             return
         for expr in exprs:
             people = self.records.subject(expr)
             if people is not None:
                 self.report(
-                    expr,
+                    node,
                     severity=self.severity,
                     data=f"Records of {people} (`{self.ctx.code(expr, 30)}`)",
                     verb="are",

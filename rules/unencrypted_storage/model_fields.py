@@ -53,6 +53,7 @@ class OrmKnowledge:
     typed: Mapping[str, str]
     not_field_modules: tuple[str, ...]
     column_fallback: frozenset[str]
+    generic_class_words: frozenset[str]
     policy: StoragePolicy
 
     @classmethod
@@ -95,6 +96,11 @@ class OrmKnowledge:
             else {},
             not_field_modules=tuple(catalog.strings("storage.orm.not-field-modules")),
             column_fallback=frozenset(catalog.strings("storage.orm.column-constructors")),
+            generic_class_words=frozenset(
+                w
+                for t in catalog.strings("storage.orm.generic-class-words")
+                for w in split_words(t)
+            ),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -344,8 +350,7 @@ class UnencryptedModelField(Rule):
                 part is not current.func
                 and isinstance(part, (cst.Name, cst.Attribute))
                 and constructor_name in (framework.constructors if framework else ())
-                and part_name[:1].isupper()
-                and part_name in self._classes
+                and self._is_model_class(part_name)
             ):
                 return None
             if part_name in self.k.non_value:
@@ -429,13 +434,16 @@ class UnencryptedModelField(Rule):
         if decl.typed is None and part_name in self.k.typed:
             decl.typed = self.k.typed[part_name]
 
+    def _is_model_class(self, name: str) -> bool:
+        model = self._classes.get(name)
+        return model is not None and (model.is_model or model.pending)
+
     def _is_relation_type(self, expr: cst.BaseExpression) -> bool:
         """`"Order"`, `Order`, `list["Order"]`, `Optional["Customer"]`: another model."""
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
             return True
         if isinstance(expr, (cst.Name, cst.Attribute)):
-            name = last_name(expr)
-            return name in self._classes
+            return self._is_model_class(last_name(expr))
         if isinstance(expr, cst.Subscript):
             head = last_name(expr.value)
             for element in expr.slice:
@@ -635,6 +643,18 @@ class UnencryptedModelField(Rule):
 
     # -- verdicts ----------------------------------------------------------------------
 
+    def _owner(self, class_name: str) -> str:
+        """``Contact`` for ``ContactBase``, ``AbstractPatient`` or ``PatientModel``: the
+        entity a model describes, which decides whether `name` is a person's."""
+        words = split_words(class_name)
+        generic = self.k.generic_class_words
+        start, end = 0, len(words)
+        while end > start + 1 and words[end - 1] in generic:
+            end -= 1
+        while start < end - 1 and words[start] in generic:
+            start += 1
+        return "_".join(words[start:end])
+
     def finish(self) -> None:
         k = self.k
         for model in self._order:
@@ -643,9 +663,10 @@ class UnencryptedModelField(Rule):
             for decl in model.fields:
                 if decl.framework is None and not model.is_model:
                     continue
-                category = self.ctx.classify(decl.name, owner=model.name)
+                owner = self._owner(model.name)
+                category = self.ctx.classify(decl.name, owner=owner)
                 if category is None and decl.column_name and decl.column_name != decl.name:
-                    category = self.ctx.classify(decl.column_name, owner=model.name, kind="key")
+                    category = self.ctx.classify(decl.column_name, owner=owner, kind="key")
                 if category is None:
                     category = decl.typed
                 if category is None:

@@ -11,6 +11,7 @@ from privalint.rules.unencrypted_storage.common import (
     Records,
     StoragePolicy,
     argument,
+    call_text,
     last_name,
     record_stored,
     string_value,
@@ -303,7 +304,7 @@ class UnencryptedSqlColumn(Rule):
                 verb=self.ctx.verb(carried),
                 table=table,
                 columns="the whole frame",
-                via=f" by `{self.ctx.code(node, 40)}`",
+                via=f" by `{call_text(self.ctx, node)}`",
             )
             return
         people = self.records.subject(frame)
@@ -314,7 +315,7 @@ class UnencryptedSqlColumn(Rule):
                 verb="are",
                 table=table,
                 columns="the whole frame",
-                via=f" by `{self.ctx.code(node, 40)}`",
+                via=f" by `{call_text(self.ctx, node)}`",
             )
 
     def _check_write(
@@ -323,7 +324,6 @@ class UnencryptedSqlColumn(Rule):
         statement: sql.Statement,
         params: Optional[Carried],
         extra: Optional[Carried],
-        executed: bool = True,
     ) -> None:
         table = statement.table
         columns = statement.columns or self._tables.get(table.lower(), ())
@@ -379,13 +379,13 @@ class UnencryptedSqlColumn(Rule):
             verb=self.ctx.verb(carried),
             table=table,
             columns=f"columns {_code_list(named)}" if named else "its columns",
-            via=f" by `{self.ctx.code(node, 40)}`" if executed else "",
+            via=f" by `{call_text(self.ctx, node)}`" if isinstance(node, cst.Call) else "",
         )
 
     def finish(self) -> None:
         for node, statement in self._writes:
             if id(node) not in self._executed:
-                self._check_write(node, statement, None, None, executed=False)
+                self._check_write(node, statement, None, None)
 
 
 def _capitalised(text: str) -> str:

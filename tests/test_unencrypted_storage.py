@@ -1,0 +1,195 @@
+"""The unencrypted-storage rules: configuration, facts, severities and the flow and
+SQL knowledge they rely on."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from privalint import sql
+from privalint.catalog import bundled
+from privalint.engine import Checker, Settings
+from privalint.model import FileResult, Severity
+from privalint.registry import all_rules
+from tests.conftest import check_code
+
+STORAGE = ("PV301", "PV302", "PV303", "PV304", "PV305")
+
+
+def check(code: str, extension: dict[str, Any] | None = None) -> FileResult:
+    catalog = bundled().extended(extension or {})
+    settings = Settings(rule_ids=STORAGE, catalog=catalog, collect_facts=True)
+    return Checker(settings, all_rules()).check("example.py", textwrap.dedent(code).encode())
+
+
+def lines(result: FileResult, rule_id: str) -> list[int]:
+    return [f.span.start_line for f in result.findings if f.rule_id == rule_id]
+
+
+DJANGO = """\
+from django.db import models
+from django_cryptography.fields import encrypt
+
+class LoginAttempt(models.Model):
+    ip_address = models.GenericIPAddressField()
+    email = models.EmailField()
+    ssn = models.CharField(max_length=11)
+    diagnosis = encrypt(models.TextField())
+"""
+
+
+def test_model_fields_are_reported_on_their_declaration() -> None:
+    assert lines(check(DJANGO), "PV301") == [5, 6, 7]
+
+
+def test_allow_list_from_config_keeps_a_field_in_clear() -> None:
+    result = check(DJANGO, {"storage": {"allow": ["LoginAttempt.ip_address"]}})
+    assert lines(result, "PV301") == [6, 7]
+    # The fact is still recorded: the inventory lists the field.
+    assert any(f.detail == "model field LoginAttempt.ip_address" for f in result.facts)
+
+
+def test_severity_rises_with_sensitivity() -> None:
+    by_line = {f.span.start_line: f.severity for f in check(DJANGO).findings}
+    assert by_line[6] is Severity.WARNING  # an email address
+    assert by_line[7] is Severity.ERROR  # a government id
+
+
+def test_model_field_facts_follow_the_contract() -> None:
+    facts = {(f.kind, f.category, f.detail, f.encrypted) for f in check(DJANGO).facts}
+    assert ("stored", "email", "model field LoginAttempt.email", False) in facts
+    assert ("collected", "email", "model field LoginAttempt.email", None) in facts
+    assert ("stored", "health", "model field LoginAttempt.diagnosis", True) in facts
+    assert ("collected", "health", "model field LoginAttempt.diagnosis", None) in facts
+
+
+def test_user_declared_encrypted_type_is_recognised() -> None:
+    code = """\
+    from django.db import models
+    from vault.fields import VaultField
+
+    class Patient(models.Model):
+        diagnosis = VaultField()
+    """
+    assert lines(check(code), "PV301") == [5]
+    extension = {"storage": {"orm": {"encrypted-types": ["vault.fields.VaultField"]}}}
+    assert lines(check(code, extension), "PV301") == []
+
+
+def test_owner_decides_whether_a_name_is_personal() -> None:
+    code = """\
+    from django.db import models
+
+    class Product(models.Model):
+        name = models.CharField(max_length=80)
+
+    class CustomerBase(models.Model):
+        name = models.CharField(max_length=80)
+    """
+    assert lines(check(code), "PV301") == [7]
+
+
+def test_field_assigned_only_hashes_is_silent() -> None:
+    code = """\
+    from django.contrib.auth.hashers import make_password
+    from django.db import models
+
+    class Kiosk(models.Model):
+        pin = models.CharField(max_length=128)
+
+        def set_pin(self, raw):
+            self.pin = make_password(raw)
+    """
+    result = check(code)
+    assert lines(result, "PV301") == []
+    assert any(f.kind == "stored" and f.encrypted for f in result.facts)
+
+
+def test_other_storage_facts_name_the_place() -> None:
+    code = """\
+    import json, redis
+    r = redis.Redis()
+
+    def keep(customer, response, cur):
+        with open("out.json", "w") as fh:
+            json.dump({"email": customer.email}, fh)
+        response.set_cookie("phone", customer.phone)
+        r.set("dob", customer.date_of_birth)
+        cur.execute("INSERT INTO leads (postcode) VALUES (%s)", (customer.postcode,))
+    """
+    details = {(f.category, f.detail) for f in check(code).facts if f.kind == "stored"}
+    assert ("email", "file out.json") in details
+    assert ("phone", "cookie phone") in details
+    assert ("date-of-birth", "cache Redis") in details
+    assert ("postal-address", "table leads") in details
+
+
+def test_sql_extracts_values_and_statements() -> None:
+    statement = sql.parse("INSERT INTO t (email, phone) VALUES (%s, pgp_sym_encrypt(%s, %s))")
+    assert statement is not None
+    assert statement.values == ("%s", "pgp_sym_encrypt(%s, %s)")
+    update = sql.parse("UPDATE t SET a.email = :e, phone = ? WHERE id = 1")
+    assert update is not None and update.columns == ("email", "phone")
+    assert update.values == (":e", "?")
+    bare = sql.parse("INSERT INTO t VALUES (?, ?)")
+    assert bare is not None and bare.columns == () and bare.values == ("?", "?")
+    assert sql.split_statements("CREATE TABLE a (x int); INSERT INTO a VALUES ('a;b');") == [
+        "CREATE TABLE a (x int)",
+        "INSERT INTO a VALUES ('a;b')",
+    ]
+
+
+def test_insert_without_columns_uses_the_create_table_of_the_file() -> None:
+    code = """\
+    def init(conn, form):
+        conn.execute("CREATE TABLE pets (id INTEGER, kind TEXT, age INTEGER)")
+        conn.execute("INSERT INTO pets VALUES (?, ?, ?)", (1, form["kind"], 3))
+        conn.execute("CREATE TABLE owners (id INTEGER, ssn BLOB, phone TEXT)")
+        conn.execute("INSERT INTO owners VALUES (?, ?, ?)", (1, b"x", form["mobile"]))
+    """
+    assert lines(check(code), "PV302") == [4, 5]
+
+
+def test_flow_follows_frames_and_wrapped_queries() -> None:
+    code = """\
+    import pandas as pd
+    from sqlalchemy import text
+
+    QUERY = text("SELECT id, email FROM users")
+
+    def export(session, engine):
+        rows = session.execute(QUERY).fetchall()
+        pd.DataFrame(rows).to_csv("users.csv")
+        frame = pd.read_sql(QUERY, engine)
+        frame[["id"]].to_csv("ids.csv")
+        frame[["id", "email"]].to_csv("emails.csv")
+    """
+    assert lines(check(code), "PV303") == [8, 11]
+
+
+def test_collections_named_after_people_are_their_records() -> None:
+    code = """\
+    import json, pickle
+    import pandas as pd
+
+    def dump(path):
+        raw = load_patients(path)
+        raw.to_csv("/tmp/raw.csv")
+        pd.read_csv("exports/customers_2024.csv").to_json("/tmp/c.json")
+        stats = pd.read_csv("exports/daily_stats.csv")
+        stats.to_json("/tmp/s.json")
+        with open("n.json", "w") as fh:
+            json.dump({"n": len(raw)}, fh)
+    """
+    assert lines(check(code), "PV303") == [6, 7]
+
+
+def test_cookie_session_on_the_server_is_silent() -> None:
+    code = """\
+    from flask import session
+    from flask_session import Session
+
+    def login(user):
+        session["email"] = user.email
+    """
+    assert check_code(code, ("PV304",)).findings == []
