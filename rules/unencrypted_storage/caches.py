@@ -10,6 +10,7 @@ from privalint.rules.unencrypted_storage.common import (
     HelperSinks,
     QualifiedNames,
     Records,
+    ScopedNames,
     StoragePolicy,
     call_text,
     record_stored,
@@ -113,19 +114,36 @@ class PersonalDataInCache(Rule):
         self.k: CacheKnowledge = compiled
         self.records = Records(ctx, self.k.getter_verbs)
         self.helpers = HelperSinks()
+        # Names bound to a cache client, per function.
+        self._aliases = ScopedNames(ctx)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.enter_function()
+        self._aliases.enter_function()
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
+        self._aliases.leave_function()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self.records.bind(target.target, node.value)
+            path = dotted_name(target.target)
+            if path is not None:
+                # `sessions = caches["sessions"]`, `self.store = make_cache()`.
+                store = self._client(node.value)
+                if store is not None:
+                    self._aliases.set(path, store)
+                else:
+                    self._aliases.forget(path)
 
     def _client(self, receiver: cst.BaseExpression) -> Optional[str]:
         """The store ``receiver`` is (its label), or None when it is no cache."""
+        path = dotted_name(receiver)
+        if path is not None:
+            known, store = self._aliases.find(path)
+            if known:
+                return store  # type: ignore[no-any-return]
         qualified = self.ctx.qualname(receiver)
         if qualified in self.k.in_process:
             return None

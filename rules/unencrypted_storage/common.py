@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Optional
+from typing import Any, Optional
 
 import libcst as cst
 
@@ -113,6 +113,43 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+class ScopedNames:
+    """What names stand for, per function; ``self.x`` is kept with its class, so
+    what ``__init__`` binds is seen by every method."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._tables: list[dict[str, Any]] = [{}]
+
+    def enter_function(self) -> None:
+        self._tables.append({})
+
+    def leave_function(self) -> None:
+        if len(self._tables) > 1:
+            self._tables.pop()
+
+    def _key(self, path: str) -> tuple[int, str]:
+        if path.startswith(("self.", "cls.")) and self.ctx.current_class:
+            return 0, f"{self.ctx.current_class}:{path}"
+        return len(self._tables) - 1, path
+
+    def set(self, path: str, value: Any) -> None:
+        index, key = self._key(path)
+        self._tables[index][key] = value
+
+    def forget(self, path: str) -> None:
+        index, key = self._key(path)
+        self._tables[index].pop(key, None)
+
+    def find(self, path: str) -> tuple[bool, Any]:
+        index, key = self._key(path)
+        tables = [self._tables[0]] if index == 0 else reversed(self._tables)
+        for table in tables:
+            if key in table:
+                return True, table[key]
+        return False, None
+
+
 class HelperSinks:
     """Sink calls seen inside the file's own functions, so a call to such a helper
     (``save_json(path, customers)``) is checked like the sink it wraps."""
@@ -171,7 +208,10 @@ class Records:
     def __init__(self, ctx: FileContext, getter_verbs: frozenset[str]) -> None:
         self.ctx = ctx
         self.getter_verbs = getter_verbs
-        self._scopes: list[dict[str, Optional[str]]] = [{}]
+        # name -> the value last assigned to it (evaluated only when a sink asks).
+        self._scopes: list[dict[str, cst.BaseExpression]] = [{}]
+        self._memo: dict[tuple[str, int], Optional[str]] = {}
+        self._in_progress: set[str] = set()
 
     # -- scopes ---------------------------------------------------------------------
 
@@ -185,8 +225,28 @@ class Records:
     def _lookup(self, name: str) -> tuple[bool, Optional[str]]:
         for scope in reversed(self._scopes):
             if name in scope:
-                return True, scope[name]
+                return True, self._bound(name, scope[name])
         return False, None
+
+    def _bound(self, name: str, value: cst.BaseExpression) -> Optional[str]:
+        key = (name, id(value))
+        if key in self._memo:
+            return self._memo[key]
+        if name in self._in_progress or len(self._in_progress) > 8:
+            return None
+        self._in_progress.add(name)
+        try:
+            subject = self.subject(value)
+            if subject is None and "." not in name and not isinstance(value, cst.Name):
+                carried = self.ctx.categories(value)
+                if not (carried.known and not carried.cats and carried.element is None) and (
+                    isinstance(value, (cst.Call, cst.Subscript, cst.Attribute, cst.Await))
+                ):
+                    subject = self.people(name)
+        finally:
+            self._in_progress.discard(name)
+        self._memo[key] = subject
+        return subject
 
     # -- naming -----------------------------------------------------------------------
 
@@ -326,18 +386,10 @@ class Records:
         return None
 
     def bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        """Remember what an assignment binds (called before the flow sees it)."""
+        """Remember what an assignment binds; it is judged when a sink asks."""
         path = dotted_name(target)
-        if path is None:
-            return
-        subject = self.subject(value)
-        if subject is None and isinstance(target, cst.Name):
-            carried = self.ctx.categories(value)
-            if carried.known and not carried.cats and carried.element is None:
-                subject = None
-            elif isinstance(value, (cst.Call, cst.Subscript, cst.Attribute, cst.Await)):
-                subject = self.people(target.value)
-        self._scopes[-1][path] = subject
+        if path is not None:
+            self._scopes[-1][path] = value
 
 
 def values_carried(

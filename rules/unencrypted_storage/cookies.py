@@ -25,6 +25,7 @@ from privalint.rule import Rule
 class ClientKnowledge:
     cookie_methods: frozenset[str]
     cookie_jars: frozenset[str]
+    cookie_objects: frozenset[str]
     client_sessions: QualifiedNames
     server_session_modules: frozenset[str]
     session_methods: frozenset[str]
@@ -35,6 +36,7 @@ class ClientKnowledge:
         return cls(
             cookie_methods=frozenset(catalog.strings("storage.client.cookie-methods")),
             cookie_jars=frozenset(catalog.strings("storage.client.cookie-jars")),
+            cookie_objects=frozenset(catalog.strings("storage.client.cookie-objects")),
             client_sessions=QualifiedNames(catalog.strings("storage.client.client-sessions")),
             server_session_modules=frozenset(
                 catalog.strings("storage.client.server-session-modules")
@@ -138,6 +140,9 @@ class PersonalDataInCookie(Rule):
             label = string_value(key) if key is not None else None
             where = f"cookie `{label}`" if label else "a cookie"
             self._check(key, value, where, "cookie " + (label or ""), node)
+        elif self._is_set_cookie_header(argument(node, 0, ("name", "key", "_key"))):
+            # `response.headers.add("Set-Cookie", f"email={email}")`
+            self._check(None, argument(node, 1, ("value", "_value")), "a cookie", "cookie", node)
         elif name in self.k.session_methods and self._is_client_session(func.value):
             if name == "update" and node.args:
                 self._check(None, node.args[0].value, _SESSION, "cookie session", node)
@@ -154,7 +159,13 @@ class PersonalDataInCookie(Rule):
             element = subscript.slice[0].slice
             key = element.value if isinstance(element, cst.Index) else None
             base = subscript.value
-            if self._is_client_session(base):
+            if self._is_set_cookie_header(key):
+                self._check(None, node.value, "a cookie", "cookie", subscript)
+            elif self.ctx.qualname(base) in self.k.cookie_objects:
+                label = string_value(key) if key is not None else None
+                where = f"cookie `{label}`" if label else "a cookie"
+                self._check(key, node.value, where, "cookie " + (label or ""), subscript)
+            elif self._is_client_session(base):
                 self._check(key, node.value, _SESSION, "cookie session", subscript)
             elif isinstance(base, cst.Attribute) and base.attr.value in self.k.cookie_jars:
                 if self.ctx.flow.is_request_read(base):
@@ -162,6 +173,11 @@ class PersonalDataInCookie(Rule):
                 label = string_value(key) if key is not None else None
                 where = f"cookie `{label}`" if label else "a cookie"
                 self._check(key, node.value, where, "cookie " + (label or ""), subscript)
+
+    @staticmethod
+    def _is_set_cookie_header(expr: Optional[cst.BaseExpression]) -> bool:
+        text = string_value(expr) if expr is not None else None
+        return text is not None and text.lower() == "set-cookie"
 
     def _is_client_session(self, expr: cst.BaseExpression) -> bool:
         if self._sessions_on_server():

@@ -10,6 +10,7 @@ from privalint.rules.unencrypted_storage.common import (
     HelperSinks,
     QualifiedNames,
     Records,
+    ScopedNames,
     StoragePolicy,
     argument,
     call_text,
@@ -133,31 +134,22 @@ class PersonalDataWrittenToFile(Rule):
         self.helpers = HelperSinks()
         # name -> the file it is open on ("file `path`"), or None for a stream that
         # is not a file; per function.
-        self._streams: list[dict[str, Optional[str]]] = [{}]
+        self._streams = ScopedNames(ctx)
         # csv writer name -> the file it writes to (None: not a file).
-        self._writers: list[dict[str, Optional[str]]] = [{}]
-        self._shelves: list[dict[str, str]] = [{}]
+        self._writers = ScopedNames(ctx)
+        self._shelves = ScopedNames(ctx)
 
     # -- scopes --------------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.enter_function()
-        self._streams.append({})
-        self._writers.append({})
-        self._shelves.append({})
+        for table in (self._streams, self._writers, self._shelves):
+            table.enter_function()
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
         for table in (self._streams, self._writers, self._shelves):
-            if len(table) > 1:
-                table.pop()
-
-    @staticmethod
-    def _find(tables: list[dict[str, Any]], name: str) -> tuple[bool, Any]:
-        for table in reversed(tables):
-            if name in table:
-                return True, table[name]
-        return False, None
+            table.leave_function()
 
     # -- what is a file ------------------------------------------------------------------
 
@@ -205,7 +197,7 @@ class PersonalDataWrittenToFile(Rule):
             return opened
         path = dotted_name(expr)
         if path is not None:
-            known, value = self._find(self._streams, path)
+            known, value = self._streams.find(path)
             if known:
                 return value  # type: ignore[no-any-return]
         qualified = self.ctx.qualname(expr)
@@ -228,18 +220,18 @@ class PersonalDataWrittenToFile(Rule):
         opened = self._opened(value)
         qualified = self.ctx.qualname(value)
         if opened is not None:
-            self._streams[-1][path] = opened
+            self._streams.set(path, opened)
         elif qualified in self.k.not_files:
-            self._streams[-1][path] = None
-        elif path in self._streams[-1]:
-            del self._streams[-1][path]
+            self._streams.set(path, None)
+        else:
+            self._streams.forget(path)
         if isinstance(value, cst.Call) and qualified in self.k.row_writers:
             stream = argument(value, 0, ("f", "csvfile", "fileobj"))
-            self._writers[-1][path] = self._file(stream) if stream is not None else None
-        elif path in self._writers[-1]:
-            del self._writers[-1][path]
+            self._writers.set(path, self._file(stream) if stream is not None else None)
+        else:
+            self._writers.forget(path)
         if qualified in self.k.shelves and isinstance(value, cst.Call):
-            self._shelves[-1][path] = self._describe_path(argument(value, 0, ("filename",)))
+            self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -258,7 +250,7 @@ class PersonalDataWrittenToFile(Rule):
         path = dotted_name(target.value)
         if path is None:
             return
-        known, where = self._find(self._shelves, path)
+        known, where = self._shelves.find(path)
         if not known and self.ctx.qualname(target.value) in self.k.shelves:
             known, where = True, "a shelf file"
         if not known:
@@ -288,7 +280,7 @@ class PersonalDataWrittenToFile(Rule):
                 target = None
                 path = dotted_name(receiver)
                 if path is not None:
-                    _, target = self._find(self._writers, path)
+                    _, target = self._writers.find(path)
                 elif (
                     isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers
                 ):
@@ -328,7 +320,7 @@ class PersonalDataWrittenToFile(Rule):
             return True
         path = dotted_name(expr)
         if path is not None:
-            known, value = self._find(self._streams, path)
+            known, value = self._streams.find(path)
             if known and value is None:
                 return True
         return False

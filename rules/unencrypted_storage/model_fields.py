@@ -16,7 +16,7 @@ from privalint.rules.unencrypted_storage.common import (
 )
 
 from privalint.catalog import Catalog
-from privalint.imports import LOCAL
+from privalint.imports import LOCAL, dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import split_words
 from privalint.rule import Rule
@@ -33,7 +33,14 @@ class Framework:
     constructors: frozenset[str]
     annotations: frozenset[str]
     table_keyword: str
+    # Every annotated class attribute of a model is a column (Beanie, ODMantic).
+    annotated: bool
+    # Class-name endings of its field types (`CharField`, `UnicodeAttribute`).
+    suffixes: tuple[str, ...]
     suggestion: str
+
+    def is_field_name(self, name: str) -> bool:
+        return any(len(name) > len(s) and name.endswith(s) for s in self.suffixes)
 
     def owns(self, qualified: str) -> bool:
         return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
@@ -73,6 +80,8 @@ class OrmKnowledge:
                     constructors=frozenset(catalog.strings(prefix + ".constructors")),
                     annotations=frozenset(catalog.strings(prefix + ".annotations")),
                     table_keyword=str(data.get("table-keyword", "")),
+                    annotated=bool(data.get("annotated", False)),
+                    suffixes=tuple(catalog.strings(prefix + ".field-suffixes") or ["Field"]),
                     suggestion=str(data.get("suggestion", "an encrypted field type")),
                 )
             )
@@ -242,7 +251,11 @@ class UnencryptedModelField(Rule):
         if qualified in self.k.encrypted_types:
             return True
         name = last_name(expr)
-        if name and (name in self._protecting_types or self._names_encryption(name)):
+        if name and name in self._protecting_types:
+            return True
+        # `EncryptedType`, `encrypted_field_factory.create(Text)`, `vault.sealed(...)`.
+        path = dotted_name(expr) or name
+        if path and self._names_encryption(path):
             return True
         if qualified is not None and qualified.startswith(LOCAL + "."):
             return qualified[len(LOCAL) + 1 :] in self._protecting_types
@@ -285,11 +298,19 @@ class UnencryptedModelField(Rule):
             return None
         qualified = self.ctx.qualname(func)
         framework = self.k.framework_of(qualified)
-        fieldish = (len(name) > 5 and name.endswith("Field")) or name in self.k.non_value
         if framework is not None:
-            if name in framework.constructors or fieldish:
+            if (
+                name in framework.constructors
+                or framework.is_field_name(name)
+                or name in self.k.non_value
+            ):
                 return framework, True
             return None
+        suffixes = model.framework.suffixes if model and model.framework else ("Field",)
+        fieldish = (
+            any(len(name) > len(s) and name.endswith(s) for s in suffixes)
+            or name in self.k.non_value
+        )
         if self.k.is_library_non_field(qualified):
             return None
         if name in self.k.column_fallback:
@@ -401,12 +422,11 @@ class UnencryptedModelField(Rule):
                 element = annotation.slice[0].slice
                 if isinstance(element, cst.Index):
                     inner = element.value
-        if mapped is None and not table:
-            return None
         target_type = inner if mapped is not None else annotation
         if target_type is None or self._is_relation_type(target_type):
             return None
         if isinstance(value, cst.Call):
+            # `email: str = ormar.String(...)`, `x: Mapped[str] = mapped_column(...)`.
             decl = self._field_from_call(name, node, value, model)
             if decl is None and last_name(value.func) in self.k.non_value:
                 return None
@@ -414,6 +434,8 @@ class UnencryptedModelField(Rule):
                 for part in self._type_parts(target_type):
                     self._apply_type(decl, part)
                 return decl
+        if mapped is None and not table:
+            return None
         decl = FieldDecl(
             name=name,
             node=node,
@@ -513,7 +535,8 @@ class UnencryptedModelField(Rule):
         )
         if table:
             self._mark_stored(local_bases)
-        self._collect_fields(node, model, table or pending)
+        annotated = framework is not None and framework.annotated and strong
+        self._collect_fields(node, model, table or pending or annotated)
         if not model.pending and (
             any(f.resolved for f in model.fields) or (model.weak and model.fields)
         ):
@@ -643,6 +666,19 @@ class UnencryptedModelField(Rule):
 
     # -- verdicts ----------------------------------------------------------------------
 
+    def _excluded(self, category: str, name: str, owner: str) -> bool:
+        """Whether the field's or the owner's name rules the category out
+        (`from_address`, `noreply_email` on a `SiteSettings` model)."""
+        known = self.ctx.classifier.categories.get(category)
+        if known is None:
+            return False
+        words = split_words(name) + split_words(owner)
+        for phrase in known.exclude:
+            n = len(phrase)
+            if any(words[i : i + n] == phrase for i in range(len(words) - n + 1)):
+                return True
+        return False
+
     def _owner(self, class_name: str) -> str:
         """``Contact`` for ``ContactBase``, ``AbstractPatient`` or ``PatientModel``: the
         entity a model describes, which decides whether `name` is a person's."""
@@ -667,7 +703,12 @@ class UnencryptedModelField(Rule):
                 category = self.ctx.classify(decl.name, owner=owner)
                 if category is None and decl.column_name and decl.column_name != decl.name:
                     category = self.ctx.classify(decl.column_name, owner=owner, kind="key")
-                if category is None:
+                if (
+                    category is None
+                    and decl.typed
+                    and not self._excluded(decl.typed, decl.name, owner)
+                ):
+                    # `contact = models.EmailField()`: the type says what it holds.
                     category = decl.typed
                 if category is None:
                     continue

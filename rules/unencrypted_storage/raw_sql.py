@@ -19,7 +19,7 @@ from privalint.rules.unencrypted_storage.common import (
 
 from privalint import sql
 from privalint.catalog import Catalog
-from privalint.flow import Carried, Origin
+from privalint.flow import Carried, Origin, union
 from privalint.model import Family, Severity
 from privalint.personal import KEY
 from privalint.rule import Rule
@@ -281,6 +281,12 @@ class UnencryptedSqlColumn(Rule):
         self._executed.add(id(string_node))
         params = argument(node, index + 1, _PARAM_KEYWORDS)
         carried = self.ctx.categories(params) if params is not None else None
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if len(positional) > index + 2:
+            # asyncpg: `conn.execute("... VALUES ($1, $2)", email, phone)`.
+            values = [self.ctx.categories(v) for v in positional[index + 1 :]]
+            merged = union(values)
+            carried = Carried(merged.cats, merged.known, {str(i): v for i, v in enumerate(values)})
         many = name.endswith("many") or "values" in name or "batch" in (qualified or "")
         if carried is not None and many:
             carried = carried.element or carried
