@@ -143,6 +143,11 @@ def _format_fields(template: str) -> list[str]:
     return out
 
 
+# The parameter index that stands for a function's `**kwargs`: every keyword argument
+# that names no other parameter.
+EXTRA_KEYWORDS = -1
+
+
 def _param_marker(index: int) -> str:
     return f"@{index}"
 
@@ -1017,6 +1022,9 @@ class Flow:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in params:
                 args[_param_marker(params.index(arg.keyword.value))] = self.evaluate(arg.value)
+        extra = self.extra_keywords(node, definition)
+        if extra:
+            args[_param_marker(EXTRA_KEYWORDS)] = union(self.evaluate(e) for e in extra)
         if not any(cat.startswith("@") for cat in summary.cats):
             # The result does not depend on the arguments: keep its structure (rows,
             # fields) and where its data came from.
@@ -1055,6 +1063,8 @@ class Flow:
         self, call: cst.Call, definition: cst.FunctionDef, index: int
     ) -> Optional[cst.BaseExpression]:
         """The expression a call passes for positional parameter ``index``."""
+        if index < 0:
+            return None
         params = self.parameters(definition, isinstance(call.func, cst.Attribute))
         positional = [a for a in call.args if a.keyword is None and not a.star]
         if index < len(positional):
@@ -1065,6 +1075,27 @@ class Flow:
                     return arg.value
         return None
 
+    def extra_keywords(
+        self, call: cst.Call, definition: cst.FunctionDef
+    ) -> list[cst.BaseExpression]:
+        """The values a call passes into the ``**kwargs`` of ``definition``: keyword
+        arguments that name no other parameter, and ``**mapping`` spreads."""
+        if not isinstance(definition.params.star_kwarg, cst.Param):
+            return []
+        named = {
+            p.name.value
+            for p in (
+                *definition.params.posonly_params,
+                *definition.params.params,
+                *definition.params.kwonly_params,
+            )
+        }
+        return [
+            arg.value
+            for arg in call.args
+            if (arg.keyword is not None and arg.keyword.value not in named) or arg.star == "**"
+        ]
+
     def reaching_params(
         self,
         definition: cst.FunctionDef,
@@ -1072,8 +1103,9 @@ class Flow:
         key: str,
     ) -> frozenset[int]:
         """Positional parameters of ``definition`` whose value reaches a sink inside
-        it (directly or through further local helpers). ``sink_values(call)`` says
-        which expressions a call writes to the sink (empty when it is no sink)."""
+        it (directly or through further local helpers); ``EXTRA_KEYWORDS`` when its
+        ``**kwargs`` does. ``sink_values(call)`` says which expressions a call writes
+        to the sink (empty when it is no sink)."""
         memo_key = (key, id(definition))
         cached = self._reaching.get(memo_key)
         if cached is not None:
@@ -1089,9 +1121,14 @@ class Flow:
             inner = self._resolve_local(call.func)
             if inner is not None and inner is not definition:
                 for index in self.reaching_params(inner, sink_values, key):
-                    arg = self.argument_for(call, inner, index)
-                    if arg is not None:
-                        found.update(_markers(self.evaluate(arg)))
+                    passed = (
+                        self.extra_keywords(call, inner)
+                        if index == EXTRA_KEYWORDS
+                        else [self.argument_for(call, inner, index)]
+                    )
+                    for arg in passed:
+                        if arg is not None:
+                            found.update(_markers(self.evaluate(arg)))
 
         try:
             self._scan_function(definition, on_call)
@@ -1120,6 +1157,12 @@ class Flow:
             first_extra = len(params) - offset
             self._scope.env[star.name.value] = Carried(
                 {_param_marker(first_extra + i): star.name.value for i in range(8)}, False
+            )
+        star_kwarg = definition.params.star_kwarg
+        if isinstance(star_kwarg, cst.Param):
+            # `**kwargs` forwards every keyword argument no other parameter takes.
+            self._scope.env[star_kwarg.name.value] = Carried(
+                {_param_marker(EXTRA_KEYWORDS): star_kwarg.name.value}, False
             )
         return saved
 

@@ -11,9 +11,14 @@ import libcst as cst
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
-from privalint.flow import Carried, union
+from privalint.flow import EXTRA_KEYWORDS, Carried, union
 from privalint.personal import KEY, split_words
 from privalint.rule import Rule
+
+METHODS = "methods"
+ATTRIBUTES = "attributes"
+# Receiver words at least this long are specific enough to select files on their own.
+SPECIFIC_WORD = 6
 
 # Marks a subscript in a qualified name: `client.collections["c"].documents.create`
 # resolves to `typesense.Client().collections[].documents.create`.
@@ -123,9 +128,12 @@ class Destination:
     modules: tuple[str, ...]
     methods: frozenset[str]
     receiver_phrases: tuple[tuple[str, ...], ...]
+    receiver_texts: tuple[str, ...]
     skip_keywords: frozenset[str]
     expected: frozenset[str]
     exclude: tuple[str, ...]
+    hosts: tuple[str, ...]
+    attributes: frozenset[str]
 
     @classmethod
     def from_table(cls, name: str, table: Mapping[str, Any]) -> Destination:
@@ -137,28 +145,35 @@ class Destination:
             modules=tuple(_strings(table, "modules")),
             methods=frozenset(_strings(table, "methods")),
             receiver_phrases=phrases(_strings(table, "receiver-words")),
+            receiver_texts=tuple(_strings(table, "receiver-words")),
             skip_keywords=frozenset(_strings(table, "skip-keywords")),
             expected=frozenset(_strings(table, "expected")),
             exclude=tuple(_strings(table, "exclude")),
+            hosts=tuple(h.lower() for h in _strings(table, "hosts")),
+            attributes=frozenset(_strings(table, "attributes")),
         )
 
     def in_modules(self, qualified: str) -> bool:
         return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
 
-    def matches_name(self, qualified: str, method: str) -> bool:
-        """Whether a call to ``qualified`` (a known API) sends data here."""
-        if qualified in self.calls or (
-            self.call_prefixes and qualified.startswith(self.call_prefixes)
+    def members(self, kind: str) -> frozenset[str]:
+        return self.attributes if kind == ATTRIBUTES else self.methods
+
+    def matches_name(self, qualified: str, member: str, kind: str = METHODS) -> bool:
+        """Whether calling (or assigning to) ``qualified``, a known API, sends data here."""
+        if kind == METHODS and (
+            qualified in self.calls
+            or (self.call_prefixes and qualified.startswith(self.call_prefixes))
         ):
             return True
-        if method not in self.methods or not self.in_modules(qualified):
+        if member not in self.members(kind) or not self.in_modules(qualified):
             return False
         return not (self.exclude and qualified.startswith(self.exclude))
 
-    def matches_receiver(self, words: Sequence[str], method: str) -> bool:
-        """Whether a method call on an object of unknown type, named with ``words``,
-        sends data here."""
-        return method in self.methods and contains_phrase(words, self.receiver_phrases)
+    def matches_receiver(self, words: Sequence[str], member: str, kind: str = METHODS) -> bool:
+        """Whether a method of (or attribute on) an object of unknown type, named with
+        ``words``, sends data here."""
+        return member in self.members(kind) and contains_phrase(words, self.receiver_phrases)
 
 
 class Destinations:
@@ -167,6 +182,21 @@ class Destinations:
     def __init__(self, destinations: Sequence[Destination]) -> None:
         self.all = tuple(destinations)
         self._modules = tuple(m for d in self.all for m in d.modules)
+        # Cheap first test of every call: the names a sending call can end with.
+        self._members = {
+            METHODS: frozenset(
+                {m for d in self.all for m in d.methods}
+                | {c.rsplit(".", 1)[-1] for d in self.all for c in d.calls}
+            ),
+            ATTRIBUTES: frozenset(a for d in self.all for a in d.attributes),
+        }
+        self.has_prefixes = any(d.call_prefixes for d in self.all)
+        # Top-level packages whose import makes a sending call possible.
+        self.roots = frozenset(
+            name.split(".", 1)[0]
+            for d in self.all
+            for name in (*d.modules, *d.calls, *d.call_prefixes)
+        )
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, section: str) -> Destinations:
@@ -178,25 +208,51 @@ class Destinations:
                     found.append(Destination.from_table(str(name), entry))
         return cls(found)
 
+    def for_url(self, url: str) -> Optional[Destination]:
+        """The destination whose API a request to ``url`` reaches (by host)."""
+        lowered = url.lower()
+        for destination in self.all:
+            if any(host in lowered for host in destination.hosts):
+                return destination
+        return None
+
     def trigger_words(self) -> tuple[str, ...]:
-        """Words one of which a file must contain for a call here to be possible."""
-        words: set[str] = set()
+        """Words one of which a file must contain for a call here to be possible:
+        package names, API hosts and the names of clients of unknown type (short
+        names only together with a sending method: `es.index`, `mp.track`)."""
+        words: set[str] = set(self.roots)
         for d in self.all:
-            for name in (*d.modules, *d.calls, *d.call_prefixes):
-                words.add(name.split(".", 1)[0])
-            words.update("_".join(p) for p in d.receiver_phrases)
+            words.update(host.strip(".").split("/", 1)[0] for host in d.hosts)
+            for text in d.receiver_texts:
+                if len(text) >= SPECIFIC_WORD:
+                    words.add(text)
+                else:
+                    words.update(f"{text}.{method}" for method in d.methods)
+                    words.update(f"{text}_client.{method}" for method in d.methods)
         return tuple(sorted(w for w in words if w))
 
     def match(self, ctx: FileContext, call: cst.Call) -> Optional[Destination]:
         """The destination a call sends its arguments to, if any."""
-        func = call.func
-        method = last_name(func)
-        if not method:
+        return self.match_member(ctx, call.func, METHODS)
+
+    def match_attribute(
+        self, ctx: FileContext, target: cst.BaseExpression
+    ) -> Optional[Destination]:
+        """The destination an assignment to ``target`` (``scope.user = ...``) sends to."""
+        return self.match_member(ctx, target, ATTRIBUTES)
+
+    def match_member(
+        self, ctx: FileContext, func: cst.BaseExpression, kind: str
+    ) -> Optional[Destination]:
+        member = last_name(func)
+        if member not in self._members[kind] and not (kind == METHODS and self.has_prefixes):
+            return None
+        if not member or (kind == ATTRIBUTES and not isinstance(func, cst.Attribute)):
             return None
         qualified = chain_qualname(ctx, func)
         if qualified is not None and not is_own_code(ctx, qualified):
             for destination in self.all:
-                if destination.matches_name(qualified, method):
+                if destination.matches_name(qualified, member, kind):
                     return destination
             if any(qualified == m or qualified.startswith(m + ".") for m in self._modules):
                 # A known SDK, but not a sending call (`es.search(...)`).
@@ -207,7 +263,7 @@ class Destinations:
         if not words:
             return None
         for destination in self.all:
-            if destination.matches_receiver(words, method):
+            if destination.matches_receiver(words, member, kind):
                 return destination
         return None
 
@@ -282,12 +338,21 @@ def through_helper(
         return []
     out: list[tuple[cst.BaseExpression, Carried]] = []
     for index in sorted(flow.reaching_params(definition, sink_values, key)):
-        arg = flow.argument_for(call, definition, index)
-        if arg is None:
-            continue
-        carried = ctx.categories(arg)
-        if carried.cats:
-            out.append((arg, carried))
+        if index == EXTRA_KEYWORDS:
+            passed = flow.extra_keywords(call, definition)
+        else:
+            arg = flow.argument_for(call, definition, index)
+            passed = [arg] if arg is not None else []
+        for arg in passed:
+            carried = ctx.categories(arg)
+            if not carried.cats:
+                keyword = next((a.keyword for a in call.args if a.value is arg), None)
+                if keyword is not None and not carried.known:
+                    category = ctx.classify(keyword.value, "", KEY)
+                    if category is not None:
+                        carried = Carried({category: keyword.value}, known=False)
+            if carried.cats:
+                out.append((arg, carried))
     return out
 
 
@@ -295,12 +360,27 @@ class HelperDestinations:
     """Remembers which destination each local helper function reaches, so that a call
     through the helper can name it."""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: frozenset[str]) -> None:
+        self._roots = roots
         self._seen: list[str] = []
         self._by_helper: dict[int, str] = {}
+        self._active: Optional[bool] = None
 
     def noting(self, name: str) -> None:
         self._seen.append(name)
+
+    def sink_seen(self) -> None:
+        """A sink was called directly in this file: helpers may wrap one."""
+        self._active = True
+
+    def _is_active(self, ctx: FileContext) -> bool:
+        # Following helpers costs a scan of each; only where a sink is possible: the
+        # file imports one of the packages, or called a sink already.
+        if self._active is None:
+            self._active = any(
+                module.split(".", 1)[0] in self._roots for module in ctx.imports.imported_modules
+            )
+        return self._active
 
     def values(
         self,
@@ -310,6 +390,8 @@ class HelperDestinations:
         key: str,
     ) -> tuple[list[tuple[cst.BaseExpression, Carried]], str]:
         """(values, destination name) for a call through a local helper."""
+        if not self._is_active(ctx):
+            return [], ""
         definition = ctx.flow.resolve_local(call.func)
         if definition is None:
             return [], ""
@@ -376,50 +458,3 @@ def narrowest(ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
 
 def helper_via(ctx: FileContext, call: cst.Call) -> str:
     return f" through `{ctx.code(call.func, 30)}()`"
-
-
-class SendingRule(Rule):
-    """A rule about calls that send their arguments to destinations of one catalog
-    section; subclasses set ``section`` and the rule metadata. Calls through local
-    helpers that pass their parameters on to such a call are reported too."""
-
-    section: str = ""
-
-    @classmethod
-    def compile(cls, catalog: Catalog) -> Any:
-        return Destinations.from_catalog(catalog, cls.section)
-
-    @classmethod
-    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        return (Destinations.from_catalog(catalog, cls.section).trigger_words(), ("@personal",))
-
-    def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
-        super().__init__(ctx, compiled)
-        self._helpers = HelperDestinations()
-
-    def values_for(
-        self, call: cst.Call, destination: Destination
-    ) -> list[tuple[cst.BaseExpression, Carried]]:
-        """The personal data a matched call sends (subclasses may narrow it)."""
-        return sent_values(self.ctx, call, destination.skip_keywords)
-
-    def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
-        destinations: Destinations = self.compiled
-        destination = destinations.match(self.ctx, call)
-        if destination is None:
-            return []
-        self._helpers.noting(destination.name)
-        return argument_expressions(call, destination.skip_keywords)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        destinations: Destinations = self.compiled
-        destination = destinations.match(self.ctx, node)
-        if destination is not None:
-            report_sent(
-                self, self.values_for(node, destination), destination.name, destination.expected
-            )
-            return
-        values, name = self._helpers.values(self.ctx, node, self._sink_values, self.id)
-        if values and name:
-            expected = next((d.expected for d in destinations.all if d.name == name), frozenset())
-            report_sent(self, values, name, expected, via=helper_via(self.ctx, node))

@@ -23,6 +23,7 @@ from privalint.rules.pii_exposure.common import (
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
+from privalint.personal import split_words
 
 REQUEST = "request"
 REDIRECT = "redirect"
@@ -48,12 +49,19 @@ class HttpKnowledge:
     open_calls: frozenset[str]
     redirects: frozenset[str]
     builders: frozenset[str]
+    build_methods: frozenset[str]
     query_keywords: frozenset[str]
     url_keywords: tuple[str, ...]
     method_keywords: frozenset[str]
     query_methods: frozenset[str]
     control_keywords: frozenset[str]
+    transport_keywords: frozenset[str]
+    link_words: frozenset[str]
     client_words: tuple[tuple[str, ...], ...]
+    # The last names of every call this knowledge recognises (a cheap first test).
+    names: frozenset[str]
+    # Top-level packages whose import makes a URL call possible.
+    roots: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> HttpKnowledge:
@@ -61,19 +69,43 @@ class HttpKnowledge:
         table: Any = catalog.get("exposure.url.positions", {})
         if isinstance(table, Mapping):
             positions = {str(k): v for k, v in table.items() if isinstance(v, int)}
+        clients = catalog.strings("exposure.url.clients")
+        calls = [
+            *catalog.strings("exposure.url.calls.open"),
+            *catalog.strings("exposure.url.calls.redirect"),
+            *catalog.strings("exposure.url.calls.build"),
+        ]
+        methods = [
+            *catalog.strings("exposure.url.url-first-methods"),
+            *catalog.strings("exposure.url.url-second-methods"),
+            *catalog.strings("exposure.url.calls.build-methods"),
+            *(name.rsplit(".", 1)[-1] for name in (*calls, *positions)),
+            "redirect",
+        ]
         return cls(
-            clients=tuple(catalog.strings("exposure.url.clients")),
+            names=frozenset(methods),
+            roots=frozenset(name.split(".", 1)[0] for name in (*clients, *calls)),
+            clients=tuple(clients),
             url_first=frozenset(catalog.strings("exposure.url.url-first-methods")),
             url_second=frozenset(catalog.strings("exposure.url.url-second-methods")),
             positions=positions,
             open_calls=frozenset(catalog.strings("exposure.url.calls.open")),
             redirects=frozenset(catalog.strings("exposure.url.calls.redirect")),
             builders=frozenset(catalog.strings("exposure.url.calls.build")),
+            build_methods=frozenset(catalog.strings("exposure.url.calls.build-methods")),
             query_keywords=frozenset(catalog.strings("exposure.url.settings.query-keywords")),
             url_keywords=tuple(catalog.strings("exposure.url.settings.url-keywords")),
             method_keywords=frozenset(catalog.strings("exposure.url.settings.method-keywords")),
             query_methods=frozenset(catalog.strings("exposure.url.settings.query-methods")),
             control_keywords=frozenset(catalog.strings("exposure.url.settings.control-keywords")),
+            transport_keywords=frozenset(
+                catalog.strings("exposure.url.settings.transport-keywords")
+            ),
+            link_words=frozenset(
+                w
+                for word in catalog.strings("exposure.url.settings.link-words")
+                for w in split_words(word)
+            ),
             client_words=phrases(catalog.strings("exposure.url.settings.client-words")),
         )
 
@@ -88,8 +120,12 @@ class HttpKnowledge:
 
     def classify_call(self, ctx: FileContext, call: cst.Call) -> Optional[UrlCall]:
         func = call.func
-        qualified = chain_qualname(ctx, func)
         method = last_name(func)
+        if method not in self.names:
+            return None
+        qualified = chain_qualname(ctx, func)
+        if method in self.build_methods and isinstance(func, cst.Attribute):
+            return UrlCall(BUILD, method, None, None)
         if qualified is not None and not is_own_code(ctx, qualified):
             if qualified in self.redirects:
                 return UrlCall(REDIRECT, qualified, self._url_arg(call, 0), None)
@@ -201,6 +237,12 @@ class ModuleStrings:
             )
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
             return self.text(expr.left) + self.text(expr.right)
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "format"
+        ):
+            return self.text(expr.func.value)
         return literal_text(expr)
 
 

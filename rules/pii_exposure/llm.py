@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from privalint.rules.pii_exposure.common import SendingRule
+from privalint.rules.pii_exposure.sending import SendingRule
 
 from privalint.model import Family, Severity
 

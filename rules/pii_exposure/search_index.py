@@ -7,13 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import (
-    Destinations,
-    SendingRule,
-    keyword_arg,
-    phrases,
-    string_value,
-)
+from privalint.rules.pii_exposure.common import keyword_arg, phrases, string_value
+from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -108,7 +103,7 @@ class PersonalDataInSearchIndex(SendingRule):
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         return (
-            Destinations.from_catalog(catalog, cls.section),
+            SendingKnowledge.from_catalog(catalog, cls.section),
             DocumentKnowledge.from_catalog(catalog),
         )
 

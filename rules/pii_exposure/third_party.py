@@ -6,14 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import (
-    SendingRule,
-    chain_qualname,
-    keyword_arg,
-    report_sent,
-    sent_values,
-)
-from privalint.rules.pii_exposure.http import REQUEST, HttpKnowledge, ModuleStrings
+from privalint.rules.pii_exposure.common import chain_qualname, keyword_arg
+from privalint.rules.pii_exposure.sending import SendingRule
 
 from privalint.catalog import Catalog
 from privalint.model import Family, Severity
@@ -64,49 +58,6 @@ class PersonalDataToAnalytics(SendingRule):
         'import posthog\n\ndef scored(row, score):\n    posthog.capture(row["anon_id"], "churn_scored", {"bucket": int(score * 10)})',
         'import mailchimp_marketing\nclient = mailchimp_marketing.Client()\n\ndef join(list_id, email):\n    client.lists.add_list_member(list_id, {"email_address": email, "status": "pending"})',
     )
-
-    @classmethod
-    def compile(cls, catalog: Catalog) -> Any:
-        return (super().compile(catalog), _endpoints(catalog), HttpKnowledge.from_catalog(catalog))
-
-    @classmethod
-    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        (sdk_words, personal) = super().trigger_words(catalog)
-        hosts = tuple(
-            h.split(".")[-2] for hs in _endpoints(catalog).values() for h in hs if "." in h
-        )
-        return (tuple(sorted({*sdk_words, *hosts})), personal)
-
-    def __init__(self, ctx: Any, compiled: Any = None) -> None:
-        destinations, self._endpoints, self._http = compiled
-        super().__init__(ctx, destinations)
-        self._constants = ModuleStrings()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._constants.note(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        found = self._http.classify_call(self.ctx, node)
-        if found is not None and found.kind == REQUEST:
-            url = self._constants.text(found.url)
-            for name, hosts in self._endpoints.items():
-                if any(host in url for host in hosts):
-                    values = sent_values(self.ctx, node, frozenset({"timeout", "headers"}))
-                    report_sent(self, values, f"{name} (measurement request)")
-                    return
-            return
-        super().visit_Call(node)
-
-
-def _endpoints(catalog: Catalog) -> dict[str, tuple[str, ...]]:
-    table: Any = catalog.get("exposure.analytics-endpoints", {})
-    if not isinstance(table, Mapping):
-        return {}
-    return {
-        str(name): tuple(h for h in hosts if isinstance(h, str))
-        for name, hosts in table.items()
-        if isinstance(hosts, list)
-    }
 
 
 class PersonalDataToErrorTracker(SendingRule):

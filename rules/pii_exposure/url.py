@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Any, Optional, Union
 
 import libcst as cst
 from privalint.rules.pii_exposure.common import (
     HelperDestinations,
     helper_via,
-    positional_args,
     report_sent,
     string_value,
 )
@@ -26,7 +26,7 @@ from privalint.rules.pii_exposure.http import (
 from privalint.catalog import Catalog
 from privalint.flow import Carried, union
 from privalint.model import Family, Severity
-from privalint.personal import KEY
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 # `?email=`, `&phone_number=`, `;dob=` at the end of a literal: the value that follows
@@ -92,25 +92,95 @@ class PersonalDataInUrl(Rule):
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
-        self._helpers = HelperDestinations()
+        self._helpers = HelperDestinations(compiled.roots)
         self._constants = ModuleStrings()
         # Names bound to URLs whose query parameters name opaque values.
         self._keyed: dict[str, Carried] = {}
+        # Links built with personal data, by the name they are stored in; reported when
+        # the function ends unless a request or redirect sends them first.
+        self._links: dict[str, Values] = {}
+        self._function_names: list[str] = []
 
     # -- tracking URLs built in variables ------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._report_links()
         self._keyed = {}
+        self._function_names.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._report_links()
+        self._keyed = {}
+        if self._function_names:
+            self._function_names.pop()
+
+    def finish(self) -> None:
+        self._report_links()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._constants.note(node)
         keyed = self._keyed_values(node.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
+                name = target.target.value
                 if keyed.cats:
-                    self._keyed[target.target.value] = keyed
+                    self._keyed[name] = keyed
                 else:
-                    self._keyed.pop(target.target.value, None)
+                    self._keyed.pop(name, None)
+                self._links.pop(name, None)
+                if self._names_link(name):
+                    values = self._link_values(node.value)
+                    if values:
+                        self._links[name] = values
+
+    def visit_Return(self, node: cst.Return) -> None:
+        functions = self._function_names
+        if node.value is not None and functions and self._names_link(functions[-1]):
+            report_sent(self, self._link_values(node.value), "a link")
+
+    def _names_link(self, name: str) -> bool:
+        knowledge: HttpKnowledge = self.compiled
+        return any(word in knowledge.link_words for word in split_words(name))
+
+    def _link_values(self, expr: cst.BaseExpression) -> Values:
+        """Values a string template puts inside a URL (`https://x.com/verify?email={e}`)."""
+        out: Values = []
+        for part in self._template_parts(expr):
+            carried = self.ctx.categories(part)
+            if carried.cats:
+                out.append((part, carried))
+        keyed = self._keyed_values(expr)
+        if keyed.cats:
+            out.append((expr, keyed))
+        return out
+
+    def _template_parts(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The expressions of a string template that fall inside a URL: after a
+        `scheme://` or a `?` in the same whitespace-free token."""
+        out: list[cst.BaseExpression] = []
+        token = ""
+        for piece in _pieces(expr):
+            if isinstance(piece, str):
+                if any(c.isspace() for c in piece):
+                    token = piece.split()[-1] if piece.split() and not piece[-1].isspace() else ""
+                else:
+                    token += piece
+                continue
+            if "://" in token or "?" in token:
+                out.append(piece)
+            token += self._constants.text(piece) or "x"
+        return out
+
+    def _report_links(self) -> None:
+        for values in self._links.values():
+            report_sent(self, values, "a link")
+        self._links = {}
+
+    def _consume_links(self, exprs: list[cst.BaseExpression]) -> None:
+        """Links that a request, redirect or helper call sends: reported there."""
+        for expr in exprs:
+            for name in _names_in(expr):
+                self._links.pop(name, None)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
@@ -156,10 +226,8 @@ class PersonalDataInUrl(Rule):
                     out.extend(self._params(arg.value))
             return out
         # Redirects and URL builders: the other arguments fill the path or the query.
-        positional = positional_args(call)
-        first = positional[0].value if positional else None
         for arg in call.args:
-            if arg.value is first or arg.value is found.url:
+            if arg.value is found.url:
                 continue
             if arg.keyword is not None and arg.keyword.value in knowledge.control_keywords:
                 continue
@@ -224,69 +292,126 @@ class PersonalDataInUrl(Rule):
         if found is None:
             values, name = self._helpers.values(self.ctx, node, self._sink_values, self.id)
             if values and name:
+                self._consume_links([a.value for a in node.args])
                 report_sent(self, values, name, via=helper_via(self.ctx, node))
+                return
+            for arg in node.args:
+                keyword = arg.keyword
+                if (
+                    keyword is not None
+                    and not isinstance(arg.value, cst.Name)
+                    and self._names_link(keyword.value)
+                ):
+                    report_sent(self, self._link_values(arg.value), "a link")
             return
+        self._helpers.sink_seen()
+        self._consume_links([a.value for a in node.args])
         report_sent(self, self._values(node, found), self._destination(found))
 
 
 def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
     """(parameter name, value) for the values a URL template puts after `name=`:
-    f-strings, `+` concatenation and `%` formatting."""
-    if isinstance(expr, cst.FormattedString):
-        out: list[tuple[str, cst.BaseExpression]] = []
+    f-strings, `+` concatenation, `%` and `.format` templates."""
+    out: list[tuple[str, cst.BaseExpression]] = []
+    text = ""
+    for piece in _pieces(expr):
+        if isinstance(piece, str):
+            text += piece
+            continue
+        match = _QUERY_KEY.search(text)
+        if match:
+            out.append((match.group(1), piece))
         text = ""
+    return out
+
+
+Piece = Union[str, cst.BaseExpression]
+
+
+def _pieces(expr: cst.BaseExpression) -> list[Piece]:
+    """A string template as literal text and the expressions put between it:
+    f-strings, `+` concatenation, `%` and `.format` templates."""
+    if isinstance(expr, cst.FormattedString):
+        out: list[Piece] = []
         for part in expr.parts:
             if isinstance(part, cst.FormattedStringText):
-                text += part.value
-                continue
-            if not isinstance(part, cst.FormattedStringExpression):
-                continue
-            match = _QUERY_KEY.search(text)
-            if match:
-                out.append((match.group(1), part.expression))
-            text = ""
+                out.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                out.append(part.expression)
         return out
-    if isinstance(expr, cst.BinaryOperation):
-        if isinstance(expr.operator, cst.Add):
-            operands = _flatten_add(expr)
-            out = []
-            for before, after in zip(operands, operands[1:]):
-                text = _text(before)
-                match = _QUERY_KEY.search(text) if text else None
-                if match and _text(after) == "":
-                    out.append((match.group(1), after))
-            for operand in operands:
-                if isinstance(operand, cst.FormattedString):
-                    out.extend(_keyed_parts(operand))
-            return out
-        if isinstance(expr.operator, cst.Modulo):
-            template = string_value(expr.left)
-            if template is None:
-                return []
-            right = expr.right
-            values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
-            out = []
-            for index, match in enumerate(_PERCENT.finditer(template)):
-                if index >= len(values):
-                    break
-                key = _QUERY_KEY.search(template[: match.start()])
-                if key:
-                    out.append((key.group(1), values[index]))
-            return out
-    return []
-
-
-def _flatten_add(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        text = string_value(expr)
+        return [text] if text is not None else []
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return [*_flatten_add(expr.left), *_flatten_add(expr.right)]
+        return [*_pieces(expr.left), *_pieces(expr.right)]
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        template = string_value(expr.left)
+        if template is None:
+            return [expr]
+        right = expr.right
+        values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        out = []
+        start = 0
+        for index, match in enumerate(_PERCENT.finditer(template)):
+            out.append(template[start : match.start()])
+            if index < len(values):
+                out.append(values[index])
+            start = match.end()
+        out.append(template[start:])
+        return out
+    if isinstance(expr, cst.Call):
+        formatted = _format_pieces(expr)
+        if formatted is not None:
+            return formatted
     return [expr]
 
 
-def _text(expr: cst.BaseExpression) -> str:
-    value = string_value(expr)
-    if value is not None:
-        return value
-    if isinstance(expr, cst.FormattedString) and expr.parts:
-        last = expr.parts[-1]
-        return last.value if isinstance(last, cst.FormattedStringText) else ""
-    return ""
+def _names_in(expr: cst.BaseExpression) -> list[str]:
+    """Names used directly in an expression (through strings, operators and calls)."""
+    if isinstance(expr, cst.Name):
+        return [expr.value]
+    if isinstance(expr, cst.BinaryOperation):
+        return [*_names_in(expr.left), *_names_in(expr.right)]
+    if isinstance(expr, cst.FormattedString):
+        return [
+            name
+            for part in expr.parts
+            if isinstance(part, cst.FormattedStringExpression)
+            for name in _names_in(part.expression)
+        ]
+    if isinstance(expr, cst.Call):
+        return [name for arg in expr.args for name in _names_in(arg.value)]
+    return []
+
+
+def _format_pieces(call: cst.Call) -> Optional[list[Piece]]:
+    """`"...?email={}".format(value)` as literal text and the values put in it."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "format":
+        return None
+    template = string_value(func.value)
+    if template is None:
+        return None
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    out: list[Piece] = []
+    automatic = 0
+    for text, field, _, _ in fields:
+        out.append(text)
+        if field is None:
+            continue
+        name = field.split(".", 1)[0].split("[", 1)[0]
+        value: Optional[cst.BaseExpression]
+        if name == "":
+            value = positional[automatic] if automatic < len(positional) else None
+            automatic += 1
+        elif name.isdigit():
+            value = positional[int(name)] if int(name) < len(positional) else None
+        else:
+            value = keywords.get(name)
+        out.append(value if value is not None else "x")
+    return out
