@@ -65,6 +65,28 @@ class Settings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# A trigger word written `import:name` is looked for in the import statements only.
+IMPORT_TRIGGER = "import:"
+_TriggerGroup = tuple[tuple[bytes, ...], tuple[bytes, ...]]
+
+
+def _minimal(words: Iterable[str]) -> list[str]:
+    """Lower-cased ``words`` without those that contain another one (they add nothing
+    to a substring test)."""
+    kept: list[str] = []
+    for word in sorted({w.lower() for w in words}, key=len):
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return kept
+
+
+def _import_lines(lowered: bytes) -> bytes:
+    """The lines of a (lower-cased) file that start an import statement."""
+    return b"\n".join(
+        line for line in lowered.splitlines() if line.lstrip().startswith((b"import ", b"from "))
+    )
+
+
 @dataclass
 class _Report:
     rule_id: str
@@ -383,25 +405,52 @@ class Checker:
                 words.add(phrase[-1][:5])
         return tuple(sorted(words))
 
-    def _trigger_patterns(self, rule: type[Rule]) -> list[re.Pattern[bytes]]:
-        patterns = []
+    def _trigger_patterns(self, rule: type[Rule]) -> list[_TriggerGroup]:
+        """The rule's trigger groups as lower-case byte strings: (words of the text,
+        words of the import statements)."""
+        groups = []
         for group in rule.trigger_words(self.settings.catalog):
-            words: list[str] = []
+            words: set[str] = set()
+            imported: set[str] = set()
             for word in group:
                 if word == "@personal":
-                    words.extend(self._personal_vocabulary())
+                    words.update(self._personal_vocabulary())
+                elif word.startswith(IMPORT_TRIGGER):
+                    imported.add(word[len(IMPORT_TRIGGER) :])
                 else:
-                    words.append(word)
-            if words:
-                alternation = b"|".join(re.escape(w.encode()) for w in sorted(set(words)))
-                patterns.append(re.compile(alternation, re.IGNORECASE))
-        return patterns
+                    words.add(word)
+            text_words = _minimal(words)
+            # A word found anywhere in the text makes the import test moot.
+            import_words = [w for w in _minimal(imported) if not any(t in w for t in text_words)]
+            if text_words or import_words:
+                groups.append(
+                    (tuple(w.encode() for w in text_words), tuple(w.encode() for w in import_words))
+                )
+        return groups
 
     def rules_for(self, data: bytes) -> list[type[Rule]]:
-        """The enabled rules whose trigger vocabulary occurs in ``data``."""
+        """The enabled rules whose trigger vocabulary occurs in ``data`` (ignoring
+        ASCII case)."""
         if not self.settings.prefilter:
             return list(self.rules)
-        return [r for r, patterns in self._triggers if all(p.search(data) for p in patterns)]
+        # Substring tests on the lowered text are many times faster than one regular
+        # expression alternating over a few hundred words.
+        lowered = data.lower()
+        imports: Optional[bytes] = None
+        selected = []
+        for rule, groups in self._triggers:
+            for words, import_words in groups:
+                if any(word in lowered for word in words):
+                    continue
+                if import_words:
+                    if imports is None:
+                        imports = _import_lines(lowered)
+                    if any(word in imports for word in import_words):
+                        continue
+                break
+            else:
+                selected.append(rule)
+        return selected
 
     # -- checking -------------------------------------------------------------------------
 

@@ -10,15 +10,49 @@ from typing import Any, Callable, Optional
 import libcst as cst
 
 from privalint.catalog import Catalog
-from privalint.engine import FileContext
+from privalint.engine import IMPORT_TRIGGER, FileContext
 from privalint.flow import EXTRA_KEYWORDS, Carried, union
 from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 METHODS = "methods"
 ATTRIBUTES = "attributes"
-# Receiver words at least this long are specific enough to select files on their own.
+# Receiver words at least this long are specific enough to select files on their own;
+# shorter ones need the dot of a method call after them (`llm.`), and the shortest the
+# method itself (`es.index`).
 SPECIFIC_WORD = 6
+SHORTEST_WORD = 3
+
+
+def receiver_triggers(word: str, methods: Iterable[str]) -> list[str]:
+    """Prefilter words for a call on an object named ``word``."""
+    if len(word) >= SPECIFIC_WORD:
+        return [word]
+    if len(word) >= SHORTEST_WORD:
+        return [word + "."]
+    return [f"{word}.{method}" for method in methods]
+
+
+def import_words(modules: Iterable[str]) -> list[str]:
+    """Prefilter words: an import statement that names one of ``modules``
+    (`import a.b`, `from a.b import x` and `from a import b`)."""
+    words = []
+    for module in modules:
+        words.append(IMPORT_TRIGGER + module)
+        parent, _, last = module.rpartition(".")
+        if parent:
+            words.append(f"{IMPORT_TRIGGER}{parent} import {last}")
+    return words
+
+
+def module_of(qualified: str) -> str:
+    """The module a qualified API name is imported from: `requests` for
+    `requests.Session().get`, `django.shortcuts` for `django.shortcuts.redirect`."""
+    head = qualified.split("()", 1)[0]
+    if "()" in qualified or "." in head:
+        head = head.rpartition(".")[0] or head
+    return head
+
 
 # Marks a subscript in a qualified name: `client.collections["c"].documents.create`
 # resolves to `typesense.Client().collections[].documents.create`.
@@ -217,18 +251,15 @@ class Destinations:
         return None
 
     def trigger_words(self) -> tuple[str, ...]:
-        """Words one of which a file must contain for a call here to be possible:
-        package names, API hosts and the names of clients of unknown type (short
-        names only together with a sending method: `es.index`, `mp.track`)."""
-        words: set[str] = set(self.roots)
+        """Words one of which a file must contain for a call here to be possible: an
+        import of one of the packages, an API host, or the name of a client of unknown
+        type (short names only together with a sending method: `es.index`)."""
+        modules = [*self._modules, *(module_of(c) for d in self.all for c in d.calls)]
+        words: set[str] = set(import_words(modules))
         for d in self.all:
             words.update(host.strip(".").split("/", 1)[0] for host in d.hosts)
             for text in d.receiver_texts:
-                if len(text) >= SPECIFIC_WORD:
-                    words.add(text)
-                else:
-                    words.update(f"{text}.{method}" for method in d.methods)
-                    words.update(f"{text}_client.{method}" for method in d.methods)
+                words.update(receiver_triggers(text, d.methods))
         return tuple(sorted(w for w in words if w))
 
     def match(self, ctx: FileContext, call: cst.Call) -> Optional[Destination]:

@@ -11,11 +11,14 @@ import libcst as cst
 from privalint.rules.pii_exposure.common import (
     chain_qualname,
     contains_phrase,
+    import_words,
     is_own_code,
     keyword_arg,
     last_name,
+    module_of,
     phrases,
     positional_args,
+    receiver_triggers,
     receiver_words,
     string_value,
 )
@@ -58,10 +61,13 @@ class HttpKnowledge:
     transport_keywords: frozenset[str]
     link_words: frozenset[str]
     client_words: tuple[tuple[str, ...], ...]
+    client_texts: tuple[str, ...]
     # The last names of every call this knowledge recognises (a cheap first test).
     names: frozenset[str]
     # Top-level packages whose import makes a URL call possible.
     roots: frozenset[str]
+    # The modules those calls are imported from.
+    modules: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> HttpKnowledge:
@@ -85,6 +91,9 @@ class HttpKnowledge:
         return cls(
             names=frozenset(methods),
             roots=frozenset(name.split(".", 1)[0] for name in (*clients, *calls)),
+            modules=frozenset(
+                [*(module_of(c) for c in calls), *(module_of(c + ".request") for c in clients)]
+            ),
             clients=tuple(clients),
             url_first=frozenset(catalog.strings("exposure.url.url-first-methods")),
             url_second=frozenset(catalog.strings("exposure.url.url-second-methods")),
@@ -107,7 +116,17 @@ class HttpKnowledge:
                 for w in split_words(word)
             ),
             client_words=phrases(catalog.strings("exposure.url.settings.client-words")),
+            client_texts=tuple(catalog.strings("exposure.url.settings.client-words")),
         )
+
+    def trigger_words(self) -> tuple[str, ...]:
+        """What a file with a URL call contains: an import of a client or framework,
+        a redirect, a URL-building method, or a client of unknown type calling a
+        request method (`session.get`)."""
+        words = {*import_words(self.modules), "redirect", *self.build_methods}
+        for word in self.client_texts:
+            words.update(receiver_triggers(word, (*self.url_first, *self.url_second)))
+        return tuple(sorted(words))
 
     # -- recognising calls --------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import keyword_arg, phrases, string_value
+from privalint.rules.pii_exposure.common import import_words, keyword_arg, phrases, string_value
 from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule
 
 from privalint.catalog import Catalog
@@ -112,7 +112,7 @@ class PersonalDataInSearchIndex(SendingRule):
         sdk_words, personal = super().trigger_words(catalog)
         documents = DocumentKnowledge.from_catalog(catalog)
         roots = {base.split(".", 1)[0] for base in documents.bases}
-        return (tuple(sorted({*sdk_words, *roots})), personal)
+        return (tuple(sorted({*sdk_words, *import_words(roots)})), personal)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         destinations, self._documents = compiled

@@ -69,10 +69,11 @@ class PersonalDataInUrl(Rule):
     title = "Personal data in a URL"
     message = "{data} {verb} put in {destination}{via}"
     provides_facts = True
-    triggers = (
-        ("http", "url", "redirect", "reverse", "urlopen", "webbrowser", "request"),
-        ("@personal",),
-    )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        return (HttpKnowledge.from_catalog(catalog).trigger_words(), ("@personal",))
+
     INVALID = (
         'import requests\n\ndef lookup(phone):\n    return requests.get(f"https://crm.example.com/people?phone={phone}")',
         'import httpx\n\ndef find(customer):\n    return httpx.get("https://api.example.com/search", params={"email": customer.email})',
