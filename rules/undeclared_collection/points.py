@@ -20,6 +20,7 @@ the privacy manifest) and for ``privalint inventory``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -33,6 +34,10 @@ from privalint.personal import KEY, NAME, split_words
 from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY
 
 COLLECTED = "collected"
+
+_COMMENT = re.compile(r"#[^\n]*")
+_OPEN_SPACE = re.compile(r"([(\[{]) ")
+_CLOSE_SPACE = re.compile(r",? ([)\]}])")
 
 # Annotations that are plain values, not models (a parameter annotated with one of
 # these is read from the query string, a form or a header).
@@ -158,6 +163,11 @@ class Knowledge:
     """The catalog's collection knowledge, compiled once."""
 
     field_modules: frozenset[str]
+    form_bases: frozenset[str]
+    form_suffixes: tuple[str, ...]
+    request_key_methods: frozenset[str]
+    model_loader_functions: frozenset[str]
+    request_names: frozenset[str]
     non_data_fields: frozenset[str]
     output_fields: frozenset[str]
     output_keywords: frozenset[str]
@@ -182,6 +192,11 @@ class Knowledge:
 
         return cls(
             field_modules=strings("field-modules"),
+            form_bases=strings("form-bases"),
+            form_suffixes=tuple(catalog.strings("collection.form-suffixes")),
+            request_key_methods=strings("request-key-methods"),
+            model_loader_functions=strings("model-loader-functions"),
+            request_names=frozenset(catalog.strings("flow.request-names")),
             non_data_fields=strings("non-data-fields"),
             output_fields=strings("output-fields"),
             output_keywords=strings("output-keywords"),
@@ -216,8 +231,23 @@ class CollectionPoints:
     def __init__(self, ctx: FileContext, knowledge: Knowledge) -> None:
         self.ctx = ctx
         self.knowledge = knowledge
+        # Forms, serializers and schemas of this file, by class node and by name.
+        self._form_classes: set[int] = set()
+        self._form_names: set[str] = set()
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _code(self, node: cst.CSTNode, limit: int = 50) -> str:
+        """One line of source for messages, without the comments of a multi-line node."""
+        try:
+            text = self.ctx.module.code_for_node(node)
+        except Exception:  # a node libcst cannot render on its own
+            return self.ctx.code(node, limit)
+        if "\n" in text:
+            text = _COMMENT.sub("", text)
+            text = _OPEN_SPACE.sub(r"\1", _CLOSE_SPACE.sub(r"\1", " ".join(text.split())))
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
 
     def _record(self, category: str, node: cst.CSTNode, detail: str, kind: str = COLLECTED) -> None:
         self.ctx.fact(kind, category, node, detail)
@@ -263,6 +293,71 @@ class CollectionPoints:
         if key is not None:
             self._request_read(node, func.value, key)
 
+    def attribute(self, node: cst.Attribute) -> None:
+        """``request.forms.phone``, ``request.query.email`` (Bottle's form dicts)."""
+        base = node.value
+        if not isinstance(base, cst.Attribute) or not self.ctx.flow.is_request_read(base):
+            return
+        parent = self.ctx.parent
+        if (isinstance(parent, cst.Call) and parent.func is node) or self._is_target(node):
+            return
+        self._request_read(node, base, node.attr.value)
+
+    def key_method(self, node: cst.Call) -> None:
+        """``req.get_param("phone")``, ``self.get_argument("email")``."""
+        func = node.func
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value not in self.knowledge.request_key_methods
+            or not node.args
+            or node.args[0].keyword is not None
+        ):
+            return
+        key = _string(node.args[0].value)
+        if key is None:
+            return
+        receiver = dotted_name(func.value)
+        on_request = receiver in self.knowledge.request_names or receiver == "self"
+        if not on_request and not self.ctx.categories(func.value).user_input:
+            return
+        category = self.ctx.classify(key, "", KEY)
+        if category is not None:
+            self._record(category, node, f"`{self._code(node)}`")
+
+    def through_helper(self, node: cst.Call) -> None:
+        """``phone = form_value("phone")`` where ``form_value`` (a function of this
+        module) reads that key from the request."""
+        if not any(_string(arg.value) is not None for arg in node.args):
+            return
+        flow = self.ctx.flow
+        definition = flow.resolve_local(node.func)
+        if definition is None:
+            return
+        for index in sorted(flow.reaching_params(definition, self._read_keys, "collection")):
+            arg = flow.argument_for(node, definition, index)
+            key = _string(arg) if arg is not None else None
+            if key is None:
+                continue
+            category = self.ctx.classify(key, "", KEY)
+            if category is not None:
+                self._record(category, node, f"`{self._code(node)}`")
+
+    def _read_keys(self, call: cst.Call) -> list[cst.BaseExpression]:
+        """The key expressions of a call that reads a named request input."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not call.args or call.args[0].keyword:
+            return []
+        name = func.attr.value
+        knowledge = self.knowledge
+        if name in knowledge.key_getters:
+            if self.ctx.categories(func.value).user_input:
+                return [call.args[0].value]
+        elif name in knowledge.request_key_methods:
+            receiver = dotted_name(func.value)
+            if receiver in knowledge.request_names or receiver == "self":
+                return [call.args[0].value]
+        return []
+
     def _request_read(self, node: cst.BaseExpression, base: cst.BaseExpression, key: str) -> None:
         ctx = self.ctx
         source = ctx.categories(base)
@@ -271,7 +366,7 @@ class CollectionPoints:
         carried = ctx.categories(node)
         if not carried.user_input:
             return
-        detail = f"`{ctx.code(node, 50)}`"
+        detail = f"`{self._code(node)}`"
         for category in sorted(carried.cats):
             self._record(category, node, detail)
 
@@ -283,6 +378,9 @@ class CollectionPoints:
         knowledge = self.knowledge
         ctx = self.ctx
         bases = [arg.value for arg in node.bases if arg.keyword is None]
+        if any(self._is_form(base) for base in bases):
+            self._form_classes.add(id(node))
+            self._form_names.add(node.name.value)
         for base in bases:
             name = _last_name(base)
             if name and name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
@@ -328,6 +426,18 @@ class CollectionPoints:
                 detail = f"`{node.name.value}.Meta.fields` entry `{field_name}`"
                 self._record(category, element.value, detail)
 
+    def _is_form(self, base: cst.BaseExpression) -> bool:
+        knowledge = self.knowledge
+        qualified = self.ctx.qualname(base)
+        if qualified is not None and (
+            qualified in knowledge.form_bases or qualified in knowledge.model_form_bases
+        ):
+            return True
+        name = _last_name(base)
+        return name in self._form_names or (
+            bool(name) and name.endswith(knowledge.form_suffixes + knowledge.model_form_suffixes)
+        )
+
     def _is_model_form(self, base: cst.BaseExpression) -> bool:
         qualified = self.ctx.qualname(base)
         if qualified is not None and qualified in self.knowledge.model_form_bases:
@@ -344,21 +454,23 @@ class CollectionPoints:
         if not isinstance(target, cst.Name) or not isinstance(node.value, cst.Call):
             return
         call = node.value
-        if not self._is_input_field(call):
+        if not self._is_input_field(call, id(owner_class) in self._form_classes):
             return
         owner = self.knowledge.owner_of(owner_class.name.value)
         category = self.ctx.classify(target.value, owner, NAME)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
 
-    def _is_input_field(self, call: cst.Call) -> bool:
+    def _is_input_field(self, call: cst.Call, in_form: bool) -> bool:
+        """A field constructor of a form library, or any ``...Field()`` in the body of a
+        form, serializer or schema."""
         knowledge = self.knowledge
         qualified = self.ctx.qualname(call.func)
-        if qualified is None:
-            return False
-        module, _, field_class = qualified.rpartition(".")
+        module, _, field_class = (qualified or "").rpartition(".")
         if module not in knowledge.field_modules:
-            return False
+            field_class = _last_name(call.func)
+            if not in_form or not field_class.endswith("Field"):
+                return False
         if field_class in knowledge.non_data_fields or field_class in knowledge.output_fields:
             return False
         return not any(
@@ -462,20 +574,36 @@ class CollectionPoints:
         return ""
 
     def model_loaded(self, node: cst.Call) -> None:
-        """``Model(**request.json)``, ``Model.model_validate(request.get_json())``: the
-        model is a request body."""
+        """``Model(**request.json)``, ``Model.model_validate(request.get_json())``,
+        ``from_dict(Model, request.json)``: the model is a request body."""
+        knowledge = self.knowledge
+        ctx = self.ctx
         func = node.func
         model = ""
-        if isinstance(func, cst.Attribute) and func.attr.value in self.knowledge.model_loaders:
-            model = _last_name(func.value)
-        elif isinstance(func, (cst.Name, cst.Attribute)):
-            name = _last_name(func)
-            if any(arg.star == "**" for arg in node.args):
-                model = name
-        if not model or not model[:1].isupper() or not node.args:
+        data: Sequence[cst.Arg] = node.args
+        if ctx.qualname(func) in knowledge.model_loader_functions:
+            chosen = _model_argument(node)
+            if chosen is None:
+                return
+            model = _last_name(chosen.value)
+            data = [arg for arg in node.args if arg is not chosen and arg.keyword is None]
+        elif isinstance(func, cst.Attribute) and func.attr.value in knowledge.model_loaders:
+            receiver = func.value
+            if (
+                isinstance(receiver, cst.Call)
+                and ctx.qualname(receiver.func) in knowledge.model_loader_functions
+            ):
+                chosen = _model_argument(receiver)
+                model = _last_name(chosen.value) if chosen is not None else ""
+            else:
+                model = _last_name(receiver)
+        elif isinstance(func, (cst.Name, cst.Attribute)) and any(
+            arg.star == "**" for arg in node.args
+        ):
+            model = _last_name(func)
+        if not model or not model[:1].isupper() or not data:
             return
-        ctx = self.ctx
-        if any(ctx.categories(arg.value).user_input for arg in node.args):
+        if any(ctx.categories(arg.value).user_input for arg in data):
             self._record("", node, model, REQUEST_BODY)
 
     # -- prompts ------------------------------------------------------------------------
@@ -501,7 +629,7 @@ class CollectionPoints:
         if category is None and secret:
             category = "credentials"
         if category is not None:
-            self._record(category, node, f"prompt `{self.ctx.code(node, 50)}`")
+            self._record(category, node, f"prompt `{self._code(node)}`")
 
     def _prompt_category(self, text: str) -> Optional[str]:
         cleaned = _without_brackets(text).strip(" :?>*-=\t\n")
@@ -542,7 +670,7 @@ class CollectionPoints:
         if category is None and _hides_input(call.args):
             category = "credentials"
         if category is not None:
-            self._record(category, call, f"prompt `{self.ctx.code(call, 50)}`")
+            self._record(category, call, f"prompt `{self._code(call)}`")
 
     def _prompted_parameters(self, node: cst.FunctionDef) -> None:
         """``phone: str = typer.Option(..., prompt=True)``."""
@@ -558,7 +686,19 @@ class CollectionPoints:
             if category is None and _hides_input(default.args):
                 category = "credentials"
             if category is not None:
-                self._record(category, param.name, f"prompt `{self.ctx.code(default, 50)}`")
+                self._record(category, param.name, f"prompt `{self._code(default)}`")
+
+
+def _model_argument(call: cst.Call) -> Optional[cst.Arg]:
+    """The argument naming the model a loader function builds: ``type=`` (or
+    ``data_class=``), else the first positional argument when it names a class."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("type", "data_class", "cl"):
+            return arg
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    if positional and _last_name(positional[0].value)[:1].isupper():
+        return positional[0]
+    return None
 
 
 def _prompts(args: Sequence[cst.Arg]) -> bool:

@@ -113,8 +113,14 @@ class UndeclaredCollection(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         assert self.points is not None
         self.points.key_getter(node)
+        self.points.key_method(node)
+        self.points.through_helper(node)
         self.points.model_loaded(node)
         self.points.prompt(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        assert self.points is not None
+        self.points.attribute(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         assert self.points is not None
