@@ -236,7 +236,8 @@ def _stored_text(places: Sequence[Place], limit: int = 3) -> str:
         return "-"
     parts = []
     for p in places[:limit]:
-        parts.append(f"{p.where}{_encryption(p, ' ({})')}")
+        state = "" if p.encrypted is None else (" (encrypted)" if p.encrypted else " (plain)")
+        parts.append(f"{p.where}{state}")
     text = ", ".join(parts)
     if len(places) > limit:
         text += f" (+{len(places) - limit} more)"

@@ -163,6 +163,8 @@ class Knowledge:
     """The catalog's collection knowledge, compiled once."""
 
     field_modules: frozenset[str]
+    label_keywords: frozenset[str]
+    argument_declarations: frozenset[str]
     form_bases: frozenset[str]
     form_suffixes: tuple[str, ...]
     request_key_methods: frozenset[str]
@@ -192,6 +194,8 @@ class Knowledge:
 
         return cls(
             field_modules=strings("field-modules"),
+            label_keywords=strings("label-keywords"),
+            argument_declarations=strings("argument-declarations"),
             form_bases=strings("form-bases"),
             form_suffixes=tuple(catalog.strings("collection.form-suffixes")),
             request_key_methods=strings("request-key-methods"),
@@ -457,9 +461,57 @@ class CollectionPoints:
         if not self._is_input_field(call, id(owner_class) in self._form_classes):
             return
         owner = self.knowledge.owner_of(owner_class.name.value)
-        category = self.ctx.classify(target.value, owner, NAME)
+        category = self.ctx.classify(target.value, owner, NAME) or self._label_category(call)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
+
+    def _label_category(self, call: cst.Call, positional: bool = True) -> Optional[str]:
+        """The category a field's label or alias names, when its name says nothing
+        (``contact = forms.CharField(label="Mobile phone")``)."""
+        for arg in call.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword in self.knowledge.label_keywords or (
+                positional and keyword is None and arg is call.args[0]
+            ):
+                text = _string(arg.value)
+                if text:
+                    category = self._prompt_category(text)
+                    if category is not None:
+                        return category
+        return None
+
+    def dict_fields(self, node: cst.Dict) -> None:
+        """``{"phone": fields.Str()}``: webargs arguments, ``Schema.from_dict``, API
+        models of Flask-RESTX."""
+        where = ""
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.value, cst.Call):
+                continue
+            key = _string(element.key)
+            if key is None or not self._is_input_field(element.value, False):
+                continue
+            category = self.ctx.classify(key, "", KEY) or self._label_category(element.value)
+            if category is None:
+                continue
+            if not where:
+                call = self.ctx.ancestor(cst.Call)
+                where = f"`{self._code(call.func, 30)}()`" if isinstance(call, cst.Call) else ""
+                where = f" of {where}" if where else ""
+            self._record(category, element.key, f"field `{key}`{where}")
+
+    def declared_argument(self, node: cst.Call) -> None:
+        """``parser.add_argument("phone", location="json")`` of a request parser."""
+        if not node.args or node.args[0].keyword is not None:
+            return
+        qualified = self.ctx.qualname(node.func)
+        if qualified not in self.knowledge.argument_declarations:
+            return
+        key = _string(node.args[0].value)
+        if key is None:
+            return
+        category = self.ctx.classify(key.lstrip("-"), "", KEY)
+        if category is not None:
+            self._record(category, node, f"request argument `{self._code(node)}`")
 
     def _is_input_field(self, call: cst.Call, in_form: bool) -> bool:
         """A field constructor of a form library, or any ``...Field()`` in the body of a
@@ -496,6 +548,8 @@ class CollectionPoints:
             return
         owner = self.knowledge.owner_of(class_name)
         category = self.ctx.classify(node.target.value, owner, NAME)
+        if category is None and isinstance(node.value, cst.Call):
+            category = self._label_category(node.value, positional=False)
         if category is not None:
             self._record(category, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
 

@@ -117,6 +117,11 @@ class UndeclaredCollection(Rule):
         self.points.through_helper(node)
         self.points.model_loaded(node)
         self.points.prompt(node)
+        self.points.declared_argument(node)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        assert self.points is not None
+        self.points.dict_fields(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         assert self.points is not None
