@@ -16,8 +16,8 @@ from privalint.catalog import Catalog, bundled
 from privalint.config import Config, enabled_rules, load, path_matches, resolve_selectors
 from privalint.diff import Changes, changes_since
 from privalint.discovery import discover, display_path
-from privalint.engine import PARSE_ERROR, Settings
-from privalint.model import FileResult, Finding
+from privalint.engine import PARSE_ERROR, RULE_ERROR, Settings
+from privalint.model import FileResult, Finding, Severity, Span
 from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
 from privalint.registry import all_rules
@@ -290,7 +290,22 @@ def _project_findings(
     context = project_context(config, catalog, results, srcroot, paths)
     findings: list[Finding] = []
     for rule in project_rules:
-        findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]
+        try:
+            findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]
+        except Exception as error:
+            # A broken project rule is a notice, never a traceback or a lost run.
+            text = " ".join(str(error).split())[:200]
+            findings.append(
+                Finding(
+                    rule_id=RULE_ERROR,
+                    path=context.manifest_display,
+                    message=f"internal error in project rule {rule.id} ({rule.name}); it was "
+                    f"skipped: {type(error).__name__}: {text}",
+                    severity=Severity.WARNING,
+                    span=Span(1, 1, 1, 1),
+                    statement_lines=(1, 1),
+                )
+            )
     return findings
 
 

@@ -102,7 +102,7 @@ class _Report:
 class _FactReport:
     kind: str
     category: str
-    node: cst.CSTNode
+    node: Optional[cst.CSTNode]
     detail: str
     encrypted: Optional[bool]
     statement: Optional[cst.CSTNode]
@@ -242,12 +242,15 @@ class FileContext:
         self,
         kind: str,
         category: str,
-        node: cst.CSTNode,
+        node: Optional[cst.CSTNode],
         detail: str,
         encrypted: Optional[bool] = None,
     ) -> None:
-        """Record what the file does with personal data (for the project stage)."""
-        self.facts.append(_FactReport(kind, category, node, detail, encrypted, self._statement()))
+        """Record what the file does with personal data (for the project stage).
+        ``node`` is where; ``None`` for a fact about no particular line (it then
+        costs no position and has line 0)."""
+        statement = self._statement() if node is not None else None
+        self.facts.append(_FactReport(kind, category, node, detail, encrypted, statement))
 
 
 class _Tracker:
@@ -627,7 +630,7 @@ class Checker:
                 body_start = _body_start(report.statement)
                 if body_start is not None:
                     wanted.append(body_start)
-        wanted.extend(f.node for f in ctx.facts)
+        wanted.extend(f.node for f in ctx.facts if f.node is not None)
         if suppressions:
             for fact in ctx.facts:
                 if fact.statement is not None:
@@ -637,10 +640,10 @@ class Checker:
                         wanted.append(body_start)
         ranges = node_ranges(ctx.module, wanted)
         for fact in ctx.facts:
-            span = ranges.get(id(fact.node))
+            span = ranges.get(id(fact.node)) if fact.node is not None else ((0, -1), (0, -1))
             line, column = (span[0][0], span[0][1] + 1) if span else (1, 1)
             silenced: tuple[str, ...] = ()
-            if suppressions:
+            if suppressions and fact.node is not None:
                 silenced = self._fact_suppressions(fact, ranges, line, suppressions)
             result.facts.append(
                 Fact(

@@ -464,3 +464,45 @@ def test_rule_examples_behave_with_a_manifest_declaring_email(
         )
         fired = [f for f in outcome.report.findings if f.rule_id == rule_id]
         assert bool(fired) == (example in rule.INVALID), example
+
+
+def test_class_links_are_facts_without_a_position() -> None:
+    from tests.conftest import check_code
+
+    result = check_code(
+        """\
+        from pydantic import BaseModel
+
+        class Contact(BaseModel):
+            phone: str
+
+        class Signup(Contact):
+            pass
+
+        class Service:
+            def run(self):
+                return 1
+        """
+    )
+    links = [(f.kind, f.detail, f.line) for f in result.facts if f.kind == "model-link"]
+    assert links == [
+        ("model-link", "Contact BaseModel", 0),
+        ("model-link", "Signup Contact", 0),
+    ]
+    [field] = [f for f in result.facts if f.kind == "model-field"]
+    assert (field.category, field.line, field.detail) == ("phone", 4, "Contact.phone")
+
+
+def test_a_failing_project_rule_is_a_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = by_id()["PV405"]
+
+    def broken(self: object, project: object) -> list:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(rule, "check_project", broken)
+    project = _project(tmp_path, {"privacy.toml": MANIFEST, "app/views.py": VIEWS})
+    found = _findings(project, monkeypatch)
+    assert ("app/views.py", 7, "PV401", False) in found
+    assert ("privacy.toml", 1, "PV003", False) in found

@@ -256,6 +256,10 @@ class CollectionPoints:
     def _record(self, category: str, node: cst.CSTNode, detail: str, kind: str = COLLECTED) -> None:
         self.ctx.fact(kind, category, node, detail)
 
+    def _link(self, kind: str, detail: str) -> None:
+        """A fact that joins classes across files; it needs no position."""
+        self.ctx.fact(kind, "", None, detail)
+
     def _class_body_owner(self, depth: int = 4) -> Optional[cst.ClassDef]:
         """The class whose body holds the current statement (``x = ...`` directly in
         ``class C:``), else None."""
@@ -385,10 +389,11 @@ class CollectionPoints:
         if any(self._is_form(base) for base in bases):
             self._form_classes.add(id(node))
             self._form_names.add(node.name.value)
-        for base in bases:
-            name = _last_name(base)
-            if name and name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
-                self._record("", base, f"{node.name.value} {name}", MODEL_LINK)
+        if _may_be_a_model(node.body):
+            for base in bases:
+                name = _last_name(base)
+                if name and name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
+                    self._link(MODEL_LINK, f"{node.name.value} {name}")
         if not isinstance(node.body, cst.IndentedBlock):
             return
         if not any(self._is_model_form(base) for base in bases):
@@ -541,7 +546,7 @@ class CollectionPoints:
         names = list(_names_in(node.annotation.annotation))
         for name in names:
             if name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
-                self._record("", node.target, f"{class_name} {name}", MODEL_LINK)
+                self._link(MODEL_LINK, f"{class_name} {name}")
         if names == ["bool"] or (
             "bool" in names and set(names) <= {"bool", "Optional", "None", "Union"}
         ):
@@ -603,7 +608,7 @@ class CollectionPoints:
             models = [n for n in names if n[:1].isupper() and n not in _SCALAR_ANNOTATIONS]
             if models:
                 for model in models:
-                    self._record("", param.name, model, REQUEST_BODY)
+                    self._link(REQUEST_BODY, model)
                 continue
             category = ctx.classify(name, "", NAME)
             if category is None:
@@ -658,7 +663,7 @@ class CollectionPoints:
         if not model or not model[:1].isupper() or not data:
             return
         if any(ctx.categories(arg.value).user_input for arg in data):
-            self._record("", node, model, REQUEST_BODY)
+            self._link(REQUEST_BODY, model)
 
     # -- prompts ------------------------------------------------------------------------
 
@@ -792,3 +797,25 @@ def _assigned_names(statement: Union[cst.BaseStatement, cst.BaseSmallStatement])
                         yield target.target.value
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 yield small.target.value
+
+
+def _may_be_a_model(body: cst.BaseSuite) -> bool:
+    """A class body that declares annotated fields, or only says ``pass`` or ``...``
+    (``class UserCreate(UserBase): pass``): its base classes may hold request fields."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    trivial = True
+    for statement in statements:
+        smalls = (
+            statement.body
+            if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+            else None
+        )
+        if smalls is None:
+            trivial = False
+            continue
+        for small in smalls:
+            if isinstance(small, cst.AnnAssign):
+                return True
+            if not isinstance(small, (cst.Pass, cst.Expr)):
+                trivial = False
+    return trivial
