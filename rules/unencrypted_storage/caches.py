@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -13,6 +14,7 @@ from privalint.rules.unencrypted_storage.common import (
     ScopedNames,
     StoragePolicy,
     call_text,
+    key_text,
     record_stored,
     values_carried,
 )
@@ -21,7 +23,7 @@ from privalint.catalog import Catalog
 from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
-from privalint.personal import split_words
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 
@@ -212,6 +214,10 @@ class PersonalDataInCache(Rule):
                 role = " (in the key and the value)"
             self._report(node, [carried], store, role, node)
             return
+        named = self._named_by_key(exprs)
+        if named is not None:
+            self._report(node, [named], store, "", node)
+            return
         for expr in exprs[keys:]:
             people = self.records.subject(expr)
             if people is not None:
@@ -224,6 +230,22 @@ class PersonalDataInCache(Rule):
                     call=call_text(self.ctx, node),
                 )
                 return
+
+    def _named_by_key(self, exprs: list[cst.BaseExpression]) -> Optional[Carried]:
+        """`cache.set(f"user:{uid}:email", value)`, `r.hset(key, "phone", value)`: an
+        opaque value stored under a key that names personal data."""
+        opaque = [e for e in exprs if not self.ctx.categories(e).known]
+        if not opaque:
+            return None
+        for expr in exprs:
+            text = key_text(expr)
+            if text is None:
+                continue
+            last = re.split(r"[:/.|#]", text.strip(":/.|# "))[-1]
+            category = self.ctx.classify(last, "", KEY) if last else None
+            if category is not None and not (expr in opaque and len(opaque) == 1):
+                return Carried({category: opaque[-1]}, False)
+        return None
 
     def _report(
         self, node: cst.CSTNode, carried: list[Carried], store: str, role: str, call: cst.Call

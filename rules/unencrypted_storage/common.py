@@ -113,6 +113,16 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def key_text(node: cst.BaseExpression) -> Optional[str]:
+    """The literal text of a key: a string, or an f-string's text parts
+    (``f"user:{uid}:email"`` -> ``user:…:email``)."""
+    if isinstance(node, cst.FormattedString):
+        return "".join(
+            p.value if isinstance(p, cst.FormattedStringText) else "…" for p in node.parts
+        )
+    return string_value(node)
+
+
 class ScopedNames:
     """What names stand for, per function; ``self.x`` is kept with its class, so
     what ``__init__`` binds is seen by every method."""

@@ -7,9 +7,11 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
+    HelperSinks,
     QualifiedNames,
     StoragePolicy,
     argument,
+    call_text,
     record_stored,
     string_value,
 )
@@ -98,6 +100,7 @@ class PersonalDataInCookie(Rule):
         super().__init__(ctx, compiled)
         self.k: ClientKnowledge = compiled
         self._server_sessions: Optional[bool] = None
+        self.helpers = HelperSinks()
 
     def _sessions_on_server(self) -> bool:
         if self._server_sessions is None:
@@ -131,9 +134,10 @@ class PersonalDataInCookie(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute):
-            return
-        name = func.attr.value
+        name = func.attr.value if isinstance(func, cst.Attribute) else ""
+        key: Optional[cst.BaseExpression] = None
+        value: Optional[cst.BaseExpression] = None
+        where = "a cookie"
         if name in self.k.cookie_methods:
             key = argument(node, 0, ("key", "name"))
             value = argument(node, 1, ("value",))
@@ -142,14 +146,29 @@ class PersonalDataInCookie(Rule):
             self._check(key, value, where, "cookie " + (label or ""), node)
         elif self._is_set_cookie_header(argument(node, 0, ("name", "key", "_key"))):
             # `response.headers.add("Set-Cookie", f"email={email}")`
-            self._check(None, argument(node, 1, ("value", "_value")), "a cookie", "cookie", node)
-        elif name in self.k.session_methods and self._is_client_session(func.value):
+            value = argument(node, 1, ("value", "_value"))
+            self._check(None, value, where, "cookie", node)
+        elif (
+            isinstance(func, cst.Attribute)
+            and name in self.k.session_methods
+            and self._is_client_session(func.value)
+        ):
+            where = _SESSION
             if name == "update" and node.args:
-                self._check(None, node.args[0].value, _SESSION, "cookie session", node)
+                value = node.args[0].value
             elif len(node.args) >= 2:
-                self._check(
-                    node.args[0].value, node.args[1].value, _SESSION, "cookie session", node
+                key, value = node.args[0].value, node.args[1].value
+            self._check(key, value, where, "cookie session", node)
+        else:
+            # A helper of this module that puts its arguments in a cookie.
+            reached = self.helpers.reaching(self.ctx, node, self.id)
+            if reached:
+                carried = union(c for _, c in reached)
+                self._report(
+                    reached[0][0], carried, f"a cookie by `{call_text(self.ctx, node)}`", "cookie"
                 )
+            return
+        self.helpers.add(node, [e for e in (key, value) if e is not None])
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -195,6 +214,9 @@ class PersonalDataInCookie(Rule):
         first, carried = self._stored(key, value)
         if first is None or not carried.cats:
             return
+        self._report(first, carried, where, detail)
+
+    def _report(self, first: cst.CSTNode, carried: Carried, where: str, detail: str) -> None:
         record_stored(self.ctx, carried.cats, first, detail.strip())
         suggestion = (
             "keep only an id in the session and the data on the server (Flask-Session), or encrypt it"

@@ -41,6 +41,7 @@ class FileKnowledge:
     frame_targets: tuple[str, ...]
     not_files: QualifiedNames
     handle_names: frozenset[str]
+    data_writers: dict[str, int]
     getter_verbs: frozenset[str]
     policy: StoragePolicy
 
@@ -49,6 +50,7 @@ class FileKnowledge:
         def names(key: str) -> frozenset[str]:
             return frozenset(catalog.strings(f"storage.files.{key}"))
 
+        writers = catalog.get("storage.files.data-writers", {})
         return cls(
             openers=frozenset(f"{o}()" for o in catalog.strings("storage.files.openers")),
             write_methods=names("write-methods"),
@@ -62,6 +64,11 @@ class FileKnowledge:
             frame_targets=tuple(catalog.strings("storage.files.frame-targets")),
             not_files=QualifiedNames(catalog.strings("storage.files.not-files")),
             handle_names=names("handle-names"),
+            data_writers={
+                k: v
+                for k, v in (writers.items() if isinstance(writers, dict) else ())
+                if isinstance(v, int)
+            },
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
             policy=StoragePolicy.from_catalog(catalog),
         )
@@ -294,6 +301,15 @@ class PersonalDataWrittenToFile(Rule):
                 if destination is None or self._not_a_file(destination):
                     return None
                 return [receiver], self._describe_path(destination)
+        data_index = k.data_writers.get(qualified or "")
+        if data_index is not None:
+            # `zf.writestr("customers.csv", body)`, `sheet.append(row)`: a file on disk.
+            data = argument(node, data_index, ("data", "content"))
+            if data is None:
+                return None
+            receiver_path = func.value if isinstance(func, cst.Attribute) else None
+            target = self._file(receiver_path) if receiver_path is not None else None
+            return [data], target or "a file"
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
             data = argument(node, data_index, ("obj", "data", "value", "arr", "X"))

@@ -611,6 +611,9 @@ class UnencryptedModelField(Rule):
             return
         owner_call = stack[-3]
         assert isinstance(owner_call, cst.Call)
+        if last_name(owner_call.func) != "Table":
+            # Migrations (`op.add_column("users", sa.Column(...))`) repeat the models.
+            return
         table_name = None
         if owner_call.args and owner_call.args[0].value is not node:
             table_name = string_value(owner_call.args[0].value)
