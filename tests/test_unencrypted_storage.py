@@ -193,3 +193,66 @@ def test_cookie_session_on_the_server_is_silent() -> None:
         session["email"] = user.email
     """
     assert check_code(code, ("PV304",)).findings == []
+
+
+def test_sqlmodel_base_classes_are_stored_through_their_tables() -> None:
+    code = """\
+    from typing import Optional
+    from sqlmodel import Field, SQLModel
+
+    class PatientBase(SQLModel):
+        full_name: str
+        diagnosis: Optional[str] = None
+
+    class PatientCreate(PatientBase):
+        phone: str
+
+    class SignupForm(SQLModel):
+        email: str
+    """
+    # `PatientBase` is shared with a table model, by convention declared elsewhere;
+    # request models (`PatientCreate`, `SignupForm`) are not stored.
+    assert lines(check(code), "PV301") == [5, 6]
+
+
+def test_helpers_that_write_their_arguments_are_followed() -> None:
+    code = """\
+    import csv
+    from shop.models import Customer
+
+    def export(rows, path):
+        with open(path, "w") as f:
+            csv.writer(f).writerows(rows)
+
+    def remember(response, name, value):
+        response.set_cookie(name, value)
+
+    def main(response, user):
+        export(Customer.objects.values_list("email", "phone"), "out.csv")
+        export([(1, 2)], "numbers.csv")
+        remember(response, "who", user.email)
+        remember(response, "theme", "dark")
+    """
+    result = check(code)
+    assert lines(result, "PV303") == [12]
+    assert lines(result, "PV304") == [14]
+
+
+def test_cache_keys_and_cookie_headers_that_name_the_data() -> None:
+    code = """\
+    import redis
+    from http.cookies import SimpleCookie
+    r = redis.Redis()
+
+    def keep(uid, value, response, user):
+        r.set(f"user:{uid}:email", value)
+        r.set(f"user:{uid}:email_verified", True)
+        r.hset(f"user:{uid}", "orders", value)
+        response.headers["Set-Cookie"] = f"phone={user.phone}"
+        jar = SimpleCookie()
+        jar["dob"] = user.date_of_birth.isoformat()
+        jar["theme"] = "dark"
+    """
+    result = check(code)
+    assert lines(result, "PV305") == [6]
+    assert lines(result, "PV304") == [9, 11]

@@ -173,9 +173,7 @@ class HelperSinks:
     def values(self, call: cst.Call) -> list[cst.BaseExpression]:
         return self._values.get(id(call), [])
 
-    def reaching(
-        self, ctx: FileContext, call: cst.Call, key: str
-    ) -> list[tuple[cst.BaseExpression, Carried]]:
+    def arguments(self, ctx: FileContext, call: cst.Call, key: str) -> list[cst.BaseExpression]:
         """Arguments of ``call`` that a helper of this module passes on to a sink."""
         if not self._values:
             return []
@@ -183,11 +181,19 @@ class HelperSinks:
         definition = flow.resolve_local(call.func)
         if definition is None:
             return []
-        out: list[tuple[cst.BaseExpression, Carried]] = []
+        out: list[cst.BaseExpression] = []
         for index in sorted(flow.reaching_params(definition, self.values, key)):
             arg = flow.argument_for(call, definition, index)
-            if arg is None:
-                continue
+            if arg is not None:
+                out.append(arg)
+        return out
+
+    def reaching(
+        self, ctx: FileContext, call: cst.Call, key: str
+    ) -> list[tuple[cst.BaseExpression, Carried]]:
+        """Those arguments that carry personal data, with what they carry."""
+        out: list[tuple[cst.BaseExpression, Carried]] = []
+        for arg in self.arguments(ctx, call, key):
             carried = ctx.categories(arg)
             if carried.cats:
                 out.append((arg, carried))
@@ -338,7 +344,8 @@ class Records:
             else:
                 break
         if isinstance(node, cst.Name):
-            if node.value[:1].isupper() and self.ctx.is_local(self.ctx.qualname(node)):
+            if node.value[:1].isupper() and node is not expr:
+                # `Customer.objects.all()`: a query over a model of people.
                 return self.people(node.value + "_records")
             known, value = self._lookup(node.value)
             if known:
@@ -352,6 +359,9 @@ class Records:
         if self.ctx.flow.settings.is_sanitizer(qualified, name):
             return None
         if name in ("drop", "count", "exists", "len", "sum", "mean", "describe"):
+            return None
+        if name in self.ctx.flow.settings.element_methods:
+            # `Customer.objects.get(pk=1)`, `query.first()`: one record, not a collection.
             return None
         if call.args and self.ctx.flow.settings.is_propagator(qualified):
             # `pd.DataFrame(customers)`, `list(patients)`: the same records.

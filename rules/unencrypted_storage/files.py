@@ -344,9 +344,10 @@ class PersonalDataWrittenToFile(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         sink = self._sink(node)
         if sink is None:
-            values = self.helpers.reaching(self.ctx, node, self.id)
-            if values:
-                self._report(node, [v for _, v in values], "a file", call_text(self.ctx, node))
+            arguments = self.helpers.arguments(self.ctx, node, self.id)
+            if arguments:
+                # `export(rows, "out.csv")` where `export` writes its rows to a file.
+                self._check(node, arguments, "a file", call_text(self.ctx, node))
             return
         exprs, target = sink
         self.helpers.add(node, exprs)

@@ -697,6 +697,10 @@ class UnencryptedModelField(Rule):
     def finish(self) -> None:
         k = self.k
         for model in self._order:
+            if model.pending and model.name.endswith("Base"):
+                # `HeroBase(SQLModel)`: by convention the fields a table model
+                # (often declared in another module) shares with its API models.
+                model.stored = True
             if not (model.is_model or (model.pending and model.stored)):
                 continue
             for decl in model.fields:
