@@ -295,16 +295,15 @@ def _mermaid_label(text: str) -> str:
 def mermaid(inventory: Inventory) -> str:
     """A flowchart: where each category is collected -> the category -> where it is
     stored, logged or sent. Undeclared categories are highlighted."""
-    lines = ["flowchart LR"]
+    groups: dict[str, list[str]] = {"sources": [], "data": [], "sinks": []}
     ids: dict[tuple[str, str], str] = {}
-    declarations: list[str] = []
 
-    def node(kind: str, key: str, label: str, shape: tuple[str, str] = ("[", "]")) -> str:
-        if (kind, key) not in ids:
-            ident = f"{kind[0]}{len(ids)}"
-            ids[(kind, key)] = ident
-            declarations.append(f"  {ident}{shape[0]}{_mermaid_label(label)}{shape[1]}")
-        return ids[(kind, key)]
+    def node(group: str, key: str, label: str, shape: tuple[str, str]) -> str:
+        if (group, key) not in ids:
+            ident = f"n{len(ids)}"
+            ids[(group, key)] = ident
+            groups[group].append(f"    {ident}{shape[0]}{_mermaid_label(label)}{shape[1]}")
+        return ids[(group, key)]
 
     edges: list[str] = []
     seen_edges: set[str] = set()
@@ -321,19 +320,32 @@ def mermaid(inventory: Inventory) -> str:
 
     undeclared: list[str] = []
     for use in inventory.categories:
-        category = node("category", use.category, use.label, ("([", "])"))
+        label = use.label if use.sensitivity == "personal" else f"{use.label} ({use.sensitivity})"
+        category = node("data", use.category, label, ("([", "])"))
         if use.undeclared:
             undeclared.append(category)
         for place in use.collected:
-            edge(node("in", place.path, place.path), category)
+            edge(node("sources", place.path, place.path, ("[", "]")), category)
+        stored: dict[str, bool] = {}
         for place in use.stored:
-            target = node("store", place.path, f"stored: {place.path}", ("[(", ")]"))
-            edge(category, target, "unencrypted" if place.encrypted is False else "")
+            stored[place.path] = stored.get(place.path, False) or place.encrypted is False
+        for path, plain in stored.items():
+            target = node("sinks", f"stored {path}", f"stored: {path}", ("[(", ")]"))
+            edge(category, target, "not encrypted" if plain else "")
         if use.logged:
-            edge(category, node("logs", "logs", "logs and output", ("[/", "/]")))
+            edge(category, node("sinks", "logs", "logs and output", ("[/", "/]")))
         for place in use.sent:
-            edge(category, node("out", place.detail, f"sent to {place.detail}", ("{{", "}}")))
-    lines.extend(declarations)
+            edge(
+                category,
+                node("sinks", f"sent {place.detail}", f"sent to {place.detail}", ("{{", "}}")),
+            )
+    titles = {"sources": "Collected in", "data": "Personal data", "sinks": "Stored, logged or sent"}
+    lines = ["flowchart LR"]
+    for group, declarations in groups.items():
+        if declarations:
+            lines.append(f"  subgraph {group}[{_mermaid_label(titles[group])}]")
+            lines.extend(declarations)
+            lines.append("  end")
     lines.extend(edges)
     lines.append("  classDef undeclared fill:#fde2e1,stroke:#c0392b,stroke-width:2px,color:#7b241c")
     if undeclared:

@@ -1,6 +1,6 @@
 """``privalint inventory``: the data map built from facts, its formats and ``--write``.
 
-The JSON of the shop fixture project is a golden file; regenerate it with
+The JSON of the clinic fixture project is a golden file; regenerate it with
 ``PRIVALINT_UPDATE_GOLDEN=1 python -m pytest tests/test_inventory.py``.
 """
 
@@ -22,7 +22,8 @@ from privalint.inventory import run_inventory
 from tests.conftest import FIXTURES, REPO
 
 SHOP = FIXTURES / "projects" / "shop"
-GOLDEN = REPO / "tests" / "golden" / "inventory-shop.json"
+CLINIC = FIXTURES / "projects" / "clinic"
+GOLDEN = REPO / "tests" / "golden" / "inventory-clinic.json"
 UPDATE = bool(os.environ.get("PRIVALINT_UPDATE_GOLDEN"))
 
 
@@ -33,7 +34,7 @@ def _invoke(project: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple
 
 
 def test_json_matches_the_golden_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = _invoke(SHOP, monkeypatch, "--format", "json")
+    code, out, err = _invoke(CLINIC, monkeypatch, "--format", "json")
     assert code == 0, err
     if UPDATE:
         GOLDEN.parent.mkdir(exist_ok=True)
@@ -41,6 +42,29 @@ def test_json_matches_the_golden_file(monkeypatch: pytest.MonkeyPatch) -> None:
     assert json.loads(out) == json.loads(GOLDEN.read_text(encoding="utf-8")), (
         "inventory JSON changed: PRIVALINT_UPDATE_GOLDEN=1 python -m pytest tests/test_inventory.py"
     )
+
+
+def test_stored_logged_and_sent_places_come_from_the_other_families(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, out, _ = _invoke(CLINIC, monkeypatch, "--format", "json")
+    by_id = {c["category"]: c for c in json.loads(out)["categories"]}
+    email = by_id["email"]
+    assert email["stored"] == [
+        {
+            "path": "clinic/models.py",
+            "line": 9,
+            "detail": "model field Patient.email",
+            "encrypted": False,
+        }
+    ]
+    assert email["sent"] == [{"path": "clinic/views.py", "line": 20, "detail": "Segment"}]
+    government = by_id["government-id"]
+    assert government["declared"] is False
+    assert [p["encrypted"] for p in government["stored"]] == [True]
+    assert [p["line"] for p in government["collected"]] == [12]
+    assert [p["line"] for p in by_id["person-name"]["logged"]] == [28]
+    assert by_id["health"]["special_condition"] == "health-or-social-care"
 
 
 def test_json_lists_every_collected_category_with_its_places(
