@@ -177,6 +177,8 @@ class Knowledge:
     model_form_bases: frozenset[str]
     model_form_suffixes: tuple[str, ...]
     route_decorators: frozenset[str]
+    web_frameworks: frozenset[str]
+    route_receivers: frozenset[str]
     parameter_sources: frozenset[str]
     injected_defaults: frozenset[str]
     injected_parameters: frozenset[str]
@@ -210,6 +212,8 @@ class Knowledge:
             model_form_bases=strings("model-form-bases"),
             model_form_suffixes=tuple(catalog.strings("collection.model-form-suffixes")),
             route_decorators=strings("route-decorators"),
+            web_frameworks=strings("web-frameworks"),
+            route_receivers=strings("route-receivers"),
             parameter_sources=strings("parameter-sources"),
             injected_defaults=strings("injected-defaults"),
             injected_parameters=strings("injected-parameters"),
@@ -576,10 +580,19 @@ class CollectionPoints:
                 continue
             if _last_name(call.func) not in self.knowledge.route_decorators:
                 continue
+            qualified = self.ctx.qualname(call.func) or ""
+            if qualified.split(".", 1)[0] in self.knowledge.web_frameworks:
+                return True
+            if isinstance(call.func, cst.Attribute):
+                words = split_words(_last_name(call.func.value))
+                if words and words[-1] in self.knowledge.route_receivers:
+                    return True
             for arg in call.args:
                 if arg.keyword is None or arg.keyword.value in ("path", "rule", "url"):
+                    if isinstance(arg.value, cst.FormattedString):
+                        return True
                     path = _string(arg.value)
-                    if path is not None and path.startswith("/"):
+                    if path is not None and (path == "" or path.startswith("/")):
                         return True
                     break
         return False
