@@ -608,7 +608,7 @@ class CollectionPoints:
             default = param.default
             source = ""
             if isinstance(default, cst.Call):
-                source = _last_name(default.func)
+                source = self._callee(default)
                 if source in knowledge.injected_defaults:
                     continue
             annotation = param.annotation.annotation if param.annotation is not None else None
@@ -630,8 +630,15 @@ class CollectionPoints:
             detail = f"parameter `{name}` of `{node.name.value}()`{via}"
             self._record(category, param.name, detail)
 
-    @staticmethod
-    def _annotated_source(annotation: Optional[cst.BaseExpression]) -> str:
+    def _callee(self, call: cst.Call) -> str:
+        """The name of the function a call calls, through import aliases
+        (``D(get_db)`` after ``from fastapi import Depends as D`` is ``Depends``)."""
+        qualified = self.ctx.qualname(call.func)
+        if qualified:
+            return qualified.rsplit(".", 1)[-1].rstrip("()") or _last_name(call.func)
+        return _last_name(call.func)
+
+    def _annotated_source(self, annotation: Optional[cst.BaseExpression]) -> str:
         """``Form`` for ``Annotated[str, Form()]``."""
         if (
             isinstance(annotation, cst.Subscript)
@@ -642,7 +649,7 @@ class CollectionPoints:
                 if isinstance(element.slice, cst.Index) and isinstance(
                     element.slice.value, cst.Call
                 ):
-                    return _last_name(element.slice.value.func)
+                    return self._callee(element.slice.value)
         return ""
 
     def model_loaded(self, node: cst.Call) -> None:
