@@ -107,6 +107,22 @@ def receiver_words(expr: cst.BaseExpression) -> tuple[str, ...]:
     return tuple(w for part in reversed(parts) for w in part)
 
 
+def attribute_chain(expr: cst.BaseExpression) -> list[str]:
+    """The attribute names of a call chain, outermost first:
+    ``self.llm.chat.completions.create`` -> [llm, chat, completions, create]."""
+    names: list[str] = []
+    node: Optional[cst.BaseExpression] = expr
+    while node is not None:
+        if isinstance(node, cst.Attribute):
+            names.append(node.attr.value)
+            node = node.value
+        elif isinstance(node, (cst.Subscript, cst.Call)):
+            node = node.value if isinstance(node, cst.Subscript) else node.func
+        else:
+            node = None
+    return names[::-1]
+
+
 def contains_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
     """Whether one of ``phrases`` occurs in ``words`` as consecutive words."""
     for phrase in phrases:
@@ -168,6 +184,7 @@ class Destination:
     exclude: tuple[str, ...]
     hosts: tuple[str, ...]
     attributes: frozenset[str]
+    signatures: tuple[tuple[str, ...], ...]
 
     @classmethod
     def from_table(cls, name: str, table: Mapping[str, Any]) -> Destination:
@@ -185,6 +202,9 @@ class Destination:
             exclude=tuple(_strings(table, "exclude")),
             hosts=tuple(h.lower() for h in _strings(table, "hosts")),
             attributes=frozenset(_strings(table, "attributes")),
+            signatures=tuple(
+                tuple(s.split(".")) for s in _strings(table, "signatures") if s.strip(".")
+            ),
         )
 
     def in_modules(self, qualified: str) -> bool:
@@ -209,6 +229,14 @@ class Destination:
         ``words``, sends data here."""
         return member in self.members(kind) and contains_phrase(words, self.receiver_phrases)
 
+    def matches_signature(self, chain: Sequence[str]) -> bool:
+        """Whether a call ends in a chain of names only this service's API has
+        (`.chat.completions.create`, `.save_objects`), whatever the object."""
+        return any(
+            len(chain) >= len(signature) and tuple(chain[-len(signature) :]) == signature
+            for signature in self.signatures
+        )
+
 
 class Destinations:
     """The destinations of one catalog section (``exposure.analytics``...)."""
@@ -221,6 +249,7 @@ class Destinations:
             METHODS: frozenset(
                 {m for d in self.all for m in d.methods}
                 | {c.rsplit(".", 1)[-1] for d in self.all for c in d.calls}
+                | {s[-1] for d in self.all for s in d.signatures}
             ),
             ATTRIBUTES: frozenset(a for d in self.all for a in d.attributes),
         }
@@ -258,6 +287,7 @@ class Destinations:
         words: set[str] = set(import_words(modules))
         for d in self.all:
             words.update(host.strip(".").split("/", 1)[0] for host in d.hosts)
+            words.update(".".join(signature) + "(" for signature in d.signatures)
             for text in d.receiver_texts:
                 words.update(receiver_triggers(text, d.methods))
         return tuple(sorted(w for w in words if w))
@@ -291,11 +321,14 @@ class Destinations:
         if not isinstance(func, cst.Attribute):
             return None
         words = receiver_words(func)
-        if not words:
-            return None
         for destination in self.all:
-            if destination.matches_receiver(words, member, kind):
+            if words and destination.matches_receiver(words, member, kind):
                 return destination
+        if kind == METHODS:
+            chain = attribute_chain(func)
+            for destination in self.all:
+                if destination.matches_signature(chain):
+                    return destination
         return None
 
 
@@ -439,9 +472,11 @@ def report_sent(
     destination: str,
     expected: frozenset[str] = frozenset(),
     via: str = "",
+    fact_detail: str = "",
     **fields: Any,
 ) -> bool:
-    """Record every category sent as a fact, and report those not ``expected``.
+    """Record every category sent as a fact (``fact_detail`` names the destination in
+    the inventory, by default ``destination``), and report those not ``expected``.
     Returns whether a finding was reported."""
     if not values:
         return False
@@ -449,7 +484,7 @@ def report_sent(
     carried = union(v for _, v in values)
     for node, value in values:
         for category in value.cats:
-            ctx.fact("sent", category, node, destination)
+            ctx.fact("sent", category, node, fact_detail or destination)
     reported = {c: o for c, o in carried.cats.items() if c not in expected}
     if not reported:
         return False

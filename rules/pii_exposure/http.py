@@ -62,6 +62,7 @@ class HttpKnowledge:
     link_words: frozenset[str]
     client_words: tuple[tuple[str, ...], ...]
     client_texts: tuple[str, ...]
+    weak_client_words: tuple[tuple[str, ...], ...]
     # The last names of every call this knowledge recognises (a cheap first test).
     names: frozenset[str]
     # Top-level packages whose import makes a URL call possible.
@@ -117,13 +118,14 @@ class HttpKnowledge:
             ),
             client_words=phrases(catalog.strings("exposure.url.settings.client-words")),
             client_texts=tuple(catalog.strings("exposure.url.settings.client-words")),
+            weak_client_words=phrases(catalog.strings("exposure.url.settings.weak-client-words")),
         )
 
     def trigger_words(self) -> tuple[str, ...]:
         """What a file with a URL call contains: an import of a client or framework,
-        a redirect, a URL-building method, or a client of unknown type calling a
-        request method (`session.get`)."""
-        words = {*import_words(self.modules), "redirect", *self.build_methods}
+        a redirect, a URL-building method, a client of unknown type calling a request
+        method (`session.get`), or a name that holds a link."""
+        words = {*import_words(self.modules), "redirect", *self.build_methods, *self.link_words}
         for word in self.client_texts:
             words.update(receiver_triggers(word, (*self.url_first, *self.url_second)))
         return tuple(sorted(words))
@@ -137,7 +139,10 @@ class HttpKnowledge:
             return client, method
         return None
 
-    def classify_call(self, ctx: FileContext, call: cst.Call) -> Optional[UrlCall]:
+    def classify_call(
+        self, ctx: FileContext, call: cst.Call, strings: Optional[ModuleStrings] = None
+    ) -> Optional[UrlCall]:
+        """The URL call ``call`` is, if any; ``strings`` reads URLs held in names."""
         func = call.func
         method = last_name(func)
         if method not in self.names:
@@ -153,9 +158,11 @@ class HttpKnowledge:
             if qualified in self.open_calls:
                 return UrlCall(REQUEST, qualified, self._url_arg(call, 0), None)
             found = self._client_method(qualified)
-            if found is None:
+            if found is not None:
+                return self._request(call, qualified, found[1])
+            if qualified.split(".", 1)[0] in self.roots:
+                # A known library, but not a request (`requests.utils.quote`).
                 return None
-            return self._request(call, qualified, found[1])
         # An object of unknown type: trust its name, and ask for a URL-looking argument.
         if method == "redirect" and qualified is None and isinstance(func, cst.Attribute):
             # `self.redirect(url)` in a handler class (Tornado, Django's RedirectView).
@@ -164,10 +171,15 @@ class HttpKnowledge:
             return None
         if method not in self.url_first and method not in self.url_second:
             return None
-        if not contains_phrase(receiver_words(func), self.client_words):
+        words = receiver_words(func)
+        strong = contains_phrase(words, self.client_words)
+        if not strong and not contains_phrase(words, self.weak_client_words):
             return None
         request = self._request(call, dotted_name(func) or method, method)
-        if request.url is None or not looks_like_url(request.url):
+        if request.url is None:
+            return None
+        text = strings.text(request.url) if strings is not None else literal_text(request.url)
+        if not looks_like_url(request.url, text, absolute=not strong):
             return None
         return request
 
@@ -197,18 +209,35 @@ class HttpKnowledge:
         return None
 
 
-def looks_like_url(expr: cst.BaseExpression) -> bool:
-    """A string with a scheme, a path or a query, or a name that says it is a URL."""
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        text = literal_text(expr)
-        return "://" in text or text.startswith("/") or "?" in text or "/" in text
+def looks_like_url(expr: cst.BaseExpression, text: str, absolute: bool = False) -> bool:
+    """Whether ``expr`` (whose readable text is ``text``) is a URL: a string with a
+    scheme, a path or a query, or a name that says it is a URL (``absolute``: a
+    scheme, or such a name)."""
+    if "://" in text:
+        return True
+    if not absolute and ("?" in text or "/" in text):
+        return True
+    for part in _url_heads(expr):
+        name = last_name(part) if isinstance(part, (cst.Name, cst.Attribute)) else ""
+        words = phrases((name,))
+        if words and any(w in _URL_WORDS for w in words[0]):
+            return True
+    return False
+
+
+def _url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The expressions a URL template starts with (`BASE_URL` in `BASE_URL + path`)."""
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return [first.expression] if isinstance(first, cst.FormattedStringExpression) else []
     if isinstance(expr, cst.BinaryOperation):
-        return looks_like_url(expr.left) or looks_like_url(expr.right)
+        return _url_heads(expr.left)
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        return looks_like_url(expr.func.value)
-    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else ""
-    words = phrases((name,))
-    return bool(words) and any(w in ("url", "uri", "endpoint", "link", "href") for w in words[0])
+        return _url_heads(expr.func.value)
+    return [expr]
+
+
+_URL_WORDS = frozenset({"url", "uri", "endpoint", "link", "href", "base"})
 
 
 def literal_text(expr: cst.BaseExpression) -> str:

@@ -110,7 +110,7 @@ class PersonalDataInPublicStorage(Rule):
     severity = Severity.ERROR
     cwe = 732
     title = "Personal data uploaded to public storage"
-    message = "{data} {verb} uploaded with a public ACL to {destination}{via}"
+    message = "{data} {verb} made publicly readable in {destination}{via}"
     provides_facts = True
     triggers = (("public", "AllUsers", "make_public"),)
     INVALID = (
@@ -300,20 +300,20 @@ class PersonalDataInPublicStorage(Rule):
     ) -> None:
         if values:
             if at is None:
-                report_sent(self, values, f"public {destination}")
+                report_sent(self, values, destination, fact_detail=f"{destination} (public)")
                 return
             ctx = self.ctx
             carried = Carried({c: o for _, v in values for c, o in v.cats.items()}, False)
             for value_node, value in values:
                 for category in value.cats:
-                    ctx.fact("sent", category, value_node, f"public {destination}")
+                    ctx.fact("sent", category, value_node, f"{destination} (public)")
             self.report(
                 at,
                 severity=ctx.severity_for(carried.cats, self.severity),
                 categories=carried.categories,
                 data=ctx.describe(carried),
                 verb=ctx.verb(carried),
-                destination=f"public {destination}",
+                destination=destination,
                 via="",
             )
             return
@@ -321,8 +321,8 @@ class PersonalDataInPublicStorage(Rule):
         if named is not None:
             self.report(
                 at or named,
-                f"records about people (`{self.ctx.code(named, 50)}`) are uploaded with a "
-                f"public ACL to {destination}",
+                f"records about people (`{self.ctx.code(named, 50)}`) are made publicly "
+                f"readable in {destination}",
             )
 
     def _people_file(self, node: cst.Call) -> Optional[cst.BaseExpression]:

@@ -68,7 +68,7 @@ class SendingRule(Rule):
         destination = knowledge.destinations.match(self.ctx, call)
         if destination is not None:
             return destination, frozenset()
-        request = knowledge.http.classify_call(self.ctx, call)
+        request = knowledge.http.classify_call(self.ctx, call, self._strings)
         if request is None or request.kind != REQUEST:
             return None
         destination = knowledge.destinations.for_url(self._strings.text(request.url))

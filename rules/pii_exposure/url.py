@@ -266,7 +266,7 @@ class PersonalDataInUrl(Rule):
 
     def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
         knowledge: HttpKnowledge = self.compiled
-        found = knowledge.classify_call(self.ctx, call)
+        found = knowledge.classify_call(self.ctx, call, self._constants)
         if found is None:
             return []
         self._helpers.noting(self._destination(found))
@@ -289,7 +289,7 @@ class PersonalDataInUrl(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: HttpKnowledge = self.compiled
-        found = knowledge.classify_call(self.ctx, node)
+        found = knowledge.classify_call(self.ctx, node, self._constants)
         if found is None:
             values, name = self._helpers.values(self.ctx, node, self._sink_values, self.id)
             if values and name:
