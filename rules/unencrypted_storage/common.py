@@ -387,6 +387,13 @@ class Records:
         if isinstance(target, cst.Name):
             if isinstance(element, cst.Name) and element.value == target.value:
                 return subject
+            if (
+                isinstance(element, cst.Attribute)
+                and element.attr.value == "__dict__"
+                and isinstance(element.value, cst.Name)
+                and element.value.value == target.value
+            ):
+                return subject
             if isinstance(element, cst.Call):
                 func = element.func
                 if (

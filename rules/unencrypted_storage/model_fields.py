@@ -577,7 +577,7 @@ class UnencryptedModelField(Rule):
                             continue
                         decl = self._field_from_call(target.value, target, small.value, model)
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    if small.target.value.startswith("_"):
+                    if small.target.value.startswith("__"):
                         continue
                     decl = self._field_from_annotation(
                         small.target.value,
@@ -682,6 +682,16 @@ class UnencryptedModelField(Rule):
                 return True
         return False
 
+    def _owner_rules_out(self, category: str, name: str, owner: str) -> bool:
+        """`Server.ip_address` reads as "server ip address": an excluded phrase
+        (`server ip`) that starts with the owner's last word."""
+        known = self.ctx.classifier.categories.get(category)
+        owner_words = split_words(owner)
+        if known is None or not owner_words:
+            return False
+        words = (owner_words[-1], *split_words(name))
+        return any(len(p) > 1 and words[: len(p)] == p for p in known.exclude)
+
     def _owner(self, class_name: str) -> str:
         """``Contact`` for ``ContactBase``, ``AbstractPatient`` or ``PatientModel``: the
         entity a model describes, which decides whether `name` is a person's."""
@@ -717,7 +727,7 @@ class UnencryptedModelField(Rule):
                 ):
                     # `contact = models.EmailField()`: the type says what it holds.
                     category = decl.typed
-                if category is None:
+                if category is None or self._owner_rules_out(category, decl.name, owner):
                     continue
                 protected = decl.encrypted or decl.name in self._protected_fields
                 if decl.binary and category not in k.binary_content:

@@ -243,7 +243,7 @@ class UnencryptedSqlColumn(Rule):
         record_stored(self.ctx, cats, node, f"table {table}")
         self.report(
             node,
-            "table `{table}` is created with {data} in clear (columns {columns}); declare "
+            "Table `{table}` is created with {data} in clear (columns {columns}); declare "
             "encrypted columns (e.g. `bytea` holding values encrypted by the application "
             "or by pgcrypto `pgp_sym_encrypt`) or store a hash",
             severity=self.k.policy.severity(self.ctx, cats, self.severity),
