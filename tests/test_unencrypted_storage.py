@@ -256,3 +256,24 @@ def test_cache_keys_and_cookie_headers_that_name_the_data() -> None:
     result = check(code)
     assert lines(result, "PV305") == [6]
     assert lines(result, "PV304") == [9, 11]
+
+
+def test_validators_that_encrypt_and_owners_that_rule_out_a_field() -> None:
+    code = """\
+    from django.db import models
+    from sqlalchemy import Column, String
+    from sqlalchemy.orm import validates
+    from app.crypto import fernet
+
+    class Patient(Base):
+        ssn = Column(String(200))
+        phone = Column(String(40))
+
+        @validates("ssn")
+        def _seal(self, key, value):
+            return fernet.encrypt(value.encode())
+
+    class Server(models.Model):
+        ip_address = models.GenericIPAddressField()
+    """
+    assert lines(check(code), "PV301") == [8]

@@ -61,6 +61,7 @@ class OrmKnowledge:
     not_field_modules: tuple[str, ...]
     column_fallback: frozenset[str]
     generic_class_words: frozenset[str]
+    validators: frozenset[str]
     policy: StoragePolicy
 
     @classmethod
@@ -110,6 +111,7 @@ class OrmKnowledge:
                 for t in catalog.strings("storage.orm.generic-class-words")
                 for w in split_words(t)
             ),
+            validators=frozenset(catalog.strings("storage.orm.validators")),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -183,8 +185,8 @@ class UnencryptedModelField(Rule):
     django-pgcrypto-fields, sqlalchemy-utils `EncryptedType`/`StringEncryptedType`,
     any type whose name says it encrypts, and field or `TypeDecorator` classes of the
     project that encrypt or hash in `process_bind_param`/`get_prep_value`. A field
-    the model only ever assigns a hash to (`self.key_hash = make_password(key)`) is
-    not reported. Declare other encrypted types in
+    the code only ever assigns a hash or ciphertext to (`self.key_hash =
+    make_password(key)`, a `@validates("ssn")` method that encrypts) is not reported. Declare other encrypted types in
     `[tool.privalint.catalog.storage.orm] encrypted-types`, and fields that may stay
     in clear (an IP address kept for rate limiting) in
     `[tool.privalint.catalog.storage] allow = ["LoginAttempt.ip_address"]`.
@@ -236,7 +238,10 @@ class UnencryptedModelField(Rule):
         self._order: list[ModelClass] = []
         # Local types (field classes, TypeDecorators) that encrypt or hash values.
         self._protecting_types: set[str] = set()
+        # Per function: the type whose bind method it is, and the fields a
+        # validator of it converts (`@validates("ssn")`).
         self._bind_method_class: list[Optional[str]] = []
+        self._validated: list[tuple[str, ...]] = []
         # Field names that the code only ever assigns protected values to.
         self._protected_fields: set[str] = set()
 
@@ -593,8 +598,11 @@ class UnencryptedModelField(Rule):
     # -- imperative tables: Table("customers", metadata, Column("email", String)) ----------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._bind_method_class and self._bind_method_class[-1] and self._protects(node):
-            self._protecting_types.add(self._bind_method_class[-1])
+        if self._bind_method_class and (self._bind_method_class[-1] or self._validated[-1]):
+            if self._protects(node):
+                if self._bind_method_class[-1]:
+                    self._protecting_types.add(self._bind_method_class[-1])
+                self._protected_fields.update(self._validated[-1])
         self._constructor_keywords(node)
         if not node.args or not isinstance(
             node.args[0].value, (cst.SimpleString, cst.ConcatenatedString)
@@ -655,10 +663,20 @@ class UnencryptedModelField(Rule):
             self._bind_method_class.append(current)
         else:
             self._bind_method_class.append(None)
+        validated: list[str] = []
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and last_name(call.func) in self.k.validators:
+                validated.extend(
+                    text for a in call.args if (text := string_value(a.value)) is not None
+                )
+        self._validated.append(tuple(validated))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self._bind_method_class:
             self._bind_method_class.pop()
+        if self._validated:
+            self._validated.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not isinstance(node.value, cst.Call) or not self._protects(node.value):
