@@ -598,11 +598,13 @@ class UnencryptedModelField(Rule):
     # -- imperative tables: Table("customers", metadata, Column("email", String)) ----------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._bind_method_class and (self._bind_method_class[-1] or self._validated[-1]):
-            if self._protects(node):
-                if self._bind_method_class[-1]:
-                    self._protecting_types.add(self._bind_method_class[-1])
-                self._protected_fields.update(self._validated[-1])
+        converting = self._bind_method_class and (
+            self._bind_method_class[-1] or self._validated[-1]
+        )
+        if converting and self._protects(node):
+            if self._bind_method_class[-1]:
+                self._protecting_types.add(self._bind_method_class[-1])
+            self._protected_fields.update(self._validated[-1])
         self._constructor_keywords(node)
         if not node.args or not isinstance(
             node.args[0].value, (cst.SimpleString, cst.ConcatenatedString)
