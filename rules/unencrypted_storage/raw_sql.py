@@ -21,7 +21,8 @@ from privalint import sql
 from privalint.catalog import Catalog
 from privalint.flow import Carried, Origin, union
 from privalint.model import Family, Severity
-from privalint.personal import KEY
+from privalint.imports import dotted_name
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
@@ -53,6 +54,7 @@ class SqlKnowledge:
     protecting: re.Pattern[str]
     binary_types: frozenset[str]
     frame_writers: frozenset[str]
+    write_words: frozenset[str]
     getter_verbs: frozenset[str]
     policy: StoragePolicy
 
@@ -73,6 +75,7 @@ class SqlKnowledge:
             ),
             binary_types=frozenset(catalog.strings("storage.sql.binary-types")),
             frame_writers=frozenset(catalog.strings("storage.sql.frame-writers")),
+            write_words=frozenset(catalog.strings("storage.sql.write-words")),
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
             policy=StoragePolicy.from_catalog(catalog),
         )
@@ -96,8 +99,9 @@ class UnencryptedSqlColumn(Rule):
     Flags raw SQL that keeps personal data in clear: `CREATE TABLE` statements with
     personal columns of a plain type, and `INSERT`/`UPDATE` statements run through
     `cursor.execute`/`executemany` (sqlite3, psycopg, MySQLdb, asyncpg, SQLAlchemy
-    `text()`/`exec_driver_sql`) that write personal values into a column, and
-    DataFrames written to a table with `to_sql`. Columns whose value goes through an
+    `text()`/`exec_driver_sql`) that write personal values into a column, queries
+    kept in another module whose name says they write (`queries.INSERT_CUSTOMER`)
+    run with personal parameters, and DataFrames written to a table with `to_sql`. Columns whose value goes through an
     SQL encryption or hash function (`pgp_sym_encrypt(%s, key)`, `AES_ENCRYPT`,
     `crypt`), parameters the code hashed or encrypted first, and binary columns
     (which hold ciphertext) are not reported.
@@ -272,6 +276,7 @@ class UnencryptedSqlColumn(Rule):
             return
         source = self._source(query)
         if source is None:
+            self._named_write(node, query, index)
             return
         text, string_node = source
         statements = [s for s in map(sql.parse, sql.split_statements(text)) if s is not None]
@@ -293,6 +298,32 @@ class UnencryptedSqlColumn(Rule):
         extra = self.ctx.categories(query) if isinstance(query, cst.FormattedString) else None
         for statement in writes:
             self._check_write(node, statement, carried, extra)
+
+    def _named_write(self, node: cst.Call, query: cst.BaseExpression, index: int) -> None:
+        """`cur.execute(queries.INSERT_CUSTOMER, (email, phone))`: SQL kept in another
+        module, named for a write, run with personal values."""
+        name = dotted_name(query)
+        if name is None:
+            return
+        words = split_words(name.rsplit(".", 1)[-1])
+        if not any(w in self.k.write_words for w in words):
+            return
+        params = argument(node, index + 1, _PARAM_KEYWORDS)
+        carried = self.ctx.categories(params) if params is not None else None
+        if carried is None or not carried.cats:
+            return
+        record_stored(self.ctx, carried.cats, node, "table (SQL)")
+        self.report(
+            node,
+            "{data} {verb} written in clear to the database by `{query}`; encrypt the "
+            "values before they are stored (in the application, or with pgcrypto "
+            "`pgp_sym_encrypt`) or store a hash",
+            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            query=f"{self.ctx.code(node.func, 30)}({self.ctx.code(query, 40)}, …)",
+        )
 
     def _frame_to_table(self, node: cst.Call, frame: cst.BaseExpression) -> None:
         table_expr = argument(node, 0, ("name", "table_name"))
