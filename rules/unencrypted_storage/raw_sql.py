@@ -20,8 +20,8 @@ from privalint.rules.unencrypted_storage.common import (
 from privalint import sql
 from privalint.catalog import Catalog
 from privalint.flow import Carried, Origin, union
-from privalint.model import Family, Severity
 from privalint.imports import dotted_name
+from privalint.model import Family, Severity
 from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
