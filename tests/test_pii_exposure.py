@@ -46,19 +46,21 @@ def test_user_adds_an_analytics_sdk() -> None:
 
 def test_user_adds_a_search_index_and_an_http_client() -> None:
     code = """
-        from vespa.application import Vespa
+        from acme_search.client import Indexer
         import fasthttp
 
-        app = Vespa(url="https://vespa.internal")
+        app = Indexer(url="https://search.internal")
 
         def index(customer):
-            app.feed_data_point(schema="people", data_id=customer.pk, fields={"phone": customer.phone})
+            app.put_record(schema="people", data_id=customer.pk, fields={"phone": customer.phone})
             fasthttp.fetch(f"https://api.example.com/find?email={customer.email}")
     """
     assert findings(run(code)) == []
     extension = {
         "exposure": {
-            "search-index": {"Vespa": {"modules": ["vespa"], "methods": ["feed_data_point"]}},
+            "search-index": {
+                "Acme Search": {"modules": ["acme_search"], "methods": ["put_record"]}
+            },
             "url": {"clients": ["fasthttp"]},
         }
     }
@@ -126,3 +128,16 @@ def test_files_without_sinks_are_skipped_by_the_prefilter() -> None:
     code = b"def greet(customer):\n    return f'Hello {customer.first_name}'\n"
     result = checker(EXPOSURE_IDS).check("greet.py", code)
     assert result.skipped_by_prefilter
+
+
+def test_request_bodies_are_inventoried_but_not_reported() -> None:
+    code = """
+        import requests
+
+        def subscribe(email):
+            requests.post("https://api.mail.example.com/members", json={"email": email}, timeout=5)
+    """
+    result = run(code, collect_facts=True)
+    assert findings(result) == []
+    facts = {(f.kind, f.category, f.line, f.detail) for f in result.facts}
+    assert facts == {("sent", "email", 5, "api.mail.example.com")}

@@ -60,6 +60,8 @@ class HttpKnowledge:
     control_keywords: frozenset[str]
     transport_keywords: frozenset[str]
     link_words: frozenset[str]
+    body_keywords: frozenset[str]
+    local_schemes: tuple[str, ...]
     client_words: tuple[tuple[str, ...], ...]
     client_texts: tuple[str, ...]
     weak_client_words: tuple[tuple[str, ...], ...]
@@ -111,6 +113,8 @@ class HttpKnowledge:
             transport_keywords=frozenset(
                 catalog.strings("exposure.url.settings.transport-keywords")
             ),
+            body_keywords=frozenset(catalog.strings("exposure.url.settings.body-keywords")),
+            local_schemes=tuple(catalog.strings("exposure.url.settings.local-schemes")),
             link_words=frozenset(
                 w
                 for word in catalog.strings("exposure.url.settings.link-words")
@@ -156,7 +160,8 @@ class HttpKnowledge:
             if qualified in self.builders:
                 return UrlCall(BUILD, qualified, self._url_arg(call, 0), None)
             if qualified in self.open_calls:
-                return UrlCall(REQUEST, qualified, self._url_arg(call, 0), None)
+                position = self.positions.get(qualified, 0)
+                return UrlCall(REQUEST, qualified, self._url_arg(call, position), None)
             found = self._client_method(qualified)
             if found is not None:
                 return self._request(call, qualified, found[1])

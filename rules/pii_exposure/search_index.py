@@ -24,6 +24,7 @@ class DocumentKnowledge:
     field_lists: frozenset[str]
     attribute_keywords: tuple[str, ...]
     inner_classes: frozenset[str]
+    field_method_prefixes: tuple[str, ...]
     class_suffixes: tuple[tuple[str, ...], ...]
 
     @classmethod
@@ -42,6 +43,7 @@ class DocumentKnowledge:
             field_lists=frozenset(catalog.strings(settings + "field-lists")),
             attribute_keywords=tuple(catalog.strings(settings + "attribute-keywords")),
             inner_classes=frozenset(catalog.strings(settings + "inner-classes")),
+            field_method_prefixes=tuple(catalog.strings(settings + "field-method-prefixes")),
             class_suffixes=tuple(
                 sorted(phrases(catalog.strings(settings + "class-suffixes")), key=len, reverse=True)
             ),
@@ -140,6 +142,9 @@ class PersonalDataInSearchIndex(SendingRule):
                     for inner in statement.body.body:
                         self._check_field_list(inner, owner, node.name.value, destination)
                 continue
+            if isinstance(statement, cst.FunctionDef):
+                self._check_field_method(statement, owner, node.name.value, destination)
+                continue
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             self._check_field_list(statement, owner, node.name.value, destination)
@@ -161,6 +166,18 @@ class PersonalDataInSearchIndex(SendingRule):
         if attribute:
             return self.ctx.classify(attribute.replace("__", "."), owner, "key")
         return None
+
+    def _check_field_method(
+        self, method: cst.FunctionDef, owner: str, class_name: str, destination: str
+    ) -> None:
+        knowledge: DocumentKnowledge = self._documents
+        name = method.name.value
+        for prefix in knowledge.field_method_prefixes:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                field = name[len(prefix) :]
+                category = self.ctx.classify(field, owner)
+                if category is not None:
+                    self._report_fields(method.name, {category: field}, class_name, destination)
 
     def _check_field_list(
         self, statement: cst.CSTNode, owner: str, class_name: str, destination: str

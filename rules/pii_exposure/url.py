@@ -209,7 +209,11 @@ class PersonalDataInUrl(Rule):
     # -- the data a URL call sends ---------------------------------------------------
 
     def _url_values(self, url: Optional[cst.BaseExpression]) -> Values:
+        knowledge: HttpKnowledge = self.compiled
         if url is None:
+            return []
+        if self._constants.text(url).lower().startswith(knowledge.local_schemes):
+            # `mailto:` and `tel:` open a local application, nothing is requested.
             return []
         carried = union((self.ctx.categories(url), self._keyed_values(url)))
         return [(url, carried)] if carried.cats else []
@@ -308,6 +312,23 @@ class PersonalDataInUrl(Rule):
         self._helpers.sink_seen()
         self._consume_links([a.value for a in node.args])
         report_sent(self, self._values(node, found), self._destination(found))
+        if found.kind == REQUEST:
+            self._body_facts(node, found)
+
+    def _body_facts(self, call: cst.Call, found: UrlCall) -> None:
+        """Personal data in a request body: not a finding, but the inventory lists it
+        as sent to the host."""
+        knowledge: HttpKnowledge = self.compiled
+        host = host_of(self._constants.text(found.url)) or "an HTTP endpoint"
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in knowledge.body_keywords:
+                continue
+            if arg.keyword.value in knowledge.method_keywords and (
+                found.method in knowledge.query_methods
+            ):
+                continue
+            for category in self.ctx.categories(arg.value).cats:
+                self.ctx.fact("sent", category, arg.value, host)
 
 
 def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
