@@ -31,11 +31,18 @@ class Discovered:
 
 
 def display_path(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` in POSIX form when under it, else absolute."""
+    """``path`` relative to ``base`` in POSIX form when under it, else absolute.
+
+    Bytes of a file name that are not valid UTF-8 show as ``\\xff``, so every name can
+    be printed and written into JSON and SARIF.
+    """
     try:
-        return path.relative_to(base).as_posix()
+        shown = path.relative_to(base).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    if shown.isascii() or shown.isprintable():
+        return shown
+    return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
 def _excluded(relative: str, patterns: Sequence[str]) -> bool:
@@ -93,12 +100,12 @@ def discover(
                 if (entry_path / "pyvenv.cfg").exists():
                     continue
                 walk(entry_path, excludes)
-            elif (
-                is_file
-                and entry.name.endswith(SUFFIXES)
-                and not _excluded(relative(entry_path), excludes)
-            ):
+            elif not entry.name.endswith(SUFFIXES) or _excluded(relative(entry_path), excludes):
+                continue
+            elif is_file:
                 add(entry_path)
+            elif entry.is_symlink():
+                found.problems.append((entry_path, "broken symbolic link: not checked"))
 
     for raw in paths:
         path = Path(raw)
@@ -127,6 +134,9 @@ def discover(
             walk(path, [p for p in excludes if p not in covering])
         elif force_exclude and _excluded(relative(path), all_excludes):
             continue
+        elif not path.is_file():
+            # A named pipe or a device: reading it could block forever.
+            found.problems.append((path, "not a regular file: not checked"))
         else:
             add(path)
     found.files.sort(key=lambda p: p.as_posix())

@@ -13,6 +13,7 @@ personal-data flow are updated by the same walk, before the rules see a node.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import sys
@@ -460,6 +461,15 @@ class Checker:
     def check(self, path: str, data: bytes) -> FileResult:
         """Check one file's bytes; never raises for bad input."""
         result = FileResult(path=path)
+        if b"\0" in data:
+            # Never Python source (the interpreter refuses it), and cheap to tell: report
+            # it whatever the prefilter would say.
+            result.findings.append(
+                self._notice(
+                    PARSE_ERROR, path, 1, 1, "file contains NUL bytes (binary?); not checked"
+                )
+            )
+            return result
         rules = self.rules_for(data)
         has_marker = suppress.MARKER in data
         if not rules and not has_marker:
@@ -468,7 +478,7 @@ class Checker:
         try:
             module = cst.parse_module(data)
         except cst.ParserSyntaxError as error:
-            result.findings.append(self._parse_error(path, error))
+            result.findings.append(self._parse_error(path, error, data))
             return result
         except RecursionError:
             result.findings.append(
@@ -478,25 +488,73 @@ class Checker:
             )
             return result
         except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-            result.findings.append(
-                self._notice(PARSE_ERROR, path, 1, 1, f"file cannot be decoded: {_one_line(error)}")
-            )
-            return result
-        result.parsed = True
-        text = module.code if has_marker else ""
-        ctx = FileContext(path, module, self)
-        instances = [r(ctx, self.compiled[r.id]) for r in rules]
-        try:
-            self._walk_module(ctx, module, instances)
-        except RecursionError:
+            line = 1
+            if isinstance(error, UnicodeDecodeError) and isinstance(error.object, bytes):
+                line = error.object.count(b"\n", 0, error.start) + 1
             result.findings.append(
                 self._notice(
-                    PARSE_ERROR, path, 1, 1, "file is nested too deeply to analyse; not checked"
+                    PARSE_ERROR,
+                    path,
+                    line,
+                    1,
+                    f"file cannot be decoded, not checked: {_one_line(error)}",
                 )
             )
             return result
-        self._finish(ctx, instances, result, text)
+        except Exception as error:
+            result.findings.append(
+                self._notice(
+                    PARSE_ERROR,
+                    path,
+                    1,
+                    1,
+                    f"internal error of the parser, file not checked: {type(error).__name__}: "
+                    f"{_one_line(error)}",
+                )
+            )
+            return result
+        result.parsed = True
+        ctx = FileContext(path, module, self)
+        try:
+            text = module.code if has_marker else ""
+            instances = []
+            for rule in rules:
+                try:
+                    instances.append(rule(ctx, self.compiled[rule.id]))
+                except Exception as error:
+                    self._rule_crashed(ctx, rule, module, error)
+            self._walk_module(ctx, module, instances)
+            self._finish(ctx, instances, result, text)
+        except RecursionError:
+            self._not_analysed(
+                result, ctx, "file is nested too deeply to analyse; not checked", locate=False
+            )
+        except Exception as error:
+            self._not_analysed(
+                result,
+                ctx,
+                f"internal error while analysing the file, not checked: {type(error).__name__}: "
+                f"{_one_line(error)}",
+                locate=True,
+            )
         return result
+
+    def _not_analysed(
+        self, result: FileResult, ctx: FileContext, message: str, locate: bool
+    ) -> None:
+        """Replace whatever a failed analysis produced by one notice (at the node the walk
+        had reached, when that can be located)."""
+        result.findings.clear()
+        result.facts.clear()
+        line = column = 1
+        if locate and ctx.stack:
+            try:
+                span = node_ranges(ctx.module, [ctx.stack[-1]]).get(id(ctx.stack[-1]))
+            except Exception:  # positions of a tree the analysis choked on
+                span = None
+            if span is not None:
+                line, column = span[0][0], span[0][1] + 1
+        result.findings.append(self._notice(PARSE_ERROR, ctx.path, line, column, message))
 
     def _walk_module(self, ctx: FileContext, module: cst.Module, instances: list[Rule]) -> None:
         tracker = _Tracker(ctx)
@@ -595,7 +653,11 @@ class Checker:
                     ctx.imports.bind_target(target.target, value)
 
     def _rule_crashed(
-        self, ctx: FileContext, rule: Rule, node: cst.CSTNode, error: BaseException
+        self,
+        ctx: FileContext,
+        rule: Union[Rule, type[Rule]],
+        node: cst.CSTNode,
+        error: BaseException,
     ) -> None:
         ctx.reports.append(
             _Report(
@@ -778,16 +840,40 @@ class Checker:
             statement_lines=(line, line),
         )
 
-    def _parse_error(self, path: str, error: cst.ParserSyntaxError) -> Finding:
+    def _parse_error(self, path: str, error: cst.ParserSyntaxError, data: bytes) -> Finding:
         text = _one_line(error.message)
-        line, column = error.raw_line, error.raw_column + 1
         where = _ERROR_AT.search(text)
         if where:
-            line, column = int(where.group(1)), int(where.group(2)) + 1
             text = text[where.end() :].lstrip(": ")
+        line, column = _error_position(error, data)
         return self._notice(
             PARSE_ERROR, path, line, column, f"syntax error ({text}); file not checked"
         )
+
+
+def _error_position(error: cst.ParserSyntaxError, data: bytes) -> tuple[int, int]:
+    """Where a syntax error is (1-based line and column), as close as we can tell.
+
+    libcst's parser names the offending token in its message, and its tokenizer errors
+    carry no position at all; CPython's compiler (parse only, nothing runs) locates
+    those.
+    """
+    lines = max(1, len(data.splitlines()))
+    match = _ERROR_AT.search(error.message)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2)) + 1
+        if line > lines:  # the file ended early: point at its last line
+            return lines, 1
+        return line, column
+    if error.message.startswith("tokenizer error"):
+        try:
+            compile(data, "<checked file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as located:
+            if located.lineno:
+                return min(located.lineno, lines), max(located.offset or 1, 1)
+        except Exception:  # the compiler gives up differently on odd input
+            pass
+    return error.raw_line, error.raw_column + 1
 
 
 def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:

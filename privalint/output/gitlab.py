@@ -10,6 +10,7 @@ report and stable across runs: privalint's fingerprints are both.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -37,6 +38,20 @@ def render(report: Report) -> str:
                     "path": finding.path,
                     "lines": {"begin": finding.span.start_line, "end": finding.span.end_line},
                 },
+            }
+        )
+    # Problems of the run itself (an unreadable folder) must show in the widget too.
+    for note in report.notifications:
+        where = note.path or "."
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": "privalint",
+                "description": note.message,
+                "categories": ["Bug Risk"],
+                "severity": "major" if note.level in ("error", "warning") else "info",
+                "fingerprint": hashlib.sha256(f"{where}\x1f{note.message}".encode()).hexdigest(),
+                "location": {"path": where, "lines": {"begin": 1, "end": 1}},
             }
         )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
