@@ -165,9 +165,9 @@ def assign(
 
 
 def _read_lines(path: Path) -> list[str]:
-    from privalint.output.sources import read_text
+    from privalint.output.sources import read_text, source_lines
 
-    return read_text(path).splitlines()
+    return source_lines(read_text(path))
 
 
 # -- baseline files ----------------------------------------------------------------------
@@ -216,7 +216,9 @@ class Baseline:
                 {"path": e.path, "rule": e.rule, "fingerprint": e.fingerprint} for e in self.entries
             ],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        from privalint.output.sources import json_text
+
+        return json_text(document)
 
     @classmethod
     def load(cls, path: Path) -> Baseline:

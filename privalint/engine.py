@@ -32,7 +32,7 @@ from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
-from privalint.personal import Classifier
+from privalint.personal import Classifier, redact_literals
 from privalint.positions import node_ranges
 from privalint.rule import Rule
 
@@ -713,7 +713,7 @@ class Checker:
                     fact.category,
                     ctx.path,
                     line,
-                    fact.detail,
+                    redact_literals(fact.detail),
                     fact.encrypted,
                     column,
                     silenced,
@@ -740,7 +740,7 @@ class Checker:
                 Finding(
                     rule_id=report.rule_id,
                     path=ctx.path,
-                    message=report.message,
+                    message=redact_literals(report.message),
                     severity=severity,
                     span=Span(span[0][0], span[0][1] + 1, span[1][0], span[1][1] + 1),
                     statement_lines=(first, last),

@@ -10,7 +10,6 @@ manifest as TODO entries.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Optional
 from privalint import manifest as manifest_module
 from privalint.api import CheckOptions, collect_facts, project_context
 from privalint.model import Fact
+from privalint.output.sources import json_text, safe
 from privalint.project import LOGGED, SENT, STORED, ProjectContext
 
 FORMATS = ("table", "json", "markdown")
@@ -206,7 +206,7 @@ def to_json(inventory: Inventory) -> str:
         ],
         "undeclared": [use.category for use in inventory.undeclared],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def _status(use: CategoryUse) -> str:
@@ -248,22 +248,25 @@ def render_table(inventory: Inventory, width: Optional[int] = None, color: bool 
     """A terminal table (rich), one row per category."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    def cell(text: str, style: str = "") -> Text:
+        # Paths and code come from the scanned project: never markup, never raw controls.
+        return Text(safe(text), style=style)
 
     table = Table(show_lines=True)
     for column in ("category", "manifest", "collected", "stored", "logged", "sent"):
         table.add_column(column, overflow="fold")
     for use in inventory.categories:
-        status = _status(use)
-        style = "bold red" if use.undeclared else None
         table.add_row(
-            f"{use.category}\n({use.sensitivity})"
+            Text(f"{use.category}\n({use.sensitivity})")
             if use.sensitivity != "personal"
-            else use.category,
-            f"[{style}]{status}[/]" if style and color else status,
-            _short(use.collected),
-            _stored_text(use.stored),
-            _short(use.logged),
-            _short([Place(p.path, p.line, p.detail) for p in use.sent]),
+            else Text(use.category),
+            cell(_status(use), "bold red" if use.undeclared and color else ""),
+            cell(_short(use.collected)),
+            cell(_stored_text(use.stored)),
+            cell(_short(use.logged)),
+            cell(_short([Place(p.path, p.line, p.detail) for p in use.sent])),
         )
     console = Console(
         record=True,
@@ -280,16 +283,18 @@ def render_table(inventory: Inventory, width: Optional[int] = None, color: bool 
             console.print("No personal data found.")
         source = inventory.manifest or "no privacy manifest"
         console.print(
-            f"{len(inventory.categories)} categories; {len(inventory.undeclared)} collected but "
-            f"not declared ({source})."
+            cell(
+                f"{len(inventory.categories)} categories; {len(inventory.undeclared)} collected "
+                f"but not declared ({source})."
+            )
         )
         for line, message in inventory.problems:
-            console.print(f"{inventory.manifest}:{line}: {message}")
+            console.print(cell(f"{inventory.manifest}:{line}: {message}"))
     return capture.get()
 
 
 def _mermaid_label(text: str) -> str:
-    return '"' + text.replace('"', "#quot;").replace("\n", " ") + '"'
+    return '"' + safe(text).replace('"', "#quot;") + '"'
 
 
 def mermaid(inventory: Inventory) -> str:
@@ -354,7 +359,7 @@ def mermaid(inventory: Inventory) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return safe(text).replace("|", "\\|")
 
 
 def to_markdown(inventory: Inventory) -> str:
@@ -397,11 +402,12 @@ def to_markdown(inventory: Inventory) -> str:
         ]
         if rows:
             out += ["", "| | where | what |", "|---|---|---|"]
-            out += [f"| {kind} | `{p.where}` | {_cell(what)} |" for kind, p, what in rows]
+            out += [f"| {kind} | `{_cell(p.where)}` | {_cell(what)} |" for kind, p, what in rows]
     if inventory.problems:
         out += ["", "## Manifest problems", ""]
         out += [f"- `{inventory.manifest}:{line}`: {_cell(m)}" for line, m in inventory.problems]
-    return "\n".join(out) + "\n"
+    # Anything from the scanned project that reached the text shows escaped.
+    return "\n".join(safe(line) for line in "\n".join(out).split("\n")) + "\n"
 
 
 def render(inventory: Inventory, fmt: str, color: bool = False) -> str:

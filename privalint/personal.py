@@ -314,6 +314,19 @@ def _iban_ok(iban: str) -> bool:
     return int(number) % 97 == 1
 
 
+_CANDIDATE = re.compile(r"\b(?:\d[ -]?){12,18}\d\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+REDACTED = "[redacted]"
+
+
+def redact_literals(text: str) -> str:
+    """``text`` (a message that quotes code) with every value that is personal data by
+    itself (what :func:`classify_literal` recognises) replaced by ``[redacted]``, so
+    reports, baselines and the cache never repeat it."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    return _CANDIDATE.sub(lambda m: REDACTED if classify_literal(m.group()) else m.group(), text)
+
+
 @lru_cache(maxsize=4096)
 def classify_literal(value: str) -> Optional[str]:
     """``payment-card`` for Luhn-valid card numbers, ``bank-account`` for valid IBANs."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from privalint.model import Severity
 from privalint.output import Report
+from privalint.output.sources import safe
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Other control characters would reach the log viewer raw (it renders ANSI colours).
+    return safe(escaped)
 
 
 def _escape_property(text: str) -> str:

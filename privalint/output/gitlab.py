@@ -11,11 +11,11 @@ report and stable across runs: privalint's fingerprints are both.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from privalint.model import Severity
 from privalint.output import Report
+from privalint.output.sources import json_text
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.NOTE: "minor"}
 
@@ -54,4 +54,4 @@ def render(report: Report) -> str:
                 "location": {"path": where, "lines": {"begin": 1, "end": 1}},
             }
         )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues)

@@ -6,11 +6,11 @@ the categories and the fingerprint.
 
 from __future__ import annotations
 
-import json as _json
 from typing import Any
 
 from privalint import __version__
 from privalint.output import Report
+from privalint.output.sources import json_text
 
 SCHEMA_VERSION = 1
 
@@ -56,4 +56,4 @@ def render(report: Report) -> str:
             {"level": n.level, "message": n.message, "path": n.path} for n in report.notifications
         ],
     }
-    return _json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)

@@ -8,7 +8,6 @@ stable fingerprint and GitHub's ``primaryLocationLineHash``.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from privalint import __version__, docs
 from privalint.model import Family, Finding, Severity
 from privalint.output import Report
 from privalint.output.linehash import line_hashes
-from privalint.output.sources import read_text
+from privalint.output.sources import json_text, read_text
 from privalint.rule import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -177,4 +176,4 @@ def render(report: Report) -> str:
     if report.sarif_category:
         run["automationDetails"] = {"id": report.sarif_category.rstrip("/") + "/"}
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)

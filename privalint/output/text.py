@@ -16,23 +16,45 @@ from rich.text import Text
 
 from privalint.model import Finding, Severity
 from privalint.output import Report
-from privalint.output.sources import read_text, safe
+from privalint.output.sources import read_text, safe, source_lines
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+# Longest stretch of a source line shown in a code frame (minified or generated code
+# can have lines of megabytes).
+FRAME_WIDTH = 160
+_CONTEXT = 40
+
+
+def _clip(source: str, start: int, width: int) -> tuple[str, int, int]:
+    """A window of a long line around the marked columns: ``(text, start, width)``."""
+    if len(source) <= FRAME_WIDTH:
+        return source, start, width
+    width = min(width, FRAME_WIDTH - _CONTEXT)
+    left = max(0, min(start - _CONTEXT, len(source) - FRAME_WIDTH))
+    right = min(len(source), left + FRAME_WIDTH)
+    text, start = source[left:right], start - left
+    if left > 0:
+        text, start = "…" + text, start + 1
+    if right < len(source):
+        text += "…"
+    return text, start, width
 
 
 def _frame(lines: list[str], finding: Finding) -> list[Text]:
     line_no = finding.span.start_line
     if not 1 <= line_no <= len(lines):
         return []
-    source = lines[line_no - 1].rstrip("\r\n")
+    source = lines[line_no - 1]
     gutter = len(str(line_no))
     start = max(finding.span.start_col - 1, 0)
-    prefix = safe(source[:start])
     if finding.span.end_line == finding.span.start_line:
         width = max(finding.span.end_col - finding.span.start_col, 1)
     else:
         width = max(len(source) - start, 1)
+    source, start, width = _clip(source, start, width)
+    prefix = safe(source[:start])
     marked = safe(source[start : start + width])
     out = [
         Text(" " * gutter + " |", style="blue"),
@@ -76,7 +98,7 @@ def render(report: Report, color: bool = False, width: Optional[int] = None) -> 
         source_path = report.sources.get(finding.path)
         if source_path is not None:
             if finding.path not in cache:
-                cache[finding.path] = read_text(source_path).splitlines()
+                cache[finding.path] = source_lines(read_text(source_path))
             for line in _frame(cache[finding.path], finding):
                 console.print(line)
         if rule is not None and finding.rule_id != "PV000":
