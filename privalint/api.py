@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Optional
 from privalint import baseline as fingerprints
 from privalint.baseline import Baseline, Comparison
 from privalint.catalog import Catalog, bundled
-from privalint.config import Config, enabled_rules, load, path_matches, resolve_selectors
+from privalint.config import (
+    Config,
+    ConfigError,
+    enabled_rules,
+    load,
+    nothing_selected,
+    path_matches,
+    resolve_selectors,
+)
 from privalint.diff import Changes, changes_since
 from privalint.discovery import discover, display_path
 from privalint.engine import PARSE_ERROR, RULE_ERROR, Settings
@@ -64,8 +72,6 @@ class Outcome:
 
 def build_catalog(config: Config) -> Catalog:
     """The bundled catalog with the user's extensions, validated."""
-    from privalint.config import ConfigError
-
     catalog = bundled().extended(config.catalog_extension)
     try:
         Classifier(catalog.data)
@@ -130,6 +136,8 @@ def _setup(options: CheckOptions) -> _Setup:
 def run_check(options: CheckOptions) -> Outcome:
     rules = all_rules()
     setup = _setup(options)
+    if not setup.rule_ids:
+        raise ConfigError(nothing_selected(setup.config, options.select, options.ignore))
     config, rule_ids, catalog, srcroot = setup.config, setup.rule_ids, setup.catalog, setup.srcroot
     errors, notifications = setup.errors, setup.notifications
     settings = Settings(

@@ -169,6 +169,16 @@ def check(
     """Check PATHS (default: the current folder) for privacy problems."""
     from privalint.api import CheckOptions, run_check
 
+    if exit_zero and fail_on:
+        raise click.UsageError(
+            "--exit-zero and --fail-on contradict each other (never fail, or fail from a "
+            "severity); pass one of them"
+        )
+    if fmt != "sarif" and (sarif_category or sarif_no_absolute_root):
+        raise click.UsageError(
+            "--sarif-category and --sarif-no-absolute-root apply only to --format sarif"
+        )
+
     options = CheckOptions(
         paths=list(paths) or [Path(".")],
         config_file=config_file,
@@ -356,6 +366,11 @@ def inventory(
     """List the personal data PATHS collect, store, log and send, and whether the
     privacy manifest declares it."""
     from privalint.api import CheckOptions
+
+    if write and (output is not None or fmt != "table"):
+        raise click.UsageError(
+            "--write updates privacy.toml and prints no inventory; drop --output and --format"
+        )
     from privalint.inventory import render, run_inventory, write_manifest
 
     options = CheckOptions(

@@ -88,10 +88,10 @@ def suggest(value: str, choices: Iterable[str]) -> str:
 
 
 def _line_of(text: str, key: str) -> Optional[int]:
-    pattern = re.compile(r'^\s*(?:"|\')?' + re.escape(key) + r'(?:"|\')?\s*=', re.MULTILINE)
+    pattern = re.compile(r'^[ \t]*(?:"|\')?' + re.escape(key) + r'(?:"|\')?[ \t]*=', re.MULTILINE)
     match = pattern.search(text)
     if match is None:
-        header = re.compile(r"^\s*\[[^\]]*" + re.escape(key) + r"[^\]]*\]", re.MULTILINE)
+        header = re.compile(r"^[ \t]*\[[^\]\n]*" + re.escape(key) + r"[^\]\n]*\]", re.MULTILINE)
         match = header.search(text)
     if match is None:
         return None
@@ -169,7 +169,9 @@ def find_config(start: Path) -> Optional[tuple[Path, dict[str, Any]]]:
                 if isinstance(tool, dict) and "privalint" in tool:
                     table = tool["privalint"]
                     if not isinstance(table, dict):
-                        raise ConfigError(f"{candidate}: [tool.privalint] must be a table")
+                        raise ConfigError(
+                            f"{_at(candidate, 'privalint')}: [tool.privalint] must be a table"
+                        )
                     return candidate, table
                 continue
             return candidate, data
@@ -186,10 +188,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        line = re.search(r"line (\d+)", message)
-        where = f"{path}:{line.group(1)}" if line else str(path)
-        raise ConfigError(f"{where}: invalid TOML: {message}") from None
+        raise ConfigError(f"{path}:{toml_error_line(error, text)}: invalid TOML: {error}") from None
+
+
+def toml_error_line(error: Exception, text: str) -> int:
+    """The line a TOML parse error points at ("at end of document": the last line)."""
+    line = re.search(r"line (\d+)", str(error))
+    if line:
+        return int(line.group(1))
+    return max(1, len(text.rstrip("\n").split("\n")))
 
 
 def load(config_file: Optional[Path], start: Path) -> Config:
@@ -210,17 +217,18 @@ def load(config_file: Optional[Path], start: Path) -> Config:
     return from_table(table, path.resolve())
 
 
-def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
+def _strings(value: Any, path: Path, key: str, line_key: str = "") -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(
-            f"{_at(path, key)}: `{key}` must be {_KEYS.get(key, 'a list of strings')}"
+            f"{_at(path, line_key, dotted=False) if line_key else _at(path, key)}: `{key}` must "
+            f"be {_KEYS.get(key, 'a list of strings')}"
         )
     return tuple(value)
 
 
-def _at(path: Path, key: str) -> str:
+def _at(path: Path, key: str, dotted: bool = True) -> str:
     try:
-        line = _line_of(path.read_text(encoding="utf-8"), key.split(".")[-1])
+        line = _line_of(path.read_text(encoding="utf-8"), key.split(".")[-1] if dotted else key)
     except (OSError, UnicodeDecodeError):
         line = None
     return f"{path}:{line}" if line else str(path)
@@ -252,7 +260,7 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
                 f"{_at(path, 'per-file-ignores')}: `per-file-ignores` must be {_KEYS['per-file-ignores']}"
             )
         config.per_file_ignores = {
-            pattern: _strings(selectors, path, f"per-file-ignores.{pattern}")
+            pattern: _strings(selectors, path, f"per-file-ignores.{pattern}", line_key=pattern)
             for pattern, selectors in value.items()
         }
     if "severity" in table:
@@ -282,6 +290,7 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
                     f"{_at(path, section)}: unknown catalog section `{section}`{suggest(section, known)}; "
                     f"valid: {', '.join(sorted(known))}"
                 )
+        _check_catalog(value, known, path, "catalog")
         config.catalog_extension = merge(config.catalog_extension, value)
     if "manifest" in table:
         value = table["manifest"]
@@ -314,6 +323,81 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
             raise ConfigError(f"{_at(path, 'cache-dir')}: `cache-dir` must be {_KEYS['cache-dir']}")
         config.cache_dir = (path.parent / value).resolve()
     return config
+
+
+def _kind(value: Any) -> str:
+    """What a catalog value is, in words for messages."""
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        kinds = {_kind(v) for v in value}
+        if kinds == {"a string"}:
+            return "a list of strings"
+        if kinds == {"a table"}:
+            return "a list of tables"
+        if kinds == {"true or false"}:
+            return "a list of true/false values"
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def _fits(value: Any, reference: Any) -> bool:
+    expected, actual = _kind(reference), _kind(value)
+    if expected == "a list":  # empty or mixed in the bundled catalog: any list will do
+        return isinstance(value, list)
+    return actual == expected or (isinstance(value, list) and not value and expected != "a table")
+
+
+def _check_catalog(
+    extension: Mapping[str, Any], known: Mapping[str, Any], path: Path, dotted: str
+) -> None:
+    """The user's catalog extension has the bundled catalog's shape: the same kind of value
+    under every key they share. Tables of named entries (categories, providers: every
+    value of the same kind) take new entries shaped like their siblings; in other
+    tables an unknown key is a mistake (it would silently do nothing)."""
+    depth = dotted.count(".")
+    kinds = {_kind(v) for v in known.values()}
+    named_entries = dotted == "catalog.categories" or (depth >= 2 and len(kinds) == 1)
+    for key, value in extension.items():
+        where = f"{dotted}.{key}"
+        if key in known:
+            reference = known[key]
+        elif depth == 0:
+            continue  # sections were checked by name already
+        elif not named_entries:
+            raise ConfigError(
+                f"{_at(path, key, dotted=False)}: unknown key `{where}`{suggest(key, known)}; "
+                f"valid: {', '.join(sorted(known))}"
+            )
+        else:
+            reference = _union(list(known.values()))
+        if not _fits(value, reference):
+            raise ConfigError(
+                f"{_at(path, key, dotted=False)}: `{where}` must be {_kind(reference)}, "
+                f"not {_kind(value)}"
+            )
+        if isinstance(value, Mapping):
+            _check_catalog(value, reference, path, where)
+        elif _kind(reference) == "a list of tables":
+            shape = _union(reference)
+            for item in value:
+                _check_catalog(item, shape, path, f"{where}[]")
+
+
+def _union(samples: Sequence[Any]) -> Any:
+    """The shape of a new entry: every key any sibling table has (or the first sibling
+    when they are not tables)."""
+    if not samples or not all(isinstance(s, Mapping) for s in samples):
+        return samples[0] if samples else []
+    union: dict[str, Any] = {}
+    for sample in samples:
+        for name, item in sample.items():
+            union.setdefault(name, item)
+    return union
 
 
 def _personal_data(value: Any, path: Path) -> dict[str, Any]:
@@ -359,8 +443,11 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
                     raise ConfigError(
                         f"{_at(path, key)}: sensitivity {item!r} of `{cid}`; valid: personal, special, credential"
                     )
-            else:
-                _strings(item, path, key)
+            elif any(not phrase.strip() for phrase in _strings(item, path, key)):
+                raise ConfigError(
+                    f"{_at(path, key)}: `personal-data.categories.{cid}.{key}` has an empty "
+                    "phrase; every entry needs at least one word"
+                )
     if categories:
         extension["categories"] = categories
     personal: dict[str, Any] = {}
@@ -417,6 +504,20 @@ def resolve_selectors(
                 f"({', '.join(sorted(families - {'notice'}))})"
             )
     return out
+
+
+def nothing_selected(config: Config, cli_select: Sequence[str], cli_ignore: Sequence[str]) -> str:
+    """The message for a selection that leaves no rule to run."""
+    select = cli_select or config.select
+    ignore = (*config.ignore, *cli_ignore)
+    if cli_select or cli_ignore:
+        where = "--select/--ignore"
+    else:
+        where = config.where("ignore" if config.ignore else "select")
+    return (
+        f"{where}: no rule is left to run (select: {', '.join(select) or 'nothing'}; "
+        f"ignore: {', '.join(ignore) or 'nothing'}); nothing would be checked"
+    )
 
 
 def enabled_rules(

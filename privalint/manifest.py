@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from privalint.catalog import Catalog
-from privalint.config import Config, ConfigError, suggest
+from privalint.config import Config, ConfigError, suggest, toml_error_line
 from privalint.personal import KEY, Classifier
 
 if sys.version_info >= (3, 11):
@@ -175,17 +175,12 @@ def read(path: Path, rules: Rules) -> Manifest:
     return parse(text, path, rules)
 
 
-_TOML_LINE = re.compile(r"line (\d+)")
-
-
 def parse(text: str, path: Path, rules: Rules) -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        line = _TOML_LINE.search(message)
-        where = f"{path}:{line.group(1)}" if line else str(path)
-        raise ManifestError(f"{where}: the manifest is not valid TOML: {message}") from None
+        line = toml_error_line(error, text)
+        raise ManifestError(f"{path}:{line}: the manifest is not valid TOML: {error}") from None
     manifest = Manifest(path=path, text=text)
     lines = _Lines(text)
     _validate(data, lines, rules, manifest)
