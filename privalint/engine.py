@@ -17,6 +17,7 @@ import ast
 import hashlib
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
@@ -867,7 +868,9 @@ def _error_position(error: cst.ParserSyntaxError, data: bytes) -> tuple[int, int
         return line, column
     if error.message.startswith("tokenizer error"):
         try:
-            compile(data, "<checked file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            with warnings.catch_warnings():  # the checked file's problems are not ours
+                warnings.simplefilter("ignore")
+                compile(data, "<checked file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         except SyntaxError as located:
             if located.lineno:
                 return min(located.lineno, lines), max(located.offset or 1, 1)

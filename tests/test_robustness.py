@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
@@ -205,6 +206,15 @@ def test_invalid_inputs_become_one_notice(name: str) -> None:
             assert notice.span.start_line == line
         else:
             assert notice.span.start_line >= 1
+
+
+def test_locating_a_syntax_error_prints_no_warnings() -> None:
+    data = b"import re\nPATTERN = '\\A\\d'\nx = 1(2)\ny = `user.email`\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = checker().check("warn.py", data)
+    assert [(f.rule_id, f.span.start_line) for f in result.findings] == [("PV000", 4)]
+    assert caught == []
 
 
 def _elif_chain(n: int) -> bytes:
