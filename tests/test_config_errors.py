@@ -220,7 +220,11 @@ def test_inventory_write_with_an_output_file_is_a_conflict(tmp_project: Path) ->
 
 MANIFEST_MISTAKES: dict[str, tuple[str, int, str]] = {
     "unclosed-table": ('[data.email\npurpose = "x"\n', 1, "not valid TOML"),
-    "unclosed-string": ('[data.email]\npurpose = "sign-in\nbasis = "contract"\n', 2, "not valid TOML"),
+    "unclosed-string": (
+        '[data.email]\npurpose = "sign-in\nbasis = "contract"\n',
+        2,
+        "not valid TOML",
+    ),
     "unclosed-at-end": ('[data.email]\npurpose = "x"\nbasis = [\n', 3, "not valid TOML"),
 }
 
@@ -289,7 +293,7 @@ def test_manifest_content_problems_never_crash(tmp_project: Path, text: str) -> 
 
 def test_a_config_mistake_in_a_real_process(tmp_path: Path) -> None:
     config = tmp_path / "privalint.toml"
-    config.write_text('[catalog]\ncategories = 3\n')
+    config.write_text("[catalog]\ncategories = 3\n")
     (tmp_path / "app.py").write_text(LOG)
     proc = subprocess.run(
         [sys.executable, "-m", "privalint", "check", str(tmp_path), "--no-cache"],

@@ -32,6 +32,8 @@ HERE = Path(__file__).parent
 SARIF_SCHEMA = json.loads((HERE / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.py"))
 ENGINE = checker(prefilter=False)
+
+
 def fuzz(examples: int) -> settings:
     """Bounded, repeatable runs (the same examples every time, nothing stored)."""
     return settings(
