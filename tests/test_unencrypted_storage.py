@@ -277,3 +277,37 @@ def test_validators_that_encrypt_and_owners_that_rule_out_a_field() -> None:
         ip_address = models.GenericIPAddressField()
     """
     assert lines(check(code), "PV301") == [8]
+
+
+def test_aliases_factories_and_less_common_libraries() -> None:
+    code = """\
+    import xlsxwriter
+    from django.db import models
+    from redis_om import Field, HashModel
+    from app.extensions import db
+
+    Col = db.Column
+
+    def pii_text(**kwargs):
+        return models.TextField(blank=True, **kwargs)
+
+    class Patient(models.Model):
+        allergies = pii_text()
+        nickname = pii_text()
+
+    class Customer(db.Model):
+        phone = Col(db.String(20))
+
+    class Lead(HashModel):
+        email: str = Field(index=True)
+        source: str
+
+    def export(leads):
+        sheet = xlsxwriter.Workbook("leads.xlsx").add_worksheet()
+        for row, lead in enumerate(leads):
+            sheet.write(row, 0, lead.email)
+            sheet.write(row, 1, lead.source)
+    """
+    result = check(code)
+    assert lines(result, "PV301") == [12, 16, 19]
+    assert lines(result, "PV303") == [25]

@@ -274,6 +274,15 @@ class PersonalDataWrittenToFile(Rule):
         name = last_name(func)
         k = self.k
         qualified = self.ctx.qualname(func)
+        data_index = k.data_writers.get(qualified or "")
+        if data_index is not None:
+            # `zf.writestr("customers.csv", body)`, `sheet.append(row)`: a file on disk.
+            data = argument(node, data_index, ("data", "content"))
+            if data is None:
+                return None
+            receiver_path = func.value if isinstance(func, cst.Attribute) else None
+            target = self._file(receiver_path) if receiver_path is not None else None
+            return [data], target or "a file"
         if isinstance(func, cst.Attribute):
             receiver = func.value
             if name in k.write_methods and node.args:
@@ -301,15 +310,6 @@ class PersonalDataWrittenToFile(Rule):
                 if destination is None or self._not_a_file(destination):
                     return None
                 return [receiver], self._describe_path(destination)
-        data_index = k.data_writers.get(qualified or "")
-        if data_index is not None:
-            # `zf.writestr("customers.csv", body)`, `sheet.append(row)`: a file on disk.
-            data = argument(node, data_index, ("data", "content"))
-            if data is None:
-                return None
-            receiver_path = func.value if isinstance(func, cst.Attribute) else None
-            target = self._file(receiver_path) if receiver_path is not None else None
-            return [data], target or "a file"
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
             data = argument(node, data_index, ("obj", "data", "value", "arr", "X"))

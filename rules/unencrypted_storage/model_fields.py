@@ -298,10 +298,11 @@ class UnencryptedModelField(Rule):
     ) -> Optional[tuple[Optional[Framework], bool]]:
         """(framework, resolved) when ``call`` constructs a model field."""
         func = call.func
-        name = last_name(func)
+        qualified = self.ctx.qualname(func)
+        # `Col = db.Column` then `Col(String)`: the aliased name is what counts.
+        name = qualified.rsplit(".", 1)[-1] if qualified else last_name(func)
         if not name:
             return None
-        qualified = self.ctx.qualname(func)
         framework = self.k.framework_of(qualified)
         if framework is not None:
             if (
@@ -331,6 +332,18 @@ class UnencryptedModelField(Rule):
             return model.framework, False
         return None
 
+    def _factory_result(self, call: cst.Call) -> Optional[cst.Call]:
+        """The call a field factory of this module returns (its last `return`)."""
+        definition = self.ctx.flow.resolve_local(call.func)
+        if definition is None or not isinstance(definition.body, cst.IndentedBlock):
+            return None
+        for stmt in reversed(definition.body.body):
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Return) and isinstance(small.value, cst.Call):
+                        return small.value
+        return None
+
     def _field_from_call(
         self, name: str, node: cst.CSTNode, call: cst.Call, model: Optional[ModelClass]
     ) -> Optional[FieldDecl]:
@@ -340,10 +353,13 @@ class UnencryptedModelField(Rule):
             found = self._constructor(current, model)
             if found is not None:
                 break
-            # A wrapper: `encrypt(models.CharField())`, `deferred(Column(String))`.
+            # A wrapper: `encrypt(models.CharField())`, `deferred(Column(String))`,
+            # or a factory of this module: `def pii_text(): return models.TextField()`.
             inner = current.args[0].value if current.args else None
             if not isinstance(inner, cst.Call) or current.args[0].keyword is not None:
-                return None
+                inner = self._factory_result(current)
+                if inner is None:
+                    return None
             if self._is_encrypted_type(current.func):
                 encrypted = True
             current = inner
@@ -358,7 +374,12 @@ class UnencryptedModelField(Rule):
             encrypted=encrypted,
             resolved=resolved,
         )
-        constructor_name = last_name(current.func)
+        constructor_qualified = self.ctx.qualname(current.func)
+        constructor_name = (
+            constructor_qualified.rsplit(".", 1)[-1]
+            if constructor_qualified
+            else last_name(current.func)
+        )
         positional = [a.value for a in current.args if a.keyword is None and not a.star]
         first = positional[0] if positional else None
         column_name = string_value(first) if first is not None else None
