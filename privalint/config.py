@@ -74,6 +74,7 @@ _CATEGORY_KEYS = (
     "exclude",
     "examples",
     "context-imports",
+    "person-qualifies",
 )
 
 
@@ -442,6 +443,11 @@ def _personal_data(value: Any, path: Path) -> dict[str, Any]:
                 if key == "sensitivity" and item not in ("personal", "special", "credential"):
                     raise ConfigError(
                         f"{_at(path, key)}: sensitivity {item!r} of `{cid}`; valid: personal, special, credential"
+                    )
+            elif key == "person-qualifies":
+                if not isinstance(item, bool):
+                    raise ConfigError(
+                        f"{_at(path, key)}: `personal-data.categories.{cid}.person-qualifies` must be true or false"
                     )
             elif any(not phrase.strip() for phrase in _strings(item, path, key)):
                 raise ConfigError(

@@ -148,6 +148,32 @@ def _format_fields(template: str) -> list[str]:
 EXTRA_KEYWORDS = -1
 
 
+def _int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = _int_value(expr.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+def _short_slice(node: cst.Subscript, limit: int = 4) -> bool:
+    """Whether ``node`` slices at most ``limit`` items: ``x[-4:]``, ``x[:2]``, ``x[1:3]``."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return False
+    part = node.slice[0].slice
+    if part.step is not None:
+        return False
+    lower, upper = _int_value(part.lower), _int_value(part.upper)
+    if (part.lower is not None and lower is None) or (part.upper is not None and upper is None):
+        return False
+    if upper is None:
+        return lower is not None and -limit <= lower < 0
+    if lower is None or lower == 0:
+        return 0 < upper <= limit
+    return (lower >= 0) == (upper >= 0) and 0 < upper - lower <= limit
+
+
 def _param_marker(index: int) -> str:
     return f"@{index}"
 
@@ -220,6 +246,7 @@ class FlowSettings:
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
+        self.identifier_words = frozenset(catalog.strings("flow.identifier-words"))
         self.query_methods = frozenset(catalog.strings("flow.query-methods"))
         self.query_functions = frozenset(catalog.strings("flow.query-functions"))
         self.query_wrappers = frozenset(catalog.strings("flow.query-wrappers"))
@@ -644,7 +671,7 @@ class Flow:
             return base.fields[attr]
         if attr in self.settings.value_attributes and (base.cats or base.user_input):
             return base
-        return Carried(known=False, user_input=True) if base.user_input else UNKNOWN
+        return self._unnamed(attr, base.user_input)
 
     def is_request_read(self, node: cst.Attribute) -> bool:
         """``request.form``, ``request.GET``, ``self.request.data``...: where a web
@@ -684,6 +711,9 @@ class Flow:
         return [k for k in keys if k is not None]
 
     def _eval_Subscript(self, node: cst.Subscript) -> Carried:
+        if _short_slice(node):
+            # `card_number[-4:]`, `phone[:3]`: a few characters reveal nothing.
+            return CLEAN
         key = self._subscript_key(node)
         base = self.evaluate(node.value)
         selected = self._selected_keys(node) if key is None else None
@@ -714,7 +744,16 @@ class Flow:
         classified = self._classified(key, origin, owner, KEY)
         if classified is not None:
             return classified.with_input(base.user_input)
-        return Carried(known=False, user_input=True) if base.user_input else UNKNOWN
+        return self._unnamed(key, base.user_input)
+
+    def _unnamed(self, name: str, user_input: bool) -> Carried:
+        """A field or attribute whose name is not personal data: an identifier, count
+        or status (``prescription_id``, ``pk``, ``retry_count``) is known to be clean,
+        anything else is unknown."""
+        words = split_words(name)
+        if words and words[-1] in self.settings.identifier_words:
+            return Carried(user_input=user_input) if user_input else CLEAN
+        return Carried(known=False, user_input=True) if user_input else UNKNOWN
 
     # Compound values.
 

@@ -78,6 +78,9 @@ class Category:
     exclude: tuple[tuple[str, ...], ...]
     context_imports: frozenset[str]
     examples: tuple[str, ...]
+    # Whether a person word qualifies an ambiguous head (`customer_name` is a name,
+    # but `customer_number` is an id, not a phone number).
+    person_qualifies: bool = True
 
     @property
     def special(self) -> bool:
@@ -119,6 +122,7 @@ def load_categories(data: Mapping[str, Any]) -> dict[str, Category]:
             exclude=_phrases(_str_list(table, "exclude", where)),
             context_imports=frozenset(_str_list(table, "context-imports", where)),
             examples=tuple(_str_list(table, "examples", where)),
+            person_qualifies=bool(table.get("person-qualifies", True)),
         )
     return categories
 
@@ -275,12 +279,18 @@ class Classifier:
     ) -> bool:
         if category.id in context:
             return True
-        if any(w in category.qualifiers or w in self._person_words for w in before):
+        persons = category.person_qualifies
+        if any(w in category.qualifiers or (persons and w in self._person_words) for w in before):
             return True
         return bool(owner_words) and (
-            owner_words[-1] in self._person_words
-            or owner_words[-1] in category.qualifiers
-            or any(_contains(owner_words, p) for p in self._person if len(p) > 1)
+            owner_words[-1] in category.qualifiers
+            or (
+                persons
+                and (
+                    owner_words[-1] in self._person_words
+                    or any(_contains(owner_words, p) for p in self._person if len(p) > 1)
+                )
+            )
         )
 
     # -- literals -------------------------------------------------------------------

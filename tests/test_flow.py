@@ -91,6 +91,10 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
         ("def f(c):\n    d = {}\n    d['phone'] = c.phone\n    probe(d)", [("phone",)]),
         ("def f(x):\n    d = {'email': x}\n    probe(d)", [("email",)]),
         (
+            "def f(ser):\n    rx = ser.data['prescription_id']\n    probe({'prescription': rx})",
+            [()],
+        ),
+        (
             "def f(c):\n    d = dict(name=c.full_name, id=c.pk)\n    probe(d['id'])\n    probe(d['name'])",
             [(), ("person-name",)],
         ),
@@ -167,6 +171,12 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
         # literals that are personal data
         ("probe('4111 1111 1111 1111')", [("payment-card",)]),
         ("probe('orders@example.com')", [()]),
+        # a few characters of a value, aggregates
+        (
+            "def f(c):\n    probe(c.card_number[-4:])\n    probe(c.phone[:3])\n    probe(c.email[1:])",
+            [(), (), ("email",)],
+        ),
+        ("def f(df):\n    probe(df.groupby('postcode').size())", [()]),
     ],
 )
 def test_flow(code: str, expected: list[tuple[str, ...]]) -> None:

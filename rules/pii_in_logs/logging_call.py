@@ -32,6 +32,8 @@ class LoggerKnowledge:
     logger_words: frozenset[str]
     binding_methods: frozenset[str]
     adapters: frozenset[str]
+    function_words: frozenset[str]
+    not_logging_modules: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> LoggerKnowledge:
@@ -43,6 +45,8 @@ class LoggerKnowledge:
             logger_words=frozenset(catalog.strings("logging.logger-words")),
             binding_methods=frozenset(catalog.strings("logging.binding-methods")),
             adapters=frozenset(catalog.strings("logging.adapters")),
+            function_words=frozenset(catalog.strings("logging.function-words")),
+            not_logging_modules=frozenset(catalog.strings("logging.not-logging-modules")),
         )
 
     def _strip_chain(self, qualified: str) -> str:
@@ -59,6 +63,22 @@ class LoggerKnowledge:
     def _named_like_logger(self, text: str) -> bool:
         words = split_words(text.rstrip("()").rsplit(".", 1)[-1])
         return bool(words) and words[-1] in self.logger_words
+
+    def _log_helper(self, ctx: FileContext, call: cst.Call, qualified: Optional[str]) -> bool:
+        """A logging helper whose body privalint cannot see (defined in another
+        module): ``audit("login", email=...)``, ``log_event(...)``, ``self.audit(...)``.
+        Its name says what it does; helpers of this module are followed instead."""
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if qualified is not None:
+            root = qualified.split(".", 1)[0]
+            if root in self.not_logging_modules or ctx.is_local(qualified):
+                return False
+            name = qualified.rstrip("()").rsplit(".", 1)[-1]
+        words = split_words(name) if isinstance(name, str) else ()
+        if not words or words[0] not in self.function_words:
+            return False
+        return ctx.flow.resolve_local(func) is None
 
     def is_logger(self, ctx: FileContext, receiver: cst.BaseExpression) -> bool:
         """Whether ``receiver`` is a logger: a known logger API or object, or a value
@@ -98,6 +118,8 @@ class LoggerKnowledge:
             method = func.attr.value
             logs = method in self.methods or method in self.binding_methods
             return 0 if logs and self.is_logger(ctx, func.value) else None
+        if self._log_helper(ctx, call, qualified):
+            return 0
         # `from logging import info`, `emit = logger.warning`: a bound log method.
         if qualified is not None and "." in qualified:
             owner, _, method = qualified.rpartition(".")
