@@ -32,7 +32,7 @@ class UndeclaredCollection(Rule):
     HTTP endpoints (FastAPI `Query`, `Form`, `Body`, `Header`, `Cookie`; Flask path
     parameters), fields of request models such as pydantic classes taken as a request
     body, ORM model fields, and interactive prompts (`input`, `click.prompt`,
-    `getpass`).
+    `getpass`). The examples below assume a manifest that declares `email` only.
 
     ## Why is this bad?
     Data protection law asks for a purpose and a legal basis for every category of
@@ -84,7 +84,6 @@ class UndeclaredCollection(Rule):
             "field",
         ),
     )
-    # The examples assume a privacy.toml that declares `email` only.
     INVALID = (
         'from flask import request\n\n@app.post("/lookup")\ndef lookup():\n    phone = request.form["phone"]',
         "from django import forms\n\nclass SignupForm(forms.Form):\n    email = forms.EmailField()\n    date_of_birth = forms.DateField()",
