@@ -133,6 +133,13 @@ def _setup(options: CheckOptions) -> _Setup:
     return _Setup(config, rule_ids, catalog, found.files, srcroot, errors, notifications)
 
 
+def _run_jobs(
+    jobs: list[Job], settings: Settings, options: CheckOptions, config: Config
+) -> list[FileResult]:
+    """The per-file checks of ``privalint check`` and ``privalint inventory``."""
+    return run(jobs, settings, options.jobs or default_workers(), config.max_file_size)
+
+
 def run_check(options: CheckOptions) -> Outcome:
     rules = all_rules()
     setup = _setup(options)
@@ -153,8 +160,7 @@ def run_check(options: CheckOptions) -> Outcome:
         # Without project rules, unchanged files cannot contribute a finding.
         files = [f for f in files if changes.for_path(f) is not None]
     jobs = [Job(str(f), display_path(f, srcroot)) for f in files]
-    workers = options.jobs or default_workers()
-    results = run(jobs, settings, workers, config.max_file_size)
+    results = _run_jobs(jobs, settings, options, config)
     findings: list[Finding] = []
     for result in results:
         findings.extend(result.findings)
@@ -252,7 +258,7 @@ def collect_facts(options: CheckOptions) -> CollectedFacts:
         collect_facts=True,
     )
     jobs = [Job(str(f), display_path(f, setup.srcroot)) for f in setup.files]
-    results = run(jobs, settings, options.jobs or default_workers(), setup.config.max_file_size)
+    results = _run_jobs(jobs, settings, options, setup.config)
     return CollectedFacts(setup.config, setup.catalog, results, setup.srcroot, setup.errors)
 
 

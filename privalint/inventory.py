@@ -185,6 +185,7 @@ def write_manifest(run: InventoryRun) -> list[str]:
 
 def to_json(inventory: Inventory) -> str:
     data = {
+        "schema_version": 1,
         "manifest": inventory.manifest,
         "manifest_problems": [{"line": line, "message": m} for line, m in inventory.problems],
         "categories": [

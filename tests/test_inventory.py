@@ -205,6 +205,7 @@ def test_an_empty_project_has_an_empty_inventory(
     code, out, _ = _invoke(tmp_path, monkeypatch, "--format", "json")
     assert code == 0
     assert json.loads(out) == {
+        "schema_version": 1,
         "manifest": None,
         "manifest_problems": [],
         "categories": [],
