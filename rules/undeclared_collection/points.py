@@ -163,6 +163,11 @@ class Knowledge:
     """The catalog's collection knowledge, compiled once."""
 
     field_modules: frozenset[str]
+    input_classes: frozenset[str]
+    argument_classes: frozenset[str]
+    input_type_modules: frozenset[str]
+    input_decorators: frozenset[str]
+    endpoint_decorators: frozenset[str]
     label_keywords: frozenset[str]
     argument_declarations: frozenset[str]
     form_bases: frozenset[str]
@@ -196,6 +201,11 @@ class Knowledge:
 
         return cls(
             field_modules=strings("field-modules"),
+            input_classes=strings("input-classes"),
+            argument_classes=strings("argument-classes"),
+            input_type_modules=strings("input-type-modules"),
+            input_decorators=strings("input-decorators"),
+            endpoint_decorators=strings("endpoint-decorators"),
             label_keywords=strings("label-keywords"),
             argument_declarations=strings("argument-declarations"),
             form_bases=strings("form-bases"),
@@ -242,6 +252,8 @@ class CollectionPoints:
         # Forms, serializers and schemas of this file, by class node and by name.
         self._form_classes: set[int] = set()
         self._form_names: set[str] = set()
+        # GraphQL input types and mutation arguments.
+        self._input_classes: set[int] = set()
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -393,6 +405,16 @@ class CollectionPoints:
         if any(self._is_form(base) for base in bases):
             self._form_classes.add(id(node))
             self._form_names.add(node.name.value)
+        elif node.name.value in knowledge.argument_classes or any(
+            ctx.qualname(base) in knowledge.input_classes for base in bases
+        ):
+            self._input_classes.add(id(node))
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call):
+                target = target.func
+            if ctx.qualname(target) in knowledge.input_decorators:
+                self._link(REQUEST_BODY, node.name.value)
         if _may_be_a_model(node.body):
             for base in bases:
                 name = _last_name(base)
@@ -467,7 +489,10 @@ class CollectionPoints:
         if not isinstance(target, cst.Name) or not isinstance(node.value, cst.Call):
             return
         call = node.value
-        if not self._is_input_field(call, id(owner_class) in self._form_classes):
+        if id(owner_class) in self._input_classes:
+            if not self._is_input_type(call):
+                return
+        elif not self._is_input_field(call, id(owner_class) in self._form_classes):
             return
         owner = self.knowledge.owner_of(owner_class.name.value)
         category = self.ctx.classify(target.value, owner, NAME) or self._label_category(call)
@@ -521,6 +546,15 @@ class CollectionPoints:
         category = self.ctx.classify(key.lstrip("-"), "", KEY)
         if category is not None:
             self._record(category, node, f"request argument `{self._code(node)}`")
+
+    def _is_input_type(self, call: cst.Call) -> bool:
+        """``graphene.String(required=True)`` in a GraphQL input type."""
+        qualified = self.ctx.qualname(call.func) or ""
+        module, _, type_name = qualified.rpartition(".")
+        return (
+            module.split(".", 1)[0] in self.knowledge.input_type_modules
+            and type_name not in self.knowledge.non_data_fields
+        )
 
     def _is_input_field(self, call: cst.Call, in_form: bool) -> bool:
         """A field constructor of a form library, or any ``...Field()`` in the body of a
@@ -576,6 +610,8 @@ class CollectionPoints:
     def _is_endpoint(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
             call = decorator.decorator
+            if self.ctx.qualname(call) in self.knowledge.endpoint_decorators:
+                return True
             if not isinstance(call, cst.Call):
                 continue
             if _last_name(call.func) not in self.knowledge.route_decorators:
