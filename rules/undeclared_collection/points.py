@@ -445,8 +445,10 @@ class CollectionPoints:
         if not isinstance(fields, (cst.List, cst.Tuple)):
             return
         skipped = set(declared)
-        for key in ("read_only_fields", "exclude"):
+        for key in ("read_only_fields", "dump_only", "exclude"):
             listed = values.get(key)
+            if isinstance(listed, cst.Name) and listed.value == "fields":
+                return  # every field is output only (`read_only_fields = fields`)
             if isinstance(listed, (cst.List, cst.Tuple)):
                 skipped.update(s for s in (_string(e.value) for e in listed.elements) if s)
         model = values.get("model")
