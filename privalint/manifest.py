@@ -142,13 +142,17 @@ def locate(config: Config, paths: Sequence[Path]) -> Optional[Path]:
 
 
 def candidate_folders(config: Config, paths: Sequence[Path]) -> list[Path]:
-    """Where a manifest is looked for, in order; the first is where one is created."""
+    """Where a manifest is looked for, in order; the first is where one is created:
+    the project root (the config file's folder), the checked folder and, without a
+    config file, the folders above it up to the root of its git work tree."""
     folders = [config.root.resolve()]
     if paths:
         first = paths[0].absolute()
         folder = (first if first.is_dir() else first.parent).resolve()
-        if folder not in folders:
-            folders.append(folder)
+        above = [folder, *folder.parents]
+        top = next((i for i, f in enumerate(above) if (f / ".git").exists()), None)
+        reach = above[: top + 1] if config.path is None and top is not None else above[:1]
+        folders.extend(f for f in reach if f not in folders)
     return folders
 
 

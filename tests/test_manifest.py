@@ -506,3 +506,18 @@ def test_a_failing_project_rule_is_a_notice(
     found = _findings(project, monkeypatch)
     assert ("app/views.py", 7, "PV401", False) in found
     assert ("privacy.toml", 1, "PV003", False) in found
+
+
+def test_without_a_config_file_the_manifest_is_found_up_to_the_git_root(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "privacy.toml").write_text("")
+    app = tmp_path / "src" / "app"
+    app.mkdir(parents=True)
+    assert locate(Config(root=app), [app]) == tmp_path / "privacy.toml"
+    # A config file marks the project root: nothing above it is looked at.
+    assert locate(Config(path=app / "privalint.toml", root=app), [app]) is None
+    # Without a git work tree, nothing above the checked folder either.
+    (tmp_path / ".git").rmdir()
+    assert locate(Config(root=app), [app]) is None
