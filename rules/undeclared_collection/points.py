@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Optional, Union
 
 import libcst as cst
+from privalint.rules.undeclared_collection.knowledge import Knowledge
 
-from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
 from privalint.personal import KEY, NAME, split_words
@@ -38,81 +37,6 @@ COLLECTED = "collected"
 _COMMENT = re.compile(r"#[^\n]*")
 _OPEN_SPACE = re.compile(r"([(\[{]) ")
 _CLOSE_SPACE = re.compile(r",? ([)\]}])")
-
-# Annotations that are plain values, not models (a parameter annotated with one of
-# these is read from the query string, a form or a header).
-_SCALAR_ANNOTATIONS = frozenset(
-    {
-        "str",
-        "int",
-        "float",
-        "bool",
-        "bytes",
-        "complex",
-        "list",
-        "dict",
-        "set",
-        "tuple",
-        "frozenset",
-        "Optional",
-        "Union",
-        "List",
-        "Dict",
-        "Set",
-        "Tuple",
-        "FrozenSet",
-        "Sequence",
-        "Mapping",
-        "Iterable",
-        "Annotated",
-        "Literal",
-        "Any",
-        "ClassVar",
-        "Final",
-        "Type",
-        "None",
-        "date",
-        "datetime",
-        "time",
-        "timedelta",
-        "Decimal",
-        "UUID",
-        "UUID4",
-        "EmailStr",
-        "NameEmail",
-        "SecretStr",
-        "SecretBytes",
-        "HttpUrl",
-        "AnyUrl",
-        "AnyHttpUrl",
-        "IPvAnyAddress",
-        "IPv4Address",
-        "IPv6Address",
-        "Json",
-        "PositiveInt",
-        "NonNegativeInt",
-        "PositiveFloat",
-        "StrictStr",
-        "StrictInt",
-        "StrictBool",
-        "constr",
-        "conint",
-        "confloat",
-        "condecimal",
-        "conlist",
-        "PhoneNumber",
-        "PaymentCardNumber",
-        "Color",
-        "FilePath",
-        "Path",
-        "UploadFile",
-        "PastDate",
-        "FutureDate",
-        "AwareDatetime",
-        "NaiveDatetime",
-        "Field",
-    }
-)
 
 
 def _string(node: cst.BaseExpression) -> Optional[str]:
@@ -156,91 +80,6 @@ def _names_in(annotation: cst.BaseExpression) -> Iterator[str]:
         text = _string(annotation)
         if text and text.isidentifier():
             yield text
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    """The catalog's collection knowledge, compiled once."""
-
-    field_modules: frozenset[str]
-    input_classes: frozenset[str]
-    argument_classes: frozenset[str]
-    input_type_modules: frozenset[str]
-    input_decorators: frozenset[str]
-    endpoint_decorators: frozenset[str]
-    label_keywords: frozenset[str]
-    argument_declarations: frozenset[str]
-    form_bases: frozenset[str]
-    form_suffixes: tuple[str, ...]
-    request_key_methods: frozenset[str]
-    model_loader_functions: frozenset[str]
-    request_names: frozenset[str]
-    non_data_fields: frozenset[str]
-    output_fields: frozenset[str]
-    output_keywords: frozenset[str]
-    class_suffixes: frozenset[str]
-    model_form_bases: frozenset[str]
-    model_form_suffixes: tuple[str, ...]
-    route_decorators: frozenset[str]
-    web_frameworks: frozenset[str]
-    route_receivers: frozenset[str]
-    parameter_sources: frozenset[str]
-    injected_defaults: frozenset[str]
-    injected_parameters: frozenset[str]
-    injected_annotations: frozenset[str]
-    model_loaders: frozenset[str]
-    prompt_functions: frozenset[str]
-    secret_prompts: frozenset[str]
-    prompt_options: frozenset[str]
-    key_getters: frozenset[str]
-
-    @classmethod
-    def from_catalog(cls, catalog: Catalog) -> Knowledge:
-        def strings(key: str) -> frozenset[str]:
-            return frozenset(catalog.strings(f"collection.{key}"))
-
-        return cls(
-            field_modules=strings("field-modules"),
-            input_classes=strings("input-classes"),
-            argument_classes=strings("argument-classes"),
-            input_type_modules=strings("input-type-modules"),
-            input_decorators=strings("input-decorators"),
-            endpoint_decorators=strings("endpoint-decorators"),
-            label_keywords=strings("label-keywords"),
-            argument_declarations=strings("argument-declarations"),
-            form_bases=strings("form-bases"),
-            form_suffixes=tuple(catalog.strings("collection.form-suffixes")),
-            request_key_methods=strings("request-key-methods"),
-            model_loader_functions=strings("model-loader-functions"),
-            request_names=frozenset(catalog.strings("flow.request-names")),
-            non_data_fields=strings("non-data-fields"),
-            output_fields=strings("output-fields"),
-            output_keywords=strings("output-keywords"),
-            class_suffixes=frozenset(
-                w for s in catalog.strings("collection.class-suffixes") for w in split_words(s)
-            ),
-            model_form_bases=strings("model-form-bases"),
-            model_form_suffixes=tuple(catalog.strings("collection.model-form-suffixes")),
-            route_decorators=strings("route-decorators"),
-            web_frameworks=strings("web-frameworks"),
-            route_receivers=strings("route-receivers"),
-            parameter_sources=strings("parameter-sources"),
-            injected_defaults=strings("injected-defaults"),
-            injected_parameters=strings("injected-parameters"),
-            injected_annotations=strings("injected-annotations"),
-            model_loaders=strings("model-loaders"),
-            prompt_functions=strings("prompt-functions"),
-            secret_prompts=strings("secret-prompts"),
-            prompt_options=strings("prompt-options"),
-            key_getters=frozenset(catalog.strings("flow.key-getters")),
-        )
-
-    def owner_of(self, class_name: str) -> str:
-        """Whose data a class's fields are: ``PatientSerializer`` -> ``patient``."""
-        words = list(split_words(class_name))
-        while len(words) > 1 and words[-1] in self.class_suffixes:
-            words.pop()
-        return "_".join(words)
 
 
 class CollectionPoints:
@@ -418,7 +257,7 @@ class CollectionPoints:
         if _may_be_a_model(node.body):
             for base in bases:
                 name = _last_name(base)
-                if name and name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
+                if knowledge.is_model_name(name):
                     self._link(MODEL_LINK, f"{node.name.value} {name}")
         if not isinstance(node.body, cst.IndentedBlock):
             return
@@ -585,7 +424,7 @@ class CollectionPoints:
         class_name = owner_class.name.value
         names = list(_names_in(node.annotation.annotation))
         for name in names:
-            if name[:1].isupper() and name not in _SCALAR_ANNOTATIONS:
+            if self.knowledge.is_model_name(name):
                 self._link(MODEL_LINK, f"{class_name} {name}")
         if names == ["bool"] or (
             "bool" in names and set(names) <= {"bool", "Optional", "None", "Union"}
@@ -656,7 +495,7 @@ class CollectionPoints:
             source = source or self._annotated_source(annotation)
             if source in knowledge.injected_defaults:
                 continue
-            models = [n for n in names if n[:1].isupper() and n not in _SCALAR_ANNOTATIONS]
+            models = [n for n in names if knowledge.is_model_name(n)]
             if models:
                 for model in models:
                     self._link(REQUEST_BODY, model)

@@ -11,7 +11,8 @@ from privalint.rules.undeclared_collection.common import (
     severity_for,
     sites,
 )
-from privalint.rules.undeclared_collection.points import CollectionPoints, Knowledge
+from privalint.rules.undeclared_collection.knowledge import Knowledge
+from privalint.rules.undeclared_collection.points import CollectionPoints
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext

@@ -1,0 +1,100 @@
+"""What the undeclared-collection rules know about collection APIs, from the catalog
+(``rules/catalog/collection.toml``), compiled once per catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from privalint.catalog import Catalog
+from privalint.personal import split_words
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The catalog's collection knowledge, compiled once."""
+
+    field_modules: frozenset[str]
+    input_classes: frozenset[str]
+    argument_classes: frozenset[str]
+    input_type_modules: frozenset[str]
+    input_decorators: frozenset[str]
+    endpoint_decorators: frozenset[str]
+    label_keywords: frozenset[str]
+    argument_declarations: frozenset[str]
+    form_bases: frozenset[str]
+    form_suffixes: tuple[str, ...]
+    request_key_methods: frozenset[str]
+    model_loader_functions: frozenset[str]
+    request_names: frozenset[str]
+    non_data_fields: frozenset[str]
+    output_fields: frozenset[str]
+    output_keywords: frozenset[str]
+    class_suffixes: frozenset[str]
+    model_form_bases: frozenset[str]
+    model_form_suffixes: tuple[str, ...]
+    route_decorators: frozenset[str]
+    web_frameworks: frozenset[str]
+    route_receivers: frozenset[str]
+    parameter_sources: frozenset[str]
+    injected_defaults: frozenset[str]
+    injected_parameters: frozenset[str]
+    injected_annotations: frozenset[str]
+    model_loaders: frozenset[str]
+    prompt_functions: frozenset[str]
+    secret_prompts: frozenset[str]
+    prompt_options: frozenset[str]
+    key_getters: frozenset[str]
+    scalar_annotations: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> Knowledge:
+        def strings(key: str) -> frozenset[str]:
+            return frozenset(catalog.strings(f"collection.{key}"))
+
+        return cls(
+            field_modules=strings("field-modules"),
+            input_classes=strings("input-classes"),
+            argument_classes=strings("argument-classes"),
+            input_type_modules=strings("input-type-modules"),
+            input_decorators=strings("input-decorators"),
+            endpoint_decorators=strings("endpoint-decorators"),
+            label_keywords=strings("label-keywords"),
+            argument_declarations=strings("argument-declarations"),
+            form_bases=strings("form-bases"),
+            form_suffixes=tuple(catalog.strings("collection.form-suffixes")),
+            request_key_methods=strings("request-key-methods"),
+            model_loader_functions=strings("model-loader-functions"),
+            request_names=frozenset(catalog.strings("flow.request-names")),
+            non_data_fields=strings("non-data-fields"),
+            output_fields=strings("output-fields"),
+            output_keywords=strings("output-keywords"),
+            class_suffixes=frozenset(
+                w for s in catalog.strings("collection.class-suffixes") for w in split_words(s)
+            ),
+            model_form_bases=strings("model-form-bases"),
+            model_form_suffixes=tuple(catalog.strings("collection.model-form-suffixes")),
+            route_decorators=strings("route-decorators"),
+            web_frameworks=strings("web-frameworks"),
+            route_receivers=strings("route-receivers"),
+            parameter_sources=strings("parameter-sources"),
+            injected_defaults=strings("injected-defaults"),
+            injected_parameters=strings("injected-parameters"),
+            injected_annotations=strings("injected-annotations"),
+            model_loaders=strings("model-loaders"),
+            prompt_functions=strings("prompt-functions"),
+            secret_prompts=strings("secret-prompts"),
+            prompt_options=strings("prompt-options"),
+            key_getters=frozenset(catalog.strings("flow.key-getters")),
+            scalar_annotations=strings("scalar-annotations"),
+        )
+
+    def is_model_name(self, name: str) -> bool:
+        """Whether a name in an annotation or a base-class list may be a model class."""
+        return bool(name) and name[:1].isupper() and name not in self.scalar_annotations
+
+    def owner_of(self, class_name: str) -> str:
+        """Whose data a class's fields are: ``PatientSerializer`` -> ``patient``."""
+        words = list(split_words(class_name))
+        while len(words) > 1 and words[-1] in self.class_suffixes:
+            words.pop()
+        return "_".join(words)
