@@ -259,13 +259,19 @@ class CollectionPoints:
                 name = _last_name(base)
                 if knowledge.is_model_name(name):
                     self._link(MODEL_LINK, f"{node.name.value} {name}")
-        if not isinstance(node.body, cst.IndentedBlock):
-            return
-        if not any(self._is_model_form(base) for base in bases):
-            return
+        if isinstance(node.body, cst.IndentedBlock) and any(
+            self._is_model_form(base) for base in bases
+        ):
+            self._meta_fields(node, node.body)
+
+    def _meta_fields(self, node: cst.ClassDef, body: cst.IndentedBlock) -> None:
+        """The model fields a model form or serializer takes (``Meta.fields``), less
+        those it declares itself or only writes out."""
+        knowledge = self.knowledge
+        ctx = self.ctx
         declared: set[str] = set()
         meta: Optional[cst.ClassDef] = None
-        for statement in node.body.body:
+        for statement in body.body:
             if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
                 meta = statement
             for target in _assigned_names(statement):
