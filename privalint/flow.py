@@ -1066,10 +1066,15 @@ class Flow:
             args[_param_marker(EXTRA_KEYWORDS)] = union(self.evaluate(e) for e in extra)
         if not any(cat.startswith("@") for cat in summary.cats):
             # The result does not depend on the arguments: keep its structure (rows,
-            # fields) and where its data came from.
-            if summary.cats or summary.element is not None or summary.fields:
+            # fields), where its data came from and whether the request supplied it.
+            if summary.cats or summary.element is not None or summary.fields or summary.user_input:
                 return Carried(
-                    dict(summary.cats), False, summary.fields, summary.element, summary.query
+                    dict(summary.cats),
+                    False,
+                    summary.fields,
+                    summary.element,
+                    summary.query,
+                    summary.user_input,
                 )
             return CLEAN if summary.known else UNKNOWN
         cats: dict[str, Origin] = {}
@@ -1079,8 +1084,8 @@ class Flow:
                     cats.setdefault(sub_cat, sub_origin)
             else:
                 cats.setdefault(cat, origin)
-        if cats:
-            return Carried(cats, False)
+        if cats or summary.user_input:
+            return Carried(cats, False, user_input=summary.user_input)
         return CLEAN if summary.known else UNKNOWN
 
     @staticmethod

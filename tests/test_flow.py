@@ -198,6 +198,29 @@ def test_request_input_is_marked() -> None:
     assert [flag for _, flag in _run(code)] == [True, True, False]
 
 
+def test_request_input_returned_by_a_helper_stays_request_input() -> None:
+    code = """
+        from falcon import Request
+        from flask import request
+
+        def payload():
+            return request.get_json(silent=True) or {}
+
+        def body_of(req: Request):
+            return req.media
+
+        def constant():
+            return {"phone": "+4420"}
+
+        def view(req: Request):
+            probe(payload())
+            probe(payload()["phone"])
+            probe(body_of(req))
+            probe(constant())
+    """
+    assert _run(code) == [((), True), (("phone",), True), ((), True), ((), False)]
+
+
 def test_lookup_by_request_key_is_not_request_input() -> None:
     """`MAPPING.get(request_value)` yields a value of the mapping, not the key."""
     code = """
