@@ -13,6 +13,7 @@ from privalint.catalog import Catalog
 from privalint.engine import IMPORT_TRIGGER, FileContext
 from privalint.flow import EXTRA_KEYWORDS, Carried, union
 from privalint.personal import KEY, split_words
+from privalint.project import SENT
 from privalint.rule import Rule
 
 METHODS = "methods"
@@ -342,10 +343,7 @@ def _constructed(ctx: FileContext, value: cst.BaseExpression) -> Optional[Carrie
 
 
 def sent_values(
-    ctx: FileContext,
-    call: cst.Call,
-    skip_keywords: frozenset[str],
-    skip_positions: Iterable[int] = (),
+    ctx: FileContext, call: cst.Call, skip_keywords: frozenset[str]
 ) -> list[tuple[cst.BaseExpression, Carried]]:
     """(node, carried) for each argument of ``call`` that carries personal data.
 
@@ -353,16 +351,9 @@ def sent_values(
     (``identify(uid, email=value)``); an object constructed in the argument carries
     what its constructor's arguments carry.
     """
-    skipped = frozenset(skip_positions)
     out: list[tuple[cst.BaseExpression, Carried]] = []
-    position = 0
     for arg in call.args:
-        if arg.keyword is None and not arg.star:
-            index = position
-            position += 1
-            if index in skipped:
-                continue
-        elif arg.keyword is not None and arg.keyword.value in skip_keywords:
+        if arg.keyword is not None and arg.keyword.value in skip_keywords:
             continue
         carried = ctx.categories(arg.value)
         if not carried.cats:
@@ -484,7 +475,7 @@ def report_sent(
     carried = union(v for _, v in values)
     for node, value in values:
         for category in value.cats:
-            ctx.fact("sent", category, node, fact_detail or destination)
+            ctx.fact(SENT, category, node, fact_detail or destination)
     reported = {c: o for c, o in carried.cats.items() if c not in expected}
     if not reported:
         return False

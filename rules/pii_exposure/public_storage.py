@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -24,6 +25,7 @@ from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import split_words
+from privalint.project import SENT
 from privalint.rule import Rule
 
 Values = list[tuple[cst.BaseExpression, Carried]]
@@ -37,7 +39,7 @@ class StorageKnowledge:
     private_values: frozenset[str]
     extra_keywords: frozenset[str]
     upload_methods: frozenset[str]
-    modules: tuple[str, ...]
+    services: Mapping[str, str]  # module -> the storage service it talks to
     receiver_words: tuple[tuple[str, ...], ...]
     make_public_methods: frozenset[str]
     object_methods: frozenset[str]
@@ -58,7 +60,7 @@ class StorageKnowledge:
             private_values=frozenset(strings("private-values")),
             extra_keywords=frozenset(strings("extra-keywords")),
             upload_methods=frozenset(strings("upload-methods")),
-            modules=tuple(strings("modules")),
+            services=_services(catalog),
             receiver_words=phrases(strings("receiver-words")),
             make_public_methods=frozenset(strings("make-public-methods")),
             object_methods=frozenset(strings("object-methods")),
@@ -75,10 +77,30 @@ class StorageKnowledge:
     ) -> bool:
         """A call into a storage SDK, or on an object named like a storage client."""
         if qualified is not None and not own:
-            return any(qualified == m or qualified.startswith(m + ".") for m in self.modules)
+            return self.service(qualified) is not None
         if not isinstance(func, cst.Attribute):
             return False
         return contains_phrase(receiver_words(func), self.receiver_words)
+
+    def service(self, qualified: Optional[str]) -> Optional[str]:
+        """The storage service a qualified name belongs to."""
+        if qualified is None:
+            return None
+        for module, service in self.services.items():
+            if qualified == module or qualified.startswith(module + "."):
+                return service
+        return None
+
+
+def _services(catalog: Catalog) -> dict[str, str]:
+    table: Any = catalog.get("exposure.public-storage.services", {})
+    services: dict[str, str] = {}
+    if isinstance(table, Mapping):
+        for service, modules in table.items():
+            for module in modules if isinstance(modules, list) else []:
+                if isinstance(module, str):
+                    services[module] = str(service)
+    return services
 
 
 class PersonalDataInPublicStorage(Rule):
@@ -278,18 +300,15 @@ class PersonalDataInPublicStorage(Rule):
             return
         if last_name(node.func) == "make_public":
             values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
-            self._report(node, values, "Google Cloud Storage", at=node)
+            qualified = chain_qualname(self.ctx, node.func)
+            self._report(node, values, self._destination(qualified), at=node)
         elif self._public_argument(node) is not None:
             # `container.set_container_access_policy(public_access=...)`
             self._public_containers.add(receiver)
 
     def _destination(self, qualified: Optional[str]) -> str:
-        if qualified is not None:
-            if qualified.startswith(("google.", "gcsfs")):
-                return "Google Cloud Storage"
-            if qualified.startswith("azure."):
-                return "Azure Blob Storage"
-        return "object storage"
+        knowledge: StorageKnowledge = self.compiled
+        return knowledge.service(qualified) or "object storage"
 
     def _report(
         self,
@@ -306,7 +325,7 @@ class PersonalDataInPublicStorage(Rule):
             carried = Carried({c: o for _, v in values for c, o in v.cats.items()}, False)
             for value_node, value in values:
                 for category in value.cats:
-                    ctx.fact("sent", category, value_node, f"{destination} (public)")
+                    ctx.fact(SENT, category, value_node, f"{destination} (public)")
             self.report(
                 at,
                 severity=ctx.severity_for(carried.cats, self.severity),

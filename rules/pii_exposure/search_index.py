@@ -14,6 +14,7 @@ from privalint.catalog import Catalog
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import split_words
+from privalint.project import SENT
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class PersonalDataInSearchIndex(SendingRule):
                     continue
                 category = self._field_category(target, value, owner)
                 if category is not None:
-                    self._report_field(small, category, target, node.name.value, destination)
+                    self._report_fields(small, {category: target}, node.name.value, destination)
 
     def _field_category(self, name: str, field: cst.Call, owner: str) -> Optional[str]:
         knowledge: DocumentKnowledge = self._documents
@@ -201,22 +202,12 @@ class PersonalDataInSearchIndex(SendingRule):
             if found:
                 self._report_fields(small, found, class_name, destination)
 
-    def _report_field(
-        self,
-        node: cst.CSTNode,
-        category: str,
-        field: str,
-        class_name: str,
-        destination: str,
-    ) -> None:
-        self._report_fields(node, {category: field}, class_name, destination)
-
     def _report_fields(
         self, node: cst.CSTNode, found: Mapping[str, str], class_name: str, destination: str
     ) -> None:
         ctx = self.ctx
         for category in found:
-            ctx.fact("sent", category, node, destination)
+            ctx.fact(SENT, category, node, destination)
         described = _join([f"{ctx.label(c)} (`{field}`)" for c, field in sorted(found.items())])
         verb = "is" if len(found) == 1 else "are"
         self.report(

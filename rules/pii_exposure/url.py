@@ -27,6 +27,7 @@ from privalint.catalog import Catalog
 from privalint.flow import Carried, union
 from privalint.model import Family, Severity
 from privalint.personal import KEY, split_words
+from privalint.project import SENT
 from privalint.rule import Rule
 
 # `?email=`, `&phone_number=`, `;dob=` at the end of a literal: the value that follows
@@ -328,7 +329,7 @@ class PersonalDataInUrl(Rule):
             ):
                 continue
             for category in self.ctx.categories(arg.value).cats:
-                self.ctx.fact("sent", category, arg.value, host)
+                self.ctx.fact(SENT, category, arg.value, host)
 
 
 def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
