@@ -199,6 +199,16 @@ def _string_value(node: cst.BaseExpression) -> Optional[str]:
 
 
 @dataclass
+class _Saved:
+    """The state a helper summary replaces while it runs."""
+
+    scopes: list[_Scope]
+    memo: dict[int, tuple[cst.BaseExpression, Carried]]
+    classes: list[str]
+    import_classes: list[str]
+
+
+@dataclass
 class _Frame:
     """Branch bookkeeping for one ``if`` or loop."""
 
@@ -311,6 +321,8 @@ class Flow:
         self._reaching: dict[tuple[str, int], frozenset[int]] = {}
         self._reaching_in_progress: set[tuple[str, int]] = set()
         self._memo: dict[int, tuple[cst.BaseExpression, Carried]] = {}
+        # Methods of the module's classes -> their class (`self` in their summaries).
+        self._method_class: dict[int, str] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -324,6 +336,7 @@ class Flow:
                 for inner in stmt.body.body:
                     if isinstance(inner, cst.FunctionDef):
                         methods[inner.name.value] = inner
+                        self._method_class[id(inner)] = stmt.name.value
 
     def set_context(self, context: frozenset[str]) -> None:
         self.context = context
@@ -1182,10 +1195,16 @@ class Flow:
         self._reaching[memo_key] = result
         return result
 
-    def _enter_summary(
-        self, definition: cst.FunctionDef
-    ) -> tuple[list[_Scope], dict[int, tuple[cst.BaseExpression, Carried]]]:
-        saved = (self._scopes, self._memo)
+    def _enter_summary(self, definition: cst.FunctionDef) -> _Saved:
+        owner = self._method_class.get(id(definition))
+        saved = _Saved(
+            self._scopes,
+            self._memo,
+            self._classes,
+            self.imports.switch_class(owner),
+        )
+        # Inside the definition, `self` is an instance of the class it belongs to.
+        self._classes = [owner] if owner is not None else []
         self._scopes = [self._scopes[0], _Scope(definition)]
         self._memo = {}
         params = self.parameters(definition, bound_method=False)
@@ -1213,12 +1232,17 @@ class Flow:
     def _scan_function(
         self, definition: cst.FunctionDef, on_call: Callable[[cst.Call], None]
     ) -> None:
-        saved_scopes, saved_memo = self._enter_summary(definition)
+        saved = self._enter_summary(definition)
         try:
             self._run_block(definition.body, [], on_call)
         finally:
-            self._scopes = saved_scopes
-            self._memo = saved_memo
+            self._leave_summary(saved)
+
+    def _leave_summary(self, saved: _Saved) -> None:
+        self._scopes = saved.scopes
+        self._memo = saved.memo
+        self._classes = saved.classes
+        self.imports.restore_classes(saved.import_classes)
 
     def summary(self, definition: cst.FunctionDef) -> Carried:
         """What ``definition`` returns; parameters appear as ``@0``, ``@1``..."""
@@ -1229,14 +1253,13 @@ class Flow:
         if key in self._in_progress or len(self._in_progress) > 8:
             return UNKNOWN
         self._in_progress.add(key)
-        saved_scopes, saved_memo = self._enter_summary(definition)
+        saved = self._enter_summary(definition)
         try:
             returns: list[Carried] = []
             self._run_block(definition.body, returns)
             result = union(returns) if returns else UNKNOWN
         finally:
-            self._scopes = saved_scopes
-            self._memo = saved_memo
+            self._leave_summary(saved)
             self._in_progress.discard(key)
         self._summaries[key] = result
         return result

@@ -89,6 +89,16 @@ class ImportTable:
     def current_class(self) -> Optional[str]:
         return self._classes[-1] if self._classes else None
 
+    def switch_class(self, name: Optional[str]) -> list[str]:
+        """Resolve `self.attr` as in class ``name`` (none: outside any class) until
+        :meth:`restore_classes`; returns what to restore."""
+        saved = self._classes
+        self._classes = [name] if name is not None else []
+        return saved
+
+    def restore_classes(self, saved: list[str]) -> None:
+        self._classes = saved
+
     # -- binding ------------------------------------------------------------------
 
     def _canonical(self, qualified: str) -> str:

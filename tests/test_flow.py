@@ -168,6 +168,18 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
             "def ids(cs):\n    for c in cs:\n        yield c.pk\n\ndef g(cs):\n    probe(ids(cs))",
             [()],
         ),
+        # rendering a template carries what is put in it
+        (
+            "from jinja2 import Template\nT = Template('Dear {{ n }}')\n"
+            "def g(p):\n    probe(T.render(n=p.full_name))",
+            [("person-name",)],
+        ),
+        # a method's summary sees `self` as an instance of its own class
+        (
+            "class Patient:\n    def label(self):\n        return self.name\n\n"
+            "class Ward:\n    def show(self, p: Patient):\n        probe(p.label())",
+            [("person-name",)],
+        ),
         # literals that are personal data
         ("probe('4111 1111 1111 1111')", [("payment-card",)]),
         ("probe('orders@example.com')", [()]),
