@@ -302,6 +302,30 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
             values = _table(ctx, cls).get(expr.attr.value)
             if values is not None:
                 return _single(values)
+        return None
+    # `CONFIG["password"]` and `CONFIG.get("password")` of a dict literal.
+    key: Any = NOT_LITERAL
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        element = expr.slice[0].slice
+        if isinstance(element, cst.Index):
+            key, base = literal(element.value), expr.value
+    elif (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "get"
+        and expr.args
+    ):
+        key, base = literal(expr.args[0].value), expr.func.value
+    if isinstance(key, str) and isinstance(base, (cst.Name, cst.Attribute)):
+        mapping = resolve(ctx, base, 2)
+        if isinstance(mapping, cst.Dict):
+            for item in mapping.elements:
+                if isinstance(item, cst.DictElement) and literal(item.key) == key:
+                    return item.value
+        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+            for arg in mapping.args:
+                if arg.keyword is not None and arg.keyword.value == key:
+                    return arg.value
     return None
 
 
@@ -483,6 +507,74 @@ def imports_any(ctx: FileContext, modules: Iterable[str]) -> bool:
         if imported in wanted or imported.split(".", 1)[0] in wanted:
             return True
     return False
+
+
+def module_words(names: Iterable[str]) -> tuple[str, ...]:
+    """Prefilter words for files that use these modules (or classes in them). Short
+    module names would match inside ordinary words (`ari` in `variable`), so they
+    count only in an import statement."""
+    words: set[str] = set()
+    for name in names:
+        root = name.split(".", 1)[0].split("(", 1)[0]
+        if len(root) >= 5:
+            words.add(root)
+        else:
+            words.update((f"import {root}", f"from {root}"))
+    return tuple(sorted(words))
+
+
+def match_known(qualified: str, known: Iterable[str]) -> Optional[str]:
+    """Which of the ``known`` qualified names ``qualified`` is: the same name, or a
+    re-export of it (same top package, same class and method:
+    ``pyVoIP.VoIP.VoIPPhone`` for ``pyVoIP.VoIP.phone.VoIPPhone``)."""
+    candidates = known if isinstance(known, (set, frozenset, dict)) else set(known)
+    if qualified in candidates:
+        return qualified
+    root = qualified.split(".", 1)[0]
+    for name in candidates:
+        if name.split(".", 1)[0] == root and qualified.endswith("." + _tail(name)):
+            return name
+    return None
+
+
+def known_name(
+    ctx: FileContext, expr: cst.BaseExpression, known: Iterable[str]
+) -> Optional[str]:
+    """Which of the ``known`` qualified names ``expr`` refers to (see
+    ``match_known``); a bare name brought in by ``from package import *`` counts."""
+    qualified = ctx.qualname(expr)
+    if qualified is not None:
+        return match_known(qualified, known)
+    dotted = dotted_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if dotted is None or ctx.imports.is_bound(dotted.split(".", 1)[0]):
+        return None
+    candidates = set(known)
+    for module in ctx.imports.imported_modules:
+        if f"{module}.{dotted}" in candidates:
+            return f"{module}.{dotted}"
+    return None
+
+
+def instance_of(
+    ctx: FileContext, expr: cst.BaseExpression, classes: Iterable[str]
+) -> Optional[str]:
+    """Which of ``classes`` the object ``expr`` was created from, if known."""
+    qualified = ctx.qualname(expr)
+    if qualified is not None and qualified.endswith("()"):
+        found = match_known(qualified[:-2], classes)
+        if found is not None:
+            return found
+    value = resolve(ctx, expr)
+    if isinstance(value, cst.Call):
+        return known_name(ctx, value.func, classes)
+    return None
+
+
+def _tail(name: str) -> str:
+    """``VoIPPhone`` for ``pyVoIP.VoIP.VoIPPhone``; ``Manager().login`` for
+    ``asterisk.manager.Manager().login``."""
+    head = name.split("()", 1)[0]
+    return name[head.rfind(".") + 1 :]
 
 
 def strip_calls(qualified: str) -> str:

@@ -95,7 +95,6 @@ class InsecureTlsVersion(Rule):
         (
             "PROTOCOL_SSLv",
             "PROTOCOL_TLSv1",
-            "_METHOD",
             "minimum_version",
             "maximum_version",
             "OP_NO_",
@@ -170,9 +169,18 @@ class InsecureTlsVersion(Rule):
         parent = self.ctx.parent
         if not isinstance(parent, _USES):
             return
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is not node:
-            return
-        if isinstance(parent, cst.DictElement) and parent.value is not node:
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            targets = (
+                [t.target for t in parent.targets]
+                if isinstance(parent, cst.Assign)
+                else [parent.target]
+            )
+            if parent.value is not node or any(self._defines(t, name) for t in targets):
+                return
+        if isinstance(parent, cst.DictElement) and (
+            parent.value is not node or not isinstance(parent.key, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            # A table from one set of constants to another translates, it does not select.
             return
         for ancestor in reversed(self.ctx.stack[:-1]):
             if isinstance(ancestor, _TESTS):
@@ -191,6 +199,18 @@ class InsecureTlsVersion(Rule):
             )
         else:
             self.report(node, code=self.ctx.code(node, 40), label=knowledge.label(name))
+
+    @staticmethod
+    def _defines(target: cst.BaseExpression, name: str) -> bool:
+        """``PROTOCOL_TLSv1 = _SSLMethod.PROTOCOL_TLSv1`` (a stub or a re-export), or
+        ``versions[ssl.PROTOCOL_TLSv1] = ...`` (a translation table)."""
+        if isinstance(target, cst.Subscript):
+            return not all(
+                isinstance(e.slice, cst.Index)
+                and isinstance(e.slice.value, (cst.SimpleString, cst.ConcatenatedString))
+                for e in target.slice
+            )
+        return target_name(target) == name
 
     # minimum_version / maximum_version.
 

@@ -12,6 +12,8 @@ from privalint.rules.weak_tls.common import (
     argument,
     constant_name,
     forwarded_arguments,
+    last_name,
+    literal,
     matches_module,
     positional,
     resolve,
@@ -45,6 +47,8 @@ class VerifyKnowledge:
     environment: dict[str, tuple[str, ...]]
     # Switches grouped by their insecure values (for following helpers).
     groups: tuple[tuple[str, tuple[Switch, ...]], ...]
+    insecure_literals: frozenset[Any]
+    insecure_names: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> VerifyKnowledge:
@@ -82,6 +86,10 @@ class VerifyKnowledge:
                 if isinstance(values, list)
             },
             groups=tuple((k, tuple(v)) for k, v in groups.items()),
+            insecure_literals=frozenset(
+                v for ss in by_keyword.values() for s in ss for v in s.insecure if isinstance(v, str)
+            ),
+            insecure_names=frozenset(n for ss in by_keyword.values() for s in ss for n in s.insecure_names),
         )
 
 
@@ -204,10 +212,14 @@ class TlsVerifyDisabled(Rule):
 
     def _helper(self, node: cst.Call) -> None:
         """A helper of this module that passes its parameter on as a verify switch."""
-        if not any(self._suspicious(arg.value) for arg in node.args):
-            return
         knowledge: VerifyKnowledge = self.compiled
+        candidates = [a.value for a in node.args if self._suspicious(a.value)]
+        if not candidates:
+            return
         for key, group in knowledge.groups:
+            # Only a call that passes an insecure value is worth following.
+            if not any(is_insecure(self.ctx, v, switch) for v in candidates for switch in group):
+                continue
 
             def sink_values(
                 call: cst.Call, group: tuple[Switch, ...] = group
@@ -234,10 +246,17 @@ class TlsVerifyDisabled(Rule):
                     )
                     return
 
-    @staticmethod
-    def _suspicious(expr: cst.BaseExpression) -> bool:
-        """A cheap test before looking into a helper: a literal or a constant name."""
-        return isinstance(expr, (cst.Name, cst.Attribute, cst.SimpleString))
+    def _suspicious(self, expr: cst.BaseExpression) -> bool:
+        """A cheap test before looking into a helper: an insecure-looking literal, an
+        insecure constant, or a module constant (`VERIFY_TLS`)."""
+        knowledge: VerifyKnowledge = self.compiled
+        value = literal(expr)
+        if value is not NOT_LITERAL:
+            return isinstance(value, bool) or value in knowledge.insecure_literals
+        name = last_name(expr)
+        if name is None:
+            return False
+        return name in knowledge.insecure_names or (isinstance(expr, cst.Name) and name.isupper())
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: VerifyKnowledge = self.compiled
@@ -395,7 +414,12 @@ class UnverifiedSslContext(Rule):
                     "`ssl._create_default_https_context` is replaced: every urllib "
                     "connection of the process stops verifying certificates",
                 )
-            elif isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.switches:
+            elif (
+                isinstance(expr, cst.Attribute)
+                and expr.attr.value in knowledge.switches
+                and not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls"))
+            ):
+                # `self.verify_mode = ...` belongs to a context class's own code.
                 self._switch(node, expr, knowledge.switches[expr.attr.value])
 
     def _switch(self, node: cst.Assign, target: cst.Attribute, insecure: tuple[Any, ...]) -> None:

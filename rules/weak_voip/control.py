@@ -12,9 +12,12 @@ from privalint.rules.weak_tls.common import (
     argument,
     binding,
     host_text,
+    instance_of,
     is_loopback,
     keyword,
+    known_name,
     literal,
+    module_words,
     positional,
     text_of,
     url_host,
@@ -72,7 +75,13 @@ class VoipControlPlaintext(Rule):
     title = "PBX control interface (ARI, AMI, event socket) in clear text"
     message = "{protocol} connection to `{host}` is not encrypted: call control and its credentials travel in clear text"
     precision = "high"
-    triggers = (("ari", "Manager", "ESL", "greenswitch", "switchio"),)
+    triggers = (("/ari",),)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge: ControlKnowledge = cls.compile(catalog)
+        words = module_words((*knowledge.ari_connect, *knowledge.clients))
+        return ((*cls.triggers[0], *words),)
     INVALID = (
         'import ari\nclient = ari.connect("http://pbx.example.com:8088", "app", "secret")',
         'from panoramisk import Manager\nmanager = Manager(host="pbx.example.com", port=5038, username="app", secret="s")',
@@ -107,9 +116,9 @@ class VoipControlPlaintext(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ControlKnowledge = self.compiled
-        qualified = self.ctx.qualname(node.func)
-        if qualified is not None and qualified in knowledge.clients:
-            self._client(node, knowledge.clients[qualified])
+        client = known_name(self.ctx, node.func, knowledge.clients)
+        if client is not None:
+            self._client(node, knowledge.clients[client])
             return
         url = argument(node, 0, "url", "base_url")
         if url is None:
@@ -117,7 +126,7 @@ class VoipControlPlaintext(Rule):
         text = text_of(self.ctx, url.value)
         if text is None or not _PLAIN_URL.match(text):
             return
-        is_ari = qualified in knowledge.ari_connect
+        is_ari = known_name(self.ctx, node.func, knowledge.ari_connect) is not None
         if not is_ari:
             path = text.split("://", 1)[1]
             path = path[path.find("/") :] if "/" in path else ""
@@ -231,7 +240,7 @@ class HardcodedVoipSecret(Rule):
         for entry in catalog.get("voip.secrets.attributes", []) or []:
             if isinstance(entry, dict):
                 for name in entry.get("classes", []):
-                    attributes[f"{name}()"] = (
+                    attributes[str(name)] = (
                         frozenset(map(str, entry.get("attributes", []))),
                         str(entry.get("what", "VoIP secret")),
                     )
@@ -247,8 +256,7 @@ class HardcodedVoipSecret(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SecretKnowledge = cls.compile(catalog)
-        words = {name.split(".", 1)[0] for name in (*knowledge.calls, *knowledge.attributes)}
-        return (tuple(sorted(words)),)
+        return (module_words((*knowledge.calls, *knowledge.attributes)),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -304,10 +312,10 @@ class HardcodedVoipSecret(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SecretKnowledge = self.compiled
-        qualified = self.ctx.qualname(node.func)
-        spec = knowledge.calls.get(qualified) if qualified is not None else None
-        if spec is None:
+        name = known_name(self.ctx, node.func, knowledge.calls)
+        if name is None:
             return
+        spec = knowledge.calls[name]
         for name in spec.keywords:
             arg = keyword(node, name)
             if arg is not None:
@@ -324,7 +332,7 @@ class HardcodedVoipSecret(Rule):
             expr = target.target
             if not isinstance(expr, cst.Attribute):
                 continue
-            owner = self.ctx.qualname(expr.value)
+            owner = instance_of(self.ctx, expr.value, knowledge.attributes)
             spec = knowledge.attributes.get(owner) if owner is not None else None
             if spec is not None and expr.attr.value in spec[0]:
                 self._report_secret(node.value, spec[1])

@@ -17,6 +17,7 @@ from privalint.rules.weak_tls.common import (
     last_name,
     literal,
     matches_module,
+    module_words,
     positional,
     resolve,
     strip_calls,
@@ -302,7 +303,7 @@ class OpenCallForwarding(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = ForwardingKnowledge.from_catalog(catalog)
-        return (tuple(sorted({m.split(".", 1)[0] for s in knowledge.sinks for m in s.modules})),)
+        return (module_words(m for s in knowledge.sinks for m in s.modules),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -335,6 +336,8 @@ class OpenCallForwarding(Rule):
         return self.ctx.categories(value).user_input and not self.guards.guarded(value)
 
     def _helper(self, node: cst.Call) -> None:
+        if not any(self.ctx.categories(a.value).user_input for a in node.args):
+            return
         knowledge: ForwardingKnowledge = self.compiled
 
         def sink_values(call: cst.Call) -> Sequence[cst.BaseExpression]:
@@ -517,7 +520,7 @@ class UnboundedCallVolume(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: LimitKnowledge = cls.compile(catalog)
-        return (tuple(sorted({*knowledge.attributes, "dial"})),)
+        return ((*sorted(knowledge.attributes), "twilio", "signalwire"),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)

@@ -15,6 +15,7 @@ from privalint.rules.weak_tls.common import (
     imports_any,
     is_loopback,
     keyword,
+    known_name,
     last_name,
     literal,
     matches_module,
@@ -182,10 +183,10 @@ class SipWithoutTls(Rule):
                     instead="`PJSIP_TRANSPORT_TLS` with `verifyServer = True`",
                 )
             return
-        qualified = self.ctx.qualname(func)
-        client = knowledge.clients.get(qualified) if qualified is not None else None
-        if client is None:
+        name = known_name(self.ctx, func, knowledge.clients)
+        if name is None:
             return
+        client = knowledge.clients[name]
         mode = keyword(node, *client.keywords)
         if mode is not None and constant_name(self.ctx, mode.value) in client.secure:
             return
@@ -327,7 +328,7 @@ class SrtpNotEnforced(Rule):
     title = "Call media without mandatory SRTP"
     message = "`{code}`: call audio may travel as plain RTP; {fix}"
     precision = "high"
-    triggers = (("srtp", "rtp_secure_media", "secure", "sip:"),)
+    triggers = (("srtp", "rtp_secure_media", "sip:", "twilio", "signalwire"),)
     INVALID = (
         "import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL",
         'import greenswitch\ndef bridge(con, uuid):\n    con.api(f"uuid_setvar {uuid} rtp_secure_media=forbidden")',
@@ -626,11 +627,15 @@ class SipTlsUnverified(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: PeerKnowledge = self.compiled
-        qualified = self.ctx.qualname(node.value) if isinstance(node.value, cst.Call) else None
+        config = (
+            known_name(self.ctx, node.value.func, knowledge.transport_configs)
+            if isinstance(node.value, cst.Call)
+            else None
+        )
         for target in node.targets:
             expr = target.target
-            if isinstance(expr, cst.Name) and qualified is not None:
-                if qualified.rstrip("()") in knowledge.transport_configs:
+            if isinstance(expr, cst.Name):
+                if config is not None:
                     self._configs[(self._function(), expr.value)] = None
                 continue
             if not isinstance(expr, cst.Attribute):
@@ -694,8 +699,7 @@ class SipTlsUnverified(Rule):
                     "server certificate is not checked",
                 )
             return
-        qualified = self.ctx.qualname(func)
-        if qualified in knowledge.security_functions:
+        if known_name(self.ctx, func, knowledge.security_functions) is not None:
             arg = argument(node, 0, "verify_mode")
             if (
                 arg is not None
