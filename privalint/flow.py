@@ -777,7 +777,9 @@ class Flow:
         if not fields:
             return result
         element = result if result.cats else None
-        return Carried(result.cats, result.known, fields, element=element)
+        return Carried(
+            result.cats, result.known, fields, element=element, user_input=result.user_input
+        )
 
     def _eval_Tuple(self, node: cst.Tuple) -> Carried:
         return self._elements(node.elements)
@@ -806,7 +808,7 @@ class Flow:
                 parts.append(self.evaluate(element.key))
             parts.append(value)
         result = union(parts)
-        return Carried(result.cats, result.known, fields)
+        return Carried(result.cats, result.known, fields, user_input=result.user_input)
 
     def _eval_StarredElement(self, node: cst.StarredElement) -> Carried:
         return self.evaluate(node.value)
@@ -1013,7 +1015,7 @@ class Flow:
                     fields.update(value.fields)
                 parts.append(value)
             result = union(parts)
-            return Carried(result.cats, result.known, fields)
+            return Carried(result.cats, result.known, fields, user_input=result.user_input)
         return union(self._args(node))
 
     def _named_call(self, node: cst.Call, func: cst.BaseExpression, name: str) -> Carried:

@@ -249,6 +249,21 @@ def test_lookup_by_request_key_is_not_request_input() -> None:
     assert [flag for _, flag in _run(code)] == [False, True]
 
 
+def test_containers_keep_request_input() -> None:
+    """A dict, list or dict() built from request input still carries it."""
+    code = """
+        from flask import request
+
+        def view():
+            to = request.args["to"]
+            probe({"number": to})
+            probe([{"type": "phone", "number": to}])
+            probe(dict(number=to))
+            probe({"number": "+4420"})
+    """
+    assert [flag for _, flag in _run(code)] == [True, True, True, False]
+
+
 def test_user_configured_sanitizer() -> None:
     code = "from myapp.privacy import clean\n\ndef f(c):\n    probe(clean(c.email))"
     assert probe(code) == [("email",)]

@@ -129,6 +129,48 @@ def target_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+StringNode = Union[cst.SimpleString, cst.FormattedString]
+
+
+def leading_text(node: StringNode) -> Optional[str]:
+    """The literal text a string starts with (``None`` when it starts with a
+    placeholder)."""
+    if isinstance(node, cst.SimpleString):
+        value = literal(node)
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value if isinstance(value, str) else None
+    parts = node.parts
+    if parts and isinstance(parts[0], cst.FormattedStringText):
+        return parts[0].value
+    return None
+
+
+def string_use(stack: list[cst.CSTNode]) -> tuple[cst.BaseExpression, Optional[cst.CSTNode], int]:
+    """The whole string expression the current string literal is part of (through
+    `+`, implicit concatenation and `.format`), the node that uses it, and the stack
+    index of that user."""
+    index = len(stack) - 1
+    top = stack[index]
+    while index > 0:
+        parent = stack[index - 1]
+        if isinstance(parent, (cst.ConcatenatedString, cst.BinaryOperation)):
+            top, index = parent, index - 1
+            continue
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.attr.value == "format"
+            and index > 1
+            and isinstance(stack[index - 2], cst.Call)
+        ):
+            top, index = stack[index - 2], index - 2
+            continue
+        break
+    assert isinstance(top, cst.BaseExpression)
+    user = stack[index - 1] if index > 0 else None
+    return top, user, index - 1
+
+
 # -- following names to their values ---------------------------------------------------
 
 _TABLES: weakref.WeakKeyDictionary[FileContext, dict[int, Assignments]] = (
@@ -537,9 +579,7 @@ def match_known(qualified: str, known: Iterable[str]) -> Optional[str]:
     return None
 
 
-def known_name(
-    ctx: FileContext, expr: cst.BaseExpression, known: Iterable[str]
-) -> Optional[str]:
+def known_name(ctx: FileContext, expr: cst.BaseExpression, known: Iterable[str]) -> Optional[str]:
     """Which of the ``known`` qualified names ``expr`` refers to (see
     ``match_known``); a bare name brought in by ``from package import *`` counts."""
     qualified = ctx.qualname(expr)

@@ -178,7 +178,8 @@ class InsecureTlsVersion(Rule):
             if parent.value is not node or any(self._defines(t, name) for t in targets):
                 return
         if isinstance(parent, cst.DictElement) and (
-            parent.value is not node or not isinstance(parent.key, (cst.SimpleString, cst.ConcatenatedString))
+            parent.value is not node
+            or not isinstance(parent.key, (cst.SimpleString, cst.ConcatenatedString))
         ):
             # A table from one set of constants to another translates, it does not select.
             return

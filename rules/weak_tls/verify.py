@@ -87,9 +87,15 @@ class VerifyKnowledge:
             },
             groups=tuple((k, tuple(v)) for k, v in groups.items()),
             insecure_literals=frozenset(
-                v for ss in by_keyword.values() for s in ss for v in s.insecure if isinstance(v, str)
+                v
+                for ss in by_keyword.values()
+                for s in ss
+                for v in s.insecure
+                if isinstance(v, str)
             ),
-            insecure_names=frozenset(n for ss in by_keyword.values() for s in ss for n in s.insecure_names),
+            insecure_names=frozenset(
+                n for ss in by_keyword.values() for s in ss for n in s.insecure_names
+            ),
         )
 
 

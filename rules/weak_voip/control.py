@@ -82,6 +82,7 @@ class VoipControlPlaintext(Rule):
         knowledge: ControlKnowledge = cls.compile(catalog)
         words = module_words((*knowledge.ari_connect, *knowledge.clients))
         return ((*cls.triggers[0], *words),)
+
     INVALID = (
         'import ari\nclient = ari.connect("http://pbx.example.com:8088", "app", "secret")',
         'from panoramisk import Manager\nmanager = Manager(host="pbx.example.com", port=5038, username="app", secret="s")',

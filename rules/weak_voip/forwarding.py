@@ -9,7 +9,9 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
+    StringNode,
     argument,
+    binding,
     forwarded_arguments,
     imports_any,
     is_constant_name,
@@ -20,6 +22,7 @@ from privalint.rules.weak_tls.common import (
     module_words,
     positional,
     resolve,
+    string_use,
     strip_calls,
     text_of,
     value_of,
@@ -52,6 +55,13 @@ class ForwardingKnowledge:
     guard_methods: frozenset[str]
     ami_actions: frozenset[str]
     esl_commands: frozenset[str]
+    handler_decorators: frozenset[str]
+    input_defaults: frozenset[str]
+    caller_methods: frozenset[str]
+    caller_keys: frozenset[str]
+    markup: tuple[str, ...]
+    ncco_actions: frozenset[str]
+    ncco_keys: tuple[str, ...]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
@@ -82,6 +92,13 @@ class ForwardingKnowledge:
             esl_commands=frozenset(
                 c.lower() for c in catalog.strings("voip.forwarding.esl-commands")
             ),
+            handler_decorators=frozenset(catalog.strings("voip.forwarding.handler-decorators")),
+            input_defaults=frozenset(catalog.strings("voip.forwarding.input-defaults")),
+            caller_methods=frozenset(catalog.strings("voip.forwarding.caller-input-methods")),
+            caller_keys=frozenset(catalog.strings("voip.forwarding.caller-input-keys")),
+            markup=tuple(catalog.strings("voip.forwarding.markup")),
+            ncco_actions=frozenset(catalog.strings("voip.forwarding.ncco-actions")),
+            ncco_keys=tuple(catalog.strings("voip.forwarding.ncco-destination-keys")),
         )
 
 
@@ -191,6 +208,76 @@ class GuardTracker:
             and bool(names & self._guarded.get(id(node), set()))
             for node in self.ctx.stack
         )
+
+
+def _handler_params(ctx: FileContext, knowledge: ForwardingKnowledge) -> frozenset[str]:
+    """Parameters of the enclosing function that a client fills: those of a web
+    handler (route decorator, a Django view's URL arguments) or declared with
+    `Form(...)`, `Query(...)` and the like."""
+    for node in reversed(ctx.stack):
+        if isinstance(node, cst.FunctionDef):
+            break
+    else:
+        return frozenset()
+    params = node.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    names = {p.name.value for p in every} - {"self", "cls", "request", "req"}
+    is_handler = bool(every) and every[0].name.value in ("request", "req")
+    for decorator in node.decorators:
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        if last_name(target) in knowledge.handler_decorators:
+            is_handler = True
+    if is_handler:
+        return frozenset(names)
+    return frozenset(
+        p.name.value
+        for p in every
+        if isinstance(p.default, cst.Call) and last_name(p.default.func) in knowledge.input_defaults
+    )
+
+
+def from_outside(
+    ctx: FileContext, knowledge: ForwardingKnowledge, expr: cst.BaseExpression
+) -> bool:
+    """Whether a value is chosen by someone outside: request input, a parameter of a
+    web handler, or digits a caller typed."""
+    if ctx.categories(expr).user_input:
+        return True
+    names = set(names_in(expr))
+    if names & _handler_params(ctx, knowledge):
+        return True
+    for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
+        if value is not None and _caller_input(knowledge, value):
+            return True
+    return False
+
+
+def _simple_names(expr: cst.BaseExpression) -> list[cst.Name]:
+    if isinstance(expr, cst.Name):
+        return [expr]
+    if isinstance(expr, cst.FormattedString):
+        return [
+            p.expression
+            for p in expr.parts
+            if isinstance(p, cst.FormattedStringExpression) and isinstance(p.expression, cst.Name)
+        ]
+    if isinstance(expr, cst.BinaryOperation):
+        return _simple_names(expr.left) + _simple_names(expr.right)
+    return []
+
+
+def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
+    """Digits the caller typed: `call.get_dtmf()`, `event["digits"]`."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call):
+        return last_name(value.func) in knowledge.caller_methods
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1:
+        element = value.slice[0].slice
+        return isinstance(element, cst.Index) and literal(element.value) in knowledge.caller_keys
+    return False
 
 
 def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call) -> Optional[Sink]:
@@ -308,6 +395,7 @@ class OpenCallForwarding(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.guards = GuardTracker(ctx, compiled)
+        self._reported: set[int] = set()
 
     def visit_If(self, node: cst.If) -> None:
         self.guards.test(node.test)
@@ -326,6 +414,7 @@ class OpenCallForwarding(Rule):
         if sink is not None:
             for value in destinations(self.ctx, knowledge, sink, node):
                 if self._open(value):
+                    self._reported.add(id(node))
                     self.report(node, what=sink.what, code=self.ctx.code(value, 40))
                     return
             return
@@ -333,7 +422,53 @@ class OpenCallForwarding(Rule):
             self._helper(node)
 
     def _open(self, value: cst.BaseExpression) -> bool:
-        return self.ctx.categories(value).user_input and not self.guards.guarded(value)
+        return from_outside(self.ctx, self.compiled, value) and not self.guards.guarded(value)
+
+    # Call-control markup built as text (TwiML, AMI actions) and Vonage NCCOs.
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._markup(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._markup(node)
+
+    def _markup(self, node: StringNode) -> None:
+        knowledge: ForwardingKnowledge = self.compiled
+        if isinstance(node, cst.SimpleString):
+            text = literal(node)
+        else:
+            text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        if not isinstance(text, str) or not any(m in text for m in knowledge.markup):
+            return
+        top, _, _ = string_use(self.ctx.stack)
+        if id(top) in self._reported or isinstance(top, (cst.SimpleString, cst.ConcatenatedString)):
+            return
+        if any(id(n) in self._reported for n in self.ctx.stack):
+            return
+        self._reported.add(id(top))
+        if self._open(top):
+            marker = next(m for m in knowledge.markup if m in text)
+            self.report(top, what=f"`{marker.strip('<')}` markup", code=self.ctx.code(top, 40))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        knowledge: ForwardingKnowledge = self.compiled
+        values: dict[str, cst.BaseExpression] = {}
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                if isinstance(key, str):
+                    values[key] = element.value
+        action = values.get("action")
+        if action is None or literal(action) not in knowledge.ncco_actions:
+            return
+        if any(id(n) in self._reported for n in self.ctx.stack):
+            return
+        for key in knowledge.ncco_keys:
+            target = values.get(key)
+            if target is not None and self._open(target):
+                self._reported.add(id(node))
+                self.report(node, what="Vonage NCCO `connect`", code=self.ctx.code(target, 40))
+                return
 
     def _helper(self, node: cst.Call) -> None:
         if not any(self.ctx.categories(a.value).user_input for a in node.args):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     UNKNOWN_PART,
+    StringNode,
     argument,
     constant_name,
     imports_any,
@@ -17,10 +18,12 @@ from privalint.rules.weak_tls.common import (
     keyword,
     known_name,
     last_name,
+    leading_text,
     literal,
     matches_module,
     positional,
     resolve,
+    string_use,
     strip_calls,
     text_of,
     uri_host,
@@ -33,47 +36,7 @@ from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.rule import Rule
 
-StringNode = Union[cst.SimpleString, cst.FormattedString]
 _SIP_URI = re.compile(r"^\s*(?:[^<>\s]*\s*<)?\s*sip:", re.IGNORECASE)
-
-
-def leading_text(node: StringNode) -> Optional[str]:
-    """The literal text a string starts with (``None`` when it starts with a
-    placeholder)."""
-    if isinstance(node, cst.SimpleString):
-        value = literal(node)
-        if isinstance(value, bytes):
-            return value.decode("latin-1")
-        return value if isinstance(value, str) else None
-    parts = node.parts
-    if parts and isinstance(parts[0], cst.FormattedStringText):
-        return parts[0].value
-    return None
-
-
-def string_use(stack: list[cst.CSTNode]) -> tuple[cst.BaseExpression, Optional[cst.CSTNode], int]:
-    """The whole string expression the current string literal is part of (through
-    `+`, implicit concatenation and `.format`), the node that uses it, and the stack
-    index of that user."""
-    index = len(stack) - 1
-    top = stack[index]
-    while index > 0:
-        parent = stack[index - 1]
-        if isinstance(parent, (cst.ConcatenatedString, cst.BinaryOperation)):
-            top, index = parent, index - 1
-            continue
-        if (
-            isinstance(parent, cst.Attribute)
-            and parent.attr.value == "format"
-            and index > 1
-            and isinstance(stack[index - 2], cst.Call)
-        ):
-            top, index = stack[index - 2], index - 2
-            continue
-        break
-    assert isinstance(top, cst.BaseExpression)
-    user = stack[index - 1] if index > 0 else None
-    return top, user, index - 1
 
 
 @dataclass(frozen=True)
