@@ -155,6 +155,9 @@ class Classifier:
         self._person = _phrases(_str_list(settings, "person-words", where))
         self._person_words = frozenset(p[0] for p in self._person if len(p) == 1)
         self._ignored = frozenset(_str_list(settings, "ignore", where))
+        self._content_words = frozenset(
+            w for s in _str_list(settings, "content-words", where) for w in split_words(s)
+        )
         by_last: dict[str, list[_Candidate]] = {}
         for category in self.categories.values():
             for phrase in category.include:
@@ -233,7 +236,22 @@ class Classifier:
             if words[end - 1] in self._transparent or words[end - 1].isdigit():
                 end -= 1
                 continue
-            return None
+            break
+        if owner and words[-1] in self._content_words and len(words) <= 2:
+            # The notes of a `MedicalRecord`, the result of a `CriminalRecordCheck`: a
+            # record's free-text content is of the special category the record is about.
+            return self._special_owner(split_words(owner))
+        return None
+
+    def _special_owner(self, owner_words: tuple[str, ...]) -> Optional[str]:
+        for category in self.categories.values():
+            if category.sensitivity != "special":
+                continue
+            for phrase in category.include:
+                if _contains(owner_words, phrase) and not any(
+                    _contains(owner_words, ex) for ex in category.exclude
+                ):
+                    return category.id
         return None
 
     def _match_at(
@@ -283,7 +301,7 @@ class Classifier:
         if any(w in category.qualifiers or (persons and w in self._person_words) for w in before):
             return True
         return bool(owner_words) and (
-            owner_words[-1] in category.qualifiers
+            any(w in category.qualifiers for w in owner_words)
             or (
                 persons
                 and (
