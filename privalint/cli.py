@@ -219,7 +219,7 @@ def check(
             )
             sys.exit(EXIT_ERROR)
     else:
-        click.echo(text, nl=False)
+        _print(text)
     if outcome.errors:
         sys.exit(EXIT_ERROR)
     if exit_zero:
@@ -405,9 +405,24 @@ def inventory(
     _emit(render(run.inventory, fmt, color=color), output)
 
 
+def _print(text: str) -> None:
+    """Write a report to standard output; a full disk or closed terminal is a plain error."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone (`privalint check | head`); the exit code still tells.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:
+        click.echo(
+            f"privalint: error: cannot write the report: {error.strerror or error}", err=True
+        )
+        sys.exit(EXIT_ERROR)
+
+
 def _emit(text: str, output: Optional[Path]) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        _print(text)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

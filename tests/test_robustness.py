@@ -807,3 +807,41 @@ def test_exit_codes_say_what_happened(tmp_project: Path, monkeypatch: pytest.Mon
     missing = run_cli(["check", "clean.py", "nope.py", "--no-cache"], tmp_project)
     assert missing.returncode == 2
     assert "nope.py" in missing.stderr
+
+
+def _many_findings(folder: Path) -> None:
+    (folder / "many.py").write_bytes(b"import logging\n" + b"logging.info(user.email)\n" * 2000)
+
+
+def test_a_reader_that_goes_away_early(tmp_project: Path) -> None:
+    _many_findings(tmp_project)
+    proc = subprocess.Popen(
+        [*_cli(), "check", ".", "--no-cache", "-j", "1"],
+        cwd=tmp_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_a_plain_error(tmp_project: Path) -> None:
+    _many_findings(tmp_project)
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [*_cli(), "check", ".", "--no-cache", "-j", "1"],
+            cwd=tmp_project,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip() == "privalint: error: cannot write the report: No space left on device"
+    )
