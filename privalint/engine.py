@@ -648,7 +648,9 @@ class Checker:
         for small in statements(module.body):
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 ctx.imports.bind_import(small)
-            elif isinstance(small, cst.Assign):
+        ctx.imports.learn_definitions(module)
+        for small in statements(module.body):
+            if isinstance(small, cst.Assign):
                 value = ctx.imports.instance_of(small.value)
                 for target in small.targets:
                     ctx.imports.bind_target(target.target, value)

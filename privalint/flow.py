@@ -257,6 +257,7 @@ class FlowSettings:
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
         self.identifier_words = frozenset(catalog.strings("flow.identifier-words"))
+        self.class_suffixes = frozenset(catalog.strings("flow.class-suffixes"))
         self.query_methods = frozenset(catalog.strings("flow.query-methods"))
         self.query_functions = frozenset(catalog.strings("flow.query-functions"))
         self.query_wrappers = frozenset(catalog.strings("flow.query-wrappers"))
@@ -578,7 +579,7 @@ class Flow:
         if isinstance(expr, cst.Name):
             if expr.value in ("self", "cls") and self._classes:
                 return self._classes[-1]
-            return expr.value
+            return self._typed_owner(expr.value)
         if isinstance(expr, cst.Attribute):
             return expr.attr.value
         if isinstance(expr, cst.Subscript):
@@ -587,6 +588,20 @@ class Flow:
         if isinstance(expr, cst.Call):
             return self._owner_text(expr.func)
         return ""
+
+    def _typed_owner(self, name: str) -> str:
+        """``body`` typed as ``SymptomAnswersIn`` is owned by ``symptom answers``: the
+        class says more than the variable (suffixes such as In, Request, Schema dropped)."""
+        qualified = self.imports.lookup(name)
+        if qualified is None or not qualified.endswith("()"):
+            return name
+        class_name = qualified[:-2].rsplit(".", 1)[-1]
+        if not class_name[:1].isupper():
+            return name
+        words = list(split_words(class_name))
+        while words and words[-1] in self.settings.class_suffixes:
+            words.pop()
+        return f"{name}_{'_'.join(words)}" if words else name
 
     # Literals and things that are never personal data.
 

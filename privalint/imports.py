@@ -22,16 +22,25 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Optional, Union
 
 import libcst as cst
 
 LOCAL = "<local>"
+_LOCAL_PREFIX = LOCAL + "."
 _BUILTINS = frozenset(dir(builtins))
 # A name bound to something we cannot describe: it shadows imports and builtins.
 _OPAQUE = ""
 
 AssignTargetNode = Union[cst.BaseAssignTargetExpression, cst.BaseExpression]
+
+
+@dataclass(frozen=True)
+class _LocalClass:
+    # The first base class from a library (``requests.Session``), if any.
+    base: Optional[str]
+    methods: frozenset[str]
 
 
 def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
@@ -64,6 +73,8 @@ class ImportTable:
         self._class_attrs: dict[str, dict[str, str]] = {}
         self._classes: list[str] = []
         self.imported_modules: set[str] = set()
+        self._local_classes: dict[str, _LocalClass] = {}
+        self._factories: dict[str, str] = {}
 
     # -- scopes -------------------------------------------------------------------
 
@@ -191,18 +202,98 @@ class ImportTable:
             head = self.qualname(base)
             if head is None:
                 return None
-            return self._canonical(f"{head}.{expr.attr.value}")
+            attr = expr.attr.value
+            if head.startswith(_LOCAL_PREFIX) and head.endswith("()"):
+                # A method the local class does not define comes from its library base.
+                local = self._local_classes.get(head[len(_LOCAL_PREFIX) : -2])
+                if local is not None and attr not in local.methods and local.base is not None:
+                    return self._canonical(f"{local.base}().{attr}")
+            return self._canonical(f"{head}.{attr}")
         if isinstance(expr, cst.Call):
             head = self.qualname(expr.func)
+            if head is not None and head in self._factories:
+                return self._factories[head]
             return f"{head}()" if head is not None else None
         if isinstance(expr, cst.Await):
             return self.qualname(expr.expression)
         return None
 
     def instance_of(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
-        """What a name bound to ``value`` refers to: an alias or a call result."""
+        """What a name bound to ``value`` refers to: an alias or a call result
+        (``client or redis_client()``: the first operand that is known)."""
         if value is None:
             return None
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await)):
             return self.qualname(value)
+        if isinstance(value, cst.BooleanOperation):
+            return self.instance_of(value.left) or self.instance_of(value.right)
+        if isinstance(value, cst.IfExp):
+            return self.instance_of(value.body) or self.instance_of(value.orelse)
+        return None
+
+    # -- local classes and factory functions ---------------------------------------
+
+    def learn_definitions(self, module: cst.Module) -> None:
+        """Module-level classes (their library base, their methods) and factory
+        functions (``def get_session(): return requests.Session()``), so that
+        ``get_session().get`` resolves to ``requests.Session().get``."""
+        for stmt in module.body:
+            if isinstance(stmt, cst.ClassDef):
+                base = None
+                for arg in stmt.bases:
+                    qualified = self.qualname(arg.value)
+                    if (
+                        qualified is not None
+                        and not qualified.startswith(_LOCAL_PREFIX)
+                        and qualified != "object"
+                    ):
+                        base = qualified
+                        break
+                methods = frozenset(
+                    inner.name.value
+                    for inner in (
+                        stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+                    )
+                    if isinstance(inner, cst.FunctionDef)
+                )
+                self._local_classes[stmt.name.value] = _LocalClass(base, methods)
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                returned = self._returned(stmt)
+                if returned is not None:
+                    self._factories[f"{_LOCAL_PREFIX}{stmt.name.value}"] = returned
+
+    def _returned(self, definition: cst.FunctionDef) -> Optional[str]:
+        """The qualified instance a function returns, when every return agrees."""
+        local: dict[str, Optional[str]] = {}
+        found: set[Optional[str]] = set()
+
+        def run(block: cst.BaseSuite) -> None:
+            body = block.body if isinstance(block, cst.IndentedBlock) else ()
+            for stmt in body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                            target = small.targets[0].target
+                            if isinstance(target, cst.Name):
+                                local[target.value] = self.instance_of(small.value)
+                        elif isinstance(small, cst.Return) and small.value is not None:
+                            value = small.value
+                            if isinstance(value, cst.Name) and value.value == "None":
+                                continue
+                            if isinstance(value, cst.Name) and value.value in local:
+                                found.add(local[value.value])
+                            else:
+                                found.add(self.instance_of(value))
+                elif isinstance(stmt, (cst.If, cst.With, cst.Try, cst.For, cst.While)):
+                    run(stmt.body)
+                    orelse = getattr(stmt, "orelse", None)
+                    if isinstance(orelse, cst.Else) or isinstance(orelse, cst.If):
+                        run(orelse.body)
+
+        run(definition.body)
+        if len(found) == 1:
+            value = next(iter(found))
+            if value is not None and value.endswith("()"):
+                return value
         return None

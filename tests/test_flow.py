@@ -110,6 +110,14 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
         ),
         ("class Patient:\n    def f(self):\n        probe(self.name)", [("person-name",)]),
         ("class Product:\n    def f(self):\n        probe(self.name)", [()]),
+        (
+            "class CustomerIn:\n    pass\n\ndef f(body: CustomerIn, up: Upload):\n    probe(body.name)\n    probe(up.name)",
+            [("person-name",), ()],
+        ),
+        (
+            "class SymptomCheckIn:\n    pass\n\ndef f(body: SymptomCheckIn):\n    probe(body.answers)",
+            [("health",)],
+        ),
         # getters and method names
         ("def f(user):\n    probe(user.get_full_name())", [("person-name",)]),
         ("def f(user):\n    probe(send_email(user))", [()]),
