@@ -288,7 +288,7 @@ class ImportTable:
                 elif isinstance(stmt, (cst.If, cst.With, cst.Try, cst.For, cst.While)):
                     run(stmt.body)
                     orelse = getattr(stmt, "orelse", None)
-                    if isinstance(orelse, cst.Else) or isinstance(orelse, cst.If):
+                    if isinstance(orelse, (cst.Else, cst.If)):
                         run(orelse.body)
 
         run(definition.body)
