@@ -93,6 +93,9 @@ class CollectionPoints:
         self._form_names: set[str] = set()
         # GraphQL input types and mutation arguments.
         self._input_classes: set[int] = set()
+        # Names bound to string literals or tuples of them, per scope (module first):
+        # `FIELD = "phone"`, `for key in ("email", "phone"):`.
+        self._constants: list[dict[str, tuple[str, ...]]] = [{}]
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -129,10 +132,67 @@ class CollectionPoints:
         """``request.form["phone"]``, ``payload["device_id"]``."""
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return
-        key = _string(node.slice[0].slice.value)
-        if key is None or self._is_target(node):
+        if self._is_target(node):
             return
-        self._request_read(node, node.value, key)
+        self._read_by_key(node, node.value, node.slice[0].slice.value)
+
+    def _read_by_key(
+        self, node: cst.BaseExpression, base: cst.BaseExpression, key: cst.BaseExpression
+    ) -> None:
+        literal = _string(key)
+        if literal is not None:
+            self._request_read(node, base, literal)
+        elif isinstance(key, cst.Name):
+            keys = self._keys(key)
+            if keys and self.ctx.categories(base).user_input:
+                detail = f"`{self._code(node)}`"
+                for category in sorted({c for k in keys if (c := self.ctx.classify(k, "", KEY))}):
+                    self._record(category, node, detail)
+
+    # -- names bound to literal keys --------------------------------------------------------
+
+    def enter_scope(self) -> None:
+        self._constants.append({})
+
+    def leave_scope(self) -> None:
+        if len(self._constants) > 1:
+            self._constants.pop()
+
+    def bind_constant(self, node: cst.Assign) -> None:
+        """``FIELD = "phone"``, ``FIELDS = ("email", "phone")``; any other value unbinds."""
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._bind(target.target.value, _literal_strings(node.value))
+
+    def bind_loop(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, self._keys(node.iter))
+
+    def _bind(self, name: str, keys: tuple[str, ...]) -> None:
+        scope = self._constants[-1]
+        if keys:
+            scope[name] = keys
+        else:
+            scope.pop(name, None)
+
+    def _keys(self, expr: cst.BaseExpression) -> tuple[str, ...]:
+        """The string keys ``expr`` stands for: a literal, a tuple of literals, or a
+        name bound to them (a constant, a loop or comprehension variable)."""
+        literal = _literal_strings(expr)
+        if literal or not isinstance(expr, cst.Name):
+            return literal
+        name = expr.value
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                clause: Optional[cst.CompFor] = node.for_in
+                while clause is not None:
+                    if isinstance(clause.target, cst.Name) and clause.target.value == name:
+                        return self._keys(clause.iter)
+                    clause = clause.inner_for_in
+        for scope in reversed(self._constants):
+            if name in scope:
+                return scope[name]
+        return ()
 
     def _is_target(self, node: cst.CSTNode) -> bool:
         parent = self.ctx.parent
@@ -152,9 +212,7 @@ class CollectionPoints:
             or node.args[0].keyword is not None
         ):
             return
-        key = _string(node.args[0].value)
-        if key is not None:
-            self._request_read(node, func.value, key)
+        self._read_by_key(node, func.value, node.args[0].value)
 
     def attribute(self, node: cst.Attribute) -> None:
         """``request.forms.phone``, ``request.query.email`` (Bottle's form dicts)."""
@@ -722,3 +780,15 @@ def _may_be_a_model(body: cst.BaseSuite) -> bool:
             if not isinstance(small, (cst.Pass, cst.Expr)):
                 trivial = False
     return trivial
+
+
+def _literal_strings(expr: cst.BaseExpression) -> tuple[str, ...]:
+    """``("email", "phone")`` for a string literal or a list, tuple or set of them."""
+    single = _string(expr)
+    if single is not None:
+        return (single,)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and expr.elements:
+        values = tuple(_string(e.value) for e in expr.elements)
+        if all(v is not None for v in values):
+            return values  # type: ignore[return-value]
+    return ()

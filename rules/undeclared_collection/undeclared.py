@@ -135,6 +135,14 @@ class UndeclaredCollection(Rule):
         assert self.points is not None
         self.points.assign(node)
 
+    def leave_Assign(self, node: cst.Assign) -> None:
+        assert self.points is not None
+        self.points.bind_constant(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        assert self.points is not None
+        self.points.bind_loop(node)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         assert self.points is not None
         self.points.ann_assign(node)
@@ -142,6 +150,11 @@ class UndeclaredCollection(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         assert self.points is not None
         self.points.function_def(node)
+        self.points.enter_scope()
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        assert self.points is not None
+        self.points.leave_scope()
 
     # -- the project stage: facts against the manifest ---------------------------------------
 
