@@ -521,3 +521,33 @@ def test_without_a_config_file_the_manifest_is_found_up_to_the_git_root(
     # Without a git work tree, nothing above the checked folder either.
     (tmp_path / ".git").rmdir()
     assert locate(Config(root=app), [app]) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[[data]]\ncategory = 'email'\n",
+        "data = []\n",
+        "[data]\nemail = 3\n",
+        '[data."email"]\npurpose = "x"\nbasis = "contract"\n',
+        '[ data . email ]  # spaced\npurpose = "x"\nbasis = "contract"\n',
+        '[data.email]\npurpose = """\n[data.phone]\n"""\nbasis = "contract"\n',
+        "[data.email]\npurpose = 'x'\nbasis = 'contract'\nspecial-condition = 3\n",
+        '[data.""]\npurpose = "x"\n',
+        "[data.email]\n[data.email.nested]\nx = 1\n",
+    ],
+)
+def test_odd_manifests_give_problems_never_exceptions(text: str) -> None:
+    manifest = parse(text, Path("privacy.toml"), RULES)
+    for problem in manifest.problems:
+        assert problem.line >= 1 and problem.message
+
+
+def test_a_quoted_or_spaced_header_is_located() -> None:
+    manifest = parse(
+        '# x\n[ data . "email" ]  # spaced\npurpose = "x"\nbasis = "contract"\n',
+        Path("privacy.toml"),
+        RULES,
+    )
+    assert manifest.problems == [] and manifest.entries["email"].line == 2
