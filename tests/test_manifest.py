@@ -551,3 +551,33 @@ def test_a_quoted_or_spaced_header_is_located() -> None:
         RULES,
     )
     assert manifest.problems == [] and manifest.entries["email"].line == 2
+
+
+def test_field_types_say_what_a_field_holds_unless_its_name_rules_it_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = """\
+    from django import forms
+    from pydantic import BaseModel, EmailStr
+
+
+    class ContactForm(forms.Form):
+        reply_to = forms.EmailField()
+        from_email = forms.EmailField()
+        subject = forms.CharField()
+
+
+    class Invite(BaseModel):
+        invitee: EmailStr
+        noreply_email: EmailStr
+
+
+    @app.post("/invite")
+    def invite(body: Invite):
+        return body
+    """
+    project = _project(tmp_path, {"privacy.toml": "", "forms.py": code})
+    assert [f[:3] for f in _findings(project, monkeypatch)] == [
+        ("forms.py", 6, "PV401"),
+        ("forms.py", 12, "PV401"),
+    ]

@@ -44,6 +44,7 @@ class Knowledge:
     secret_prompts: frozenset[str]
     prompt_options: frozenset[str]
     key_getters: frozenset[str]
+    typed_fields: dict[str, str]
     scalar_annotations: frozenset[str]
 
     @classmethod
@@ -85,6 +86,11 @@ class Knowledge:
             secret_prompts=strings("secret-prompts"),
             prompt_options=strings("prompt-options"),
             key_getters=frozenset(catalog.strings("flow.key-getters")),
+            typed_fields={
+                str(k): str(v)
+                for k, v in (catalog.get("collection.typed-fields", {}) or {}).items()
+                if isinstance(v, str)
+            },
             scalar_annotations=strings("scalar-annotations"),
         )
 

@@ -287,8 +287,14 @@ class CollectionPoints:
         carried = ctx.categories(node)
         if not carried.user_input:
             return
+        categories = set(carried.cats)
+        if not categories:
+            # The name of a request payload says nothing about whose data it holds:
+            # `body["email"]` is an email address even though `body.email` would not be.
+            fallback = ctx.classify(key, "", KEY)
+            categories = {fallback} if fallback else set()
         detail = f"`{self._code(node)}`"
-        for category in sorted(carried.cats):
+        for category in sorted(categories):
             self._record(category, node, detail)
 
     # -- fields of forms, serializers, schemas and request models ----------------------
@@ -400,9 +406,29 @@ class CollectionPoints:
         elif not self._is_input_field(call, id(owner_class) in self._form_classes):
             return
         owner = self.knowledge.owner_of(owner_class.name.value)
-        category = self.ctx.classify(target.value, owner, NAME) or self._label_category(call)
+        category = (
+            self.ctx.classify(target.value, owner, NAME)
+            or self._label_category(call)
+            or self._typed_category(_last_name(call.func), target.value, owner)
+        )
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
+
+    def _typed_category(self, type_name: str, name: str, owner: str) -> Optional[str]:
+        """The category a field's type says it holds (``contact = forms.EmailField()``,
+        ``reply_to: EmailStr``), unless its name rules it out (``from_email``)."""
+        category = self.knowledge.typed_fields.get(type_name)
+        if category is None:
+            return None
+        known = self.ctx.classifier.categories.get(category)
+        words = split_words(name) + split_words(owner)
+        if known is not None and any(
+            words[i : i + len(phrase)] == phrase
+            for phrase in known.exclude
+            for i in range(len(words) - len(phrase) + 1)
+        ):
+            return None
+        return category
 
     def _label_category(self, call: cst.Call, positional: bool = True) -> Optional[str]:
         """The category a field's label or alias names, when its name says nothing
@@ -498,6 +524,8 @@ class CollectionPoints:
         category = self.ctx.classify(node.target.value, owner, NAME)
         if category is None and isinstance(node.value, cst.Call):
             category = self._label_category(node.value, positional=False)
+        for name in names:
+            category = category or self._typed_category(name, node.target.value, owner)
         if category is not None:
             self._record(category, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
 
