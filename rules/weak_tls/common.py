@@ -309,6 +309,13 @@ def _single(values: list[Optional[cst.BaseExpression]]) -> Optional[cst.BaseExpr
     return None
 
 
+def scope_values(
+    ctx: FileContext, name: str, scope: ScopeNode
+) -> list[Optional[cst.BaseExpression]]:
+    """Every value assigned to ``name`` in ``scope`` (a module, class or function)."""
+    return list(_table(ctx, scope).get(name, []))
+
+
 def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
     """Functions enclosing the current node (innermost first), then the module."""
     scopes: list[ScopeNode] = [
@@ -404,6 +411,17 @@ ENV_GETTERS = frozenset(
     {"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get", "getenv"}
 )
 _JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.path.join"})
+
+
+def env_default(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The fallback of an environment lookup (``os.environ.get("X", "fallback")``)."""
+    if not isinstance(expr, cst.Call):
+        return None
+    qualified = ctx.qualname(expr.func) or dotted_name(expr.func) or ""
+    if qualified in ENV_GETTERS or qualified.endswith((".getenv", "environ.get")):
+        default = positional(expr, 1) or keyword(expr, "default")
+        return default.value if default is not None else None
+    return None
 
 
 def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optional[str]:
@@ -622,6 +640,29 @@ def strip_calls(qualified: str) -> str:
     return qualified.replace("()", "")
 
 
+def local_definition(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+    """The function of this module a call runs: a module function, a method of the
+    current class, or a method of an object of a class defined here
+    (``telephony = Telephony()`` ... ``telephony.forward(number)``)."""
+    found = ctx.flow.resolve_local(func)
+    if found is not None or not isinstance(func, cst.Attribute):
+        return found
+    qualified = ctx.qualname(func.value)
+    if qualified is None or not ctx.is_local(qualified):
+        return None
+    class_name = qualified.split(".", 1)[1].removesuffix("()")
+    for stmt in ctx.module.body:
+        if (
+            isinstance(stmt, cst.ClassDef)
+            and stmt.name.value == class_name
+            and isinstance(stmt.body, cst.IndentedBlock)
+        ):
+            for inner in stmt.body.body:
+                if isinstance(inner, cst.FunctionDef) and inner.name.value == func.attr.value:
+                    return inner
+    return None
+
+
 def forwarded_arguments(
     ctx: FileContext,
     call: cst.Call,
@@ -632,7 +673,7 @@ def forwarded_arguments(
     argument the helper passes on to a sink (``sink_values(call)`` names the values a
     call hands to the sink)."""
     flow = ctx.flow
-    definition = flow.resolve_local(call.func)
+    definition = local_definition(ctx, call.func)
     if definition is None:
         return []
     out: list[tuple[int, cst.BaseExpression]] = []

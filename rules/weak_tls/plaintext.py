@@ -13,9 +13,13 @@ from privalint.rules.weak_tls.common import (
     argument,
     forwarded_arguments,
     host_text,
+    instance_of,
     is_loopback,
+    literal,
+    local_definition,
     matches_module,
     positional,
+    resolve,
     text_of,
     url_host,
     words_of,
@@ -37,6 +41,13 @@ class HttpKnowledge:
     loopback: tuple[str, ...]
     http_methods: frozenset[str]
     client_words: frozenset[str]
+    credential_keywords: frozenset[str]
+    credential_headers: frozenset[str]
+    connections: frozenset[str]
+    connection_methods: frozenset[str]
+
+
+_CREDENTIALS = "credentials"
 
 
 class PlaintextHttpPersonalData(Rule):
@@ -88,6 +99,14 @@ class PlaintextHttpPersonalData(Rule):
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
             http_methods=frozenset(catalog.strings("tls.http-methods")),
             client_words=frozenset(catalog.strings("tls.http-client-words")),
+            credential_keywords=frozenset(
+                catalog.strings("tls.plaintext-http.credential-keywords")
+            ),
+            credential_headers=frozenset(
+                h.lower() for h in catalog.strings("tls.plaintext-http.credential-headers")
+            ),
+            connections=frozenset(catalog.strings("tls.plaintext-http.connections")),
+            connection_methods=frozenset(catalog.strings("tls.plaintext-http.connection-methods")),
         )
 
     # What a request call sends where.
@@ -148,6 +167,8 @@ class PlaintextHttpPersonalData(Rule):
         if method is None:
             if self.ctx.is_local(qualified):
                 self._helper(node)
+            else:
+                self._connection_request(node)
             return
         url = self._url(node, qualified, method)
         if url is None:
@@ -155,11 +176,66 @@ class PlaintextHttpPersonalData(Rule):
         host = self._plain_host(url.value)
         if host is None:
             return
-        carried = union(
-            [self.ctx.categories(url.value)]
-            + [self.ctx.categories(a.value) for a in self._data(node, qualified, method)]
+        self._report(node, self._carried(url.value, self._data(node, qualified, method)), host)
+
+    def _carried(self, url: cst.BaseExpression, data: Sequence[cst.Arg]) -> Carried:
+        """What a request carries: the data, the URL (with any `user:password@`), and
+        credentials in `auth=` and in authorization headers."""
+        knowledge: HttpKnowledge = self.compiled
+        parts = [self.ctx.categories(url)] + [self.ctx.categories(a.value) for a in data]
+        text = text_of(self.ctx, url) or ""
+        userinfo = text.split("://", 1)[-1].split("/", 1)[0]
+        if "@" in userinfo and ":" in userinfo.split("@", 1)[0]:
+            parts.append(Carried({_CREDENTIALS: url}, False))
+        for arg in data:
+            if arg.keyword is None:
+                continue
+            if (
+                arg.keyword.value in knowledge.credential_keywords
+                and literal(arg.value) is not None
+            ) or (arg.keyword.value == "headers" and self._credential_header(arg.value)):
+                parts.append(Carried({_CREDENTIALS: arg.value}, False))
+        return union(parts)
+
+    def _credential_header(self, expr: cst.BaseExpression) -> bool:
+        headers = resolve(self.ctx, expr)
+        if not isinstance(headers, cst.Dict):
+            return False
+        knowledge: HttpKnowledge = self.compiled
+        for element in headers.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                if isinstance(key, str) and key.lower() in knowledge.credential_headers:
+                    return True
+        return False
+
+    def _connection_request(self, node: cst.Call) -> None:
+        """``http.client.HTTPConnection(host)`` used to send a request."""
+        knowledge: HttpKnowledge = self.compiled
+        func = node.func
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value not in knowledge.connection_methods
+        ):
+            return
+        if instance_of(self.ctx, func.value, knowledge.connections) is None:
+            return
+        created = resolve(self.ctx, func.value)
+        host_arg = argument(created, 0, "host") if isinstance(created, cst.Call) else None
+        host = host_text(self.ctx, host_arg.value) if host_arg is not None else None
+        if is_loopback(host, knowledge.loopback):
+            return
+        url = argument(node, 1, "url")
+        data = [
+            a for a in (argument(node, 2, "body"), argument(node, 3, "headers")) if a is not None
+        ]
+        carried = (
+            self._carried(url.value, data)
+            if url is not None
+            else union(self.ctx.categories(a.value) for a in data)
         )
-        self._report(node, carried, host)
+        shown = host or (self.ctx.code(host_arg.value, 30) if host_arg is not None else "?")
+        self._report(node, carried, shown)
 
     def _report(self, node: cst.CSTNode, carried: Carried, host: str) -> None:
         if not carried.cats:
@@ -199,7 +275,7 @@ class PlaintextHttpPersonalData(Rule):
         ]
         carried = union(self.ctx.categories(a) for a in fixed)
         if carried.cats:
-            definition = self.ctx.flow.resolve_local(node.func)
+            definition = local_definition(self.ctx, node.func)
             self._report(node, carried, self._helper_host(definition))
             return
         hosts = [
@@ -228,6 +304,7 @@ class ClientKind:
     always: bool
     uses: frozenset[str]
     upgrades: frozenset[str]
+    secure_prefixes: tuple[str, ...]
 
 
 @dataclass
@@ -296,6 +373,9 @@ class PlaintextProtocolClient(Rule):
                 always=entry.get("report", "always") == "always",
                 uses=frozenset(map(str, entry.get("uses", []))),
                 upgrades=frozenset(map(str, entry.get("upgrades", []))),
+                secure_prefixes=tuple(
+                    p.lower() for p in map(str, entry.get("secure-prefixes", []))
+                ),
             )
             for name in entry.get("classes", []):
                 kinds[str(name)] = kind
@@ -368,7 +448,7 @@ class PlaintextProtocolClient(Rule):
             self._report(client.node, client.kind, client.host, method)
 
     def _host(self, node: cst.Call) -> Optional[str]:
-        arg = argument(node, 0, "host")
+        arg = argument(node, 0, "host", "uri", "target")
         return host_text(self.ctx, arg.value) if arg is not None else None
 
     def _shown_host(self, node: cst.Call, host: Optional[str]) -> str:
@@ -379,6 +459,11 @@ class PlaintextProtocolClient(Rule):
         return self.ctx.code(arg.value, 30) if arg is not None else "its server"
 
     def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
+        if kind.secure_prefixes:
+            arg = argument(node, 0, "uri", "host")
+            text = text_of(self.ctx, arg.value) if arg is not None else None
+            if text is not None and text.lower().startswith(kind.secure_prefixes):
+                return
         host = self._host(node)
         if is_loopback(host, loopback):
             return

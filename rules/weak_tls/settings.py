@@ -10,9 +10,13 @@ import libcst as cst
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     argument,
+    enclosing_class,
+    host_text,
+    is_loopback,
     keyword,
     literal,
     resolve,
+    scope_values,
     target_name,
     value_of,
     words_of,
@@ -36,6 +40,9 @@ class SettingsKnowledge:
     dev_words: frozenset[str]
     config_methods: frozenset[str]
     config_attributes: frozenset[str]
+    loopback: tuple[str, ...]
+    # setting -> (the mail host setting, every TLS setting of that group)
+    mail: dict[str, tuple[str, tuple[str, ...]]]
 
 
 def _same(value: Any, options: tuple[Any, ...]) -> bool:
@@ -82,13 +89,14 @@ class InsecureHttpsSetting(Rule):
             "https_only",
             "strict_transport_security",
             "WTF_CSRF_SSL_STRICT",
+            "_USE_TLS",
         ),
     )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SettingsKnowledge = cls.compile(catalog)
-        words = {*cls.triggers[0], *knowledge.insecure, *knowledge.proxy_header}
+        words = {*cls.triggers[0], *knowledge.insecure, *knowledge.proxy_header, *knowledge.mail}
         for _, options in knowledge.calls:
             words |= set(options)
         return (tuple(sorted(words)),)
@@ -119,7 +127,15 @@ class InsecureHttpsSetting(Rule):
                         {str(k): tuple(v) for k, v in options.items() if isinstance(v, list)},
                     )
                 )
+        mail: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for entry in catalog.get("tls.settings.mail", []) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("host"), str):
+                group = tuple(map(str, entry.get("tls", [])))
+                for name in group:
+                    mail[name] = (entry["host"], group)
         return SettingsKnowledge(
+            mail=mail,
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
             insecure={str(k): tuple(v) for k, v in insecure.items() if isinstance(v, list)},
             messages={str(k): str(v) for k, v in messages.items()},
             proxy_header=frozenset(catalog.strings("tls.settings.proxy-ssl-header")),
@@ -168,6 +184,9 @@ class InsecureHttpsSetting(Rule):
         if name in knowledge.proxy_header:
             self._proxy_header(node, value, code)
             return
+        if name in knowledge.mail:
+            self._mail(node, name, value, code)
+            return
         options = knowledge.insecure.get(name)
         if options is None:
             return
@@ -177,6 +196,26 @@ class InsecureHttpsSetting(Rule):
         if self._in_dev_context():
             return
         self.report(node, code=code, why=knowledge.messages.get(name, "HTTPS is weakened"))
+
+    def _mail(self, node: cst.CSTNode, name: str, value: cst.BaseExpression, code: str) -> None:
+        """`EMAIL_USE_TLS = False` matters when the mail server is another machine and
+        the other TLS setting of the group is not on."""
+        if value_of(self.ctx, value) is not False or not isinstance(node, cst.Assign):
+            return
+        knowledge: SettingsKnowledge = self.compiled
+        host_setting, group = knowledge.mail[name]
+        scope = enclosing_class(self.ctx) or self.ctx.module
+        for other in group:
+            if other != name and any(
+                v is not None and value_of(self.ctx, v) is True
+                for v in scope_values(self.ctx, other, scope)
+            ):
+                return
+        hosts = [v for v in scope_values(self.ctx, host_setting, scope) if v is not None]
+        host = host_text(self.ctx, hosts[-1]) if hosts else None
+        if host is None or is_loopback(host, knowledge.loopback) or self._in_dev_context():
+            return
+        self.report(node, code=code, why=f"mail to `{host}` is sent without TLS")
 
     def _proxy_header(self, node: cst.CSTNode, value: cst.BaseExpression, code: str) -> None:
         value = resolve(self.ctx, value)

@@ -456,6 +456,7 @@ class WarningKnowledge:
     silencers: frozenset[str]
     filters: frozenset[str]
     classes: frozenset[str]
+    messages: tuple[str, ...]
 
 
 class TlsWarningsSilenced(Rule):
@@ -482,7 +483,14 @@ class TlsWarningsSilenced(Rule):
     title = "Warnings about unverified HTTPS silenced"
     message = "`{call}` silences the warnings about HTTPS requests without certificate checks"
     precision = "very-high"
-    triggers = (("disable_warnings", "InsecureRequestWarning", "InsecurePlatformWarning"),)
+    triggers = (
+        (
+            "disable_warnings",
+            "InsecureRequestWarning",
+            "InsecurePlatformWarning",
+            "Unverified HTTPS",
+        ),
+    )
     INVALID = (
         "import urllib3\nurllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)",
         "import requests\nrequests.packages.urllib3.disable_warnings()",
@@ -499,6 +507,7 @@ class TlsWarningsSilenced(Rule):
             silencers=frozenset(catalog.strings("tls.warnings.silencers")),
             filters=frozenset(catalog.strings("tls.warnings.filters")),
             classes=frozenset(catalog.strings("tls.warnings.classes")),
+            messages=tuple(m.lower() for m in catalog.strings("tls.warnings.messages")),
         )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -516,7 +525,11 @@ class TlsWarningsSilenced(Rule):
                 return
             index = 2 if qualified.endswith("filterwarnings") else 1
             category = argument(node, index, "category")
-            if category is not None and self._is_tls_warning(category.value):
+            message = argument(node, 1, "message") if qualified.endswith("filterwarnings") else None
+            text = value_of(self.ctx, message.value) if message is not None else None
+            if (category is not None and self._is_tls_warning(category.value)) or (
+                isinstance(text, str) and any(m in text.lower() for m in knowledge.messages)
+            ):
                 self.report(node, call=self.ctx.code(node, 60))
 
     def _is_tls_warning(self, expr: cst.BaseExpression) -> bool:

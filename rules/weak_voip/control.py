@@ -8,17 +8,24 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
     UNKNOWN_PART,
+    StringNode,
     argument,
     binding,
+    env_default,
     host_text,
     instance_of,
     is_loopback,
     keyword,
     known_name,
+    last_name,
+    leading_text,
     literal,
     module_words,
     positional,
+    resolve,
+    string_use,
     text_of,
     url_host,
     value_of,
@@ -29,6 +36,9 @@ from privalint.model import Family, Severity
 from privalint.rule import Rule
 
 _PLAIN_URL = re.compile(r"^\s*(http|ws)://", re.IGNORECASE)
+_AMI_SECRET = re.compile(
+    r"action:\s*login\b.*?\bsecret:[ \t]*([^\r\n]*)", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class ControlKnowledge:
     ari_path: str
     clients: dict[str, ControlClient]
     loopback: tuple[str, ...]
+    socket_calls: frozenset[str]
+    ports: dict[int, str]
 
 
 class VoipControlPlaintext(Rule):
@@ -75,7 +87,7 @@ class VoipControlPlaintext(Rule):
     title = "PBX control interface (ARI, AMI, event socket) in clear text"
     message = "{protocol} connection to `{host}` is not encrypted: call control and its credentials travel in clear text"
     precision = "high"
-    triggers = (("/ari",),)
+    triggers = (("/ari", "5038", "8021"),)
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
@@ -113,6 +125,12 @@ class VoipControlPlaintext(Rule):
             ari_path=str(catalog.get("voip.control.ari-path", "/ari")),
             clients=clients,
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
+            socket_calls=frozenset(catalog.strings("voip.control.socket-calls")),
+            ports={
+                int(k): str(v)
+                for k, v in (catalog.get("voip.control.ports", {}) or {}).items()
+                if str(k).isdigit()
+            },
         )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -121,6 +139,8 @@ class VoipControlPlaintext(Rule):
         if client is not None:
             self._client(node, knowledge.clients[client])
             return
+        if last_name(node.func) in knowledge.socket_calls:
+            self._socket(node)
         url = argument(node, 0, "url", "base_url")
         if url is None:
             return
@@ -143,6 +163,36 @@ class VoipControlPlaintext(Rule):
             node,
             protocol=f"ARI ({text.split(':', 1)[0].lower()}://)",
             host=host or text.replace(UNKNOWN_PART, "…")[:40],
+            severity=Severity.ERROR if host else Severity.WARNING,
+        )
+
+    def _socket(self, node: cst.Call) -> None:
+        """A raw connection to a well-known control port (AMI 5038, ESL 8021)."""
+        knowledge: ControlKnowledge = self.compiled
+        first = argument(node, 0, "address", "host")
+        if first is None:
+            return
+        address = resolve(self.ctx, first.value)
+        if isinstance(address, cst.Tuple) and len(address.elements) >= 2:
+            host_expr: cst.BaseExpression = address.elements[0].value
+            port_expr: Optional[cst.BaseExpression] = address.elements[1].value
+        else:
+            host_expr = first.value
+            port = argument(node, 1, "port")
+            port_expr = port.value if port is not None else None
+        port_value = value_of(self.ctx, port_expr) if port_expr is not None else None
+        if isinstance(port_value, str) and port_value.isdigit():
+            port_value = int(port_value)
+        protocol = knowledge.ports.get(port_value) if isinstance(port_value, int) else None
+        if protocol is None:
+            return
+        host = host_text(self.ctx, host_expr)
+        if is_loopback(host, knowledge.loopback):
+            return
+        self.report(
+            node,
+            protocol=f"{protocol} (port {port_value})",
+            host=host or self.ctx.code(host_expr, 30),
             severity=Severity.ERROR if host else Severity.WARNING,
         )
 
@@ -257,29 +307,35 @@ class HardcodedVoipSecret(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SecretKnowledge = cls.compile(catalog)
-        return (module_words((*knowledge.calls, *knowledge.attributes)),)
+        return ((*module_words((*knowledge.calls, *knowledge.attributes)), "action: login"),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
 
-    def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, bool]]:
-        """(node to report, the literal, whether it came through a constant)."""
+    def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, str]]:
+        """(node to report, the literal, how it got there: "" inline, "constant", or
+        "fallback" of an environment lookup)."""
         knowledge: SecretKnowledge = self.compiled
         node: cst.CSTNode = expr
-        via_constant = False
+        how = ""
         value = literal(expr)
-        if not isinstance(value, str) and isinstance(expr, (cst.Name, cst.Attribute)):
+        if value is NOT_LITERAL and isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
             bound = binding(self.ctx, expr)
             if bound is not None:
+                node, how = self._definition(expr) or bound, "constant"
+                expr = bound
                 value = literal(bound)
-                node = self._definition(expr) or bound
-                via_constant = True
+        if value is NOT_LITERAL:
+            fallback = env_default(self.ctx, expr)
+            if fallback is not None:
+                value = literal(fallback)
+                node, how = fallback, "fallback"
         if not isinstance(value, str):
             return None
         if value.strip() in knowledge.placeholders or any(m in value for m in knowledge.markers):
             return None
-        return node, value, via_constant
+        return node, value, how
 
     def _definition(self, expr: cst.BaseExpression) -> Optional[cst.CSTNode]:
         """The module-level statement that binds a constant, for the report."""
@@ -299,7 +355,7 @@ class HardcodedVoipSecret(Rule):
         found = self._secret(expr)
         if found is None:
             return
-        node, value, via_constant = found
+        node, value, how = found
         if id(node) in self._reported:
             return
         self._reported.add(id(node))
@@ -307,8 +363,10 @@ class HardcodedVoipSecret(Rule):
         detail = ""
         if value in knowledge.defaults:
             detail = f" (`{value}` is {knowledge.defaults[value]})"
-        elif via_constant:
+        elif how == "constant":
             detail = f" (constant `{self.ctx.code(expr, 30)}`)"
+        elif how == "fallback":
+            detail = " (as the fallback of an environment lookup)"
         self.report(node, what=what, detail=detail)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -326,6 +384,40 @@ class HardcodedVoipSecret(Rule):
             arg = positional(node, index)
             if arg is not None:
                 self._report_secret(arg.value, spec.what)
+
+    # AMI logins written as protocol text: "Action: Login\r\nUsername: ...\r\nSecret: ...".
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._login_text(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._login_text(node)
+
+    def _login_text(self, node: StringNode) -> None:
+        text = (
+            leading_text(node)
+            if isinstance(node, cst.SimpleString)
+            else "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        )
+        if not text or "secret:" not in text.lower():
+            return
+        top, _, _ = string_use(self.ctx.stack)
+        if id(top) in self._reported:
+            return
+        full = text_of(self.ctx, top) or ""
+        match = _AMI_SECRET.search(full)
+        if match is None or UNKNOWN_PART in match.group(1):
+            return
+        value = match.group(1).strip()
+        knowledge: SecretKnowledge = self.compiled
+        if (
+            not value
+            or value in knowledge.placeholders
+            or any(m in value for m in knowledge.markers)
+        ):
+            return
+        self._reported.add(id(top))
+        self.report(top, what="AMI secret", detail=" (in the login action text)")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: SecretKnowledge = self.compiled

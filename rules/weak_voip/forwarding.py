@@ -18,6 +18,7 @@ from privalint.rules.weak_tls.common import (
     keyword,
     last_name,
     literal,
+    local_definition,
     matches_module,
     module_words,
     positional,
@@ -481,7 +482,7 @@ class OpenCallForwarding(Rule):
 
         for _, arg in forwarded_arguments(self.ctx, node, sink_values, "voip-forwarding"):
             if self._open(arg):
-                definition = self.ctx.flow.resolve_local(node.func)
+                definition = local_definition(self.ctx, node.func)
                 name = definition.name.value if definition is not None else "the helper"
                 self.report(
                     node,
