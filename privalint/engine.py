@@ -940,3 +940,9 @@ def _one_line(error: object) -> str:
 
 if sys.getrecursionlimit() < 5000:
     sys.setrecursionlimit(5000)
+
+# Rules read the value of the checked code's string literals (libcst compiles them); the
+# compiler's complaints about that code ("invalid escape sequence", a SyntaxWarning that
+# Python 3.12+ prints) are not privalint's to show.
+for _category in (SyntaxWarning, DeprecationWarning):
+    warnings.filterwarnings("ignore", category=_category, module="<unknown>")

@@ -845,3 +845,23 @@ def test_a_full_disk_is_a_plain_error(tmp_project: Path) -> None:
     assert (
         proc.stderr.strip() == "privalint: error: cannot write the report: No space left on device"
     )
+
+
+def test_literals_of_the_checked_code_print_no_compiler_warnings(tmp_project: Path) -> None:
+    """Rules read string literals' values; `"\\s"` in the checked code is its own business."""
+    (tmp_project / "regex.py").write_bytes(
+        b'import logging\nPATTERN = "\\s+\\d"\nKEYS = {"\\s": 1}\n\n\n'
+        b'def f(user):\n    logging.info("\\s %s", user.email)\n'
+    )
+    for jobs in ("1", "2"):
+        proc = subprocess.run(
+            [*_cli(), "check", ".", "--no-cache", "-j", jobs],
+            cwd=tmp_project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "always"},
+            timeout=120,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert "regex.py:7:" in proc.stdout
+        assert proc.stderr == ""
