@@ -6,6 +6,7 @@ paths -> config -> discovery -> runner (per file) -> project stage -> filters ->
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -24,14 +25,16 @@ from privalint.config import (
 )
 from privalint.diff import Changes, changes_since
 from privalint.discovery import discover, display_path
-from privalint.engine import PARSE_ERROR, RULE_ERROR, Settings
 from privalint.model import FileResult, Finding, Severity, Span
 from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
 from privalint.registry import all_rules
-from privalint.runner import Job, default_workers, run
+from privalint.rule import Rule
+from privalint.runner import PARSE_ERROR, RULE_ERROR, Job, Reporter, default_workers, run
+from privalint.settings import Settings
 
 if TYPE_CHECKING:
+    from privalint.cache import Cache
     from privalint.project import ProjectContext
 
 
@@ -53,6 +56,8 @@ class CheckOptions:
     baseline: Optional[Path] = None
     # Report only findings on lines changed since this git revision.
     diff_ref: Optional[str] = None
+    # Called as files are done (the CLI's progress bar).
+    progress: Optional[Reporter] = None
 
 
 @dataclass
@@ -70,9 +75,11 @@ class Outcome:
     baseline: Optional[Comparison] = None
 
 
-def build_catalog(config: Config) -> Catalog:
-    """The bundled catalog with the user's extensions, validated."""
-    catalog = bundled().extended(config.catalog_extension)
+def build_catalog(config: Config, base: Optional[Catalog] = None) -> Catalog:
+    """The bundled catalog (or ``base``) with the user's extensions, validated."""
+    if not config.catalog_extension:
+        return base or bundled()  # the bundled catalog is checked by the test suite
+    catalog = (base or bundled()).extended(config.catalog_extension)
     try:
         Classifier(catalog.data)
     except CatalogError as error:
@@ -101,19 +108,23 @@ class _Setup:
     """A run's configuration and the files it checks."""
 
     config: Config
+    rules: Sequence[type[Rule]]
     rule_ids: tuple[str, ...]
     catalog: Catalog
     files: list[Path]
     srcroot: Path
     errors: list[str]
     notifications: list[Notification]
+    cache: Optional[Cache]
 
 
 def _setup(options: CheckOptions) -> _Setup:
-    rules = all_rules()
     config = load(options.config_file, options.paths[0])
+    cache = _open_cache(config) if options.use_cache else None
+    # From the cache, the rules' metadata comes without importing any rule (or libcst).
+    rules = cache.rule_classes() if cache is not None else all_rules()
     rule_ids = enabled_rules(config, rules, options.select, options.ignore)
-    catalog = build_catalog(config)
+    catalog = build_catalog(config, cache.bundled_catalog() if cache is not None else None)
     cwd = Path.cwd().resolve()
     found = discover(
         [p.absolute() for p in options.paths],
@@ -130,19 +141,41 @@ def _setup(options: CheckOptions) -> _Setup:
             errors.append(f"{shown}: {message}")
         else:
             notifications.append(Notification(message, shown))
-    return _Setup(config, rule_ids, catalog, found.files, srcroot, errors, notifications)
+    return _Setup(
+        config, rules, rule_ids, catalog, found.files, srcroot, errors, notifications, cache
+    )
+
+
+def _open_cache(config: Config) -> Cache:
+    from privalint.cache import Cache, cache_root, code_stamp
+
+    return Cache(cache_root(config.root, config.cache_dir), code_stamp())
 
 
 def _run_jobs(
-    jobs: list[Job], settings: Settings, options: CheckOptions, config: Config
+    jobs: list[Job],
+    settings: Settings,
+    options: CheckOptions,
+    config: Config,
+    cache: Optional[Cache],
 ) -> list[FileResult]:
     """The per-file checks of ``privalint check`` and ``privalint inventory``."""
-    return run(jobs, settings, options.jobs or default_workers(), config.max_file_size)
+    if cache is not None:
+        cache.bind(settings)
+    return run(
+        jobs,
+        settings,
+        options.jobs or default_workers(),
+        max_file_size=config.max_file_size,
+        timeout=config.timeout,
+        cache=cache,
+        report=options.progress,
+    )
 
 
 def run_check(options: CheckOptions) -> Outcome:
-    rules = all_rules()
     setup = _setup(options)
+    rules = setup.rules
     if not setup.rule_ids:
         raise ConfigError(nothing_selected(setup.config, options.select, options.ignore))
     config, rule_ids, catalog, srcroot = setup.config, setup.rule_ids, setup.catalog, setup.srcroot
@@ -160,11 +193,15 @@ def run_check(options: CheckOptions) -> Outcome:
         # Without project rules, unchanged files cannot contribute a finding.
         files = [f for f in files if changes.for_path(f) is not None]
     jobs = [Job(str(f), display_path(f, srcroot)) for f in files]
-    results = _run_jobs(jobs, settings, options, config)
+    results = _run_jobs(jobs, settings, options, config, setup.cache)
     findings: list[Finding] = []
     for result in results:
         findings.extend(result.findings)
-    findings.extend(_project_findings(config, catalog, rule_ids, results, srcroot, options.paths))
+    findings.extend(
+        _project_findings(
+            config, catalog, rules, rule_ids, results, srcroot, options.paths, setup.cache
+        )
+    )
     findings = _apply_per_file_ignores(findings, config, rules, srcroot)
     findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_col, f.rule_id))
     locate = {job.display: Path(job.path) for job in jobs}
@@ -258,7 +295,7 @@ def collect_facts(options: CheckOptions) -> CollectedFacts:
         collect_facts=True,
     )
     jobs = [Job(str(f), display_path(f, setup.srcroot)) for f in setup.files]
-    results = _run_jobs(jobs, settings, options, setup.config)
+    results = _run_jobs(jobs, settings, options, setup.config, setup.cache)
     return CollectedFacts(setup.config, setup.catalog, results, setup.srcroot, setup.errors)
 
 
@@ -293,17 +330,29 @@ def project_context(
 def _project_findings(
     config: Config,
     catalog: Catalog,
+    rules: Sequence[type[Rule]],
     rule_ids: tuple[str, ...],
     results: list[FileResult],
     srcroot: Path,
     paths: list[Path],
+    cache: Optional[Cache] = None,
 ) -> list[Finding]:
-    project_rules = [r for r in all_rules() if r.project and r.id in rule_ids]
-    if not project_rules:
+    from privalint.cache import real_rules
+
+    chosen = [r for r in rules if r.project and r.id in rule_ids]
+    if not chosen:
         return []
+    key = None
+    if cache is not None:
+        # Same facts, manifest and config as a run before: the same findings, without
+        # importing the project rules (some pull in the engine).
+        key = _project_key(cache, config, chosen, results, srcroot, paths)
+        stored = cache.get_project(key)
+        if stored is not None:
+            return stored
     context = project_context(config, catalog, results, srcroot, paths)
     findings: list[Finding] = []
-    for rule in project_rules:
+    for rule in real_rules(chosen):
         try:
             findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]
         except Exception as error:
@@ -320,11 +369,39 @@ def _project_findings(
                     statement_lines=(1, 1),
                 )
             )
+    if cache is not None and key is not None:
+        cache.put_project(key, findings)
     return findings
 
 
+def _project_key(
+    cache: Cache,
+    config: Config,
+    chosen: Sequence[type[Rule]],
+    results: list[FileResult],
+    srcroot: Path,
+    paths: list[Path],
+) -> str:
+    from privalint import manifest
+
+    located = manifest.locate(config, paths)
+    try:
+        text = located.read_bytes().hex() if located is not None else None
+    except OSError:
+        text = None
+    return cache.project_key(
+        [r.id for r in chosen],
+        [[r.path, [list(vars(f).values()) for f in r.facts]] for r in results],
+        str(located),
+        text,
+        repr(config),
+        str(srcroot),
+        [str(p.absolute()) for p in paths],
+    )
+
+
 def _apply_per_file_ignores(
-    findings: list[Finding], config: Config, rules: tuple, srcroot: Path
+    findings: list[Finding], config: Config, rules: Sequence[type[Rule]], srcroot: Path
 ) -> list[Finding]:
     if not config.per_file_ignores:
         return findings

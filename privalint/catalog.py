@@ -11,9 +11,8 @@ import hashlib
 import json
 import sys
 from collections.abc import Mapping
-from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,11 +23,15 @@ else:  # pragma: no cover - exercised on Python < 3.11
 class Catalog:
     """Merged catalog data with a stable content hash (part of the cache key)."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], digest: Optional[str] = None) -> None:
         self.data: dict[str, Any] = dict(data)
-        self.hash = hashlib.sha256(
-            json.dumps(self.data, sort_keys=True, default=str).encode()
-        ).hexdigest()[:16]
+        # `digest` is the hash of `data` when it is already known (the result cache).
+        self.hash = (
+            digest
+            or hashlib.sha256(
+                json.dumps(self.data, sort_keys=True, default=str).encode()
+            ).hexdigest()[:16]
+        )
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """``catalog.get("logging.loggers")`` -> the value at that path, or ``default``."""
@@ -65,9 +68,24 @@ def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=1)
+_BUNDLED: Optional[Catalog] = None
+
+
 def bundled() -> Catalog:
     """The catalog shipped in ``privalint.rules/catalog``."""
+    global _BUNDLED
+    if _BUNDLED is None:
+        _BUNDLED = _read_bundled()
+    return _BUNDLED
+
+
+def use_bundled(catalog: Catalog) -> None:
+    """Take ``catalog`` for the bundled one (read back from the result cache)."""
+    global _BUNDLED
+    _BUNDLED = catalog
+
+
+def _read_bundled() -> Catalog:
     data: dict[str, Any] = {}
     folder = resources.files("privalint.rules").joinpath("catalog")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

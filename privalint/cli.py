@@ -168,6 +168,7 @@ def check(
 ) -> None:
     """Check PATHS (default: the current folder) for privacy problems."""
     from privalint.api import CheckOptions, run_check
+    from privalint.progress import ProgressBar, wanted
 
     if exit_zero and fail_on:
         raise click.UsageError(
@@ -179,6 +180,7 @@ def check(
             "--sarif-category and --sarif-no-absolute-root apply only to --format sarif"
         )
 
+    bar = ProgressBar() if wanted(quiet) else None
     options = CheckOptions(
         paths=list(paths) or [Path(".")],
         config_file=config_file,
@@ -192,8 +194,13 @@ def check(
         show_suppressed=show_suppressed,
         baseline=baseline_file,
         diff_ref=diff_ref,
+        progress=bar,
     )
-    outcome = _run(run_check, options)
+    try:
+        outcome = _run(run_check, options)
+    finally:
+        if bar is not None:
+            bar.close()
     report = outcome.report
     report.sarif_category = sarif_category
     report.include_absolute_root = not sarif_no_absolute_root
@@ -500,6 +507,29 @@ def explain(rule: str) -> None:
         raise click.UsageError(f"`{rule}` matches several rules ({names}); name one")
     console = Console(highlight=False, soft_wrap=False)
     console.print(Markdown(docs.markdown(matches[0])))
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this config file.",
+)
+def clean(path: Optional[Path], config_file: Optional[Path]) -> None:
+    """Remove the result cache of the project at PATH (default: the current folder)."""
+    from privalint.cache import cache_root
+    from privalint.cache import clean as remove
+    from privalint.config import load
+
+    config = load(config_file, path or Path("."))
+    folder = cache_root(config.root, config.cache_dir)
+    try:
+        removed = remove(folder)
+    except OSError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"removed {folder}" if removed else f"no cache at {folder}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -11,10 +11,14 @@ never depends on the file system.
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from privalint.config import path_matches
 
@@ -47,6 +51,45 @@ def display_path(path: Path, base: Path) -> str:
 
 def _excluded(relative: str, patterns: Sequence[str]) -> bool:
     return any(path_matches(relative, pattern) for pattern in patterns)
+
+
+@lru_cache(maxsize=64)
+def _any_of(patterns: tuple[str, ...]) -> Optional[re.Pattern[str]]:
+    """One regex for several glob patterns (as ``fnmatch.fnmatchcase`` reads them)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+class _FileExcludes:
+    """``_excluded`` for the entries of one folder, without re-matching the folder's
+    parts for every entry: a pattern without ``/`` matches an entry's path when it
+    matches the whole path, a part of the folder's path, or the entry's name."""
+
+    def __init__(self, folder: str, patterns: Sequence[str]) -> None:
+        self.sliced: list[str] = []
+        self.names: list[str] = []
+        folder_parts = [] if folder in (".", "") else folder.split("/")
+        self.folder_hit = False
+        for raw in patterns:
+            pattern = raw.rstrip("/")
+            if pattern.startswith("./"):
+                pattern = pattern[2:]
+            if "/" in pattern:
+                self.sliced.append(raw)
+            elif any(fnmatch.fnmatchcase(part, pattern) for part in folder_parts):
+                self.folder_hit = True
+            else:
+                self.names.append(pattern)
+        self.names_pattern = _any_of(tuple(self.names))
+
+    def __call__(self, relative: str, name: str) -> bool:
+        if self.folder_hit:
+            return True
+        names = self.names_pattern
+        if names is not None and (names.match(name) or names.match(relative)):
+            return True
+        return _excluded(relative, self.sliced)
 
 
 def discover(
@@ -86,26 +129,30 @@ def discover(
         except OSError as error:
             found.problems.append((folder, f"cannot read folder: {error.strerror or error}"))
             return
+        folder_relative = relative(folder)
+        prefix = "" if folder_relative in (".", "") else folder_relative + "/"
+        excluded = _FileExcludes(folder_relative, excludes)
         for entry in entries:
-            entry_path = Path(entry.path)
+            name = entry.name
             try:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
             except OSError:
-                found.problems.append((entry_path, "cannot stat path: not checked"))
+                found.problems.append((Path(entry.path), "cannot stat path: not checked"))
                 continue
             if is_dir:
-                if _excluded(relative(entry_path), excludes):
+                if excluded(prefix + name, name):
                     continue
+                entry_path = Path(entry.path)
                 if (entry_path / "pyvenv.cfg").exists():
                     continue
                 walk(entry_path, excludes)
-            elif not entry.name.endswith(SUFFIXES) or _excluded(relative(entry_path), excludes):
+            elif not name.endswith(SUFFIXES) or excluded(prefix + name, name):
                 continue
             elif is_file:
-                add(entry_path)
+                add(Path(entry.path))
             elif entry.is_symlink():
-                found.problems.append((entry_path, "broken symbolic link: not checked"))
+                found.problems.append((Path(entry.path), "broken symbolic link: not checked"))
 
     for raw in paths:
         path = Path(raw)

@@ -14,79 +14,38 @@ personal-data flow are updated by the same walk, before the rules see a node.
 from __future__ import annotations
 
 import ast
-import hashlib
+import builtins
 import re
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 import libcst as cst
 
 from privalint import suppress
 from privalint.baseline import digest, normalise_code
-from privalint.catalog import Catalog
 from privalint.flow import Carried, Flow, FlowSettings
 from privalint.imports import LOCAL, ImportTable
 from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
+from privalint.nodes import NODE_TYPES as _NODE_TYPES
 from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
 from privalint.personal import Classifier, redact_literals
 from privalint.positions import node_ranges
+from privalint.prefilter import IMPORT, Prefilter
 from privalint.rule import Rule
+from privalint.settings import Settings
+
+# Rules build `import:name` trigger words with it.
+IMPORT_TRIGGER = IMPORT
 
 PARSE_ERROR = "PV000"
 BLANKET_SUPPRESSION = "PV001"
 UNUSED_SUPPRESSION = "PV002"
 RULE_ERROR = "PV003"
-
-
-@dataclass
-class Settings:
-    """What every file is checked with: picklable, and part of the cache key."""
-
-    rule_ids: tuple[str, ...]
-    catalog: Catalog
-    severity_overrides: dict[str, Severity] = field(default_factory=dict)
-    prefilter: bool = True
-    # Run fact-providing rules even without an enabled project rule (inventory).
-    collect_facts: bool = False
-
-    def key(self) -> str:
-        text = "|".join(
-            [
-                ",".join(self.rule_ids),
-                self.catalog.hash,
-                ",".join(f"{k}={v.value}" for k, v in sorted(self.severity_overrides.items())),
-                str(self.prefilter),
-                str(self.collect_facts),
-            ]
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-# A trigger word written `import:name` is looked for in the import statements only.
-IMPORT_TRIGGER = "import:"
-_TriggerGroup = tuple[tuple[bytes, ...], tuple[bytes, ...]]
-
-
-def _minimal(words: Iterable[str]) -> list[str]:
-    """Lower-cased ``words`` without those that contain another one (they add nothing
-    to a substring test)."""
-    kept: list[str] = []
-    for word in sorted({w.lower() for w in words}, key=len):
-        if not any(shorter in word for shorter in kept):
-            kept.append(word)
-    return kept
-
-
-def _import_lines(lowered: bytes) -> bytes:
-    """The lines of a (lower-cased) file that start an import statement."""
-    return b"\n".join(
-        line for line in lowered.splitlines() if line.lstrip().startswith((b"import ", b"from "))
-    )
 
 
 @dataclass
@@ -394,68 +353,26 @@ class Checker:
         self.aliases: dict[str, str] = dict(aliases) if isinstance(aliases, dict) else {}
         self.compiled = {r.id: r.compile(catalog) for r in self.rules}
         self.hooks = {r.id: r.hooks() for r in self.rules}
-        self._triggers = [(r, self._trigger_patterns(r)) for r in self.rules]
+        # Rules that take part in the walk; the notices (PV0xx) are the engine's own.
+        self.walking = [r for r in self.rules if self.hooks[r.id] or r.finish is not Rule.finish]
+        # Builtins the flow sees through when called (`zip(...)`, `len(...)`).
+        flow_builtins = (self.flow_settings.sanitizers | self.flow_settings.propagators) & set(
+            dir(builtins)
+        )
+        self.prefilter = Prefilter(
+            [(r, r.trigger_words(catalog)) for r in self.walking], self.classifier, flow_builtins
+        )
         self.emits_notices = any(
             r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids
         )
 
     # -- prefilter ----------------------------------------------------------------------
 
-    def _personal_vocabulary(self) -> tuple[str, ...]:
-        words: set[str] = set()
-        for category in self.classifier.categories.values():
-            for phrase in (*category.include, *category.ambiguous):
-                # The last word is the one an identifier must contain; plurals and
-                # case forms all contain its stem.
-                words.add(phrase[-1][:5])
-        return tuple(sorted(words))
-
-    def _trigger_patterns(self, rule: type[Rule]) -> list[_TriggerGroup]:
-        """The rule's trigger groups as lower-case byte strings: (words of the text,
-        words of the import statements)."""
-        groups = []
-        for group in rule.trigger_words(self.settings.catalog):
-            words: set[str] = set()
-            imported: set[str] = set()
-            for word in group:
-                if word == "@personal":
-                    words.update(self._personal_vocabulary())
-                elif word.startswith(IMPORT_TRIGGER):
-                    imported.add(word[len(IMPORT_TRIGGER) :])
-                else:
-                    words.add(word)
-            text_words = _minimal(words)
-            # A word found anywhere in the text makes the import test moot.
-            import_words = [w for w in _minimal(imported) if not any(t in w for t in text_words)]
-            if text_words or import_words:
-                groups.append(
-                    (tuple(w.encode() for w in text_words), tuple(w.encode() for w in import_words))
-                )
-        return groups
-
     def rules_for(self, data: bytes) -> list[type[Rule]]:
-        """The enabled rules whose trigger vocabulary occurs in ``data`` (ignoring
-        ASCII case)."""
+        """The enabled rules that could match ``data`` (see ``privalint.prefilter``)."""
         if not self.settings.prefilter:
-            return list(self.rules)
-        # Substring tests on the lowered text are many times faster than one regular
-        # expression alternating over a few hundred words.
-        lowered = data.lower()
-        imports: Optional[bytes] = None
-        selected = []
-        for rule, groups in self._triggers:
-            for words, import_words in groups:
-                if any(word in lowered for word in words):
-                    continue
-                if import_words:
-                    if imports is None:
-                        imports = _import_lines(lowered)
-                    if any(word in imports for word in import_words):
-                        continue
-                break
-            else:
-                selected.append(rule)
-        return selected
+            return list(self.walking)
+        return self.prefilter.select(data)
 
     # -- checking -------------------------------------------------------------------------
 
@@ -473,11 +390,15 @@ class Checker:
             return result
         rules = self.rules_for(data)
         has_marker = suppress.MARKER in data
-        if not rules and not has_marker:
+        skipped = not rules and not has_marker
+        if skipped:
             result.skipped_by_prefilter = True
-            return result
+            # A skipped file still gets its syntax checked, by Python's own (much
+            # cheaper) parser; libcst re-parses only a file that fails, for the notice.
+            if _compiles(path, data):
+                return result
         try:
-            module = cst.parse_module(data)
+            module = _parse_module(data)
         except cst.ParserSyntaxError as error:
             result.findings.append(self._parse_error(path, error, data))
             return result
@@ -513,6 +434,8 @@ class Checker:
                     f"{_one_line(error)}",
                 )
             )
+            return result
+        if skipped:
             return result
         result.parsed = True
         ctx = FileContext(path, module, self)
@@ -579,7 +502,9 @@ class Checker:
                         table.setdefault(type_name, []).append((rule, bound))
         disabled: set[str] = set()
         stack = ctx.stack
-        CSTNode = cst.CSTNode
+        node_types = _NODE_TYPES
+        # Per node class: its visit and leave handlers and the fields that hold code.
+        plan: dict[type, tuple[Any, Any, tuple[str, ...]]] = {}
 
         def dispatch(handlers: list[tuple[Optional[Rule], Hook]], node: cst.CSTNode) -> None:
             for rule, hook in handlers:
@@ -597,22 +522,30 @@ class Checker:
                     self._rule_crashed(ctx, rule, node, error)
 
         def walk(node: cst.CSTNode) -> None:
+            node_type = type(node)
+            entry = plan.get(node_type)
+            if entry is None:
+                name = node_type.__name__
+                entry = plan[node_type] = (
+                    visit.get(name),
+                    leave.get(name),
+                    _child_fields(node_type),
+                )
+            on_visit, on_leave, fields = entry
             stack.append(node)
-            name = type(node).__name__
-            handlers = visit.get(name)
-            if handlers:
-                dispatch(handlers, node)
-            for field_name in _child_fields(type(node)):
+            if on_visit:
+                dispatch(on_visit, node)
+            for field_name in fields:
                 value = getattr(node, field_name)
-                if isinstance(value, CSTNode):
+                value_type = type(value)
+                if value_type in node_types:
                     walk(value)
-                elif type(value) is tuple or type(value) is list:
+                elif value_type is tuple or value_type is list:
                     for child in value:
-                        if isinstance(child, CSTNode):
+                        if type(child) in node_types:
                             walk(child)
-            handlers = leave.get(name)
-            if handlers:
-                dispatch(handlers, node)
+            if on_leave:
+                dispatch(on_leave, node)
             stack.pop()
 
         walk(module)
@@ -879,6 +812,33 @@ def _error_position(error: cst.ParserSyntaxError, data: bytes) -> tuple[int, int
         except Exception:  # the compiler gives up differently on odd input
             pass
     return error.raw_line, error.raw_column + 1
+
+
+def _skip_validation(node: cst.CSTNode) -> None:
+    pass
+
+
+def _parse_module(data: bytes) -> cst.Module:
+    """``libcst.parse_module`` without re-validating every node it builds: the parser
+    only builds valid trees, and the checks cost about a tenth of the parse."""
+    base = cst.CSTNode
+    validate = base.__post_init__
+    base.__post_init__ = _skip_validation  # type: ignore[method-assign,assignment]
+    try:
+        return cst.parse_module(data)
+    finally:
+        base.__post_init__ = validate  # type: ignore[method-assign]
+
+
+def _compiles(path: str, data: bytes) -> bool:
+    """Whether Python's parser accepts ``data`` (syntax only; nothing is executed)."""
+    try:
+        with warnings.catch_warnings():  # the checked file's problems are not ours
+            warnings.simplefilter("ignore")
+            compile(data, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, ...
+        return False
+    return True
 
 
 def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:

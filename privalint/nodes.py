@@ -68,6 +68,19 @@ if hasattr(cst, "TryStar"):
 STATEMENTS: tuple[type, ...] = (cst.SimpleStatementLine, *COMPOUND_STATEMENTS)
 
 
+def _subclasses(base: type) -> set[type]:
+    found = {base}
+    subclass: type
+    for subclass in base.__subclasses__():
+        found |= _subclasses(subclass)
+    return found
+
+
+# Every node class: `type(x) in NODE_TYPES` is much cheaper than `isinstance(x,
+# cst.CSTNode)`, which goes through ABCMeta for each of the millions of field values.
+NODE_TYPES: frozenset[type] = frozenset(_subclasses(cst.CSTNode))
+
+
 def child_fields(node_type: type) -> tuple[str, ...]:
     names = _FIELDS.get(node_type)
     if names is None:
@@ -90,8 +103,9 @@ def iter_nodes(node: cst.CSTNode, kind: type) -> Iterator[cst.CSTNode]:
         children: list[cst.CSTNode] = []
         for name in child_fields(type(current)):
             value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
+            value_type = type(value)
+            if value_type in NODE_TYPES:
                 children.append(value)
-            elif type(value) is tuple or type(value) is list:
-                children.extend(c for c in value if isinstance(c, cst.CSTNode))
+            elif value_type is tuple or value_type is list:
+                children.extend(c for c in value if type(c) in NODE_TYPES)
         stack.extend(reversed(children))

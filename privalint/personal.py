@@ -172,6 +172,26 @@ class Classifier:
         }
         self._cache: dict[tuple[str, str, str, frozenset[str]], Optional[str]] = {}
 
+    @property
+    def person_phrases(self) -> tuple[tuple[str, ...], ...]:
+        """The phrases that name a person (``customer``, ``next of kin``)."""
+        return self._person
+
+    @property
+    def transparent_suffixes(self) -> frozenset[str]:
+        """Words dropped from the end of an identifier before matching."""
+        return self._transparent
+
+    @property
+    def negating_prefixes(self) -> tuple[tuple[str, ...], ...]:
+        """First words that turn an identifier into a flag or an action."""
+        return self._negating
+
+    @property
+    def transformed_phrases(self) -> tuple[tuple[str, ...], ...]:
+        """Words before a phrase that say the value no longer reveals the data."""
+        return self._transformed
+
     # -- context --------------------------------------------------------------------
 
     def context_for(self, imported_modules: Iterable[str]) -> frozenset[str]:

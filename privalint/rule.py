@@ -18,11 +18,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
-import libcst as cst
-
 from privalint.model import Family, Finding, Severity
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from privalint.catalog import Catalog
     from privalint.engine import FileContext
     from privalint.project import ProjectContext

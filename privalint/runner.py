@@ -1,23 +1,52 @@
-"""Runs the engine over many files: worker processes, deterministic order.
+"""Runs the engine over many files: cache, worker processes, deterministic order.
 
-Each worker builds its ``Checker`` (registry, catalog, classifier) once and receives
-only paths; it reads the bytes itself and sends back plain ``FileResult`` objects.
-Results are returned in the order of the input paths, whatever order the workers
-finish in.
+The main process reads each file once, answers what it can from the cache and sends
+the rest, in chunks, to worker processes. Each worker builds its ``Checker``
+(registry, catalog, classifier, prefilter) once and sends back one plain
+``FileResult`` per file. Results come back in the order of the input, whatever
+order the workers finish in.
+
+Workers can die: libcst's native parser crashes the process on very deeply nested
+code and needs gigabytes of memory for multi-megabyte generated modules. The main
+process watches every worker; the file a worker died on, or spent longer than the
+per-file time budget on, is reported as a ``PV000`` notice, the worker is replaced
+and the run goes on. Nothing is dropped silently.
+
+The main process imports no part of the engine (and so not libcst) unless some
+file has to be checked: a run answered from the cache stays light.
 """
 
 from __future__ import annotations
 
+import faulthandler
+import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from privalint.engine import PARSE_ERROR, Checker, Settings
 from privalint.model import FileResult, Finding, Severity, Span
-from privalint.registry import all_rules
+from privalint.settings import Settings
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from privalint.cache import Cache
+    from privalint.engine import Checker
+
+PARSE_ERROR = "PV000"
+RULE_ERROR = "PV003"
+# A chunk sent to a worker holds at most this many files or bytes of source. A
+# worker is sent its next chunk only when it has answered the last one, so the main
+# process never blocks on a full pipe.
+CHUNK_FILES = 16
+CHUNK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,20 +57,28 @@ class Job:
     display: str
 
 
-_CHECKER: Optional[Checker] = None
+@dataclass
+class Progress:
+    """What the run has done so far (for a progress display)."""
+
+    total: int
+    done: int = 0
+    skipped: int = 0
+    cached: int = 0
+
+    def add(self, result: FileResult) -> None:
+        self.done += 1
+        self.skipped += result.skipped_by_prefilter
+        self.cached += result.from_cache
 
 
-def _init_worker(settings: Settings, max_file_size: int) -> None:
-    global _CHECKER, _MAX_SIZE
-    _CHECKER = Checker(settings, all_rules())
-    _MAX_SIZE = max_file_size
-
-
-_MAX_SIZE = 5_000_000
+Reporter = Callable[[Progress], None]
 
 
 def notice(path: str, message: str, line: int = 1) -> Finding:
     """A PV000 notice for a file that could not be checked."""
+    import hashlib
+
     return Finding(
         rule_id=PARSE_ERROR,
         path=path,
@@ -49,46 +86,39 @@ def notice(path: str, message: str, line: int = 1) -> Finding:
         severity=Severity.ERROR,
         span=Span(line, 1, line, 1),
         statement_lines=(line, line),
+        fingerprint=hashlib.sha256(f"{PARSE_ERROR}|{path}|{message}".encode()).hexdigest()[:16]
+        + ":0",
     )
 
 
-def check_job(checker: Checker, job: Job, max_file_size: int) -> FileResult:
-    """Read and check one file; unreadable files become notices."""
+def _noticed(display: str, message: str) -> FileResult:
+    result = FileResult(path=display)
+    result.findings.append(notice(display, message))
+    return result
+
+
+def read_job(job: Job, max_file_size: int) -> tuple[Optional[bytes], Optional[FileResult]]:
+    """The file's bytes, or a notice saying why it cannot be checked."""
     try:
         size = os.path.getsize(job.path)
         if size > max_file_size:
-            result = FileResult(path=job.display)
-            result.findings.append(
-                notice(
-                    job.display,
-                    f"file is {size:,} bytes, larger than max-file-size ({max_file_size:,}); not checked",
-                )
+            return None, _noticed(
+                job.display,
+                f"file is {size:,} bytes, larger than max-file-size ({max_file_size:,}); "
+                "not checked",
             )
-            return result
         with open(job.path, "rb") as handle:
-            data = handle.read()
+            return handle.read(), None
     except FileNotFoundError:
-        result = FileResult(path=job.display)
-        result.findings.append(
-            notice(job.display, "file vanished before it could be read; not checked")
-        )
-        return result
+        return None, _noticed(job.display, "file vanished before it could be read; not checked")
     except PermissionError:
-        result = FileResult(path=job.display)
-        result.findings.append(notice(job.display, "permission denied; not checked"))
-        return result
+        return None, _noticed(job.display, "permission denied; not checked")
+    except IsADirectoryError:
+        return None, _noticed(job.display, "is a folder, not a file; not checked")
     except OSError as error:
-        result = FileResult(path=job.display)
-        result.findings.append(
-            notice(job.display, f"cannot read file: {error.strerror or error}; not checked")
+        return None, _noticed(
+            job.display, f"cannot read file: {error.strerror or error}; not checked"
         )
-        return result
-    return checker.check(job.display, data)
-
-
-def _check_in_worker(job: Job) -> FileResult:
-    assert _CHECKER is not None
-    return check_job(_CHECKER, job, _MAX_SIZE)
 
 
 def run(
@@ -96,19 +126,255 @@ def run(
     settings: Settings,
     workers: int,
     max_file_size: int = 5_000_000,
+    timeout: float = 60.0,
+    cache: Optional[Cache] = None,
+    report: Optional[Reporter] = None,
 ) -> list[FileResult]:
     """Check every job; results come back in the order of ``jobs``."""
-    if not jobs:
-        return []
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        checker = Checker(settings, all_rules())
-        return [check_job(checker, job, max_file_size) for job in jobs]
-    chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(settings, max_file_size)
-    ) as pool:
-        return list(pool.map(_check_in_worker, jobs, chunksize=chunk))
+    results: list[Optional[FileResult]] = [None] * len(jobs)
+    progress = Progress(total=len(jobs))
+    todo: list[tuple[int, str, bytes]] = []
+    keys: dict[int, str] = {}
+    for index, job in enumerate(jobs):
+        data, failed = read_job(job, max_file_size)
+        if data is None:
+            assert failed is not None
+            results[index] = failed
+            progress.add(failed)
+            continue
+        if cache is not None:
+            key = keys[index] = cache.key(job.display, data)
+            cached = cache.get(key, job.display)
+            if cached is not None:
+                results[index] = cached
+                progress.add(cached)
+                continue
+        todo.append((index, job.display, data))
+    if report is not None:
+        report(progress)
+    if todo:
+        pool = _Pool(settings, max(1, min(workers, len(todo))), timeout)
+        for index, result, lasting in pool.check(todo):
+            results[index] = result
+            progress.add(result)
+            # A crash or a timeout says something about this run, not about the
+            # file: it is reported but not remembered.
+            if cache is not None and lasting:
+                cache.put(keys[index], result)
+            if report is not None:
+                report(progress)
+    done = [r for r in results if r is not None]
+    assert len(done) == len(jobs), "a file went missing in the runner"
+    return done
+
+
+# -- the worker pool ---------------------------------------------------------------------
+
+
+def _context() -> Any:
+    # fork starts a worker in milliseconds with the engine already imported and the
+    # checker already built; elsewhere the platform's default (spawn) is the safe one.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+_CHECKER: Optional[Checker] = None
+
+
+def _build_checker(settings: Settings) -> Checker:
+    from privalint.engine import Checker
+    from privalint.registry import all_rules
+
+    return Checker(settings, all_rules())
+
+
+def _worker_main(conn: Connection, settings: Settings) -> None:
+    """A worker: check the files it is sent, one result message per file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    # A crash is reported by the main process, as a notice; no dump on stderr.
+    faulthandler.disable()
+    checker = _CHECKER if _CHECKER is not None else _build_checker(settings)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        for index, display, data in message:
+            try:
+                result = checker.check(display, data)
+            except MemoryError:
+                conn.send((index, _noticed(display, "ran out of memory; not checked"), False))
+                continue
+            except Exception as error:  # a bug in privalint: report it, keep going
+                result = _noticed(
+                    display,
+                    f"internal error, file not checked: {type(error).__name__}: "
+                    f"{' '.join(str(error).split())[:200]}",
+                )
+            conn.send((index, result, True))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    # Files sent and not yet answered, in the order the worker checks them.
+    queue: deque[tuple[int, str, bytes]] = field(default_factory=deque)
+    # When the worker started on the first file of `queue`.
+    started: float = 0.0
+    # A chunk could not be sent: the worker was gone before it started on it.
+    broken: bool = False
+
+
+class _Pool:
+    """Worker processes that survive each other's deaths."""
+
+    def __init__(self, settings: Settings, size: int, timeout: float) -> None:
+        self.settings = settings
+        self.size = size
+        self.timeout = timeout
+        self.context = _context()
+        self.checker: Optional[Checker] = None
+
+    def _spawn(self) -> _Worker:
+        global _CHECKER
+        forking = self.context.get_start_method() == "fork"
+        if forking and self.checker is None:
+            # Built once here and inherited by every forked worker.
+            self.checker = _build_checker(self.settings)
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main, args=(child, self.settings), daemon=True
+        )
+        _CHECKER = self.checker if forking else None
+        try:
+            process.start()
+        finally:
+            _CHECKER = None
+        child.close()
+        return _Worker(process, parent)
+
+    def check(self, todo: list[tuple[int, str, bytes]]) -> Iterator[tuple[int, FileResult, bool]]:
+        """Yield ``(index, result, lasting)`` for every file, in completion order;
+        ``lasting`` is False for a notice about this run (a crash, a timeout)."""
+        # Large files first: the run ends sooner when no big file comes last.
+        pending = deque(sorted(todo, key=lambda item: -len(item[2])))
+        workers: list[_Worker] = []
+        try:
+            while pending or any(w.queue for w in workers):
+                while pending and len(workers) < self.size:
+                    workers.append(self._spawn())
+                for worker in workers:
+                    if not worker.queue and pending:
+                        self._feed(worker, pending)
+                busy = [w for w in workers if w.queue]
+                ready = wait(
+                    [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                    timeout=self._next_deadline(busy),
+                )
+                now = time.monotonic()
+                for worker in busy:
+                    if worker.conn in ready:
+                        yield from self._collect(worker, now)
+                    alive = worker.process.is_alive() and not worker.broken
+                    if alive and not (worker.queue and now - worker.started > self.timeout):
+                        continue
+                    # Dead, or stuck on one file: that file is reported, the rest of
+                    # its chunk goes back to the queue, a fresh worker takes over.
+                    yield from self._collect(worker, now)
+                    failed = self._retire(worker, overdue=alive)
+                    workers.remove(worker)
+                    if failed is not None:
+                        yield failed
+                    pending.extendleft(reversed(worker.queue))
+                    worker.queue.clear()
+        finally:
+            for worker in workers:
+                self._stop(worker)
+
+    @staticmethod
+    def _feed(worker: _Worker, pending: deque[tuple[int, str, bytes]]) -> None:
+        chunk = [pending.popleft()]
+        size = len(chunk[0][2])
+        while pending and len(chunk) < CHUNK_FILES and size + len(pending[0][2]) <= CHUNK_BYTES:
+            item = pending.popleft()
+            chunk.append(item)
+            size += len(item[2])
+        worker.queue.extend(chunk)
+        worker.started = time.monotonic()
+        try:
+            worker.conn.send(chunk)
+        except (BrokenPipeError, OSError):
+            worker.broken = True  # the main loop requeues the chunk
+
+    @staticmethod
+    def _collect(worker: _Worker, now: float) -> Iterator[tuple[int, FileResult, bool]]:
+        """Results the worker has sent."""
+        while worker.queue:
+            try:
+                if not worker.conn.poll():
+                    return
+                index, result, lasting = worker.conn.recv()
+            except (EOFError, OSError):
+                return
+            item = worker.queue.popleft()
+            assert item[0] == index, "a worker answered out of order"
+            worker.started = now
+            yield index, result, lasting
+
+    def _next_deadline(self, busy: list[_Worker]) -> Optional[float]:
+        if not busy:
+            return None
+        first = min(w.started for w in busy) + self.timeout
+        return max(0.0, first - time.monotonic()) + 0.01
+
+    def _retire(self, worker: _Worker, overdue: bool) -> Optional[tuple[int, FileResult, bool]]:
+        """Stop a dead or stuck worker; the notice for the file it was on."""
+        self._stop(worker, kill=True)
+        if not worker.queue or worker.broken:
+            return None
+        index, display, _ = worker.queue.popleft()
+        if overdue:
+            message = (
+                f"checking took longer than the time budget ({self.timeout:g} s, "
+                "`timeout` in the config); not checked"
+            )
+        else:
+            message = (
+                f"the parser crashed on this file ({_exit_reason(worker.process.exitcode)}); "
+                "not checked"
+            )
+        return index, _noticed(display, message), False
+
+    @staticmethod
+    def _stop(worker: _Worker, kill: bool = False) -> None:
+        process = worker.process
+        if process.is_alive():
+            if kill:
+                process.kill()
+            else:
+                try:
+                    worker.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    process.kill()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        worker.conn.close()
+
+
+def _exit_reason(code: Optional[int]) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    return f"exit code {code}"
 
 
 def default_workers() -> int:

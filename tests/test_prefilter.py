@@ -1,28 +1,262 @@
-"""The prefilter: skipping files no rule can match never changes the results."""
+"""The prefilter skips files no rule could match, and never changes a result.
+
+The first tests run whole checks with the prefilter on and off and require identical
+results; the others hold the personal-data vocabulary to the classifier it stands
+for (every phrase of every category, in every way code can name it) and show that
+it does skip what it may.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
 import pytest
 
+from privalint.api import CheckOptions, run_check
 from privalint.catalog import bundled
-from privalint.engine import Checker, Settings
-from privalint.model import Family, Severity
+from privalint.engine import Checker
+from privalint.model import Family, Finding, Severity
+from privalint.personal import KEY, NAME, Classifier
+from privalint.prefilter import PersonalVocabulary, code_view
 from privalint.rule import Rule
-from tests.conftest import FIXTURES, checker, ids_by_line
+from privalint.settings import Settings
+from tests.conftest import FIXTURES, checker
 
-ALL_FIXTURES = sorted(p for p in FIXTURES.rglob("*.py"))
+DATA = Path(__file__).parent / "data"
+PROJECTS = [
+    FIXTURES / "demo",
+    DATA / "sample_project",
+    *sorted(p for p in (FIXTURES / "projects").glob("*") if p.is_dir()),
+]
+FILES = sorted(
+    [*FIXTURES.rglob("*.py"), *DATA.rglob("*.py")],
+    key=str,
+)
 
 
-@pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
-def test_results_are_the_same_with_and_without_prefilter(fixture: Path) -> None:
-    data = fixture.read_bytes()
-    with_filter = checker(prefilter=True).check(fixture.name, data)
-    without = checker(prefilter=False).check(fixture.name, data)
-    assert ids_by_line(with_filter) == ids_by_line(without)
+def _plain(findings: list[Finding]) -> list[tuple]:
+    return sorted(dataclasses.astuple(f) for f in findings)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(p.parents[2])))
+def test_every_file_gives_the_same_findings_with_and_without_prefilter(path: Path) -> None:
+    data = path.read_bytes()
+    with_prefilter = checker(prefilter=True).check(path.name, data)
+    without = checker(prefilter=False).check(path.name, data)
+    assert _plain(with_prefilter.findings) == _plain(without.findings)
+    assert with_prefilter.facts == without.facts
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_every_project_gives_the_same_report_with_and_without_prefilter(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    reports = []
+    for prefilter in (True, False):
+        outcome = run_check(
+            CheckOptions(paths=[Path(".")], jobs=1, use_cache=False, prefilter=prefilter)
+        )
+        reports.append(_plain(outcome.report.findings))
+    assert reports[0] == reports[1]
+
+
+def test_prefilter_skips_files_and_says_so() -> None:
+    result = checker().check("numbers.py", b"def add(a, b):\n    return sum(zip(a, b))\n")
+    assert result.skipped_by_prefilter and not result.parsed
+    assert checker(prefilter=False).check("numbers.py", b"x = 1\n").parsed
+
+
+def test_a_skipped_file_with_a_syntax_error_is_still_reported() -> None:
+    skipped = 0
+    for source in (b"exec 'x = 1'\n", b"def f(:\n    pass\n", b"x = 1\x00\n", b"x = (1,\n"):
+        result = checker().check("old.py", source)
+        skipped += result.skipped_by_prefilter
+        assert [f.rule_id for f in result.findings] == ["PV000"]
+        same = checker(prefilter=False).check("old.py", source)
+        assert _plain(same.findings) == _plain(result.findings)
+    assert skipped == 4
+
+
+# -- the personal-data vocabulary against the classifier ------------------------------
+
+CATALOG = bundled()
+CLASSIFIER = Classifier(CATALOG.data)
+VOCABULARY = PersonalVocabulary(CLASSIFIER, ("zip", "len", "str"))
+
+
+def _forms(words: tuple[str, ...]) -> dict[str, str]:
+    return {
+        "snake": "_".join(words),
+        "camel": words[0] + "".join(w.capitalize() for w in words[1:]),
+        "pascal": "".join(w.capitalize() for w in words),
+        "constant": "_".join(words).upper(),
+        "spaced": " ".join(words),
+        "kebab": "-".join(words),
+    }
+
+
+def _cases(words: tuple[str, ...], qualifier: str) -> list[tuple[str, str, str, str, str]]:
+    """(code, text, owner, kind, imports) for one phrase in many syntactic places."""
+    forms = _forms(words)
+    name, camel, spaced = forms["snake"], forms["camel"], forms["spaced"]
+    cases = []
+    for ident in (name, camel, forms["pascal"], f"{name}_str", f"{name}2"):
+        cases += [
+            (f"value = {ident}\n", ident, "", NAME, ""),
+            (f"value = record.{ident}\n", ident, "record", NAME, ""),
+            (f"value = customer.{ident}\n", ident, "customer", NAME, ""),
+            (f"value = (customer\n    .{ident})\n", ident, "customer", NAME, ""),
+            (f"value = get_customer(1, 2).{ident}\n", ident, "get_customer", NAME, ""),
+            (f"value = {qualifier}_{ident}\n", f"{qualifier}_{ident}", "", NAME, ""),
+            (f"import twilio\nvalue = {ident}\n", ident, "", NAME, "twilio"),
+            (f"send({ident}=1)\n", ident, "", KEY, ""),
+            (
+                f"class Customer:\n    def show(self):\n        return self.{ident}\n",
+                ident,
+                "Customer",
+                NAME,
+                "",
+            ),
+            (
+                f"class CustomerBase(models.Model):\n    {ident} = models.CharField()\n",
+                ident,
+                "customer",
+                NAME,
+                "",
+            ),
+            (
+                f"class Meta:\n    model = Patient\n    fields = ['{ident}']\n",
+                ident,
+                "Patient",
+                KEY,
+                "",
+            ),
+        ]
+    for key in (name, camel, spaced, forms["kebab"], forms["constant"]):
+        cases += [
+            (f'value = row["{key}"]\n', key, "row", KEY, ""),
+            (f'value = customer["{key}"]\n', key, "customer", KEY, ""),
+            (f"value = customer.get('{key}')\n", key, "customer", KEY, ""),
+            (f'value = data["customer"]["{key}"]\n', key, "customer", KEY, ""),
+            (f'value = {{"{key}": 1}}\n', key, "", KEY, ""),
+            (f'value = {{"{qualifier} {key}": 1}}\n', f"{qualifier} {key}", "", KEY, ""),
+        ]
+    cases += [
+        (f'cur.execute("SELECT id, {name} FROM customers")\n', name, "customers", KEY, ""),
+        (
+            f'cur.execute("""\n    SELECT {forms["constant"]}\n    FROM CUSTOMERS\n""")\n',
+            forms["constant"],
+            "CUSTOMERS",
+            KEY,
+            "",
+        ),
+        (f"value = customer.get_{name}()\n", name, "customer", NAME, ""),
+        (
+            f'cur.execute("""\n    CREATE TABLE patients (\n        {name} TEXT\n    )\n""")\n',
+            name,
+            "patients",
+            KEY,
+            "",
+        ),
+    ]
+    return cases
+
+
+def _phrases() -> list[tuple[str, tuple[str, ...], str]]:
+    out = []
+    for category in CLASSIFIER.categories.values():
+        qualifier = sorted(category.qualifiers)[0] if category.qualifiers else "customer"
+        for phrase in (*category.include, *category.ambiguous):
+            out.append((category.id, phrase, qualifier))
+    return out
+
+
+@pytest.mark.parametrize("category", sorted(CLASSIFIER.categories))
+def test_vocabulary_matches_wherever_the_classifier_would(category: str) -> None:
+    missed = []
+    for cat, words, qualifier in _phrases():
+        if cat != category:
+            continue
+        for code, text, owner, kind, imports in _cases(words, qualifier):
+            context = CLASSIFIER.context_for([imports] if imports else [])
+            if CLASSIFIER.classify(text, owner, kind, context) is None:
+                continue
+            if not VOCABULARY.matches(code.encode()):
+                missed.append(code)
+    assert not missed, "the prefilter would skip:\n" + "\n".join(missed[:20])
+
+
+@pytest.mark.parametrize(
+    "literal", ["4111 1111 1111 1111", "4111-1111-1111-1111", "DE89 3704 0044 0532 0130 00"]
+)
+def test_vocabulary_matches_literal_card_numbers_and_ibans(literal: str) -> None:
+    assert VOCABULARY.matches(f'log.info("paid with {literal}")\n'.encode())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # A builtin the flow sees through is a call, not a postal code.
+        "pairs = list(zip(keys, values))\n",
+        # Phrases that do not head the identifier.
+        "pairs = itertools.zip_longest(a, b)\nemail_template = load()\nphone_model = 3\n",
+        # An ambiguous word with nothing in the file to qualify it.
+        "def label(f):\n    return f.name\n",
+        "from os import path\nto = 3\n",
+        # Comments and docstrings are not code.
+        "# the customer's email address\nx = 1\n",
+        'def f():\n    """Return the email address of the user."""\n    return 1\n',
+        # Excluded by the category (`file`, `host`).
+        "print(filename, host_name)\n",
+        # A constant and a dunder are not data.
+        "print(__name__, DEFAULT_FROM_EMAIL)\n",
+        # A negated flag.
+        "if is_email_verified:\n    pass\n",
+    ],
+)
+def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
+    assert not VOCABULARY.matches(code.encode())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def zip(a):\n    return a\n",
+        "from postal import zip\n",
+        "x = record.zip(1)\n",
+        'print(row["zip"])\n',
+    ],
+)
+def test_a_builtin_name_counts_when_it_is_not_the_builtin_call(code: str) -> None:
+    assert VOCABULARY.matches(code.encode())
+
+
+def test_code_view_drops_comments_and_docstrings_only() -> None:
+    source = textwrap.dedent(
+        '''\
+        """Module doc: email."""
+        import x  # phone
+        def f(a):
+            """Doc: email."""
+            s = "# not a comment: email"
+            q = """SELECT email FROM customers"""
+            t = f"""{a.email}"""
+            return s, q, t
+        '''
+    ).encode()
+    view = code_view(source).decode()
+    assert "phone" not in view and "Doc:" not in view and "Module doc" not in view
+    assert "# not a comment: email" in view
+    assert "SELECT email FROM customers" in view
+    assert "{a.email}" in view
+
+
+# -- trigger words looked for in import statements -----------------------------------
 
 
 class ImportTriggered(Rule):
