@@ -122,7 +122,7 @@ def _setup(options: CheckOptions) -> _Setup:
     config = load(options.config_file, options.paths[0])
     cache = _open_cache(config) if options.use_cache else None
     # From the cache, the rules' metadata comes without importing any rule (or libcst).
-    rules = cache.rule_classes() if cache is not None else all_rules()
+    rules = cache.rule_classes(all_rules) if cache is not None else all_rules()
     rule_ids = enabled_rules(config, rules, options.select, options.ignore)
     catalog = build_catalog(config, cache.bundled_catalog() if cache is not None else None)
     cwd = Path.cwd().resolve()

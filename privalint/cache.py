@@ -25,12 +25,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -205,10 +204,10 @@ class Cache:
 
     # -- rule metadata -----------------------------------------------------------------
 
-    def rule_classes(self) -> tuple[type[Rule], ...]:
-        """The registry's rules: stand-ins built from cached metadata when the code is
-        unchanged (no rule module is imported), else the real classes (whose metadata
-        is then cached)."""
+    def rule_classes(self, load: Callable[[], Sequence[type[Rule]]]) -> Sequence[type[Rule]]:
+        """The rules ``load`` gives: stand-ins built from cached metadata when the code
+        is unchanged (no rule module is imported), else the real classes (whose
+        metadata is then cached)."""
         index = self.folder / f"rules-{self.stamp}.json"
         try:
             records = json.loads(index.read_bytes())
@@ -216,9 +215,7 @@ class Cache:
                 return tuple(_stand_in(record) for record in records)
         except (OSError, ValueError, TypeError, KeyError):
             pass
-        from privalint.registry import all_rules
-
-        rules = all_rules()
+        rules = load()
         if self._prepare():
             with contextlib.suppress(OSError):
                 _write_atomic(index, json.dumps([_describe(r) for r in rules]).encode())
@@ -228,15 +225,12 @@ class Cache:
 def real_rules(rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The real classes of ``rules``: a stand-in is replaced by importing its module
     (only that one, so a project rule does not pull in the engine)."""
-    real: list[type[Rule]] = []
-    for rule in rules:
-        if getattr(rule, "_stand_in", False):
-            found: Any = importlib.import_module(rule.__module__)
-            for part in rule.__qualname__.split("."):
-                found = getattr(found, part)
-            rule = found
-        real.append(rule)
-    return real
+    from privalint.registry import rule_class
+
+    return [
+        rule_class(r.id, r.__module__, r.__qualname__) if getattr(r, "_stand_in", False) else r
+        for r in rules
+    ]
 
 
 # -- rule stand-ins ------------------------------------------------------------------------

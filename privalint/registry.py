@@ -92,6 +92,24 @@ def all_rules() -> tuple[type[Rule], ...]:
     return tuple(rules)
 
 
+def rule_class(rule_id: str, module: str, qualname: str) -> type[Rule]:
+    """The rule ``rule_id``, imported from ``module`` alone when that is one of
+    privalint's own rule modules (a project rule without the rest of the registry),
+    else looked up in the whole registry."""
+    import privalint.rules as package
+
+    if module.startswith(package.__name__ + "."):
+        try:
+            found: object = importlib.import_module(module)
+            for part in qualname.split("."):
+                found = getattr(found, part)
+        except (ImportError, AttributeError):
+            found = None
+        if isinstance(found, type) and issubclass(found, Rule) and found.id == rule_id:
+            return found
+    return by_id()[rule_id]
+
+
 def by_id() -> dict[str, type[Rule]]:
     return {r.id: r for r in all_rules()}
 

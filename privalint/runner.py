@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from privalint.model import FileResult, Finding, Severity, Span
+from privalint.registry import all_rules
 from privalint.settings import Settings
 
 if TYPE_CHECKING:
@@ -184,7 +185,6 @@ _CHECKER: Optional[Checker] = None
 
 def _build_checker(settings: Settings) -> Checker:
     from privalint.engine import Checker
-    from privalint.registry import all_rules
 
     return Checker(settings, all_rules())
 
