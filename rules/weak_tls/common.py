@@ -65,6 +65,12 @@ def argument(node: cst.Call, index: Optional[int], *names: str) -> Optional[cst.
     return found
 
 
+def arg_code(ctx: FileContext, arg: cst.Arg, limit: int = 40) -> str:
+    """``verify=False`` for an argument, without its comma or trailing comment."""
+    value = ctx.code(arg.value, limit)
+    return f"{arg.keyword.value}={value}" if arg.keyword is not None else value
+
+
 def literal(expr: cst.BaseExpression) -> Any:
     """The Python value of a literal (``False``, ``0``, ``-1``, ``"x"``, ``b"x"``),
     else ``NOT_LITERAL``."""
@@ -645,8 +651,22 @@ def local_definition(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst
     current class, or a method of an object of a class defined here
     (``telephony = Telephony()`` ... ``telephony.forward(number)``)."""
     found = ctx.flow.resolve_local(func)
-    if found is not None or not isinstance(func, cst.Attribute):
+    if found is not None:
         return found
+    owner = _local_class(ctx, func)
+    if owner is None or not isinstance(func, cst.Attribute):
+        return None
+    assert isinstance(owner.body, cst.IndentedBlock)
+    for inner in owner.body.body:
+        if isinstance(inner, cst.FunctionDef) and inner.name.value == func.attr.value:
+            return inner
+    return None
+
+
+def _local_class(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst.ClassDef]:
+    """The class of this module whose method ``func`` calls on one of its objects."""
+    if not isinstance(func, cst.Attribute):
+        return None
     qualified = ctx.qualname(func.value)
     if qualified is None or not ctx.is_local(qualified):
         return None
@@ -657,9 +677,7 @@ def local_definition(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst
             and stmt.name.value == class_name
             and isinstance(stmt.body, cst.IndentedBlock)
         ):
-            for inner in stmt.body.body:
-                if isinstance(inner, cst.FunctionDef) and inner.name.value == func.attr.value:
-                    return inner
+            return stmt
     return None
 
 
@@ -676,8 +694,17 @@ def forwarded_arguments(
     definition = local_definition(ctx, call.func)
     if definition is None:
         return []
+    owner = _local_class(ctx, call.func) if flow.resolve_local(call.func) is None else None
+    if owner is not None:
+        # Inside the method, `self.client` means that class's attribute.
+        ctx.imports.push_class(owner.name.value)
+    try:
+        reaching = flow.reaching_params(definition, sink_values, key)
+    finally:
+        if owner is not None:
+            ctx.imports.pop_class()
     out: list[tuple[int, cst.BaseExpression]] = []
-    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+    for index in sorted(reaching):
         arg = flow.argument_for(call, definition, index)
         if arg is not None:
             out.append((index, arg))

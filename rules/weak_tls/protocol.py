@@ -9,6 +9,7 @@ from typing import Any, Optional, Union
 import libcst as cst
 from privalint.rules.weak_tls.common import (
     UNKNOWN_PART,
+    arg_code,
     argument,
     constant_name,
     keyword,
@@ -304,7 +305,7 @@ class InsecureTlsVersion(Rule):
             if key in knowledge.minimum_keywords or key in knowledge.maximum_keywords:
                 self._check_version(
                     arg,
-                    self.ctx.code(arg, 60).rstrip(", "),
+                    arg_code(self.ctx, arg),
                     arg.value,
                     key in knowledge.minimum_keywords,
                 )

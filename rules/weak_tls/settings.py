@@ -9,6 +9,7 @@ from typing import Any, Optional
 import libcst as cst
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
+    arg_code,
     argument,
     enclosing_class,
     host_text,
@@ -288,7 +289,7 @@ class InsecureHttpsSetting(Rule):
                 ):
                     self.report(
                         arg,
-                        code=self.ctx.code(arg, 40).rstrip(", "),
+                        code=arg_code(self.ctx, arg),
                         why=f"`{self.ctx.code(what, 30)}` stops enforcing HTTPS",
                     )
 

@@ -9,11 +9,13 @@ from typing import Any, Optional
 import libcst as cst
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
+    arg_code,
     argument,
     constant_name,
     forwarded_arguments,
     last_name,
     literal,
+    local_definition,
     matches_module,
     positional,
     resolve,
@@ -24,6 +26,7 @@ from privalint.rules.weak_tls.common import (
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
+from privalint.nodes import iter_nodes
 from privalint.rule import Rule
 
 
@@ -181,6 +184,10 @@ class TlsVerifyDisabled(Rule):
     def compile(cls, catalog: Catalog) -> Any:
         return VerifyKnowledge.from_catalog(catalog)
 
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._spread_memo: dict[tuple[int, int], bool] = {}
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: VerifyKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
@@ -195,7 +202,7 @@ class TlsVerifyDisabled(Rule):
                 self.report(
                     arg,
                     func=self.ctx.code(node.func, 40),
-                    setting=self.ctx.code(arg, 40).rstrip(", "),
+                    setting=arg_code(self.ctx, arg),
                 )
                 break
         self._environment_call(node, qualified)
@@ -221,6 +228,8 @@ class TlsVerifyDisabled(Rule):
         knowledge: VerifyKnowledge = self.compiled
         candidates = [a.value for a in node.args if self._suspicious(a.value)]
         if not candidates:
+            return
+        if self._through_kwargs(node):
             return
         for key, group in knowledge.groups:
             # Only a call that passes an insecure value is worth following.
@@ -251,6 +260,49 @@ class TlsVerifyDisabled(Rule):
                         value=self.ctx.code(arg, 30),
                     )
                     return
+
+    def _through_kwargs(self, node: cst.Call) -> bool:
+        """``request(url, verify=False)`` where the helper hands its ``**kwargs`` on to
+        an HTTP client call."""
+        knowledge: VerifyKnowledge = self.compiled
+        definition = local_definition(self.ctx, node.func)
+        if definition is None or not isinstance(definition.params.star_kwarg, cst.Param):
+            return False
+        params = definition.params
+        named = {
+            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        }
+        spread = definition.params.star_kwarg.name.value
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value in named:
+                continue
+            for switch in knowledge.switches.get(arg.keyword.value, ()):
+                if is_insecure(self.ctx, arg.value, switch) and self._spreads(
+                    definition, spread, switch
+                ):
+                    self.report(
+                        arg,
+                        func=self.ctx.code(node.func, 40),
+                        setting=arg_code(self.ctx, arg),
+                    )
+                    return True
+        return False
+
+    def _spreads(self, definition: cst.FunctionDef, name: str, switch: Switch) -> bool:
+        key = (id(definition), id(switch))
+        found = self._spread_memo.get(key)
+        if found is None:
+            found = any(
+                any(
+                    a.star == "**" and isinstance(a.value, cst.Name) and a.value.value == name
+                    for a in call.args
+                )
+                and self._applies(call, self.ctx.qualname(call.func), switch)
+                for call in iter_nodes(definition.body, cst.Call)
+                if isinstance(call, cst.Call)
+            )
+            self._spread_memo[key] = found
+        return found
 
     def _suspicious(self, expr: cst.BaseExpression) -> bool:
         """A cheap test before looking into a helper: an insecure-looking literal, an

@@ -16,6 +16,7 @@ from privalint.rules.weak_tls.common import (
     imports_any,
     is_constant_name,
     keyword,
+    known_name,
     last_name,
     literal,
     local_definition,
@@ -47,6 +48,7 @@ class Sink:
     kind: str
     any_receiver: bool
     what: str
+    action_classes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ForwardingKnowledge:
                     kind=str(entry.get("kind", "")),
                     any_receiver=bool(entry.get("any-receiver", False)),
                     what=str(entry.get("what", "call")),
+                    action_classes=frozenset(map(str, entry.get("ami-action-classes", []))),
                 )
             )
         return cls(
@@ -311,11 +314,23 @@ def destinations(
         if first is None:
             return []
         action = resolve(ctx, first.value)
-        if not isinstance(action, cst.Dict):
-            return []
         values: list[cst.BaseExpression] = []
         name: Any = None
-        for element in action.elements:
+        if isinstance(action, cst.Call) and known_name(ctx, action.func, sink.action_classes):
+            # `SimpleAction("Originate", Channel=..., Exten=...)`
+            kind = argument(action, 0, "name", "action")
+            if kind is not None:
+                name = value_of(ctx, kind.value)
+            values.extend(a.value for a in action.args if a.keyword is not None)
+            if isinstance(kind, cst.Arg) and kind.keyword is None and len(action.args) > 1:
+                second = action.args[1]
+                if isinstance(second.value, cst.Dict):
+                    values.extend(
+                        e.value for e in second.value.elements if isinstance(e, cst.DictElement)
+                    )
+        elif not isinstance(action, cst.Dict):
+            return []
+        for element in action.elements if isinstance(action, cst.Dict) else ():
             if isinstance(element, cst.DictElement):
                 key = literal(element.key)
                 if isinstance(key, str) and key.lower() == "action":

@@ -11,6 +11,7 @@ from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     UNKNOWN_PART,
     StringNode,
+    arg_code,
     argument,
     constant_name,
     imports_any,
@@ -159,9 +160,7 @@ class SipWithoutTls(Rule):
         if server is not None and self._is_local(server.value):
             return
         shown = (
-            f"`{self.ctx.code(mode, 40).rstrip(', ')}`"
-            if mode is not None
-            else "the default transport (UDP)"
+            f"`{arg_code(self.ctx, mode)}`" if mode is not None else "the default transport (UDP)"
         )
         self.report(
             node,
