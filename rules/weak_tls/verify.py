@@ -13,12 +13,15 @@ from privalint.rules.weak_tls.common import (
     argument,
     constant_name,
     forwarded_arguments,
+    is_loopback,
     last_name,
     literal,
     local_definition,
     matches_module,
     positional,
     resolve,
+    text_of,
+    url_host,
     value_of,
     words_of,
 )
@@ -48,6 +51,7 @@ class VerifyKnowledge:
     client_words: frozenset[str]
     verify_attributes: frozenset[str]
     environment: dict[str, tuple[str, ...]]
+    loopback: tuple[str, ...]
     # Switches grouped by their insecure values (for following helpers).
     groups: tuple[tuple[str, tuple[Switch, ...]], ...]
     insecure_literals: frozenset[Any]
@@ -78,6 +82,7 @@ class VerifyKnowledge:
                 if switch not in groups.setdefault(key, []):
                     groups[key].append(switch)
         return cls(
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
             switches={k: tuple(v) for k, v in by_keyword.items()},
             client_modules=tuple(dict.fromkeys(client_modules)),
             http_methods=frozenset(catalog.strings("tls.http-methods")),
@@ -199,6 +204,8 @@ class TlsVerifyDisabled(Rule):
                     self.ctx, arg.value, switch
                 ):
                     continue
+                if self._to_loopback(node):
+                    return
                 self.report(
                     arg,
                     func=self.ctx.code(node.func, 40),
@@ -208,6 +215,15 @@ class TlsVerifyDisabled(Rule):
         self._environment_call(node, qualified)
         if self.ctx.is_local(qualified):
             self._helper(node)
+
+    def _to_loopback(self, node: cst.Call) -> bool:
+        """A request to this very machine (a local dev server, a health check)."""
+        knowledge: VerifyKnowledge = self.compiled
+        url = argument(node, 0, "url")
+        if url is not None and literal(url.value) in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            url = argument(node, 1, "url")
+        text = text_of(self.ctx, url.value) if url is not None else None
+        return bool(text) and "://" in text and is_loopback(url_host(text), knowledge.loopback)
 
     def _applies(self, node: cst.Call, qualified: Optional[str], switch: Switch) -> bool:
         if "*" in switch.modules or matches_module(qualified, switch.modules):
