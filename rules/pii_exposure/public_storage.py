@@ -165,16 +165,25 @@ class PersonalDataInPublicStorage(Rule):
     # -- public-ness ------------------------------------------------------------------
 
     def _is_public_value(self, expr: cst.BaseExpression) -> bool:
-        knowledge: StorageKnowledge = self.compiled
         text = string_value(expr)
         if text is not None:
-            return text in knowledge.public_acls or any(
-                acl in text for acl in knowledge.public_acls if "/" in acl
-            )
+            acls = self.compiled.public_acls
+            return text in acls or any(acl in text for acl in acls if "/" in acl)
         if isinstance(expr, cst.Name):
             return expr.value in self._public_names
         if isinstance(expr, cst.Dict):
             return self._public_dict(expr)
+        if isinstance(expr, cst.IfExp):
+            # `ACL="public-read" if share else "private"`: it can be public.
+            return self._is_public_value(expr.body) or self._is_public_value(expr.orelse)
+        if isinstance(expr, cst.Call) and self.ctx.qualname(expr.func) == "dict":
+            knowledge: StorageKnowledge = self.compiled
+            return any(
+                a.keyword is not None
+                and a.keyword.value in knowledge.acl_keywords
+                and self._is_public_value(a.value)
+                for a in expr.args
+            )
         return False
 
     def _public_dict(self, expr: cst.Dict) -> bool:
