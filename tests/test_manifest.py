@@ -581,3 +581,15 @@ def test_field_types_say_what_a_field_holds_unless_its_name_rules_it_out(
         ("forms.py", 6, "PV401"),
         ("forms.py", 12, "PV401"),
     ]
+
+
+def test_users_extend_the_collection_points_from_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = 'from myapp.ui import ask\n\n\ndef onboard():\n    return ask("Mobile number")\n'
+    project = _project(tmp_path, {"privacy.toml": MANIFEST, "cli.py": code})
+    assert [f[2] for f in _findings(project, monkeypatch)] == ["PV405", "PV405"]
+    (project / "privalint.toml").write_text(
+        '[catalog.collection]\nprompt-functions = ["myapp.ui.ask"]\n'
+    )
+    assert _findings(project, monkeypatch)[0] == ("cli.py", 5, "PV401", False)
