@@ -391,6 +391,31 @@ class CollectionPoints:
         name = _last_name(base)
         return bool(name) and name.endswith(self.knowledge.model_form_suffixes)
 
+    def added_field(self, node: cst.Assign) -> None:
+        """``self.fields["phone"] = forms.CharField()``: a field added to a form at
+        run time (in ``__init__``)."""
+        if len(node.targets) != 1 or not isinstance(node.value, cst.Call):
+            return
+        target = node.targets[0].target
+        if (
+            not isinstance(target, cst.Subscript)
+            or dotted_name(target.value) != "self.fields"
+            or len(target.slice) != 1
+            or not isinstance(target.slice[0].slice, cst.Index)
+        ):
+            return
+        key = _string(target.slice[0].slice.value)
+        if key is None or not self._is_input_field(node.value, True):
+            return
+        owner = self.knowledge.owner_of(self.ctx.current_class or "")
+        category = (
+            self.ctx.classify(key, owner, KEY)
+            or self._label_category(node.value)
+            or self._typed_category(_last_name(node.value.func), key, owner)
+        )
+        if category is not None:
+            self._record(category, target, f"field `{key}` added to `self.fields`")
+
     def assign(self, node: cst.Assign) -> None:
         """``phone = forms.CharField(...)`` in the body of a form or serializer."""
         owner_class = self._class_body_owner()

@@ -134,6 +134,7 @@ class UndeclaredCollection(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         assert self.points is not None
         self.points.assign(node)
+        self.points.added_field(node)
 
     def leave_Assign(self, node: cst.Assign) -> None:
         assert self.points is not None
