@@ -207,3 +207,13 @@ def test_an_empty_project_has_an_empty_inventory(
     }
     code, out, _ = _invoke(tmp_path, monkeypatch)
     assert "No personal data found." in out
+
+
+def test_a_broken_manifest_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "privalint.toml").write_text("")
+    (tmp_path / "privacy.toml").write_text("[data.email\n")
+    (tmp_path / "app.py").write_text("def f():\n    return 1\n")
+    code, out, err = _invoke(tmp_path, monkeypatch, "--write")
+    assert code == 2 and out == ""
+    assert "privacy.toml:1: the manifest is not valid TOML" in err
+    assert (tmp_path / "privacy.toml").read_text() == "[data.email\n"
