@@ -10,6 +10,9 @@ manifest as TODO entries.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,9 +174,16 @@ def write_manifest(run: InventoryRun) -> list[str]:
         for use in missing
     ]
     text = manifest_module.add_entries(run.manifest_path, entries)
+    # Write beside it and rename, so a failed write never leaves half a manifest.
+    partial = run.manifest_path.with_name(run.manifest_path.name + ".partial")
     try:
-        run.manifest_path.write_text(text, encoding="utf-8")
+        partial.write_text(text, encoding="utf-8")
+        if run.manifest_path.exists():
+            shutil.copymode(run.manifest_path, partial)
+        os.replace(partial, run.manifest_path)
     except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise manifest_module.ManifestError(
             f"{run.manifest_path}: cannot write the manifest: {error.strerror or error}"
         ) from None

@@ -217,3 +217,17 @@ def test_a_broken_manifest_is_an_error(tmp_path: Path, monkeypatch: pytest.Monke
     assert code == 2 and out == ""
     assert "privacy.toml:1: the manifest is not valid TOML" in err
     assert (tmp_path / "privacy.toml").read_text() == "[data.email\n"
+
+
+def test_write_keeps_the_file_mode_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _copy_shop(tmp_path)
+    manifest = project / "privacy.toml"
+    manifest.chmod(0o640)
+    code, _, _ = _invoke(project, monkeypatch, "--write")
+    assert code == 0
+    assert manifest.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("privacy")) == [
+        "privacy.toml"
+    ]
