@@ -216,6 +216,23 @@ class TlsVerifyDisabled(Rule):
         if self.ctx.is_local(qualified):
             self._helper(node)
 
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        """Options dicts (`ssl_options={"cert_reqs": ssl.CERT_NONE}`): only switches that
+        mean the same in every library."""
+        knowledge: VerifyKnowledge = self.compiled
+        key = literal(node.key)
+        if not isinstance(key, str):
+            return
+        for switch in knowledge.switches.get(key, ()):
+            if "*" in switch.modules and is_insecure(self.ctx, node.value, switch):
+                self.report(
+                    node,
+                    "options dict sets `{key}` to `{value}`: certificates are not verified",
+                    key=key,
+                    value=self.ctx.code(node.value, 30),
+                )
+                return
+
     def _to_loopback(self, node: cst.Call) -> bool:
         """A request to this very machine (a local dev server, a health check)."""
         knowledge: VerifyKnowledge = self.compiled
