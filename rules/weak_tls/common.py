@@ -246,7 +246,10 @@ def _scan(
 
 
 def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.CSTNode]]:
-    suites: list[Optional[cst.BaseSuite]] = [stmt.body]
+    if isinstance(stmt, cst.Match):
+        suites: list[Optional[cst.BaseSuite]] = [case.body for case in stmt.cases]
+    else:
+        suites = [stmt.body]
     if isinstance(stmt, cst.If):
         orelse = stmt.orelse
         while isinstance(orelse, cst.If):

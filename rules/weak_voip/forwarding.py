@@ -611,9 +611,10 @@ def _statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement
         if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
             stmt, (cst.FunctionDef, cst.ClassDef)
         ):
-            block = stmt.body
-            if isinstance(block, cst.IndentedBlock):
-                yield from _statements(block.body)
+            blocks = [c.body for c in stmt.cases] if isinstance(stmt, cst.Match) else [stmt.body]
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    yield from _statements(block.body)
 
 
 @dataclass(frozen=True)
