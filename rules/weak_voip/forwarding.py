@@ -167,6 +167,13 @@ class GuardTracker:
         guarded = self._scope()
         for names in self._checked(expr):
             guarded.update(names)
+            # A check of a value derived from another (`parsed = parse(number)`) checks
+            # that one too.
+            for name in names:
+                if "." not in name:
+                    source = binding(self.ctx, cst.Name(name))
+                    if source is not None:
+                        guarded.update(names_in(source))
 
     def call(self, node: cst.Call) -> None:
         """A validating call used as a statement (it raises on a bad value)."""
