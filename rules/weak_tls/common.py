@@ -238,9 +238,12 @@ def _scan(
             if isinstance(stmt, cst.For):
                 _bind_target(table, stmt.target, None, self_table)
             elif isinstance(stmt, cst.With):
+                # `with httpx.Client(...) as client`: clients and sessions return
+                # themselves from `__enter__`.
                 for item in stmt.items:
                     if item.asname is not None:
-                        _bind_target(table, item.asname.name, None, self_table)
+                        value = item.item if isinstance(item.item, cst.Call) else None
+                        _bind_target(table, item.asname.name, value, self_table)
             for block in _blocks(stmt):
                 _scan(block, table, self_table)
 

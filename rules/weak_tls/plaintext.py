@@ -134,6 +134,19 @@ class PlaintextHttpPersonalData(Rule):
             return table[qualified]
         return table.get(method, 0 if table is self.compiled.url_position else -1)
 
+    def _full_url(self, url: cst.BaseExpression) -> Optional[str]:
+        """The URL's text; a path relative to the client's `base_url` is joined to it."""
+        text = text_of(self.ctx, url)
+        if text is None or not text.startswith("/") or not self.ctx.stack:
+            return text
+        call = self.ctx.stack[-1]
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return text
+        client = resolve(self.ctx, call.func.value)
+        base = argument(client, None, "base_url") if isinstance(client, cst.Call) else None
+        base_text = text_of(self.ctx, base.value) if base is not None else None
+        return base_text.rstrip("/") + text if base_text else text
+
     def _url(self, call: cst.Call, qualified: Optional[str], method: str) -> Optional[cst.Arg]:
         return argument(call, self._position(self.compiled.url_position, qualified, method), "url")
 
@@ -153,7 +166,7 @@ class PlaintextHttpPersonalData(Rule):
 
     def _plain_host(self, url: cst.BaseExpression) -> Optional[str]:
         """The host of a plain-HTTP URL on another machine (``"?"`` when unknown)."""
-        text = text_of(self.ctx, url)
+        text = self._full_url(url)
         if text is None or not text.lstrip().lower().startswith("http://"):
             return None
         host = url_host(text.strip())
