@@ -141,7 +141,8 @@ class InsecureConnectionOption(Rule):
     # Connection strings.
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._connection_string(node)
+        if "=" in node.value:
+            self._connection_string(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._connection_string(node)

@@ -450,7 +450,9 @@ class OpenCallForwarding(Rule):
     # Call-control markup built as text (TwiML, AMI actions) and Vonage NCCOs.
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._markup(node)
+        raw = node.value
+        if "<" in raw or "Action" in raw:
+            self._markup(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._markup(node)

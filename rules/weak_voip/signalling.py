@@ -181,7 +181,8 @@ class SipWithoutTls(Rule):
     # sip: URIs.
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._string(node)
+        if ":" in node.value:
+            self._string(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
@@ -372,7 +373,8 @@ class SrtpNotEnforced(Rule):
     # FreeSWITCH channel variables.
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._freeswitch_text(node)
+        if "rtp_secure_media" in node.value:
+            self._freeswitch_text(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._freeswitch_text(node)
