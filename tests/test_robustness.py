@@ -457,6 +457,44 @@ def _json_findings(stdout: str) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
+# libcst's native parser kills the process on an expression nested this deep.
+SEGFAULTING = b"import logging\nx = " + b"(" * 3000 + b"logging.info(user.email)" + b")" * 3000
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_kills_the_parser_is_reported_and_the_rest_checked(
+    tmp_project: Path, jobs: str
+) -> None:
+    # The crashing file sits between others that go to the same worker.
+    (tmp_project / "a_good.py").write_bytes(LOG)
+    (tmp_project / "deep.py").write_bytes(SEGFAULTING + b"\n")
+    (tmp_project / "good.py").write_bytes(LOG)
+    (tmp_project / "other.py").write_bytes(LOG)
+    proc = run_cli(["check", ".", "--format", "json", "--no-cache", "-j", jobs], tmp_project)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    found = _json_findings(proc.stdout)
+    assert [rule for _, rule in found["deep.py"]] == ["PV000"]
+    assert found["a_good.py"] == found["good.py"] == found["other.py"] == [(LOG_LINE, "PV101")]
+    notice = next(f for f in json.loads(proc.stdout)["findings"] if f["path"] == "deep.py")
+    assert "not checked" in notice["message"]
+
+
+def test_a_file_over_the_time_budget_is_reported(tmp_project: Path) -> None:
+    (tmp_project / "privalint.toml").write_text("timeout = 1\n")
+    # libcst needs several seconds for this (its parser is quadratic in nesting depth).
+    slow = b"import logging\nx = " + b"f(" * 1000 + b"logging.info(user.email)" + b")" * 1000
+    (tmp_project / "slow.py").write_bytes(slow + b"\n")
+    (tmp_project / "good.py").write_bytes(LOG)
+    proc = run_cli(["check", ".", "--format", "json", "--no-cache", "-j", "1"], tmp_project)
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    slow_notices = [f for f in findings if f["path"] == "slow.py"]
+    assert [f["rule"] for f in slow_notices] == ["PV000"]
+    assert "time" in slow_notices[0]["message"] or "second" in slow_notices[0]["message"]
+    assert _json_findings(proc.stdout)["good.py"] == [(LOG_LINE, "PV101")]
+
+
 def test_a_file_larger_than_the_size_budget_is_reported(tmp_project: Path) -> None:
     big = b"import logging\n" + b"x = 'personal email address data'\n" * 320_000
     assert len(big) > 10_000_000
@@ -756,6 +794,21 @@ def _results(outcome: api.Outcome) -> list[tuple[str, int, str, str]]:
     return sorted(
         (f.path, f.span.start_line, f.rule_id, f.message) for f in outcome.report.findings
     )
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(tmp_project: Path) -> None:
+    _write_nasty_folder(tmp_project)
+    cold = _run(tmp_project, use_cache=True)
+    files = _cache_files(tmp_project)
+    assert files, "the run wrote no cache"
+    warm = _run(tmp_project, use_cache=True)
+    assert _results(warm) == _results(cold)
+    garbage = [b"", b"\x00" * 7, b"not a cache entry", b"\x80\x04\x95garbage", os.urandom(512)]
+    for i, path in enumerate(sorted(files)):
+        path.write_bytes(garbage[i % len(garbage)])
+    for jobs in (1, 2):
+        again = _run(tmp_project, use_cache=True, jobs=jobs)
+        assert _results(again) == _results(cold)
 
 
 def test_a_foreign_or_unusable_cache_folder(tmp_project: Path) -> None:
