@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
     StringNode,
     argument,
     binding,
@@ -56,6 +57,8 @@ class ForwardingKnowledge:
     sinks: tuple[Sink, ...]
     guard_words: frozenset[str]
     guard_methods: frozenset[str]
+    guard_receiver_methods: frozenset[str]
+    field_readers: frozenset[str]
     ami_actions: frozenset[str]
     esl_commands: frozenset[str]
     handler_decorators: frozenset[str]
@@ -90,6 +93,10 @@ class ForwardingKnowledge:
             sinks=tuple(sinks),
             guard_words=frozenset(catalog.strings("voip.forwarding.guard-words")),
             guard_methods=frozenset(catalog.strings("voip.forwarding.guard-methods")),
+            guard_receiver_methods=frozenset(
+                catalog.strings("voip.forwarding.guard-receiver-methods")
+            ),
+            field_readers=frozenset(catalog.strings("voip.forwarding.field-readers")),
             ami_actions=frozenset(
                 a.lower() for a in catalog.strings("voip.forwarding.ami-actions")
             ),
@@ -148,6 +155,68 @@ def names_in(expr: cst.CSTNode) -> Iterator[str]:
         yield from names_in(expr.orelse)
 
 
+def _field_read(expr: cst.BaseExpression, readers: frozenset[str]) -> Optional[str]:
+    """``form["To"]`` for a read of one field under a literal key: ``form["To"]``,
+    ``form.get("To")``, ``request.form.getlist("To")``; ``None`` otherwise."""
+    key: Any = NOT_LITERAL
+    base: Optional[cst.BaseExpression] = None
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        element = expr.slice[0].slice
+        if isinstance(element, cst.Index):
+            key, base = literal(element.value), expr.value
+    elif (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in readers
+        and expr.args
+        and expr.args[0].keyword is None
+    ):
+        key, base = literal(expr.args[0].value), expr.func.value
+    if not isinstance(key, (str, int)) or isinstance(key, bool) or base is None:
+        return None
+    owner = dotted_name(base)
+    return f"{owner}[{key!r}]" if owner is not None else None
+
+
+def guard_names(expr: cst.CSTNode, readers: frozenset[str]) -> Iterator[str]:
+    """What a check, or a destination, is about: like ``names_in``, but a read of one
+    field (``form.get("From")``) is that field alone, never the whole form, so that
+    checking one field does not vouch for another."""
+    if isinstance(expr, (cst.Subscript, cst.Call)):
+        field = _field_read(expr, readers)
+        if field is not None:
+            yield field
+            return
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        yield from names_in(expr)
+    elif isinstance(expr, cst.Call):
+        yield from guard_names(expr.func, readers)
+        for arg in expr.args:
+            yield from guard_names(arg.value, readers)
+    elif isinstance(expr, cst.Subscript):
+        yield from guard_names(expr.value, readers)
+    elif isinstance(expr, cst.FormattedString):
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                yield from guard_names(part.expression, readers)
+    elif isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
+        yield from guard_names(expr.left, readers)
+        yield from guard_names(expr.right, readers)
+    elif isinstance(expr, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+        for element in expr.elements:
+            yield from guard_names(element.value, readers)
+    elif isinstance(expr, (cst.Await, cst.UnaryOperation)):
+        yield from guard_names(expr.expression, readers)
+    elif isinstance(expr, cst.Comparison):
+        yield from guard_names(expr.left, readers)
+        for target in expr.comparisons:
+            yield from guard_names(target.comparator, readers)
+    elif isinstance(expr, cst.IfExp):
+        yield from guard_names(expr.test, readers)
+        yield from guard_names(expr.body, readers)
+        yield from guard_names(expr.orelse, readers)
+
+
 class GuardTracker:
     """Names that went through an allowlist check earlier in the current function."""
 
@@ -170,23 +239,42 @@ class GuardTracker:
             # A check of a value derived from another (`parsed = parse(number)`) checks
             # that one too.
             for name in names:
-                if "." not in name:
+                if "." not in name and "[" not in name:
                     source = binding(self.ctx, cst.Name(name))
                     if source is not None:
-                        guarded.update(names_in(source))
+                        guarded.update(self._derived_from(source))
+
+    def _derived_from(self, source: cst.BaseExpression) -> Iterator[str]:
+        """The values a derived value was computed from (``number`` for
+        ``phonenumbers.parse(number, "GB")`` and for ``number.strip()``), without the
+        modules and functions that computed it."""
+        readers = self.knowledge.field_readers
+        if isinstance(source, cst.Await):
+            source = source.expression
+        if not isinstance(source, cst.Call) or _field_read(source, readers) is not None:
+            yield from guard_names(source, readers)
+            return
+        func = source.func
+        if isinstance(func, cst.Attribute):
+            qualified = self.ctx.qualname(func.value)
+            if qualified is None or qualified.endswith("()"):
+                yield from guard_names(func.value, readers)
+        for arg in source.args:
+            yield from guard_names(arg.value, readers)
 
     def call(self, node: cst.Call) -> None:
         """A validating call used as a statement (it raises on a bad value)."""
         if self._is_guard_call(node):
             guarded = self._scope()
             for arg in node.args:
-                guarded.update(names_in(arg.value))
+                guarded.update(guard_names(arg.value, self.knowledge.field_readers))
 
     def _is_guard_call(self, node: cst.Call) -> bool:
         name = last_name(node.func) or ""
         return bool(set(words_of(name)) & self.knowledge.guard_words)
 
     def _checked(self, expr: cst.BaseExpression) -> Iterator[list[str]]:
+        readers = self.knowledge.field_readers
         if isinstance(expr, cst.BooleanOperation):
             yield from self._checked(expr.left)
             yield from self._checked(expr.right)
@@ -195,23 +283,26 @@ class GuardTracker:
         elif isinstance(expr, cst.Comparison):
             for target in expr.comparisons:
                 if isinstance(target.operator, (cst.In, cst.NotIn)):
-                    yield list(names_in(expr.left))
+                    yield list(guard_names(expr.left, readers))
                 elif isinstance(target.operator, (cst.Equal, cst.NotEqual)):
                     if is_constant_name(self.ctx, target.comparator):
-                        yield list(names_in(expr.left))
+                        yield list(guard_names(expr.left, readers))
                     elif is_constant_name(self.ctx, expr.left):
-                        yield list(names_in(target.comparator))
+                        yield list(guard_names(target.comparator, readers))
         elif isinstance(expr, cst.Call):
+            if _field_read(expr, readers) is not None:
+                # `if form.get("To")`: present, not allowed.
+                return
             func = expr.func
             method = last_name(func) or ""
             if self._is_guard_call(expr) or method in self.knowledge.guard_methods:
                 for arg in expr.args:
-                    yield list(names_in(arg.value))
-                if isinstance(func, cst.Attribute) and method in self.knowledge.guard_methods:
-                    yield list(names_in(func.value))
+                    yield list(guard_names(arg.value, readers))
+            if isinstance(func, cst.Attribute) and method in self.knowledge.guard_receiver_methods:
+                yield list(guard_names(func.value, readers))
 
     def guarded(self, expr: cst.BaseExpression) -> bool:
-        names = set(names_in(expr))
+        names = set(guard_names(expr, self.knowledge.field_readers))
         if not names:
             return False
         return any(
