@@ -319,10 +319,12 @@ class CipherKnowledge:
     weak_parts: frozenset[str]
     catch_all: frozenset[str]
     needs_excluded: frozenset[str]
+    weak_levels: frozenset[int]
 
 
 _SEPARATORS = re.compile(r"[:,\s]+")
 _PARTS = re.compile(r"[-+]")
+_SECURITY_LEVEL = re.compile(r"@SECLEVEL=(\d+)$", re.IGNORECASE)
 
 
 def weak_ciphers(text: str, knowledge: CipherKnowledge) -> list[str]:
@@ -331,6 +333,10 @@ def weak_ciphers(text: str, knowledge: CipherKnowledge) -> list[str]:
     excluded = {e[1:].upper() for e in elements if e[0] in "!-"}
     weak: list[str] = []
     for element in elements:
+        level = _SECURITY_LEVEL.match(element)
+        if level is not None and int(level.group(1)) in knowledge.weak_levels:
+            weak.append(f"{element} accepts weak ciphers and short keys")
+            continue
         if element[0] in "!-+@":
             continue
         upper = element.upper()
@@ -349,7 +355,8 @@ class WeakTlsCiphers(Rule):
     ## What it does
     Flags cipher strings that enable broken or unauthenticated suites: `NULL`/`eNULL`
     (no encryption), `aNULL`/`ADH` (no authentication), `EXPORT`, `LOW`, `RC4`, `DES`,
-    `3DES`, `MD5`, and `ALL` without excluding `aNULL` and `eNULL`. It reads
+    `3DES`, `MD5`, `ALL` without excluding `aNULL` and `eNULL`, and OpenSSL security
+    levels 0 and 1 (`@SECLEVEL=0`), which accept them and short keys again. It reads
     `set_ciphers(...)`, pyOpenSSL's `set_cipher_list(...)`, `ciphers=` arguments and
     assignments to `DEFAULT_CIPHERS`.
 
@@ -376,10 +383,12 @@ class WeakTlsCiphers(Rule):
         'import ssl\nctx = ssl.create_default_context()\nctx.set_ciphers("RC4-SHA:DES-CBC3-SHA")',
         'import ssl\nsock = ssl.wrap_socket(s, ciphers="ALL")',
         'from OpenSSL import SSL\nctx = SSL.Context(SSL.TLS_METHOD)\nctx.set_cipher_list(b"EXPORT:NULL")',
+        'import ssl\nctx = ssl.create_default_context()\nctx.set_ciphers("DEFAULT:@SECLEVEL=0")',
     )
     VALID = (
         'import ssl\nctx = ssl.create_default_context()\nctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")',
         'import ssl\nctx = ssl.create_default_context()\nctx.set_ciphers("HIGH:!aNULL:!eNULL:!RC4:!3DES:!MD5")',
+        'import ssl\nctx = ssl.create_default_context()\nctx.set_ciphers("ECDHE+AESGCM:@SECLEVEL=2")',
     )
 
     @classmethod
@@ -392,6 +401,11 @@ class WeakTlsCiphers(Rule):
             catch_all=frozenset(p.upper() for p in catalog.strings("tls.ciphers.catch-all")),
             needs_excluded=frozenset(
                 p.upper() for p in catalog.strings("tls.ciphers.catch-all-needs-excluded")
+            ),
+            weak_levels=frozenset(
+                int(v)
+                for v in catalog.get("tls.ciphers.weak-security-levels", []) or []
+                if isinstance(v, int)
             ),
         )
 
