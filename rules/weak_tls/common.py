@@ -669,6 +669,61 @@ def local_definition(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst
     return None
 
 
+def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
+    """The simple statements of a block and of the blocks nested in it (not of nested
+    functions or classes)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+        elif isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
+            stmt, (cst.FunctionDef, cst.ClassDef)
+        ):
+            for block in _blocks(stmt):
+                yield from small_statements(block)
+
+
+def class_named(ctx: FileContext, name: str) -> Optional[cst.ClassDef]:
+    """The module-level class ``name`` of this file."""
+    for stmt in ctx.module.body:
+        if (
+            isinstance(stmt, cst.ClassDef)
+            and stmt.name.value == name
+            and isinstance(stmt.body, cst.IndentedBlock)
+        ):
+            return stmt
+    return None
+
+
+def method_of(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
+    if isinstance(cls.body, cst.IndentedBlock):
+        for inner in cls.body.body:
+            if isinstance(inner, cst.FunctionDef) and inner.name.value == name:
+                return inner
+    return None
+
+
+def library_base(ctx: FileContext, cls: cst.ClassDef) -> Optional[str]:
+    """The qualified name of the first base of ``cls`` that comes from a library."""
+    for arg in cls.bases:
+        if arg.keyword is not None:
+            continue
+        qualified = ctx.qualname(arg.value)
+        if qualified is not None and not ctx.is_local(qualified) and qualified != "object":
+            return qualified
+    return None
+
+
+def is_super_init(func: cst.BaseExpression) -> bool:
+    """``super().__init__`` (or ``super(Cls, self).__init__``)."""
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )
+
+
 def _local_class(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst.ClassDef]:
     """The class of this module whose method ``func`` calls on one of its objects."""
     if not isinstance(func, cst.Attribute):

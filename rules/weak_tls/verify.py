@@ -11,15 +11,21 @@ from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
     arg_code,
     argument,
+    class_named,
     constant_name,
+    enclosing_class,
     forwarded_arguments,
     is_loopback,
+    is_super_init,
     last_name,
+    library_base,
     literal,
     local_definition,
     matches_module,
+    method_of,
     positional,
     resolve,
+    small_statements,
     text_of,
     url_host,
     value_of,
@@ -27,6 +33,7 @@ from privalint.rules.weak_tls.common import (
 )
 
 from privalint.catalog import Catalog
+from privalint.flow import Flow
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.nodes import iter_nodes
@@ -140,9 +147,11 @@ class TlsVerifyDisabled(Rule):
     `requests` and `httpx` calls and on the methods of `Session`, `Client` and
     `AsyncClient` objects however they were created or aliased, `ssl=False` for
     `aiohttp`, `cert_reqs="CERT_NONE"` for `urllib3` pools, `session.verify = False`,
-    the same switches of other client libraries listed in the catalog, helpers whose
-    `verify` parameter defaults to `False`, and emptying `REQUESTS_CA_BUNDLE` or
-    `CURL_CA_BUNDLE`.
+    Tornado's `validate_cert=False`, the same switches of other client libraries
+    listed in the catalog, helpers whose `verify` parameter defaults to `False`,
+    wrapper classes whose constructor argument ends up as the switch
+    (`ApiSession(url, verify_tls=False)` with `self.verify = verify_tls`), and
+    emptying `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
@@ -192,6 +201,7 @@ class TlsVerifyDisabled(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._spread_memo: dict[tuple[int, int], bool] = {}
+        self._constructor_memo: dict[int, dict[int, tuple[Switch, ...]]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: VerifyKnowledge = self.compiled
@@ -214,7 +224,9 @@ class TlsVerifyDisabled(Rule):
                 break
         self._environment_call(node, qualified)
         if self.ctx.is_local(qualified):
-            self._helper(node)
+            assert qualified is not None
+            if not self._constructor(node, qualified):
+                self._helper(node)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         """Options dicts (`ssl_options={"cert_reqs": ssl.CERT_NONE}`): only switches that
@@ -294,6 +306,103 @@ class TlsVerifyDisabled(Rule):
                     )
                     return
 
+    # Wrapper classes whose constructor hands a parameter on as a verify switch:
+    # `self.verify = verify_tls` in a `requests.Session` subclass,
+    # `super().__init__(verify=verify)`, `self.client = httpx.Client(verify=verify)`.
+
+    def _constructor(self, node: cst.Call, qualified: str) -> bool:
+        """Report a construction of a local wrapper class that switches verification
+        off through its constructor; whether it was one."""
+        name = qualified.split(".", 1)[1]
+        if name.endswith("()") or "." in name:
+            return False
+        cls = class_named(self.ctx, name)
+        init = method_of(cls, "__init__") if cls is not None else None
+        if cls is None or init is None:
+            return False
+        reach = self._constructor_switches(cls, init)
+        if not reach:
+            return False
+        params = Flow.parameters(init, bound_method=True)
+        for index, switches in sorted(reach.items()):
+            arg = argument(node, index, params[index]) if index < len(params) else None
+            if arg is None or arg.star:
+                continue
+            if any(is_insecure(self.ctx, arg.value, s) for s in switches):
+                self.report(
+                    arg,
+                    "`{func}` passes `{value}` on as a TLS verification switch: "
+                    "certificates are not checked",
+                    func=name,
+                    value=arg_code(self.ctx, arg),
+                )
+                return True
+        return False
+
+    def _constructor_switches(
+        self, cls: cst.ClassDef, init: cst.FunctionDef
+    ) -> dict[int, tuple[Switch, ...]]:
+        """Constructor parameters (index without `self`) that end up as a verify
+        switch, with the switches they set."""
+        memo = self._constructor_memo.get(id(init))
+        if memo is not None:
+            return memo
+        knowledge: VerifyKnowledge = self.compiled
+        base = library_base(self.ctx, cls)
+        params = Flow.parameters(init, bound_method=True)
+        found: dict[int, set[Switch]] = {}
+        self.ctx.imports.push_class(cls.name.value)
+        try:
+            body = init.body.body if isinstance(init.body, cst.IndentedBlock) else ()
+            for small in small_statements(body):
+                if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Name):
+                    continue
+                if small.value.value not in params:
+                    continue
+                for target in small.targets:
+                    expr = target.target
+                    if (
+                        not isinstance(expr, cst.Attribute)
+                        or expr.attr.value not in knowledge.verify_attributes
+                    ):
+                        continue
+                    is_self = isinstance(expr.value, cst.Name) and expr.value.value == "self"
+                    owner = base if is_self else self.ctx.qualname(expr.value)
+                    if not matches_module(owner, knowledge.client_modules):
+                        continue
+                    switches = [
+                        s
+                        for s in knowledge.switches.get(expr.attr.value, ())
+                        if matches_module(owner, s.modules)
+                    ]
+                    found.setdefault(params.index(small.value.value), set()).update(switches)
+        finally:
+            self.ctx.imports.pop_class()
+        for key, group in knowledge.groups:
+
+            def sink_values(
+                call: cst.Call, group: tuple[Switch, ...] = group
+            ) -> Sequence[cst.BaseExpression]:
+                qualified = base if is_super_init(call.func) else self.ctx.qualname(call.func)
+                if qualified is None:
+                    return []
+                return [
+                    arg.value
+                    for arg in call.args
+                    if arg.keyword is not None
+                    and any(
+                        arg.keyword.value in s.keywords and self._applies(call, qualified, s)
+                        for s in group
+                    )
+                ]
+
+            for index in self.ctx.flow.reaching_params(init, sink_values, "tls-verify-init" + key):
+                if 0 <= index < len(params):
+                    found.setdefault(index, set()).update(group)
+        result = {index: tuple(switches) for index, switches in found.items()}
+        self._constructor_memo[id(init)] = result
+        return result
+
     def _through_kwargs(self, node: cst.Call) -> bool:
         """``request(url, verify=False)`` where the helper hands its ``**kwargs`` on to
         an HTTP client call."""
@@ -357,12 +466,18 @@ class TlsVerifyDisabled(Rule):
                 if value_of(self.ctx, node.value) is not False:
                     continue
                 receiver = self.ctx.qualname(expr.value)
+                shown = self.ctx.code(expr.value, 40)
+                cls = enclosing_class(self.ctx)
+                if receiver is None and shown == "self" and cls is not None:
+                    # A method of a client subclass (`class Api(requests.Session)`).
+                    receiver = library_base(self.ctx, cls)
+                    shown = cls.name.value
                 if matches_module(receiver, knowledge.client_modules) or (
                     receiver is None and _named_like_client(knowledge, expr.value)
                 ):
                     self.report(
                         node,
-                        func=self.ctx.code(expr.value, 40),
+                        func=shown,
                         setting=f"{expr.attr.value} = False",
                     )
             elif isinstance(expr, cst.Subscript):
