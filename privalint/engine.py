@@ -199,6 +199,11 @@ class FileContext:
             )
         )
 
+    def withdraw(self, rule: Rule, node: cst.CSTNode) -> None:
+        """Take back what ``rule`` reported on ``node``: for a rule that learns later in
+        the walk (in ``finish``) that the finding belongs elsewhere."""
+        self.reports = [r for r in self.reports if not (r.rule_id == rule.id and r.node is node)]
+
     def fact(
         self,
         kind: str,

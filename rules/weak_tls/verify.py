@@ -532,6 +532,8 @@ class ContextKnowledge:
     factories: frozenset[str]
     switches: dict[str, tuple[Any, ...]]
     methods: dict[str, tuple[str, ...]]
+    context_keywords: frozenset[str]
+    wrapping_methods: frozenset[str]
 
 
 class UnverifiedSslContext(Rule):
@@ -541,6 +543,9 @@ class UnverifiedSslContext(Rule):
     installing one as the default for `urllib`
     (`ssl._create_default_https_context = ...`), `context.verify_mode = ssl.CERT_NONE`,
     `context.check_hostname = False` and pyOpenSSL's `set_verify(VERIFY_NONE, ...)`.
+    A context weakened in a helper that returns it is reported where the file hands
+    it to a client (`poplib.POP3_SSL(host, context=quick_context())`), or where it is
+    weakened when the file never uses it.
 
     ## Why is this bad?
     The context accepts any certificate for any host, so the connection can be
@@ -573,6 +578,7 @@ class UnverifiedSslContext(Rule):
         "import ssl\nctx = ssl._create_unverified_context()",
         "import ssl\nssl._create_default_https_context = ssl._create_unverified_context",
         "import ssl\nctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE",
+        "import poplib, ssl\ndef lax():\n    ctx = ssl.create_default_context()\n    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n    return ctx\nbox = poplib.POP3_SSL(HOST, context=lax())",
     )
     VALID = (
         "import ssl\nctx = ssl.create_default_context()",
@@ -587,24 +593,182 @@ class UnverifiedSslContext(Rule):
             factories=frozenset(catalog.strings("tls.unverified-context")),
             switches={str(k): tuple(v) for k, v in switches.items() if isinstance(v, list)},
             methods={str(k): tuple(map(str, v)) for k, v in methods.items() if isinstance(v, list)},
+            context_keywords=frozenset(catalog.strings("tls.context-keywords")),
+            wrapping_methods=frozenset(catalog.strings("tls.context-wrapping-methods")),
         )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        # Helpers (by id) -> what weakens the context they return, or None.
+        self._helpers: dict[int, Optional[str]] = {}
+        # Helpers (by id) -> the nodes where they weaken the context they return:
+        # withdrawn at the end when the file hands that context to a client (the
+        # finding is then where it is used).
+        self._weakening: dict[int, list[cst.CSTNode]] = {}
+        self._used: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ContextKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
         if qualified in knowledge.factories:
-            self.report(node, func=qualified)
+            self._report_weakening(node, None, {"func": qualified}, _returned_call(self.ctx))
             return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in knowledge.methods:
             mode = positional(node, 0) or argument(node, None, "mode")
             name = constant_name(self.ctx, mode.value) if mode is not None else None
             if name in knowledge.methods[func.attr.value]:
-                self.report(
+                self._report_weakening(
                     node,
                     "`{call}` turns peer certificate verification off",
-                    call=self.ctx.code(node, 50),
+                    {"call": self.ctx.code(node, 50)},
+                    last_name(func.value) if isinstance(func.value, cst.Name) else None,
                 )
+                return
+        self._use(node)
+
+    # Contexts made by a helper of this file and handed to a client.
+
+    def _use(self, node: cst.Call) -> None:
+        knowledge: ContextKnowledge = self.compiled
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.wrapping_methods:
+            # `quick_context().wrap_socket(sock)`
+            helper = self._unverified_helper(func.value)
+            if helper is not None:
+                self._report_use(node, func.value, helper)
+            return
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value not in knowledge.context_keywords:
+                continue
+            helper = self._unverified_helper(arg.value)
+            if helper is not None:
+                self._report_use(arg, arg.value, helper)
+                return
+
+    def _report_use(
+        self, node: cst.CSTNode, value: cst.BaseExpression, helper: tuple[cst.FunctionDef, str]
+    ) -> None:
+        definition, how = helper
+        self._used.add(id(definition))
+        shown = self.ctx.code(value, 30)
+        made = f"`{definition.name.value}()`"
+        self.report(
+            node,
+            "the SSL context {context} accepts any certificate (`{how}`): the connection can "
+            "be intercepted",
+            context=f"from {made}" if shown == made.strip("`") else f"`{shown}` (from {made})",
+            how=how,
+        )
+
+    def _unverified_helper(
+        self, expr: cst.BaseExpression
+    ) -> Optional[tuple[cst.FunctionDef, str]]:
+        """The local helper whose unverified context ``expr`` holds, and how it is
+        weakened."""
+        value = resolve(self.ctx, expr)
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return None
+        definition = local_definition(self.ctx, value.func)
+        if definition is None:
+            return None
+        key = id(definition)
+        if key not in self._helpers:
+            self._helpers[key] = self._weakened_return(definition)
+        how = self._helpers[key]
+        return (definition, how) if how is not None else None
+
+    def _weakened_return(self, definition: cst.FunctionDef) -> Optional[str]:
+        """How the context a function returns is weakened, if it is."""
+        knowledge: ContextKnowledge = self.compiled
+        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        weakened: dict[str, str] = {}
+        returned: list[cst.BaseExpression] = []
+        for small in small_statements(body):
+            if isinstance(small, cst.Return) and small.value is not None:
+                returned.append(small.value)
+            elif isinstance(small, cst.Assign):
+                value = small.value
+                for target in small.targets:
+                    expr = target.target
+                    if isinstance(expr, cst.Name) and isinstance(value, cst.Call):
+                        factory = self.ctx.qualname(value.func)
+                        if factory in knowledge.factories:
+                            weakened[expr.value] = f"{factory}()"
+                    elif (
+                        isinstance(expr, cst.Attribute)
+                        and isinstance(expr.value, cst.Name)
+                        and expr.attr.value in knowledge.switches
+                        and self._insecure(value, knowledge.switches[expr.attr.value])
+                    ):
+                        weakened.setdefault(
+                            expr.value.value,
+                            f"{expr.attr.value} = {self.ctx.code(value, 30)}",
+                        )
+            elif (
+                isinstance(small, cst.Expr)
+                and isinstance(small.value, cst.Call)
+                and isinstance(small.value.func, cst.Attribute)
+                and isinstance(small.value.func.value, cst.Name)
+                and small.value.func.attr.value in knowledge.methods
+            ):
+                call = small.value
+                mode = positional(call, 0) or argument(call, None, "mode")
+                name = constant_name(self.ctx, mode.value) if mode is not None else None
+                assert isinstance(call.func, cst.Attribute)
+                if name in knowledge.methods[call.func.attr.value]:
+                    assert isinstance(call.func.value, cst.Name)
+                    weakened.setdefault(call.func.value.value, self.ctx.code(call, 40))
+        for value in returned:
+            if isinstance(value, cst.Name) and value.value in weakened:
+                return weakened[value.value]
+            if isinstance(value, cst.Call):
+                factory = self.ctx.qualname(value.func)
+                if factory in knowledge.factories:
+                    return f"{factory}()"
+        return None
+
+    # Weakening: withdrawn at the end when a helper returns the context and the file
+    # uses it.
+
+    def _report_weakening(
+        self,
+        node: cst.CSTNode,
+        message: Optional[str],
+        fields: dict[str, Any],
+        returned_name: Optional[str],
+    ) -> None:
+        self.report(node, message, **fields)
+        helper = self._returning_helper(returned_name)
+        if helper is not None:
+            self._weakening.setdefault(id(helper), []).append(node)
+
+    def _returning_helper(self, name: Optional[str]) -> Optional[cst.FunctionDef]:
+        """The function the walk is in, when it returns ``name`` (``""``: the current
+        expression itself is returned)."""
+        if name is None:
+            return None
+        definition = self.ctx.ancestor(cst.FunctionDef)
+        if not isinstance(definition, cst.FunctionDef):
+            return None
+        if name == "":
+            return definition
+        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        for small in small_statements(body):
+            if (
+                isinstance(small, cst.Return)
+                and isinstance(small.value, cst.Name)
+                and small.value.value == name
+            ):
+                return definition
+        return None
+
+    def finish(self) -> None:
+        for key in self._used:
+            for node in self._weakening.get(key, ()):
+                self.ctx.withdraw(self, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: ContextKnowledge = self.compiled
@@ -628,27 +792,44 @@ class UnverifiedSslContext(Rule):
                 # `self.verify_mode = ...` belongs to a context class's own code.
                 self._switch(node, expr, knowledge.switches[expr.attr.value])
 
-    def _switch(self, node: cst.Assign, target: cst.Attribute, insecure: tuple[Any, ...]) -> None:
-        value = value_of(self.ctx, node.value)
+    def _insecure(self, expr: cst.BaseExpression, insecure: tuple[Any, ...]) -> bool:
+        value = value_of(self.ctx, expr)
         if value is NOT_LITERAL:
-            name = constant_name(self.ctx, node.value)
-            bad = name is not None and name in insecure
-        else:
-            bad = any(type(value) is type(v) and value == v for v in insecure)
-        if not bad:
+            name = constant_name(self.ctx, expr)
+            return name is not None and name in insecure
+        return any(type(value) is type(v) and value == v for v in insecure)
+
+    def _switch(self, node: cst.Assign, target: cst.Attribute, insecure: tuple[Any, ...]) -> None:
+        if not self._insecure(node.value, insecure):
             return
         what = (
             "no longer checks that the certificate names the host"
             if target.attr.value == "check_hostname"
             else "accepts any certificate"
         )
-        self.report(
+        self._report_weakening(
             node,
             "`{target} = {value}`: the SSL context {what}",
-            target=self.ctx.code(target, 40),
-            value=self.ctx.code(node.value, 30),
-            what=what,
+            {
+                "target": self.ctx.code(target, 40),
+                "value": self.ctx.code(node.value, 30),
+                "what": what,
+            },
+            target.value.value if isinstance(target.value, cst.Name) else None,
         )
+
+
+def _returned_call(ctx: Any) -> Optional[str]:
+    """``""`` when the current call is the value of a ``return``, the name it is
+    assigned to when it is the value of an assignment, else ``None``."""
+    parent = ctx.parent
+    if isinstance(parent, cst.Return):
+        return ""
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        if isinstance(target, cst.Name):
+            return target.value
+    return None
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,11 @@ from privalint.rules.weak_tls.common import (
     positional,
     resolve,
     string_use,
+    target_name,
     text_of,
     url_host,
     value_of,
+    words_of,
 )
 
 from privalint.catalog import Catalog
@@ -234,6 +236,9 @@ class SecretKnowledge:
     defaults: dict[str, str]
     placeholders: frozenset[str]
     markers: tuple[str, ...]
+    config_secret_keys: frozenset[str]
+    config_words: frozenset[str]
+    config_keys: frozenset[str]
 
 
 class HardcodedVoipSecret(Rule):
@@ -242,7 +247,9 @@ class HardcodedVoipSecret(Rule):
     Flags SIP, AMI, ARI and FreeSWITCH event-socket passwords, and telephony API
     secrets, written as literals into the code: `AuthCredInfo(..., "secret")`,
     `Manager(secret="...")`, `ari.connect(url, user, "...")`,
-    `InboundESL(password="ClueCon")` (FreeSWITCH's well-known default), including
+    `InboundESL(password="ClueCon")` (FreeSWITCH's well-known default), passwords in
+    configuration dicts of SIP trunks, accounts and PBX connections
+    (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), including
     literals kept in a constant of the same module (reported where the constant is
     defined).
 
@@ -302,12 +309,18 @@ class HardcodedVoipSecret(Rule):
             defaults={str(k): str(v) for k, v in defaults.items()},
             placeholders=frozenset(catalog.strings("voip.secrets.placeholders.exact")),
             markers=tuple(catalog.strings("voip.secrets.placeholders.markers")),
+            config_secret_keys=frozenset(
+                k.lower() for k in catalog.strings("voip.secrets.config.secret-keys")
+            ),
+            config_words=frozenset(w.lower() for w in catalog.strings("voip.secrets.config.words")),
+            config_keys=frozenset(k.lower() for k in catalog.strings("voip.secrets.config.keys")),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SecretKnowledge = cls.compile(catalog)
-        return ((*module_words((*knowledge.calls, *knowledge.attributes)), "action: login"),)
+        words = module_words((*knowledge.calls, *knowledge.attributes))
+        return ((*words, "action: login", "sip:", "sips:"),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -419,6 +432,67 @@ class HardcodedVoipSecret(Rule):
             return
         self._reported.add(id(top))
         self.report(top, what="AMI secret", detail=" (in the login action text)")
+
+    # Configuration dicts of SIP accounts, trunks and PBX connections:
+    # `{"uri": "sip:trunk.example.net", "username": "acme", "password": "..."}`.
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        knowledge: SecretKnowledge = self.compiled
+        secrets: list[cst.BaseExpression] = []
+        keys: list[str] = []
+        values: list[cst.BaseExpression] = []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            key = literal(element.key)
+            if not isinstance(key, str):
+                continue
+            keys.append(key.lower())
+            if key.lower() in knowledge.config_secret_keys:
+                secrets.append(element.value)
+            else:
+                values.append(element.value)
+        if secrets and self._voip_config(keys, values):
+            for secret in secrets:
+                self._report_secret(secret, "password in a SIP/PBX configuration")
+
+    def _voip_config(self, keys: list[str], values: list[cst.BaseExpression]) -> bool:
+        """Whether a dict configures a SIP account, trunk or PBX connection: a `sip:`
+        URI among its values, keys such as `registrar`, or words such as `sip` or
+        `trunk` in its keys or in the names and keys it is stored under."""
+        knowledge: SecretKnowledge = self.compiled
+        if any(k in knowledge.config_keys for k in keys):
+            return True
+        for key in keys:
+            if set(words_of(key)) & knowledge.config_words:
+                return True
+        for value in values:
+            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                text = text_of(self.ctx, value)
+                if text is not None and text.lower().lstrip().startswith(("sip:", "sips:")):
+                    return True
+        # Where the dict is kept: `SIP_TRUNKS = {"backup": {...}}`.
+        for parent in reversed(self.ctx.stack[:-1]):
+            name: Optional[str] = None
+            if isinstance(parent, cst.DictElement):
+                key = literal(parent.key)
+                name = key if isinstance(key, str) else None
+            elif isinstance(parent, (cst.Assign, cst.AnnAssign)):
+                targets = (
+                    [t.target for t in parent.targets]
+                    if isinstance(parent, cst.Assign)
+                    else [parent.target]
+                )
+                return any(
+                    set(words_of(target_name(t) or "")) & knowledge.config_words for t in targets
+                )
+            elif isinstance(parent, cst.Arg) and parent.keyword is not None:
+                name = parent.keyword.value
+            elif not isinstance(parent, (cst.Dict, cst.List, cst.Tuple, cst.Element)):
+                return False
+            if name is not None and set(words_of(name)) & knowledge.config_words:
+                return True
+        return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: SecretKnowledge = self.compiled

@@ -148,9 +148,9 @@ class SipWithoutTls(Rule):
                 )
             return
         name = known_name(self.ctx, func, knowledge.clients)
-        if name is None:
+        client = knowledge.clients[name] if name is not None else self._by_mode(node)
+        if client is None:
             return
-        client = knowledge.clients[name]
         mode = keyword(node, *client.keywords)
         if mode is not None and constant_name(self.ctx, mode.value) in client.secure:
             return
@@ -169,6 +169,23 @@ class SipWithoutTls(Rule):
             instead="a TLS transport",
         )
 
+    def _by_mode(self, node: cst.Call) -> Optional[SipClient]:
+        """A SIP client object of unknown type (a parameter, an attribute) called with
+        one of its library's own transport constants: `app.connect(addr,
+        protocol=aiosip.UDP)`."""
+        knowledge: SignallingKnowledge = self.compiled
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        for name, client in knowledge.clients.items():
+            if name.rsplit(".", 1)[-1] != func.attr.value:
+                continue
+            mode = keyword(node, *client.keywords)
+            qualified = self.ctx.qualname(mode.value) if mode is not None else None
+            if qualified is not None and qualified.startswith(client.library + "."):
+                return client
+        return None
+
     def _is_local(self, expr: cst.BaseExpression) -> bool:
         value = resolve(self.ctx, expr)
         if isinstance(value, cst.Tuple) and value.elements:
@@ -176,7 +193,9 @@ class SipWithoutTls(Rule):
         text = text_of(self.ctx, value)
         if text is None or UNKNOWN_PART in text:
             return False
-        return is_loopback(text.split(":", 1)[0], self.compiled.loopback)
+        host = text.split(":", 1)[0].strip()
+        # A server listening on every interface (`0.0.0.0`) is reachable from outside.
+        return host not in ("0.0.0.0", "::", "") and is_loopback(host, self.compiled.loopback)
 
     # sip: URIs.
 
