@@ -661,9 +661,7 @@ class UnverifiedSslContext(Rule):
             how=how,
         )
 
-    def _unverified_helper(
-        self, expr: cst.BaseExpression
-    ) -> Optional[tuple[cst.FunctionDef, str]]:
+    def _unverified_helper(self, expr: cst.BaseExpression) -> Optional[tuple[cst.FunctionDef, str]]:
         """The local helper whose unverified context ``expr`` holds, and how it is
         weakened."""
         value = resolve(self.ctx, expr)
