@@ -290,9 +290,9 @@ class InsecureConnectionOption(Rule):
                     out.extend(self._nodes(element.value, spec))
             return out
         if isinstance(value, cst.Dict):
-            for element in value.elements:
-                if isinstance(element, cst.DictElement) and literal(element.key) in spec.node_keys:
-                    return self._nodes(element.value, spec)
+            for item in value.elements:
+                if isinstance(item, cst.DictElement) and literal(item.key) in spec.node_keys:
+                    return self._nodes(item.value, spec)
         return [value]
 
     def _host_of(self, entry: cst.BaseExpression) -> tuple[Optional[str], str]:
