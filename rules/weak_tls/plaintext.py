@@ -9,19 +9,25 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
     UNKNOWN_PART,
     argument,
+    constant_name,
     forwarded_arguments,
     host_text,
     instance_of,
     is_loopback,
+    keyword,
+    known_name,
     literal,
     local_definition,
     matches_module,
     positional,
     resolve,
+    small_statements,
     text_of,
     url_host,
+    value_of,
     words_of,
 )
 
@@ -318,6 +324,11 @@ class ClientKind:
     uses: frozenset[str]
     upgrades: frozenset[str]
     secure_prefixes: tuple[str, ...]
+    message: Optional[str] = None
+    server_classes: frozenset[str] = frozenset()
+    server_secure_keywords: frozenset[str] = frozenset()
+    bind_keywords: frozenset[str] = frozenset()
+    bind_insecure: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -334,8 +345,11 @@ class PlaintextProtocolClient(Rule):
     ## What it does
     Flags clients of plaintext protocols, where they are created: `telnetlib.Telnet`
     and `ftplib.FTP` always, `smtplib.SMTP` when it logs in or sends mail before
-    `starttls()`, and `imaplib.IMAP4` / `poplib.POP3` when they log in before
-    upgrading. Connections to loopback addresses are not flagged.
+    `starttls()` (also when a helper of the file creates it and another function
+    uses it), `imaplib.IMAP4` / `poplib.POP3` when they log in before upgrading,
+    `ftplib.FTP_TLS` when it transfers files before `prot_p()`, gRPC insecure
+    channels, and LDAP (python-ldap, ldap3) binding without TLS. Connections to
+    loopback addresses are not flagged.
 
     ## Why is this bad?
     These protocols send passwords, commands, files and mail in clear text: anyone
@@ -380,6 +394,7 @@ class PlaintextProtocolClient(Rule):
         for entry in catalog.get("tls.plaintext-clients", []) or []:
             if not isinstance(entry, dict):
                 continue
+            message = entry.get("message")
             kind = ClientKind(
                 protocol=str(entry.get("protocol", "plaintext")),
                 instead=str(entry.get("instead", "an encrypted variant")),
@@ -389,6 +404,11 @@ class PlaintextProtocolClient(Rule):
                 secure_prefixes=tuple(
                     p.lower() for p in map(str, entry.get("secure-prefixes", []))
                 ),
+                message=str(message) if message is not None else None,
+                server_classes=frozenset(map(str, entry.get("server-classes", []))),
+                server_secure_keywords=frozenset(map(str, entry.get("server-secure-keywords", []))),
+                bind_keywords=frozenset(map(str, entry.get("bind-keywords", []))),
+                bind_insecure=tuple(entry.get("bind-insecure", [])),
             )
             for name in entry.get("classes", []):
                 kinds[str(name)] = kind
@@ -397,6 +417,10 @@ class PlaintextProtocolClient(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._clients: dict[tuple[int, str], _Client] = {}
+        # Helpers of this file that create and return a client (by id): the client
+        # as the helper leaves it, or None.
+        self._made: dict[int, Optional[_Client]] = {}
+        self._reported: set[int] = set()
 
     def _scope_key(self, name: str) -> tuple[int, str]:
         if name.startswith(("self.", "cls.")):
@@ -431,6 +455,12 @@ class PlaintextProtocolClient(Rule):
         if kind is not None:
             self._created(node, kind, loopback)
             return
+        if self.ctx.is_local(qualified):
+            # `smtp = _connect()`: a helper of this file made the client.
+            made = self._from_helper(node)
+            name = self._binding(node) if made is not None else None
+            if made is not None and name is not None:
+                self._clients[self._scope_key(name)] = made
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
@@ -443,6 +473,10 @@ class PlaintextProtocolClient(Rule):
                 host = self._host(receiver)
                 if not is_loopback(host, loopback):
                     self._report(receiver, inner_kind, self._shown_host(receiver, host), method)
+            elif self.ctx.is_local(inner):
+                made = self._from_helper(receiver)
+                if made is not None and not made.upgraded and method in made.kind.uses:
+                    self._report(made.node, made.kind, made.host, method)
             return
         name = dotted_name(receiver)
         if name is None:
@@ -460,6 +494,62 @@ class PlaintextProtocolClient(Rule):
             client.reported = True
             self._report(client.node, client.kind, client.host, method)
 
+    def _from_helper(self, call: cst.Call) -> Optional[_Client]:
+        """A fresh record of the client a helper of this file creates and returns
+        (`def _connect(): smtp = smtplib.SMTP(HOST); return smtp`), as the helper
+        leaves it (upgraded or not)."""
+        definition = local_definition(self.ctx, call.func)
+        if definition is None:
+            return None
+        key = id(definition)
+        if key not in self._made:
+            self._made[key] = self._made_by(definition)
+        made = self._made[key]
+        if made is None:
+            return None
+        return _Client(made.kind, made.node, made.host, made.upgraded)
+
+    def _made_by(self, definition: cst.FunctionDef) -> Optional[_Client]:
+        kinds, loopback = self.compiled
+        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        created: dict[str, cst.Call] = {}
+        upgraded: set[str] = set()
+        returned: Optional[cst.Call] = None
+        returned_name: Optional[str] = None
+        for small in small_statements(body):
+            value = None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                value = small.value
+                target = small.targets[0].target
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if isinstance(target, cst.Name) and isinstance(value, cst.Call):
+                    if self.ctx.qualname(value.func) in kinds:
+                        created[target.value] = value
+            elif isinstance(small, cst.Return) and small.value is not None:
+                value = small.value
+                if isinstance(value, cst.Name) and value.value in created:
+                    returned, returned_name = created[value.value], value.value
+                elif isinstance(value, cst.Call) and self.ctx.qualname(value.func) in kinds:
+                    returned = value
+            elif (
+                isinstance(small, cst.Expr)
+                and isinstance(small.value, cst.Call)
+                and isinstance(small.value.func, cst.Attribute)
+                and isinstance(small.value.func.value, cst.Name)
+            ):
+                upgraded.add(f"{small.value.func.value.value}.{small.value.func.attr.value}")
+        if returned is None:
+            return None
+        kind = kinds[self.ctx.qualname(returned.func)]
+        host = self._host(returned)
+        if kind.always or is_loopback(host, loopback):
+            return None
+        is_upgraded = returned_name is not None and any(
+            f"{returned_name}.{method}" in upgraded for method in kind.upgrades
+        )
+        return _Client(kind, returned, self._shown_host(returned, host), is_upgraded)
+
     def _host(self, node: cst.Call) -> Optional[str]:
         arg = argument(node, 0, "host", "uri", "target")
         return host_text(self.ctx, arg.value) if arg is not None else None
@@ -472,22 +562,51 @@ class PlaintextProtocolClient(Rule):
         return self.ctx.code(arg.value, 30) if arg is not None else "its server"
 
     def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
+        server = node
+        if kind.server_classes:
+            # `Connection(Server("ldap.example.com", use_ssl=True), ...)`
+            arg = argument(node, 0, "server")
+            value = resolve(self.ctx, arg.value) if arg is not None else None
+            if isinstance(value, cst.Call) and known_name(
+                self.ctx, value.func, kind.server_classes
+            ):
+                server = value
+                for secure in kind.server_secure_keywords:
+                    switch = keyword(value, secure)
+                    if switch is not None and value_of(self.ctx, switch.value) is True:
+                        return
         if kind.secure_prefixes:
-            arg = argument(node, 0, "uri", "host")
+            arg = argument(server, 0, "uri", "host", "server")
             text = text_of(self.ctx, arg.value) if arg is not None else None
             if text is not None and text.lower().startswith(kind.secure_prefixes):
                 return
-        host = self._host(node)
+        host = self._host(server)
         if is_loopback(host, loopback):
             return
         if kind.always:
-            self._report(node, kind, self._shown_host(node, host), None)
+            self._report(node, kind, self._shown_host(server, host), None)
+            return
+        bind = keyword(node, *kind.bind_keywords) if kind.bind_keywords else None
+        if bind is not None and self._binds_in_clear(bind.value, kind):
+            # `Connection(server, user, password, auto_bind=True)` logs in at once.
+            self._report(node, kind, self._shown_host(server, host), bind.keyword.value)
             return
         name = self._binding(node)
         if name is not None:
-            self._clients[self._scope_key(name)] = _Client(kind, node, self._shown_host(node, host))
+            self._clients[self._scope_key(name)] = _Client(
+                kind, node, self._shown_host(server, host)
+            )
+
+    def _binds_in_clear(self, expr: cst.BaseExpression, kind: ClientKind) -> bool:
+        value = value_of(self.ctx, expr)
+        if value is NOT_LITERAL:
+            value = constant_name(self.ctx, expr)
+        return any(type(value) is type(v) and value == v for v in kind.bind_insecure)
 
     def _report(self, node: cst.Call, kind: ClientKind, host: str, method: Optional[str]) -> None:
+        if id(node) in self._reported:
+            return
+        self._reported.add(id(node))
         if method is None:
             detail = ""
         elif method in ("send_message", "sendmail"):
@@ -496,10 +615,12 @@ class PlaintextProtocolClient(Rule):
             detail = f" and `{method}` sends the credentials unencrypted"
         self.report(
             node,
+            kind.message,
             protocol=kind.protocol,
             host=f"`{host}`" if not host.startswith("its ") else host,
             detail=detail,
             instead=kind.instead,
+            method=method or "",
         )
 
 

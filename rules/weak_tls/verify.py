@@ -252,7 +252,9 @@ class TlsVerifyDisabled(Rule):
         if url is not None and literal(url.value) in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             url = argument(node, 1, "url")
         text = text_of(self.ctx, url.value) if url is not None else None
-        return text is not None and "://" in text and is_loopback(url_host(text), knowledge.loopback)
+        return (
+            text is not None and "://" in text and is_loopback(url_host(text), knowledge.loopback)
+        )
 
     def _applies(self, node: cst.Call, qualified: Optional[str], switch: Switch) -> bool:
         if "*" in switch.modules or matches_module(qualified, switch.modules):
