@@ -523,9 +523,12 @@ class PlaintextProtocolClient(Rule):
                 target = small.targets[0].target
                 if isinstance(value, cst.Await):
                     value = value.expression
-                if isinstance(target, cst.Name) and isinstance(value, cst.Call):
-                    if self.ctx.qualname(value.func) in kinds:
-                        created[target.value] = value
+                if (
+                    isinstance(target, cst.Name)
+                    and isinstance(value, cst.Call)
+                    and self.ctx.qualname(value.func) in kinds
+                ):
+                    created[target.value] = value
             elif isinstance(small, cst.Return) and small.value is not None:
                 value = small.value
                 if isinstance(value, cst.Name) and value.value in created:
