@@ -41,7 +41,7 @@ Two kinds of trigger words:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -277,8 +277,17 @@ class PersonalVocabulary:
         data."""
         code = code_view(data)
         raw_units = set(_UNIT.findall(code))
-        units = [self._unit(raw) for raw in raw_units]
-        context = _FileContext(self, code, raw_units, units)
+        known = self._units.get
+        units = []
+        for raw in raw_units:
+            unit = known(raw) or self._unit(raw)
+            if unit.sure and unit.plain:
+                return True
+            if unit.ambiguous or unit.partial or unit.sure:
+                units.append(unit)
+        # Every unit that could matter is in `units`; the others have no word of a
+        # phrase, but their words can still qualify one.
+        context = _FileContext(self, code, raw_units, units, known)
         pending = []
         for unit in units:
             if unit.plain:
@@ -325,11 +334,13 @@ class _FileContext:
         code: bytes,
         raw_units: set[bytes],
         units: list[_Unit],
+        known: Callable[[bytes], Optional[_Unit]],
     ) -> None:
         self.vocabulary = vocabulary
         self.code = code
         self.raw_units = raw_units
         self.units = units
+        self._known = known
         self._words: Optional[frozenset[str]] = None
         self._sql: Optional[frozenset[str]] = None
         self._classes: Optional[frozenset[str]] = None
@@ -340,7 +351,12 @@ class _FileContext:
     def words(self) -> frozenset[str]:
         """Every word of the file."""
         if self._words is None:
-            self._words = frozenset(w for unit in self.units for w in unit.words)
+            unit_of = self._known
+            words: set[str] = set()
+            for raw in self.raw_units:
+                unit = unit_of(raw) or self.vocabulary._unit(raw)
+                words.update(unit.words)
+            self._words = frozenset(words)
         return self._words
 
     @property
@@ -584,6 +600,9 @@ class Prefilter:
                         PERSONAL in group,
                     )
                 )
+            # A group that is the personal-data vocabulary alone goes first: it is
+            # decided once per file, and when it fails no word of the rule is tested.
+            compiled.sort(key=lambda g: not (g[2] and not g[0] and not g[1]))
             self.rules.append((rule, compiled))
 
     @property
