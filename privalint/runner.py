@@ -263,6 +263,7 @@ class _Pool:
         # Large files first: the run ends sooner when no big file comes last.
         pending = deque(sorted(todo, key=lambda item: -len(item[2])))
         workers: list[_Worker] = []
+        finished = False
         try:
             while pending or any(w.queue for w in workers):
                 while pending and len(workers) < self.size:
@@ -291,9 +292,12 @@ class _Pool:
                         yield failed
                     pending.extendleft(reversed(worker.queue))
                     worker.queue.clear()
+            finished = True
         finally:
+            # Interrupted (Ctrl-C, an error, a consumer that stopped early): workers
+            # may be in the middle of a file, so they are killed, not asked to stop.
             for worker in workers:
-                self._stop(worker)
+                self._stop(worker, kill=not finished)
 
     @staticmethod
     def _feed(worker: _Worker, pending: deque[tuple[int, str, bytes]]) -> None:

@@ -232,3 +232,30 @@ def test_the_progress_bar_is_off_when_output_is_not_a_terminal(tmp_project: Path
     (tmp_project / "m.py").write_text(LEAKY)
     result = CliRunner().invoke(cli, ["check", str(tmp_project), "--no-cache"])
     assert "checking" not in result.output and "skipped ·" not in result.output
+
+
+def test_an_interrupted_run_kills_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    jobs = _project(tmp_path, 30)
+    monkeypatch.setattr(Checker, "check", _crash_on("m00.py", "hang"))
+    stopped: list[bool] = []
+    stop = runner._Pool._stop
+
+    def recording_stop(worker: runner._Worker, kill: bool = False) -> None:
+        stopped.append(kill)
+        stop(worker, kill=kill)
+
+    monkeypatch.setattr(runner._Pool, "_stop", staticmethod(recording_stop))
+
+    def interrupt(progress: Progress) -> None:
+        if progress.done >= 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(jobs, _settings(), workers=2, report=interrupt)
+    # One worker is stuck on m00.py: it is killed, not waited for.
+    assert stopped == [True, True]
+    assert not multiprocessing.active_children()
