@@ -11,6 +11,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Mapping
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Optional
 
@@ -68,24 +69,9 @@ def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_BUNDLED: Optional[Catalog] = None
-
-
+@lru_cache(maxsize=1)
 def bundled() -> Catalog:
     """The catalog shipped in ``privalint.rules/catalog``."""
-    global _BUNDLED
-    if _BUNDLED is None:
-        _BUNDLED = _read_bundled()
-    return _BUNDLED
-
-
-def use_bundled(catalog: Catalog) -> None:
-    """Take ``catalog`` for the bundled one (read back from the result cache)."""
-    global _BUNDLED
-    _BUNDLED = catalog
-
-
-def _read_bundled() -> Catalog:
     data: dict[str, Any] = {}
     folder = resources.files("privalint.rules").joinpath("catalog")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
