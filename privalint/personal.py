@@ -158,6 +158,24 @@ class Classifier:
         self._content_words = frozenset(
             w for s in _str_list(settings, "content-words", where) for w in split_words(s)
         )
+        self._vague_words = frozenset(
+            w for s in _str_list(settings, "vague-words", where) for w in split_words(s)
+        )
+        unclear_in_prose = set(_phrases(_str_list(settings, "unclear-in-prose", where)))
+        prose = [
+            (phrase, category)
+            for category in self.categories.values()
+            for phrase in category.include
+            if phrase not in unclear_in_prose
+        ]
+        prose.sort(key=lambda item: -len(item[0]))
+        self._prose = tuple(prose)
+        self._ambiguous_words = frozenset(
+            phrase[0]
+            for category in self.categories.values()
+            for phrase in category.ambiguous
+            if len(phrase) == 1
+        )
         by_last: dict[str, list[_Candidate]] = {}
         for category in self.categories.values():
             for phrase in category.include:
@@ -331,6 +349,62 @@ class Classifier:
             )
         )
 
+    # -- labels and descriptions ------------------------------------------------------
+
+    def classify_label(self, text: str, name: str = "", owner: str = "") -> Optional[str]:
+        """The category a field's label, help text or description names.
+
+        A short text that *is* a category phrase (``"Mobile number"``, ``"Date of
+        birth:"``) names it whatever the field is called. Longer prose (``"Current
+        position (lat, lon) of the patient"``) is searched for unambiguous phrases,
+        but only for a field whose own name says nothing definite (``location``,
+        ``contact``, ``value``): a ``grant_types`` field whose help text mentions
+        client credentials holds grant types.
+        """
+        words = split_words(name)
+        if any(words[: len(p)] == p and len(words) > len(p) for p in self._negating):
+            return None  # `num_orders_as_billing_address`, `is_default_for_shipping`
+        heading = _without_brackets(text).strip(" :?>*-=.\t\n")
+        if heading and len(heading) <= 60:
+            found = self.classify(heading, owner, KEY)
+            if found is not None:
+                return found
+        if len(text) > 500 or not self.is_vague(name):
+            return None
+        return self._in_prose(split_words(text))
+
+    def is_vague(self, name: str) -> bool:
+        """Whether an identifier says nothing definite about what it holds: every word
+        is generic (``value``, ``contact_info``, ``field_3``), an ambiguous phrase of
+        some category (``location``, ``name``) or a person (``customer``)."""
+        words = split_words(name)
+        end = len(words)
+        while end > 1 and (words[end - 1] in self._transparent or words[end - 1].isdigit()):
+            end -= 1
+        if not words:
+            return False
+        return all(
+            w.isdigit()
+            or w in self._vague_words
+            or w in self._person_words
+            or w in self._ambiguous_words
+            for w in words[:end]
+        )
+
+    def _in_prose(self, words: tuple[str, ...]) -> Optional[str]:
+        for phrase, category in self._prose:
+            n = len(phrase)
+            for start in range(len(words) - n + 1):
+                if words[start : start + n] != phrase:
+                    continue
+                if any(_contains(words, ex) for ex in category.exclude):
+                    break
+                before = words[max(0, start - 3) : start]
+                if any(_contains(before, t) for t in self._transformed):
+                    continue
+                return category.id
+        return None
+
     # -- literals -------------------------------------------------------------------
 
     def classify_literal(self, value: str) -> Optional[str]:
@@ -338,6 +412,20 @@ class Classifier:
         number or a checksummed IBAN. (Email-shaped literals are usually the
         application's own addresses and are not reported.)"""
         return classify_literal(value)
+
+
+def _without_brackets(text: str) -> str:
+    """``text`` without what it says in brackets (``"Phone (optional)"``)."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 _CARD = re.compile(r"^(?:\d[ -]?){12,18}\d$")

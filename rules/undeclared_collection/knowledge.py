@@ -20,6 +20,7 @@ class Knowledge:
     input_decorators: frozenset[str]
     endpoint_decorators: frozenset[str]
     label_keywords: frozenset[str]
+    translations: frozenset[str]
     argument_declarations: frozenset[str]
     form_bases: frozenset[str]
     form_suffixes: tuple[str, ...]
@@ -60,6 +61,7 @@ class Knowledge:
             input_decorators=strings("input-decorators"),
             endpoint_decorators=strings("endpoint-decorators"),
             label_keywords=strings("label-keywords"),
+            translations=strings("translation-functions"),
             argument_declarations=strings("argument-declarations"),
             form_bases=strings("form-bases"),
             form_suffixes=tuple(catalog.strings("collection.form-suffixes")),

@@ -408,11 +408,11 @@ class CollectionPoints:
         if key is None or not self._is_input_field(node.value, True):
             return
         owner = self.knowledge.owner_of(self.ctx.current_class or "")
-        category = (
-            self.ctx.classify(key, owner, KEY)
-            or self._label_category(node.value)
-            or self._typed_category(_last_name(node.value.func), key, owner)
+        category = self.ctx.classify(key, owner, KEY) or self._label_category(
+            node.value, key, owner
         )
+        for type_name in _field_types(node.value):
+            category = category or self._typed_category(type_name, key, owner)
         if category is not None:
             self._record(category, target, f"field `{key}` added to `self.fields`")
 
@@ -431,11 +431,11 @@ class CollectionPoints:
         elif not self._is_input_field(call, id(owner_class) in self._form_classes):
             return
         owner = self.knowledge.owner_of(owner_class.name.value)
-        category = (
-            self.ctx.classify(target.value, owner, NAME)
-            or self._label_category(call)
-            or self._typed_category(_last_name(call.func), target.value, owner)
+        category = self.ctx.classify(target.value, owner, NAME) or self._label_category(
+            call, target.value, owner
         )
+        for type_name in _field_types(call):
+            category = category or self._typed_category(type_name, target.value, owner)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
 
@@ -455,20 +455,30 @@ class CollectionPoints:
             return None
         return category
 
-    def _label_category(self, call: cst.Call, positional: bool = True) -> Optional[str]:
-        """The category a field's label or alias names, when its name says nothing
-        (``contact = forms.CharField(label="Mobile phone")``)."""
+    def _label_category(
+        self, call: cst.Call, name: str, owner: str, positional: bool = True
+    ) -> Optional[str]:
+        """The category a field's label, alias, help text or description names, when
+        its name does not (``contact = forms.CharField(label="Mobile phone")``,
+        ``location = Field(None, description="Position (lat, lon) of the patient")``)."""
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword in self.knowledge.label_keywords or (
                 positional and keyword is None and arg is call.args[0]
             ):
-                text = _string(arg.value)
+                text = self._text(arg.value)
                 if text:
-                    category = self._prompt_category(text)
+                    category = self.ctx.classifier.classify_label(text, name, owner)
                     if category is not None:
                         return category
         return None
+
+    def _text(self, node: cst.BaseExpression) -> Optional[str]:
+        """A string literal, or the message of a translation call (``_("Phone")``)."""
+        if isinstance(node, cst.Call) and _last_name(node.func) in self.knowledge.translations:
+            messages = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+            return _string(messages[-1]) if messages else None
+        return _string(node)
 
     def dict_fields(self, node: cst.Dict) -> None:
         """``{"phone": fields.Str()}``: webargs arguments, ``Schema.from_dict``, API
@@ -480,7 +490,9 @@ class CollectionPoints:
             key = _string(element.key)
             if key is None or not self._is_input_field(element.value, False):
                 continue
-            category = self.ctx.classify(key, "", KEY) or self._label_category(element.value)
+            category = self.ctx.classify(key, "", KEY) or self._label_category(
+                element.value, key, ""
+            )
             if category is None:
                 continue
             if not where:
@@ -520,7 +532,13 @@ class CollectionPoints:
         module, _, field_class = (qualified or "").rpartition(".")
         if module not in knowledge.field_modules:
             field_class = _last_name(call.func)
-            if not in_form or not field_class.endswith("Field"):
+            # In a form or serializer, a field class, or a nested form or serializer
+            # (`address = AddressSerializer()`).
+            if not in_form or not (
+                field_class.endswith("Field")
+                or field_class.endswith(knowledge.form_suffixes)
+                or field_class in self._form_names
+            ):
                 return False
         if field_class in knowledge.non_data_fields or field_class in knowledge.output_fields:
             return False
@@ -548,7 +566,7 @@ class CollectionPoints:
         owner = self.knowledge.owner_of(class_name)
         category = self.ctx.classify(node.target.value, owner, NAME)
         if category is None and isinstance(node.value, cst.Call):
-            category = self._label_category(node.value, positional=False)
+            category = self._label_category(node.value, node.target.value, owner, positional=False)
         for name in names:
             category = category or self._typed_category(name, node.target.value, owner)
         if category is not None:
@@ -760,6 +778,17 @@ class CollectionPoints:
                 category = "credentials"
             if category is not None:
                 self._record(category, param.name, f"prompt `{self._code(default)}`")
+
+
+def _field_types(call: cst.Call) -> Iterator[str]:
+    """The class names of a field and of what it contains
+    (``fields.List(fields.Email())``, ``ListField(child=EmailField())``)."""
+    yield _last_name(call.func)
+    for arg in call.args:
+        if isinstance(arg.value, cst.Call) and (
+            arg.keyword is None or arg.keyword.value in ("child", "cls_or_instance", "values")
+        ):
+            yield _last_name(arg.value.func)
 
 
 def _model_argument(call: cst.Call) -> Optional[cst.Arg]:
