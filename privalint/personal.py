@@ -351,25 +351,31 @@ class Classifier:
 
     # -- labels and descriptions ------------------------------------------------------
 
-    def classify_label(self, text: str, name: str = "", owner: str = "") -> Optional[str]:
-        """The category a field's label, help text or description names.
+    def classify_label(
+        self, text: str, name: str = "", owner: str = "", description: bool = False
+    ) -> Optional[str]:
+        """The category a field's label (or, with ``description``, its help text or
+        description) names.
 
-        A short text that *is* a category phrase (``"Mobile number"``, ``"Date of
-        birth:"``) names it whatever the field is called. Longer prose (``"Current
-        position (lat, lon) of the patient"``) is searched for unambiguous phrases,
-        but only for a field whose own name says nothing definite (``location``,
-        ``contact``, ``value``): a ``grant_types`` field whose help text mentions
-        client credentials holds grant types.
+        A short label that *is* a category phrase (``"Mobile number"``, ``"Date of
+        birth:"``) names it whatever the field is called. Descriptions, and prose in
+        general (``"Current position (lat, lon) of the patient"``), count only for a
+        field whose own name says nothing definite (``location``, ``contact``,
+        ``value``): a ``grant_types`` field whose help text mentions client
+        credentials holds grant types. Prose is searched for unambiguous phrases.
         """
         words = split_words(name)
         if any(words[: len(p)] == p and len(words) > len(p) for p in self._negating):
             return None  # `num_orders_as_billing_address`, `is_default_for_shipping`
+        vague = self.is_vague(name)
+        if description and not vague:
+            return None
         heading = _without_brackets(text).strip(" :?>*-=.\t\n")
         if heading and len(heading) <= 60:
             found = self.classify(heading, owner, KEY)
             if found is not None:
                 return found
-        if len(text) > 500 or not self.is_vague(name):
+        if len(text) > 500 or not vague:
             return None
         return self._in_prose(split_words(text))
 

@@ -12,8 +12,18 @@ point when some endpoint takes it as a request body, often in another file:
 - ``model-link``: the first class includes the second (a field typed with it, or a
   base class); ``detail`` is ``"Outer Inner"``.
 
+Two more let a validation schema stand for the reads of what it validated: once
+``payload = BankDetailsSchema().load(request.json)``, the schema's ``sort_code``
+field is where the bank details are collected, not ``payload["sort_code"]``:
+
+- ``schema``: a class whose fields the walk records as collection points (a form,
+  serializer, schema or model; ``detail`` is its name, no category);
+- ``validated-read``: a request read of what such a class validated (``category``
+  set, ``detail`` is ``"Class description"``).
+
 :meth:`ProjectContext.collected` resolves them: the fields of every class reachable
-from a request body are collected.
+from a request body are collected, and a validated read is collected only when no
+checked file declares its class.
 """
 
 from __future__ import annotations
@@ -36,6 +46,8 @@ SENT = "sent"
 MODEL_FIELD = "model-field"
 REQUEST_BODY = "request-body"
 MODEL_LINK = "model-link"
+SCHEMA = "schema"
+VALIDATED_READ = "validated-read"
 
 
 def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
@@ -43,12 +55,15 @@ def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
     facts = list(facts)
     bodies: list[str] = []
     links: dict[str, set[str]] = {}
+    schemas: set[str] = set()
     for fact in facts:
         if fact.kind == REQUEST_BODY:
             bodies.append(fact.detail)
         elif fact.kind == MODEL_LINK:
             outer, _, inner = fact.detail.partition(" ")
             links.setdefault(outer, set()).add(inner)
+        elif fact.kind == SCHEMA:
+            schemas.add(fact.detail)
     reachable: set[str] = set()
     pending = list(bodies)
     while pending:
@@ -67,6 +82,10 @@ def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
                     fact, kind=COLLECTED, detail=f"request model field `{fact.detail}`"
                 )
             )
+        elif fact.kind == VALIDATED_READ:
+            schema, _, detail = fact.detail.partition(" ")
+            if schema not in schemas:
+                out.append(dataclasses.replace(fact, kind=COLLECTED, detail=detail))
     return out
 
 

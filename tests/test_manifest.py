@@ -291,6 +291,16 @@ def test_request_models_are_collected_through_bodies_bases_and_nested_models() -
     }
 
 
+def test_reads_of_what_a_visible_schema_validated_are_collected_at_its_fields() -> None:
+    facts = [
+        _fact("schema", "", "BankDetailsSchema"),
+        _fact("validated-read", "bank-account", 'BankDetailsSchema `payload["sort_code"]`'),
+        _fact("validated-read", "bank-account", 'LegacySchema `legacy["sort_code"]`'),
+    ]
+    collected = {(f.kind, f.category, f.detail) for f in resolve_collection(facts)}
+    assert collected == {("collected", "bank-account", '`legacy["sort_code"]`')}
+
+
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     (tmp_path / "privalint.toml").write_text("")
     for name, text in files.items():
@@ -593,3 +603,65 @@ def test_users_extend_the_collection_points_from_config(
         '[catalog.collection]\nprompt-functions = ["myapp.ui.ask"]\n'
     )
     assert _findings(project, monkeypatch)[0] == ("cli.py", 5, "PV401", False)
+
+
+SCHEMAS = """\
+from marshmallow import Schema, fields
+
+
+class BankDetailsSchema(Schema):
+    sort_code = fields.Str(required=True)
+"""
+
+PAYMENTS = """\
+from flask import request
+
+from app.schemas import BankDetailsSchema
+
+
+@app.post("/bank-details")
+def bank_details():
+    payload = BankDetailsSchema().load(request.get_json())
+    return payload["sort_code"]
+"""
+
+
+def _collected(
+    project: Path, monkeypatch: pytest.MonkeyPatch, paths: tuple[str, ...] = (".",)
+) -> list[tuple[str, int]]:
+    return [(f[0], f[1]) for f in _findings(project, monkeypatch, paths) if f[2] == "PV401"]
+
+
+def test_a_schema_in_another_file_stands_for_the_reads_of_its_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(
+        tmp_path,
+        {"privacy.toml": MANIFEST, "app/schemas.py": SCHEMAS, "app/payments.py": PAYMENTS},
+    )
+    assert _collected(project, monkeypatch) == [("app/schemas.py", 5)]
+    # Without the schema's file (and no cached facts of it) the read is what is seen.
+    assert _collected(project, monkeypatch, ("app/payments.py",)) == [("app/payments.py", 9)]
+
+
+def test_labels_help_texts_and_container_fields_are_collection_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = """\
+    from django import forms
+    from marshmallow import Schema, fields
+
+
+    class CallbackForm(forms.Form):
+        contact = forms.CharField(help_text="Your mobile number, for the courier")
+        grant_types = forms.CharField(help_text="e.g. client_credentials")
+        recipient = forms.CharField()
+        sender = forms.EmailField()
+
+
+    class HistorySchema(Schema):
+        convictions = fields.List(fields.Str())
+        reminder_channels = fields.List(fields.Str())
+    """
+    project = _project(tmp_path, {"privacy.toml": MANIFEST, "forms.py": code})
+    assert _collected(project, monkeypatch) == [("forms.py", 6), ("forms.py", 8), ("forms.py", 13)]

@@ -109,3 +109,49 @@ def test_user_extension_adds_and_ignores_words() -> None:
 )
 def test_literals(value: str, expected: str) -> None:
     assert classify_literal(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "owner", "description", "expected"),
+    [
+        # A label that is a category phrase names it, whatever the field is called.
+        ("Mobile number", "reach_me_at", "", False, "phone"),
+        ("Date of birth:", "born", "", False, "date-of-birth"),
+        ("Your name", "field_1", "", False, "person-name"),
+        # Descriptions, and prose, count only for a field whose name says nothing.
+        ("Current position (lat, lon) of the patient", "location", "Patient", True, "geolocation"),
+        ("The e-mail address we send receipts to", "contact", "", True, "email"),
+        ("Mobile number", "contact", "", True, "phone"),
+        ("Allowed grant types, e.g. client credentials", "grant_types", "", True, None),
+        ("Accuracy of the latitude, in metres", "accuracy", "", True, None),
+        ("Mobile number", "delivery_window", "", True, None),
+        # ... and not when the phrase is transformed or an ordinary word in prose.
+        ("Hashed e-mail address of the reporter", "value", "", True, None),
+        ("Pin this entry to the top of the list", "entry", "", True, None),
+        ("Email subject shown to the customer", "text", "", True, None),
+        # A counter or a flag about the data is not the data.
+        ("Number of Orders as Billing Address", "num_orders_as_billing_address", "", False, None),
+        ("Default billing address?", "is_default_for_billing", "", False, None),
+    ],
+)
+def test_labels_and_descriptions(
+    text: str, name: str, owner: str, description: bool, expected: object
+) -> None:
+    assert CLASSIFIER.classify_label(text, name, owner, description) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "vague"),
+    [
+        ("location", True),
+        ("contact_info", True),
+        ("field_3", True),
+        ("customer", True),
+        ("value", True),
+        ("store_location", False),
+        ("grant_types", False),
+        ("title", False),
+    ],
+)
+def test_vague_field_names(name: str, vague: bool) -> None:
+    assert CLASSIFIER.is_vague(name) is vague

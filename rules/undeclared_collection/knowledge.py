@@ -20,6 +20,7 @@ class Knowledge:
     input_decorators: frozenset[str]
     endpoint_decorators: frozenset[str]
     label_keywords: frozenset[str]
+    description_keywords: frozenset[str]
     translations: frozenset[str]
     argument_declarations: frozenset[str]
     form_bases: frozenset[str]
@@ -41,11 +42,17 @@ class Knowledge:
     injected_parameters: frozenset[str]
     injected_annotations: frozenset[str]
     model_loaders: frozenset[str]
+    model_dumpers: frozenset[str]
+    validated_attributes: frozenset[str]
+    schema_parsers: frozenset[str]
     prompt_functions: frozenset[str]
     secret_prompts: frozenset[str]
     prompt_options: frozenset[str]
     key_getters: frozenset[str]
     typed_fields: dict[str, str]
+    text_types: frozenset[str]
+    named_persons: frozenset[str]
+    named_person_category: str
     scalar_annotations: frozenset[str]
 
     @classmethod
@@ -61,6 +68,7 @@ class Knowledge:
             input_decorators=strings("input-decorators"),
             endpoint_decorators=strings("endpoint-decorators"),
             label_keywords=strings("label-keywords"),
+            description_keywords=strings("description-keywords"),
             translations=strings("translation-functions"),
             argument_declarations=strings("argument-declarations"),
             form_bases=strings("form-bases"),
@@ -84,6 +92,9 @@ class Knowledge:
             injected_parameters=strings("injected-parameters"),
             injected_annotations=strings("injected-annotations"),
             model_loaders=strings("model-loaders"),
+            model_dumpers=strings("model-dumpers"),
+            validated_attributes=strings("validated-attributes"),
+            schema_parsers=strings("schema-parsers"),
             prompt_functions=strings("prompt-functions"),
             secret_prompts=strings("secret-prompts"),
             prompt_options=strings("prompt-options"),
@@ -94,6 +105,11 @@ class Knowledge:
                 if isinstance(v, str)
             },
             scalar_annotations=strings("scalar-annotations"),
+            text_types=strings("text-types"),
+            named_persons=frozenset(
+                w for s in catalog.strings("collection.named-persons") for w in split_words(s)
+            ),
+            named_person_category=str(catalog.get("collection.named-person-category") or ""),
         )
 
     def is_model_name(self, name: str) -> bool:

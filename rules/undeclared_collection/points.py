@@ -30,9 +30,11 @@ from privalint.rules.undeclared_collection.knowledge import Knowledge
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
 from privalint.personal import KEY, NAME, split_words
-from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY
+from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY, SCHEMA, VALIDATED_READ
 
 COLLECTED = "collected"
+# A request read whose fields a schema declared in place (webargs `parser.parse({...})`).
+INLINE_FIELDS = "{}"
 
 _COMMENT = re.compile(r"#[^\n]*")
 _OPEN_SPACE = re.compile(r"([(\[{]) ")
@@ -96,6 +98,9 @@ class CollectionPoints:
         # Names bound to string literals or tuples of them, per scope (module first):
         # `FIELD = "phone"`, `for key in ("email", "phone"):`.
         self._constants: list[dict[str, tuple[str, ...]]] = [{}]
+        # Names bound to a schema, form or model object or to what one validated, per
+        # scope, with the class: `schema = SignupSchema()`, `data = schema.load(...)`.
+        self._validated: list[dict[str, str]] = [{}]
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -145,24 +150,59 @@ class CollectionPoints:
         elif isinstance(key, cst.Name):
             keys = self._keys(key)
             if keys and self.ctx.categories(base).user_input:
-                detail = f"`{self._code(node)}`"
-                for category in sorted({c for k in keys if (c := self.ctx.classify(k, "", KEY))}):
-                    self._record(category, node, detail)
+                categories = {c for k in keys if (c := self.ctx.classify(k, "", KEY))}
+                self._record_read(categories, node, base)
+
+    def _record_read(
+        self, categories: set[str], node: cst.BaseExpression, base: cst.BaseExpression
+    ) -> None:
+        """A request read. What a schema, form or request model validated is collected
+        by that class's fields, so such a read names the class: the project stage
+        keeps it only when no checked file declares the class."""
+        if not categories:
+            return
+        detail = f"`{self._code(node)}`"
+        schema = self._schema_of(base)
+        for category in sorted(categories):
+            if schema is None:
+                self._record(category, node, detail)
+            elif schema != INLINE_FIELDS:
+                self._record(category, node, f"{schema} {detail}", VALIDATED_READ)
 
     # -- names bound to literal keys --------------------------------------------------------
 
     def enter_scope(self) -> None:
         self._constants.append({})
+        self._validated.append({})
 
     def leave_scope(self) -> None:
         if len(self._constants) > 1:
             self._constants.pop()
+            self._validated.pop()
 
     def bind_constant(self, node: cst.Assign) -> None:
-        """``FIELD = "phone"``, ``FIELDS = ("email", "phone")``; any other value unbinds."""
+        """``FIELD = "phone"``, ``FIELDS = ("email", "phone")``; any other value unbinds.
+        ``data = SignupSchema().load(...)``: what a schema validated."""
+        schema = self._schema_of(node.value)
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self._bind(target.target.value, _literal_strings(node.value))
+            name = target.target
+            if isinstance(name, cst.Tuple) and name.elements:
+                # marshmallow 2: `data, errors = schema.load(request.json)`.
+                name = name.elements[0].value
+            if isinstance(name, cst.Name):
+                self._bind(name.value, _literal_strings(node.value))
+                self._bind_schema(name.value, schema)
+
+    def bind_annotated(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self._bind_schema(node.target.value, self._schema_of(node.value))
+
+    def _bind_schema(self, name: str, schema: Optional[str]) -> None:
+        scope = self._validated[-1]
+        if schema:
+            scope[name] = schema
+        else:
+            scope.pop(name, None)
 
     def bind_loop(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):
@@ -293,9 +333,65 @@ class CollectionPoints:
             # `body["email"]` is an email address even though `body.email` would not be.
             fallback = ctx.classify(key, "", KEY)
             categories = {fallback} if fallback else set()
-        detail = f"`{self._code(node)}`"
-        for category in sorted(categories):
-            self._record(category, node, detail)
+        self._record_read(categories, node, base)
+
+    # -- what schemas, forms and request models validated --------------------------------
+
+    def _schema_of(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The class (schema, form, serializer, request model) whose object ``expr`` is,
+        or whose validation produced it: ``SignupSchema().load(request.json)``,
+        ``form.cleaned_data`` after ``form = SignupForm(request.POST)``,
+        ``Signup.model_validate(body).model_dump()``; ``INLINE_FIELDS`` for webargs
+        fields declared in place; None when unknown."""
+        knowledge = self.knowledge
+        if isinstance(expr, cst.Name):
+            for scope in reversed(self._validated):
+                if expr.value in scope:
+                    return scope[expr.value]
+            return None
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in knowledge.validated_attributes:
+                return self._schema_of(expr.value)
+            return None
+        if isinstance(expr, cst.Subscript):
+            return self._schema_of(expr.value)
+        if isinstance(expr, cst.Await):
+            return self._schema_of(expr.expression)
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        qualified = self.ctx.qualname(func)
+        if qualified in knowledge.model_loader_functions:
+            chosen = _model_argument(expr)
+            return self._class_of(chosen.value) if chosen is not None else None
+        if qualified in knowledge.schema_parsers:
+            first = expr.args[0].value if expr.args and expr.args[0].keyword is None else None
+            if isinstance(first, cst.Dict):
+                return INLINE_FIELDS
+            return self._class_of(first) if first is not None else None
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in knowledge.model_loaders:
+                return self._class_of(func.value)
+            if method in knowledge.model_dumpers or method in knowledge.key_getters:
+                return self._schema_of(func.value)
+            return None
+        name = _last_name(func)
+        # `SignupSchema()`, `SignupForm(request.POST)`, `Signup(**request.json)`.
+        return name if knowledge.is_model_name(name) else None
+
+    def _class_of(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The class a loader is called on: ``Signup`` in ``Signup.model_validate``,
+        ``SignupSchema(many=True)``, or a name bound to such an object."""
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        if isinstance(expr, cst.Name) and not expr.value[:1].isupper():
+            for scope in reversed(self._validated):
+                if expr.value in scope:
+                    return scope[expr.value]
+            return None
+        name = _last_name(expr)
+        return name if self.knowledge.is_model_name(name) else None
 
     # -- fields of forms, serializers, schemas and request models ----------------------
 
@@ -327,6 +423,14 @@ class CollectionPoints:
             self._is_model_form(base) for base in bases
         ):
             self._meta_fields(node, node.body)
+        if (
+            id(node) in self._form_classes
+            or id(node) in self._input_classes
+            or (bases and _may_be_a_model(node.body))
+            or _declares_annotated_fields(node.body)
+        ):
+            # Its fields are collection points: what it validates is collected there.
+            self._link(SCHEMA, node.name.value)
 
     def _meta_fields(self, node: cst.ClassDef, body: cst.IndentedBlock) -> None:
         """The model fields a model form or serializer takes (``Meta.fields``), less
@@ -411,8 +515,10 @@ class CollectionPoints:
         category = self.ctx.classify(key, owner, KEY) or self._label_category(
             node.value, key, owner
         )
-        for type_name in _field_types(node.value):
+        types = list(_field_types(node.value))
+        for type_name in types:
             category = category or self._typed_category(type_name, key, owner)
+        category = category or self._named_person(key, types)
         if category is not None:
             self._record(category, target, f"field `{key}` added to `self.fields`")
 
@@ -434,8 +540,10 @@ class CollectionPoints:
         category = self.ctx.classify(target.value, owner, NAME) or self._label_category(
             call, target.value, owner
         )
-        for type_name in _field_types(call):
+        types = list(_field_types(call))
+        for type_name in types:
             category = category or self._typed_category(type_name, target.value, owner)
+        category = category or self._named_person(target.value, types)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
 
@@ -455,20 +563,37 @@ class CollectionPoints:
             return None
         return category
 
+    def _named_person(self, name: str, types: Sequence[str]) -> Optional[str]:
+        """``recipient = forms.CharField()``: a text field named after a person holds
+        that person's name (an ``EmailField`` named so holds an address, a relation
+        or a nested schema a record)."""
+        if not types or types[0] not in self.knowledge.text_types:
+            return None
+        words = split_words(name)
+        while len(words) > 1 and words[-1] in self.ctx.classifier.transparent_suffixes:
+            words = words[:-1]
+        if words and words[-1] in self.knowledge.named_persons:
+            return self.knowledge.named_person_category
+        return None
+
     def _label_category(
         self, call: cst.Call, name: str, owner: str, positional: bool = True
     ) -> Optional[str]:
         """The category a field's label, alias, help text or description names, when
         its name does not (``contact = forms.CharField(label="Mobile phone")``,
         ``location = Field(None, description="Position (lat, lon) of the patient")``)."""
+        knowledge = self.knowledge
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
-            if keyword in self.knowledge.label_keywords or (
-                positional and keyword is None and arg is call.args[0]
+            description = keyword in knowledge.description_keywords
+            if (
+                description
+                or keyword in knowledge.label_keywords
+                or (positional and keyword is None and arg is call.args[0])
             ):
                 text = self._text(arg.value)
                 if text:
-                    category = self.ctx.classifier.classify_label(text, name, owner)
+                    category = self.ctx.classifier.classify_label(text, name, owner, description)
                     if category is not None:
                         return category
         return None
@@ -569,6 +694,8 @@ class CollectionPoints:
             category = self._label_category(node.value, node.target.value, owner, positional=False)
         for name in names:
             category = category or self._typed_category(name, node.target.value, owner)
+        held = [n for n in names if n not in ("Optional", "Union", "None", "Annotated")]
+        category = category or self._named_person(node.target.value, held)
         if category is not None:
             self._record(category, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
 
@@ -687,7 +814,7 @@ class CollectionPoints:
                 chosen = _model_argument(receiver)
                 model = _last_name(chosen.value) if chosen is not None else ""
             else:
-                model = _last_name(receiver)
+                model = self._class_of(receiver) or ""
         elif isinstance(func, (cst.Name, cst.Attribute)) and any(
             arg.star == "**" for arg in node.args
         ):
@@ -840,6 +967,18 @@ def _assigned_names(statement: Union[cst.BaseStatement, cst.BaseSmallStatement])
                         yield target.target.value
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 yield small.target.value
+
+
+def _declares_annotated_fields(body: cst.BaseSuite) -> bool:
+    """``email: str`` directly in a class body."""
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    return any(
+        isinstance(small, cst.AnnAssign)
+        for statement in body.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+    )
 
 
 def _may_be_a_model(body: cst.BaseSuite) -> bool:

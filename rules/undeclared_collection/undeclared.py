@@ -148,6 +148,10 @@ class UndeclaredCollection(Rule):
         assert self.points is not None
         self.points.ann_assign(node)
 
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        assert self.points is not None
+        self.points.bind_annotated(node)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         assert self.points is not None
         self.points.function_def(node)

@@ -63,6 +63,11 @@ class OrmKnowledge:
     generic_class_words: frozenset[str]
     validators: frozenset[str]
     policy: StoragePolicy
+    # Keywords that label a field and translation calls around labels (shared with
+    # the collection points: collection.label-keywords, collection.translation-functions).
+    label_keywords: frozenset[str]
+    description_keywords: frozenset[str]
+    translations: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> OrmKnowledge:
@@ -113,6 +118,9 @@ class OrmKnowledge:
             ),
             validators=frozenset(catalog.strings("storage.orm.validators")),
             policy=StoragePolicy.from_catalog(catalog),
+            label_keywords=frozenset(catalog.strings("collection.label-keywords")),
+            description_keywords=frozenset(catalog.strings("collection.description-keywords")),
+            translations=frozenset(catalog.strings("collection.translation-functions")),
         )
 
     def framework_of(self, qualified: Optional[str]) -> Optional[Framework]:
@@ -145,6 +153,9 @@ class FieldDecl:
     column_name: Optional[str] = None
     # Recognised through an ORM's own module (not only by its name).
     resolved: bool = False
+    # Its verbose name, help text or comment (`verbose_name=_("Mobile number")`),
+    # each with whether it is a description.
+    labels: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass
@@ -386,6 +397,7 @@ class UnencryptedModelField(Rule):
         if column_name is not None:
             decl.column_name = column_name
             positional = positional[1:]
+        decl.labels = self._labels(current, first)
         if framework is not None and constructor_name in framework.constructors and positional:
             # `Column(String(120))`: the column type says more than `Column`.
             decl.type_text = self.ctx.code(positional[0], 40)
@@ -416,6 +428,32 @@ class UnencryptedModelField(Rule):
         if decl.typed is None and constructor_name in self.k.typed:
             decl.typed = self.k.typed[constructor_name]
         return decl
+
+    def _labels(
+        self, call: cst.Call, first: Optional[cst.BaseExpression]
+    ) -> tuple[tuple[str, bool], ...]:
+        """The label texts of a field: ``verbose_name=``, ``help_text=``, ``comment=``,
+        or a translated first argument (Django's ``CharField(_("Mobile number"))``),
+        each with whether it is a description."""
+        values: list[tuple[cst.BaseExpression, bool]] = []
+        if isinstance(first, cst.Call):
+            values.append((first, False))
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value in self.k.label_keywords:
+                values.append((arg.value, False))
+            elif arg.keyword.value in self.k.description_keywords:
+                values.append((arg.value, True))
+        texts = []
+        for value, description in values:
+            if isinstance(value, cst.Call) and last_name(value.func) in self.k.translations:
+                messages = [a.value for a in value.args if a.keyword is None and not a.star]
+                value = messages[-1] if messages else value
+            text = string_value(value)
+            if text:
+                texts.append((text, description))
+        return tuple(texts)
 
     def _field_from_annotation(
         self,
@@ -768,6 +806,13 @@ class UnencryptedModelField(Rule):
                 ):
                     # `contact = models.EmailField()`: the type says what it holds.
                     category = decl.typed
+                for label, description in decl.labels if category is None else ():
+                    # `contact = models.CharField(verbose_name="Mobile number")`.
+                    category = self.ctx.classifier.classify_label(
+                        label, decl.name, owner, description
+                    )
+                    if category is not None:
+                        break
                 if category is None or self._owner_rules_out(category, decl.name, owner):
                     continue
                 protected = decl.encrypted or decl.name in self._protected_fields
