@@ -38,6 +38,7 @@ class SettingsKnowledge:
     proxy_header: frozenset[str]
     calls: tuple[tuple[frozenset[str], dict[str, tuple[Any, ...]]], ...]
     dev_path_words: frozenset[str]
+    defaults_files: frozenset[str]
     dev_words: frozenset[str]
     config_methods: frozenset[str]
     config_attributes: frozenset[str]
@@ -142,6 +143,7 @@ class InsecureHttpsSetting(Rule):
             proxy_header=frozenset(catalog.strings("tls.settings.proxy-ssl-header")),
             calls=tuple(calls),
             dev_path_words=frozenset(catalog.strings("tls.settings.context.dev-path-words")),
+            defaults_files=frozenset(catalog.strings("tls.settings.context.defaults-files")),
             dev_words=frozenset(catalog.strings("tls.settings.context.dev-words")),
             config_methods=frozenset(catalog.strings("tls.settings.context.config-methods")),
             config_attributes=frozenset(catalog.strings("tls.settings.context.config-attributes")),
@@ -161,7 +163,7 @@ class InsecureHttpsSetting(Rule):
                 parts[-1] = parts[-1].rsplit(".", 1)[0]
             self._dev_file = any(
                 word in knowledge.dev_path_words for part in parts for word in words_of(part)
-            )
+            ) or bool(parts and parts[-1] in knowledge.defaults_files)
         if self._dev_file:
             return True
         stack = self.ctx.stack

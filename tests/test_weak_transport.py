@@ -1,0 +1,49 @@
+"""Transport rules (weak-tls, weak-voip): behaviour that a single fixture file cannot
+show (file names, where a finding moves to, fingerprints)."""
+
+from __future__ import annotations
+
+from tests.conftest import check_code
+
+INSECURE_SETTINGS = """
+SESSION_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+"""
+
+
+def test_framework_defaults_file_is_not_a_project_setting() -> None:
+    project = check_code(INSECURE_SETTINGS, ("PV510",), path="shop/settings.py")
+    defaults = check_code(INSECURE_SETTINGS, ("PV510",), path="django/conf/global_settings.py")
+    assert len(project.findings) == 2
+    assert defaults.findings == []
+
+
+HELPER = """
+import poplib
+import ssl
+
+
+def quick_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+"""
+
+
+def test_unverified_context_moves_to_where_the_file_uses_it() -> None:
+    alone = check_code(HELPER, ("PV502",))
+    used = check_code(
+        HELPER + "\n\nbox = poplib.POP3_SSL(HOST, context=quick_context())\n", ("PV502",)
+    )
+    assert [f.span.start_line for f in alone.findings] == [8, 9]
+    assert [f.span.start_line for f in used.findings] == [13]
+
+
+def test_unused_helper_keeps_the_fingerprints_of_a_plain_report() -> None:
+    """A weakening that stays reported has the identity (fingerprint) of one in a
+    function that returns nothing: baselines keep matching."""
+    returning = check_code(HELPER, ("PV502",))
+    plain = check_code(HELPER.replace("return ctx", "return None"), ("PV502",))
+    assert len(returning.findings) == 2
+    assert [f.fingerprint for f in returning.findings] == [f.fingerprint for f in plain.findings]
