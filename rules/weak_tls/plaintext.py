@@ -22,6 +22,7 @@ from privalint.rules.weak_tls.common import (
     literal,
     local_definition,
     matches_module,
+    module_words,
     positional,
     resolve,
     small_statements,
@@ -51,6 +52,58 @@ class HttpKnowledge:
     credential_headers: frozenset[str]
     connections: frozenset[str]
     connection_methods: frozenset[str]
+    channels: dict[str, ChannelKind]
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    """A message channel (WebSocket, MQTT) and how it is opened, secured and used."""
+
+    protocol: str
+    url_keywords: tuple[str, ...]
+    url_position: Optional[int]
+    plain_prefixes: tuple[str, ...]
+    secure_prefixes: tuple[str, ...]
+    tls_keywords: frozenset[str]
+    connect_methods: frozenset[str]
+    upgrades: frozenset[str]
+    send_methods: dict[str, int]
+    data_keywords: frozenset[str]
+    sends_at_once: bool
+
+
+@dataclass
+class _Channel:
+    kind: ChannelKind
+    host: Optional[str]
+    shown: str
+    secure: bool
+    opened: bool
+
+
+def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
+    found: dict[str, ChannelKind] = {}
+    for entry in catalog.get("tls.plaintext-channels", []) or []:
+        if not isinstance(entry, dict):
+            continue
+        position = entry.get("url-position", 0)
+        sends = entry.get("send-methods", {}) or {}
+        kind = ChannelKind(
+            protocol=str(entry.get("protocol", "a plaintext channel")),
+            url_keywords=tuple(map(str, entry.get("url-keywords", ["url"]))),
+            url_position=int(position) if isinstance(position, int) and position >= 0 else None,
+            plain_prefixes=tuple(p.lower() for p in map(str, entry.get("plain-prefixes", []))),
+            secure_prefixes=tuple(p.lower() for p in map(str, entry.get("secure-prefixes", []))),
+            tls_keywords=frozenset(map(str, entry.get("tls-keywords", []))),
+            connect_methods=frozenset(map(str, entry.get("connect-methods", []))),
+            upgrades=frozenset(map(str, entry.get("upgrades", []))),
+            send_methods={str(k): int(v) for k, v in sends.items() if isinstance(v, int)},
+            data_keywords=frozenset(map(str, entry.get("data-keywords", []))),
+            sends_at_once=bool(entry.get("sends-at-once", False)),
+        )
+        for name in entry.get("classes", []):
+            found[str(name)] = kind
+    return found
 
 
 _CREDENTIALS = "credentials"
@@ -62,7 +115,9 @@ class PlaintextHttpPersonalData(Rule):
     Flags HTTP requests to an `http://` URL on another host that carry personal data
     or credentials: in the body (`json=`, `data=`, `files=`), the query (`params=`),
     the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
-    helpers of the same module that pass their arguments on to the request.
+    helpers of the same module that pass their arguments on to the request. Personal
+    data sent over a `ws://` WebSocket or over MQTT without TLS (no `tls_set()`) is
+    flagged where it is sent.
 
     ## Why is this bad?
     Plain HTTP is readable and changeable by everyone on the path: Wi-Fi neighbours,
@@ -70,8 +125,8 @@ class PlaintextHttpPersonalData(Rule):
     (GDPR Art. 32).
 
     ## How to fix
-    Use `https://` (and keep certificate verification on). Loopback addresses are
-    not flagged.
+    Use `https://` and `wss://` (and keep certificate verification on), and MQTT over
+    TLS (`tls_set()`, port 8883). Loopback addresses are not flagged.
     """
 
     id = "PV508"
@@ -79,7 +134,7 @@ class PlaintextHttpPersonalData(Rule):
     family = Family.WEAK_TLS
     severity = Severity.WARNING
     cwe = 319
-    title = "Personal data sent over plain HTTP"
+    title = "Personal data sent over plain HTTP, WebSocket or MQTT"
     message = "{data} {verb} sent over plain HTTP to `{host}`"
     precision = "high"
     triggers = (("http://", "HTTP://"),)
@@ -113,7 +168,17 @@ class PlaintextHttpPersonalData(Rule):
             ),
             connections=frozenset(catalog.strings("tls.plaintext-http.connections")),
             connection_methods=frozenset(catalog.strings("tls.plaintext-http.connection-methods")),
+            channels=_channels(catalog),
         )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge: HttpKnowledge = cls.compile(catalog)
+        return ((*cls.triggers[0], *module_words(knowledge.channels)),)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self._channels: dict[tuple[int, str], _Channel] = {}
 
     # What a request call sends where.
 
@@ -182,6 +247,12 @@ class PlaintextHttpPersonalData(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ctx.qualname(node.func)
+        channel = known_name(self.ctx, node.func, self.compiled.channels)
+        if channel is not None:
+            self._channel_opened(node, self.compiled.channels[channel])
+            return
+        if isinstance(node.func, cst.Attribute) and self._channels:
+            self._channel_used(node, node.func)
         method = self._is_request(node, qualified)
         if method is None:
             if self.ctx.is_local(qualified):
@@ -269,6 +340,94 @@ class PlaintextHttpPersonalData(Rule):
             categories=categories,
         )
 
+    # Message channels: WebSocket (`ws://`) and MQTT without TLS.
+
+    def _channel_opened(self, node: cst.Call, kind: ChannelKind) -> None:
+        url = argument(node, kind.url_position, *kind.url_keywords)
+        secure = False
+        for name in kind.tls_keywords:
+            switch = keyword(node, name)
+            if switch is not None and value_of(self.ctx, switch.value) not in (None, False):
+                secure = True
+        host: Optional[str] = None
+        shown = "its server"
+        if url is not None:
+            text = text_of(self.ctx, url.value)
+            if text is None and kind.plain_prefixes:
+                # A URL we cannot read may well be `wss://`.
+                return
+            if text is None:
+                shown = self.ctx.code(url.value, 30)
+            else:
+                lowered = text.lower().lstrip()
+                if lowered.startswith(kind.secure_prefixes):
+                    secure = True
+                elif kind.plain_prefixes and not lowered.startswith(kind.plain_prefixes):
+                    return
+                host = url_host(text) if "://" in text else host_text(self.ctx, url.value)
+                shown = host or text.replace(UNKNOWN_PART, "…")[:40]
+        opened = url is not None
+        channel = _Channel(kind, host, shown, secure, opened)
+        if kind.sends_at_once:
+            self._channel_send(node, channel, kind.send_methods.get("", 1))
+            return
+        name = _bound_name(self.ctx.stack)
+        if name is not None:
+            self._channels[self._channel_key(name)] = channel
+
+    def _channel_key(self, name: str) -> tuple[int, str]:
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and (
+                isinstance(node, cst.FunctionDef) or name.startswith("self.")
+            ):
+                return (id(node), name)
+        return (id(self.ctx.module), name)
+
+    def _channel_used(self, node: cst.Call, func: cst.Attribute) -> None:
+        name = dotted_name(func.value)
+        channel = self._channels.get(self._channel_key(name)) if name is not None else None
+        if channel is None:
+            return
+        method = func.attr.value
+        kind = channel.kind
+        if method in kind.upgrades:
+            channel.secure = True
+        elif method in kind.connect_methods:
+            host_arg = argument(node, 0, *kind.url_keywords)
+            channel.opened = True
+            if host_arg is not None:
+                channel.host = host_text(self.ctx, host_arg.value)
+                channel.shown = channel.host or self.ctx.code(host_arg.value, 30)
+        elif method in kind.send_methods:
+            self._channel_send(node, channel, kind.send_methods[method])
+
+    def _channel_send(self, node: cst.Call, channel: _Channel, position: int) -> None:
+        kind = channel.kind
+        if channel.secure or not channel.opened:
+            return
+        if is_loopback(channel.host, self.compiled.loopback):
+            return
+        data = [
+            a for a in node.args if a.keyword is not None and a.keyword.value in kind.data_keywords
+        ]
+        arg = positional(node, position)
+        if arg is not None:
+            data.append(arg)
+        carried = union(self.ctx.categories(a.value) for a in data)
+        if not carried.cats:
+            return
+        categories = carried.categories
+        self.report(
+            node,
+            "{data} {verb} sent over {protocol} in clear text to {host}",
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+            protocol=kind.protocol,
+            host=f"`{channel.shown}`" if channel.shown != "its server" else channel.shown,
+            severity=self.ctx.severity_for(categories, self.severity),
+            categories=categories,
+        )
+
     # Helpers of this module that send their arguments.
 
     def _sink_parts(self, call: cst.Call, part: str) -> Sequence[cst.BaseExpression]:
@@ -314,6 +473,22 @@ class PlaintextHttpPersonalData(Rule):
     @staticmethod
     def _helper_host(definition: Optional[cst.FunctionDef]) -> str:
         return f"the URL in `{definition.name.value}`" if definition is not None else "?"
+
+
+def _bound_name(stack: list[cst.CSTNode]) -> Optional[str]:
+    """The name the value of the current call is stored under (assignment or
+    ``with ... as``), through ``await``."""
+    index = len(stack) - 2
+    while index >= 0 and isinstance(stack[index], cst.Await):
+        index -= 1
+    parent = stack[index] if index >= 0 else None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return dotted_name(parent.targets[0].target)
+    if isinstance(parent, cst.AnnAssign):
+        return dotted_name(parent.target)
+    if isinstance(parent, cst.WithItem) and parent.asname is not None:
+        return dotted_name(parent.asname.name)
+    return None
 
 
 @dataclass(frozen=True)
