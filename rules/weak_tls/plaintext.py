@@ -345,8 +345,8 @@ class PlaintextHttpPersonalData(Rule):
     def _channel_opened(self, node: cst.Call, kind: ChannelKind) -> None:
         url = argument(node, kind.url_position, *kind.url_keywords)
         secure = False
-        for name in kind.tls_keywords:
-            switch = keyword(node, name)
+        for tls_keyword in kind.tls_keywords:
+            switch = keyword(node, tls_keyword)
             if switch is not None and value_of(self.ctx, switch.value) not in (None, False):
                 secure = True
         host: Optional[str] = None
@@ -371,9 +371,9 @@ class PlaintextHttpPersonalData(Rule):
         if kind.sends_at_once:
             self._channel_send(node, channel, kind.send_methods.get("", 1))
             return
-        name = _bound_name(self.ctx.stack)
-        if name is not None:
-            self._channels[self._channel_key(name)] = channel
+        bound = _bound_name(self.ctx.stack)
+        if bound is not None:
+            self._channels[self._channel_key(bound)] = channel
 
     def _channel_key(self, name: str) -> tuple[int, str]:
         for node in reversed(self.ctx.stack):
