@@ -30,6 +30,8 @@ from privalint.catalog import Catalog
 from privalint.model import Family, Severity
 from privalint.rule import Rule
 
+# Where a connection names its server (keywords, and keys of a settings dict).
+_HOST_KEYS = ("host", "hostname", "server", "bootstrap_servers", "bootstrap.servers")
 _PAIR = re.compile(r"(?:^|[?&;\s])([A-Za-z_]+)=([^&;\s'\"]+)")
 _DSN_HOST = re.compile(r"(?:^|\s)host=([^\s]+)")
 # A connection URL (`postgresql://...`) or a libpq key=value string (`host=... dbname=...`).
@@ -177,7 +179,7 @@ class InsecureConnectionOption(Rule):
             meaning = self._meaning(arg.keyword.value, value)
             if meaning is None:
                 continue
-            host_arg = argument(node, None, "host", "hostname", "server")
+            host_arg = argument(node, None, *_HOST_KEYS)
             host = host_text(self.ctx, host_arg.value) if host_arg is not None else None
             if is_loopback(host, loopback):
                 return
@@ -195,8 +197,27 @@ class InsecureConnectionOption(Rule):
             return
         value = self._value(node.value)
         meaning = self._meaning(key, value)
-        if meaning is not None:
+        if meaning is not None and not self._local_settings():
             self.report(node, option=key, value=value, meaning=meaning, where="")
+
+    def _local_settings(self) -> bool:
+        """Whether the settings dict holding the current key (or the one holding that,
+        as in Django's `DATABASES`) names a loopback server."""
+        _, loopback, _ = self.compiled
+        levels = 0
+        for parent in reversed(self.ctx.stack[:-1]):
+            if not isinstance(parent, cst.Dict):
+                continue
+            levels += 1
+            for element in parent.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                key = literal(element.key)
+                if isinstance(key, str) and key.lower() in _HOST_KEYS:
+                    return is_loopback(host_text(self.ctx, element.value), loopback)
+            if levels == 2:
+                break
+        return False
 
     # Connection strings.
 
@@ -271,8 +292,8 @@ class InsecureConnectionOption(Rule):
         first = remote[0]
         self.report(
             node,
-            "{service} client talks to {host} without TLS ({why}): the data it stores "
-            "and searches, and its credentials, cross the network in clear text",
+            "{service} client talks to {host} without TLS ({why}): the data it holds, and "
+            "its credentials, cross the network in clear text",
             service=spec.service,
             host=f"`{first.shown}`" if first.shown != "its server" else first.shown,
             why=first.why,

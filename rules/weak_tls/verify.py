@@ -14,7 +14,9 @@ from privalint.rules.weak_tls.common import (
     class_named,
     constant_name,
     enclosing_class,
+    env_default,
     forwarded_arguments,
+    imports_any,
     is_loopback,
     is_super_init,
     last_name,
@@ -63,6 +65,10 @@ class VerifyKnowledge:
     groups: tuple[tuple[str, tuple[Switch, ...]], ...]
     insecure_literals: frozenset[Any]
     insecure_names: frozenset[str]
+    partials: frozenset[str]
+    option_methods: frozenset[str]
+    option_modules: tuple[str, ...]
+    insecure_options: dict[str, tuple[Any, ...]]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> VerifyKnowledge:
@@ -111,12 +117,25 @@ class VerifyKnowledge:
             insecure_names=frozenset(
                 n for ss in by_keyword.values() for s in ss for n in s.insecure_names
             ),
+            partials=frozenset(catalog.strings("tls.partial-functions")),
+            option_methods=frozenset(catalog.strings("tls.verify-options.methods")),
+            option_modules=tuple(catalog.strings("tls.verify-options.modules")),
+            insecure_options={
+                str(k): tuple(v)
+                for k, v in (catalog.get("tls.verify-options.insecure", {}) or {}).items()
+                if isinstance(v, list)
+            },
         )
 
 
 def is_insecure(ctx: Any, expr: cst.BaseExpression, switch: Switch) -> bool:
-    """Whether ``expr`` (after following names) is one of the switch's insecure values."""
+    """Whether ``expr`` (after following names) is one of the switch's insecure values,
+    or an environment lookup that falls back to one."""
     value = value_of(ctx, expr)
+    if value is NOT_LITERAL:
+        fallback = env_default(ctx, resolve(ctx, expr))
+        if fallback is not None:
+            value = value_of(ctx, fallback)
     if value is not NOT_LITERAL:
         return any(type(value) is type(v) and value == v for v in switch.insecure)
     if isinstance(expr, cst.Dict) or isinstance(resolve(ctx, expr), cst.Dict):
@@ -206,7 +225,16 @@ class TlsVerifyDisabled(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: VerifyKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
+        if qualified in knowledge.partials and node.args and node.args[0].keyword is None:
+            # `functools.partial(requests.get, verify=False)`: the call it prepares.
+            target = node.args[0].value
+            node = node.with_changes(func=target, args=node.args[1:])
+            qualified = self.ctx.qualname(target)
+        self._option_setter(node)
         for arg in node.args:
+            if arg.star == "**":
+                self._spread(node, qualified, arg)
+                continue
             if arg.keyword is None:
                 continue
             for switch in knowledge.switches.get(arg.keyword.value, ()):
@@ -227,6 +255,62 @@ class TlsVerifyDisabled(Rule):
             assert qualified is not None
             if not self._constructor(node, qualified):
                 self._helper(node)
+
+    def _spread(self, node: cst.Call, qualified: Optional[str], arg: cst.Arg) -> None:
+        """``requests.get(url, **OPTIONS)`` with ``OPTIONS = {"verify": False}``."""
+        knowledge: VerifyKnowledge = self.compiled
+        mapping = resolve(self.ctx, arg.value)
+        items: list[tuple[Any, cst.BaseExpression]] = []
+        if isinstance(mapping, cst.Dict):
+            items = [
+                (literal(e.key), e.value)
+                for e in mapping.elements
+                if isinstance(e, cst.DictElement)
+            ]
+        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+            items = [(a.keyword.value, a.value) for a in mapping.args if a.keyword is not None]
+        for key, value in items:
+            if not isinstance(key, str):
+                continue
+            for switch in knowledge.switches.get(key, ()):
+                if (
+                    "*" not in switch.modules
+                    and self._applies(node, qualified, switch)
+                    and is_insecure(self.ctx, value, switch)
+                    and not self._to_loopback(node)
+                ):
+                    self.report(
+                        arg,
+                        func=self.ctx.code(node.func, 40),
+                        setting=f"{self.ctx.code(arg.value, 30)}[{key!r}] = "
+                        f"{self.ctx.code(value, 20)}",
+                    )
+                    return
+
+    def _option_setter(self, node: cst.Call) -> None:
+        """``curl.setopt(pycurl.SSL_VERIFYPEER, 0)``."""
+        knowledge: VerifyKnowledge = self.compiled
+        func = node.func
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value not in knowledge.option_methods
+            or not imports_any(self.ctx, knowledge.option_modules)
+        ):
+            return
+        option, value = positional(node, 0), positional(node, 1)
+        if option is None or value is None:
+            return
+        name = constant_name(self.ctx, option.value)
+        insecure = knowledge.insecure_options.get(name or "")
+        if insecure is None:
+            return
+        found = value_of(self.ctx, value.value)
+        if any(type(found) is type(v) and found == v for v in insecure):
+            self.report(
+                node,
+                func=self.ctx.code(func, 40),
+                setting=f"{name} = {self.ctx.code(value.value, 20)}",
+            )
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         """Options dicts (`ssl_options={"cert_reqs": ssl.CERT_NONE}`): only switches that
