@@ -630,8 +630,8 @@ class PlaintextProtocolClient(Rule):
         if kind is not None:
             self._created(node, kind, loopback)
             return
-        if self.ctx.is_local(qualified):
-            # `smtp = _connect()`: a helper of this file made the client.
+        if qualified is None or self.ctx.is_local(qualified):
+            # `smtp = _connect()`, `self._connect()`: a helper of this file made the client.
             made = self._from_helper(node)
             name = self._binding(node) if made is not None else None
             if made is not None and name is not None:
@@ -648,7 +648,7 @@ class PlaintextProtocolClient(Rule):
                 host = self._host(receiver)
                 if not is_loopback(host, loopback):
                     self._report(receiver, inner_kind, self._shown_host(receiver, host), method)
-            elif self.ctx.is_local(inner):
+            elif inner is None or self.ctx.is_local(inner):
                 made = self._from_helper(receiver)
                 if made is not None and not made.upgraded and method in made.kind.uses:
                     self._report(made.node, made.kind, made.host, method)
