@@ -1175,11 +1175,14 @@ class Flow:
         definition: cst.FunctionDef,
         sink_values: Callable[[cst.Call], Sequence[cst.BaseExpression]],
         key: str,
+        reported_inside: bool = False,
     ) -> frozenset[int]:
         """Positional parameters of ``definition`` whose value reaches a sink inside
         it (directly or through further local helpers); ``EXTRA_KEYWORDS`` when its
         ``**kwargs`` does. ``sink_values(call)`` says which expressions a call writes
-        to the sink (empty when it is no sink)."""
+        to the sink (empty when it is no sink). With ``reported_inside``, a value
+        that carries personal data at the sink by itself (a parameter named `phone`)
+        does not count: the sink inside the helper is reported, not its callers."""
         memo_key = (key, id(definition))
         cached = self._reaching.get(memo_key)
         if cached is not None:
@@ -1191,10 +1194,12 @@ class Flow:
 
         def on_call(call: cst.Call) -> None:
             for expr in sink_values(call):
-                found.update(_markers(self.evaluate(expr)))
+                value = self.evaluate(expr)
+                if not reported_inside or not any(not cat.startswith("@") for cat in value.cats):
+                    found.update(_markers(value))
             inner = self._resolve_local(call.func)
             if inner is not None and inner is not definition:
-                for index in self.reaching_params(inner, sink_values, key):
+                for index in self.reaching_params(inner, sink_values, key, reported_inside):
                     passed = (
                         self.extra_keywords(call, inner)
                         if index == EXTRA_KEYWORDS

@@ -26,6 +26,7 @@ from typing import Any, Optional
 SENSITIVITIES = ("personal", "special", "credential")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nr", "nbr", "num"})
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
@@ -48,7 +49,9 @@ def split_words(text: str) -> tuple[str, ...]:
     for chunk in _NON_ALNUM.split(text):
         if chunk:
             words.extend(_singular(w.lower()) for w in _WORD.findall(chunk))
-    return tuple(words)
+    # `phone_no`, `passport_nr`, `account_num`: abbreviations of "number" (but a
+    # leading `no_`/`num_` is a negation or a count).
+    return tuple("number" if i and w in _NUMBER_ABBREVIATIONS else w for i, w in enumerate(words))
 
 
 def _phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:

@@ -392,7 +392,7 @@ def through_helper(
     if definition is None:
         return []
     out: list[tuple[cst.BaseExpression, Carried]] = []
-    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+    for index in sorted(flow.reaching_params(definition, sink_values, key, reported_inside=True)):
         if index == EXTRA_KEYWORDS:
             passed = flow.extra_keywords(call, definition)
         else:

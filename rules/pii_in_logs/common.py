@@ -85,7 +85,7 @@ def through_helper(
     if definition is None:
         return []
     out: list[tuple[cst.CSTNode, Carried]] = []
-    for index in sorted(flow.reaching_params(definition, sink_values, key)):
+    for index in sorted(flow.reaching_params(definition, sink_values, key, reported_inside=True)):
         arg = flow.argument_for(call, definition, index)
         if arg is None:
             continue

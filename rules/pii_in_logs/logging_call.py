@@ -34,6 +34,7 @@ class LoggerKnowledge:
     adapters: frozenset[str]
     function_words: frozenset[str]
     not_logging_modules: frozenset[str]
+    setup_verbs: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> LoggerKnowledge:
@@ -47,6 +48,7 @@ class LoggerKnowledge:
             adapters=frozenset(catalog.strings("logging.adapters")),
             function_words=frozenset(catalog.strings("logging.function-words")),
             not_logging_modules=frozenset(catalog.strings("logging.not-logging-modules")),
+            setup_verbs=frozenset(catalog.strings("logging.setup-verbs")),
         )
 
     def _strip_chain(self, qualified: str) -> str:
@@ -70,13 +72,23 @@ class LoggerKnowledge:
         Its name says what it does; helpers of this module are followed instead."""
         func = call.func
         name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        module_says_log = False
         if qualified is not None:
             root = qualified.split(".", 1)[0]
-            if root in self.not_logging_modules or ctx.is_local(qualified):
+            if root in self.not_logging_modules or ctx.is_local(qualified) or root in self.loggers:
                 return False
-            name = qualified.rstrip("()").rsplit(".", 1)[-1]
+            module, _, name = qualified.rstrip("()").rpartition(".")
+            # `from app.logs import note`: a function of a logging module logs.
+            module_says_log = any(
+                split_words(part)[-1:] and split_words(part)[-1] in self.logger_words
+                for part in module.split(".")
+            )
         words = split_words(name) if isinstance(name, str) else ()
-        if not words or words[0] not in self.function_words:
+        if not words or words[-1] in self.logger_words or words[0] in self.setup_verbs:
+            return False  # a logger factory or configuration, not a record
+        if ctx.flow.settings.is_sanitizer(qualified, name):
+            return False  # `mask_phone`, `fingerprint` next to the log helpers
+        if words[0] not in self.function_words and not module_says_log:
             return False
         return ctx.flow.resolve_local(func) is None
 

@@ -182,7 +182,9 @@ class HelperSinks:
         if definition is None:
             return []
         out: list[cst.BaseExpression] = []
-        for index in sorted(flow.reaching_params(definition, self.values, key)):
+        for index in sorted(
+            flow.reaching_params(definition, self.values, key, reported_inside=True)
+        ):
             arg = flow.argument_for(call, definition, index)
             if arg is not None:
                 out.append(arg)
