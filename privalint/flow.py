@@ -124,6 +124,7 @@ def _result_set(row: Carried) -> Carried:
 
 
 _PERCENT_KEY = re.compile(r"%\((\w+)\)")
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifxXa]")
 
 
 def _format_fields(template: str) -> list[str]:
@@ -218,10 +219,19 @@ class _Frame:
 
 
 class _Scope:
-    __slots__ = ("aliases", "env", "frames", "is_class", "node")
+    __slots__ = ("aliases", "built", "env", "frames", "is_class", "loop_owners", "node", "packed")
 
     def __init__(self, node: Optional[cst.CSTNode], is_class: bool = False) -> None:
         self.env: dict[str, Carried] = {}
+        # Loop variables -> the collection they run over, whose name says whose
+        # elements they are (`c` in `for c in consultations`).
+        self.loop_owners: dict[str, str] = {}
+        # Names bound to an object constructed here (`ident = Identify()`): a builder
+        # whose `set(...)`-style methods put their arguments into it.
+        self.built: set[str] = set()
+        # ... by a propagator class (`event = BaseEvent(...)`): assigning its attributes
+        # (`event.event_properties = {...}`) puts the value into it.
+        self.packed: set[str] = set()
         # name -> the stream it wraps (`writer = csv.writer(buf)`).
         self.aliases: dict[str, str] = {}
         self.frames: list[_Frame] = []
@@ -264,6 +274,7 @@ class FlowSettings:
         self.element_methods = frozenset(catalog.strings("flow.element-methods"))
         self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
         self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
+        self.builder_methods = frozenset(catalog.strings("flow.builder-methods"))
         self.stream_wrappers = frozenset(catalog.strings("flow.stream-wrappers"))
         self.request_names = frozenset(catalog.strings("flow.request-names"))
         self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
@@ -288,6 +299,24 @@ class FlowSettings:
         return qualname is not None and (
             qualname in self.propagators or qualname.startswith(self.propagator_prefixes)
         )
+
+
+def _constructs(expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` constructs an object (``Identify()``, ``amplitude.BaseEvent(...)``),
+    possibly through builder calls on it (``Identify().set(...)``)."""
+    while isinstance(expr, cst.Call):
+        name = _last_name(expr.func)
+        if name[:1].isupper() and not name.isupper():
+            return True
+        if not isinstance(expr.func, cst.Attribute):
+            return False
+        expr = expr.func.value
+    return False
+
+
+def _template_text(text: str) -> str:
+    """A %-template's text with its placeholders blanked (for the words around them)."""
+    return _PERCENT.sub(" ", text)
 
 
 def _last_name(expr: cst.BaseExpression) -> str:
@@ -324,6 +353,9 @@ class Flow:
         self._memo: dict[int, tuple[cst.BaseExpression, Carried]] = {}
         # Methods of the module's classes -> their class (`self` in their summaries).
         self._method_class: dict[int, str] = {}
+        # Dict literals -> the key or name they are stored under, whose words qualify
+        # their keys (`{"delivery": {"address": ...}}`, `billing = {"address": ...}`).
+        self._dict_owners: dict[int, str] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -360,7 +392,10 @@ class Flow:
         return None
 
     def _set(self, name: str, value: Carried) -> None:
-        self._scope.env[name] = value
+        scope = self._scope
+        scope.env[name] = value
+        if scope.loop_owners:
+            scope.loop_owners.pop(name, None)
         self._memo.clear()
 
     def bind(self, target: cst.BaseExpression, value: Carried) -> None:
@@ -437,10 +472,15 @@ class Flow:
 
     def assign(self, node: Union[cst.Assign, cst.AnnAssign, cst.AugAssign]) -> None:
         if isinstance(node, cst.Assign):
+            first = node.targets[0].target if node.targets else None
+            if isinstance(node.value, cst.Dict) and isinstance(first, cst.Name):
+                self._dict_owners.setdefault(id(node.value), first.value)
             value = self.evaluate(node.value)
             for target in node.targets:
                 self.bind(target.target, value)
                 self._note_alias(target.target, node.value)
+                self._note_built(target.target, node.value)
+                self._into_built(target.target, value)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.evaluate(node.value))
@@ -448,6 +488,29 @@ class Flow:
             added = self.evaluate(node.value)
             current = self.evaluate(node.target)
             self.bind(node.target, union((current, added)))
+
+    def _into_built(self, target: cst.BaseExpression, value: Carried) -> None:
+        """`event.event_properties = {...}` on an event built here by a propagator
+        class: it holds the value."""
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in self._scope.packed
+        ):
+            self._store(target.value.value, value)
+
+    def _note_built(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            scope = self._scope
+            scope.packed.discard(target.value)
+            if _constructs(value):
+                scope.built.add(target.value)
+                if isinstance(value, cst.Call) and self.settings.is_propagator(
+                    self.imports.qualname(value.func)
+                ):
+                    scope.packed.add(target.value)
+            else:
+                scope.built.discard(target.value)
 
     def _note_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or not value.args:
@@ -468,10 +531,13 @@ class Flow:
             return
         name = func.attr.value
         settings = self.settings
-        if name not in settings.storing_methods and name not in settings.query_methods:
-            return
         path = dotted_name(func.value)
         if path is None:
+            return
+        if name in settings.builder_methods and path in self._scope.built:
+            self._store(path, self._built_arguments(node))
+            return
+        if name not in settings.storing_methods and name not in settings.query_methods:
             return
         if name in settings.query_methods:
             query = self.evaluate(node.args[0].value).query
@@ -479,20 +545,35 @@ class Flow:
                 self._set(path, _result_set(query))
                 return
         if name in settings.storing_methods:
-            added = union(self._args(node))
-            if not added.cats and added.element is None:
-                return
-            target: Optional[str] = path
-            seen: set[str] = set()
-            while target is not None and target not in seen:
-                seen.add(target)
-                current = self._lookup(target) or UNKNOWN
-                merged = union((current, added))
-                self._set(
-                    target,
-                    Carried(merged.cats, False, current.fields, merged.element, current.query),
-                )
-                target = self._alias_of(target)
+            self._store(path, union(self._args(node)))
+
+    def _store(self, path: str, added: Carried) -> None:
+        """The object at ``path`` (and the stream it wraps) now holds ``added``."""
+        if not added.cats and added.element is None:
+            return
+        target: Optional[str] = path
+        seen: set[str] = set()
+        while target is not None and target not in seen:
+            seen.add(target)
+            current = self._lookup(target) or UNKNOWN
+            merged = union((current, added))
+            self._set(
+                target,
+                Carried(merged.cats, False, current.fields, merged.element, current.query),
+            )
+            target = self._alias_of(target)
+
+    def _built_arguments(self, node: cst.Call) -> Carried:
+        """What a builder method puts into its object: its arguments, and for a
+        ``set("full_postcode", value)`` pair with an opaque value, what the key names."""
+        added = union(self._args(node))
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if not added.cats and len(positional) >= 2:
+            key = _string_value(positional[0])
+            value = self.evaluate(positional[1])
+            if key is not None and not value.known:
+                return self._classified(key, positional[0], "", KEY) or added
+        return added
 
     def _alias_of(self, name: str) -> Optional[str]:
         for scope in reversed(self._scopes):
@@ -507,6 +588,17 @@ class Flow:
         self._push_frame(loop=True)
         if isinstance(node, cst.For):
             self.bind(node.target, self._element_of(self.evaluate(node.iter)))
+            self._note_loop_owner(node.target, node.iter)
+
+    def _note_loop_owner(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Name):
+            return
+        owners = self._scope.loop_owners
+        owners.pop(target.value, None)
+        if isinstance(iterable, (cst.Name, cst.Attribute)) and not self.classifier.is_person(
+            target.value
+        ):
+            owners[target.value] = self._owner_text(iterable)
 
     def enter_with_item(self, item: cst.WithItem) -> None:
         if item.asname is not None:
@@ -579,6 +671,9 @@ class Flow:
         if isinstance(expr, cst.Name):
             if expr.value in ("self", "cls") and self._classes:
                 return self._classes[-1]
+            loop_owner = self._loop_owner(expr.value)
+            if loop_owner is not None:
+                return loop_owner
             return self._typed_owner(expr.value)
         if isinstance(expr, cst.Attribute):
             return expr.attr.value
@@ -588,6 +683,12 @@ class Flow:
         if isinstance(expr, cst.Call):
             return self._owner_text(expr.func)
         return ""
+
+    def _loop_owner(self, name: str) -> Optional[str]:
+        for scope in reversed(self._scopes):
+            if name in scope.env:
+                return scope.loop_owners.get(name)
+        return None
 
     def _typed_owner(self, name: str) -> str:
         """``body`` typed as ``SymptomAnswersIn`` is owned by ``symptom answers``: the
@@ -697,6 +798,8 @@ class Flow:
             return classified.with_input(base.user_input)
         if base.fields and attr in base.fields:
             return base.fields[attr]
+        if self.classifier.is_business_detail(attr, owner):
+            return CLEAN
         if attr in self.settings.value_attributes and (base.cats or base.user_input):
             return base
         return self._unnamed(attr, base.user_input)
@@ -772,6 +875,8 @@ class Flow:
         classified = self._classified(key, origin, owner, KEY)
         if classified is not None:
             return classified.with_input(base.user_input)
+        if self.classifier.is_business_detail(key, owner, KEY):
+            return CLEAN
         return self._unnamed(key, base.user_input)
 
     def _unnamed(self, name: str, user_input: bool) -> Carried:
@@ -805,6 +910,7 @@ class Flow:
     def _eval_Dict(self, node: cst.Dict) -> Carried:
         fields: dict[str, Carried] = {}
         parts: list[Carried] = []
+        owner = self._dict_owners.get(id(node), "")
         for element in node.elements:
             if not isinstance(element, cst.DictElement):
                 spread = self.evaluate(element.value)
@@ -813,11 +919,14 @@ class Flow:
                     fields.update(spread.fields)
                 continue
             key = _string_value(element.key)
+            if key is not None and isinstance(element.value, cst.Dict):
+                self._dict_owners.setdefault(id(element.value), key)
             value = self.evaluate(element.value)
             if key is not None:
                 if not value.cats and not value.known:
-                    # An opaque value under a telling key: the key speaks for it.
-                    value = self._classified(key, element.key, "", KEY) or value
+                    # An opaque value under a telling key: the key speaks for it (and
+                    # the key or name the dict is stored under qualifies the key).
+                    value = self._classified(key, element.key, owner, KEY) or value
                 fields[key] = value
             else:
                 parts.append(self.evaluate(element.key))
@@ -834,6 +943,17 @@ class Flow:
             for part in node.parts
             if isinstance(part, cst.FormattedStringExpression)
         ]
+        exprs: list[cst.BaseExpression] = []
+        before: list[str] = []
+        preceding = ""
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                preceding += part.value
+            elif isinstance(part, cst.FormattedStringExpression):
+                exprs.append(part.expression)
+                before.append(preceding)
+                preceding += " "
+        parts.append(self._in_template(exprs, before))
         text = "".join(
             p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts
         )
@@ -851,8 +971,38 @@ class Flow:
         if isinstance(node.operator, cst.Modulo):
             template = _string_value(node.left)
             if template is not None:
-                return union((right, self.placeholders(template, right, node.right)))
+                values = node.right
+                exprs = (
+                    [e.value for e in values.elements]
+                    if isinstance(values, cst.Tuple)
+                    else [values]
+                )
+                pieces = _PERCENT.split(template)
+                before = [_template_text("".join(pieces[: i + 1])) for i in range(len(exprs))]
+                return union(
+                    (
+                        right,
+                        self.placeholders(template, right, node.right),
+                        self._in_template(exprs, before),
+                    )
+                )
         return union((self.evaluate(node.left), right))
+
+    def _in_template(self, exprs: Sequence[cst.BaseExpression], before: Sequence[str]) -> Carried:
+        """What opaque names put into a string template carry, the template's text
+        before each qualifying it: ``number`` in ``"SMS %s queued for %s" % (t, number)``
+        is a phone number, ``address`` in ``f"Delivery to {address}"`` a postal one."""
+        parts: list[Carried] = []
+        for expr, text in zip(exprs, before):
+            if not isinstance(expr, cst.Name) or not text.strip():
+                continue
+            value = self.evaluate(expr)
+            if value.cats or value.known:
+                continue
+            classified = self._classified(expr.value, expr, text)
+            if classified is not None:
+                parts.append(classified)
+        return union(parts) if parts else CLEAN
 
     def placeholders(self, template: str, mapping: Carried, origin: cst.BaseExpression) -> Carried:
         """What a template's named placeholders read from the values it is filled
@@ -895,14 +1045,17 @@ class Flow:
     def _comprehension(self, for_in: cst.CompFor, results: Sequence[cst.BaseExpression]) -> Carried:
         scope = self._scope
         saved = dict(scope.env)
+        saved_owners = dict(scope.loop_owners)
         try:
             clause: Optional[cst.CompFor] = for_in
             while clause is not None:
                 self.bind(clause.target, self._element_of(self.evaluate(clause.iter)))
+                self._note_loop_owner(clause.target, clause.iter)
                 clause = clause.inner_for_in
             return union(self.evaluate(r) for r in results)
         finally:
             scope.env = saved
+            scope.loop_owners = saved_owners
             self._memo.clear()
 
     def _eval_ListComp(self, node: cst.ListComp) -> Carried:
@@ -950,6 +1103,12 @@ class Flow:
             return Carried(known=False, user_input=True)
         if isinstance(func, cst.Attribute):
             receiver = func.value
+            if name in settings.builder_methods and (
+                _constructs(receiver)
+                or (isinstance(receiver, cst.Name) and receiver.value in self._scope.built)
+            ):
+                # `Identify().set("postcode", value)` returns the builder, now holding it.
+                return union((self.evaluate(receiver), self._built_arguments(node)))
             if name in settings.query_methods and node.args:
                 query = self.evaluate(node.args[0].value).query
                 if query is not None:

@@ -56,6 +56,12 @@ def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+def _is_super_call(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+    )
+
+
 def _module_name(node: Union[cst.Attribute, cst.Name]) -> str:
     return dotted_name(node) or ""
 
@@ -198,6 +204,13 @@ class ImportTable:
                     attrs = self._class_attrs.get(cls, {})
                     if expr.attr.value in attrs:
                         return attrs[expr.attr.value] or None
+                # `self.get(...)` in a `requests.Session` subclass: an inherited method.
+                return self._inherited(self._classes[-1], expr.attr.value)
+            if _is_super_call(base) and self._classes:
+                # `super().get(...)`: the library base's method, even where it is overridden.
+                local = self._local_classes.get(self._classes[-1])
+                if local is not None and local.base is not None:
+                    return self._canonical(f"{local.base}().{expr.attr.value}")
                 return None
             head = self.qualname(base)
             if head is None:
@@ -205,9 +218,9 @@ class ImportTable:
             attr = expr.attr.value
             if head.startswith(_LOCAL_PREFIX) and head.endswith("()"):
                 # A method the local class does not define comes from its library base.
-                local = self._local_classes.get(head[len(_LOCAL_PREFIX) : -2])
-                if local is not None and attr not in local.methods and local.base is not None:
-                    return self._canonical(f"{local.base}().{attr}")
+                inherited = self._inherited(head[len(_LOCAL_PREFIX) : -2], attr)
+                if inherited is not None:
+                    return inherited
             return self._canonical(f"{head}.{attr}")
         if isinstance(expr, cst.Call):
             head = self.qualname(expr.func)
@@ -217,6 +230,14 @@ class ImportTable:
         if isinstance(expr, cst.Await):
             return self.qualname(expr.expression)
         return None
+
+    def _inherited(self, class_name: str, attr: str) -> Optional[str]:
+        """``requests.Session().get`` for ``get`` of a local subclass of
+        ``requests.Session`` that does not define it; else ``None``."""
+        local = self._local_classes.get(class_name)
+        if local is None or local.base is None or attr in local.methods:
+            return None
+        return self._canonical(f"{local.base}().{attr}")
 
     def instance_of(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
         """What a name bound to ``value`` refers to: an alias or a call result

@@ -68,6 +68,18 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i] == first and words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
+_CONJUNCTIONS = frozenset({"and", "or"})
+
+
+def _last_conjunct(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words after the last `and`/`or`: in `owner_and_name` the owner does not
+    qualify the name."""
+    for index in range(len(words) - 1, -1, -1):
+        if words[index] in _CONJUNCTIONS:
+            return words[index + 1 :]
+    return words
+
+
 @dataclass(frozen=True)
 class Category:
     """One category of the taxonomy, with the phrases that name it."""
@@ -179,6 +191,10 @@ class Classifier:
             for phrase in category.ambiguous
             if len(phrase) == 1
         )
+        self._business_words = frozenset(
+            w for s in _str_list(settings, "business-words", where) for w in split_words(s)
+        )
+        self._business_categories = frozenset(_str_list(settings, "business-categories", where))
         by_last: dict[str, list[_Candidate]] = {}
         for category in self.categories.values():
             for phrase in category.include:
@@ -323,11 +339,51 @@ class Classifier:
             if any(_contains(before, t) for t in self._transformed):
                 rejected = True
                 continue
-            if cand.ambiguous and not self._qualified(category, before, owner_words, context):
+            if category.id in self._business_categories and self._business(
+                category, before, owner_words
+            ):
+                rejected = True
+                continue
+            if cand.ambiguous and not self._qualified(
+                category, _last_conjunct(before), owner_words, context
+            ):
                 rejected = True
                 continue
             return category.id
         return "" if rejected else None
+
+    def _business(
+        self, category: Category, before: tuple[str, ...], owner_words: tuple[str, ...]
+    ) -> bool:
+        """Whether the owner is a business, not a person (`branch.phone`,
+        `pharmacy["address"]`): its contact details are not personal data, unless a
+        person or a qualifier of the category is named too (`store.owner_email`,
+        `delivery_location.address`)."""
+        if not owner_words or owner_words[-1] not in self._business_words:
+            return False
+        return not any(
+            w in self._person_words or w in category.qualifiers for w in (*before, *owner_words)
+        ) and not any(_contains(owner_words, p) for p in self._person if len(p) > 1)
+
+    def is_business_detail(self, text: str, owner: str, kind: str = NAME) -> bool:
+        """Whether ``text`` names a contact detail of a business ``owner``
+        (`branch.phone`): known not to be personal data."""
+        if not owner:
+            return False
+        key = (text, owner, kind + ":business", frozenset())
+        try:
+            return self._cache[key] is not None
+        except KeyError:
+            pass
+        owner_words = split_words(owner)
+        found = (
+            bool(owner_words)
+            and owner_words[-1] in self._business_words
+            and self.classify(text, owner, kind) is None
+            and self.classify(text, "person", kind) in self._business_categories
+        )
+        self._cache[key] = "business" if found else None
+        return found
 
     def _qualified(
         self,

@@ -346,6 +346,7 @@ class _FileContext:
         self._classes: Optional[frozenset[str]] = None
         self._could: dict[_Phrase, bool] = {}
         self._anywhere: dict[_Phrase, bool] = {}
+        self._loop_owners: dict[bytes, list[tuple[str, ...]]] = {}
 
     @property
     def words(self) -> frozenset[str]:
@@ -447,6 +448,7 @@ class _FileContext:
                 if not phrase.ambiguous:
                     return True
                 candidates.append((phrase, line_words[:-missing]))
+        enclosing: Optional[tuple[str, ...]] = None
         for phrase, before in candidates:
             if not self.could_qualify(phrase):
                 continue
@@ -458,7 +460,23 @@ class _FileContext:
                 return True
             if any(self._qualifies(phrase, owner) for owner in self._owners(start)):
                 return True
+            if enclosing is None:
+                enclosing = self._enclosing_words(start)
+            if self._qualifies(phrase, enclosing):
+                return True
         return False
+
+    def _enclosing_words(self, start: int) -> tuple[str, ...]:
+        """Words from the line where the innermost bracket around ``start`` opens up to
+        ``start``: the key or name a dict is stored under (`"delivery": {`), or the
+        template a value is formatted into (`"SMS %s for %s" % (`), which the flow lets
+        qualify it."""
+        code = self.code
+        opening = _unmatched_open(code, start)
+        if opening is None:
+            return ()
+        line_start = code.rfind(b"\n", 0, opening) + 1
+        return split_words(code[line_start:start].decode("latin-1"))
 
     def _key_like(self, unit: _Unit, end: int) -> bool:
         """Whether an occurrence outside a one-line string could be a key: a column
@@ -513,8 +531,9 @@ class _FileContext:
             while k > 0 and _is_unit_byte(code[k - 1]):
                 k -= 1
             name = code[k:i]
-            # `self` and `cls` belong to the class: its name is a class-like word.
-            return [split_words(name.decode("ascii"))]
+            # `self` and `cls` belong to the class: its name is a class-like word; a
+            # loop variable to the collection it runs over.
+            return [split_words(name.decode("ascii")), *self._iterated_by(name)]
         if last in b")]":
             opening = _matching_open(code, i - 1)
             if opening is None:
@@ -523,6 +542,19 @@ class _FileContext:
             owners = [split_words(inner[-1].decode("ascii"))] if inner else []
             return owners + self._expression_owners(opening, depth + 1)
         return []
+
+    def _iterated_by(self, name: bytes) -> list[tuple[str, ...]]:
+        """Words of the collections a loop variable ``name`` runs over
+        (`consultations` for `c` in `for c in consultations`)."""
+        owners = self._loop_owners.get(name)
+        if owners is None:
+            pattern = re.compile(rb"\bfor\s+" + re.escape(name) + rb"\s+in\s+([A-Za-z_][\w.]*)")
+            owners = [
+                split_words(match.group(1).rsplit(b".", 1)[-1].decode("ascii"))
+                for match in pattern.finditer(self.code)
+            ]
+            self._loop_owners[name] = owners
+        return owners
 
     def _is_builtin_call(self, start: int, end: int) -> bool:
         """``zip(...)`` called as a plain name (not ``x.zip(...)``, not ``def zip(``)."""
@@ -551,6 +583,21 @@ def _skip_forward(code: bytes, j: int) -> int:
     while j < len(code) and code[j] in b" \t":
         j += 1
     return j
+
+
+def _unmatched_open(code: bytes, start: int, limit: int = 2_000) -> Optional[int]:
+    """Index of the innermost bracket still open at ``start``, looking back at most
+    ``limit`` bytes."""
+    depth = 0
+    for i in range(start - 1, max(0, start - limit) - 1, -1):
+        byte = code[i]
+        if byte in b")]}":
+            depth += 1
+        elif byte in b"([{":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
 
 
 def _matching_open(code: bytes, close: int, limit: int = 20_000) -> Optional[int]:

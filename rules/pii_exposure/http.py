@@ -245,6 +245,29 @@ def _url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
 _URL_WORDS = frozenset({"url", "uri", "endpoint", "link", "href", "base"})
 
 
+def own_name(expr: cst.BaseExpression) -> str:
+    """The name a value is read from: ``recording_url`` for ``recording_url``,
+    ``call.recording_url``, ``event["recording_url"]`` and
+    ``event.get("recording_url")``; else ``""``."""
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        return last_name(expr)
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        element = expr.slice[0].slice
+        if isinstance(element, cst.Index):
+            return string_value(element.value) or ""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.args:
+        if expr.func.attr.value == "get":
+            return string_value(expr.args[0].value) or ""
+    if isinstance(expr, cst.Await):
+        return own_name(expr.expression)
+    return ""
+
+
+def names_url(name: str) -> bool:
+    """Whether a value's name says it is a URL (`recording_url`, `avatar_link`)."""
+    return any(w in _URL_WORDS for w in split_words(name))
+
+
 def literal_text(expr: cst.BaseExpression) -> str:
     """The literal text of a string, f-string or concatenation (expressions left out)."""
     if isinstance(expr, cst.SimpleString):

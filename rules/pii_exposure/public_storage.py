@@ -11,8 +11,10 @@ from privalint.rules.pii_exposure.common import (
     chain_qualname,
     contains_phrase,
     is_own_code,
+    keyword_arg,
     last_name,
     phrases,
+    positional_args,
     receiver_words,
     report_sent,
     sent_values,
@@ -42,6 +44,9 @@ class StorageKnowledge:
     services: Mapping[str, str]  # module -> the storage service it talks to
     receiver_words: tuple[tuple[str, ...], ...]
     make_public_methods: frozenset[str]
+    grant_methods: frozenset[str]
+    public_entities: frozenset[str]
+    container_keywords: tuple[str, ...]
     object_methods: frozenset[str]
     container_methods: frozenset[str]
     skip_keywords: frozenset[str]
@@ -63,6 +68,9 @@ class StorageKnowledge:
             services=_services(catalog),
             receiver_words=phrases(strings("receiver-words")),
             make_public_methods=frozenset(strings("make-public-methods")),
+            grant_methods=frozenset(strings("grant-methods")),
+            public_entities=frozenset(strings("public-entities")),
+            container_keywords=tuple(strings("container-keywords")),
             object_methods=frozenset(strings("object-methods")),
             container_methods=frozenset(strings("container-methods")),
             skip_keywords=frozenset(strings("skip-keywords")),
@@ -134,7 +142,7 @@ class PersonalDataInPublicStorage(Rule):
     title = "Personal data uploaded to public storage"
     message = "{data} {verb} made publicly readable in {destination}{via}"
     provides_facts = True
-    triggers = (("public", "AllUsers", "make_public"),)
+    triggers = (("public", "AllUsers", "make_public", "grant_read", "grant_write", "grant_owner"),)
     INVALID = (
         'import boto3\ns3 = boto3.client("s3")\n\ndef publish(customer, pdf):\n    s3.put_object(Bucket="docs", Key=f"profiles/{customer.email}.pdf", Body=pdf, ACL="public-read")',
         'import boto3\ns3 = boto3.client("s3")\n\ndef export():\n    s3.upload_file("/tmp/customers.csv", "exports", "customers.csv", ExtraArgs={"ACL": "public-read"})',
@@ -161,6 +169,9 @@ class PersonalDataInPublicStorage(Rule):
         self._uploaded: dict[str, Values] = {}
         # Object handles -> the call that created them (for their names).
         self._handles: dict[str, cst.Call] = {}
+        # Containers created public, by the name they were given (a variable or a
+        # literal): clients got for that name later upload into a public container.
+        self._public_container_names: set[str] = set()
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -227,6 +238,10 @@ class PersonalDataInPublicStorage(Rule):
         self._objects = {}
         self._uploaded = {}
         self._handles = {}
+        # Containers named by a literal stay public; a variable's value is per call.
+        self._public_container_names = {
+            n for n in self._public_container_names if n[:1] in ("'", '"')
+        }
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: StorageKnowledge = self.compiled
@@ -246,6 +261,10 @@ class PersonalDataInPublicStorage(Rule):
         if not isinstance(value, cst.Call):
             return
         method = last_name(value.func)
+        if self._names_public_container(value):
+            for name in names:
+                if name is not None:
+                    self._public_containers.add(name)
         if method in knowledge.object_methods:
             carried = sent_values(self.ctx, value, knowledge.skip_keywords)
             receiver = _receiver(value)
@@ -263,6 +282,27 @@ class PersonalDataInPublicStorage(Rule):
                 if name is not None:
                     self._public_containers.add(name)
 
+    def _container_name(self, call: cst.Call) -> Optional[str]:
+        """The container a call names (`create_container(name, ...)`,
+        `get_blob_client(container=name, ...)`), as a variable or literal."""
+        knowledge: StorageKnowledge = self.compiled
+        arg = keyword_arg(call, *knowledge.container_keywords)
+        if arg is None:
+            positional = positional_args(call)
+            if not positional or last_name(call.func) not in knowledge.container_methods:
+                return None
+            arg = positional[0]
+        literal = string_value(arg.value)
+        return repr(literal) if literal is not None else dotted_name(arg.value)
+
+    def _names_public_container(self, call: cst.Call) -> bool:
+        """A client of a container created public in this file
+        (`svc.get_container_client(name)` after `create_container(name, public_access=...)`)."""
+        if not self._public_container_names:
+            return False
+        name = self._container_name(call)
+        return name is not None and name in self._public_container_names
+
     # -- uploads ------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -271,6 +311,14 @@ class PersonalDataInPublicStorage(Rule):
         method = last_name(func)
         if method in knowledge.make_public_methods:
             self._made_public(node)
+            return
+        if method in knowledge.grant_methods:
+            self._granted(node)
+            return
+        if method in knowledge.container_methods and self._public_argument(node) is not None:
+            name = self._container_name(node)
+            if name is not None:
+                self._public_container_names.add(name)
             return
         if method not in knowledge.upload_methods:
             return
@@ -282,9 +330,13 @@ class PersonalDataInPublicStorage(Rule):
         if receiver is not None and values:
             self._uploaded.setdefault(receiver, []).extend(values)
         public = self._public_argument(node)
-        in_public_container = receiver is not None and (
-            receiver in self._public_containers
+        in_public_container = (
+            (receiver or "") in self._public_containers
             or (_receiver_base(node) or "") in self._public_containers
+        ) or (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Call)
+            and self._names_public_container(func.value)
         )
         if public is None and not in_public_container:
             return
@@ -311,9 +363,31 @@ class PersonalDataInPublicStorage(Rule):
             values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
             qualified = chain_qualname(self.ctx, node.func)
             self._report(node, values, self._destination(qualified), at=node)
+            if not values:
+                # `bucket.make_public(future=True)`: what is uploaded to it next is public.
+                self._public_containers.add(receiver)
         elif self._public_argument(node) is not None:
             # `container.set_container_access_policy(public_access=...)`
             self._public_containers.add(receiver)
+
+    def _granted(self, node: cst.Call) -> None:
+        """`blob.acl.all().grant_read()`: the object is readable by everyone."""
+        knowledge: StorageKnowledge = self.compiled
+        entity = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if not isinstance(entity, cst.Call) or last_name(entity.func) not in (
+            knowledge.public_entities
+        ):
+            return
+        acl = entity.func.value if isinstance(entity.func, cst.Attribute) else None
+        if not isinstance(acl, cst.Attribute):
+            return
+        target = dotted_name(acl.value)
+        if target is None:
+            return
+        values = [*self._objects.get(target, []), *self._uploaded.get(target, [])]
+        self._report(node, values, self._destination(chain_qualname(self.ctx, node.func)), at=node)
+        if not values:
+            self._public_containers.add(target)
 
     def _destination(self, qualified: Optional[str]) -> str:
         knowledge: StorageKnowledge = self.compiled

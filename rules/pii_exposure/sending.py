@@ -112,3 +112,8 @@ class SendingRule(Rule):
                 frozenset(),
             )
             report_sent(self, values, name, expected, via=helper_via(self.ctx, node))
+            return
+        self.unmatched_call(node)
+
+    def unmatched_call(self, node: cst.Call) -> None:
+        """A call that reaches no known destination (subclasses may look further)."""

@@ -2,16 +2,105 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import chain_qualname, keyword_arg
-from privalint.rules.pii_exposure.sending import SendingRule
+from privalint.rules.pii_exposure.common import (
+    chain_qualname,
+    contains_phrase,
+    is_own_code,
+    keyword_arg,
+    last_name,
+    phrases,
+    receiver_words,
+    report_sent,
+    sent_values,
+    string_value,
+)
+from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule, Values
 
 from privalint.catalog import Catalog
+from privalint.engine import FileContext
 from privalint.model import Family, Severity
 from privalint.rule import Rule
+
+# What an event name looks like: "Signed Up", "order_completed", "checkout:start".
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _.:\-]{1,60}")
+
+
+@dataclass(frozen=True)
+class TrackingWrappers:
+    """The project's own tracking functions, imported from another module whose body
+    cannot be seen: recognised by name and by the shape of an analytics call (an event
+    name and a properties mapping)."""
+
+    names: frozenset[str]
+    identify_names: frozenset[str]
+    receiver_words: tuple[tuple[str, ...], ...]
+    event_keywords: frozenset[str]
+    property_keywords: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> TrackingWrappers:
+        section = "exposure.analytics-wrappers."
+        return cls(
+            names=frozenset(catalog.strings(section + "names")),
+            identify_names=frozenset(catalog.strings(section + "identify-names")),
+            receiver_words=phrases(catalog.strings(section + "receiver-words")),
+            event_keywords=frozenset(catalog.strings(section + "event-keywords")),
+            property_keywords=frozenset(catalog.strings(section + "property-keywords")),
+        )
+
+    def trigger_words(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.names, *self.identify_names}))
+
+    def is_wrapper(self, ctx: FileContext, call: cst.Call) -> Optional[str]:
+        """The name to show for a call of a tracking wrapper, if ``call`` is one."""
+        func = call.func
+        qualified = ctx.qualname(func)
+        names = {last_name(func), (qualified or "").rpartition(".")[2]}
+        if names.isdisjoint(self.names) and names.isdisjoint(self.identify_names):
+            return None
+        if qualified is not None and "." in qualified and not ctx.is_local(qualified):
+            return qualified  # imported from another module of the project
+        if isinstance(func, cst.Attribute) and is_own_code(ctx, qualified):
+            # `self.tracker.track(...)`, an object of the project's own type.
+            if contains_phrase(receiver_words(func), self.receiver_words):
+                return ctx.code(func, 40)
+        return None
+
+    def event_name(self, call: cst.Call) -> Optional[cst.Arg]:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value not in self.event_keywords:
+                continue
+            text = string_value(arg.value)
+            if text is not None and _EVENT_NAME.fullmatch(text):
+                return arg
+        return None
+
+    def properties(self, ctx: FileContext, call: cst.Call) -> Optional[cst.Arg]:
+        """The argument holding the event's properties: a mapping."""
+        for arg in call.args:
+            if arg.star:
+                continue
+            if arg.keyword is not None and arg.keyword.value not in self.property_keywords:
+                continue
+            value = arg.value
+            if isinstance(value, cst.Dict):
+                return arg
+            if isinstance(value, cst.Call) and ctx.qualname(value.func) == "dict":
+                return arg
+            if isinstance(value, cst.Name) and ctx.categories(value).fields is not None:
+                return arg
+        return None
+
+
+@dataclass(frozen=True)
+class AnalyticsKnowledge(SendingKnowledge):
+    wrappers: TrackingWrappers
 
 
 class PersonalDataToAnalytics(SendingRule):
@@ -52,12 +141,53 @@ class PersonalDataToAnalytics(SendingRule):
         'import analytics\n\ndef signup(user):\n    analytics.identify(str(user.pk), {"email": user.email, "plan": "free"})',
         'import mixpanel\nmp = mixpanel.Mixpanel("token")\n\ndef profile(customer):\n    mp.people_set(customer.pk, {"$phone": customer.phone})',
         'from posthog import Posthog\nph = Posthog("key")\n\ndef seen(user, lat, lon):\n    ph.capture(user.pk, "seen", properties={"lat": lat, "lon": lon})',
+        'from app.tracking import track as track_event\n\ndef signup(acct, profile):\n    track_event(str(acct.id), "Signed Up", {"postcode": profile.postcode})',
     )
     VALID = (
         'import analytics\n\ndef signup(user):\n    analytics.track(str(user.pk), "Signed Up", {"plan": "free"})',
         'import posthog\n\ndef scored(row, score):\n    posthog.capture(row["anon_id"], "churn_scored", {"bucket": int(score * 10)})',
         'import mailchimp_marketing\nclient = mailchimp_marketing.Client()\n\ndef join(list_id, email):\n    client.lists.add_list_member(list_id, {"email_address": email, "status": "pending"})',
+        'from rich.progress import track\n\ndef export(customers):\n    for customer in track(customers, description="Exporting customers"):\n        print(customer.pk)',
     )
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        base = SendingKnowledge.from_catalog(catalog, cls.section)
+        return AnalyticsKnowledge(base.destinations, base.http, TrackingWrappers.from_catalog(catalog))
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        sdk_words, personal = super().trigger_words(catalog)
+        wrappers = TrackingWrappers.from_catalog(catalog).trigger_words()
+        return (tuple(sorted({*sdk_words, *wrappers})), personal)
+
+    def unmatched_call(self, node: cst.Call) -> None:
+        """A tracking function of the project's own (`track_event(uid, "Signed Up",
+        {...})`, imported from another module): its body is out of sight, but its name
+        and the shape of the call say what it does."""
+        knowledge: AnalyticsKnowledge = self.compiled
+        wrappers = knowledge.wrappers
+        shown = wrappers.is_wrapper(self.ctx, node)
+        if shown is None:
+            return
+        event = wrappers.event_name(node)
+        name = last_name(node.func)
+        if event is None and name not in wrappers.identify_names:
+            return
+        if wrappers.properties(self.ctx, node) is None:
+            return
+        values: Values = [
+            (value, carried)
+            for value, carried in sent_values(self.ctx, node, frozenset())
+            if event is None or value is not event.value
+        ]
+        report_sent(
+            self,
+            values,
+            "an analytics service",
+            via=f" through `{self.ctx.code(node.func, 30)}()`",
+            fact_detail=f"analytics (through {shown})",
+        )
 
 
 class PersonalDataToErrorTracker(SendingRule):

@@ -21,6 +21,8 @@ from privalint.rules.pii_exposure.http import (
     ModuleStrings,
     UrlCall,
     host_of,
+    names_url,
+    own_name,
 )
 
 from privalint.catalog import Catalog
@@ -168,7 +170,7 @@ class PersonalDataInUrl(Rule):
                 else:
                     token += piece
                 continue
-            if "://" in token or "?" in token:
+            if _in_web_url(token):
                 out.append(piece)
             token += self._constants.text(piece) or "x"
         return out
@@ -217,6 +219,15 @@ class PersonalDataInUrl(Rule):
             # `mailto:` and `tel:` open a local application, nothing is requested.
             return []
         carried = union((self.ctx.categories(url), self._keyed_values(url)))
+        name = own_name(url)
+        if carried.cats and name and names_url(name):
+            # A whole URL read from elsewhere (`event["recording_url"]`): fetching it
+            # puts nothing in a query string, whatever it points at. Data added to it
+            # on the way (`profile_url = f"...?email={email}"`) still counts.
+            pointed = self.ctx.classify(name, "", KEY)
+            if pointed in carried.cats:
+                rest = {c: o for c, o in carried.cats.items() if c != pointed}
+                carried = Carried(rest, carried.known, user_input=carried.user_input)
         return [(url, carried)] if carried.cats else []
 
     def _argument_values(self, call: cst.Call, found: UrlCall) -> Values:
@@ -284,6 +295,36 @@ class PersonalDataInUrl(Rule):
             )
         return exprs
 
+    def _spread_values(self, call: cst.Call) -> list[cst.BaseExpression]:
+        """``**kwargs`` spread into a request: its query keywords (`params=`) go in
+        the URL."""
+        knowledge: HttpKnowledge = self.compiled
+        found = knowledge.classify_call(self.ctx, call, self._constants)
+        if found is None or found.kind != REQUEST:
+            return []
+        spread = [a.value for a in call.args if a.star == "**"]
+        if spread:
+            self._helpers.noting(self._destination(found))
+        return spread
+
+    def _through_helpers(self, call: cst.Call) -> tuple[Values, str]:
+        """What a call of a local helper puts in a URL: arguments that reach a URL or a
+        query keyword inside it, and query keywords (`params=`) its ``**kwargs`` hands
+        on to a request."""
+        knowledge: HttpKnowledge = self.compiled
+        values, name = self._helpers.values(self.ctx, call, self._sink_values, self.id)
+        spread, spread_name = self._helpers.values(
+            self.ctx, call, self._spread_values, self.id + ":spread"
+        )
+        query = {
+            id(a.value)
+            for a in call.args
+            if a.keyword is not None and a.keyword.value in knowledge.query_keywords
+        }
+        seen = {id(node) for node, _ in values}
+        values.extend(v for v in spread if id(v[0]) in query and id(v[0]) not in seen)
+        return values, name or spread_name
+
     def _destination(self, found: UrlCall) -> str:
         if found.kind == REDIRECT:
             return "a redirect URL"
@@ -296,7 +337,7 @@ class PersonalDataInUrl(Rule):
         knowledge: HttpKnowledge = self.compiled
         found = knowledge.classify_call(self.ctx, node, self._constants)
         if found is None:
-            values, name = self._helpers.values(self.ctx, node, self._sink_values, self.id)
+            values, name = self._through_helpers(node)
             if values and name:
                 self._consume_links([a.value for a in node.args])
                 report_sent(self, values, name, via=helper_via(self.ctx, node))
@@ -330,6 +371,19 @@ class PersonalDataInUrl(Rule):
                 continue
             for category in self.ctx.categories(arg.value).cats:
                 self.ctx.fact(SENT, category, arg.value, host)
+
+
+_WEB_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+
+
+def _in_web_url(token: str) -> bool:
+    """Whether text ending in ``token`` is inside a web URL: after `http://` (not a
+    database DSN such as `postgresql://user:password@host`) or a query's `?`."""
+    if "://" in token:
+        scheme = token.split("://", 1)[0].lower()
+        # A scheme filled in from a variable (read as "x") may be a web one.
+        return scheme in _WEB_SCHEMES or not scheme.isalpha() or scheme == "x"
+    return "?" in token
 
 
 def _keyed_parts(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
