@@ -275,6 +275,7 @@ class FlowSettings:
         self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
         self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
         self.builder_methods = frozenset(catalog.strings("flow.builder-methods"))
+        self.template_fillers = frozenset(catalog.strings("flow.template-filler-words"))
         self.stream_wrappers = frozenset(catalog.strings("flow.stream-wrappers"))
         self.request_names = frozenset(catalog.strings("flow.request-names"))
         self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
@@ -993,13 +994,19 @@ class Flow:
         before each qualifying it: ``number`` in ``"SMS %s queued for %s" % (t, number)``
         is a phone number, ``address`` in ``f"Delivery to {address}"`` a postal one."""
         parts: list[Carried] = []
+        fillers = self.settings.template_fillers
         for expr, text in zip(exprs, before):
-            if not isinstance(expr, cst.Name) or not text.strip():
+            if not isinstance(expr, cst.Name):
+                continue
+            words = list(split_words(text))
+            while words and words[-1] in fillers:
+                words.pop()
+            if not words:
                 continue
             value = self.evaluate(expr)
             if value.cats or value.known:
                 continue
-            classified = self._classified(expr.value, expr, text)
+            classified = self._classified(expr.value, expr, "_".join(words))
             if classified is not None:
                 parts.append(classified)
         return union(parts) if parts else CLEAN

@@ -203,6 +203,70 @@ def test_flow(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # the key or name a dict is stored under qualifies its keys
+        (
+            "def f(a):\n    meta = {'delivery': {'address': a}}\n    probe(meta)",
+            [("postal-address",)],
+        ),
+        ("def f(a):\n    meta = {'server': {'address': a}}\n    probe(meta)", [()]),
+        ("def f(a):\n    billing = {'address': a}\n    probe(billing)", [("postal-address",)]),
+        ("def f(a):\n    probe({'address': a})", [()]),
+        # a string template's text before a value qualifies it
+        (
+            "def f(t, number):\n    probe('SMS %s queued for %s' % (t, number))\n"
+            "    probe('Batch %s of template %s' % (number, t))",
+            [("phone",), ()],
+        ),
+        (
+            "def f(address):\n    probe(f'Delivery to {address}')\n    probe(f'Listening on {address}')",
+            [("postal-address",), ()],
+        ),
+        # a loop variable belongs to the collection it runs over
+        ("def f(consultations):\n    probe([c.notes for c in consultations])", [("health",)]),
+        ("def f(pages):\n    probe([p.notes for p in pages])", [()]),
+        (
+            "def f(customers):\n    for c in customers:\n        probe(c.name)\n    probe(c.name)",
+            [("person-name",), ("person-name",)],
+        ),
+        (
+            "def f(customers):\n    for c in customers:\n        c = load()\n        probe(c.name)",
+            [()],
+        ),
+        # builder objects hold what their `set(...)`-style methods put in
+        (
+            "def f(postcode, plan):\n    i = Identify()\n    i.set('full_postcode', postcode)\n    probe(i)\n"
+            "    j = Identify()\n    j.set('plan', plan)\n    probe(j)",
+            [("postal-address",), ()],
+        ),
+        (
+            "def f(v):\n    probe(Identify().set('date_of_birth', v).set('plan', 'pro'))",
+            [("date-of-birth",)],
+        ),
+        ("def f(cache, email):\n    cache.set('k', email)\n    probe(cache)", [()]),
+        # attributes assigned on an event a propagator class built
+        (
+            "from amplitude import BaseEvent\n\ndef f(m):\n    e = BaseEvent('joined')\n"
+            "    e.event_properties = {'phone': m.phone}\n    probe(e)",
+            [("phone",)],
+        ),
+        ("def f(m):\n    o = Order()\n    o.note = m.phone\n    probe(o)", [()]),
+        # a business's contact details are not personal data
+        (
+            "def f(branch):\n    probe({'phone': branch.phone, 'address': branch.address})\n"
+            "    probe(branch['email'])",
+            [(), ()],
+        ),
+        ("def f(store):\n    probe(store.owner_email)", [("email",)]),
+        ("def f(stores):\n    for s in stores:\n        probe(s['phone'])", [()]),
+    ],
+)
+def test_owners_templates_and_builders(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
+
+
 def test_request_input_is_marked() -> None:
     code = """
         from flask import request

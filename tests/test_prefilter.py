@@ -226,6 +226,21 @@ def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
 @pytest.mark.parametrize(
     "code",
     [
+        # The key a nested dict is stored under qualifies its keys, across lines.
+        'meta = {\n    "delivery": {\n        "address": a,\n    },\n}\n',
+        # The template a value is formatted into, across lines.
+        'msg = "SMS %s queued for %s" % (\n    template,\n    number,\n)\n',
+        # A loop variable belongs to the collection it runs over.
+        "texts = [c.notes for c in consultations]\n",
+    ],
+)
+def test_vocabulary_sees_the_owners_the_flow_gives(code: str) -> None:
+    assert VOCABULARY.matches(code.encode())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
         "def zip(a):\n    return a\n",
         "from postal import zip\n",
         "x = record.zip(1)\n",
