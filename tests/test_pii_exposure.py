@@ -141,3 +141,110 @@ def test_request_bodies_are_inventoried_but_not_reported() -> None:
     assert findings(result) == []
     facts = {(f.kind, f.category, f.line, f.detail) for f in result.facts}
     assert facts == {("sent", "email", 5, "api.mail.example.com")}
+
+
+def test_tracking_wrappers_need_the_shape_of_an_analytics_call() -> None:
+    code = """
+        from app.tracking import track, identify_user
+
+        def signed_up(user, customers):
+            track(str(user.pk), "Signed Up", {"email": user.email})
+            track(user.email)
+            track(str(user.pk), "/signup/?x=1", {"email": user.email})
+            for customer in track(customers, description="Exporting customers"):
+                print(customer)
+            identify_user(str(user.pk), traits={"phone": user.phone})
+            track(str(user.pk), "Signed Up", {"plan": user.plan})
+    """
+    assert findings(run(code)) == [(5, "PV204"), (10, "PV204")]
+
+
+def test_user_names_a_tracking_wrapper() -> None:
+    code = """
+        from app.metrics import emit
+
+        def signed_up(user):
+            emit("signup", {"email": user.email})
+    """
+    assert findings(run(code)) == []
+    extension = {"exposure": {"analytics-wrappers": {"names": ["emit"]}}}
+    result = run(code, extension)
+    assert findings(result) == [(5, "PV204")]
+    assert "an analytics service through `emit()`" in result.findings[0].message
+
+
+def test_query_keywords_handed_on_through_kwargs() -> None:
+    code = """
+        import requests
+
+        SESSION = requests.Session()
+
+        def api_get(path, **kwargs):
+            return SESSION.get("https://api.example.com/" + path, **kwargs)
+
+        def find(email, phone):
+            api_get("people", params={"email": email})
+            api_get("people", json={"phone": phone}, timeout=5)
+    """
+    assert findings(run(code)) == [(10, "PV202")]
+
+
+def test_public_containers_are_named_per_function() -> None:
+    code = """
+        from azure.storage.blob import BlobServiceClient
+
+        svc = BlobServiceClient.from_connection_string("conn")
+        svc.create_container("public-docs", public_access="container")
+
+        def share(name, customer):
+            svc.create_container(name, public_access="blob")
+            svc.get_blob_client(container=name, blob=f"{customer.email}.json").upload_blob(b"x")
+
+        def keep(name, customer):
+            svc.create_container(name)
+            svc.get_blob_client(container=name, blob=f"{customer.email}.json").upload_blob(b"x")
+
+        def shared_by_literal(customer):
+            svc.get_blob_client(container="public-docs", blob=f"{customer.email}.json").upload_blob(b"x")
+    """
+    assert findings(run(code)) == [(9, "PV203"), (16, "PV203")]
+
+
+def test_tracking_methods_of_an_object_named_for_analytics() -> None:
+    code = """
+        import requests
+
+        class Signup:
+            def __init__(self, tracker, cache):
+                self.tracker = tracker
+                self.cache = cache
+
+            def done(self, user):
+                self.tracker.track(str(user.pk), "Signed Up", {"phone": user.phone})
+                self.cache.track(str(user.pk), "Signed Up", {"phone": user.phone})
+    """
+    assert findings(run(code)) == [(10, "PV204")]
+
+
+def test_buckets_made_public_in_a_function_stay_local_to_it() -> None:
+    code = """
+        from google.cloud import storage
+
+        client = storage.Client()
+
+        def setup():
+            bucket = client.bucket("public-assets")
+            bucket.make_public(future=True)
+
+        def upload(bucket, customer, data):
+            bucket.blob(f"{customer.email}.json").upload_from_string(data)
+
+        class Share:
+            def __init__(self):
+                self.bucket = client.bucket("shared")
+                self.bucket.make_public(future=True)
+
+            def upload(self, customer, data):
+                self.bucket.blob(f"{customer.email}.json").upload_from_string(data)
+    """
+    assert findings(run(code)) == [(19, "PV203")]

@@ -117,10 +117,12 @@ class PersonalDataInPublicStorage(Rule):
     Flags uploads that make personal data readable by anyone: S3 objects written
     with a public canned ACL (`ACL="public-read"`, `ExtraArgs={"ACL": "public-read"}`,
     grants to AllUsers), Google Cloud Storage blobs uploaded with
-    `predefined_acl="publicRead"` or made public with `make_public()`, and Azure
-    blobs in containers created with public access, when the object's key, file or
-    body carries personal data (exports of customers, profile documents, files
-    named after a person).
+    `predefined_acl="publicRead"`, made public afterwards (`make_public()`,
+    `blob.acl.all().grant_read()`) or uploaded to a bucket made public, and Azure
+    blobs in containers created with public access (however the container is
+    reached again: `get_blob_client(container=name, ...)`), when the object's key,
+    file or body carries personal data (exports of customers, profile documents,
+    files named after a person).
 
     ## Why is this bad?
     A public object can be downloaded by anyone who learns or guesses its URL, and
@@ -163,6 +165,10 @@ class PersonalDataInPublicStorage(Rule):
         self._public_names: set[str] = set()
         # Containers created or set public (dotted names).
         self._public_containers: set[str] = set()
+        # ... of them, the local variables of the current function (`self.bucket` and
+        # module-level names stay public for the functions that follow).
+        self._function_public: set[str] = set()
+        self._depth = 0
         # Object handles (dotted name) -> what their name carries.
         self._objects: dict[str, Values] = {}
         # Object handles -> what was uploaded to them.
@@ -234,7 +240,18 @@ class PersonalDataInPublicStorage(Rule):
 
     # -- tracking ---------------------------------------------------------------------------
 
+    def _add_public(self, name: str) -> None:
+        self._public_containers.add(name)
+        if self._depth and "." not in name:
+            self._function_public.add(name)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+        self._public_containers -= self._function_public
+        self._function_public = set()
         self._objects = {}
         self._uploaded = {}
         self._handles = {}
@@ -264,14 +281,14 @@ class PersonalDataInPublicStorage(Rule):
         if self._names_public_container(value):
             for name in names:
                 if name is not None:
-                    self._public_containers.add(name)
+                    self._add_public(name)
         if method in knowledge.object_methods:
             carried = sent_values(self.ctx, value, knowledge.skip_keywords)
             receiver = _receiver(value)
             if receiver is not None and receiver in self._public_containers:
                 for name in names:
                     if name is not None:
-                        self._public_containers.add(name)
+                        self._add_public(name)
             for name in names:
                 if name is not None:
                     self._handles[name] = value
@@ -280,7 +297,7 @@ class PersonalDataInPublicStorage(Rule):
         elif method in knowledge.container_methods and self._public_argument(value) is not None:
             for name in names:
                 if name is not None:
-                    self._public_containers.add(name)
+                    self._add_public(name)
 
     def _container_name(self, call: cst.Call) -> Optional[str]:
         """The container a call names (`create_container(name, ...)`,
@@ -365,10 +382,10 @@ class PersonalDataInPublicStorage(Rule):
             self._report(node, values, self._destination(qualified), at=node)
             if not values:
                 # `bucket.make_public(future=True)`: what is uploaded to it next is public.
-                self._public_containers.add(receiver)
+                self._add_public(receiver)
         elif self._public_argument(node) is not None:
             # `container.set_container_access_policy(public_access=...)`
-            self._public_containers.add(receiver)
+            self._add_public(receiver)
 
     def _granted(self, node: cst.Call) -> None:
         """`blob.acl.all().grant_read()`: the object is readable by everyone."""
@@ -387,7 +404,7 @@ class PersonalDataInPublicStorage(Rule):
         values = [*self._objects.get(target, []), *self._uploaded.get(target, [])]
         self._report(node, values, self._destination(chain_qualname(self.ctx, node.func)), at=node)
         if not values:
-            self._public_containers.add(target)
+            self._add_public(target)
 
     def _destination(self, qualified: Optional[str]) -> str:
         knowledge: StorageKnowledge = self.compiled
