@@ -58,7 +58,9 @@ def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:
     return (
-        isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "super"
     )
 
 

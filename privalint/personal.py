@@ -370,7 +370,7 @@ class Classifier:
         (`branch.phone`): known not to be personal data."""
         if not owner:
             return False
-        key = (text, owner, kind + ":business", frozenset())
+        key: tuple[str, str, str, frozenset[str]] = (text, owner, kind + ":business", frozenset())
         try:
             return self._cache[key] is not None
         except KeyError:

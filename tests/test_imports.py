@@ -133,3 +133,36 @@ def test_factory_functions_and_local_subclasses() -> None:
         "requests.Session().get",
         "<local>.ApiSession().call",
     ]
+
+
+def test_methods_of_a_local_subclass_called_on_self_and_super() -> None:
+    code = """
+        import requests
+
+        class ApiSession(requests.Session):
+            def __init__(self, base):
+                super().__init__()
+                self.base = base
+
+            def get(self, path, **kwargs):
+                probe(super().get)
+                return 1
+
+            def find(self):
+                probe(self.post)
+                probe(self.get)
+                probe(self.base)
+
+        class Plain:
+            def find(self):
+                probe(self.post)
+                probe(super().get)
+    """
+    assert qualnames(code) == [
+        "requests.Session().get",
+        "requests.Session().post",
+        "<local>.get",
+        None,
+        None,
+        None,
+    ]

@@ -255,9 +255,13 @@ def own_name(expr: cst.BaseExpression) -> str:
         element = expr.slice[0].slice
         if isinstance(element, cst.Index):
             return string_value(element.value) or ""
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.args:
-        if expr.func.attr.value == "get":
-            return string_value(expr.args[0].value) or ""
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.args
+        and expr.func.attr.value == "get"
+    ):
+        return string_value(expr.args[0].value) or ""
     if isinstance(expr, cst.Await):
         return own_name(expr.expression)
     return ""

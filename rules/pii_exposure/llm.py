@@ -15,8 +15,10 @@ class PersonalDataInLlmPrompt(SendingRule):
     `responses.create`, `embeddings.create`), Anthropic (`messages.create`), Google
     Gemini and Vertex AI (`generate_content`), Cohere, Mistral, Groq, Together,
     LiteLLM, Replicate, Hugging Face inference, Amazon Bedrock and LangChain or
-    LlamaIndex models and chains. Prompts built on earlier lines (f-strings,
-    `.format`, message lists, helper functions) are followed to the call.
+    LlamaIndex models and chains. Embedding calls (`embeddings.create`, Cohere and
+    Voyage `embed`) send their text too. Prompts built on earlier lines (f-strings,
+    `.format`, message lists, comprehensions, helper functions) are followed to the
+    call.
 
     ## Why is this bad?
     The prompt is sent to the model provider, which may log it, keep it for abuse

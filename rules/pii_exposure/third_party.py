@@ -66,10 +66,13 @@ class TrackingWrappers:
             return None
         if qualified is not None and "." in qualified and not ctx.is_local(qualified):
             return qualified  # imported from another module of the project
-        if isinstance(func, cst.Attribute) and is_own_code(ctx, qualified):
+        if (
+            isinstance(func, cst.Attribute)
+            and is_own_code(ctx, qualified)
+            and contains_phrase(receiver_words(func), self.receiver_words)
+        ):
             # `self.tracker.track(...)`, an object of the project's own type.
-            if contains_phrase(receiver_words(func), self.receiver_words):
-                return ctx.code(func, 40)
+            return ctx.code(func, 40)
         return None
 
     def event_name(self, call: cst.Call) -> Optional[cst.Arg]:
@@ -113,7 +116,10 @@ class PersonalDataToAnalytics(SendingRule):
     (Mailchimp, HubSpot, Salesforce, Customer.io, Klaviyo, Braze...) when the data
     goes beyond the contact details they exist to receive. The SDK is recognised
     however its client was imported, aliased or created, and the data is followed
-    through variables, dicts and helper functions of the same module.
+    through variables, dicts, builder objects (`Identify().set(...)`) and helper
+    functions of the same module. The project's own tracking functions imported from
+    another module (`track_event(uid, "Signed Up", {...})`) are recognised by their
+    name and the shape of the call: an event name and a properties mapping.
 
     ## Why is this bad?
     Analytics and marketing vendors keep what they receive, join it with data from
@@ -153,7 +159,9 @@ class PersonalDataToAnalytics(SendingRule):
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         base = SendingKnowledge.from_catalog(catalog, cls.section)
-        return AnalyticsKnowledge(base.destinations, base.http, TrackingWrappers.from_catalog(catalog))
+        return AnalyticsKnowledge(
+            base.destinations, base.http, TrackingWrappers.from_catalog(catalog)
+        )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
