@@ -353,12 +353,17 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
             if values is not None:
                 return _single(values)
         return None
-    if (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value in ("self", "cls")
-    ):
-        cls = enclosing_class(ctx)
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        if expr.value.value in ("self", "cls"):
+            cls = enclosing_class(ctx)
+        else:
+            # `Settings.SIP_PASSWORD` of a class of this module.
+            qualified = ctx.qualname(expr.value)
+            cls = (
+                class_named(ctx, qualified.split(".", 1)[1])
+                if qualified is not None and ctx.is_local(qualified)
+                else None
+            )
         if cls is not None:
             values = _table(ctx, cls).get(expr.attr.value)
             if values is not None:

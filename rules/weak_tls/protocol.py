@@ -333,9 +333,9 @@ def weak_ciphers(text: str, knowledge: CipherKnowledge) -> list[str]:
     excluded = {e[1:].upper() for e in elements if e[0] in "!-"}
     weak: list[str] = []
     for element in elements:
-        level = _SECURITY_LEVEL.match(element)
+        level = _SECURITY_LEVEL.search(element)
         if level is not None and int(level.group(1)) in knowledge.weak_levels:
-            weak.append(f"{element} accepts weak ciphers and short keys")
+            weak.append(f"{level.group(0)} accepts weak ciphers and short keys")
             continue
         if element[0] in "!-+@":
             continue

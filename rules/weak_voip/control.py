@@ -38,6 +38,8 @@ from privalint.model import Family, Severity
 from privalint.rule import Rule
 
 _PLAIN_URL = re.compile(r"^\s*(http|ws)://", re.IGNORECASE)
+# An environment variable's name, not a secret (`SIP_PASSWORD_VAR = "SIP_PASSWORD"`).
+_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _AMI_SECRET = re.compile(
     r"action:\s*login\b.*?\bsecret:[ \t]*([^\r\n]*)", re.IGNORECASE | re.DOTALL
 )
@@ -239,6 +241,8 @@ class SecretKnowledge:
     config_secret_keys: frozenset[str]
     config_words: frozenset[str]
     config_keys: frozenset[str]
+    secret_name_words: frozenset[str]
+    secret_name_exclusions: frozenset[str]
 
 
 class HardcodedVoipSecret(Rule):
@@ -249,9 +253,10 @@ class HardcodedVoipSecret(Rule):
     `Manager(secret="...")`, `ari.connect(url, user, "...")`,
     `InboundESL(password="ClueCon")` (FreeSWITCH's well-known default), passwords in
     configuration dicts of SIP trunks, accounts and PBX connections
-    (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), including
-    literals kept in a constant of the same module (reported where the constant is
-    defined).
+    (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), literals
+    assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
+    literals kept in a constant of the same module or a class attribute (reported
+    where the constant is defined).
 
     ## Why is this bad?
     Anyone who can read the repository, a build artefact or a stack trace can
@@ -314,13 +319,16 @@ class HardcodedVoipSecret(Rule):
             ),
             config_words=frozenset(w.lower() for w in catalog.strings("voip.secrets.config.words")),
             config_keys=frozenset(k.lower() for k in catalog.strings("voip.secrets.config.keys")),
+            secret_name_words=frozenset(catalog.strings("voip.secrets.names.secret-words")),
+            secret_name_exclusions=frozenset(catalog.strings("voip.secrets.names.exclusions")),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SecretKnowledge = cls.compile(catalog)
         words = module_words((*knowledge.calls, *knowledge.attributes))
-        return ((*words, "action: login", "sip:", "sips:"),)
+        names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
+        return ((*words, "action: login", "sip:", "sips:", *names),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -336,7 +344,7 @@ class HardcodedVoipSecret(Rule):
         if value is NOT_LITERAL and isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
             bound = binding(self.ctx, expr)
             if bound is not None:
-                node, how = self._definition(expr) or bound, "constant"
+                node, how = bound, "constant"
                 expr = bound
                 value = literal(bound)
         if value is NOT_LITERAL:
@@ -349,20 +357,6 @@ class HardcodedVoipSecret(Rule):
         if value.strip() in knowledge.placeholders or any(m in value for m in knowledge.markers):
             return None
         return node, value, how
-
-    def _definition(self, expr: cst.BaseExpression) -> Optional[cst.CSTNode]:
-        """The module-level statement that binds a constant, for the report."""
-        if not isinstance(expr, cst.Name):
-            return None
-        for stmt in self.ctx.module.body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == expr.value
-                        for t in small.targets
-                    ):
-                        return small
-        return None
 
     def _report_secret(self, expr: cst.BaseExpression, what: str) -> None:
         found = self._secret(expr)
@@ -498,9 +492,32 @@ class HardcodedVoipSecret(Rule):
         knowledge: SecretKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
+            self._named_secret(expr, node.value)
             if not isinstance(expr, cst.Attribute):
                 continue
             owner = instance_of(self.ctx, expr.value, knowledge.attributes)
             spec = knowledge.attributes.get(owner) if owner is not None else None
             if spec is not None and expr.attr.value in spec[0]:
                 self._report_secret(node.value, spec[1])
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._named_secret(node.target, node.value)
+
+    def _named_secret(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`SIP_PASSWORD = "..."`, `self.ami_secret = "..."`: a name that says it holds
+        the password of a SIP account or a PBX interface."""
+        knowledge: SecretKnowledge = self.compiled
+        name = target_name(target)
+        if name is None or isinstance(target, cst.Subscript):
+            return
+        words = set(words_of(name))
+        if not (
+            words & knowledge.secret_name_words
+            and words & knowledge.config_words
+            and not words & knowledge.secret_name_exclusions
+        ):
+            return
+        found = self._secret(value)
+        if found is not None and not _IDENTIFIER.match(found[1]):
+            self._report_secret(value, "SIP/PBX password")
