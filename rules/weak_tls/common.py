@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 import libcst as cst
@@ -328,8 +329,30 @@ def scope_values(
     return list(_table(ctx, scope).get(name, []))
 
 
+@dataclass
+class _Frame:
+    """A helper being looked into from a call site: names resolve in the helper (its
+    class and function), and `self.<attr>` to what the object's constructor was
+    given (`crm = CrmClient("http://...")` then `crm.push(record)`)."""
+
+    cls: Optional[cst.ClassDef]
+    function: cst.FunctionDef
+    self_values: dict[str, cst.BaseExpression]
+
+
+_FRAMES: weakref.WeakKeyDictionary[FileContext, list[_Frame]] = weakref.WeakKeyDictionary()
+
+
+def _frame(ctx: FileContext) -> Optional[_Frame]:
+    frames = _FRAMES.get(ctx)
+    return frames[-1] if frames else None
+
+
 def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
     """Functions enclosing the current node (innermost first), then the module."""
+    frame = _frame(ctx)
+    if frame is not None:
+        return [frame.function, ctx.module]
     scopes: list[ScopeNode] = [
         node for node in reversed(ctx.stack[:-1]) if isinstance(node, cst.FunctionDef)
     ]
@@ -338,6 +361,9 @@ def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
 
 
 def enclosing_class(ctx: FileContext) -> Optional[cst.ClassDef]:
+    frame = _frame(ctx)
+    if frame is not None:
+        return frame.cls
     for node in reversed(ctx.stack[:-1]):
         if isinstance(node, cst.ClassDef):
             return node
@@ -355,6 +381,9 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
         return None
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
         if expr.value.value in ("self", "cls"):
+            frame = _frame(ctx)
+            if frame is not None and expr.attr.value in frame.self_values:
+                return frame.self_values[expr.attr.value]
             cls = enclosing_class(ctx)
         else:
             # `Settings.SIP_PASSWORD` of a class of this module.
@@ -761,12 +790,19 @@ def forwarded_arguments(
     if definition is None:
         return []
     owner = _local_class(ctx, call.func) if flow.resolve_local(call.func) is None else None
+    cls = owner or _method_class(ctx, definition)
+    self_values, made_by = _instance_values(ctx, call.func, cls)
+    if made_by is not None:
+        # What reaches a sink depends on what this object was constructed with.
+        key = f"{key}@{id(made_by)}"
     if owner is not None:
         # Inside the method, `self.client` means that class's attribute.
         ctx.imports.push_class(owner.name.value)
+    _FRAMES.setdefault(ctx, []).append(_Frame(cls, definition, self_values))
     try:
         reaching = flow.reaching_params(definition, sink_values, key)
     finally:
+        _FRAMES[ctx].pop()
         if owner is not None:
             ctx.imports.pop_class()
     out: list[tuple[int, cst.BaseExpression]] = []
@@ -775,3 +811,65 @@ def forwarded_arguments(
         if arg is not None:
             out.append((index, arg))
     return out
+
+
+def _method_class(ctx: FileContext, definition: cst.FunctionDef) -> Optional[cst.ClassDef]:
+    """The module-level class ``definition`` is a method of."""
+    for stmt in ctx.module.body:
+        if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            if any(inner is definition for inner in stmt.body.body):
+                return stmt
+    return None
+
+
+def _instance_values(
+    ctx: FileContext, func: cst.BaseExpression, cls: Optional[cst.ClassDef]
+) -> tuple[dict[str, cst.BaseExpression], Optional[cst.Call]]:
+    """For a method called on an object of a class of this module: what its
+    constructor stored on `self` from its arguments (`self.base_url = base_url`), and
+    the constructor call."""
+    if cls is None or not isinstance(func, cst.Attribute):
+        return {}, None
+    made = resolve(ctx, func.value)
+    if not isinstance(made, cst.Call):
+        return {}, None
+    qualified = ctx.qualname(made.func)
+    if (
+        qualified is None
+        or not ctx.is_local(qualified)
+        or qualified.split(".", 1)[1] != cls.name.value
+    ):
+        return {}, None
+    init = method_of(cls, "__init__")
+    if init is None or not isinstance(init.body, cst.IndentedBlock):
+        return {}, made
+    params = init.params
+    in_order = [*params.posonly_params, *params.params]
+    if in_order and in_order[0].name.value in ("self", "cls"):
+        in_order = in_order[1:]
+    positional_args = [a.value for a in made.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in made.args if a.keyword is not None}
+    passed: dict[str, cst.BaseExpression] = {}
+    for index, param in enumerate([*in_order, *params.kwonly_params]):
+        name = param.name.value
+        given = keywords.get(name)
+        if given is None and index < len(in_order) and index < len(positional_args):
+            given = positional_args[index]
+        if given is None:
+            given = param.default
+        if given is not None:
+            passed[name] = given
+    values: dict[str, cst.BaseExpression] = {}
+    for small in small_statements(init.body.body):
+        if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Name):
+            continue
+        for target in small.targets:
+            expr = target.target
+            if (
+                isinstance(expr, cst.Attribute)
+                and isinstance(expr.value, cst.Name)
+                and expr.value.value == "self"
+                and small.value.value in passed
+            ):
+                values[expr.attr.value] = passed[small.value.value]
+    return values, made

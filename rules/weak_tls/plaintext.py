@@ -179,6 +179,9 @@ class PlaintextHttpPersonalData(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._channels: dict[tuple[int, str], _Channel] = {}
+        # Hosts of the plain-HTTP requests found while looking into a helper.
+        self._fixed_hosts: dict[int, str] = {}
+        self._helper_hosts: dict[int, set[str]] = {}
 
     # What a request call sends where.
 
@@ -205,13 +208,12 @@ class PlaintextHttpPersonalData(Rule):
             return table[qualified]
         return table.get(method, 0 if table is self.compiled.url_position else -1)
 
-    def _full_url(self, url: cst.BaseExpression) -> Optional[str]:
+    def _full_url(self, url: cst.BaseExpression, call: cst.Call) -> Optional[str]:
         """The URL's text; a path relative to the client's `base_url` is joined to it."""
         text = text_of(self.ctx, url)
-        if text is None or not text.startswith("/") or not self.ctx.stack:
+        if text is None or not text.startswith("/"):
             return text
-        call = self.ctx.stack[-1]
-        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        if not isinstance(call.func, cst.Attribute):
             return text
         client = resolve(self.ctx, call.func.value)
         base = argument(client, None, "base_url") if isinstance(client, cst.Call) else None
@@ -235,9 +237,10 @@ class PlaintextHttpPersonalData(Rule):
                 found.append(arg)
         return found
 
-    def _plain_host(self, url: cst.BaseExpression) -> Optional[str]:
-        """The host of a plain-HTTP URL on another machine (``"?"`` when unknown)."""
-        text = self._full_url(url)
+    def _plain_host(self, url: cst.BaseExpression, call: cst.Call) -> Optional[str]:
+        """The host of a plain-HTTP URL on another machine (``"?"`` when unknown) that
+        ``call`` sends to."""
+        text = self._full_url(url, call)
         if text is None or not text.lstrip().lower().startswith("http://"):
             return None
         host = url_host(text.strip())
@@ -263,7 +266,7 @@ class PlaintextHttpPersonalData(Rule):
         url = self._url(node, qualified, method)
         if url is None:
             return
-        host = self._plain_host(url.value)
+        host = self._plain_host(url.value, node)
         if host is None:
             return
         self._report(node, self._carried(url.value, self._data(node, qualified, method)), host)
@@ -438,13 +441,17 @@ class PlaintextHttpPersonalData(Rule):
         url = self._url(call, qualified, method)
         if part == "url":
             return [url.value] if url is not None else []
-        if part == "fixed" and (url is None or self._plain_host(url.value) is None):
-            return []
+        if part == "fixed":
+            host = self._plain_host(url.value, call) if url is not None else None
+            if host is None:
+                return []
+            self._fixed_hosts[id(call)] = host
         return [a.value for a in self._data(call, qualified, method)]
 
     def _helper(self, node: cst.Call) -> None:
         if not any(self.ctx.categories(a.value).cats for a in node.args):
             return
+        self._fixed_hosts = {}
         fixed = [
             arg
             for _, arg in forwarded_arguments(
@@ -454,10 +461,15 @@ class PlaintextHttpPersonalData(Rule):
         carried = union(self.ctx.categories(a) for a in fixed)
         if carried.cats:
             definition = local_definition(self.ctx, node.func)
-            self._report(node, carried, self._helper_host(definition))
+            key = id(definition)
+            if self._fixed_hosts:
+                self._helper_hosts[key] = set(self._fixed_hosts.values())
+            hosts = self._helper_hosts.get(key, set())
+            shown = next(iter(hosts)) if len(hosts) == 1 else self._helper_host(definition)
+            self._report(node, carried, shown)
             return
         hosts = [
-            self._plain_host(arg)
+            self._plain_host(arg, node)
             for _, arg in forwarded_arguments(
                 self.ctx, node, lambda c: self._sink_parts(c, "url"), "plain-http-url"
             )
@@ -472,7 +484,7 @@ class PlaintextHttpPersonalData(Rule):
 
     @staticmethod
     def _helper_host(definition: Optional[cst.FunctionDef]) -> str:
-        return f"the URL in `{definition.name.value}`" if definition is not None else "?"
+        return f"the URL in {definition.name.value}()" if definition is not None else "?"
 
 
 def _bound_name(stack: list[cst.CSTNode]) -> Optional[str]:
