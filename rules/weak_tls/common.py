@@ -816,9 +816,12 @@ def forwarded_arguments(
 def _method_class(ctx: FileContext, definition: cst.FunctionDef) -> Optional[cst.ClassDef]:
     """The module-level class ``definition`` is a method of."""
     for stmt in ctx.module.body:
-        if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
-            if any(inner is definition for inner in stmt.body.body):
-                return stmt
+        if (
+            isinstance(stmt, cst.ClassDef)
+            and isinstance(stmt.body, cst.IndentedBlock)
+            and any(inner is definition for inner in stmt.body.body)
+        ):
+            return stmt
     return None
 
 

@@ -464,8 +464,8 @@ class PlaintextHttpPersonalData(Rule):
             key = id(definition)
             if self._fixed_hosts:
                 self._helper_hosts[key] = set(self._fixed_hosts.values())
-            hosts = self._helper_hosts.get(key, set())
-            shown = next(iter(hosts)) if len(hosts) == 1 else self._helper_host(definition)
+            known = self._helper_hosts.get(key, set())
+            shown = next(iter(known)) if len(known) == 1 else self._helper_host(definition)
             self._report(node, carried, shown)
             return
         hosts = [
