@@ -348,6 +348,32 @@ def _frame(ctx: FileContext) -> Optional[_Frame]:
     return frames[-1] if frames else None
 
 
+def qualname(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
+    """``ctx.qualname``; inside a helper looked into from a call site, an object kept
+    on ``self`` is also known from what the constructor was given
+    (``self.client.calls.create`` of ``Dialer(Client(...))``)."""
+    found = ctx.qualname(expr)
+    frame = _frame(ctx)
+    if found is not None or frame is None or not frame.self_values:
+        return found
+    chain: list[str] = []
+    node = expr
+    while isinstance(node, cst.Attribute):
+        chain.append(node.attr.value)
+        if (
+            isinstance(node.value, cst.Attribute)
+            and isinstance(node.value.value, cst.Name)
+            and node.value.value.value == "self"
+        ):
+            value = frame.self_values.get(node.value.attr.value)
+            base = ctx.qualname(value) if value is not None else None
+            if base is None:
+                return None
+            return ".".join([base, *reversed(chain)])
+        node = node.value
+    return None
+
+
 def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
     """Functions enclosing the current node (innermost first), then the module."""
     frame = _frame(ctx)

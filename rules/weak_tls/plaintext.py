@@ -24,6 +24,7 @@ from privalint.rules.weak_tls.common import (
     matches_module,
     module_words,
     positional,
+    qualname,
     resolve,
     small_statements,
     text_of,
@@ -434,7 +435,7 @@ class PlaintextHttpPersonalData(Rule):
     # Helpers of this module that send their arguments.
 
     def _sink_parts(self, call: cst.Call, part: str) -> Sequence[cst.BaseExpression]:
-        qualified = self.ctx.qualname(call.func)
+        qualified = qualname(self.ctx, call.func)
         method = self._is_request(call, qualified)
         if method is None:
             return []

@@ -26,6 +26,7 @@ from privalint.rules.weak_tls.common import (
     matches_module,
     method_of,
     positional,
+    qualname,
     resolve,
     small_statements,
     text_of,
@@ -370,7 +371,7 @@ class TlsVerifyDisabled(Rule):
             def sink_values(
                 call: cst.Call, group: tuple[Switch, ...] = group
             ) -> Sequence[cst.BaseExpression]:
-                qualified = self.ctx.qualname(call.func)
+                qualified = qualname(self.ctx, call.func)
                 return [
                     arg.value
                     for arg in call.args

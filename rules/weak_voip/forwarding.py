@@ -24,6 +24,7 @@ from privalint.rules.weak_tls.common import (
     matches_module,
     module_words,
     positional,
+    qualname,
     resolve,
     string_use,
     strip_calls,
@@ -384,7 +385,7 @@ def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> 
 
 def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call) -> Optional[Sink]:
     func = call.func
-    qualified = ctx.qualname(func)
+    qualified = qualname(ctx, func)
     method = last_name(func)
     for sink in knowledge.sinks:
         if matches_module(qualified, sink.modules):
