@@ -40,6 +40,7 @@ Two kinds of trigger words:
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ from typing import Any, Optional
 from privalint.personal import Classifier, split_words
 
 PERSONAL = "@personal"
+# The file could name people (`customers`, `patient_rows`, `"users.csv"`): rules that
+# take a collection named after people for their records.
+PEOPLE = "@people"
 # A trigger word written `import:name` is looked for in the import statements only.
 IMPORT = "import:"
 
@@ -107,6 +111,32 @@ def code_view(data: bytes) -> bytes:
                 out.pop()
         pos = end
     out.append(data[keep:])
+    return b"".join(out)
+
+
+def names_view(code: bytes) -> bytes:
+    """``code`` (from :func:`code_view`) with every string literal blanked: the names
+    the program itself uses, without the words of its messages and keys."""
+    out: list[bytes] = []
+    pos = keep = 0
+    search = _LEX.search
+    while True:
+        match = search(code, pos)
+        if match is None:
+            break
+        quote = match.group(2)
+        if quote is None:  # comments are gone from a code view, but be safe
+            out.append(code[keep : match.start()])
+            keep = pos = match.end()
+            continue
+        body = _STRING_BODY[quote].match(code, match.end())
+        end = body.end() if body is not None else len(code)
+        if b"f" not in match.group(1).lower():  # an f-string's fields are code
+            out.append(code[keep : match.start()])
+            out.append(b'""')
+            keep = end
+        pos = end
+    out.append(code[keep:])
     return b"".join(out)
 
 
@@ -217,6 +247,7 @@ class PersonalVocabulary:
         self.by_last = by_last
         self.builtin_calls = frozenset(builtin_calls)
         self._units: dict[bytes, _Unit] = {}
+        self._people: dict[bytes, bool] = {}
 
     # -- one unit, memoised across files ------------------------------------------------
 
@@ -259,18 +290,38 @@ class PersonalVocabulary:
             letters.isupper() and len(letters) > 1
         )
         negated = self.negating.starts(words)
+        # A keyword (`from`, `as`) is never a name, an attribute or an argument: only
+        # a key written in a string or a column of a query.
+        reserved = keyword.iskeyword(text)
         return _Unit(
             raw,
             words,
             sure,
             tuple(ambiguous),
             tuple(partial),
-            name_rejected or negated,
-            name_rejected and not negated,
+            name_rejected or negated or reserved,
+            name_rejected and not negated and not reserved,
             text in self.builtin_calls,
         )
 
     # -- one file -------------------------------------------------------------------------
+
+    def names_people(self, data: bytes) -> bool:
+        """Whether ``data`` has an identifier, key or path with a word that names a
+        person (``customers``, ``patient_rows``, ``"users.csv"``)."""
+        single = self.person_single
+        multi = self.person_multi
+        seen = self._people
+        for raw in set(_UNIT.findall(code_view(data))):
+            answer = seen.get(raw)
+            if answer is None:
+                words = split_words(raw.decode("ascii"))
+                answer = not single.isdisjoint(words) or multi.within(words)
+                if len(seen) < 200_000:
+                    seen[raw] = answer
+            if answer:
+                return True
+        return False
 
     def matches(self, data: bytes) -> bool:
         """Whether ``data`` could hold an identifier, key or literal naming personal
@@ -383,11 +434,12 @@ class _FileContext:
 
     @property
     def class_words(self) -> frozenset[str]:
-        """The words of every class-like identifier of the file."""
+        """The words of every class-like identifier of the file's code (not of its
+        strings: a message's capitalised words name no class)."""
         if self._classes is None:
             self._classes = frozenset(
                 word
-                for name in set(_CLASS_LIKE.findall(self.code))
+                for name in set(_CLASS_LIKE.findall(names_view(self.code)))
                 for word in split_words(name.decode("ascii"))
             )
         return self._classes
@@ -634,7 +686,9 @@ class Prefilter:
         for rule, groups in rules:
             compiled = []
             for group in groups:
-                text = _minimal(w for w in group if w != PERSONAL and not w.startswith(IMPORT))
+                text = _minimal(
+                    w for w in group if w not in (PERSONAL, PEOPLE) and not w.startswith(IMPORT)
+                )
                 imported = [
                     w
                     for w in _minimal(w[len(IMPORT) :] for w in group if w.startswith(IMPORT))
@@ -645,11 +699,12 @@ class Prefilter:
                         tuple(w.encode() for w in text),
                         tuple(w.encode() for w in imported),
                         PERSONAL in group,
+                        PEOPLE in group,
                     )
                 )
             # A group that is the personal-data vocabulary alone goes first: it is
             # decided once per file, and when it fails no word of the rule is tested.
-            compiled.sort(key=lambda g: not (g[2] and not g[0] and not g[1]))
+            compiled.sort(key=lambda g: not (g[2] and not g[0] and not g[1] and not g[3]))
             self.rules.append((rule, compiled))
 
     @property
@@ -666,9 +721,10 @@ class Prefilter:
         found: dict[bytes, bool] = {}
         imports: Optional[bytes] = None
         personal: Optional[bool] = None
+        people: Optional[bool] = None
         chosen = []
         for rule, groups in self.rules:
-            for text, imported, needs_personal in groups:
+            for text, imported, needs_personal, needs_people in groups:
                 hit = False
                 for word in text:
                     present = found.get(word)
@@ -685,6 +741,10 @@ class Prefilter:
                     if personal is None:
                         personal = self.personal.matches(data)
                     hit = personal
+                if not hit and needs_people:
+                    if people is None:
+                        people = self.personal.names_people(data)
+                    hit = people
                 if not hit:
                     break
             else:
@@ -692,7 +752,7 @@ class Prefilter:
         return chosen
 
 
-_Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool]
+_Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool]
 
 
 def _minimal(words: Iterable[str]) -> list[str]:

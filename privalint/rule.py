@@ -48,7 +48,8 @@ class Rule:
     precision: ClassVar[str] = "high"
     # Prefilter: the rule can only fire on a file whose text contains, for every
     # group, at least one of the group's words (case-insensitive). A group written
-    # as "@personal" stands for the personal-data vocabulary of the catalog; a word
+    # as "@personal" stands for the personal-data vocabulary of the catalog,
+    # "@people" for a word that names people (`customers`, `"patients.csv"`); a word
     # written "import:name" is looked for in the file's import statements only.
     # An empty tuple means the rule may fire on any file.
     triggers: ClassVar[tuple[tuple[str, ...], ...]] = ()

@@ -8,6 +8,7 @@ it does skip what it may.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import textwrap
 from pathlib import Path
@@ -167,6 +168,14 @@ def _cases(words: tuple[str, ...], qualifier: str) -> list[tuple[str, str, str, 
     return cases
 
 
+def _is_python(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
 def _phrases() -> list[tuple[str, tuple[str, ...], str]]:
     out = []
     for category in CLASSIFIER.categories.values():
@@ -186,6 +195,8 @@ def test_vocabulary_matches_wherever_the_classifier_would(category: str) -> None
             context = CLASSIFIER.context_for([imports] if imports else [])
             if CLASSIFIER.classify(text, owner, kind, context) is None:
                 continue
+            if not _is_python(code):
+                continue  # `customer.from`: a keyword is only ever a key
             if not VOCABULARY.matches(code.encode()):
                 missed.append(code)
     assert not missed, "the prefilter would skip:\n" + "\n".join(missed[:20])

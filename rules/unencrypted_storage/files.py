@@ -118,6 +118,7 @@ class PersonalDataWrittenToFile(Rule):
             "to_feather", "to_hdf", "shelve", "print", "dbm", "save", "sqlitedict", "to_",
             "sink_",
         ),
+        ("@personal", "@people"),
     )  # fmt: skip
     INVALID = (
         'import json\n\ndef save(customer):\n    with open("/var/backups/customer.json", "w") as fh:\n        json.dump({"email": customer.email, "phone": customer.phone}, fh)',
