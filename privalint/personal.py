@@ -395,7 +395,15 @@ class Classifier:
         if category.id in context:
             return True
         persons = category.person_qualifies
-        if any(w in category.qualifiers or (persons and w in self._person_words) for w in before):
+        # A person anywhere in the identifier makes it theirs (`patient_preferred_name`);
+        # a qualifier only qualifies the word it stands before (`full_name`, but not
+        # `full_stream_name`), transparent words aside (`full_display_name`).
+        if persons and any(w in self._person_words for w in before):
+            return True
+        nearest = [w for w in before if w not in self._transparent]
+        if (nearest[-1] if nearest else "") in category.qualifiers or (
+            not nearest and any(w in category.qualifiers for w in before)
+        ):
             return True
         return bool(owner_words) and (
             any(w in category.qualifiers for w in owner_words)
