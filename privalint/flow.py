@@ -280,6 +280,8 @@ class FlowSettings:
         self.request_names = frozenset(catalog.strings("flow.request-names"))
         self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
         self.request_sources = frozenset(catalog.strings("flow.request-sources"))
+        self.fetchers = frozenset(catalog.strings("flow.fetchers"))
+        self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
 
     def is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
         if qualname is not None and (
@@ -1106,6 +1108,11 @@ class Flow:
             return self.evaluate(node.args[0].value)
         if qualified is not None and qualified in settings.request_sources:
             return Carried(known=False, user_input=True)
+        if qualified is not None and qualified in settings.fetchers and node.args:
+            url = self.evaluate(node.args[0].value)
+            content = {c: o for c, o in url.cats.items() if c in settings.fetched_categories}
+            if content:
+                return Carried(content, known=False)
         if isinstance(func, cst.Attribute) and self.is_request_read(func):
             return Carried(known=False, user_input=True)
         if isinstance(func, cst.Attribute):

@@ -64,6 +64,12 @@ def _is_super_call(expr: cst.BaseExpression) -> bool:
     )
 
 
+def _is_property(decorator: cst.BaseExpression) -> bool:
+    """``@property``, ``@functools.cached_property``, ``@cached_property``."""
+    name = dotted_name(decorator) or ""
+    return name.rsplit(".", 1)[-1] in ("property", "cached_property")
+
+
 def _module_name(node: Union[cst.Attribute, cst.Name]) -> str:
     return dotted_name(node) or ""
 
@@ -83,6 +89,9 @@ class ImportTable:
         self.imported_modules: set[str] = set()
         self._local_classes: dict[str, _LocalClass] = {}
         self._factories: dict[str, str] = {}
+        # (class, method) -> the instance a factory method returns; properties apart.
+        self._method_factories: dict[tuple[str, str], str] = {}
+        self._property_factories: dict[tuple[str, str], str] = {}
 
     # -- scopes -------------------------------------------------------------------
 
@@ -202,10 +211,15 @@ class ImportTable:
         if isinstance(expr, cst.Attribute):
             base = expr.value
             if isinstance(base, cst.Name) and base.value in ("self", "cls") and self._classes:
+                attr = expr.attr.value
                 for cls in reversed(self._classes):
+                    # `self.redis`, a property that returns `redis.Redis(...)`.
+                    returned = self._property_factories.get((cls, attr))
+                    if returned is not None:
+                        return returned
                     attrs = self._class_attrs.get(cls, {})
-                    if expr.attr.value in attrs:
-                        return attrs[expr.attr.value] or None
+                    if attr in attrs:
+                        return attrs[attr] or None
                 # `self.get(...)` in a `requests.Session` subclass: an inherited method.
                 return self._inherited(self._classes[-1], expr.attr.value)
             if _is_super_call(base) and self._classes:
@@ -225,7 +239,18 @@ class ImportTable:
                     return inherited
             return self._canonical(f"{head}.{attr}")
         if isinstance(expr, cst.Call):
-            head = self.qualname(expr.func)
+            func = expr.func
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.value.value in ("self", "cls")
+                and self._classes
+            ):
+                # `self._client()`, a method that returns `redis.Redis(...)`.
+                returned = self._method_factories.get((self._classes[-1], func.attr.value))
+                if returned is not None:
+                    return returned
+            head = self.qualname(func)
             if head is not None and head in self._factories:
                 return self._factories[head]
             return f"{head}()" if head is not None else None
@@ -259,7 +284,8 @@ class ImportTable:
     def learn_definitions(self, module: cst.Module) -> None:
         """Module-level classes (their library base, their methods) and factory
         functions (``def get_session(): return requests.Session()``), so that
-        ``get_session().get`` resolves to ``requests.Session().get``."""
+        ``get_session().get`` resolves to ``requests.Session().get``; factory methods
+        and properties of those classes likewise (``self._client().set``)."""
         for stmt in module.body:
             if isinstance(stmt, cst.ClassDef):
                 base = None
@@ -285,6 +311,18 @@ class ImportTable:
                 returned = self._returned(stmt)
                 if returned is not None:
                     self._factories[f"{_LOCAL_PREFIX}{stmt.name.value}"] = returned
+            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                for inner in stmt.body.body:
+                    if not isinstance(inner, cst.FunctionDef):
+                        continue
+                    returned = self._returned(inner)
+                    if returned is None:
+                        continue
+                    key = (stmt.name.value, inner.name.value)
+                    if any(_is_property(d.decorator) for d in inner.decorators):
+                        self._property_factories[key] = returned
+                    else:
+                        self._method_factories[key] = returned
 
     def _returned(self, definition: cst.FunctionDef) -> Optional[str]:
         """The qualified instance a function returns, when every return agrees."""

@@ -197,6 +197,15 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
             [(), (), ("email",)],
         ),
         ("def f(df):\n    probe(df.groupby('postcode').size())", [()]),
+        # a download carries the content its URL points at, not what the URL names
+        (
+            "import httpx, requests\nhttp = httpx.AsyncClient()\n"
+            "async def f(event, user):\n"
+            "    audio = await http.get(event['recording_url'])\n    probe(audio.content)\n"
+            "    page = requests.get(f'https://api.example.com/users/{user.pk}')\n"
+            "    probe(page.content)",
+            [("communications",), ()],
+        ),
     ],
 )
 def test_flow(code: str, expected: list[tuple[str, ...]]) -> None:

@@ -166,3 +166,42 @@ def test_methods_of_a_local_subclass_called_on_self_and_super() -> None:
         None,
         None,
     ]
+
+
+def test_factory_methods_and_properties_of_local_classes() -> None:
+    code = """
+        import functools
+        import redis
+
+        class Store:
+            @property
+            def conn(self):
+                return redis.Redis(host="cache")
+
+            @functools.cached_property
+            def pool(self):
+                return redis.Redis.from_url("redis://cache")
+
+            def _client(self):
+                return redis.StrictRedis()
+
+            def name(self):
+                return "store"
+
+            def use(self):
+                probe(self.conn.set)
+                probe(self.pool.get)
+                probe(self._client().setex)
+                probe(self.name().upper)
+
+        class Other:
+            def use(self):
+                probe(self._client().set)
+    """
+    assert qualnames(code) == [
+        "redis.Redis().set",
+        "redis.Redis.from_url().get",
+        "redis.StrictRedis().setex",
+        "<local>.name().upper",
+        None,
+    ]

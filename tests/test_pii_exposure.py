@@ -248,3 +248,15 @@ def test_buckets_made_public_in_a_function_stay_local_to_it() -> None:
                 self.bucket.blob(f"{customer.email}.json").upload_from_string(data)
     """
     assert findings(run(code)) == [(19, "PV203")]
+
+
+def test_downloading_a_recording_puts_no_content_in_the_url() -> None:
+    code = """
+        import httpx
+
+        async def archive(event, transcript):
+            audio = await httpx.AsyncClient().get(event["recording_url"])
+            await httpx.AsyncClient().get(f"https://api.example.com/q?text={transcript}")
+            return audio
+    """
+    assert findings(run(code)) == [(6, "PV202")]

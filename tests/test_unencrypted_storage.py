@@ -311,3 +311,76 @@ def test_aliases_factories_and_less_common_libraries() -> None:
     result = check(code)
     assert lines(result, "PV301") == [12, 16, 19]
     assert lines(result, "PV303") == [25]
+
+
+def test_typed_geo_fields_and_owners_that_are_places() -> None:
+    code = """\
+    import mongoengine as me
+    from django.db import models
+
+    class CourierPing(me.Document):
+        where = me.PointField()
+        seen = me.GeoPointField()
+
+    class Depot(me.Document):
+        where = me.PointField()
+
+    class ShippingLabel(models.Model):
+        address = models.TextField()
+
+    class Warehouse(models.Model):
+        address = models.TextField()
+    """
+    result = check(code)
+    assert lines(result, "PV301") == [5, 6, 12]
+    assert {f.categories for f in result.findings} == {("geolocation",), ("postal-address",)}
+
+
+def test_summaries_of_records_are_not_records() -> None:
+    code = """\
+    import pandas as pd
+
+    def report(conn):
+        df = pd.read_sql("SELECT * FROM patients", conn)
+        counts = df.groupby(["ward", "diagnosis"]).size().rename("patients").reset_index()
+        counts.to_csv("/tmp/ward_counts.csv", index=False)
+        df.pivot_table(index="ward", aggfunc="count").to_csv("/tmp/pivot.csv")
+        df.groupby("ward").head(5).to_csv("/tmp/sample.csv")
+    """
+    assert lines(check(code), "PV303") == [8]
+    extension = {"storage": {"record-summaries": ["head"]}}
+    assert lines(check(code, extension), "PV303") == []
+
+
+def test_serializer_and_schema_dumps_are_records_of_their_model() -> None:
+    code = """\
+    import json
+    from pathlib import Path
+    from app.serializers import CustomerSchema, PatientSerializer, ReportSettingsSerializer
+
+    def export(p, settings, out: Path):
+        out.write_text(json.dumps(PatientSerializer(p).data))
+        serializer = ReportSettingsSerializer(settings)
+        out.write_text(json.dumps(serializer.data))
+        json.dump(CustomerSchema(many=True).dump(p.customers), out.open("w"))
+    """
+    result = check(code)
+    assert lines(result, "PV303") == [6, 9]
+    messages = [f.message for f in result.findings]
+    assert messages[0].startswith("Records of patients")
+    assert messages[1].startswith("Records of customers")
+
+
+def test_named_file_writers_of_other_modules_need_a_path() -> None:
+    code = """\
+    from app.io import save_json, export_report
+    from app import storage
+
+    def run(customers, args):
+        rows = [{"email": c.email} for c in customers]
+        save_json(rows, "exports/customers.json")
+        storage.dump_pickle(customers, args.output)
+        export_report(rows, "weekly")
+        storage.save_json(rows)
+    """
+    assert lines(check(code), "PV303") == [6, 7]

@@ -37,6 +37,7 @@ class CacheKnowledge:
     control_keywords: frozenset[str]
     labels: tuple[tuple[str, str], ...]
     getter_verbs: frozenset[str]
+    summaries: frozenset[str]
     policy: StoragePolicy
 
     @classmethod
@@ -55,6 +56,7 @@ class CacheKnowledge:
                 if isinstance(v, str)
             ),
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            summaries=frozenset(catalog.strings("storage.record-summaries")),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -114,7 +116,7 @@ class PersonalDataInCache(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: CacheKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs)
+        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
         self.helpers = HelperSinks()
         # Names bound to a cache client, per function.
         self._aliases = ScopedNames(ctx)

@@ -223,9 +223,12 @@ class Records:
     pd.read_csv("patients.csv")``. Writing such a collection stores every personal
     field of those people, even when no single field is named in the code."""
 
-    def __init__(self, ctx: FileContext, getter_verbs: frozenset[str]) -> None:
+    def __init__(
+        self, ctx: FileContext, getter_verbs: frozenset[str], summaries: frozenset[str]
+    ) -> None:
         self.ctx = ctx
         self.getter_verbs = getter_verbs
+        self.summaries = summaries
         # name -> the value last assigned to it (evaluated only when a sink asks).
         self._scopes: list[dict[str, cst.BaseExpression]] = [{}]
         self._memo: dict[tuple[str, int], Optional[str]] = {}
@@ -334,10 +337,13 @@ class Records:
         node = expr
         while True:
             if isinstance(node, cst.Call):
+                if node is not expr and last_name(node.func) in self.summaries:
+                    # `df.groupby("ward").size().reset_index()`: counts, not people.
+                    return None
                 for arg in node.args:
                     value = arg.value
                     if isinstance(value, cst.Name) and value.value[:1].isupper():
-                        found = self.people(value.value + "_records")
+                        found = self._model_people(value.value)
                         if found:
                             return found
                 node = node.func
@@ -347,20 +353,28 @@ class Records:
                 break
         if isinstance(node, cst.Name):
             if node.value[:1].isupper() and node is not expr:
-                # `Customer.objects.all()`: a query over a model of people.
-                return self.people(node.value + "_records")
+                # `Customer.objects.all()`: a query over a model of people;
+                # `PatientSerializer(p).data`, `CustomerSchema().dump(c)`: their records.
+                return self._model_people(node.value)
             known, value = self._lookup(node.value)
             if known:
                 return value
         return None
 
+    def _model_people(self, class_name: str) -> Optional[str]:
+        """``patients`` for ``Patient``, ``PatientSerializer`` or ``CustomerOut``: the
+        people a model, serializer or schema class describes (its shape words dropped)."""
+        words = split_words(class_name)
+        suffixes = self.ctx.flow.settings.class_suffixes
+        while len(words) > 1 and words[-1] in suffixes:
+            words = words[:-1]
+        return self.people("_".join(words) + "_records")
+
     def _call(self, call: cst.Call) -> Optional[str]:
         func = call.func
-        qualified = self.ctx.qualname(func)
         name = last_name(func)
-        if self.ctx.flow.settings.is_sanitizer(qualified, name):
-            return None
-        if name in ("drop", "count", "exists", "len", "sum", "mean", "describe"):
+        qualified = self.ctx.qualname(func)
+        if name in self.summaries or self.ctx.flow.settings.is_sanitizer(qualified, name):
             return None
         if name in self.ctx.flow.settings.element_methods:
             # `Customer.objects.get(pk=1)`, `query.first()`: one record, not a collection.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -14,6 +15,7 @@ from privalint.rules.unencrypted_storage.common import (
     StoragePolicy,
     argument,
     call_text,
+    key_text,
     last_name,
     record_stored,
     string_value,
@@ -24,6 +26,7 @@ from privalint.catalog import Catalog
 from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
+from privalint.personal import split_words
 from privalint.rule import Rule
 
 
@@ -41,8 +44,12 @@ class FileKnowledge:
     frame_targets: tuple[str, ...]
     not_files: QualifiedNames
     handle_names: frozenset[str]
+    helper_verbs: frozenset[str]
+    helper_formats: frozenset[str]
+    path_words: frozenset[str]
     data_writers: dict[str, int]
     getter_verbs: frozenset[str]
+    summaries: frozenset[str]
     policy: StoragePolicy
 
     @classmethod
@@ -64,16 +71,21 @@ class FileKnowledge:
             frame_targets=tuple(catalog.strings("storage.files.frame-targets")),
             not_files=QualifiedNames(catalog.strings("storage.files.not-files")),
             handle_names=names("handle-names"),
+            helper_verbs=names("helper-verbs"),
+            helper_formats=names("helper-formats"),
+            path_words=names("path-words"),
             data_writers={
                 k: v
                 for k, v in (writers.items() if isinstance(writers, dict) else ())
                 if isinstance(v, int)
             },
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            summaries=frozenset(catalog.strings("storage.record-summaries")),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
 
+_FILE_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,6}$")
 _SUGGESTION = (
     "encrypt the file (e.g. `cryptography.fernet`, age or GPG) or write only pseudonymised columns"
 )
@@ -138,7 +150,7 @@ class PersonalDataWrittenToFile(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: FileKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs)
+        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
         self.helpers = HelperSinks()
         # name -> the file it is open on ("file `path`"), or None for a stream that
         # is not a file; per function.
@@ -342,6 +354,37 @@ class PersonalDataWrittenToFile(Rule):
                 return True
         return False
 
+    def _names_a_path(self, expr: cst.BaseExpression) -> bool:
+        """``"exports/customers.json"``, ``Path(...)``, ``out_dir / name``,
+        ``os.path.join(...)``, ``args.out_path``: an argument that is a file's path."""
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            text = key_text(expr) or ""
+            return "/" in text or _FILE_SUFFIX.search(text) is not None
+        if isinstance(expr, cst.BinaryOperation):
+            return isinstance(expr.operator, cst.Divide)
+        qualified = self.ctx.qualname(expr)
+        if qualified is not None and qualified.startswith(("pathlib.", "os.path.")):
+            return True
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            words = split_words(last_name(expr))
+            return bool(words) and words[-1] in self.k.path_words
+        return False
+
+    def _named_writer(self, node: cst.Call) -> Optional[tuple[list[cst.BaseExpression], str]]:
+        """`save_json(customers, "out/customers.json")` from another module: a function
+        named for writing a file format, given a path and the data to write."""
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None or "()" in qualified or self.ctx.is_local(qualified):
+            return None
+        words = set(split_words(last_name(node.func)))
+        if not (words & self.k.helper_verbs and words & self.k.helper_formats):
+            return None
+        values = [a.value for a in node.args if not a.star]
+        paths = [v for v in values if self._names_a_path(v)]
+        if not paths:
+            return None
+        return [v for v in values if v is not paths[0]], self._describe_path(paths[0])
+
     def visit_Call(self, node: cst.Call) -> None:
         sink = self._sink(node)
         if sink is None:
@@ -349,6 +392,10 @@ class PersonalDataWrittenToFile(Rule):
             if arguments:
                 # `export(rows, "out.csv")` where `export` writes its rows to a file.
                 self._check(node, arguments, "a file", call_text(self.ctx, node))
+                return
+            named = self._named_writer(node)
+            if named is not None:
+                self._check(node, named[0], named[1], call_text(self.ctx, node))
             return
         exprs, target = sink
         self.helpers.add(node, exprs)

@@ -56,6 +56,7 @@ class SqlKnowledge:
     frame_writers: frozenset[str]
     write_words: frozenset[str]
     getter_verbs: frozenset[str]
+    summaries: frozenset[str]
     policy: StoragePolicy
 
     @classmethod
@@ -77,6 +78,7 @@ class SqlKnowledge:
             frame_writers=frozenset(catalog.strings("storage.sql.frame-writers")),
             write_words=frozenset(catalog.strings("storage.sql.write-words")),
             getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            summaries=frozenset(catalog.strings("storage.record-summaries")),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -143,7 +145,7 @@ class UnencryptedSqlColumn(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: SqlKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs)
+        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
         # name -> (SQL text, the string node), per function.
         self._constants: list[dict[str, tuple[str, cst.CSTNode]]] = [{}]
         # table -> columns, from the CREATE TABLE statements of the file.
