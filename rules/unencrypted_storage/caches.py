@@ -10,6 +10,7 @@ import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
     HelperSinks,
     QualifiedNames,
+    RecordKnowledge,
     Records,
     ScopedNames,
     StoragePolicy,
@@ -36,8 +37,7 @@ class CacheKnowledge:
     methods: frozenset[str]
     control_keywords: frozenset[str]
     labels: tuple[tuple[str, str], ...]
-    getter_verbs: frozenset[str]
-    summaries: frozenset[str]
+    records: RecordKnowledge
     policy: StoragePolicy
 
     @classmethod
@@ -55,8 +55,7 @@ class CacheKnowledge:
                 for k, v in (labels.items() if isinstance(labels, dict) else ())
                 if isinstance(v, str)
             ),
-            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
-            summaries=frozenset(catalog.strings("storage.record-summaries")),
+            records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -116,7 +115,7 @@ class PersonalDataInCache(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: CacheKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
+        self.records = Records(ctx, self.k.records)
         self.helpers = HelperSinks()
         # Names bound to a cache client, per function.
         self._aliases = ScopedNames(ctx)

@@ -217,18 +217,34 @@ def _raw_words(text: str) -> list[str]:
     return [w.lower() for w in _RAW_WORD.findall(text)]
 
 
+@dataclass(frozen=True)
+class RecordKnowledge:
+    """What makes a value records of people, or no longer records."""
+
+    getter_verbs: frozenset[str]
+    summaries: frozenset[str]
+    dumps: QualifiedNames
+    dump_methods: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> RecordKnowledge:
+        return cls(
+            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
+            summaries=frozenset(catalog.strings("storage.record-summaries")),
+            dumps=QualifiedNames(catalog.strings("storage.record-dumps")),
+            dump_methods=frozenset(catalog.strings("storage.record-dump-methods")),
+        )
+
+
 class Records:
     """Names bound to collections of records about people: ``customers =
     Customer.objects.all()``, ``raw = load_customers(path)``, ``df =
     pd.read_csv("patients.csv")``. Writing such a collection stores every personal
     field of those people, even when no single field is named in the code."""
 
-    def __init__(
-        self, ctx: FileContext, getter_verbs: frozenset[str], summaries: frozenset[str]
-    ) -> None:
+    def __init__(self, ctx: FileContext, knowledge: RecordKnowledge) -> None:
         self.ctx = ctx
-        self.getter_verbs = getter_verbs
-        self.summaries = summaries
+        self.k = knowledge
         # name -> the value last assigned to it (evaluated only when a sink asks).
         self._scopes: list[dict[str, cst.BaseExpression]] = [{}]
         self._memo: dict[tuple[str, int], Optional[str]] = {}
@@ -279,7 +295,7 @@ class Records:
         while words and words[-1] in _COLLECTION_WORDS:
             words.pop()
             collection = True
-        while words and words[0] in self.getter_verbs:
+        while words and words[0] in self.k.getter_verbs:
             words.pop(0)
         if not words:
             return None
@@ -315,6 +331,9 @@ class Records:
                 return value
             return self.people(expr.value)
         if isinstance(expr, cst.Attribute):
+            if expr.attr.value in self.k.dump_methods:
+                # `patient.__dict__`
+                return self.one_record(expr.value)
             path = dotted_name(expr)
             if path is not None:
                 known, value = self._lookup(path)
@@ -337,7 +356,7 @@ class Records:
         node = expr
         while True:
             if isinstance(node, cst.Call):
-                if node is not expr and last_name(node.func) in self.summaries:
+                if node is not expr and last_name(node.func) in self.k.summaries:
                     # `df.groupby("ward").size().reset_index()`: counts, not people.
                     return None
                 for arg in node.args:
@@ -361,6 +380,53 @@ class Records:
                 return value
         return None
 
+    def one_record(self, expr: cst.BaseExpression, depth: int = 0) -> Optional[str]:
+        """``patients`` when ``expr`` is one person's record: a name that says so
+        (``patient``, ``self.customer``), a parameter typed with a model of people
+        (``p: Patient``), or a name bound to a query for one (``Patient.objects.get()``)."""
+        if depth > 4:
+            return None
+        if isinstance(expr, cst.Await):
+            return self.one_record(expr.expression, depth + 1)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            path = dotted_name(expr)
+            bound = self._bound_value(path) if path is not None else None
+            if bound is not None:
+                return self.one_record(bound, depth + 1)
+            qualified = self.ctx.qualname(expr)
+            if qualified is not None and qualified.endswith("()"):
+                class_name = qualified[:-2].rsplit(".", 1)[-1]
+                if class_name[:1].isupper():
+                    return self._model_people(class_name)
+            return self._one_person(last_name(expr))
+        if isinstance(expr, cst.Call):
+            for arg in expr.args:
+                if isinstance(arg.value, cst.Name) and arg.value.value[:1].isupper():
+                    # `get_object_or_404(Patient, pk=pk)`
+                    return self._model_people(arg.value.value)
+            # `load_customer(pk)`, `Patient.objects.get(pk=pk)`
+            return self._one_person(last_name(expr.func), verbs=True) or self._chain(expr)
+        return None
+
+    def _one_person(self, name: str, verbs: bool = False) -> Optional[str]:
+        """``patients`` for ``patient`` or ``new_customer`` (with ``verbs``, also for
+        ``get_patient``): a singular name of a person."""
+        words = _raw_words(name)
+        while verbs and words and words[0] in self.k.getter_verbs:
+            words.pop(0)
+        if not words or words[0] in ("self", "cls"):
+            return None
+        last = words[-1]
+        if split_words(last)[0] != last or not self.ctx.classifier.is_person("_".join(words)):
+            return None
+        return last + "s"
+
+    def _bound_value(self, path: str) -> Optional[cst.BaseExpression]:
+        for scope in reversed(self._scopes):
+            if path in scope:
+                return scope[path]
+        return None
+
     def _model_people(self, class_name: str) -> Optional[str]:
         """``patients`` for ``Patient``, ``PatientSerializer`` or ``CustomerOut``: the
         people a model, serializer or schema class describes (its shape words dropped)."""
@@ -374,11 +440,20 @@ class Records:
         func = call.func
         name = last_name(func)
         qualified = self.ctx.qualname(func)
-        if name in self.summaries or self.ctx.flow.settings.is_sanitizer(qualified, name):
+        if name in self.k.summaries or self.ctx.flow.settings.is_sanitizer(qualified, name):
             return None
         if name in self.ctx.flow.settings.element_methods:
             # `Customer.objects.get(pk=1)`, `query.first()`: one record, not a collection.
             return None
+        if call.args and qualified in self.k.dumps:
+            # `model_to_dict(patient)`, `asdict(customer)`: one person's whole record.
+            first = call.args[0].value
+            return self.subject(first) or self.one_record(first)
+        if isinstance(func, cst.Attribute) and name in self.k.dump_methods:
+            # `customer.to_dict()`, `patient.model_dump_json()`
+            found = self.one_record(func.value)
+            if found:
+                return found
         if call.args and self.ctx.flow.settings.is_propagator(qualified):
             # `pd.DataFrame(customers)`, `list(patients)`: the same records.
             return self.subject(call.args[0].value)

@@ -10,6 +10,7 @@ import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
     HelperSinks,
     QualifiedNames,
+    RecordKnowledge,
     Records,
     ScopedNames,
     StoragePolicy,
@@ -47,9 +48,9 @@ class FileKnowledge:
     helper_verbs: frozenset[str]
     helper_formats: frozenset[str]
     path_words: frozenset[str]
+    downloaders: frozenset[str]
     data_writers: dict[str, int]
-    getter_verbs: frozenset[str]
-    summaries: frozenset[str]
+    records: RecordKnowledge
     policy: StoragePolicy
 
     @classmethod
@@ -74,13 +75,13 @@ class FileKnowledge:
             helper_verbs=names("helper-verbs"),
             helper_formats=names("helper-formats"),
             path_words=names("path-words"),
+            downloaders=names("downloaders"),
             data_writers={
                 k: v
                 for k, v in (writers.items() if isinstance(writers, dict) else ())
                 if isinstance(v, int)
             },
-            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
-            summaries=frozenset(catalog.strings("storage.record-summaries")),
+            records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -150,7 +151,7 @@ class PersonalDataWrittenToFile(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: FileKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
+        self.records = Records(ctx, self.k.records)
         self.helpers = HelperSinks()
         # name -> the file it is open on ("file `path`"), or None for a stream that
         # is not a file; per function.
@@ -325,9 +326,9 @@ class PersonalDataWrittenToFile(Rule):
                 return [receiver], self._describe_path(destination)
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
-            data = argument(node, data_index, ("obj", "data", "value", "arr", "X"))
+            data = argument(node, data_index, ("obj", "data", "value", "arr", "X", "fsrc"))
             destination = argument(
-                node, target_index, ("fp", "file", "stream", "filename", "fname", "f")
+                node, target_index, ("fp", "file", "stream", "filename", "fname", "f", "fdst")
             )
             if data is None or destination is None or self._not_a_file(destination):
                 return None
@@ -385,7 +386,24 @@ class PersonalDataWrittenToFile(Rule):
             return None
         return [v for v in values if v is not paths[0]], self._describe_path(paths[0])
 
+    def _download(self, node: cst.Call) -> bool:
+        """`urlretrieve(recording_url, path)`: what the URL points at, saved to disk."""
+        if self.ctx.qualname(node.func) not in self.k.downloaders:
+            return False
+        url = argument(node, 0, ("url",))
+        if url is None:
+            return True
+        fetched = self.ctx.flow.settings.fetched_categories
+        carried = self.ctx.categories(url)
+        content = {c: o for c, o in carried.cats.items() if c in fetched}
+        if content:
+            target = self._describe_path(argument(node, 1, ("filename", "out")))
+            self._report(node, [Carried(content, False)], target, call_text(self.ctx, node))
+        return True
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._download(node):
+            return
         sink = self._sink(node)
         if sink is None:
             arguments = self.helpers.arguments(self.ctx, node, self.id)

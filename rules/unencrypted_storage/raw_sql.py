@@ -8,6 +8,7 @@ from typing import Any, Optional, Union
 
 import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
+    RecordKnowledge,
     Records,
     StoragePolicy,
     argument,
@@ -55,8 +56,7 @@ class SqlKnowledge:
     binary_types: frozenset[str]
     frame_writers: frozenset[str]
     write_words: frozenset[str]
-    getter_verbs: frozenset[str]
-    summaries: frozenset[str]
+    records: RecordKnowledge
     policy: StoragePolicy
 
     @classmethod
@@ -77,8 +77,7 @@ class SqlKnowledge:
             binary_types=frozenset(catalog.strings("storage.sql.binary-types")),
             frame_writers=frozenset(catalog.strings("storage.sql.frame-writers")),
             write_words=frozenset(catalog.strings("storage.sql.write-words")),
-            getter_verbs=frozenset(catalog.strings("flow.getter-verbs")),
-            summaries=frozenset(catalog.strings("storage.record-summaries")),
+            records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
 
@@ -145,7 +144,7 @@ class UnencryptedSqlColumn(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: SqlKnowledge = compiled
-        self.records = Records(ctx, self.k.getter_verbs, self.k.summaries)
+        self.records = Records(ctx, self.k.records)
         # name -> (SQL text, the string node), per function.
         self._constants: list[dict[str, tuple[str, cst.CSTNode]]] = [{}]
         # table -> columns, from the CREATE TABLE statements of the file.
