@@ -58,6 +58,7 @@ class OrmKnowledge:
     binary: frozenset[str]
     binary_content: frozenset[str]
     typed: Mapping[str, str]
+    typed_by_argument: Mapping[str, Mapping[str, str]]
     not_field_modules: tuple[str, ...]
     column_fallback: frozenset[str]
     generic_class_words: frozenset[str]
@@ -92,6 +93,7 @@ class OrmKnowledge:
                 )
             )
         typed = catalog.get("storage.orm.typed", {})
+        by_argument = catalog.get("storage.orm.typed-by-argument", {})
         return cls(
             frameworks=tuple(frameworks),
             encrypted_types=QualifiedNames(catalog.strings("storage.orm.encrypted-types")),
@@ -109,6 +111,11 @@ class OrmKnowledge:
             typed={k: v for k, v in typed.items() if isinstance(v, str)}
             if isinstance(typed, dict)
             else {},
+            typed_by_argument={
+                name: {k.upper(): v for k, v in values.items() if isinstance(v, str)}
+                for name, values in (by_argument.items() if isinstance(by_argument, dict) else ())
+                if isinstance(values, dict)
+            },
             not_field_modules=tuple(catalog.strings("storage.orm.not-field-modules")),
             column_fallback=frozenset(catalog.strings("storage.orm.column-constructors")),
             generic_class_words=frozenset(
@@ -427,6 +434,8 @@ class UnencryptedModelField(Rule):
                 return None
         if decl.typed is None and constructor_name in self.k.typed:
             decl.typed = self.k.typed[constructor_name]
+        if decl.typed is None and self.k.typed_by_argument:
+            decl.typed = self._typed_by_argument(current)
         return decl
 
     def _labels(
@@ -454,6 +463,24 @@ class UnencryptedModelField(Rule):
             if text:
                 texts.append((text, description))
         return tuple(texts)
+
+    def _typed_by_argument(self, call: cst.Call, depth: int = 0) -> Optional[str]:
+        """`Geometry("POINT")` inside a column declaration: a type whose argument says
+        what it holds."""
+        kinds = self.k.typed_by_argument.get(last_name(call.func))
+        for arg in call.args:
+            value = arg.value
+            if kinds is not None:
+                text = string_value(value)
+                if text is not None:
+                    found = kinds.get(text.replace(" ", "").upper())
+                    if found is not None:
+                        return found
+            if isinstance(value, cst.Call) and depth < 3:
+                found = self._typed_by_argument(value, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def _field_from_annotation(
         self,
