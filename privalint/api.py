@@ -25,7 +25,7 @@ from privalint.config import (
 )
 from privalint.diff import Changes, changes_since
 from privalint.discovery import discover, display_path
-from privalint.model import FileResult, Finding, Severity, Span
+from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
 from privalint.registry import all_rules
@@ -305,6 +305,7 @@ def project_context(
     results: list[FileResult],
     srcroot: Path,
     paths: list[Path],
+    context_facts: Sequence[Fact] = (),
 ) -> ProjectContext:
     """The facts of all files with the project's manifest (read and validated)."""
     from privalint import manifest
@@ -314,7 +315,6 @@ def project_context(
     located = manifest.locate(config, paths)
     loaded = manifest.read(located, rules) if located is not None else None
     where = located if located is not None else manifest.default_path(config, paths)
-    folder = where.parent.resolve()
     return ProjectContext(
         root=config.root,
         facts=[fact for result in results for fact in result.facts],
@@ -323,8 +323,51 @@ def project_context(
         checked_paths=[r.path for r in results],
         manifest=loaded,
         manifest_display=display_path(where, srcroot),
-        whole_project=any(_under(folder, p.absolute().resolve()) for p in paths),
+        whole_project=_whole_project(where.parent.resolve(), paths),
+        context_facts=list(context_facts),
     )
+
+
+def _whole_project(folder: Path, paths: Sequence[Path]) -> bool:
+    """Whether the run checks the project's folder (that of the manifest) whole."""
+    return any(_under(folder, p.absolute().resolve()) for p in paths)
+
+
+def unchecked_facts(
+    config: Config,
+    results: list[FileResult],
+    srcroot: Path,
+    paths: list[Path],
+    cache: Cache,
+) -> list[Fact]:
+    """The joining facts (request models, schemas, request bodies) of the project's
+    files that a run on some of them did not check, from the cache of an earlier run
+    with the same settings: `privalint check` on the changed files (pre-commit) then
+    still joins a request model declared in an unchanged file. A file without a cache
+    entry for its current content (never checked, or changed since) is left out."""
+    from privalint import manifest
+    from privalint.project import JOINING
+
+    where = manifest.locate(config, paths) or manifest.default_path(config, paths)
+    folder = where.parent.resolve()
+    if _whole_project(folder, paths):
+        return []
+    checked = {result.path for result in results}
+    facts: list[Fact] = []
+    for path in discover([folder], config.excludes, config.root).files:
+        shown = display_path(path, srcroot)
+        if shown in checked:
+            continue
+        try:
+            if path.stat().st_size > config.max_file_size:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        stored = cache.get(cache.key(shown, data), shown)
+        if stored is not None:
+            facts.extend(fact for fact in stored.facts if fact.kind in JOINING)
+    return facts
 
 
 def _project_findings(
@@ -343,14 +386,16 @@ def _project_findings(
     if not chosen:
         return []
     key = None
+    others: list[Fact] = []
     if cache is not None:
+        others = unchecked_facts(config, results, srcroot, paths, cache)
         # Same facts, manifest and config as a run before: the same findings, without
         # importing the project rules (some pull in the engine).
-        key = _project_key(cache, config, chosen, results, srcroot, paths)
+        key = _project_key(cache, config, chosen, results, srcroot, paths, others)
         stored = cache.get_project(key)
         if stored is not None:
             return stored
-    context = project_context(config, catalog, results, srcroot, paths)
+    context = project_context(config, catalog, results, srcroot, paths, others)
     findings: list[Finding] = []
     for rule in real_rules(chosen):
         try:
@@ -381,6 +426,7 @@ def _project_key(
     results: list[FileResult],
     srcroot: Path,
     paths: list[Path],
+    others: Sequence[Fact],
 ) -> str:
     from privalint import manifest
 
@@ -392,6 +438,7 @@ def _project_key(
     return cache.project_key(
         [r.id for r in chosen],
         [[r.path, [list(vars(f).values()) for f in r.facts]] for r in results],
+        [list(vars(f).values()) for f in others],
         str(located),
         text,
         repr(config),

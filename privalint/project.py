@@ -50,20 +50,55 @@ SCHEMA = "schema"
 VALIDATED_READ = "validated-read"
 
 
-def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
-    """Every ``collected`` fact, including the fields of request models."""
+# The kinds that join what different files say; a run on some files takes them from
+# the cache for the project's other files (``ProjectContext.context_facts``).
+JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA)
+
+
+def resolve_collection(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> list[Fact]:
+    """Every ``collected`` fact, including the fields of request models.
+
+    ``context`` holds the joining facts of files the run did not check (from the
+    cache): they complete the joins of the checked files' facts. A request-model
+    field of such a file is collected only when the checked files alone make its
+    class a request body: what the unchecked files do among themselves is theirs to
+    report when they are checked.
+    """
     facts = list(facts)
-    bodies: list[str] = []
+    context = [f for f in context if f.kind in JOINING]
     links: dict[str, set[str]] = {}
     schemas: set[str] = set()
-    for fact in facts:
-        if fact.kind == REQUEST_BODY:
-            bodies.append(fact.detail)
-        elif fact.kind == MODEL_LINK:
+    for fact in (*facts, *context):
+        if fact.kind == MODEL_LINK:
             outer, _, inner = fact.detail.partition(" ")
             links.setdefault(outer, set()).add(inner)
         elif fact.kind == SCHEMA:
             schemas.add(fact.detail)
+    checked_bodies = [f.detail for f in facts if f.kind == REQUEST_BODY]
+    other_bodies = [f.detail for f in context if f.kind == REQUEST_BODY]
+    reachable = _reachable([*checked_bodies, *other_bodies], links)
+    out: list[Fact] = []
+    for fact in facts:
+        if fact.kind == COLLECTED:
+            out.append(fact)
+        elif fact.kind == MODEL_FIELD and fact.detail.split(".", 1)[0] in reachable:
+            out.append(_model_field(fact))
+        elif fact.kind == VALIDATED_READ:
+            schema, _, detail = fact.detail.partition(" ")
+            if schema not in schemas:
+                out.append(dataclasses.replace(fact, kind=COLLECTED, detail=detail))
+    if context:
+        new = _reachable(checked_bodies, links) - _reachable(other_bodies, links)
+        out.extend(
+            _model_field(fact)
+            for fact in context
+            if fact.kind == MODEL_FIELD and fact.detail.split(".", 1)[0] in new
+        )
+    return out
+
+
+def _reachable(bodies: Iterable[str], links: dict[str, set[str]]) -> set[str]:
+    """The classes of request bodies and of the models they include."""
     reachable: set[str] = set()
     pending = list(bodies)
     while pending:
@@ -72,21 +107,11 @@ def resolve_collection(facts: Iterable[Fact]) -> list[Fact]:
             continue
         reachable.add(name)
         pending.extend(links.get(name, ()))
-    out: list[Fact] = []
-    for fact in facts:
-        if fact.kind == COLLECTED:
-            out.append(fact)
-        elif fact.kind == MODEL_FIELD and fact.detail.split(".", 1)[0] in reachable:
-            out.append(
-                dataclasses.replace(
-                    fact, kind=COLLECTED, detail=f"request model field `{fact.detail}`"
-                )
-            )
-        elif fact.kind == VALIDATED_READ:
-            schema, _, detail = fact.detail.partition(" ")
-            if schema not in schemas:
-                out.append(dataclasses.replace(fact, kind=COLLECTED, detail=detail))
-    return out
+    return reachable
+
+
+def _model_field(fact: Fact) -> Fact:
+    return dataclasses.replace(fact, kind=COLLECTED, detail=f"request model field `{fact.detail}`")
 
 
 @dataclass
@@ -105,10 +130,13 @@ class ProjectContext:
     # The run checks the whole project (the folder of the manifest or config), not
     # just some of its files: only then can "declared but never collected" be told.
     whole_project: bool = True
+    # When it does not: the joining facts of the project's other files, from the
+    # cache of an earlier run (see ``resolve_collection``).
+    context_facts: list[Fact] = field(default_factory=list)
 
     @cached_property
     def collected(self) -> list[Fact]:
-        return resolve_collection(self.facts)
+        return resolve_collection(self.facts, self.context_facts)
 
     @cached_property
     def manifest_rules(self) -> Rules:

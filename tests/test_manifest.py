@@ -665,3 +665,61 @@ def test_labels_help_texts_and_container_fields_are_collection_points(
     """
     project = _project(tmp_path, {"privacy.toml": MANIFEST, "forms.py": code})
     assert _collected(project, monkeypatch) == [("forms.py", 6), ("forms.py", 8), ("forms.py", 13)]
+
+
+PHONE_MODEL = """\
+from pydantic import BaseModel
+
+
+class CallbackRequest(BaseModel):
+    phone: str
+"""
+
+CALLBACKS = """\
+from app.models import CallbackRequest
+
+
+@app.post("/callbacks")
+def callback(body: CallbackRequest):
+    return body
+"""
+
+
+def test_a_run_on_some_files_joins_the_cached_facts_of_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "privacy.toml": MANIFEST,
+            "app/schemas.py": SCHEMAS,
+            "app/payments.py": PAYMENTS,
+            "app/models.py": PHONE_MODEL,
+            "app/callbacks.py": CALLBACKS,
+            "app/other.py": "VERSION = 2\n",
+        },
+    )
+    monkeypatch.chdir(project)
+
+    def collected(*paths: str, cache: bool = True) -> list[tuple[str, int, str]]:
+        outcome = run_check(
+            CheckOptions(paths=[Path(p) for p in paths], jobs=1, use_cache=cache, select=("PV4",))
+        )
+        return [(f.path, f.span.start_line, f.rule_id) for f in outcome.report.findings]
+
+    whole = [("app/models.py", 5, "PV401"), ("app/schemas.py", 5, "PV401")]
+    assert [f for f in collected(".") if f[2] == "PV401"] == whole
+    # The schema of an unchanged file stands for the read of the checked one.
+    assert collected("app/payments.py") == []
+    assert collected("app/payments.py", cache=False) == [("app/payments.py", 9, "PV401")]
+    # The checked file takes a request model of an unchanged file as its body, or
+    # the checked file declares the model an unchanged file takes.
+    assert collected("app/callbacks.py") == [("app/models.py", 5, "PV401")]
+    assert collected("app/models.py") == [("app/models.py", 5, "PV401")]
+    assert collected("app/callbacks.py", cache=False) == []
+    # What unchanged files do among themselves is not reported, nor is a declared
+    # category "never collected" when only some files are checked.
+    assert collected("app/other.py") == []
+    # A file changed since the cached run is left out until it is checked again.
+    (project / "app" / "schemas.py").write_text(SCHEMAS.replace("sort_code", "sortcode"))
+    assert collected("app/payments.py") == [("app/payments.py", 9, "PV401")]

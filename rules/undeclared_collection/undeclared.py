@@ -33,7 +33,12 @@ class UndeclaredCollection(Rule):
     HTTP endpoints (FastAPI `Query`, `Form`, `Body`, `Header`, `Cookie`; Flask path
     parameters), fields of request models such as pydantic classes taken as a request
     body, ORM model fields, and interactive prompts (`input`, `click.prompt`,
-    `getpass`). The examples below assume a manifest that declares `email` only.
+    `getpass`). Container fields (`fields.List(fields.Str())`, nested schemas) are
+    fields like any other, and a field whose name says little (`contact`, `location`)
+    is classified by its label, help text or description. What a schema, form or
+    request model of the project validated (`BankDetailsSchema().load(request.json)`,
+    `form.cleaned_data`) is collected at that class's fields, not where it is read.
+    The examples below assume a manifest that declares `email` only.
 
     ## Why is this bad?
     Data protection law asks for a purpose and a legal basis for every category of
@@ -89,6 +94,7 @@ class UndeclaredCollection(Rule):
         'from flask import request\n\n@app.post("/lookup")\ndef lookup():\n    phone = request.form["phone"]',
         "from django import forms\n\nclass SignupForm(forms.Form):\n    email = forms.EmailField()\n    date_of_birth = forms.DateField()",
         'from fastapi import FastAPI, Form\napp = FastAPI()\n\n@app.post("/callbacks")\ndef callback(phone: str = Form(...)):\n    ...',
+        'from django import forms\n\nclass CallbackForm(forms.Form):\n    contact = forms.CharField(help_text="Your mobile number")',
     )
     VALID = (
         'from flask import request\n\n@app.post("/subscribe")\ndef subscribe():\n    email = request.form["email"]',
