@@ -385,10 +385,15 @@ class CollectionPoints:
         ``SignupSchema(many=True)``, or a name bound to such an object."""
         if isinstance(expr, cst.Call):
             expr = expr.func
+        bound = ""
         if isinstance(expr, cst.Name) and not expr.value[:1].isupper():
+            bound = expr.value
+        elif isinstance(expr, cst.Attribute) and dotted_name(expr.value) in ("self", "cls"):
+            bound = expr.attr.value  # `schema = BankDetailsSchema()` in the class body
+        if bound:
             for scope in reversed(self._validated):
-                if expr.value in scope:
-                    return scope[expr.value]
+                if bound in scope:
+                    return scope[bound]
             return None
         name = _last_name(expr)
         return name if self.knowledge.is_model_name(name) else None
