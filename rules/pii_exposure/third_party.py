@@ -25,6 +25,7 @@ from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule, 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.model import Family, Severity
+from privalint.personal import split_words
 from privalint.rule import Rule
 
 # What an event name looks like: "Signed Up", "order_completed", "checkout:start".
@@ -33,25 +34,30 @@ _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _.:\-]{1,60}")
 
 @dataclass(frozen=True)
 class TrackingWrappers:
-    """The project's own tracking functions, imported from another module whose body
-    cannot be seen: recognised by name and by the shape of an analytics call (an event
-    name and a properties mapping)."""
+    """The project's own tracking or error-reporting functions, imported from another
+    module whose body cannot be seen: recognised by name and by the shape of the call
+    (an event name and a properties mapping), or by a name and the module they come
+    from (`from app.monitoring import report_error`)."""
 
     names: frozenset[str]
     identify_names: frozenset[str]
     receiver_words: tuple[tuple[str, ...], ...]
     event_keywords: frozenset[str]
     property_keywords: frozenset[str]
+    module_words: frozenset[str]
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog) -> TrackingWrappers:
-        section = "exposure.analytics-wrappers."
+    def from_catalog(cls, catalog: Catalog, section: str) -> TrackingWrappers:
+        section += "."
         return cls(
             names=frozenset(catalog.strings(section + "names")),
             identify_names=frozenset(catalog.strings(section + "identify-names")),
             receiver_words=phrases(catalog.strings(section + "receiver-words")),
             event_keywords=frozenset(catalog.strings(section + "event-keywords")),
             property_keywords=frozenset(catalog.strings(section + "property-keywords")),
+            module_words=frozenset(
+                w for text in catalog.strings(section + "module-words") for w in split_words(text)
+            ),
         )
 
     def trigger_words(self) -> tuple[str, ...]:
@@ -74,6 +80,14 @@ class TrackingWrappers:
             # `self.tracker.track(...)`, an object of the project's own type.
             return ctx.code(func, 40)
         return None
+
+    def module_says(self, qualified: str) -> bool:
+        """Whether the module a wrapper is imported from is named for its purpose
+        (`app.tracking`, `core.monitoring.sentry`)."""
+        module = qualified.rpartition(".")[0]
+        return any(
+            word in self.module_words for part in module.split(".") for word in split_words(part)
+        )
 
     def event_name(self, call: cst.Call) -> Optional[cst.Arg]:
         for arg in call.args:
@@ -99,6 +113,13 @@ class TrackingWrappers:
             if isinstance(value, cst.Name) and ctx.categories(value).fields is not None:
                 return arg
         return None
+
+    def has_keyword_properties(self, call: cst.Call) -> bool:
+        """Properties passed as keywords (`track(uid, "Paid", plan=..., email=...)`)."""
+        return any(
+            arg.keyword is not None and arg.keyword.value not in self.event_keywords
+            for arg in call.args
+        )
 
 
 @dataclass(frozen=True)
@@ -143,6 +164,7 @@ class PersonalDataToAnalytics(SendingRule):
     message = "{data} {verb} sent to {destination}{via}"
     provides_facts = True
     section = "exposure.analytics"
+    wrappers = "exposure.analytics-wrappers"
     INVALID = (
         'import analytics\n\ndef signup(user):\n    analytics.identify(str(user.pk), {"email": user.email, "plan": "free"})',
         'import mixpanel\nmp = mixpanel.Mixpanel("token")\n\ndef profile(customer):\n    mp.people_set(customer.pk, {"$phone": customer.phone})',
@@ -160,13 +182,13 @@ class PersonalDataToAnalytics(SendingRule):
     def compile(cls, catalog: Catalog) -> Any:
         base = SendingKnowledge.from_catalog(catalog, cls.section)
         return AnalyticsKnowledge(
-            base.destinations, base.http, TrackingWrappers.from_catalog(catalog)
+            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         sdk_words, personal = super().trigger_words(catalog)
-        wrappers = TrackingWrappers.from_catalog(catalog).trigger_words()
+        wrappers = TrackingWrappers.from_catalog(catalog, cls.wrappers).trigger_words()
         return (tuple(sorted({*sdk_words, *wrappers})), personal)
 
     def unmatched_call(self, node: cst.Call) -> None:
@@ -182,7 +204,10 @@ class PersonalDataToAnalytics(SendingRule):
         name = last_name(node.func)
         if event is None and name not in wrappers.identify_names:
             return
-        if wrappers.properties(self.ctx, node) is None:
+        if wrappers.properties(self.ctx, node) is None and not (
+            # A function of a tracking module may take its properties as keywords.
+            wrappers.module_says(shown) and wrappers.has_keyword_properties(node)
+        ):
             return
         values: Values = [
             (value, carried)
@@ -235,6 +260,39 @@ class PersonalDataToErrorTracker(SendingRule):
         'import sentry_sdk\n\ndef status(customer):\n    sentry_sdk.set_user({"id": customer.pk})',
         'import sentry_sdk\n\ndef tag(order):\n    sentry_sdk.set_tag("order_status", order.status)',
     )
+
+    wrappers = "exposure.error-tracking-wrappers"
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        base = SendingKnowledge.from_catalog(catalog, cls.section)
+        return AnalyticsKnowledge(
+            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
+        )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        sdk_words, personal = super().trigger_words(catalog)
+        wrappers = TrackingWrappers.from_catalog(catalog, cls.wrappers).trigger_words()
+        return (tuple(sorted({*sdk_words, *wrappers})), personal)
+
+    def unmatched_call(self, node: cst.Call) -> None:
+        """An error-reporting function of the project's own (`report_error(exc,
+        email=...)`, `set_user_context(uid, email=...)`), imported from a module named
+        for error tracking or monitoring: its body is out of sight, but its name and
+        its module say where the arguments go."""
+        knowledge: AnalyticsKnowledge = self.compiled
+        wrappers = knowledge.wrappers
+        shown = wrappers.is_wrapper(self.ctx, node)
+        if shown is None or not wrappers.module_says(shown + ".()"):
+            return
+        report_sent(
+            self,
+            sent_values(self.ctx, node, frozenset()),
+            "an error tracker",
+            via=f" through `{self.ctx.code(node.func, 30)}()`",
+            fact_detail=f"error tracking (through {shown})",
+        )
 
 
 class ErrorTrackerSendsDefaultPii(Rule):
