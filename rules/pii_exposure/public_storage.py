@@ -52,6 +52,7 @@ class StorageKnowledge:
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
+    record_words: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> StorageKnowledge:
@@ -78,6 +79,9 @@ class StorageKnowledge:
                 w for word in strings("people-words") for w in split_words(word)
             ),
             record_extensions=frozenset(e.lower() for e in strings("record-extensions")),
+            record_words=frozenset(
+                w for word in strings("record-words") for w in split_words(word)
+            ),
         )
 
     def is_storage_call(
@@ -122,7 +126,10 @@ class PersonalDataInPublicStorage(Rule):
     blobs in containers created with public access (however the container is
     reached again: `get_blob_client(container=name, ...)`), when the object's key,
     file or body carries personal data (exports of customers, profile documents,
-    files named after a person).
+    files named after a person), when the key is built around a person's identifier
+    (`f"payslips/{employee.staff_number}.pdf"`, one person's document), or when the
+    folder, container or bucket is named for records about people
+    (`manifests/`, `"call-recordings"`), even before anything is uploaded to it.
 
     ## Why is this bad?
     A public object can be downloaded by anyone who learns or guesses its URL, and
@@ -178,6 +185,10 @@ class PersonalDataInPublicStorage(Rule):
         # Containers created public, by the name they were given (a variable or a
         # literal): clients got for that name later upload into a public container.
         self._public_container_names: set[str] = set()
+        # Container or bucket handles (dotted name) -> the expression naming them.
+        self._container_names: dict[str, cst.BaseExpression] = {}
+        # Local names -> the f-string or concatenation assigned to them (object keys).
+        self._built: dict[str, cst.BaseExpression] = {}
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -255,6 +266,7 @@ class PersonalDataInPublicStorage(Rule):
         self._objects = {}
         self._uploaded = {}
         self._handles = {}
+        self._built = {}
         # Containers named by a literal stay public; a variable's value is per call.
         self._public_container_names = {
             n for n in self._public_container_names if n[:1] in ("'", '"')
@@ -273,11 +285,26 @@ class PersonalDataInPublicStorage(Rule):
             self._objects.pop(name, None)
             self._uploaded.pop(name, None)
             self._handles.pop(name, None)
+            self._container_names.pop(name, None)
+            self._built.pop(name, None)
+            if isinstance(
+                value, (cst.FormattedString, cst.ConcatenatedString, cst.BinaryOperation)
+            ):
+                self._built[name] = value
             if public:
                 self._public_names.add(name)
         if not isinstance(value, cst.Call):
             return
         method = last_name(value.func)
+        if method in knowledge.container_methods:
+            named = self._container_name(value)
+            arg = keyword_arg(value, *knowledge.container_keywords) or next(
+                iter(positional_args(value)), None
+            )
+            if named is not None and arg is not None:
+                for name in names:
+                    if name is not None:
+                        self._container_names[name] = arg.value
         if self._names_public_container(value):
             for name in names:
                 if name is not None:
@@ -386,6 +413,13 @@ class PersonalDataInPublicStorage(Rule):
         elif self._public_argument(node) is not None:
             # `container.set_container_access_policy(public_access=...)`
             self._add_public(receiver)
+            named = self._container_names.get(receiver)
+            if named is not None and self._records_container(named):
+                self.report(
+                    node,
+                    f"a container of records about people (`{self.ctx.code(named, 50)}`) is "
+                    f"made publicly readable in {self._destination(chain_qualname(self.ctx, node.func))}",
+                )
 
     def _granted(self, node: cst.Call) -> None:
         """`blob.acl.all().grant_read()`: the object is readable by everyone."""
@@ -436,15 +470,16 @@ class PersonalDataInPublicStorage(Rule):
                 via="",
             )
             return
-        named = self._people_file(node)
-        if named is not None:
+        found = self._people_file(node)
+        if found is not None:
+            where, named = found
             self.report(
-                at or named,
+                at or where,
                 f"records about people (`{self.ctx.code(named, 50)}`) are made publicly "
                 f"readable in {destination}",
             )
 
-    def _people_file(self, node: cst.Call) -> Optional[cst.BaseExpression]:
+    def _people_file(self, node: cst.Call) -> Optional[tuple[cst.CSTNode, cst.BaseExpression]]:
         """An argument naming a data file about people (`exports/customers.csv`)."""
         knowledge: StorageKnowledge = self.compiled
         candidates = [
@@ -454,19 +489,53 @@ class PersonalDataInPublicStorage(Rule):
         ]
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             candidates.extend(a.value for a in node.func.value.args)
-        handle = self._handles.get(_receiver(node) or "")
+        receiver = _receiver(node) or ""
+        handle = self._handles.get(receiver)
         if handle is not None:
             candidates.extend(a.value for a in handle.args)
         for value in candidates:
-            text = literal_text(value)
+            built = self._built.get(value.value) if isinstance(value, cst.Name) else None
+            if self._per_person(built or value):
+                return value, value
+        for container in (receiver, _receiver_base(node) or ""):
+            named = self._container_names.get(container)
+            if named is not None and self._records_container(named):
+                return node, named
+        for value in candidates:
+            built = self._built.get(value.value) if isinstance(value, cst.Name) else None
+            text = literal_text(built or value)
+            folder = text.rpartition("/")[0]
+            if folder and set(split_words(folder)) & knowledge.record_words:
+                return value, value
             if not text or "." not in text:
                 continue
             stem, _, extension = text.rpartition(".")
             if extension.lower() not in knowledge.record_extensions:
                 continue
             if set(split_words(stem)) & knowledge.people_words:
-                return value
+                return value, value
         return None
+
+    def _per_person(self, value: cst.BaseExpression) -> bool:
+        """An object key built around a person's identifier (`f"review/{applicant_id}.jpg"`,
+        `f"{period}/{emp.staff_number}.pdf"`): the object is one person's document."""
+        knowledge: StorageKnowledge = self.compiled
+        if not isinstance(value, cst.FormattedString):
+            return False
+        for part in value.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                name = dotted_name(part.expression)
+                if name is not None and set(split_words(name)) & knowledge.people_words:
+                    return True
+        return False
+
+    def _records_container(self, named: cst.BaseExpression) -> bool:
+        """A container or bucket whose name says it holds records about people
+        (`"courier-manifests"`, `"qa-call-samples"`)."""
+        knowledge: StorageKnowledge = self.compiled
+        text = literal_text(named)
+        words = set(split_words(text))
+        return bool(words & knowledge.record_words or words & knowledge.people_words)
 
 
 def _receiver(call: cst.Call) -> Optional[str]:

@@ -140,7 +140,9 @@ class PersonalDataToAnalytics(SendingRule):
     through variables, dicts, builder objects (`Identify().set(...)`) and helper
     functions of the same module. The project's own tracking functions imported from
     another module (`track_event(uid, "Signed Up", {...})`) are recognised by their
-    name and the shape of the call: an event name and a properties mapping.
+    name and the shape of the call: an event name and a properties mapping, or
+    keyword properties when the module is named for tracking (`tracking.track(uid,
+    "Paid", email=...)`).
 
     ## Why is this bad?
     Analytics and marketing vendors keep what they receive, join it with data from
@@ -230,6 +232,9 @@ class PersonalDataToErrorTracker(SendingRule):
     services: Sentry (`set_user`, `set_context`, `set_extra`, `set_tag`,
     `capture_message`, breadcrumbs, on any scope), Rollbar, Bugsnag, Honeybadger,
     Airbrake, Datadog, New Relic, Elastic APM and OpenTelemetry span attributes.
+    The project's own error-reporting functions imported from a module named for
+    monitoring or error tracking (`from app.monitoring import report_error`,
+    `set_user_context(uid, email=...)`) are recognised by their name and module.
 
     ## Why is this bad?
     Error trackers and APM tools are run by third parties, keep events for months
