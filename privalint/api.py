@@ -170,6 +170,9 @@ def _run_jobs(
         timeout=config.timeout,
         cache=cache,
         report=options.progress,
+        # Over whole folders every class a file could join is in the run; a run on
+        # some files by name checks each of them in full.
+        defer=options.prefilter and all(p.is_dir() for p in options.paths),
     )
 
 
@@ -199,7 +202,15 @@ def run_check(options: CheckOptions) -> Outcome:
         findings.extend(result.findings)
     findings.extend(
         _project_findings(
-            config, catalog, rules, rule_ids, results, srcroot, options.paths, setup.cache
+            config,
+            catalog,
+            rules,
+            rule_ids,
+            results,
+            srcroot,
+            options.paths,
+            setup.cache,
+            settings,
         )
     )
     findings = _apply_per_file_ignores(findings, config, rules, srcroot)
@@ -339,6 +350,7 @@ def unchecked_facts(
     srcroot: Path,
     paths: list[Path],
     cache: Cache,
+    settings: Optional[Settings] = None,
 ) -> list[Fact]:
     """The joining facts (request models, schemas, request bodies) of the project's
     files that a run on some of them did not check, from the cache of an earlier run
@@ -354,6 +366,7 @@ def unchecked_facts(
         return []
     checked = {result.path for result in results}
     facts: list[Fact] = []
+    deferred: dict[str, tuple[Path, bytes]] = {}
     for path in discover([folder], config.excludes, config.root).files:
         shown = display_path(path, srcroot)
         if shown in checked:
@@ -365,9 +378,42 @@ def unchecked_facts(
         except OSError:
             continue
         stored = cache.get(cache.key(shown, data), shown)
-        if stored is not None:
+        if stored is not None and stored.deferred:
+            # Never parsed: the full run found nothing it joins with; the files
+            # checked now may give it something.
+            deferred[shown] = (path, data)
+        elif stored is not None:
             facts.extend(fact for fact in stored.facts if fact.kind in JOINING)
+    if deferred and settings is not None:
+        facts.extend(_deferred_facts(deferred, results, facts, settings, cache))
     return facts
+
+
+def _deferred_facts(
+    deferred: dict[str, tuple[Path, bytes]],
+    results: list[FileResult],
+    facts: list[Fact],
+    settings: Settings,
+    cache: Cache,
+) -> list[Fact]:
+    """The joining facts of unchecked deferred files that mention a class the facts
+    known so far could join with, checked now (and again until no class turns up)."""
+    from privalint.project import JOINING, join_names
+    from privalint.runner import mentions
+
+    known = [fact for result in results for fact in result.facts] + facts
+    found: list[Fact] = []
+    while deferred:
+        names = join_names(known)
+        needed = [shown for shown, (_, data) in deferred.items() if mentions(data, names)]
+        if not needed:
+            break
+        jobs = [Job(str(deferred.pop(shown)[0]), shown) for shown in needed]
+        for result in run(jobs, settings, 1, cache=cache):
+            new = [fact for fact in result.facts if fact.kind in JOINING]
+            found.extend(new)
+            known.extend(new)
+    return found
 
 
 def _project_findings(
@@ -379,6 +425,7 @@ def _project_findings(
     srcroot: Path,
     paths: list[Path],
     cache: Optional[Cache] = None,
+    settings: Optional[Settings] = None,
 ) -> list[Finding]:
     from privalint.cache import real_rules
 
@@ -388,7 +435,7 @@ def _project_findings(
     key = None
     others: list[Fact] = []
     if cache is not None:
-        others = unchecked_facts(config, results, srcroot, paths, cache)
+        others = unchecked_facts(config, results, srcroot, paths, cache, settings)
         # Same facts, manifest and config as a run before: the same findings, without
         # importing the project rules (some pull in the engine).
         key = _project_key(cache, config, chosen, results, srcroot, paths, others)

@@ -302,6 +302,7 @@ def _entry_of(key: str, result: FileResult) -> dict[str, Any]:
         "format": FORMAT,
         "key": key,
         "skipped": result.skipped_by_prefilter,
+        "deferred": result.deferred,
         "findings": [_fields_of(f) for f in result.findings],
         "facts": [_fields_of(f) for f in result.facts],
     }
@@ -336,6 +337,7 @@ def _from_fields(kind: type[Any], values: dict[str, Any], display: str) -> Any:
 def _result_from(entry: dict[str, Any], display: str) -> FileResult:
     result = FileResult(path=display, from_cache=True)
     result.skipped_by_prefilter = bool(entry["skipped"])
+    result.deferred = bool(entry.get("deferred", False))
     result.findings = [_from_fields(Finding, f, display) for f in entry["findings"]]
     result.facts = [_from_fields(Fact, f, display) for f in entry["facts"]]
     return result

@@ -365,7 +365,10 @@ class Checker:
             dir(builtins)
         )
         self.prefilter = Prefilter(
-            [(r, r.trigger_words(catalog)) for r in self.walking], self.classifier, flow_builtins
+            [(r, r.trigger_words(catalog)) for r in self.walking],
+            self.classifier,
+            flow_builtins,
+            [(r, r.join_triggers) for r in self.walking if r.join_triggers],
         )
         self.emits_notices = any(
             r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids
@@ -373,16 +376,24 @@ class Checker:
 
     # -- prefilter ----------------------------------------------------------------------
 
-    def rules_for(self, data: bytes) -> list[type[Rule]]:
-        """The enabled rules that could match ``data`` (see ``privalint.prefilter``)."""
+    def rules_for(self, data: bytes, defer: bool = False) -> tuple[list[type[Rule]], bool]:
+        """The enabled rules that could match ``data`` (see ``privalint.prefilter``),
+        and whether the file is deferred: with ``defer``, a file on which rules could
+        only record facts for other files' facts to join is left for later
+        (``Rule.join_triggers``; the runner decides whether it is needed)."""
         if not self.settings.prefilter:
-            return list(self.walking)
-        return self.prefilter.select(data)
+            return list(self.walking), False
+        rules = self.prefilter.select(data)
+        joiners = self.prefilter.joiners(data, rules)
+        if joiners and not rules and defer:
+            return [], True
+        return rules + joiners, False
 
     # -- checking -------------------------------------------------------------------------
 
-    def check(self, path: str, data: bytes) -> FileResult:
-        """Check one file's bytes; never raises for bad input."""
+    def check(self, path: str, data: bytes, defer: bool = False) -> FileResult:
+        """Check one file's bytes; never raises for bad input. With ``defer``, a file
+        that only joins other files' facts is not parsed (``FileResult.deferred``)."""
         result = FileResult(path=path)
         if b"\0" in data:
             # Never Python source (the interpreter refuses it), and cheap to tell: report
@@ -393,11 +404,12 @@ class Checker:
                 )
             )
             return result
-        rules = self.rules_for(data)
         has_marker = suppress.MARKER in data
+        rules, deferred = self.rules_for(data, defer and not has_marker)
         skipped = not rules and not has_marker
         if skipped:
             result.skipped_by_prefilter = True
+            result.deferred = deferred
             # A skipped file still gets its syntax checked, by Python's own (much
             # cheaper) parser; libcst re-parses only a file that fails, for the notice.
             if _compiles(path, data):

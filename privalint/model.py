@@ -98,4 +98,6 @@ class FileResult:
     facts: list[Fact] = field(default_factory=list)
     parsed: bool = False
     skipped_by_prefilter: bool = False
+    # Not checked yet: the file may only matter joined with other files' facts.
+    deferred: bool = False
     from_cache: bool = False

@@ -676,8 +676,12 @@ class Prefilter:
         rules: Sequence[tuple[Any, Sequence[Sequence[str]]]],
         classifier: Classifier,
         builtin_calls: Iterable[str] = (),
+        joins: Sequence[tuple[Any, Sequence[str]]] = (),
     ) -> None:
         self._personal: Optional[PersonalVocabulary] = None
+        # Per rule, the words with which it may record facts that other files' facts
+        # join (``Rule.join_triggers``).
+        self.joins = [(rule, tuple(w.encode() for w in _minimal(words))) for rule, words in joins]
         self._classifier = classifier
         self._builtin_calls = tuple(builtin_calls)
         # Per rule, its groups: (words of the text, words of the import statements,
@@ -750,6 +754,18 @@ class Prefilter:
             else:
                 chosen.append(rule)
         return chosen
+
+    def joiners(self, data: bytes, chosen: Sequence[Any] = ()) -> list[Any]:
+        """The rules not in ``chosen`` that may record facts for other files' facts to
+        join (``Rule.join_triggers``)."""
+        if not self.joins:
+            return []
+        lowered = data.lower()
+        return [
+            rule
+            for rule, words in self.joins
+            if rule not in chosen and any(word in lowered for word in words)
+        ]
 
 
 _Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool]

@@ -50,6 +50,33 @@ SCHEMA = "schema"
 VALIDATED_READ = "validated-read"
 
 
+def join_names(facts: Iterable[Fact]) -> frozenset[str]:
+    """The classes that other files' facts could still join with: those whose fields
+    are personal data or that include such a class (so a request body of theirs
+    collects it), and the schemas that validated a request read. A file that names
+    none of them adds nothing to what the project stage resolves."""
+    personal: set[str] = set()
+    included_by: dict[str, set[str]] = {}
+    names: set[str] = set()
+    for fact in facts:
+        if fact.kind == MODEL_FIELD:
+            personal.add(fact.detail.split(".", 1)[0])
+        elif fact.kind == MODEL_LINK:
+            outer, _, inner = fact.detail.partition(" ")
+            included_by.setdefault(inner, set()).add(outer)
+        elif fact.kind == VALIDATED_READ:
+            names.add(fact.detail.partition(" ")[0])
+    pending = list(personal)
+    while pending:
+        for outer in included_by.get(pending.pop(), ()):
+            if outer not in personal:
+                personal.add(outer)
+                pending.append(outer)
+    names |= personal
+    names.discard("")
+    return frozenset(names)
+
+
 # The kinds that join what different files say; a run on some files takes them from
 # the cache for the project's other files (``ProjectContext.context_facts``).
 JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA)

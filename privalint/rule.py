@@ -53,6 +53,12 @@ class Rule:
     # written "import:name" is looked for in the file's import statements only.
     # An empty tuple means the rule may fire on any file.
     triggers: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # Words with which a rule that provides facts can still record, on a file its
+    # `triggers` skip, facts that only matter joined with other files' facts about a
+    # class (an endpoint that takes `SignupRequest` as its body, a model that
+    # includes another). Such a file is deferred: it is checked only when a fact of
+    # another file names a class it mentions (see `privalint.runner`).
+    join_triggers: ClassVar[tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
     # Opt-in rules run only when selected by id or name, never through `ALL`, a

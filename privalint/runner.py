@@ -21,6 +21,7 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import time
@@ -130,12 +131,22 @@ def run(
     timeout: float = 60.0,
     cache: Optional[Cache] = None,
     report: Optional[Reporter] = None,
+    defer: bool = False,
 ) -> list[FileResult]:
-    """Check every job; results come back in the order of ``jobs``."""
+    """Check every job; results come back in the order of ``jobs``.
+
+    With ``defer`` (a run over whole folders), a file on which rules could only record
+    facts for other files' facts to join (``Rule.join_triggers``) is not parsed at
+    first. Once the other files are checked, the deferred files that mention a class
+    their facts could join (``privalint.project.join_names``) are checked, again until
+    no new class turns up; the others stay unparsed: nothing of theirs could change a
+    finding.
+    """
     results: list[Optional[FileResult]] = [None] * len(jobs)
     progress = Progress(total=len(jobs))
-    todo: list[tuple[int, str, bytes]] = []
+    todo: list[_Item] = []
     keys: dict[int, str] = {}
+    waiting: dict[int, tuple[str, bytes]] = {}
     for index, job in enumerate(jobs):
         data, failed = read_job(job, max_file_size)
         if data is None:
@@ -146,27 +157,76 @@ def run(
         if cache is not None:
             key = keys[index] = cache.key(job.display, data)
             cached = cache.get(key, job.display)
-            if cached is not None:
+            if cached is not None and not (cached.deferred and not defer):
                 results[index] = cached
                 progress.add(cached)
+                if cached.deferred:
+                    waiting[index] = (job.display, data)
                 continue
-        todo.append((index, job.display, data))
+        todo.append((index, job.display, data, defer))
     if report is not None:
         report(progress)
-    if todo:
-        pool = _Pool(settings, max(1, min(workers, len(todo))), timeout)
+    pool: Optional[_Pool] = None
+    while todo:
+        if pool is None:
+            pool = _Pool(settings, max(1, min(workers, len(todo))), timeout)
+        data_of = {item[0]: (item[1], item[2]) for item in todo}
         for index, result, lasting in pool.check(todo):
+            previous = results[index]
             results[index] = result
-            progress.add(result)
+            if previous is None:
+                progress.add(result)
+            else:  # a deferred file, checked now
+                progress.skipped -= previous.skipped_by_prefilter
+                progress.skipped += result.skipped_by_prefilter
+            if result.deferred:
+                waiting[index] = data_of[index]
             # A crash or a timeout says something about this run, not about the
             # file: it is reported but not remembered.
             if cache is not None and lasting:
                 cache.put(keys[index], result)
             if report is not None:
                 report(progress)
+        todo = _needed(waiting, results)
     done = [r for r in results if r is not None]
     assert len(done) == len(jobs), "a file went missing in the runner"
     return done
+
+
+# A file's work: (index, display, bytes, whether the file may be deferred).
+_Item = tuple[int, str, bytes, bool]
+_UNIT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def mentions(data: bytes, names: frozenset[str]) -> bool:
+    """Whether ``data`` has one of ``names`` as a whole identifier."""
+    if not names:
+        return False
+    wanted = {name.encode() for name in names}
+    return not wanted.isdisjoint(_UNIT.findall(data))
+
+
+def _needed(
+    waiting: dict[int, tuple[str, bytes]], results: Sequence[Optional[FileResult]]
+) -> list[_Item]:
+    """The deferred files that mention a class the facts so far could join with; they
+    leave ``waiting`` and are checked in full."""
+    if not waiting:
+        return []
+    from privalint.project import join_names
+
+    names = join_names(fact for result in results if result is not None for fact in result.facts)
+    if not names:
+        return []
+    wanted = {name.encode() for name in names}
+    chosen = [
+        index for index, (_, data) in waiting.items() if not wanted.isdisjoint(_UNIT.findall(data))
+    ]
+    todo = []
+    for index in chosen:
+        display, data = waiting.pop(index)
+        todo.append((index, display, data, False))
+    return todo
 
 
 # -- the worker pool ---------------------------------------------------------------------
@@ -202,9 +262,9 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
             return
         if message is None:
             return
-        for index, display, data in message:
+        for index, display, data, defer in message:
             try:
-                result = checker.check(display, data)
+                result = checker.check(display, data, defer)
             except MemoryError:
                 conn.send((index, _noticed(display, "ran out of memory; not checked"), False))
                 continue
@@ -222,7 +282,7 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     # Files sent and not yet answered, in the order the worker checks them.
-    queue: deque[tuple[int, str, bytes]] = field(default_factory=deque)
+    queue: deque[_Item] = field(default_factory=deque)
     # When the worker started on the first file of `queue`.
     started: float = 0.0
     # A chunk could not be sent: the worker was gone before it started on it.
@@ -257,7 +317,7 @@ class _Pool:
         child.close()
         return _Worker(process, parent)
 
-    def check(self, todo: list[tuple[int, str, bytes]]) -> Iterator[tuple[int, FileResult, bool]]:
+    def check(self, todo: list[_Item]) -> Iterator[tuple[int, FileResult, bool]]:
         """Yield ``(index, result, lasting)`` for every file, in completion order;
         ``lasting`` is False for a notice about this run (a crash, a timeout)."""
         # Large files first: the run ends sooner when no big file comes last.
@@ -300,7 +360,7 @@ class _Pool:
                 self._stop(worker, kill=not finished)
 
     @staticmethod
-    def _feed(worker: _Worker, pending: deque[tuple[int, str, bytes]]) -> None:
+    def _feed(worker: _Worker, pending: deque[_Item]) -> None:
         chunk = [pending.popleft()]
         size = len(chunk[0][2])
         while pending and len(chunk) < CHUNK_FILES and size + len(pending[0][2]) <= CHUNK_BYTES:
@@ -340,7 +400,7 @@ class _Pool:
         self._stop(worker, kill=True)
         if not worker.queue or worker.broken:
             return None
-        index, display, _ = worker.queue.popleft()
+        index, display, _, _ = worker.queue.popleft()
         if overdue:
             message = (
                 f"checking took longer than the time budget ({self.timeout:g} s, "

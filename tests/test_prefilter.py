@@ -311,7 +311,7 @@ class ImportTriggered(Rule):
 
 def _selected(code: str) -> bool:
     settings = Settings(rule_ids=("PV298",), catalog=bundled())
-    return bool(Checker(settings, [ImportTriggered]).rules_for(code.encode()))
+    return bool(Checker(settings, [ImportTriggered]).rules_for(code.encode())[0])
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_unreadable_and_oversized_files_become_notices(tmp_path: Path) -> None:
 def _crash_on(name: str, how: str):  # type: ignore[no-untyped-def]
     original = Checker.check
 
-    def check(self: Checker, path: str, data: bytes) -> FileResult:
+    def check(self: Checker, path: str, data: bytes, defer: bool = False) -> FileResult:
         if path == name:
             if how == "segfault":
                 os.kill(os.getpid(), signal.SIGSEGV)
@@ -85,7 +85,7 @@ def _crash_on(name: str, how: str):  # type: ignore[no-untyped-def]
                 time.sleep(60)
             elif how == "raise":
                 raise RuntimeError("boom")
-        return original(self, path, data)
+        return original(self, path, data, defer)
 
     return check
 
@@ -259,3 +259,123 @@ def test_an_interrupted_run_kills_its_workers(
     # One worker is stuck on m00.py: it is killed, not waited for.
     assert stopped == [True, True]
     assert not multiprocessing.active_children()
+
+
+# -- files that only join other files' facts ----------------------------------------------
+
+JOIN_MODELS = """\
+from pydantic import BaseModel
+
+
+class Contact(BaseModel):
+    email: str
+    phone: str
+"""
+
+# Names no personal data: on its own the prefilter would skip it, but its endpoint
+# takes `Signup` as its body, and `Signup` includes `Contact`.
+JOIN_REQUESTS = """\
+from app.contacts import Contact
+from pydantic import BaseModel
+
+
+class Signup(BaseModel):
+    plan: str
+    contact: Contact
+"""
+
+JOIN_ROUTES = """\
+from fastapi import APIRouter
+
+from app.requests import Signup
+
+router = APIRouter()
+
+
+@router.post("/signup")
+def signup(body: Signup):
+    return {"plan": body.plan}
+"""
+
+# Structure of the same kind, joined to nothing personal.
+JOIN_UNRELATED = """\
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+router = APIRouter()
+
+
+class Search(BaseModel):
+    query: str
+
+
+@router.post("/search")
+def search(body: Search):
+    return {"query": body.query}
+"""
+
+
+def _join_project(folder: Path) -> Path:
+    app = folder / "app"
+    app.mkdir()
+    for name, text in (
+        ("contacts.py", JOIN_MODELS),
+        ("requests.py", JOIN_REQUESTS),
+        ("routes.py", JOIN_ROUTES),
+        ("search.py", JOIN_UNRELATED),
+    ):
+        (app / name).write_text(text)
+    return folder
+
+
+def _collected_at(folder: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
+    monkeypatch.chdir(folder)
+    outcome = run_check(CheckOptions(paths=[Path(".")], jobs=1, select=("PV403",), **options))  # type: ignore[arg-type]
+    return sorted(f.message for f in outcome.report.findings)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_files_that_only_join_are_checked_when_a_class_they_name_is_personal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    folder = _join_project(tmp_path)
+    without_deferral = _collected_at(folder, monkeypatch, use_cache=False, prefilter=False)
+    assert without_deferral and "email" in without_deferral[0] and "2 places" in without_deferral[0]
+    if cached:
+        _collected_at(folder, monkeypatch, use_cache=True)  # fills the cache
+    assert _collected_at(folder, monkeypatch, use_cache=cached) == without_deferral
+
+
+def test_a_file_that_only_joins_classes_of_no_personal_data_is_never_parsed(tmp_path: Path) -> None:
+    folder = _join_project(tmp_path)
+    jobs = [Job(str(p), p.name) for p in sorted((folder / "app").glob("*.py"))]
+    settings = dataclasses.replace(_settings(), collect_facts=True)
+    results = {r.path: r for r in run(jobs, settings, workers=1, defer=True)}
+    assert results["contacts.py"].parsed
+    # Joined through `Signup`, which includes the personal `Contact`: checked in a
+    # second round, then `routes.py` (which names `Signup`) in a third.
+    assert results["requests.py"].parsed and results["routes.py"].parsed
+    assert not results["search.py"].parsed and results["search.py"].deferred
+    # Without deferral every file with that structure is parsed.
+    plain = {r.path: r for r in run(jobs, settings, workers=1, defer=False)}
+    assert plain["search.py"].parsed and not plain["search.py"].deferred
+
+
+def test_a_run_on_some_files_checks_the_deferred_files_their_classes_join(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _join_project(tmp_path)
+    (folder / "pyproject.toml").write_text("[tool.privalint]\n")
+    models = folder / "app" / "contacts.py"
+    models.write_text(JOIN_MODELS.replace("    email: str\n    phone: str\n", "    plan: str\n"))
+    # Nothing personal anywhere: the files that only join stay unparsed (and cached so).
+    assert _collected_at(folder, monkeypatch, use_cache=True) == []
+    models.write_text(JOIN_MODELS)
+    # The changed file alone: its class is joined by `Signup` and the `/signup`
+    # endpoint of two unchanged, never parsed files.
+    monkeypatch.chdir(folder)
+    outcome = run_check(
+        CheckOptions(paths=[Path("app/contacts.py")], jobs=1, select=("PV403",), use_cache=True)
+    )
+    messages = [f.message for f in outcome.report.findings]
+    assert len(messages) == 1 and "email" in messages[0] and "phone" in messages[0]

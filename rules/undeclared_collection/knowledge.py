@@ -106,8 +106,9 @@ class Knowledge:
             },
             scalar_annotations=strings("scalar-annotations"),
             text_types=strings("text-types"),
+            # A field is named after a person when its name ends with one of them.
             named_persons=frozenset(
-                w for s in catalog.strings("collection.named-persons") for w in split_words(s)
+                split_words(s)[-1] for s in catalog.strings("collection.named-persons") if s
             ),
             named_person_category=str(catalog.get("collection.named-person-category") or ""),
         )

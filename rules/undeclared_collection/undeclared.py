@@ -70,26 +70,33 @@ class UndeclaredCollection(Rule):
     message = "{data} is collected ({detail}) but {manifest} does not declare `{category}`"
     project = True
     provides_facts = True
-    triggers = (
-        (
-            "@personal",
-            "request",
-            "input(",
-            "prompt",
-            "getpass",
-            '("/',
-            "('/",
-            "model",
-            "schema",
-            "serializ",
-            "form",
-            "dataclass",
-            "struct",
-            "typeddict",
-            "body",
-            "field",
-        ),
+    # Personal data, or a prompt (whose answer may be a secret whatever it says).
+    triggers = (("@personal", "input(", "prompt", "getpass"),)
+    # Structure that other files' facts may join: request bodies, models, schemas.
+    join_triggers = (
+        "request",
+        '("/',
+        "('/",
+        "model",
+        "schema",
+        "serializ",
+        "form",
+        "dataclass",
+        "struct",
+        "typeddict",
+        "body",
+        "field",
     )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        knowledge = Knowledge.from_catalog(catalog)
+        words = {*cls.triggers[0], *knowledge.named_persons}
+        for name in (*knowledge.prompt_functions, *knowledge.secret_prompts):
+            # A module's function is imported from it; a builtin is called by name.
+            words.add(name.split(".", 1)[0] if "." in name else f"{name}(")
+        return (tuple(sorted(w for w in words if w)),)
+
     INVALID = (
         'from flask import request\n\n@app.post("/lookup")\ndef lookup():\n    phone = request.form["phone"]',
         "from django import forms\n\nclass SignupForm(forms.Form):\n    email = forms.EmailField()\n    date_of_birth = forms.DateField()",
