@@ -186,6 +186,7 @@ class Destination:
     hosts: tuple[str, ...]
     attributes: frozenset[str]
     signatures: tuple[tuple[str, ...], ...]
+    keyword_signatures: tuple[tuple[str, str], ...]
 
     @classmethod
     def from_table(cls, name: str, table: Mapping[str, Any]) -> Destination:
@@ -205,6 +206,13 @@ class Destination:
             attributes=frozenset(_strings(table, "attributes")),
             signatures=tuple(
                 tuple(s.split(".")) for s in _strings(table, "signatures") if s.strip(".")
+            ),
+            keyword_signatures=tuple(
+                (method, keyword)
+                for method, _, keyword in (
+                    s.partition(":") for s in _strings(table, "keyword-signatures")
+                )
+                if method and keyword
             ),
         )
 
@@ -229,6 +237,17 @@ class Destination:
         """Whether a method of (or attribute on) an object of unknown type, named with
         ``words``, sends data here."""
         return member in self.members(kind) and contains_phrase(words, self.receiver_phrases)
+
+    def matches_keyword_signature(self, call: cst.Call) -> bool:
+        """Whether a method call has a keyword only this service's API takes with that
+        method (Cohere's `embed(..., input_type=...)`), whatever the object."""
+        if not isinstance(call.func, cst.Attribute):
+            return False
+        method = call.func.attr.value
+        return any(
+            method == name and keyword_arg(call, keyword) is not None
+            for name, keyword in self.keyword_signatures
+        )
 
     def matches_signature(self, chain: Sequence[str]) -> bool:
         """Whether a call ends in a chain of names only this service's API has
@@ -255,6 +274,7 @@ class Destinations:
             ATTRIBUTES: frozenset(a for d in self.all for a in d.attributes),
         }
         self.has_prefixes = any(d.call_prefixes for d in self.all)
+        self._keyword_signed = tuple(d for d in self.all if d.keyword_signatures)
         # Top-level packages whose import makes a sending call possible.
         self.roots = frozenset(
             name.split(".", 1)[0]
@@ -289,13 +309,23 @@ class Destinations:
         for d in self.all:
             words.update(host.strip(".").split("/", 1)[0] for host in d.hosts)
             words.update(".".join(signature) + "(" for signature in d.signatures)
+            words.update(keyword + "=" for _, keyword in d.keyword_signatures)
             for text in d.receiver_texts:
                 words.update(receiver_triggers(text, d.methods))
         return tuple(sorted(w for w in words if w))
 
     def match(self, ctx: FileContext, call: cst.Call) -> Optional[Destination]:
         """The destination a call sends its arguments to, if any."""
-        return self.match_member(ctx, call.func, METHODS)
+        found = self.match_member(ctx, call.func, METHODS)
+        if found is not None or not self._keyword_signed:
+            return found
+        qualified = chain_qualname(ctx, call.func)
+        if qualified is not None and not is_own_code(ctx, qualified):
+            return None  # a known API of another package
+        for destination in self._keyword_signed:
+            if destination.matches_keyword_signature(call):
+                return destination
+        return None
 
     def match_attribute(
         self, ctx: FileContext, target: cst.BaseExpression
