@@ -177,7 +177,9 @@ class HttpKnowledge:
         if method not in self.url_first and method not in self.url_second:
             return None
         words = receiver_words(func)
-        strong = contains_phrase(words, self.client_words)
+        strong = contains_phrase(words, self.client_words) or bool(
+            strings is not None and strings.client_base(func.value)
+        )
         if not strong and not contains_phrase(words, self.weak_client_words):
             return None
         request = self._request(call, dotted_name(func) or method, method)
@@ -289,15 +291,47 @@ class ModuleStrings:
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
+        # Names (`_api`, `self.vendor`) bound to an HTTP client made for a base URL by a
+        # factory of unknown type (`make_client("https://api.example.com")`) -> that URL.
+        self._clients: dict[str, str] = {}
 
     def note(self, node: cst.Assign) -> None:
         text = self.text(node.value)
+        base = self._client_base(node.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 if text:
                     self._values[target.target.value] = text
                 else:
                     self._values.pop(target.target.value, None)
+            name = dotted_name(target.target)
+            if name is not None:
+                if base:
+                    self._clients[name] = base
+                else:
+                    self._clients.pop(name, None)
+
+    def _client_base(self, value: cst.BaseExpression) -> str:
+        """The base URL of a client made by a call named for one (`make_client(url)`,
+        `build_session(base_url=...)`) with an absolute URL as its first or URL argument."""
+        if not isinstance(value, cst.Call):
+            return ""
+        words = split_words(last_name(value.func))
+        if not {"client", "session"} & set(words):
+            return ""
+        for arg in value.args:
+            if arg.keyword is None or arg.keyword.value in ("base_url", "url", "base", "endpoint"):
+                text = self.text(arg.value)
+                if "://" in text:
+                    return text
+            if arg.keyword is None:
+                break
+        return ""
+
+    def client_base(self, receiver: cst.BaseExpression) -> str:
+        """The base URL of the client ``receiver`` names, if it was made for one."""
+        name = dotted_name(receiver)
+        return self._clients.get(name, "") if name is not None else ""
 
     def text(self, expr: Optional[cst.BaseExpression]) -> str:
         """The literal text of a URL expression: literals, f-strings, concatenations and

@@ -46,7 +46,8 @@ class PersonalDataInUrl(Rule):
     ## What it does
     Flags personal data placed in a URL: the URL, query parameters (`params=`) or
     path of an outbound request made with `requests`, `httpx`, `aiohttp`, `urllib`,
-    `urllib3` and other HTTP clients; the target of a redirect (`redirect()`,
+    `urllib3` and other HTTP clients (also clients made for a base URL by the
+    project's own factories: `api = make_client("https://...")`); the target of a redirect (`redirect()`,
     `HttpResponseRedirect`, `RedirectResponse`); and the arguments of URL builders
     such as `url_for(..., email=...)` and `reverse(...)`. The data is followed
     through f-strings, concatenation, `urlencode` and variables, and a query
