@@ -3,6 +3,7 @@ body are. Shared by the URL rule and the analytics rule (measurement endpoints).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -244,6 +245,8 @@ def _url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [expr]
 
 
+_ENV_READ = re.compile(r"(os\.)?(environ\.get|getenv)")
+
 _URL_WORDS = frozenset({"url", "uri", "endpoint", "link", "href", "base"})
 
 
@@ -357,6 +360,10 @@ class ModuleStrings:
             and expr.func.attr.value == "format"
         ):
             return self.text(expr.func.value)
+        if isinstance(expr, cst.Call) and _ENV_READ.fullmatch(dotted_name(expr.func) or ""):
+            # `os.environ.get("HOOK_URL", "https://hooks.example.com/...")`: the default.
+            default = positional_args(expr)[1:2]
+            return self.text(default[0].value) if default else ""
         return literal_text(expr)
 
 
