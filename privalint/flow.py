@@ -35,6 +35,7 @@ from privalint import sql
 from privalint.catalog import Catalog
 from privalint.imports import LOCAL, ImportTable, dotted_name
 from privalint.nodes import iter_nodes
+from privalint.nodes import string_value as literal_string
 from privalint.personal import KEY, NAME, Classifier, classify_literal, split_words
 
 Origin = Union[cst.CSTNode, str]
@@ -190,13 +191,7 @@ OnCall = Callable[[cst.Call], None]
 
 def _string_value(node: cst.BaseExpression) -> Optional[str]:
     """The value of a plain string literal (no f-string), else None."""
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # a malformed literal libcst cannot evaluate
-            return None
-        return value if isinstance(value, str) else None
-    return None
+    return literal_string(node)
 
 
 @dataclass
@@ -282,8 +277,21 @@ class FlowSettings:
         self.request_sources = frozenset(catalog.strings("flow.request-sources"))
         self.fetchers = frozenset(catalog.strings("flow.fetchers"))
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
+        # Answers of `is_sanitizer`, per (qualified name, function name): the same
+        # calls recur across a run's files.
+        self._sanitizer_answers: dict[tuple[Optional[str], str], bool] = {}
 
     def is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
+        key = (qualname, func_name)
+        answers = self._sanitizer_answers
+        known = answers.get(key)
+        if known is None:
+            if len(answers) > 100_000:
+                answers.clear()
+            known = answers[key] = self._is_sanitizer(qualname, func_name)
+        return known
+
+    def _is_sanitizer(self, qualname: Optional[str], func_name: str) -> bool:
         if qualname is not None and (
             qualname in self.sanitizers or qualname.startswith(self.sanitizer_prefixes)
         ):

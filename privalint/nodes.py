@@ -7,7 +7,9 @@ fields: never whitespace, commas, parentheses or operators.
 from __future__ import annotations
 
 import dataclasses
+from ast import literal_eval
 from collections.abc import Iterator
+from typing import Optional
 
 import libcst as cst
 
@@ -109,3 +111,38 @@ def iter_nodes(node: cst.CSTNode, kind: type) -> Iterator[cst.CSTNode]:
             elif value_type is tuple or value_type is list:
                 children.extend(c for c in value if type(c) in NODE_TYPES)
         stack.extend(reversed(children))
+
+
+def string_value(node: object) -> Optional[str]:
+    """The value of a plain string literal (``"a"``, ``'a' "b"``), else None (an
+    f-string, bytes, anything else). Like libcst's ``evaluated_value`` without
+    compiling every literal: only one with escape sequences is evaluated."""
+    if type(node) is cst.SimpleString:
+        return _simple_string(node.value)
+    if type(node) is cst.ConcatenatedString:
+        left = string_value(node.left)
+        if left is None:
+            return None
+        right = string_value(node.right)
+        return None if right is None else left + right
+    return None
+
+
+def _simple_string(raw: str) -> Optional[str]:
+    start = 0
+    while start < len(raw) and raw[start] not in "'\"":
+        start += 1
+    prefix = raw[:start].lower()
+    if "b" in prefix:
+        return None
+    quote = raw[start : start + 3]
+    if quote not in ('"""', "'''"):
+        quote = raw[start : start + 1]
+    body = raw[start + len(quote) : len(raw) - len(quote)]
+    if "r" in prefix or "\\" not in body:
+        return body
+    try:
+        value = literal_eval(raw)
+    except Exception:  # a malformed literal
+        return None
+    return value if isinstance(value, str) else None

@@ -12,6 +12,7 @@ import libcst as cst
 from privalint.catalog import Catalog
 from privalint.engine import IMPORT_TRIGGER, FileContext
 from privalint.flow import EXTRA_KEYWORDS, Carried, union
+from privalint.nodes import string_value as literal_string
 from privalint.personal import KEY, split_words
 from privalint.project import SENT
 from privalint.rule import Rule
@@ -151,13 +152,7 @@ def positional_args(call: cst.Call) -> list[cst.Arg]:
 
 def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
     """The value of a plain string literal, else None."""
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # a malformed literal libcst cannot evaluate
-            return None
-        return value if isinstance(value, str) else None
-    return None
+    return literal_string(node)
 
 
 def phrases(texts: Iterable[str]) -> tuple[tuple[str, ...], ...]:

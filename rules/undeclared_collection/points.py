@@ -29,6 +29,7 @@ from privalint.rules.undeclared_collection.knowledge import Knowledge
 
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
+from privalint.nodes import string_value as literal_string
 from privalint.personal import KEY, NAME, split_words
 from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY, SCHEMA, VALIDATED_READ
 
@@ -42,13 +43,7 @@ _CLOSE_SPACE = re.compile(r",? ([)\]}])")
 
 
 def _string(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # a literal libcst cannot evaluate
-            return None
-        return value if isinstance(value, str) else None
-    return None
+    return literal_string(node)
 
 
 def _last_name(expr: cst.BaseExpression) -> str:

@@ -17,6 +17,7 @@ from privalint.engine import FileContext
 from privalint.flow import Carried, union
 from privalint.imports import dotted_name
 from privalint.model import Severity
+from privalint.nodes import string_value as literal_string
 from privalint.personal import split_words
 
 
@@ -104,13 +105,7 @@ def argument(
 
 def string_value(node: cst.BaseExpression) -> Optional[str]:
     """The value of a plain string literal, else None."""
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # a malformed literal libcst cannot evaluate
-            return None
-        return value if isinstance(value, str) else None
-    return None
+    return literal_string(node)
 
 
 def key_text(node: cst.BaseExpression) -> Optional[str]:
