@@ -40,6 +40,7 @@ Two kinds of trigger words:
 
 from __future__ import annotations
 
+import bisect
 import keyword
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +55,9 @@ PERSONAL = "@personal"
 PEOPLE = "@people"
 # A trigger word written `import:name` is looked for in the import statements only.
 IMPORT = "import:"
+# A trigger word written `name:word` is a word of an identifier or key of the file
+# (`name:kin` for `next_of_kin`, never for `making`).
+NAME = "name:"
 
 _UNIT = re.compile(rb"[A-Za-z0-9_]+")
 # Comments, and the start of string literals (with their prefix); the bodies are
@@ -248,6 +252,7 @@ class PersonalVocabulary:
         self.builtin_calls = frozenset(builtin_calls)
         self._units: dict[bytes, _Unit] = {}
         self._people: dict[bytes, bool] = {}
+        self._unit_words: dict[bytes, tuple[str, ...]] = {}
 
     # -- one unit, memoised across files ------------------------------------------------
 
@@ -305,6 +310,20 @@ class PersonalVocabulary:
         )
 
     # -- one file -------------------------------------------------------------------------
+
+    def unit_words(self, data: bytes) -> frozenset[str]:
+        """The words of every identifier, key and other run of name characters of
+        ``data``."""
+        known = self._unit_words
+        words: set[str] = set()
+        for raw in set(_UNIT.findall(data)):
+            split = known.get(raw)
+            if split is None:
+                split = split_words(raw.decode("ascii"))
+                if len(known) < 200_000:
+                    known[raw] = split
+            words.update(split)
+        return frozenset(words)
 
     def names_people(self, data: bytes) -> bool:
         """Whether ``data`` has an identifier, key or path with a word that names a
@@ -398,6 +417,7 @@ class _FileContext:
         self._could: dict[_Phrase, bool] = {}
         self._anywhere: dict[_Phrase, bool] = {}
         self._loop_owners: dict[bytes, list[tuple[str, ...]]] = {}
+        self._strings: Optional[tuple[list[int], list[int]]] = None
 
     @property
     def words(self) -> frozenset[str]:
@@ -493,6 +513,10 @@ class _FileContext:
             return False
         if unit.sure:
             return True
+        if in_string and not self.has_sql and not self._heads_string(start, end):
+            # Words follow it in its string: a key or label is classified by its last
+            # words (`"lead to inconsistencies"`, `"name of the form"`).
+            return False
         line_words = split_words(prefix.decode("latin-1")) if in_string else ()
         candidates: list[tuple[_Phrase, tuple[str, ...]]] = [(p, ()) for p in unit.ambiguous]
         for phrase, missing in unit.partial:
@@ -517,6 +541,36 @@ class _FileContext:
             if self._qualifies(phrase, enclosing):
                 return True
         return False
+
+    def _heads_string(self, start: int, end: int) -> bool:
+        """Whether the unit at ``start:end`` could end a key or label: it is not inside
+        a plain string literal, or only separators, transparent suffixes and digits
+        follow it up to the string's end, a placeholder or a delimiter."""
+        if self._strings is None:
+            self._strings = _plain_strings(self.code)
+        starts, ends = self._strings
+        index = bisect.bisect_right(starts, start) - 1
+        if index < 0 or ends[index] <= start:
+            return True  # code, or an f-string whose fields are code
+        code = self.code
+        limit = ends[index]
+        transparent = self.vocabulary.transparent
+        j = end
+        while j < limit:
+            byte = code[j]
+            if byte in _WORD_JOINERS:
+                j += 1
+                continue
+            if not _is_unit_byte(byte) or byte == 95:  # `_` is a joiner too
+                return True
+            k = j
+            while k < limit and _is_unit_byte(code[k]) and code[k] != 95:
+                k += 1
+            word = code[j:k].decode("latin-1").lower()
+            if not (word.isdigit() or word in transparent):
+                return False
+            j = k
+        return True
 
     def _enclosing_words(self, start: int) -> tuple[str, ...]:
         """Words from the line where the innermost bracket around ``start`` opens up to
@@ -621,6 +675,34 @@ class _FileContext:
         return not (head.endswith(b"def") or head.endswith(b"class"))
 
 
+# Between the words of one key: `first name`, `first-name`, `customer.name`.
+_WORD_JOINERS = frozenset(b" -._")
+
+
+def _plain_strings(code: bytes) -> tuple[list[int], list[int]]:
+    """Where the bodies of the plain (not f-) string literals of ``code`` start and
+    end, in order."""
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    search = _LEX.search
+    while True:
+        match = search(code, pos)
+        if match is None:
+            break
+        quote = match.group(2)
+        if quote is None:
+            pos = match.end()
+            continue
+        body = _STRING_BODY[quote].match(code, match.end())
+        end = body.end() - len(quote) if body is not None else len(code)
+        if b"f" not in match.group(1).lower():
+            starts.append(match.end())
+            ends.append(end)
+        pos = max(end + len(quote), match.end())
+    return starts, ends
+
+
 def _is_unit_byte(byte: int) -> bool:
     return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
 
@@ -691,7 +773,15 @@ class Prefilter:
             compiled = []
             for group in groups:
                 text = _minimal(
-                    w for w in group if w not in (PERSONAL, PEOPLE) and not w.startswith(IMPORT)
+                    w
+                    for w in group
+                    if w not in (PERSONAL, PEOPLE) and not w.startswith((IMPORT, NAME))
+                )
+                named = frozenset(
+                    word
+                    for w in group
+                    if w.startswith(NAME)
+                    for word in split_words(w[len(NAME) :])
                 )
                 imported = [
                     w
@@ -704,11 +794,14 @@ class Prefilter:
                         tuple(w.encode() for w in imported),
                         PERSONAL in group,
                         PEOPLE in group,
+                        named,
                     )
                 )
             # A group that is the personal-data vocabulary alone goes first: it is
             # decided once per file, and when it fails no word of the rule is tested.
-            compiled.sort(key=lambda g: not (g[2] and not g[0] and not g[1] and not g[3]))
+            compiled.sort(
+                key=lambda g: not (g[2] and not g[0] and not g[1] and not g[3] and not g[4])
+            )
             self.rules.append((rule, compiled))
 
     @property
@@ -726,9 +819,10 @@ class Prefilter:
         imports: Optional[bytes] = None
         personal: Optional[bool] = None
         people: Optional[bool] = None
+        words: Optional[frozenset[str]] = None
         chosen = []
         for rule, groups in self.rules:
-            for text, imported, needs_personal, needs_people in groups:
+            for text, imported, needs_personal, needs_people, named in groups:
                 hit = False
                 for word in text:
                     present = found.get(word)
@@ -749,6 +843,10 @@ class Prefilter:
                     if people is None:
                         people = self.personal.names_people(data)
                     hit = people
+                if not hit and named:
+                    if words is None:
+                        words = self.personal.unit_words(data)
+                    hit = not named.isdisjoint(words)
                 if not hit:
                     break
             else:
@@ -768,7 +866,7 @@ class Prefilter:
         ]
 
 
-_Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool]
+_Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool, frozenset[str]]
 
 
 def _minimal(words: Iterable[str]) -> list[str]:

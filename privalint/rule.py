@@ -50,7 +50,8 @@ class Rule:
     # group, at least one of the group's words (case-insensitive). A group written
     # as "@personal" stands for the personal-data vocabulary of the catalog,
     # "@people" for a word that names people (`customers`, `"patients.csv"`); a word
-    # written "import:name" is looked for in the file's import statements only.
+    # written "import:name" is looked for in the file's import statements only, one
+    # written "name:word" among the words of the file's identifiers and keys.
     # An empty tuple means the rule may fire on any file.
     triggers: ClassVar[tuple[tuple[str, ...], ...]] = ()
     # Words with which a rule that provides facts can still record, on a file its

@@ -228,6 +228,12 @@ def test_vocabulary_matches_literal_card_numbers_and_ibans(literal: str) -> None
         "print(__name__, DEFAULT_FROM_EMAIL)\n",
         # A negated flag.
         "if is_email_verified:\n    pass\n",
+        # A keyword is never a name (`from`, read as a sender).
+        "from app.users import UserAdmin\n",
+        # A message's capitalised words are not class names that qualify `name`.
+        'raise ValueError("User settings need a name of the form x")\nname = 1\n',
+        # Words follow the ambiguous word in its string: not a key's last words.
+        'warn("the lead to the customer record is stale")\n',
     ],
 )
 def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
@@ -243,6 +249,9 @@ def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
         'msg = "SMS %s queued for %s" % (\n    template,\n    number,\n)\n',
         # A loop variable belongs to the collection it runs over.
         "texts = [c.notes for c in consultations]\n",
+        # The last word of a key or label in a string, before a placeholder.
+        'log.info("forwarding to %s", lead_to)\n',
+        'row = {"customer name": n}\n',
     ],
 )
 def test_vocabulary_sees_the_owners_the_flow_gives(code: str) -> None:
@@ -329,3 +338,31 @@ def _selected(code: str) -> bool:
 )
 def test_import_triggers_look_at_import_statements(code: str, selected: bool) -> None:
     assert _selected(code) is selected
+
+
+class NameTriggered(ImportTriggered):
+    """
+    ## What it does
+    Test rule.
+
+    ## Why is this bad?
+    It is not.
+    """
+
+    id = "PV297"
+    name = "name-triggered"
+    triggers: ClassVar[tuple[tuple[str, ...], ...]] = (("name:kin",),)
+
+
+@pytest.mark.parametrize(
+    ("code", "selected"),
+    [
+        ("next_of_kin = forms.CharField()", True),
+        ('row["nextOfKin"] = value', True),
+        # Inside another word, it is not the word.
+        ("making = taking + checking", False),
+    ],
+)
+def test_name_triggers_look_at_the_words_of_identifiers(code: str, selected: bool) -> None:
+    settings = Settings(rule_ids=("PV297",), catalog=bundled())
+    assert bool(Checker(settings, [NameTriggered]).rules_for(code.encode())[0]) is selected

@@ -91,7 +91,8 @@ class UndeclaredCollection(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = Knowledge.from_catalog(catalog)
-        words = {*cls.triggers[0], *knowledge.named_persons}
+        # A field named after a person (`recipient`, `next_of_kin`) holds their name.
+        words = {*cls.triggers[0], *(f"name:{w}" for w in knowledge.named_persons)}
         for name in (*knowledge.prompt_functions, *knowledge.secret_prompts):
             # A module's function is imported from it; a builtin is called by name.
             words.add(name.split(".", 1)[0] if "." in name else f"{name}(")
