@@ -275,6 +275,7 @@ class FlowSettings:
         self.request_names = frozenset(catalog.strings("flow.request-names"))
         self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
         self.request_sources = frozenset(catalog.strings("flow.request-sources"))
+        self.handler_input_methods = frozenset(catalog.strings("flow.handler-input-methods"))
         self.fetchers = frozenset(catalog.strings("flow.fetchers"))
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
         # Answers of `is_sanitizer`, per (qualified name, function name): the same
@@ -817,9 +818,14 @@ class Flow:
 
     def is_request_read(self, node: cst.Attribute) -> bool:
         """``request.form``, ``request.GET``, ``self.request.data``...: where a web
-        handler reads what the client sent."""
+        handler reads what the client sent; ``self.get_argument`` in handlers that are
+        the request themselves (Tornado)."""
         if node.attr.value not in self.settings.request_attributes:
-            return False
+            return (
+                node.attr.value in self.settings.handler_input_methods
+                and isinstance(node.value, cst.Name)
+                and node.value.value == "self"
+            )
         base = dotted_name(node.value)
         if base is None:
             return False

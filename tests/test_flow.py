@@ -291,6 +291,22 @@ def test_request_input_is_marked() -> None:
     assert [flag for _, flag in _run(code)] == [True, True, False]
 
 
+def test_handler_methods_that_read_the_request_are_request_input() -> None:
+    """Tornado handlers are the request: `self.get_argument("to")` is client input."""
+    code = """
+        import tornado.web
+
+        class Forward(tornado.web.RequestHandler):
+            def post(self):
+                target = self.get_body_argument("destination")
+                probe(target)
+                probe(self.get_query_argument("n"))
+                probe(self.settings.get("default_line"))
+                probe(other.get_argument("x"))
+    """
+    assert [flag for _, flag in _run(code)] == [True, True, False, False]
+
+
 def test_request_input_returned_by_a_helper_stays_request_input() -> None:
     code = """
         from falcon import Request

@@ -62,13 +62,25 @@ class ControlKnowledge:
     loopback: tuple[str, ...]
     socket_calls: frozenset[str]
     ports: dict[int, str]
+    ari_ports: frozenset[int] = frozenset()
+
+
+def _url_port(url: str) -> Optional[int]:
+    """The explicit port of ``scheme://host:port/...``."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    for stop in "/?#":
+        rest = rest.split(stop, 1)[0]
+    rest = rest.rsplit("@", 1)[-1].rsplit("]", 1)[-1]
+    _, _, port = rest.rpartition(":")
+    return int(port) if port.isdigit() else None
 
 
 class VoipControlPlaintext(Rule):
     """
     ## What it does
     Flags connections to a PBX's control interface that are not encrypted: Asterisk
-    ARI over `http://` or `ws://`, the Asterisk Manager Interface (panoramisk,
+    ARI over `http://` or `ws://` (also an HTTP client's plain base URL on Asterisk's
+    port 8088 in a file that calls `/ari/...` paths), the Asterisk Manager Interface (panoramisk,
     pyst2) without TLS, and FreeSWITCH's event socket (greenswitch, ESL), to hosts
     other than the loopback address.
 
@@ -130,12 +142,35 @@ class VoipControlPlaintext(Rule):
             clients=clients,
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
             socket_calls=frozenset(catalog.strings("voip.control.socket-calls")),
+            ari_ports=frozenset(
+                int(p) for p in catalog.get("voip.control.ari-ports", []) or [] if str(p).isdigit()
+            ),
             ports={
                 int(k): str(v)
                 for k, v in (catalog.get("voip.control.ports", {}) or {}).items()
                 if str(k).isdigit()
             },
         )
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        # Plain base URLs on Asterisk's HTTP port, reported when the file calls ARI paths.
+        self._port_urls: list[tuple[cst.Call, str, str]] = []
+        self._ari_paths = False
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if not self._ari_paths and self.compiled.ari_path + "/" in node.value:
+            self._ari_paths = True
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        if not self._ari_paths and self.compiled.ari_path + "/" in node.value:
+            self._ari_paths = True
+
+    def finish(self) -> None:
+        if not self._ari_paths:
+            return
+        for node, text, host in self._port_urls:
+            self.report(node, protocol=f"ARI ({text.split(':', 1)[0].lower()}://)", host=host)
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ControlKnowledge = self.compiled
@@ -159,6 +194,11 @@ class VoipControlPlaintext(Rule):
                 (knowledge.ari_path + "/", knowledge.ari_path + "?")
             )
         if not is_ari:
+            host = url_host(text)
+            if host is not None and not is_loopback(host, knowledge.loopback):
+                port = _url_port(text)
+                if port is not None and port in knowledge.ari_ports:
+                    self._port_urls.append((node, text, host))
             return
         host = url_host(text)
         if is_loopback(host, knowledge.loopback):

@@ -69,6 +69,8 @@ class ForwardingKnowledge:
     markup: tuple[str, ...]
     ncco_actions: frozenset[str]
     ncco_keys: tuple[str, ...]
+    esl_prefixes: frozenset[str] = frozenset()
+    esl_trigger_words: tuple[str, ...] = ()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
@@ -111,6 +113,10 @@ class ForwardingKnowledge:
             markup=tuple(catalog.strings("voip.forwarding.markup")),
             ncco_actions=frozenset(catalog.strings("voip.forwarding.ncco-actions")),
             ncco_keys=tuple(catalog.strings("voip.forwarding.ncco-destination-keys")),
+            esl_prefixes=frozenset(
+                p.lower() for p in catalog.strings("voip.forwarding.esl-prefixes")
+            ),
+            esl_trigger_words=tuple(catalog.strings("voip.forwarding.esl-trigger-words")),
         )
 
 
@@ -346,6 +352,8 @@ def from_outside(
 ) -> bool:
     """Whether a value is chosen by someone outside: request input, a parameter of a
     web handler, or digits a caller typed."""
+    if _constant_lookup(ctx, expr):
+        return False
     if ctx.categories(expr).user_input:
         return True
     names = set(names_in(expr))
@@ -353,6 +361,24 @@ def from_outside(
         return True
     for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
         if value is not None and _caller_input(knowledge, value):
+            return True
+    return False
+
+
+def _constant_lookup(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """A destination looked up in a fixed table (``DESTINATIONS[team]``,
+    ``cfg.ESCALATION_NUMBERS.get(team)``), directly or through a variable: the
+    request picks an entry, not the number."""
+    for value in (expr, binding(ctx, expr) if isinstance(expr, cst.Name) else None):
+        if isinstance(value, cst.Subscript):
+            if is_constant_name(ctx, value.value):
+                return True
+        elif (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "get"
+            and is_constant_name(ctx, value.func.value)
+        ):
             return True
     return False
 
@@ -401,7 +427,62 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
             and imports_any(ctx, sink.modules)
         ):
             return sink
+        elif (
+            sink.kind == "esl"
+            and isinstance(func, cst.Attribute)
+            and method in sink.methods
+            and _esl_command_text(ctx, knowledge, call)
+        ):
+            # `fs.send("api uuid_transfer ...")` on a connection made in another module.
+            return sink
     return None
+
+
+def _esl_command_text(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call) -> bool:
+    """Whether the first argument is event-socket command text: `api`/`bgapi` and a
+    command that sends a call somewhere (``api uuid_transfer {uuid} {dest}``)."""
+    first = positional(call, 0)
+    if first is None:
+        return False
+    text = text_of(ctx, first.value)
+    if text is None:
+        return False
+    words = text.replace("\x00", " ").split()
+    return (
+        len(words) >= 2
+        and words[0].lower() in knowledge.esl_prefixes
+        and words[1].lower() in knowledge.esl_commands
+    )
+
+
+def _esl_targets(
+    knowledge: ForwardingKnowledge, text: cst.FormattedString
+) -> Optional[list[cst.BaseExpression]]:
+    """The fields of an event-socket command f-string that say where the call goes:
+    after ``uuid_transfer``, ``uuid_deflect`` and the like, the words that follow the
+    call's uuid (``api uuid_transfer {uuid} {dest} XML ctx``); ``None`` when the
+    command is not of that form."""
+    words: list[list[Any]] = [[]]
+    for part in text.parts:
+        if isinstance(part, cst.FormattedStringText):
+            pieces = part.value.split(" ")
+            words[-1].append(pieces[0])
+            for piece in pieces[1:]:
+                words.append([piece])
+        elif isinstance(part, cst.FormattedStringExpression):
+            words[-1].append(part.expression)
+    words = [[p for p in w if p != ""] for w in words]
+    words = [w for w in words if w]
+    plain = ["".join(p for p in w if isinstance(p, str)).lower() for w in words]
+    start = 1 if plain and plain[0] in knowledge.esl_prefixes else 0
+    if len(words) <= start + 1 or any(isinstance(p, cst.BaseExpression) for p in words[start]):
+        return None
+    command = plain[start]
+    if not command.startswith("uuid_") or command not in knowledge.esl_commands:
+        return None
+    # Skip the uuid and the leg options (`-bleg`, `-both`).
+    rest = [w for w, t in zip(words[start + 2 :], plain[start + 2 :]) if not t.startswith("-")]
+    return [p for w in rest for p in w if isinstance(p, cst.BaseExpression)]
 
 
 def destinations(
@@ -445,6 +526,11 @@ def destinations(
         texts = [text_of(ctx, a.value) or "" for a in call.args]
         words = {w.lower() for text in texts for w in text.replace("\x00", " ").split()}
         if method in knowledge.esl_commands or words & knowledge.esl_commands:
+            first = positional(call, 0)
+            if first is not None and isinstance(first.value, cst.FormattedString):
+                targets = _esl_targets(knowledge, first.value)
+                if targets is not None:
+                    return [*targets, *(a.value for a in call.args[1:])]
             return [a.value for a in call.args]
         return []
     if not sink.positions and not sink.keywords:
@@ -467,8 +553,11 @@ class OpenCallForwarding(Rule):
     no allowlist check before: Twilio `<Dial>`/`Dial.number`/`calls.create(to=...)`/
     `calls(sid).update(twiml=...)`, Vonage `create_call`/`transfer_call_*`, AMI
     `Originate`/`Redirect`/`BlindTransfer` actions, ARI `originate`/`redirect`/
-    `continueInDialplan`, FreeSWITCH `uuid_transfer`/`originate`, pjsua2 `xfer`/
-    `makeCall` and pyVoIP `call`. A membership test (`if to not in ALLOWED: abort()`),
+    `continueInDialplan`, FreeSWITCH `uuid_transfer`/`originate` (also event-socket
+    command text such as `conn.send(f"api uuid_transfer {uuid} {dest}")` on a
+    connection made elsewhere), Plivo XML `NumberElement`/`UserElement`, pjsua2
+    `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
+    (`DESTINATIONS[team]`) are not flagged. A membership test (`if to not in ALLOWED: abort()`),
     a comparison with a constant or a validating call on the value before the sink
     counts as a check. Helpers of the same module that pass their argument on to
     such a call are followed.
@@ -505,7 +594,8 @@ class OpenCallForwarding(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = ForwardingKnowledge.from_catalog(catalog)
-        return (module_words(m for s in knowledge.sinks for m in s.modules),)
+        words = module_words(m for s in knowledge.sinks for m in s.modules)
+        return ((*words, *knowledge.esl_trigger_words),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)

@@ -40,6 +40,76 @@ from privalint.rule import Rule
 _SIP_URI = re.compile(r"^\s*(?:[^<>\s]*\s*<)?\s*sip:", re.IGNORECASE)
 
 
+_XML_PARAM = re.compile(
+    r"<param\s+name\s*=\s*[\"']([\w.-]+)[\"']\s+value\s*=\s*[\"']([^\"']*)[\"']",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ProfileKnowledge:
+    """FreeSWITCH sofia profile parameters (see ``[voip.freeswitch-profile]``)."""
+
+    keys: frozenset[str]
+    tls_keys: frozenset[str]
+    off_values: frozenset[str]
+    srtp_keys: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> ProfileKnowledge:
+        section = "voip.freeswitch-profile"
+        return cls(
+            keys=frozenset(k.lower() for k in catalog.strings(f"{section}.keys")),
+            tls_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.tls-keys")),
+            off_values=frozenset(v.lower() for v in catalog.strings(f"{section}.off-values")),
+            srtp_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.srtp-keys")),
+        )
+
+    def words(self) -> tuple[str, ...]:
+        """Prefilter words: the parameter names that only sofia profiles use."""
+        return tuple(sorted(k for k in self.keys | self.srtp_keys if "-" in k))
+
+
+def profile_params(
+    ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode
+) -> list[tuple[cst.CSTNode, str, str]]:
+    """(node, parameter, value) for each literal parameter of a sofia profile: the
+    elements of a dict holding a profile key, a ``SubElement(parent, "param",
+    name=..., value=...)`` call, or the ``<param>`` elements of XML text."""
+    found: list[tuple[cst.CSTNode, str, str]] = []
+    if isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                value = value_of(ctx, element.value)
+                if isinstance(key, str):
+                    shown = str(value).lower() if isinstance(value, (str, bool)) else ""
+                    found.append((element, key.lower(), shown))
+        keys = {key for _, key, _ in found}
+        if not keys & (profile.keys | profile.srtp_keys):
+            return []
+        return found
+    if isinstance(node, cst.Call):
+        name = keyword(node, "name")
+        value = keyword(node, "value")
+        if name is None or value is None:
+            return []
+        tag = positional(node, 1)
+        if tag is None or value_of(ctx, tag.value) != "param":
+            return []
+        key, text = value_of(ctx, name.value), value_of(ctx, value.value)
+        if isinstance(key, str) and isinstance(text, str):
+            found.append((node, key.lower(), text.lower()))
+        return found
+    if isinstance(node, cst.SimpleString):
+        text = literal(node)
+        if isinstance(text, str) and "<param" in text:
+            params = [(m.group(1).lower(), m.group(2).lower()) for m in _XML_PARAM.finditer(text)]
+            if {k for k, _ in params} & (profile.keys | profile.srtp_keys):
+                found.extend((node, k, v) for k, v in params)
+    return found
+
+
 @dataclass(frozen=True)
 class SipClient:
     keywords: frozenset[str]
@@ -59,6 +129,7 @@ class SignallingKnowledge:
     list_words: frozenset[str]
     clients: dict[str, SipClient]
     loopback: tuple[str, ...]
+    profile: ProfileKnowledge
 
 
 class SipWithoutTls(Rule):
@@ -67,8 +138,10 @@ class SipWithoutTls(Rule):
     Flags SIP signalling that is not protected by TLS: pjsua2 transports created as
     `PJSIP_TRANSPORT_UDP`/`TCP`, `sip:` URIs of remote registrars, proxies, trunks
     and identities (rather than `sips:` or `;transport=tls`), pyVoIP phones without
-    `TransportMode.TLS` (pyVoIP 1.x only speaks UDP) and aiosip connections over UDP
-    or TCP. URIs and servers on loopback addresses are not flagged.
+    `TransportMode.TLS` (pyVoIP 1.x only speaks UDP), aiosip connections over UDP
+    or TCP, and FreeSWITCH sofia profiles built in Python (a dict, `<param>`
+    elements or XML text) with `tls` set to `false`. URIs and servers on loopback
+    addresses are not flagged.
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -125,15 +198,39 @@ class SipWithoutTls(Rule):
             list_words=frozenset(catalog.strings("voip.signalling.list-words")),
             clients=clients,
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
+            profile=ProfileKnowledge.from_catalog(catalog),
         )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        profile = ProfileKnowledge.from_catalog(catalog)
+        return ((*cls.triggers[0], *profile.words()),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
 
+    # FreeSWITCH sofia profiles.
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self._profile(node)
+
+    def _profile(self, node: cst.CSTNode) -> None:
+        profile: ProfileKnowledge = self.compiled.profile
+        for where, key, value in profile_params(self.ctx, profile, node):
+            if key in profile.tls_keys and value in profile.off_values:
+                self.report(
+                    where,
+                    what=f"FreeSWITCH profile parameter `{key}={value}`",
+                    where="",
+                    instead="`tls` (and `tls-only`) set to `true` with `sips:` URIs",
+                )
+
     # Transports and clients.
 
     def visit_Call(self, node: cst.Call) -> None:
+        if node.args and node.args[-1].keyword is not None:
+            self._profile(node)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in knowledge.transport_methods:
@@ -202,6 +299,8 @@ class SipWithoutTls(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if ":" in node.value:
             self._string(node)
+        if "<param" in node.value:
+            self._profile(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
@@ -279,6 +378,7 @@ class MediaKnowledge:
     secure_flags: tuple[
         tuple[tuple[str, ...], tuple[str, ...], str, frozenset[str], frozenset[str]], ...
     ]
+    profile: ProfileKnowledge
 
 
 class SrtpNotEnforced(Rule):
@@ -286,7 +386,8 @@ class SrtpNotEnforced(Rule):
     ## What it does
     Flags call media that may flow unencrypted: pjsua2 `srtpUse` set to
     `PJMEDIA_SRTP_DISABLED` or `PJMEDIA_SRTP_OPTIONAL` and `srtpSecureSignaling = 0`,
-    FreeSWITCH `rtp_secure_media=forbidden|optional`, Twilio SIP URIs without
+    FreeSWITCH `rtp_secure_media=forbidden|optional` (also the `rtp-secure-media`
+    parameter of sofia profiles built as dicts or XML), Twilio SIP URIs without
     `secure=true` and SIP domains or trunks created without `secure=True`, and Vonage
     SIP endpoints without `;media=srtp`.
 
@@ -356,7 +457,13 @@ class SrtpNotEnforced(Rule):
             voip_modules=tuple(catalog.strings("voip.modules")),
             uri_params=tuple(uri_params),
             secure_flags=tuple(flags),
+            profile=ProfileKnowledge.from_catalog(catalog),
         )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        profile = ProfileKnowledge.from_catalog(catalog)
+        return ((*cls.triggers[0], *profile.words()),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -394,6 +501,21 @@ class SrtpNotEnforced(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if "rtp_secure_media" in node.value:
             self._freeswitch_text(node)
+        if "<param" in node.value:
+            self._profile(node)
+
+    def _profile(self, node: cst.CSTNode) -> None:
+        """`rtp-secure-media` of a FreeSWITCH sofia profile."""
+        knowledge: MediaKnowledge = self.compiled
+        profile = knowledge.profile
+        for where, key, value in profile_params(self.ctx, profile, node):
+            mode = value.split(":", 1)[0].strip()
+            if key in profile.srtp_keys and mode in knowledge.fs_weak:
+                self.report(
+                    where,
+                    code=f"{key}={value}"[:60],
+                    fix=f"set `{key}` to `mandatory`",
+                )
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._freeswitch_text(node)
@@ -423,6 +545,8 @@ class SrtpNotEnforced(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: MediaKnowledge = self.compiled
+        if node.args and node.args[-1].keyword is not None:
+            self._profile(node)
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -485,8 +609,10 @@ class SrtpNotEnforced(Rule):
                 )
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``."""
+        """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``, and sofia
+        profiles."""
         knowledge: MediaKnowledge = self.compiled
+        self._profile(node)
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
             if isinstance(element, cst.DictElement):
