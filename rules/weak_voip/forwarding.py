@@ -554,7 +554,7 @@ class OpenCallForwarding(Rule):
     `calls(sid).update(twiml=...)`, Vonage `create_call`/`transfer_call_*`, AMI
     `Originate`/`Redirect`/`BlindTransfer` actions, ARI `originate`/`redirect`/
     `continueInDialplan`, FreeSWITCH `uuid_transfer`/`originate` (also event-socket
-    command text such as `conn.send(f"api uuid_transfer {uuid} {dest}")` on a
+    command text such as `conn.send("api uuid_transfer " + uuid + " " + dest)` on a
     connection made elsewhere), Plivo XML `NumberElement`/`UserElement`, pjsua2
     `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
     (`DESTINATIONS[team]`) are not flagged. A membership test (`if to not in ALLOWED: abort()`),
