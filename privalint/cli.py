@@ -10,9 +10,9 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import click
 
@@ -71,6 +71,35 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _config_options(command: F) -> F:
+    """``--config`` and ``--exclude``, shared by the commands that read a project."""
+    command = click.option(
+        "--exclude", multiple=True, help="Extra glob patterns of paths to skip."
+    )(command)
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Use this config file.",
+    )(command)
+
+
+def _worker_options(command: F) -> F:
+    """``--jobs`` and ``--no-cache``, shared by the commands that check files."""
+    command = click.option(
+        "--no-cache", is_flag=True, help="Ignore and do not write the result cache."
+    )(command)
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Worker processes (default: number of cores).",
+    )(command)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -93,20 +122,11 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     help="Rules to run: ids, id prefixes, names or families (comma-separated).",
 )
 @click.option("--ignore", multiple=True, help="Rules to skip: ids, id prefixes, names or families.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file.",
-)
-@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
+@_config_options
 @click.option(
     "--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too."
 )
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
-)
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+@_worker_options
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary or progress.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -274,17 +294,8 @@ def _warn_if_truncated(report: Any) -> None:
 )
 @click.option("--select", multiple=True, help="Rules to run: ids, id prefixes, names or families.")
 @click.option("--ignore", multiple=True, help="Rules to skip: ids, id prefixes, names or families.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file.",
-)
-@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
-)
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+@_config_options
+@_worker_options
 def baseline_command(
     paths: tuple[Path, ...],
     output: Path,
@@ -349,17 +360,8 @@ def baseline_command(
     is_flag=True,
     help="Create or update privacy.toml: add undeclared categories as TODO entries.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this config file.",
-)
-@click.option("--exclude", multiple=True, help="Extra glob patterns of paths to skip.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: number of cores)."
-)
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+@_config_options
+@_worker_options
 def inventory(
     paths: tuple[Path, ...],
     fmt: str,

@@ -9,6 +9,7 @@ a phone number; ``CREATE TABLE patient (ssn TEXT, ...)`` stores a government id)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -68,48 +69,44 @@ def _split_top_level(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _balanced(text: str, start: int) -> str:
-    """The text after an opening parenthesis at ``start - 1`` up to its match."""
-    depth = 1
+def _outside_quotes(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, depth)`` of every character of ``text`` from ``start`` that
+    is outside quotes; ``depth`` counts the parentheses open after it."""
+    depth = 0
     quote = ""
     for index in range(start, len(text)):
         ch = text[index]
         if quote:
             if ch == quote:
                 quote = ""
-        elif ch in "'\"":
+            continue
+        if ch in "'\"":
             quote = ch
-        elif ch == "(":
+            continue
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-            if depth == 0:
-                return text[start:index]
+        yield index, ch, depth
+
+
+def _balanced(text: str, start: int) -> str:
+    """The text after an opening parenthesis at ``start - 1`` up to its match."""
+    for index, ch, depth in _outside_quotes(text, start):
+        if ch == ")" and depth < 0:
+            return text[start:index]
     return text[start:]
 
 
 def split_statements(text: str) -> list[str]:
     """The statements of a script, split at semicolons outside quotes and parentheses."""
     parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    quote = ""
-    for ch in text:
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == ";" and depth <= 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
+    last = 0
+    for index, ch, depth in _outside_quotes(text):
+        if ch == ";" and depth <= 0:
+            parts.append(text[last:index])
+            last = index + 1
+    parts.append(text[last:])
     return [p for p in (part.strip() for part in parts) if p]
 
 

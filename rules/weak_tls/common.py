@@ -567,23 +567,17 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
 
 def url_host(url: str) -> Optional[str]:
     """The host of ``scheme://[user@]host[:port]/...``; ``None`` when unknown."""
-    rest = url.split("://", 1)[1] if "://" in url else url
-    for stop in "/?#":
-        rest = rest.split(stop, 1)[0]
-    rest = rest.rsplit("@", 1)[-1]
-    if rest.startswith("["):
-        host = rest[1:].split("]", 1)[0]
-    else:
-        host = rest.split(":", 1)[0]
-    if not host or UNKNOWN_PART in host:
-        return None
-    return host.lower()
+    return _host(url.split("://", 1)[1] if "://" in url else url, "/?#")
 
 
 def uri_host(uri: str) -> Optional[str]:
     """The host of a SIP URI ``sip:user@host:port;params``; ``None`` when unknown."""
-    rest = uri.split(":", 1)[1] if ":" in uri else uri
-    for stop in ";?>":
+    return _host(uri.split(":", 1)[1] if ":" in uri else uri, ";?>")
+
+
+def _host(rest: str, stops: str) -> Optional[str]:
+    """The host of ``[user@]host[:port]`` followed by one of ``stops`` and more."""
+    for stop in stops:
         rest = rest.split(stop, 1)[0]
     rest = rest.rsplit("@", 1)[-1]
     if rest.startswith("["):
