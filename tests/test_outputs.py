@@ -168,6 +168,20 @@ def test_github_escapes_newlines_commas_and_colons() -> None:
     assert lines[1] == "::warning file=a%2Cb.py::cannot read%0Afile"
 
 
+@pytest.mark.parametrize(
+    ("checked", "summary"), [(3, "in 2 of 3 files."), (1, "in 2 files (1 checked).")]
+)
+def test_the_text_summary_counts_files_with_findings_against_files_checked(
+    checked: int, summary: str
+) -> None:
+    findings = [
+        Finding("PV501", path, "m", Severity.NOTE, Span(1, 1, 1, 2), (1, 1), (), path)
+        for path in ("a.py", "privacy.toml")
+    ]
+    report = Report(findings=findings, rules=all_rules(), srcroot=Path("."), files_checked=checked)
+    assert summary in render(report, "text")
+
+
 # -- golden files -------------------------------------------------------------------
 
 

@@ -142,10 +142,16 @@ def _summary(console: Console, report: Report, shown: list[Finding]) -> None:
     ]
     n_files = len({f.path for f in visible})
     total = len(visible)
+    # A project finding may sit in a file this run did not check (the manifest, or a
+    # file whose cached facts a run on some files joined).
+    where = (
+        f"{n_files} of {files} file{'s' if files != 1 else ''}"
+        if n_files <= files
+        else f"{n_files} files ({files} checked)"
+    )
     console.print(
         Text(
-            f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in "
-            f"{n_files} of {files} file{'s' if files != 1 else ''}.",
+            f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {where}.",
             style="bold",
         )
     )
