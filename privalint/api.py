@@ -168,6 +168,7 @@ def _run_jobs(
         options.jobs or default_workers(),
         max_file_size=config.max_file_size,
         timeout=config.timeout,
+        max_memory=config.max_memory,
         cache=cache,
         report=options.progress,
         # Over whole folders every class a file could join is in the run; a run on

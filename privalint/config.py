@@ -55,6 +55,7 @@ _KEYS = {
     "manifest": "a path to the privacy manifest (privacy.toml)",
     "timeout": "seconds one file may take (a number > 0)",
     "max-file-size": "largest file to check, in bytes (an integer > 0)",
+    "max-memory": "memory one worker process may add, in MiB (an integer >= 0; 0: no limit)",
     "fail-on": '"error", "warning" or "note"',
     "cache-dir": "a folder path for the result cache",
 }
@@ -116,6 +117,7 @@ class Config:
     manifest: Optional[Path] = None
     timeout: float = 60.0
     max_file_size: int = 5_000_000
+    max_memory: int = 2048
     fail_on: Severity = Severity.NOTE
     cache_dir: Optional[Path] = None
 
@@ -310,6 +312,13 @@ def from_table(table: Mapping[str, Any], path: Path) -> Config:
                 f"{_at(path, 'max-file-size')}: `max-file-size` must be {_KEYS['max-file-size']}"
             )
         config.max_file_size = value
+    if "max-memory" in table:
+        value = table["max-memory"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"{_at(path, 'max-memory')}: `max-memory` must be {_KEYS['max-memory']}"
+            )
+        config.max_memory = value
     if "fail-on" in table:
         value = table["fail-on"]
         levels = {s.value: s for s in Severity}

@@ -132,6 +132,7 @@ def run(
     cache: Optional[Cache] = None,
     report: Optional[Reporter] = None,
     defer: bool = False,
+    max_memory: int = 0,
 ) -> list[FileResult]:
     """Check every job; results come back in the order of ``jobs``.
 
@@ -169,7 +170,7 @@ def run(
     pool: Optional[_Pool] = None
     while todo:
         if pool is None:
-            pool = _Pool(settings, max(1, min(workers, len(todo))), timeout)
+            pool = _Pool(settings, max(1, min(workers, len(todo))), timeout, max_memory)
         data_of = {item[0]: (item[1], item[2]) for item in todo}
         for index, result, lasting in pool.check(todo):
             previous = results[index]
@@ -249,9 +250,42 @@ def _build_checker(settings: Settings) -> Checker:
     return Checker(settings, all_rules())
 
 
-def _worker_main(conn: Connection, settings: Settings) -> None:
+def _silence_stderr() -> None:
+    """What a worker has to say reaches the main process as results; the parser's own
+    last words when it aborts (out of memory, a crash) would only garble the report."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _limit_memory(mib: int) -> None:
+    """Let this process grow by at most ``mib`` MiB of address space (where the
+    platform enforces it): a file that needs more fails alone, as a notice, instead
+    of taking the machine's memory."""
+    if mib <= 0:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + mib * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError, AttributeError):
+        return  # no /proc, no RLIMIT_AS: the time budget still bounds a file
+
+
+def _worker_main(conn: Connection, settings: Settings, max_memory: int = 0) -> None:
     """A worker: check the files it is sent, one result message per file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    _silence_stderr()
+    _limit_memory(max_memory)
     # A crash is reported by the main process, as a notice; no dump on stderr.
     faulthandler.disable()
     checker = _CHECKER if _CHECKER is not None else _build_checker(settings)
@@ -292,10 +326,11 @@ class _Worker:
 class _Pool:
     """Worker processes that survive each other's deaths."""
 
-    def __init__(self, settings: Settings, size: int, timeout: float) -> None:
+    def __init__(self, settings: Settings, size: int, timeout: float, max_memory: int = 0) -> None:
         self.settings = settings
         self.size = size
         self.timeout = timeout
+        self.max_memory = max_memory
         self.context = _context()
         self.checker: Optional[Checker] = None
 
@@ -307,7 +342,7 @@ class _Pool:
             self.checker = _build_checker(self.settings)
         parent, child = self.context.Pipe()
         process = self.context.Process(
-            target=_worker_main, args=(child, self.settings), daemon=True
+            target=_worker_main, args=(child, self.settings, self.max_memory), daemon=True
         )
         _CHECKER = self.checker if forking else None
         try:
@@ -408,8 +443,9 @@ class _Pool:
             )
         else:
             message = (
-                f"the parser crashed on this file ({_exit_reason(worker.process.exitcode)}); "
-                "not checked"
+                f"the parser crashed on this file ({_exit_reason(worker.process.exitcode)})"
+                + (" or needed more memory than `max-memory` allows" if self.max_memory else "")
+                + "; not checked"
             )
         return index, _noticed(display, message), False
 

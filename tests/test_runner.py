@@ -145,6 +145,26 @@ def test_time_budget_comes_from_the_config(tmp_path: Path, monkeypatch: pytest.M
     assert "`timeout`" in notices[0].message
 
 
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux's /proc")
+def test_memory_budget_comes_from_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "privalint.toml").write_text("max-memory = 64\n")
+    _project(tmp_path, 4)
+    # A one-line literal the parser needs hundreds of MiB for.
+    (tmp_path / "huge.py").write_text(
+        "import logging\nlogging.info(user.email)\nx = [" + "1, " * 500_000 + "]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    outcome = run_check(CheckOptions(paths=[Path(".")], jobs=2, use_cache=False))
+    notices = [f for f in outcome.report.findings if f.rule_id == "PV000"]
+    assert [f.path for f in notices] == ["huge.py"]
+    assert "`max-memory`" in notices[0].message
+    assert len(outcome.results) == 5
+    # The parser's own report of the failed allocation stays out of the output.
+    assert "memory allocation" not in capfd.readouterr().err
+
+
 def test_a_main_process_answered_from_the_cache_builds_no_checker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
