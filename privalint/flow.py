@@ -258,6 +258,7 @@ class FlowSettings:
         self.propagators = frozenset(exact)
         self.propagator_prefixes = tuple(prefixes)
         self.propagating_methods = frozenset(catalog.strings("flow.propagating-methods"))
+        self.column_keywords = frozenset(catalog.strings("flow.column-keywords"))
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
@@ -1218,7 +1219,36 @@ class Flow:
                 parts.append(value)
             result = union(parts)
             return Carried(result.cats, result.known, fields, user_input=result.user_input)
-        return union(self._args(node))
+        carried = union(self._args(node))
+        columns = self._named_columns(node)
+        if columns is None:
+            return carried
+        return union((carried, columns))
+
+    def _named_columns(self, node: cst.Call) -> Optional[Carried]:
+        """``pd.DataFrame(rows, columns=["name", "email"])``: the column names a table
+        is built with say what its rows hold, whatever the rows are."""
+        fields: dict[str, Carried] = {}
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value not in self.settings.column_keywords:
+                continue
+            value = arg.value
+            if isinstance(value, (cst.List, cst.Tuple)):
+                keys = [e.value for e in value.elements if isinstance(e, cst.Element)]
+            elif isinstance(value, cst.Dict):
+                keys = [e.key for e in value.elements if isinstance(e, cst.DictElement)]
+            else:
+                continue
+            for key in keys:
+                text = _string_value(key)
+                if text is not None:
+                    found = self._classified(text, key, "", KEY)
+                    if found is not None:
+                        fields[text] = found
+        if not fields:
+            return None
+        row = Carried(union(fields.values()).cats, False, fields)
+        return Carried(dict(row.cats), False, element=row)
 
     def _named_call(self, node: cst.Call, func: cst.BaseExpression, name: str) -> Carried:
         """An unknown call: trust its name (``get_email()``, ``user.full_name()``)."""

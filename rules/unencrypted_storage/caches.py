@@ -35,6 +35,7 @@ class CacheKnowledge:
     cache_words: frozenset[str]
     in_process: QualifiedNames
     methods: frozenset[str]
+    wrapper_verbs: frozenset[str]
     control_keywords: frozenset[str]
     labels: tuple[tuple[str, str], ...]
     records: RecordKnowledge
@@ -49,6 +50,7 @@ class CacheKnowledge:
             cache_words=frozenset(catalog.strings("storage.cache.cache-words")),
             in_process=QualifiedNames(catalog.strings("storage.cache.in-process")),
             methods=frozenset(catalog.strings("storage.cache.methods")),
+            wrapper_verbs=frozenset(catalog.strings("storage.cache.wrapper-verbs")),
             control_keywords=frozenset(catalog.strings("storage.cache.control-keywords")),
             labels=tuple(
                 (k, v)
@@ -98,7 +100,7 @@ class PersonalDataInCache(Rule):
     title = "Personal data stored in a cache in clear"
     message = "{data} {verb} stored in {store}{role} by `{call}`; key the cache by an internal id, or encrypt the value before caching it"
     provides_facts = True
-    triggers = (("set", "push", "add", "append", "replace", "cas"), ("@personal",))
+    triggers = (("set", "push", "add", "append", "replace", "cas", "cache", "redis"), ("@personal",))
     INVALID = (
         'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',
         'from django.core.cache import cache\n\ndef remember(phone, code):\n    cache.set(f"otp:{phone}", code, timeout=300)',
@@ -197,12 +199,39 @@ class PersonalDataInCache(Rule):
                 keys = 1
         return store, exprs, keys
 
+    def _wrapper(self, node: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression], int]]:
+        """`cache_put(key, value)`, `store_in_redis(...)` imported from another module of
+        the project: a function named for putting something in a cache."""
+        qualified = self.ctx.qualname(node.func)
+        if qualified is None or "()" in qualified or self.ctx.is_local(qualified):
+            return None
+        words = split_words(qualified.rsplit(".", 1)[-1])
+        if not (words and set(words) & self.k.wrapper_verbs):
+            return None
+        store = None
+        for word in words:
+            if word in self.k.client_words or word in self.k.cache_words:
+                store = self.k.label(None, word)
+        if store is None:
+            return None
+        exprs = [
+            a.value
+            for a in node.args
+            if not a.star
+            and not (a.keyword is not None and a.keyword.value in self.k.control_keywords)
+        ]
+        keys = 1 if node.args and node.args[0].keyword is None and not node.args[0].star else 0
+        return store, exprs, keys
+
     def visit_Call(self, node: cst.Call) -> None:
         sink = self._sink(node)
         if sink is None:
             values = self.helpers.reaching(self.ctx, node, self.id)
             if values:
                 self._report(node, [v for _, v in values], "a cache", "", node)
+                return
+            sink = self._wrapper(node)
+        if sink is None:
             return
         store, exprs, keys = sink
         self.helpers.add(node, exprs)

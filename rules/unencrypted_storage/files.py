@@ -27,7 +27,7 @@ from privalint.catalog import Catalog
 from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
-from privalint.personal import split_words
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 
@@ -159,18 +159,28 @@ class PersonalDataWrittenToFile(Rule):
         # csv writer name -> the file it writes to (None: not a file).
         self._writers = ScopedNames(ctx)
         self._shelves = ScopedNames(ctx)
+        # Names bound to a list of column names that name personal data
+        # (`FIELDS = ["nino", "full_name"]`), and csv writers built with them.
+        self._columns = ScopedNames(ctx)
+        self._writer_columns = ScopedNames(ctx)
+        self._sink_columns: Optional[Carried] = None
 
     # -- scopes --------------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.enter_function()
-        for table in (self._streams, self._writers, self._shelves):
+        for table in self._tables():
             table.enter_function()
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
-        for table in (self._streams, self._writers, self._shelves):
+        for table in self._tables():
             table.leave_function()
+
+    def _tables(self) -> tuple[ScopedNames, ...]:
+        return (
+            self._streams, self._writers, self._shelves, self._columns, self._writer_columns
+        )  # fmt: skip
 
     # -- what is a file ------------------------------------------------------------------
 
@@ -249,8 +259,34 @@ class PersonalDataWrittenToFile(Rule):
         if isinstance(value, cst.Call) and qualified in self.k.row_writers:
             stream = argument(value, 0, ("f", "csvfile", "fileobj"))
             self._writers.set(path, self._file(stream) if stream is not None else None)
+            self._writer_columns.set(path, self._named_columns(argument(value, 1, ("fieldnames",))))
         else:
             self._writers.forget(path)
+            self._writer_columns.forget(path)
+        columns = self._named_columns(value)
+        if columns is not None:
+            self._columns.set(path, columns)
+        else:
+            self._columns.forget(path)
+
+    def _named_columns(self, expr: Optional[cst.BaseExpression]) -> Optional[Carried]:
+        """``["nino", "full_name", "balance"]`` (or a name bound to it): column names
+        that say what the rows written under them hold."""
+        if expr is None:
+            return None
+        path = dotted_name(expr)
+        if path is not None:
+            _, found = self._columns.find(path)
+            return found  # type: ignore[no-any-return]
+        if not isinstance(expr, (cst.List, cst.Tuple)):
+            return None
+        cats: dict[str, Any] = {}
+        for element in expr.elements:
+            text = string_value(element.value)
+            category = self.ctx.classify(text, "", KEY) if text else None
+            if category is not None:
+                cats.setdefault(category, element.value)
+        return Carried(cats, False) if cats else None
         if qualified in self.k.shelves and isinstance(value, cst.Call):
             self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
 
@@ -311,6 +347,8 @@ class PersonalDataWrittenToFile(Rule):
                 path = dotted_name(receiver)
                 if path is not None:
                     _, target = self._writers.find(path)
+                    # `writer.writerows(rows)` under personal column names.
+                    _, self._sink_columns = self._writer_columns.find(path)
                 elif (
                     isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers
                 ):
@@ -404,6 +442,7 @@ class PersonalDataWrittenToFile(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if self._download(node):
             return
+        self._sink_columns = None
         sink = self._sink(node)
         if sink is None:
             arguments = self.helpers.arguments(self.ctx, node, self.id)
@@ -417,14 +456,22 @@ class PersonalDataWrittenToFile(Rule):
             return
         exprs, target = sink
         self.helpers.add(node, exprs)
-        self._check(node, exprs, target, call_text(self.ctx, node))
+        self._check(node, exprs, target, call_text(self.ctx, node), self._sink_columns)
 
     def _check(
-        self, node: cst.CSTNode, exprs: list[cst.BaseExpression], target: str, call: str
+        self,
+        node: cst.CSTNode,
+        exprs: list[cst.BaseExpression],
+        target: str,
+        call: str,
+        columns: Optional[Carried] = None,
     ) -> None:
         first, carried = values_carried(self.ctx, exprs)
         if first is not None:
             self._report(node, [carried], target, call)
+            return
+        if columns is not None and not all(self.ctx.categories(e).known for e in exprs):
+            self._report(node, [columns], target, call)
             return
         for expr in exprs:
             people = self.records.subject(expr)
