@@ -197,6 +197,15 @@ def _run(code: str, catalog: Any = None) -> list[tuple[tuple[str, ...], bool]]:
             [(), (), ("email",)],
         ),
         ("def f(df):\n    probe(df.groupby('postcode').size())", [()]),
+        # a table built with column names that name personal data holds that data
+        (
+            "import pandas as pd, polars as pl\ndef f(rows):\n"
+            "    probe(pd.DataFrame(rows, columns=['id', 'applicant_name', 'email']))\n"
+            "    probe(pd.DataFrame(rows, columns=('sku', 'quantity')))\n"
+            "    probe(pl.DataFrame(rows, schema={'iban': pl.Utf8, 'amount': pl.Int64}))\n"
+            "    probe(pd.DataFrame(rows, columns=COLUMNS))",
+            [("email", "person-name"), (), ("bank-account",), ()],
+        ),
         # a download carries the content its URL points at, not what the URL names
         (
             "import httpx, requests\nhttp = httpx.AsyncClient()\n"
