@@ -276,7 +276,7 @@ class CollectionPoints:
         on_request = receiver in self.knowledge.request_names or receiver == "self"
         if not on_request and not self.ctx.categories(func.value).user_input:
             return
-        category = self.ctx.classify(key, "", KEY)
+        category = self.ctx.classify(key, "", KEY) or self._destination_category(node)
         if category is not None:
             self._record(category, node, f"`{self._code(node)}`")
 
@@ -326,9 +326,28 @@ class CollectionPoints:
         if not categories:
             # The name of a request payload says nothing about whose data it holds:
             # `body["email"]` is an email address even though `body.email` would not be.
-            fallback = ctx.classify(key, "", KEY)
+            fallback = ctx.classify(key, "", KEY) or self._destination_category(node)
             categories = {fallback} if fallback else set()
         self._record_read(categories, node, base)
+
+    def _destination_category(self, node: cst.BaseExpression) -> Optional[str]:
+        """What the code calls a request input whose key names nothing: the keyword it
+        is passed as (``sexual_orientation=request.POST.get("orientation")``) or the
+        name it is assigned to (``religion = request.form["q7"]``)."""
+        stack = self.ctx.stack
+        for index in range(len(stack) - 1, 0, -1):
+            if stack[index] is node:
+                parent = stack[index - 1]
+                break
+        else:
+            return None
+        if isinstance(parent, cst.Arg) and parent.keyword is not None:
+            return self.ctx.classify(parent.keyword.value, "", KEY)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            return self._target_category(parent.targets[0].target)
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            return self._target_category(parent.target)
+        return None
 
     # -- what schemas, forms and request models validated --------------------------------
 
