@@ -100,7 +100,10 @@ class PersonalDataInCache(Rule):
     title = "Personal data stored in a cache in clear"
     message = "{data} {verb} stored in {store}{role} by `{call}`; key the cache by an internal id, or encrypt the value before caching it"
     provides_facts = True
-    triggers = (("set", "push", "add", "append", "replace", "cas", "cache", "redis"), ("@personal",))
+    triggers = (
+        ("set", "push", "add", "append", "replace", "cas", "cache", "redis"),
+        ("@personal",),
+    )
     INVALID = (
         'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',
         'from django.core.cache import cache\n\ndef remember(phone, code):\n    cache.set(f"otp:{phone}", code, timeout=300)',

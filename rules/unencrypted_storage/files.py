@@ -263,6 +263,8 @@ class PersonalDataWrittenToFile(Rule):
         else:
             self._writers.forget(path)
             self._writer_columns.forget(path)
+        if qualified in self.k.shelves and isinstance(value, cst.Call):
+            self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
         columns = self._named_columns(value)
         if columns is not None:
             self._columns.set(path, columns)
@@ -287,8 +289,6 @@ class PersonalDataWrittenToFile(Rule):
             if category is not None:
                 cats.setdefault(category, element.value)
         return Carried(cats, False) if cats else None
-        if qualified in self.k.shelves and isinstance(value, cst.Call):
-            self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
