@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -40,6 +41,8 @@ from privalint.rule import Rule
 from privalint.settings import Settings
 
 FOLDER = ".privalint_cache"
+# Entries of other privalint code or settings unused for this long are removed.
+STALE_DAYS = 14
 FORMAT = 1
 TAG_NAME = "CACHEDIR.TAG"
 TAG = (
@@ -112,6 +115,35 @@ class Cache:
     def bind(self, settings: Settings) -> None:
         """Use the entries made with ``settings``."""
         self._entries = self.folder / f"{self.stamp}-{settings.key()}"
+        # Marks the folder as in use, so that pruning keeps it.
+        with contextlib.suppress(OSError):
+            os.utime(self._entries)
+
+    def prune(self, max_age_days: float = STALE_DAYS) -> int:
+        """Remove the entries of other privalint code or settings that no run has used
+        for ``max_age_days`` (an upgrade or a config change leaves them behind); how
+        many were removed. Done when a run starts a new entries folder."""
+        limit = time.time() - max_age_days * 86400
+        removed = 0
+        try:
+            children = list(self.folder.iterdir())
+        except OSError:
+            return 0
+        keep = {".gitignore", TAG_NAME, f"catalog-{self.stamp}.json", f"rules-{self.stamp}.json"}
+        for child in children:
+            if child == self._entries or child.name in keep:
+                continue
+            try:
+                if child.stat().st_mtime >= limit:
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+                removed += 1
+            except OSError:
+                continue
+        return removed
 
     # -- entries ---------------------------------------------------------------------
 
@@ -149,6 +181,7 @@ class Cache:
                     self._writable = False
                     return
                 self._entries.mkdir(exist_ok=True)
+                self.prune()
             data = json.dumps(entry, separators=(",", ":")).encode()
             _write_atomic(self._entries / name, data)
         except OSError:

@@ -80,6 +80,26 @@ def test_other_settings_never_see_these_results(project: Path) -> None:
     assert _check().report.cache_hits == 0
 
 
+def test_entries_of_other_settings_unused_for_weeks_are_pruned(project: Path) -> None:
+    _check()
+    _check(select=("PV5",))
+    folders = sorted(p for p in (project / FOLDER).iterdir() if p.is_dir())
+    assert len(folders) == 2
+    old, recent = folders
+    month_ago = os.stat(old).st_mtime - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    stale_file = project / FOLDER / "rules-0000000000000000.json"
+    stale_file.write_text("[]")
+    os.utime(stale_file, (month_ago, month_ago))
+    # A run that starts a new folder (other settings) removes what is stale, and only
+    # that: the recent folder stays.
+    (project / "privalint.toml").write_text('[severity]\nPV101 = "note"\n')
+    _check()
+    left = {p.name for p in (project / FOLDER).iterdir()}
+    assert old.name not in left and stale_file.name not in left
+    assert recent.name in left and TAG_NAME in left and ".gitignore" in left
+
+
 def test_no_cache_neither_reads_nor_writes(project: Path) -> None:
     outcome = _check(use_cache=False)
     assert outcome.report.cache_hits == 0
