@@ -79,7 +79,8 @@ class PersonalDataInCache(Rule):
     python-memcached, pylibmc) and disk caches. Clients are recognised through their
     imports, through `self.` attributes, and by name (`redis_client`, `self.cache`)
     when their type is not visible; helper functions that pass their arguments to a
-    cache are followed.
+    cache are followed, and functions of the project's other modules named for
+    caching (`cache_put(key, value)`, `store_in_redis(...)`) store their arguments.
 
     ## Why is this bad?
     Caches are copied to replicas, persisted to disk (RDB/AOF snapshots), shared by

@@ -99,7 +99,9 @@ class PersonalDataWrittenToFile(Rule):
     file=fh)`, `csv.writer`/`DictWriter` rows over a file, `json.dump`, `pickle.dump`,
     `yaml.dump` and friends, `shelve` entries, `Path.write_text`/`write_bytes`, and
     pandas/polars `to_csv`, `to_json`, `to_parquet`, `to_excel`, `to_pickle` of
-    frames built from personal records. The data is followed through variables,
+    frames built from personal records. Rows of unknown shape count by the column
+    names they are written under (`pd.DataFrame(rows, columns=["nino", "full_name"])`,
+    `csv.DictWriter(fh, fieldnames=FIELDS)`). The data is followed through variables,
     SQL query results, in-memory buffers and helper functions; a collection named
     after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
     `pd.read_csv("patients.csv")`) counts as their records. Buffers in memory

@@ -57,6 +57,7 @@ class OrmKnowledge:
     non_value: frozenset[str]
     binary: frozenset[str]
     binary_content: frozenset[str]
+    binary_content_words: frozenset[str]
     typed: Mapping[str, str]
     typed_by_argument: Mapping[str, Mapping[str, str]]
     not_field_modules: tuple[str, ...]
@@ -108,6 +109,7 @@ class OrmKnowledge:
             non_value=frozenset(catalog.strings("storage.orm.non-value-types")),
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
+            binary_content_words=frozenset(catalog.strings("storage.orm.binary-content-words")),
             typed={k: v for k, v in typed.items() if isinstance(v, str)}
             if isinstance(typed, dict)
             else {},
@@ -844,7 +846,10 @@ class UnencryptedModelField(Rule):
                     continue
                 protected = decl.encrypted or decl.name in self._protected_fields
                 if decl.binary and category not in k.binary_content:
-                    protected = True
+                    # Bytes are ciphertext, unless the name says they are an image or
+                    # a document of the data (`passport_scan`).
+                    last = split_words(decl.name)[-1:]
+                    protected = protected or not (last and last[0] in k.binary_content_words)
                 place = f"{model.name}.{decl.name}"
                 detail = f"model field {place}"
                 self.ctx.fact("stored", category, decl.node, detail, encrypted=protected)
