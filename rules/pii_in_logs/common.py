@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Callable, Optional
 
@@ -9,7 +10,7 @@ import libcst as cst
 
 from privalint.engine import FileContext
 from privalint.flow import Carried, union
-from privalint.personal import KEY
+from privalint.personal import KEY, split_words
 
 
 def written_values(
@@ -53,6 +54,76 @@ def mapping_placeholders(ctx: FileContext, call: cst.Call) -> Iterator[tuple[cst
     carried = ctx.flow.placeholders(text, ctx.categories(mapping), mapping)
     if carried.cats:
         yield mapping, carried
+
+
+_PLACEHOLDER = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifxXeEgG]|\{[^{}]*\}")
+
+
+def template_labels(
+    ctx: FileContext, call: cst.Call, skip_words: frozenset[str], skip_first: int = 0
+) -> Iterator[tuple[cst.CSTNode, Carried]]:
+    """Opaque values that the words of their message name: ``digits`` in
+    ``log.debug("caller keyed DOB %s", digits)``, ``text`` in
+    ``logger.info("transcript {}: {}", call_id, text)`` or ``f"keyed DOB {digits}"``.
+    The words just before a placeholder (or, when only punctuation separates it from
+    the one before, the words before that one) are read as a field label."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    fillers = ctx.flow.settings.template_fillers
+    pairs: list[tuple[cst.BaseExpression, str, str]] = []
+    if len(positional) > skip_first + 1 and isinstance(
+        positional[skip_first], (cst.SimpleString, cst.ConcatenatedString)
+    ):
+        text = positional[skip_first].evaluated_value
+        if isinstance(text, str) and "%(" not in text:
+            pieces = _PLACEHOLDER.split(text)
+            values = positional[skip_first + 1 :]
+            for index, value in enumerate(values[: len(pieces) - 1]):
+                pairs.append((value, pieces[index], pieces[index - 1] if index else ""))
+    for value in positional[skip_first:]:
+        if isinstance(value, cst.FormattedString):
+            pieces = [""]
+            for part in value.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    pieces[-1] += part.value
+                elif isinstance(part, cst.FormattedStringExpression):
+                    before = pieces[-2] if len(pieces) > 1 else ""
+                    pairs.append((part.expression, pieces[-1], before))
+                    pieces.append("")
+    for value, label, earlier in pairs:
+        name = _opaque(value)
+        if name is None or (split_words(name) or ("",))[-1] in skip_words:
+            continue
+        words = _label_words(label, fillers)
+        if not words and not any(ch.isalnum() for ch in label):
+            words = _label_words(earlier, fillers)
+        if not words:
+            continue
+        carried = ctx.categories(value)
+        if carried.cats or carried.known:
+            continue
+        for size in (1, 2, 3):
+            if size > len(words):
+                break
+            category = ctx.classify("_".join(words[-size:]), "", KEY)
+            if category is not None:
+                yield value, Carried({category: value}, known=False)
+                break
+
+
+def _opaque(value: cst.BaseExpression) -> Optional[str]:
+    """The name of a bare name, or of a slice of one (``text[:500]``)."""
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1:
+        if not isinstance(value.slice[0].slice, cst.Slice):
+            return None
+        value = value.value
+    return value.value if isinstance(value, cst.Name) else None
+
+
+def _label_words(text: str, fillers: frozenset[str]) -> list[str]:
+    words = list(split_words(text))
+    while words and words[-1] in fillers:
+        words.pop()
+    return words
 
 
 def combined(values: Sequence[tuple[cst.CSTNode, Carried]]) -> Optional[Carried]:

@@ -11,6 +11,7 @@ from privalint.rules.pii_in_logs.common import (
     mapping_placeholders,
     record_logged,
     sink_arguments,
+    template_labels,
     through_helper,
     written_values,
 )
@@ -29,6 +30,7 @@ class LoggerKnowledge:
     loggers: frozenset[str]
     chain_methods: frozenset[str]
     control_keywords: frozenset[str]
+    label_skip_words: frozenset[str]
     logger_words: frozenset[str]
     binding_methods: frozenset[str]
     adapters: frozenset[str]
@@ -43,6 +45,7 @@ class LoggerKnowledge:
             loggers=frozenset(catalog.strings("logging.loggers")),
             chain_methods=frozenset(catalog.strings("logging.chain-methods")),
             control_keywords=frozenset(catalog.strings("logging.control-keywords")),
+            label_skip_words=frozenset(catalog.strings("logging.label-skip-words")),
             logger_words=frozenset(catalog.strings("logging.logger-words")),
             binding_methods=frozenset(catalog.strings("logging.binding-methods")),
             adapters=frozenset(catalog.strings("logging.adapters")),
@@ -151,7 +154,8 @@ class PersonalDataInLog(Rule):
     `structlog`, `loguru`, `logbook`, and any object named like a logger. The
     message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
     all checked, and the data is followed through variables, f-strings, `.format`
-    and helper functions of the same module.
+    and helper functions of the same module. A value whose name says nothing is
+    known by the message's words just before it (`"caller keyed DOB %s", digits`).
 
     ## Why is this bad?
     Logs are copied to aggregators, retained for months and read by many people and
@@ -204,6 +208,8 @@ class PersonalDataInLog(Rule):
                 written_values(self.ctx, node, knowledge.control_keywords, skip_first=skip)
             )
             values.extend(mapping_placeholders(self.ctx, node))
+            if not values:
+                values.extend(template_labels(self.ctx, node, knowledge.label_skip_words, skip))
             via = ""
         else:
             values = through_helper(self.ctx, node, self._sink_values, self.id)

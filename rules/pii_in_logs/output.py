@@ -9,6 +9,7 @@ from privalint.rules.pii_in_logs.common import (
     combined,
     record_logged,
     sink_arguments,
+    template_labels,
     through_helper,
     written_values,
 )
@@ -62,10 +63,11 @@ class PersonalDataPrinted(Rule):
         return (
             frozenset(catalog.strings("output.calls")),
             frozenset(catalog.strings("output.control-keywords")),
+            frozenset(catalog.strings("logging.label-skip-words")),
         )
 
     def _is_output(self, node: cst.Call) -> bool:
-        calls, _ = self.compiled
+        calls = self.compiled[0]
         qualified = self.ctx.qualname(node.func)
         if qualified not in calls:
             return self._stream_write(node)
@@ -94,7 +96,7 @@ class PersonalDataPrinted(Rule):
         return sink_arguments(self.ctx, call, self.compiled[1])
 
     def visit_Call(self, node: cst.Call) -> None:
-        _, control = self.compiled
+        control = self.compiled[1]
         if not self._is_output(node):
             values = through_helper(self.ctx, node, self._sink_values, self.id)
             if values:
@@ -112,6 +114,8 @@ class PersonalDataPrinted(Rule):
             return
         qualified = self.ctx.qualname(node.func) or ""
         values = list(written_values(self.ctx, node, control))
+        if not values:
+            values = list(template_labels(self.ctx, node, self.compiled[2]))
         carried = combined(values)
         if carried is None:
             return
