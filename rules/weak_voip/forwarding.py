@@ -51,6 +51,7 @@ class Sink:
     any_receiver: bool
     what: str
     action_classes: frozenset[str] = frozenset()
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class ForwardingKnowledge:
                     any_receiver=bool(entry.get("any-receiver", False)),
                     what=str(entry.get("what", "call")),
                     action_classes=frozenset(map(str, entry.get("ami-action-classes", []))),
+                    paths=tuple(map(str, entry.get("paths", []))),
                 )
             )
         return cls(
@@ -116,7 +118,7 @@ class ForwardingKnowledge:
             esl_prefixes=frozenset(
                 p.lower() for p in catalog.strings("voip.forwarding.esl-prefixes")
             ),
-            esl_trigger_words=tuple(catalog.strings("voip.forwarding.esl-trigger-words")),
+            esl_trigger_words=tuple(catalog.strings("voip.forwarding.trigger-words")),
         )
 
 
@@ -414,6 +416,15 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
     qualified = qualname(ctx, func)
     method = last_name(func)
     for sink in knowledge.sinks:
+        if sink.kind == "ari-rest":
+            if isinstance(func, cst.Attribute) and method in sink.methods:
+                url = argument(call, None, "url") or positional(
+                    call, 1 if method == "request" else 0
+                )
+                text = text_of(ctx, url.value) if url is not None else None
+                if text is not None and any(p in text for p in sink.paths):
+                    return sink
+            continue
         if matches_module(qualified, sink.modules):
             assert qualified is not None
             stripped = strip_calls(qualified)
@@ -485,6 +496,35 @@ def _esl_targets(
     return [p for w in rest for p in w if isinstance(p, cst.BaseExpression)]
 
 
+def _ari_rest_targets(ctx: FileContext, sink: Sink, call: cst.Call) -> list[cst.BaseExpression]:
+    """Where an ARI REST request sends a call: the values under the sink's keys in
+    its ``params``/``json``/``data`` dict, and the fields of the URL's query string."""
+    found: list[cst.BaseExpression] = []
+    for arg in call.args:
+        if arg.keyword is None or arg.keyword.value not in ("params", "json", "data"):
+            continue
+        mapping = resolve(ctx, arg.value)
+        if isinstance(mapping, cst.Dict):
+            for element in mapping.elements:
+                if isinstance(element, cst.DictElement) and literal(element.key) in sink.keywords:
+                    found.append(element.value)
+        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+            found.extend(
+                a.value
+                for a in mapping.args
+                if a.keyword is not None and a.keyword.value in sink.keywords
+            )
+    url = argument(call, None, "url") or positional(call, 0)
+    if url is not None and isinstance(url.value, cst.FormattedString):
+        query = False
+        for part in url.value.parts:
+            if isinstance(part, cst.FormattedStringText):
+                query = query or "?" in part.value
+            elif query:
+                found.append(part.expression)
+    return found
+
+
 def destinations(
     ctx: FileContext, knowledge: ForwardingKnowledge, sink: Sink, call: cst.Call
 ) -> list[cst.BaseExpression]:
@@ -521,6 +561,8 @@ def destinations(
             return []
         values.extend(a.value for a in call.args if a.keyword is not None)
         return values
+    if sink.kind == "ari-rest":
+        return _ari_rest_targets(ctx, sink, call)
     if sink.kind == "esl":
         method = (last_name(call.func) or "").lower()
         texts = [text_of(ctx, a.value) or "" for a in call.args]
@@ -557,7 +599,10 @@ class OpenCallForwarding(Rule):
     command text such as `conn.send("api uuid_transfer " + uuid + " " + dest)` on a
     connection made elsewhere), Plivo XML `NumberElement`/`UserElement`, pjsua2
     `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
-    (`DESTINATIONS[team]`) are not flagged. A membership test (`if to not in ALLOWED: abort()`),
+    (`DESTINATIONS[team]`) are not flagged. ARI's REST interface called through any
+    HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`) counts
+    as a sink; a helper that passes request input on to a sink is reported at the call
+    and at the sink. A membership test (`if to not in ALLOWED: abort()`),
     a comparison with a constant or a validating call on the value before the sink
     counts as a check. Helpers of the same module that pass their argument on to
     such a call are followed.
@@ -601,6 +646,55 @@ class OpenCallForwarding(Rule):
         super().__init__(ctx, compiled)
         self.guards = GuardTracker(ctx, compiled)
         self._reported: set[int] = set()
+        # Sinks whose destination is an unchecked parameter of their function, by
+        # function: reported when a call in this file passes request input there.
+        self._param_sinks: dict[int, list[tuple[cst.Call, str, cst.BaseExpression, set[str]]]] = {}
+        self._fed: set[tuple[int, str]] = set()
+        self._helper_checks: dict[int, set[str]] = {}
+
+    def finish(self) -> None:
+        for function, sinks in self._param_sinks.items():
+            for node, what, value, params in sinks:
+                if any((function, p) in self._fed for p in params):
+                    self.report(node, what=what, code=self.ctx.code(value, 40))
+                    break
+
+    def _checked_in(self, definition: cst.FunctionDef) -> set[str]:
+        """Names an ``if``/``while``/``assert`` of a helper checks: a helper that checks
+        its destination before the sink does not forward an open one."""
+        cached = self._helper_checks.get(id(definition))
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        if isinstance(definition.body, cst.IndentedBlock):
+            for stmt in _statements(definition.body.body):
+                tests: list[cst.BaseExpression] = []
+                if isinstance(stmt, (cst.If, cst.While)):
+                    tests.append(stmt.test)
+                elif isinstance(stmt, cst.SimpleStatementLine):
+                    tests.extend(s.test for s in stmt.body if isinstance(s, cst.Assert))
+                for test in tests:
+                    for names in self.guards._checked(test):
+                        found.update(names)
+        self._helper_checks[id(definition)] = found
+        return found
+
+    def _note_param_sink(
+        self, node: cst.Call, sink: Sink, values: list[cst.BaseExpression]
+    ) -> None:
+        function = next(
+            (n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None
+        )
+        if function is None:
+            return
+        params = {p.name.value for p in (*function.params.posonly_params, *function.params.params)}
+        params -= {"self", "cls"}
+        for value in values:
+            used = set(names_in(value)) & params
+            if used and not self.guards.guarded(value):
+                self._param_sinks.setdefault(id(function), []).append(
+                    (node, sink.what, value, used)
+                )
 
     def visit_If(self, node: cst.If) -> None:
         self.guards.test(node.test)
@@ -617,11 +711,13 @@ class OpenCallForwarding(Rule):
             self.guards.call(node)
         sink = match_sink(self.ctx, knowledge, node)
         if sink is not None:
-            for value in destinations(self.ctx, knowledge, sink, node):
+            values = destinations(self.ctx, knowledge, sink, node)
+            for value in values:
                 if self._open(value):
                     self._reported.add(id(node))
                     self.report(node, what=sink.what, code=self.ctx.code(value, 40))
                     return
+            self._note_param_sink(node, sink, values)
             return
         if self.ctx.is_local(self.ctx.qualname(node.func)):
             self._helper(node)
@@ -682,14 +778,30 @@ class OpenCallForwarding(Rule):
             return
         knowledge: ForwardingKnowledge = self.compiled
 
+        definition = local_definition(self.ctx, node.func)
+        checked = self._checked_in(definition) if definition is not None else set()
+
         def sink_values(call: cst.Call) -> Sequence[cst.BaseExpression]:
             sink = match_sink(self.ctx, knowledge, call)
-            return destinations(self.ctx, knowledge, sink, call) if sink is not None else []
+            if sink is None:
+                return []
+            return [
+                v
+                for v in destinations(self.ctx, knowledge, sink, call)
+                if not set(guard_names(v, knowledge.field_readers)) & checked
+            ]
 
-        for _, arg in forwarded_arguments(self.ctx, node, sink_values, "voip-forwarding"):
+        for index, arg in forwarded_arguments(self.ctx, node, sink_values, "voip-forwarding"):
             if self._open(arg):
                 definition = local_definition(self.ctx, node.func)
                 name = definition.name.value if definition is not None else "the helper"
+                if definition is not None:
+                    params = self.ctx.flow.parameters(
+                        definition, isinstance(node.func, cst.Attribute)
+                    )
+                    if 0 <= index < len(params):
+                        # The sink inside the helper is reported too (at `finish`).
+                        self._fed.add((id(definition), params[index]))
                 self.report(
                     node,
                     what=f"`{name}` places or forwards a call",
