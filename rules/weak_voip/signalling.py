@@ -111,6 +111,52 @@ def profile_params(
 
 
 @dataclass(frozen=True)
+class ServerConfigKnowledge:
+    """Kamailio/OpenSIPS configuration text (see ``[voip.sip-server-config]``)."""
+
+    listen: re.Pattern[str]
+    unverified: re.Pattern[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> ServerConfigKnowledge:
+        section = "voip.sip-server-config"
+
+        def alternatives(key: str) -> str:
+            return "|".join(re.escape(w) for w in catalog.strings(f"{section}.{key}")) or "(?!)"
+
+        listen = re.compile(
+            rf"^[ \t]*(?:{alternatives('listen-directives')})[ \t]*=[ \t]*"
+            rf"(?:{alternatives('plain-protocols')}):([^\s:#]+)",
+            re.IGNORECASE | re.MULTILINE,
+        )
+        unverified = re.compile(
+            rf"modparam\(\s*[\"'](?:{alternatives('tls-modules')})[\"']\s*,\s*"
+            rf"[\"'](?:{alternatives('verify-params')})[\"']\s*,\s*[\"']?(?:\[[^\]]*\])?0[\"']?\s*\)",
+            re.IGNORECASE,
+        )
+        return cls(listen, unverified, tuple(catalog.strings(f"{section}.trigger-words")))
+
+
+def config_text(node: StringNode) -> Optional[str]:
+    """The text of a string literal or f-string (fields as ``UNKNOWN_PART``)."""
+    if isinstance(node, cst.SimpleString):
+        text = literal(node)
+        return text if isinstance(text, str) else None
+    text = "".join(
+        p.value if isinstance(p, cst.FormattedStringText) else UNKNOWN_PART for p in node.parts
+    )
+    # An f-string's text keeps its escapes.
+    return text.replace("\\n", "\n").replace('\\"', '"').replace("\\'", "'")
+
+
+def _documentation(ctx: Any) -> bool:
+    """Whether the string being visited is a docstring or another bare expression."""
+    _, user, _ = string_use(ctx.stack)
+    return isinstance(user, cst.Expr)
+
+
+@dataclass(frozen=True)
 class SipClient:
     keywords: frozenset[str]
     secure: frozenset[str]
@@ -130,6 +176,7 @@ class SignallingKnowledge:
     clients: dict[str, SipClient]
     loopback: tuple[str, ...]
     profile: ProfileKnowledge
+    server_config: ServerConfigKnowledge
 
 
 class SipWithoutTls(Rule):
@@ -140,8 +187,9 @@ class SipWithoutTls(Rule):
     and identities (rather than `sips:` or `;transport=tls`), pyVoIP phones without
     `TransportMode.TLS` (pyVoIP 1.x only speaks UDP), aiosip connections over UDP
     or TCP, and FreeSWITCH sofia profiles built in Python (a dict, `<param>`
-    elements or XML text) with `tls` set to `false`. URIs and servers on loopback
-    addresses are not flagged.
+    elements or XML text) with `tls` set to `false`, and Kamailio/OpenSIPS
+    configuration text that listens on `udp:`/`tcp:` sockets. URIs and servers on
+    loopback addresses are not flagged.
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -199,16 +247,42 @@ class SipWithoutTls(Rule):
             clients=clients,
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
             profile=ProfileKnowledge.from_catalog(catalog),
+            server_config=ServerConfigKnowledge.from_catalog(catalog),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         profile = ProfileKnowledge.from_catalog(catalog)
-        return ((*cls.triggers[0], *profile.words()),)
+        server = ServerConfigKnowledge.from_catalog(catalog)
+        return ((*cls.triggers[0], *profile.words(), *server.words),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
+
+    def _server_config(self, node: StringNode) -> None:
+        """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text."""
+        text = config_text(node)
+        if text is None or "=" not in text or _documentation(self.ctx):
+            return
+        for match in self.compiled.server_config.listen.finditer(text):
+            host = match.group(1)
+            known = UNKNOWN_PART not in host
+            if (
+                known
+                and host not in ("0.0.0.0", "::", "*")
+                and is_loopback(host, self.compiled.loopback)
+            ):
+                continue
+            self.report(
+                node,
+                what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(
+                    UNKNOWN_PART, "…"
+                ),
+                where="",
+                instead="a `tls:` socket (port 5061) for clients outside the host",
+            )
+            return
 
     # FreeSWITCH sofia profiles.
 
@@ -299,11 +373,13 @@ class SipWithoutTls(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if ":" in node.value:
             self._string(node)
+            self._server_config(node)
         if "<param" in node.value:
             self._profile(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
+        self._server_config(node)
 
     def _string(self, node: StringNode) -> None:
         text = leading_text(node)
@@ -650,6 +726,7 @@ class PeerKnowledge:
     tls_transports: frozenset[str]
     security_functions: frozenset[str]
     insecure_security: frozenset[str]
+    server_config: ServerConfigKnowledge
 
 
 class SipTlsUnverified(Rule):
@@ -659,7 +736,8 @@ class SipTlsUnverified(Rule):
     version: pjsua2 `tlsConfig.verifyServer`/`verifyClient` set to `False`, a TLS
     transport created from a config whose `verifyServer` was never turned on (its
     default is off), `requireClientCert = False`, `tlsConfig.method` or `proto` below
-    TLS 1.2, and pyVoIP's `set_tls_security(ssl.CERT_NONE)`.
+    TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, and Kamailio/OpenSIPS
+    configuration text with `modparam("tls", "verify_certificate", 0)`.
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
@@ -715,7 +793,32 @@ class SipTlsUnverified(Rule):
             tls_transports=frozenset(catalog.strings("voip.signalling.tls-transports")),
             security_functions=frozenset(catalog.strings("voip.peer.security-functions")),
             insecure_security=frozenset(catalog.strings("voip.peer.insecure-security")),
+            server_config=ServerConfigKnowledge.from_catalog(catalog),
         )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        return ((*cls.triggers[0], "modparam"),)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if "modparam" in node.value:
+            self._server_config(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._server_config(node)
+
+    def _server_config(self, node: StringNode) -> None:
+        """``modparam("tls", "verify_certificate", 0)`` in Kamailio/OpenSIPS text."""
+        text = config_text(node)
+        if text is None or "modparam" not in text or _documentation(self.ctx):
+            return
+        match = self.compiled.server_config.unverified.search(text)
+        if match is not None:
+            self.report(
+                node,
+                code=match.group(0),
+                why="the SIP server accepts TLS peers without checking their certificates",
+            )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
