@@ -437,7 +437,7 @@ class Classifier:
         vague = self.is_vague(name)
         if description and not vague:
             return None
-        heading = _without_brackets(text).strip(" :?>*-=.\t\n")
+        heading = without_brackets(text).strip(" :?>*-=.\t\n")
         if heading and len(heading) <= 60:
             found = self.classify(heading, owner, KEY)
             if found is not None:
@@ -487,7 +487,7 @@ class Classifier:
         return classify_literal(value)
 
 
-def _without_brackets(text: str) -> str:
+def without_brackets(text: str) -> str:
     """``text`` without what it says in brackets (``"Phone (optional)"``)."""
     out: list[str] = []
     depth = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 import libcst as cst
 from privalint.rules.pii_exposure.common import (
@@ -127,7 +127,27 @@ class AnalyticsKnowledge(SendingKnowledge):
     wrappers: TrackingWrappers
 
 
-class PersonalDataToAnalytics(SendingRule):
+class _WrappedSendingRule(SendingRule):
+    """A sending rule that also knows the project's own wrappers of its SDKs
+    (``wrappers``: the catalog table of their names and module words)."""
+
+    wrappers: ClassVar[str] = ""
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        base = SendingKnowledge.from_catalog(catalog, cls.section)
+        return AnalyticsKnowledge(
+            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
+        )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        sdk_words, personal = super().trigger_words(catalog)
+        wrappers = TrackingWrappers.from_catalog(catalog, cls.wrappers).trigger_words()
+        return (tuple(sorted({*sdk_words, *wrappers})), personal)
+
+
+class PersonalDataToAnalytics(_WrappedSendingRule):
     """
     ## What it does
     Flags personal data passed to product-analytics, marketing and CRM SDKs: Segment
@@ -180,19 +200,6 @@ class PersonalDataToAnalytics(SendingRule):
         'from rich.progress import track\n\ndef export(customers):\n    for customer in track(customers, description="Exporting customers"):\n        print(customer.pk)',
     )
 
-    @classmethod
-    def compile(cls, catalog: Catalog) -> Any:
-        base = SendingKnowledge.from_catalog(catalog, cls.section)
-        return AnalyticsKnowledge(
-            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
-        )
-
-    @classmethod
-    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        sdk_words, personal = super().trigger_words(catalog)
-        wrappers = TrackingWrappers.from_catalog(catalog, cls.wrappers).trigger_words()
-        return (tuple(sorted({*sdk_words, *wrappers})), personal)
-
     def unmatched_call(self, node: cst.Call) -> None:
         """A tracking function of the project's own (`track_event(uid, "Signed Up",
         {...})`, imported from another module): its body is out of sight, but its name
@@ -225,7 +232,7 @@ class PersonalDataToAnalytics(SendingRule):
         )
 
 
-class PersonalDataToErrorTracker(SendingRule):
+class PersonalDataToErrorTracker(_WrappedSendingRule):
     """
     ## What it does
     Flags personal data attached to error reports and traces sent to monitoring
@@ -268,19 +275,6 @@ class PersonalDataToErrorTracker(SendingRule):
     )
 
     wrappers = "exposure.error-tracking-wrappers"
-
-    @classmethod
-    def compile(cls, catalog: Catalog) -> Any:
-        base = SendingKnowledge.from_catalog(catalog, cls.section)
-        return AnalyticsKnowledge(
-            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
-        )
-
-    @classmethod
-    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        sdk_words, personal = super().trigger_words(catalog)
-        wrappers = TrackingWrappers.from_catalog(catalog, cls.wrappers).trigger_words()
-        return (tuple(sorted({*sdk_words, *wrappers})), personal)
 
     def unmatched_call(self, node: cst.Call) -> None:
         """An error-reporting function of the project's own (`report_error(exc,

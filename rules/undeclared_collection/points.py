@@ -30,7 +30,7 @@ from privalint.rules.undeclared_collection.knowledge import Knowledge
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
 from privalint.nodes import string_value as literal_string
-from privalint.personal import KEY, NAME, split_words
+from privalint.personal import KEY, NAME, split_words, without_brackets
 from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY, SCHEMA, VALIDATED_READ
 
 COLLECTED = "collected"
@@ -869,7 +869,7 @@ class CollectionPoints:
             self._record(category, node, f"prompt `{self._code(node)}`")
 
     def _prompt_category(self, text: str) -> Optional[str]:
-        cleaned = _without_brackets(text).strip(" :?>*-=\t\n")
+        cleaned = without_brackets(text).strip(" :?>*-=\t\n")
         if not cleaned or len(cleaned) > 60:
             return None
         return self.ctx.classify(cleaned, "", KEY)
@@ -962,19 +962,6 @@ def _hides_input(args: Sequence[cst.Arg]) -> bool:
         arg.keyword is not None and arg.keyword.value == "hide_input" and _is_true(arg.value)
         for arg in args
     )
-
-
-def _without_brackets(text: str) -> str:
-    out: list[str] = []
-    depth = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
 
 
 def _assigned_names(statement: Union[cst.BaseStatement, cst.BaseSmallStatement]) -> Iterator[str]:
