@@ -70,6 +70,15 @@ class VerifyKnowledge:
     option_methods: frozenset[str]
     option_modules: tuple[str, ...]
     insecure_options: dict[str, tuple[Any, ...]]
+    # Words of a keyword that names a verification switch (`verify_tls`).
+    named_verbs: frozenset[str] = frozenset()
+    named_objects: frozenset[str] = frozenset()
+
+    def names_switch(self, keyword: str) -> bool:
+        """Whether ``keyword`` says it switches TLS verification (`verify_tls`,
+        `validate_certs`), whatever library takes it."""
+        words = set(words_of(keyword))
+        return not words.isdisjoint(self.named_verbs) and not words.isdisjoint(self.named_objects)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> VerifyKnowledge:
@@ -126,7 +135,13 @@ class VerifyKnowledge:
                 for k, v in (catalog.get("tls.verify-options.insecure", {}) or {}).items()
                 if isinstance(v, list)
             },
+            named_verbs=frozenset(catalog.strings("tls.named-switches.verbs")),
+            named_objects=frozenset(catalog.strings("tls.named-switches.objects")),
         )
+
+
+# The insecure value of a switch known only by its name.
+_FALSE = Switch(modules=("*",), keywords=frozenset(), insecure=(False,), insecure_names=frozenset())
 
 
 def is_insecure(ctx: Any, expr: cst.BaseExpression, switch: Switch) -> bool:
@@ -251,11 +266,28 @@ class TlsVerifyDisabled(Rule):
                     setting=arg_code(self.ctx, arg),
                 )
                 break
+            else:
+                if not self.ctx.is_local(qualified) and self._named_switch_off(node, arg):
+                    self.report(
+                        arg,
+                        func=self.ctx.code(node.func, 40),
+                        setting=arg_code(self.ctx, arg),
+                    )
         self._environment_call(node, qualified)
         if self.ctx.is_local(qualified):
             assert qualified is not None
             if not self._constructor(node, qualified):
                 self._helper(node)
+
+    def _named_switch_off(self, node: cst.Call, arg: cst.Arg) -> bool:
+        """``ApiSession(url, verify_tls=False)``: a keyword that says it verifies TLS,
+        set to ``False``, on a call no switch of the catalog covers."""
+        knowledge: VerifyKnowledge = self.compiled
+        assert arg.keyword is not None
+        keyword = arg.keyword.value
+        if keyword in knowledge.switches or not knowledge.names_switch(keyword):
+            return False
+        return is_insecure(self.ctx, arg.value, _FALSE) and not self._to_loopback(node)
 
     def _spread(self, node: cst.Call, qualified: Optional[str], arg: cst.Arg) -> None:
         """``requests.get(url, **OPTIONS)`` with ``OPTIONS = {"verify": False}``."""
