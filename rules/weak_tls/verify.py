@@ -185,8 +185,10 @@ class TlsVerifyDisabled(Rule):
     Tornado's `validate_cert=False`, the same switches of other client libraries
     listed in the catalog, helpers whose `verify` parameter defaults to `False`,
     wrapper classes whose constructor argument ends up as the switch
-    (`ApiSession(url, verify_tls=False)` with `self.verify = verify_tls`), and
-    emptying `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
+    (`ApiSession(url, verify_tls=False)` with `self.verify = verify_tls`), a
+    keyword that says it verifies TLS set to `False` on a client imported from
+    elsewhere (`make_pool(url, validate_certs=False)`), and emptying
+    `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
