@@ -10,6 +10,7 @@ import libcst as cst
 from privalint.rules.pii_exposure.common import (
     HelperDestinations,
     helper_via,
+    last_name,
     report_sent,
     string_value,
 )
@@ -219,7 +220,7 @@ class PersonalDataInUrl(Rule):
         if self._constants.text(url).lower().startswith(knowledge.local_schemes):
             # `mailto:` and `tel:` open a local application, nothing is requested.
             return []
-        carried = union((self.ctx.categories(url), self._keyed_values(url)))
+        carried = union((self.ctx.categories(url), self._keyed_values(url), self._built_url(url)))
         name = own_name(url)
         if carried.cats and name and names_url(name):
             # A whole URL read from elsewhere (`event["recording_url"]`): fetching it
@@ -230,6 +231,21 @@ class PersonalDataInUrl(Rule):
                 rest = {c: o for c, o in carried.cats.items() if c != pointed}
                 carried = Carried(rest, carried.known, user_input=carried.user_input)
         return [(url, carried)] if carried.cats else []
+
+    def _built_url(self, url: cst.BaseExpression) -> Carried:
+        """What a URL made by a function of another module whose name says it makes a
+        URL (`build_url(BASE, "Patient", nhs=nhs_number)`, `lookup_url(ni, dob)`) is
+        given: its body is out of sight, its arguments fill the URL."""
+        if isinstance(url, cst.Await):
+            url = url.expression
+        if not isinstance(url, cst.Call) or not isinstance(url.func, (cst.Name, cst.Attribute)):
+            return Carried()
+        qualified = self.ctx.qualname(url.func)
+        if self.ctx.is_local(qualified) or not names_url(last_name(url.func)):
+            return Carried()
+        values = [self.ctx.categories(arg.value) for arg in url.args]
+        found = [carried for carried in values if carried.cats]
+        return union(found) if found else Carried()
 
     def _argument_values(self, call: cst.Call, found: UrlCall) -> Values:
         """Values of the other arguments that end up in the URL."""
