@@ -118,28 +118,17 @@ def code_view(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def names_view(code: bytes) -> bytes:
-    """``code`` (from :func:`code_view`) with every string literal blanked: the names
-    the program itself uses, without the words of its messages and keys."""
+def names_view(code: bytes, strings: Optional[tuple[list[int], list[int]]] = None) -> bytes:
+    """``code`` (from :func:`code_view`) with the bodies of its plain string literals
+    blanked (``strings``: their spans, from :func:`_plain_strings`): the names the
+    program itself uses, without the words of its messages and keys. An f-string's
+    fields are code and stay."""
+    starts, ends = strings if strings is not None else _plain_strings(code)
     out: list[bytes] = []
-    pos = keep = 0
-    search = _LEX.search
-    while True:
-        match = search(code, pos)
-        if match is None:
-            break
-        quote = match.group(2)
-        if quote is None:  # comments are gone from a code view, but be safe
-            out.append(code[keep : match.start()])
-            keep = pos = match.end()
-            continue
-        body = _STRING_BODY[quote].match(code, match.end())
-        end = body.end() if body is not None else len(code)
-        if b"f" not in match.group(1).lower():  # an f-string's fields are code
-            out.append(code[keep : match.start()])
-            out.append(b'""')
-            keep = end
-        pos = end
+    keep = 0
+    for start, end in zip(starts, ends):
+        out.append(code[keep:start])
+        keep = end
     out.append(code[keep:])
     return b"".join(out)
 
@@ -459,7 +448,7 @@ class _FileContext:
         if self._classes is None:
             self._classes = frozenset(
                 word
-                for name in set(_CLASS_LIKE.findall(names_view(self.code)))
+                for name in set(_CLASS_LIKE.findall(names_view(self.code, self.strings)))
                 for word in split_words(name.decode("ascii"))
             )
         return self._classes
@@ -542,13 +531,18 @@ class _FileContext:
                 return True
         return False
 
+    @property
+    def strings(self) -> tuple[list[int], list[int]]:
+        """Where the bodies of the file's plain string literals start and end."""
+        if self._strings is None:
+            self._strings = _plain_strings(self.code)
+        return self._strings
+
     def _heads_string(self, start: int, end: int) -> bool:
         """Whether the unit at ``start:end`` could end a key or label: it is not inside
         a plain string literal, or only separators, transparent suffixes and digits
         follow it up to the string's end, a placeholder or a delimiter."""
-        if self._strings is None:
-            self._strings = _plain_strings(self.code)
-        starts, ends = self._strings
+        starts, ends = self.strings
         index = bisect.bisect_right(starts, start) - 1
         if index < 0 or ends[index] <= start:
             return True  # code, or an f-string whose fields are code
