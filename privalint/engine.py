@@ -246,7 +246,7 @@ class _Tracker:
                 qualified = f"{kind}()" if kind is not None else None
             self.imports.bind(param.name.value, qualified)
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 self.imports.bind(star.name.value, None)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -306,16 +306,16 @@ class _Tracker:
         parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
         if isinstance(parent, (cst.For, cst.While)) and parent.body is node:
             self.flow.enter_for(parent)
-        elif isinstance(parent, cst.If) and parent.body is node:
+        elif type(parent) is cst.If and parent.body is node:
             grand = self.ctx.stack[-3] if len(self.ctx.stack) > 2 else None
-            is_elif = isinstance(grand, cst.If) and grand.orelse is parent
+            is_elif = type(grand) is cst.If and grand.orelse is parent
             self.flow.enter_if(parent, is_elif)
 
     visit_SimpleStatementSuite = visit_IndentedBlock
 
     def visit_Else(self, node: cst.Else) -> None:
         parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
-        if isinstance(parent, cst.If):
+        if type(parent) is cst.If:
             self.flow.switch_branch()
 
     def leave_If(self, node: cst.If) -> None:
@@ -578,17 +578,17 @@ class Checker:
 
         def statements(body: Sequence[cst.BaseStatement]) -> Iterable[cst.BaseSmallStatement]:
             for stmt in body:
-                if isinstance(stmt, cst.SimpleStatementLine):
+                if type(stmt) is cst.SimpleStatementLine:
                     yield from stmt.body
                 elif isinstance(stmt, (cst.If, cst.Try)) and isinstance(
                     stmt.body, cst.IndentedBlock
                 ):
                     yield from statements(stmt.body.body)
-                    if isinstance(stmt, cst.Try):
+                    if type(stmt) is cst.Try:
                         for handler in stmt.handlers:
-                            if isinstance(handler.body, cst.IndentedBlock):
+                            if type(handler.body) is cst.IndentedBlock:
                                 yield from statements(handler.body.body)
-                    elif isinstance(stmt.orelse, cst.Else) and isinstance(
+                    elif type(stmt.orelse) is cst.Else and isinstance(
                         stmt.orelse.body, cst.IndentedBlock
                     ):
                         yield from statements(stmt.orelse.body.body)
@@ -600,7 +600,7 @@ class Checker:
                 ctx.imports.bind_import(small)
         ctx.imports.learn_definitions(module)
         for small in statements(module.body):
-            if isinstance(small, cst.Assign):
+            if type(small) is cst.Assign:
                 value = ctx.imports.instance_of(small.value)
                 for target in small.targets:
                     ctx.imports.bind_target(target.target, value)
@@ -862,9 +862,9 @@ def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:
     """First statement of a compound statement's body (to find where its header ends)."""
     if isinstance(statement, _COMPOUND):
         body = getattr(statement, "body", None)
-        if isinstance(body, cst.IndentedBlock) and body.body:
+        if type(body) is cst.IndentedBlock and body.body:
             return body.body[0]
-        if isinstance(statement, cst.Match) and statement.cases:
+        if type(statement) is cst.Match and statement.cases:
             return statement.cases[0]
     return None
 
@@ -880,11 +880,11 @@ def _fingerprint_base(module: cst.Module, report: _Report) -> str:
     statement = report.statement
     if statement is None:
         statement_text = ""
-    elif isinstance(statement, cst.SimpleStatementLine):
+    elif type(statement) is cst.SimpleStatementLine:
         statement_text = _normalised(module, statement)
     else:
         statement_text = _header_text(module, statement)
-    node_text = "" if isinstance(report.node, cst.Module) else _normalised(module, report.node)
+    node_text = "" if type(report.node) is cst.Module else _normalised(module, report.node)
     return digest(report.rule_id, report.scope, statement_text, node_text)
 
 

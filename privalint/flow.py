@@ -151,9 +151,9 @@ EXTRA_KEYWORDS = -1
 
 
 def _int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return int(expr.value)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
         inner = _int_value(expr.expression)
         return -inner if inner is not None else None
     return None
@@ -161,7 +161,7 @@ def _int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
 
 def _short_slice(node: cst.Subscript, limit: int = 4) -> bool:
     """Whether ``node`` slices at most ``limit`` items: ``x[-4:]``, ``x[:2]``, ``x[1:3]``."""
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice:
         return False
     part = node.slice[0].slice
     if part.step is not None:
@@ -317,11 +317,11 @@ class FlowSettings:
 def _constructs(expr: cst.BaseExpression) -> bool:
     """Whether ``expr`` constructs an object (``Identify()``, ``amplitude.BaseEvent(...)``),
     possibly through builder calls on it (``Identify().set(...)``)."""
-    while isinstance(expr, cst.Call):
+    while type(expr) is cst.Call:
         name = _last_name(expr.func)
         if name[:1].isupper() and not name.isupper():
             return True
-        if not isinstance(expr.func, cst.Attribute):
+        if type(expr.func) is not cst.Attribute:
             return False
         expr = expr.func.value
     return False
@@ -334,9 +334,9 @@ def _template_text(text: str) -> str:
 
 def _last_name(expr: cst.BaseExpression) -> str:
     """``send`` for ``client.send``, ``get_user`` for ``get_user``, else ``""``."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value
     return ""
 
@@ -375,12 +375,12 @@ class Flow:
 
     def _collect_definitions(self, module: cst.Module) -> None:
         for stmt in module.body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 self._functions[stmt.name.value] = stmt
-            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            elif type(stmt) is cst.ClassDef and type(stmt.body) is cst.IndentedBlock:
                 methods = self._methods.setdefault(stmt.name.value, {})
                 for inner in stmt.body.body:
-                    if isinstance(inner, cst.FunctionDef):
+                    if type(inner) is cst.FunctionDef:
                         methods[inner.name.value] = inner
                         self._method_class[id(inner)] = stmt.name.value
 
@@ -413,25 +413,25 @@ class Flow:
 
     def bind(self, target: cst.BaseExpression, value: Carried) -> None:
         """Bind an assignment target to what the assigned value carries."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self._set(target.value, value)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             path = dotted_name(target)
             if path is not None:
                 self._set(path, value)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             self._bind_subscript(target, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             fields = value.fields
             for element in target.elements:
                 element_target = element.value
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     element_target = element.value
                 # Unpacking spreads what the whole carries over every part, unless
                 # the right side was a tuple we could follow element by element.
                 part = fields.get(str(target.elements.index(element))) if fields else None
                 self.bind(element_target, part if part is not None else value)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.bind(target.value, value)
 
     def _bind_subscript(self, target: cst.Subscript, value: Carried) -> None:
@@ -458,7 +458,7 @@ class Flow:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             scope.env[param.name.value] = UNKNOWN
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 scope.env[star.name.value] = UNKNOWN
         self._scopes.append(scope)
         self._memo.clear()
@@ -486,7 +486,7 @@ class Flow:
     def assign(self, node: Union[cst.Assign, cst.AnnAssign, cst.AugAssign]) -> None:
         if isinstance(node, cst.Assign):
             first = node.targets[0].target if node.targets else None
-            if isinstance(node.value, cst.Dict) and isinstance(first, cst.Name):
+            if type(node.value) is cst.Dict and type(first) is cst.Name:
                 self._dict_owners.setdefault(id(node.value), first.value)
             value = self.evaluate(node.value)
             for target in node.targets:
@@ -506,19 +506,19 @@ class Flow:
         """`event.event_properties = {...}` on an event built here by a propagator
         class: it holds the value."""
         if (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
+            type(target) is cst.Attribute
+            and type(target.value) is cst.Name
             and target.value.value in self._scope.packed
         ):
             self._store(target.value.value, value)
 
     def _note_built(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             scope = self._scope
             scope.packed.discard(target.value)
             if _constructs(value):
                 scope.built.add(target.value)
-                if isinstance(value, cst.Call) and self.settings.is_propagator(
+                if type(value) is cst.Call and self.settings.is_propagator(
                     self.imports.qualname(value.func)
                 ):
                     scope.packed.add(target.value)
@@ -526,7 +526,7 @@ class Flow:
                 scope.built.discard(target.value)
 
     def _note_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or not value.args:
+        if type(target) is not cst.Name or type(value) is not cst.Call or not value.args:
             return
         qualified = self.imports.qualname(value.func)
         if qualified in self.settings.stream_wrappers:
@@ -540,7 +540,7 @@ class Flow:
         ``writer.writerow(row)`` hold what was put in (and so does the stream a
         writer wraps)."""
         func = node.func
-        if not isinstance(func, cst.Attribute) or not node.args:
+        if type(func) is not cst.Attribute or not node.args:
             return
         name = func.attr.value
         settings = self.settings
@@ -599,12 +599,12 @@ class Flow:
 
     def enter_for(self, node: Union[cst.For, cst.While]) -> None:
         self._push_frame(loop=True)
-        if isinstance(node, cst.For):
+        if type(node) is cst.For:
             self.bind(node.target, self._element_of(self.evaluate(node.iter)))
             self._note_loop_owner(node.target, node.iter)
 
     def _note_loop_owner(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
-        if not isinstance(target, cst.Name):
+        if type(target) is not cst.Name:
             return
         owners = self._scope.loop_owners
         owners.pop(target.value, None)
@@ -681,19 +681,19 @@ class Flow:
 
     def _owner_text(self, expr: cst.BaseExpression) -> str:
         """The word that says whose a value is: ``customer`` in ``customer.name``."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             if expr.value in ("self", "cls") and self._classes:
                 return self._classes[-1]
             loop_owner = self._loop_owner(expr.value)
             if loop_owner is not None:
                 return loop_owner
             return self._typed_owner(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             return expr.attr.value
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             key = self._subscript_key(expr)
             return key if key is not None else self._owner_text(expr.value)
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self._owner_text(expr.func)
         return ""
 
@@ -772,7 +772,7 @@ class Flow:
         return CLEAN
 
     def _eval_UnaryOperation(self, node: cst.UnaryOperation) -> Carried:
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             return CLEAN
         return self.evaluate(node.expression)
 
@@ -824,7 +824,7 @@ class Flow:
         if node.attr.value not in self.settings.request_attributes:
             return (
                 node.attr.value in self.settings.handler_input_methods
-                and isinstance(node.value, cst.Name)
+                and type(node.value) is cst.Name
                 and node.value.value == "self"
             )
         base = dotted_name(node.value)
@@ -840,9 +840,9 @@ class Flow:
         if len(node.slice) != 1:
             return None
         element = node.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             value = element.value
-            if isinstance(value, cst.Integer):
+            if type(value) is cst.Integer:
                 return value.value
             return _string_value(value)
         return None
@@ -852,7 +852,7 @@ class Flow:
         if len(node.slice) != 1:
             return None
         element = node.slice[0].slice
-        if not isinstance(element, cst.Index) or not isinstance(element.value, cst.List):
+        if type(element) is not cst.Index or type(element.value) is not cst.List:
             return None
         keys = [_string_value(e.value) for e in element.value.elements]
         if not keys or any(k is None for k in keys):
@@ -930,14 +930,14 @@ class Flow:
         parts: list[Carried] = []
         owner = self._dict_owners.get(id(node), "")
         for element in node.elements:
-            if not isinstance(element, cst.DictElement):
+            if type(element) is not cst.DictElement:
                 spread = self.evaluate(element.value)
                 parts.append(spread)
                 if spread.fields:
                     fields.update(spread.fields)
                 continue
             key = _string_value(element.key)
-            if key is not None and isinstance(element.value, cst.Dict):
+            if key is not None and type(element.value) is cst.Dict:
                 self._dict_owners.setdefault(id(element.value), key)
             value = self.evaluate(element.value)
             if key is not None:
@@ -959,22 +959,20 @@ class Flow:
         parts = [
             self.evaluate(part.expression)
             for part in node.parts
-            if isinstance(part, cst.FormattedStringExpression)
+            if type(part) is cst.FormattedStringExpression
         ]
         exprs: list[cst.BaseExpression] = []
         before: list[str] = []
         preceding = ""
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 preceding += part.value
-            elif isinstance(part, cst.FormattedStringExpression):
+            elif type(part) is cst.FormattedStringExpression:
                 exprs.append(part.expression)
                 before.append(preceding)
                 preceding += " "
         parts.append(self._in_template(exprs, before))
-        text = "".join(
-            p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts
-        )
+        text = "".join(p.value if type(p) is cst.FormattedStringText else "x" for p in node.parts)
         query = self._query_text(text, node)
         return union([*parts, query]) if query.query is not None else union(parts)
 
@@ -986,14 +984,12 @@ class Flow:
 
     def _eval_BinaryOperation(self, node: cst.BinaryOperation) -> Carried:
         right = self.evaluate(node.right)
-        if isinstance(node.operator, cst.Modulo):
+        if type(node.operator) is cst.Modulo:
             template = _string_value(node.left)
             if template is not None:
                 values = node.right
                 exprs = (
-                    [e.value for e in values.elements]
-                    if isinstance(values, cst.Tuple)
-                    else [values]
+                    [e.value for e in values.elements] if type(values) is cst.Tuple else [values]
                 )
                 pieces = _PERCENT.split(template)
                 before = [_template_text("".join(pieces[: i + 1])) for i in range(len(exprs))]
@@ -1013,7 +1009,7 @@ class Flow:
         parts: list[Carried] = []
         fillers = self.settings.template_fillers
         for expr, text in zip(exprs, before):
-            if not isinstance(expr, cst.Name):
+            if type(expr) is not cst.Name:
                 continue
             words = list(split_words(text))
             while words and words[-1] in fillers:
@@ -1128,13 +1124,13 @@ class Flow:
             content = {c: o for c, o in url.cats.items() if c in settings.fetched_categories}
             if content:
                 return Carried(content, known=False)
-        if isinstance(func, cst.Attribute) and self.is_request_read(func):
+        if type(func) is cst.Attribute and self.is_request_read(func):
             return Carried(known=False, user_input=True)
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             receiver = func.value
             if name in settings.builder_methods and (
                 _constructs(receiver)
-                or (isinstance(receiver, cst.Name) and receiver.value in self._scope.built)
+                or (type(receiver) is cst.Name and receiver.value in self._scope.built)
             ):
                 # `Identify().set("postcode", value)` returns the builder, now holding it.
                 return union((self.evaluate(receiver), self._built_arguments(node)))
@@ -1234,9 +1230,9 @@ class Flow:
                 continue
             value = arg.value
             if isinstance(value, (cst.List, cst.Tuple)):
-                keys = [e.value for e in value.elements if isinstance(e, cst.Element)]
-            elif isinstance(value, cst.Dict):
-                keys = [e.key for e in value.elements if isinstance(e, cst.DictElement)]
+                keys = [e.value for e in value.elements if type(e) is cst.Element]
+            elif type(value) is cst.Dict:
+                keys = [e.key for e in value.elements if type(e) is cst.DictElement]
             else:
                 continue
             for key in keys:
@@ -1255,7 +1251,7 @@ class Flow:
         words = split_words(name)
         if not words:
             return UNKNOWN
-        owner = self._owner_text(func.value) if isinstance(func, cst.Attribute) else ""
+        owner = self._owner_text(func.value) if type(func) is cst.Attribute else ""
         verbs = self.settings.getter_verbs
         if words[0] in verbs:
             rest = [w for w in words[1:] if w not in verbs]
@@ -1271,18 +1267,14 @@ class Flow:
     # Local functions: what their returns carry, parameters substituted.
 
     def _resolve_local(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             qualified = self.imports.lookup(func.value)
             if qualified == f"{LOCAL}.{func.value}" or qualified is None:
                 return self._functions.get(func.value)
             return None
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return None
-        if (
-            isinstance(func.value, cst.Name)
-            and func.value.value in ("self", "cls")
-            and self._classes
-        ):
+        if type(func.value) is cst.Name and func.value.value in ("self", "cls") and self._classes:
             return self._methods.get(self._classes[-1], {}).get(func.attr.value)
         # A method called on an instance of a class of this module.
         owner = self.imports.qualname(func.value)
@@ -1299,7 +1291,7 @@ class Flow:
         params = [
             p.name.value for p in (*definition.params.posonly_params, *definition.params.params)
         ]
-        if params and params[0] in ("self", "cls") and isinstance(func, cst.Attribute):
+        if params and params[0] in ("self", "cls") and type(func) is cst.Attribute:
             params = params[1:]
         args: dict[str, Carried] = {}
         positional = [a for a in node.args if a.keyword is None and not a.star]
@@ -1356,7 +1348,7 @@ class Flow:
         """The expression a call passes for positional parameter ``index``."""
         if index < 0:
             return None
-        params = self.parameters(definition, isinstance(call.func, cst.Attribute))
+        params = self.parameters(definition, type(call.func) is cst.Attribute)
         positional = [a for a in call.args if a.keyword is None and not a.star]
         if index < len(positional):
             return positional[index].value
@@ -1371,7 +1363,7 @@ class Flow:
     ) -> list[cst.BaseExpression]:
         """The values a call passes into the ``**kwargs`` of ``definition``: keyword
         arguments that name no other parameter, and ``**mapping`` spreads."""
-        if not isinstance(definition.params.star_kwarg, cst.Param):
+        if type(definition.params.star_kwarg) is not cst.Param:
             return []
         named = {
             p.name.value
@@ -1454,14 +1446,14 @@ class Flow:
             cats[_param_marker(index)] = param
             self._scope.env[param] = Carried(cats, False)
         star = definition.params.star_arg
-        if isinstance(star, cst.Param):
+        if type(star) is cst.Param:
             # `*args` forwards every extra positional argument.
             first_extra = len(params) - offset
             self._scope.env[star.name.value] = Carried(
                 {_param_marker(first_extra + i): star.name.value for i in range(8)}, False
             )
         star_kwarg = definition.params.star_kwarg
-        if isinstance(star_kwarg, cst.Param):
+        if type(star_kwarg) is cst.Param:
             # `**kwargs` forwards every keyword argument no other parameter takes.
             self._scope.env[star_kwarg.name.value] = Carried(
                 {_param_marker(EXTRA_KEYWORDS): star_kwarg.name.value}, False
@@ -1506,10 +1498,10 @@ class Flow:
     def _run_block(
         self, block: cst.BaseSuite, returns: list[Carried], on_call: Optional[OnCall] = None
     ) -> None:
-        if isinstance(block, cst.SimpleStatementSuite):
+        if type(block) is cst.SimpleStatementSuite:
             self._run_small(block.body, returns, on_call)
             return
-        assert isinstance(block, cst.IndentedBlock)
+        assert type(block) is cst.IndentedBlock
         for stmt in block.body:
             self._run_statement(stmt, returns, on_call)
 
@@ -1523,29 +1515,29 @@ class Flow:
             if on_call is not None:
                 for call in iter_nodes(small, cst.Call):
                     on_call(call)  # type: ignore[arg-type]
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            if type(small) is cst.Expr and type(small.value) is cst.Call:
                 self.call_effects(small.value)
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            elif type(small) is cst.Expr and type(small.value) is cst.Yield:
                 # A generator returns what it yields.
                 returns.append(self.evaluate(small.value))
             elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                 self.assign(small)
-            elif isinstance(small, cst.Return) and small.value is not None:
+            elif type(small) is cst.Return and small.value is not None:
                 returns.append(self.evaluate(small.value))
 
     def _run_statement(
         self, stmt: cst.BaseStatement, returns: list[Carried], on_call: Optional[OnCall] = None
     ) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             self._run_small(stmt.body, returns, on_call)
-        elif isinstance(stmt, cst.If):
+        elif type(stmt) is cst.If:
             self._header_calls(stmt.test, on_call)
             self._push_frame(loop=False)
             self._run_block(stmt.body, returns, on_call)
             orelse = stmt.orelse
             if orelse is not None:
                 self.switch_branch()
-                if isinstance(orelse, cst.If):
+                if type(orelse) is cst.If:
                     self._run_statement(orelse, returns, on_call)
                 else:
                     self._run_block(orelse.body, returns, on_call)
@@ -1555,12 +1547,12 @@ class Flow:
             self.enter_for(stmt)
             self._run_block(stmt.body, returns, on_call)
             self.leave_branching(has_else=False)
-        elif isinstance(stmt, cst.With):
+        elif type(stmt) is cst.With:
             for item in stmt.items:
                 self._header_calls(item.item, on_call)
                 self.enter_with_item(item)
             self._run_block(stmt.body, returns, on_call)
-        elif isinstance(stmt, cst.Try):
+        elif type(stmt) is cst.Try:
             self._run_block(stmt.body, returns, on_call)
             for handler in stmt.handlers:
                 self._run_block(handler.body, returns, on_call)

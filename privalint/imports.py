@@ -47,21 +47,17 @@ def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` for a chain of names and attributes, else ``None``."""
     parts: list[str] = []
     node = expr
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
 
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Name)
-        and expr.func.value == "super"
-    )
+    return type(expr) is cst.Call and type(expr.func) is cst.Name and expr.func.value == "super"
 
 
 def _is_property(decorator: cst.BaseExpression) -> bool:
@@ -151,7 +147,7 @@ class ImportTable:
             for alias in node.names:
                 full = _module_name(alias.name)
                 self.imported_modules.add(full)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
                     self.bind(alias.asname.name.value, self._canonical(full))
                 else:
                     head = full.split(".", 1)[0]
@@ -167,22 +163,22 @@ class ImportTable:
         for alias in node.names:
             name = _module_name(alias.name)
             local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
             qualified = f"{base}.{name}" if base and not base.endswith(".") else base + name
             self.bind(local, self._canonical(qualified))
 
     def bind_target(self, target: AssignTargetNode, value: Optional[str]) -> None:
         """Bind an assignment target (name, ``self.attr``, tuple) to ``value``."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.bind(target.value, value)
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        elif type(target) is cst.Attribute and type(target.value) is cst.Name:
             if target.value.value in ("self", "cls") and self._classes:
                 self._class_attrs[self._classes[-1]][target.attr.value] = value or _OPAQUE
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.bind_target(element.value, None)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.bind_target(target.value, None)
 
     # -- lookup -------------------------------------------------------------------
@@ -206,11 +202,11 @@ class ImportTable:
 
     def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
         """The qualified name ``expr`` refers to, or ``None`` when it is unknown."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self.lookup(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             base = expr.value
-            if isinstance(base, cst.Name) and base.value in ("self", "cls") and self._classes:
+            if type(base) is cst.Name and base.value in ("self", "cls") and self._classes:
                 attr = expr.attr.value
                 for cls in reversed(self._classes):
                     # `self.redis`, a property that returns `redis.Redis(...)`.
@@ -238,11 +234,11 @@ class ImportTable:
                 if inherited is not None:
                     return inherited
             return self._canonical(f"{head}.{attr}")
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             func = expr.func
             if (
-                isinstance(func, cst.Attribute)
-                and isinstance(func.value, cst.Name)
+                type(func) is cst.Attribute
+                and type(func.value) is cst.Name
                 and func.value.value in ("self", "cls")
                 and self._classes
             ):
@@ -254,7 +250,7 @@ class ImportTable:
             if head is not None and head in self._factories:
                 return self._factories[head]
             return f"{head}()" if head is not None else None
-        if isinstance(expr, cst.Await):
+        if type(expr) is cst.Await:
             return self.qualname(expr.expression)
         return None
 
@@ -273,9 +269,9 @@ class ImportTable:
             return None
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await)):
             return self.qualname(value)
-        if isinstance(value, cst.BooleanOperation):
+        if type(value) is cst.BooleanOperation:
             return self.instance_of(value.left) or self.instance_of(value.right)
-        if isinstance(value, cst.IfExp):
+        if type(value) is cst.IfExp:
             return self.instance_of(value.body) or self.instance_of(value.orelse)
         return None
 
@@ -287,7 +283,7 @@ class ImportTable:
         ``get_session().get`` resolves to ``requests.Session().get``; factory methods
         and properties of those classes likewise (``self._client().set``)."""
         for stmt in module.body:
-            if isinstance(stmt, cst.ClassDef):
+            if type(stmt) is cst.ClassDef:
                 base = None
                 for arg in stmt.bases:
                     qualified = self.qualname(arg.value)
@@ -300,20 +296,18 @@ class ImportTable:
                         break
                 methods = frozenset(
                     inner.name.value
-                    for inner in (
-                        stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-                    )
-                    if isinstance(inner, cst.FunctionDef)
+                    for inner in (stmt.body.body if type(stmt.body) is cst.IndentedBlock else ())
+                    if type(inner) is cst.FunctionDef
                 )
                 self._local_classes[stmt.name.value] = _LocalClass(base, methods)
         for stmt in module.body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 returned = self._returned(stmt)
                 if returned is not None:
                     self._factories[f"{_LOCAL_PREFIX}{stmt.name.value}"] = returned
-            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            elif type(stmt) is cst.ClassDef and type(stmt.body) is cst.IndentedBlock:
                 for inner in stmt.body.body:
-                    if not isinstance(inner, cst.FunctionDef):
+                    if type(inner) is not cst.FunctionDef:
                         continue
                     returned = self._returned(inner)
                     if returned is None:
@@ -330,19 +324,19 @@ class ImportTable:
         found: set[Optional[str]] = set()
 
         def run(block: cst.BaseSuite) -> None:
-            body = block.body if isinstance(block, cst.IndentedBlock) else ()
+            body = block.body if type(block) is cst.IndentedBlock else ()
             for stmt in body:
-                if isinstance(stmt, cst.SimpleStatementLine):
+                if type(stmt) is cst.SimpleStatementLine:
                     for small in stmt.body:
-                        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        if type(small) is cst.Assign and len(small.targets) == 1:
                             target = small.targets[0].target
-                            if isinstance(target, cst.Name):
+                            if type(target) is cst.Name:
                                 local[target.value] = self.instance_of(small.value)
-                        elif isinstance(small, cst.Return) and small.value is not None:
+                        elif type(small) is cst.Return and small.value is not None:
                             value = small.value
-                            if isinstance(value, cst.Name) and value.value == "None":
+                            if type(value) is cst.Name and value.value == "None":
                                 continue
-                            if isinstance(value, cst.Name) and value.value in local:
+                            if type(value) is cst.Name and value.value in local:
                                 found.add(local[value.value])
                             else:
                                 found.add(self.instance_of(value))

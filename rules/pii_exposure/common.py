@@ -66,13 +66,13 @@ def chain_qualname(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
     qualified = ctx.qualname(expr)
     if qualified is not None:
         return qualified
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         base = chain_qualname(ctx, expr.value)
         return f"{base}.{expr.attr.value}" if base is not None else None
-    if isinstance(expr, cst.Subscript):
+    if type(expr) is cst.Subscript:
         base = chain_qualname(ctx, expr.value)
         return base + SUBSCRIPT if base is not None else None
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         base = chain_qualname(ctx, expr.func)
         return base + "()" if base is not None else None
     return None
@@ -80,9 +80,9 @@ def chain_qualname(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
 
 def last_name(expr: cst.BaseExpression) -> str:
     """``index`` for ``es.index``, ``redirect`` for ``redirect``, else ``""``."""
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
     return ""
 
@@ -91,18 +91,18 @@ def receiver_words(expr: cst.BaseExpression) -> tuple[str, ...]:
     """The words of the names an attribute chain is called on, outermost first:
     ``self.es_client.index`` -> (es, client); ``get_es().index`` -> (get, es)."""
     parts: list[tuple[str, ...]] = []
-    node: Optional[cst.BaseExpression] = expr.value if isinstance(expr, cst.Attribute) else None
+    node: Optional[cst.BaseExpression] = expr.value if type(expr) is cst.Attribute else None
     while node is not None:
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             parts.append(split_words(node.attr.value))
             node = node.value
-        elif isinstance(node, cst.Name):
+        elif type(node) is cst.Name:
             if node.value not in ("self", "cls"):
                 parts.append(split_words(node.value))
             node = None
-        elif isinstance(node, cst.Subscript):
+        elif type(node) is cst.Subscript:
             node = node.value
-        elif isinstance(node, cst.Call):
+        elif type(node) is cst.Call:
             node = node.func
         else:
             node = None
@@ -115,11 +115,11 @@ def attribute_chain(expr: cst.BaseExpression) -> list[str]:
     names: list[str] = []
     node: Optional[cst.BaseExpression] = expr
     while node is not None:
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             names.append(node.attr.value)
             node = node.value
         elif isinstance(node, (cst.Subscript, cst.Call)):
-            node = node.value if isinstance(node, cst.Subscript) else node.func
+            node = node.value if type(node) is cst.Subscript else node.func
         else:
             node = None
     return names[::-1]
@@ -236,7 +236,7 @@ class Destination:
     def matches_keyword_signature(self, call: cst.Call) -> bool:
         """Whether a method call has a keyword only this service's API takes with that
         method (Cohere's `embed(..., input_type=...)`), whatever the object."""
-        if not isinstance(call.func, cst.Attribute):
+        if type(call.func) is not cst.Attribute:
             return False
         method = call.func.attr.value
         return any(
@@ -334,7 +334,7 @@ class Destinations:
         member = last_name(func)
         if member not in self._members[kind] and not (kind == METHODS and self.has_prefixes):
             return None
-        if not member or (kind == ATTRIBUTES and not isinstance(func, cst.Attribute)):
+        if not member or (kind == ATTRIBUTES and type(func) is not cst.Attribute):
             return None
         qualified = chain_qualname(ctx, func)
         if qualified is not None and not is_own_code(ctx, qualified):
@@ -344,7 +344,7 @@ class Destinations:
             if any(qualified == m or qualified.startswith(m + ".") for m in self._modules):
                 # A known SDK, but not a sending call (`es.search(...)`).
                 return None
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return None
         words = receiver_words(func)
         for destination in self.all:
@@ -361,7 +361,7 @@ class Destinations:
 def _constructed(ctx: FileContext, value: cst.BaseExpression) -> Optional[Carried]:
     """What an object built in place carries (``BaseEvent(user_id=..., ...)``): the
     union of the constructor's arguments, keywords speaking for opaque values."""
-    if not isinstance(value, cst.Call) or not last_name(value.func)[:1].isupper():
+    if type(value) is not cst.Call or not last_name(value.func)[:1].isupper():
         return None
     parts = [v for _, v in sent_values(ctx, value, frozenset())]
     return union(parts) if parts else None
@@ -524,7 +524,7 @@ def narrowest(ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
     data: the line of `"email": user.email` inside a multi-line dict."""
     while True:
         children: list[cst.BaseExpression]
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             children = [a.value for a in node.args]
         elif isinstance(node, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
             children = [e.value for e in node.elements]

@@ -153,7 +153,7 @@ class HttpKnowledge:
         if method not in self.names:
             return None
         qualified = chain_qualname(ctx, func)
-        if method in self.build_methods and isinstance(func, cst.Attribute):
+        if method in self.build_methods and type(func) is cst.Attribute:
             return UrlCall(BUILD, method, None, None)
         if qualified is not None and not is_own_code(ctx, qualified):
             if qualified in self.redirects:
@@ -170,10 +170,10 @@ class HttpKnowledge:
                 # A known library, but not a request (`requests.utils.quote`).
                 return None
         # An object of unknown type: trust its name, and ask for a URL-looking argument.
-        if method == "redirect" and qualified is None and isinstance(func, cst.Attribute):
+        if method == "redirect" and qualified is None and type(func) is cst.Attribute:
             # `self.redirect(url)` in a handler class (Tornado, Django's RedirectView).
             return UrlCall(REDIRECT, "redirect", self._url_arg(call, 0), None)
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return None
         if method not in self.url_first and method not in self.url_second:
             return None
@@ -235,12 +235,12 @@ def looks_like_url(expr: cst.BaseExpression, text: str, absolute: bool = False) 
 
 def _url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The expressions a URL template starts with (`BASE_URL` in `BASE_URL + path`)."""
-    if isinstance(expr, cst.FormattedString):
+    if type(expr) is cst.FormattedString:
         first = expr.parts[0] if expr.parts else None
-        return [first.expression] if isinstance(first, cst.FormattedStringExpression) else []
-    if isinstance(expr, cst.BinaryOperation):
+        return [first.expression] if type(first) is cst.FormattedStringExpression else []
+    if type(expr) is cst.BinaryOperation:
         return _url_heads(expr.left)
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+    if type(expr) is cst.Call and type(expr.func) is cst.Attribute:
         return _url_heads(expr.func.value)
     return [expr]
 
@@ -256,18 +256,18 @@ def own_name(expr: cst.BaseExpression) -> str:
     ``event.get("recording_url")``; else ``""``."""
     if isinstance(expr, (cst.Name, cst.Attribute)):
         return last_name(expr)
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+    if type(expr) is cst.Subscript and len(expr.slice) == 1:
         element = expr.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             return string_value(element.value) or ""
     if (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
+        type(expr) is cst.Call
+        and type(expr.func) is cst.Attribute
         and expr.args
         and expr.func.attr.value == "get"
     ):
         return string_value(expr.args[0].value) or ""
-    if isinstance(expr, cst.Await):
+    if type(expr) is cst.Await:
         return own_name(expr.expression)
     return ""
 
@@ -279,11 +279,11 @@ def names_url(name: str) -> bool:
 
 def literal_text(expr: cst.BaseExpression) -> str:
     """The literal text of a string, f-string or concatenation (expressions left out)."""
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         return string_value(expr) or ""
-    if isinstance(expr, cst.FormattedString):
-        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
-    if isinstance(expr, cst.ConcatenatedString):
+    if type(expr) is cst.FormattedString:
+        return "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)
+    if type(expr) is cst.ConcatenatedString:
         return literal_text(expr.left) + literal_text(expr.right)
     return ""
 
@@ -302,7 +302,7 @@ class ModuleStrings:
         text = self.text(node.value)
         base = self._client_base(node.value)
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
+            if type(target.target) is cst.Name:
                 if text:
                     self._values[target.target.value] = text
                 else:
@@ -317,7 +317,7 @@ class ModuleStrings:
     def _client_base(self, value: cst.BaseExpression) -> str:
         """The base URL of a client made by a call named for one (`make_client(url)`,
         `build_session(base_url=...)`) with an absolute URL as its first or URL argument."""
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return ""
         words = split_words(last_name(value.func))
         if not {"client", "session"} & set(words):
@@ -341,26 +341,26 @@ class ModuleStrings:
         module constants; the parts we cannot read are left out."""
         if expr is None:
             return ""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self._values.get(expr.value, "")
-        if isinstance(expr, cst.FormattedString):
+        if type(expr) is cst.FormattedString:
             return "".join(
                 p.value
-                if isinstance(p, cst.FormattedStringText)
+                if type(p) is cst.FormattedStringText
                 else self.text(p.expression)
-                if isinstance(p, cst.FormattedStringExpression)
+                if type(p) is cst.FormattedStringExpression
                 else ""
                 for p in expr.parts
             )
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
             return self.text(expr.left) + self.text(expr.right)
         if (
-            isinstance(expr, cst.Call)
-            and isinstance(expr.func, cst.Attribute)
+            type(expr) is cst.Call
+            and type(expr.func) is cst.Attribute
             and expr.func.attr.value == "format"
         ):
             return self.text(expr.func.value)
-        if isinstance(expr, cst.Call) and _ENV_READ.fullmatch(dotted_name(expr.func) or ""):
+        if type(expr) is cst.Call and _ENV_READ.fullmatch(dotted_name(expr.func) or ""):
             # `os.environ.get("HOOK_URL", "https://hooks.example.com/...")`: the default.
             default = positional_args(expr)[1:2]
             return self.text(default[0].value) if default else ""

@@ -90,7 +90,7 @@ class StorageKnowledge:
         """A call into a storage SDK, or on an object named like a storage client."""
         if qualified is not None and not own:
             return self.service(qualified) is not None
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return False
         return contains_phrase(receiver_words(func), self.receiver_words)
 
@@ -197,14 +197,14 @@ class PersonalDataInPublicStorage(Rule):
         if text is not None:
             acls = self.compiled.public_acls
             return text in acls or any(acl in text for acl in acls if "/" in acl)
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return expr.value in self._public_names
-        if isinstance(expr, cst.Dict):
+        if type(expr) is cst.Dict:
             return self._public_dict(expr)
-        if isinstance(expr, cst.IfExp):
+        if type(expr) is cst.IfExp:
             # `ACL="public-read" if share else "private"`: it can be public.
             return self._is_public_value(expr.body) or self._is_public_value(expr.orelse)
-        if isinstance(expr, cst.Call) and self.ctx.qualname(expr.func) == "dict":
+        if type(expr) is cst.Call and self.ctx.qualname(expr.func) == "dict":
             knowledge: StorageKnowledge = self.compiled
             return any(
                 a.keyword is not None
@@ -217,7 +217,7 @@ class PersonalDataInPublicStorage(Rule):
     def _public_dict(self, expr: cst.Dict) -> bool:
         knowledge: StorageKnowledge = self.compiled
         for element in expr.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = string_value(element.key)
                 if key in knowledge.acl_keywords and self._is_public_value(element.value):
                     return True
@@ -230,7 +230,7 @@ class PersonalDataInPublicStorage(Rule):
         text = string_value(expr)
         if text is not None:
             return text not in knowledge.private_values and text != ""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return expr.value not in knowledge.private_values
         name = dotted_name(expr)
         return name is not None and name.rsplit(".", 1)[-1] not in knowledge.private_values
@@ -293,7 +293,7 @@ class PersonalDataInPublicStorage(Rule):
                 self._built[name] = value
             if public:
                 self._public_names.add(name)
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return
         method = last_name(value.func)
         if method in knowledge.container_methods:
@@ -378,8 +378,8 @@ class PersonalDataInPublicStorage(Rule):
             (receiver or "") in self._public_containers
             or (_receiver_base(node) or "") in self._public_containers
         ) or (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Call)
+            type(func) is cst.Attribute
+            and type(func.value) is cst.Call
             and self._names_public_container(func.value)
         )
         if public is None and not in_public_container:
@@ -392,7 +392,7 @@ class PersonalDataInPublicStorage(Rule):
         receiver = _receiver(node)
         if receiver is not None and receiver in self._objects:
             values = [*self._objects[receiver], *values]
-        elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+        elif type(node.func) is cst.Attribute and type(node.func.value) is cst.Call:
             # `s3.Object(bucket, key).put(...)`: the key is in the handle's call.
             inner = node.func.value
             if last_name(inner.func) in knowledge.object_methods:
@@ -424,13 +424,13 @@ class PersonalDataInPublicStorage(Rule):
     def _granted(self, node: cst.Call) -> None:
         """`blob.acl.all().grant_read()`: the object is readable by everyone."""
         knowledge: StorageKnowledge = self.compiled
-        entity = node.func.value if isinstance(node.func, cst.Attribute) else None
-        if not isinstance(entity, cst.Call) or last_name(entity.func) not in (
+        entity = node.func.value if type(node.func) is cst.Attribute else None
+        if type(entity) is not cst.Call or last_name(entity.func) not in (
             knowledge.public_entities
         ):
             return
-        acl = entity.func.value if isinstance(entity.func, cst.Attribute) else None
-        if not isinstance(acl, cst.Attribute):
+        acl = entity.func.value if type(entity.func) is cst.Attribute else None
+        if type(acl) is not cst.Attribute:
             return
         target = dotted_name(acl.value)
         if target is None:
@@ -487,14 +487,14 @@ class PersonalDataInPublicStorage(Rule):
             for a in node.args
             if a.keyword is None or a.keyword.value not in knowledge.skip_keywords
         ]
-        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+        if type(node.func) is cst.Attribute and type(node.func.value) is cst.Call:
             candidates.extend(a.value for a in node.func.value.args)
         receiver = _receiver(node) or ""
         handle = self._handles.get(receiver)
         if handle is not None:
             candidates.extend(a.value for a in handle.args)
         for value in candidates:
-            built = self._built.get(value.value) if isinstance(value, cst.Name) else None
+            built = self._built.get(value.value) if type(value) is cst.Name else None
             if self._per_person(built or value):
                 return value, value
         for container in (receiver, _receiver_base(node) or ""):
@@ -502,7 +502,7 @@ class PersonalDataInPublicStorage(Rule):
             if named is not None and self._records_container(named):
                 return node, named
         for value in candidates:
-            built = self._built.get(value.value) if isinstance(value, cst.Name) else None
+            built = self._built.get(value.value) if type(value) is cst.Name else None
             text = literal_text(built or value)
             folder = text.rpartition("/")[0]
             if folder and set(split_words(folder)) & knowledge.record_words:
@@ -520,10 +520,10 @@ class PersonalDataInPublicStorage(Rule):
         """An object key built around a person's identifier (`f"review/{applicant_id}.jpg"`,
         `f"{period}/{emp.staff_number}.pdf"`): the object is one person's document."""
         knowledge: StorageKnowledge = self.compiled
-        if not isinstance(value, cst.FormattedString):
+        if type(value) is not cst.FormattedString:
             return False
         for part in value.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 name = dotted_name(part.expression)
                 if name is not None and set(split_words(name)) & knowledge.people_words:
                     return True
@@ -540,7 +540,7 @@ class PersonalDataInPublicStorage(Rule):
 
 def _receiver(call: cst.Call) -> Optional[str]:
     func = call.func
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return dotted_name(func.value)
     return None
 
@@ -548,8 +548,8 @@ def _receiver(call: cst.Call) -> Optional[str]:
 def _receiver_base(call: cst.Call) -> Optional[str]:
     """``container`` for ``container.get_blob_client(name).upload_blob(data)``."""
     func = call.func
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+    if type(func) is cst.Attribute and type(func.value) is cst.Call:
         inner = func.value.func
-        if isinstance(inner, cst.Attribute):
+        if type(inner) is cst.Attribute:
             return dotted_name(inner.value)
     return None

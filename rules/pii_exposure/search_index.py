@@ -131,27 +131,27 @@ class PersonalDataInSearchIndex(SendingRule):
             if qualified is not None and qualified in knowledge.bases:
                 destination = knowledge.bases[qualified]
                 break
-        if destination is None or not isinstance(node.body, cst.IndentedBlock):
+        if destination is None or type(node.body) is not cst.IndentedBlock:
             return
         body = node.body.body
         owner = _declared_model(body, knowledge) or knowledge.owner_for(node.name.value)
         for statement in body:
-            if isinstance(statement, cst.ClassDef) and statement.name.value in (
+            if type(statement) is cst.ClassDef and statement.name.value in (
                 knowledge.inner_classes
             ):
-                if isinstance(statement.body, cst.IndentedBlock):
+                if type(statement.body) is cst.IndentedBlock:
                     for inner in statement.body.body:
                         self._check_field_list(inner, owner, node.name.value, destination)
                 continue
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 self._check_field_method(statement, owner, node.name.value, destination)
                 continue
-            if not isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is not cst.SimpleStatementLine:
                 continue
             self._check_field_list(statement, owner, node.name.value, destination)
             for small in statement.body:
                 target, value = _assignment(small)
-                if target is None or not isinstance(value, cst.Call):
+                if target is None or type(value) is not cst.Call:
                     continue
                 category = self._field_category(target, value, owner)
                 if category is not None:
@@ -184,7 +184,7 @@ class PersonalDataInSearchIndex(SendingRule):
         self, statement: cst.CSTNode, owner: str, class_name: str, destination: str
     ) -> None:
         knowledge: DocumentKnowledge = self._documents
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             return
         for small in statement.body:
             target, value = _assignment(small)
@@ -221,11 +221,11 @@ class PersonalDataInSearchIndex(SendingRule):
 def _assignment(
     small: cst.BaseSmallStatement,
 ) -> tuple[Optional[str], Optional[cst.BaseExpression]]:
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+    if type(small) is cst.Assign and len(small.targets) == 1:
         target = small.targets[0].target
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             return target.value, small.value
-    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+    if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
         return small.target.value, small.value
     return None, None
 
@@ -233,14 +233,12 @@ def _assignment(
 def _declared_model(body: Sequence[cst.BaseStatement], knowledge: DocumentKnowledge) -> str:
     """The model an index document is declared for (`class Django: model = Customer`)."""
     for statement in body:
-        if not isinstance(statement, cst.ClassDef) or not isinstance(
-            statement.body, cst.IndentedBlock
-        ):
+        if type(statement) is not cst.ClassDef or not isinstance(statement.body, cst.IndentedBlock):
             continue
         if statement.name.value not in knowledge.inner_classes:
             continue
         for inner in statement.body.body:
-            if isinstance(inner, cst.SimpleStatementLine):
+            if type(inner) is cst.SimpleStatementLine:
                 for small in inner.body:
                     target, value = _assignment(small)
                     if target == "model" and value is not None:

@@ -73,7 +73,7 @@ class TrackingWrappers:
         if qualified is not None and "." in qualified and not ctx.is_local(qualified):
             return qualified  # imported from another module of the project
         if (
-            isinstance(func, cst.Attribute)
+            type(func) is cst.Attribute
             and is_own_code(ctx, qualified)
             and contains_phrase(receiver_words(func), self.receiver_words)
         ):
@@ -106,11 +106,11 @@ class TrackingWrappers:
             if arg.keyword is not None and arg.keyword.value not in self.property_keywords:
                 continue
             value = arg.value
-            if isinstance(value, cst.Dict):
+            if type(value) is cst.Dict:
                 return arg
-            if isinstance(value, cst.Call) and ctx.qualname(value.func) == "dict":
+            if type(value) is cst.Call and ctx.qualname(value.func) == "dict":
                 return arg
-            if isinstance(value, cst.Name) and ctx.categories(value).fields is not None:
+            if type(value) is cst.Name and ctx.categories(value).fields is not None:
                 return arg
         return None
 
@@ -375,17 +375,17 @@ class ErrorTrackerSendsDefaultPii(Rule):
             return
         for target in node.targets:
             name = target.target
-            if isinstance(name, cst.Name) and name.value in settings:
+            if type(name) is cst.Name and name.value in settings:
                 self.report(node, option=f"{name.value} = True", destination=settings[name.value])
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         _, settings = self.compiled
         key = node.key
-        if isinstance(key, cst.SimpleString) and _is_true(node.value):
+        if type(key) is cst.SimpleString and _is_true(node.value):
             text = key.evaluated_value
             if isinstance(text, str) and text in settings:
                 self.report(node, option=f'"{text}": True', destination=settings[text])
 
 
 def _is_true(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "True"
+    return type(expr) is cst.Name and expr.value == "True"

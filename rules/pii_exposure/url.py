@@ -127,7 +127,7 @@ class PersonalDataInUrl(Rule):
         self._constants.note(node)
         keyed = self._keyed_values(node.value)
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
+            if type(target.target) is cst.Name:
                 name = target.target.value
                 if keyed.cats:
                     self._keyed[name] = keyed
@@ -189,7 +189,7 @@ class PersonalDataInUrl(Rule):
                 self._links.pop(name, None)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
+        if type(node.target) is cst.Name and type(node.operator) is cst.AddAssign:
             keyed = self._keyed_values(node.value)
             if keyed.cats:
                 previous = self._keyed.get(node.target.value)
@@ -207,7 +207,7 @@ class PersonalDataInUrl(Rule):
             category = self.ctx.classify(key, "", KEY)
             if category is not None:
                 found.setdefault(category, value)
-        if isinstance(expr, cst.Name) and expr.value in self._keyed:
+        if type(expr) is cst.Name and expr.value in self._keyed:
             return self._keyed[expr.value]
         return Carried(found, known=False) if found else Carried()
 
@@ -236,9 +236,9 @@ class PersonalDataInUrl(Rule):
         """What a URL made by a function of another module whose name says it makes a
         URL (`build_url(BASE, "Patient", nhs=nhs_number)`, `lookup_url(ni, dob)`) is
         given: its body is out of sight, its arguments fill the URL."""
-        if isinstance(url, cst.Await):
+        if type(url) is cst.Await:
             url = url.expression
-        if not isinstance(url, cst.Call) or not isinstance(url.func, (cst.Name, cst.Attribute)):
+        if type(url) is not cst.Call or not isinstance(url.func, (cst.Name, cst.Attribute)):
             return Carried()
         qualified = self.ctx.qualname(url.func)
         if self.ctx.is_local(qualified) or not names_url(last_name(url.func)):
@@ -283,7 +283,7 @@ class PersonalDataInUrl(Rule):
             found: dict[str, Union[cst.CSTNode, str]] = {}
             for element in value.elements:
                 pair = element.value
-                if isinstance(pair, cst.Tuple) and len(pair.elements) == 2:
+                if type(pair) is cst.Tuple and len(pair.elements) == 2:
                     key = string_value(pair.elements[0].value)
                     inner = self.ctx.categories(pair.elements[1].value)
                     if key is not None and not inner.cats and not inner.known:
@@ -363,7 +363,7 @@ class PersonalDataInUrl(Rule):
                 keyword = arg.keyword
                 if (
                     keyword is not None
-                    and not isinstance(arg.value, cst.Name)
+                    and type(arg.value) is not cst.Name
                     and self._names_link(keyword.value)
                 ):
                     report_sent(self, self._link_values(arg.value), "a link")
@@ -425,25 +425,25 @@ Piece = Union[str, cst.BaseExpression]
 def _pieces(expr: cst.BaseExpression) -> list[Piece]:
     """A string template as literal text and the expressions put between it:
     f-strings, `+` concatenation, `%` and `.format` templates."""
-    if isinstance(expr, cst.FormattedString):
+    if type(expr) is cst.FormattedString:
         out: list[Piece] = []
         for part in expr.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 out.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
+            elif type(part) is cst.FormattedStringExpression:
                 out.append(part.expression)
         return out
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         text = string_value(expr)
         return [text] if text is not None else []
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+    if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
         return [*_pieces(expr.left), *_pieces(expr.right)]
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+    if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Modulo:
         template = string_value(expr.left)
         if template is None:
             return [expr]
         right = expr.right
-        values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        values = [e.value for e in right.elements] if type(right) is cst.Tuple else [right]
         out = []
         start = 0
         for index, match in enumerate(_PERCENT.finditer(template)):
@@ -453,7 +453,7 @@ def _pieces(expr: cst.BaseExpression) -> list[Piece]:
             start = match.end()
         out.append(template[start:])
         return out
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         formatted = _format_pieces(expr)
         if formatted is not None:
             return formatted
@@ -462,18 +462,18 @@ def _pieces(expr: cst.BaseExpression) -> list[Piece]:
 
 def _names_in(expr: cst.BaseExpression) -> list[str]:
     """Names used directly in an expression (through strings, operators and calls)."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return [expr.value]
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return [*_names_in(expr.left), *_names_in(expr.right)]
-    if isinstance(expr, cst.FormattedString):
+    if type(expr) is cst.FormattedString:
         return [
             name
             for part in expr.parts
-            if isinstance(part, cst.FormattedStringExpression)
+            if type(part) is cst.FormattedStringExpression
             for name in _names_in(part.expression)
         ]
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         return [name for arg in expr.args for name in _names_in(arg.value)]
     return []
 
@@ -481,7 +481,7 @@ def _names_in(expr: cst.BaseExpression) -> list[str]:
 def _format_pieces(call: cst.Call) -> Optional[list[Piece]]:
     """`"...?email={}".format(value)` as literal text and the values put in it."""
     func = call.func
-    if not isinstance(func, cst.Attribute) or func.attr.value != "format":
+    if type(func) is not cst.Attribute or func.attr.value != "format":
         return None
     template = string_value(func.value)
     if template is None:

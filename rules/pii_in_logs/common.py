@@ -80,12 +80,12 @@ def template_labels(
             for index, value in enumerate(values[: len(pieces) - 1]):
                 pairs.append((value, pieces[index], pieces[index - 1] if index else ""))
     for value in positional[skip_first:]:
-        if isinstance(value, cst.FormattedString):
+        if type(value) is cst.FormattedString:
             pieces = [""]
             for part in value.parts:
-                if isinstance(part, cst.FormattedStringText):
+                if type(part) is cst.FormattedStringText:
                     pieces[-1] += part.value
-                elif isinstance(part, cst.FormattedStringExpression):
+                elif type(part) is cst.FormattedStringExpression:
                     before = pieces[-2] if len(pieces) > 1 else ""
                     pairs.append((part.expression, pieces[-1], before))
                     pieces.append("")
@@ -112,11 +112,11 @@ def template_labels(
 
 def _opaque(value: cst.BaseExpression) -> Optional[str]:
     """The name of a bare name, or of a slice of one (``text[:500]``)."""
-    if isinstance(value, cst.Subscript) and len(value.slice) == 1:
-        if not isinstance(value.slice[0].slice, cst.Slice):
+    if type(value) is cst.Subscript and len(value.slice) == 1:
+        if type(value.slice[0].slice) is not cst.Slice:
             return None
         value = value.value
-    return value.value if isinstance(value, cst.Name) else None
+    return value.value if type(value) is cst.Name else None
 
 
 def _label_words(text: str, fillers: frozenset[str]) -> list[str]:

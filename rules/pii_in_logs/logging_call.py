@@ -74,7 +74,7 @@ class LoggerKnowledge:
         module): ``audit("login", email=...)``, ``log_event(...)``, ``self.audit(...)``.
         Its name says what it does; helpers of this module are followed instead."""
         func = call.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        name = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
         module_says_log = False
         if qualified is not None:
             root = qualified.split(".", 1)[0]
@@ -99,8 +99,8 @@ class LoggerKnowledge:
         """Whether ``receiver`` is a logger: a known logger API or object, or a value
         named like one (``audit_log``, ``self._logger``, ``get_logger()``)."""
         while (
-            isinstance(receiver, cst.Call)
-            and isinstance(receiver.func, cst.Attribute)
+            type(receiver) is cst.Call
+            and type(receiver.func) is cst.Attribute
             and receiver.func.attr.value in self.chain_methods
         ):
             receiver = receiver.func.value
@@ -114,7 +114,7 @@ class LoggerKnowledge:
         name = dotted_name(receiver)
         if name is not None and self._named_like_logger(name):
             return True
-        if isinstance(receiver, cst.Call):
+        if type(receiver) is cst.Call:
             inner = dotted_name(receiver.func)
             return inner is not None and self._named_like_logger(inner)
         return False
@@ -129,7 +129,7 @@ class LoggerKnowledge:
         if qualified in self.adapters:
             return 1 if qualified == "logging.LoggerAdapter" else 0
         func = call.func
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             method = func.attr.value
             logs = method in self.methods or method in self.binding_methods
             return 0 if logs and self.is_logger(ctx, func.value) else None

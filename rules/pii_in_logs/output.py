@@ -82,10 +82,10 @@ class PersonalDataPrinted(Rule):
         """``self.stdout.write(...)`` (Django management commands) and other writes to
         an attribute named like a standard stream."""
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ("write", "writelines"):
+        if type(func) is not cst.Attribute or func.attr.value not in ("write", "writelines"):
             return False
         receiver = func.value
-        return isinstance(receiver, cst.Attribute) and receiver.attr.value in (
+        return type(receiver) is cst.Attribute and receiver.attr.value in (
             "stdout",
             "stderr",
         )
@@ -178,7 +178,7 @@ class PersonalDataInException(Rule):
 
     def visit_Raise(self, node: cst.Raise) -> None:
         exc = node.exc
-        if not isinstance(exc, cst.Call):
+        if type(exc) is not cst.Call:
             return
         values = list(written_values(self.ctx, exc, frozenset()))
         carried = combined(values)

@@ -47,29 +47,29 @@ def _string(node: cst.BaseExpression) -> Optional[str]:
 
 
 def _last_name(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         return _last_name(expr.func)
     return ""
 
 
 def _is_true(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "True"
+    return type(expr) is cst.Name and expr.value == "True"
 
 
 def _names_in(annotation: cst.BaseExpression) -> Iterator[str]:
     """The class names an annotation mentions (``Optional[list[Address]]``)."""
     if isinstance(annotation, (cst.Name, cst.Attribute)):
         yield _last_name(annotation)
-    elif isinstance(annotation, cst.Subscript):
+    elif type(annotation) is cst.Subscript:
         yield from _names_in(annotation.value)
         for element in annotation.slice:
-            if isinstance(element.slice, cst.Index):
+            if type(element.slice) is cst.Index:
                 yield from _names_in(element.slice.value)
-    elif isinstance(annotation, cst.BinaryOperation):
+    elif type(annotation) is cst.BinaryOperation:
         yield from _names_in(annotation.left)
         yield from _names_in(annotation.right)
     elif isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
@@ -130,7 +130,7 @@ class CollectionPoints:
 
     def subscript(self, node: cst.Subscript) -> None:
         """``request.form["phone"]``, ``payload["device_id"]``."""
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return
         if self._is_target(node):
             return
@@ -142,7 +142,7 @@ class CollectionPoints:
         literal = _string(key)
         if literal is not None:
             self._request_read(node, base, literal)
-        elif isinstance(key, cst.Name):
+        elif type(key) is cst.Name:
             keys = self._keys(key)
             if keys and self.ctx.categories(base).user_input:
                 categories = {c for k in keys if (c := self.ctx.classify(k, "", KEY))}
@@ -181,15 +181,15 @@ class CollectionPoints:
         schema = self._schema_of(node.value)
         for target in node.targets:
             name = target.target
-            if isinstance(name, cst.Tuple) and name.elements:
+            if type(name) is cst.Tuple and name.elements:
                 # marshmallow 2: `data, errors = schema.load(request.json)`.
                 name = name.elements[0].value
-            if isinstance(name, cst.Name):
+            if type(name) is cst.Name:
                 self._bind(name.value, _literal_strings(node.value))
                 self._bind_schema(name.value, schema)
 
     def bind_annotated(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name) and node.value is not None:
+        if type(node.target) is cst.Name and node.value is not None:
             self._bind_schema(node.target.value, self._schema_of(node.value))
 
     def _bind_schema(self, name: str, schema: Optional[str]) -> None:
@@ -200,7 +200,7 @@ class CollectionPoints:
             scope.pop(name, None)
 
     def bind_loop(self, node: cst.For) -> None:
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             self._bind(node.target.value, self._keys(node.iter))
 
     def _bind(self, name: str, keys: tuple[str, ...]) -> None:
@@ -214,14 +214,14 @@ class CollectionPoints:
         """The string keys ``expr`` stands for: a literal, a tuple of literals, or a
         name bound to them (a constant, a loop or comprehension variable)."""
         literal = _literal_strings(expr)
-        if literal or not isinstance(expr, cst.Name):
+        if literal or type(expr) is not cst.Name:
             return literal
         name = expr.value
         for node in reversed(self.ctx.stack):
             if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 clause: Optional[cst.CompFor] = node.for_in
                 while clause is not None:
-                    if isinstance(clause.target, cst.Name) and clause.target.value == name:
+                    if type(clause.target) is cst.Name and clause.target.value == name:
                         return self._keys(clause.iter)
                     clause = clause.inner_for_in
         for scope in reversed(self._constants):
@@ -231,17 +231,17 @@ class CollectionPoints:
 
     def _is_target(self, node: cst.CSTNode) -> bool:
         parent = self.ctx.parent
-        if isinstance(parent, cst.AssignTarget):
+        if type(parent) is cst.AssignTarget:
             return True
         if isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node:
             return True
-        return isinstance(parent, cst.Del)
+        return type(parent) is cst.Del
 
     def key_getter(self, node: cst.Call) -> None:
         """``request.GET.get("email")``, ``request.form.getlist("phones")``."""
         func = node.func
         if (
-            not isinstance(func, cst.Attribute)
+            type(func) is not cst.Attribute
             or func.attr.value not in self.knowledge.key_getters
             or not node.args
             or node.args[0].keyword is not None
@@ -252,10 +252,10 @@ class CollectionPoints:
     def attribute(self, node: cst.Attribute) -> None:
         """``request.forms.phone``, ``request.query.email`` (Bottle's form dicts)."""
         base = node.value
-        if not isinstance(base, cst.Attribute) or not self.ctx.flow.is_request_read(base):
+        if type(base) is not cst.Attribute or not self.ctx.flow.is_request_read(base):
             return
         parent = self.ctx.parent
-        if (isinstance(parent, cst.Call) and parent.func is node) or self._is_target(node):
+        if (type(parent) is cst.Call and parent.func is node) or self._is_target(node):
             return
         self._request_read(node, base, node.attr.value)
 
@@ -263,7 +263,7 @@ class CollectionPoints:
         """``req.get_param("phone")``, ``self.get_argument("email")``."""
         func = node.func
         if (
-            not isinstance(func, cst.Attribute)
+            type(func) is not cst.Attribute
             or func.attr.value not in self.knowledge.request_key_methods
             or not node.args
             or node.args[0].keyword is not None
@@ -301,7 +301,7 @@ class CollectionPoints:
     def _read_keys(self, call: cst.Call) -> list[cst.BaseExpression]:
         """The key expressions of a call that reads a named request input."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or not call.args or call.args[0].keyword:
+        if type(func) is not cst.Attribute or not call.args or call.args[0].keyword:
             return []
         name = func.attr.value
         knowledge = self.knowledge
@@ -341,11 +341,11 @@ class CollectionPoints:
                 break
         else:
             return None
-        if isinstance(parent, cst.Arg) and parent.keyword is not None:
+        if type(parent) is cst.Arg and parent.keyword is not None:
             return self.ctx.classify(parent.keyword.value, "", KEY)
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        if type(parent) is cst.Assign and len(parent.targets) == 1:
             return self._target_category(parent.targets[0].target)
-        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+        if type(parent) is cst.AnnAssign and parent.value is node:
             return self._target_category(parent.target)
         return None
 
@@ -358,20 +358,20 @@ class CollectionPoints:
         ``Signup.model_validate(body).model_dump()``; ``INLINE_FIELDS`` for webargs
         fields declared in place; None when unknown."""
         knowledge = self.knowledge
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             for scope in reversed(self._validated):
                 if expr.value in scope:
                     return scope[expr.value]
             return None
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             if expr.attr.value in knowledge.validated_attributes:
                 return self._schema_of(expr.value)
             return None
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             return self._schema_of(expr.value)
-        if isinstance(expr, cst.Await):
+        if type(expr) is cst.Await:
             return self._schema_of(expr.expression)
-        if not isinstance(expr, cst.Call):
+        if type(expr) is not cst.Call:
             return None
         func = expr.func
         qualified = self.ctx.qualname(func)
@@ -380,10 +380,10 @@ class CollectionPoints:
             return self._class_of(chosen.value) if chosen is not None else None
         if qualified in knowledge.schema_parsers:
             first = expr.args[0].value if expr.args and expr.args[0].keyword is None else None
-            if isinstance(first, cst.Dict):
+            if type(first) is cst.Dict:
                 return INLINE_FIELDS
             return self._class_of(first) if first is not None else None
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             method = func.attr.value
             if method in knowledge.model_loaders:
                 return self._class_of(func.value)
@@ -397,12 +397,12 @@ class CollectionPoints:
     def _class_of(self, expr: cst.BaseExpression) -> Optional[str]:
         """The class a loader is called on: ``Signup`` in ``Signup.model_validate``,
         ``SignupSchema(many=True)``, or a name bound to such an object."""
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             expr = expr.func
         bound = ""
-        if isinstance(expr, cst.Name) and not expr.value[:1].isupper():
+        if type(expr) is cst.Name and not expr.value[:1].isupper():
             bound = expr.value
-        elif isinstance(expr, cst.Attribute) and dotted_name(expr.value) in ("self", "cls"):
+        elif type(expr) is cst.Attribute and dotted_name(expr.value) in ("self", "cls"):
             bound = expr.attr.value  # `schema = BankDetailsSchema()` in the class body
         if bound:
             for scope in reversed(self._validated):
@@ -429,7 +429,7 @@ class CollectionPoints:
             self._input_classes.add(id(node))
         for decorator in node.decorators:
             target = decorator.decorator
-            if isinstance(target, cst.Call):
+            if type(target) is cst.Call:
                 target = target.func
             if ctx.qualname(target) in knowledge.input_decorators:
                 self._link(REQUEST_BODY, node.name.value)
@@ -438,7 +438,7 @@ class CollectionPoints:
                 name = _last_name(base)
                 if knowledge.is_model_name(name):
                     self._link(MODEL_LINK, f"{node.name.value} {name}")
-        if isinstance(node.body, cst.IndentedBlock) and any(
+        if type(node.body) is cst.IndentedBlock and any(
             self._is_model_form(base) for base in bases
         ):
             self._meta_fields(node, node.body)
@@ -459,19 +459,19 @@ class CollectionPoints:
         declared: set[str] = set()
         meta: Optional[cst.ClassDef] = None
         for statement in body.body:
-            if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+            if type(statement) is cst.ClassDef and statement.name.value == "Meta":
                 meta = statement
             for target in _assigned_names(statement):
                 declared.add(target)
-        if meta is None or not isinstance(meta.body, cst.IndentedBlock):
+        if meta is None or type(meta.body) is not cst.IndentedBlock:
             return
         values: dict[str, cst.BaseExpression] = {}
         for statement in meta.body.body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    if type(small) is cst.Assign and len(small.targets) == 1:
                         target = small.targets[0].target
-                        if isinstance(target, cst.Name):
+                        if type(target) is cst.Name:
                             values[target.value] = small.value
         fields = values.get("fields")
         if not isinstance(fields, (cst.List, cst.Tuple)):
@@ -479,7 +479,7 @@ class CollectionPoints:
         skipped = set(declared)
         for key in ("read_only_fields", "dump_only", "exclude"):
             listed = values.get(key)
-            if isinstance(listed, cst.Name) and listed.value == "fields":
+            if type(listed) is cst.Name and listed.value == "fields":
                 return  # every field is output only (`read_only_fields = fields`)
             if isinstance(listed, (cst.List, cst.Tuple)):
                 skipped.update(s for s in (_string(e.value) for e in listed.elements) if s)
@@ -517,14 +517,14 @@ class CollectionPoints:
     def added_field(self, node: cst.Assign) -> None:
         """``self.fields["phone"] = forms.CharField()``: a field added to a form at
         run time (in ``__init__``)."""
-        if len(node.targets) != 1 or not isinstance(node.value, cst.Call):
+        if len(node.targets) != 1 or type(node.value) is not cst.Call:
             return
         target = node.targets[0].target
         if (
-            not isinstance(target, cst.Subscript)
+            type(target) is not cst.Subscript
             or dotted_name(target.value) != "self.fields"
             or len(target.slice) != 1
-            or not isinstance(target.slice[0].slice, cst.Index)
+            or type(target.slice[0].slice) is not cst.Index
         ):
             return
         key = _string(target.slice[0].slice.value)
@@ -547,7 +547,7 @@ class CollectionPoints:
         if owner_class is None or len(node.targets) != 1:
             return
         target = node.targets[0].target
-        if not isinstance(target, cst.Name) or not isinstance(node.value, cst.Call):
+        if type(target) is not cst.Name or type(node.value) is not cst.Call:
             return
         call = node.value
         if id(owner_class) in self._input_classes:
@@ -619,7 +619,7 @@ class CollectionPoints:
 
     def _text(self, node: cst.BaseExpression) -> Optional[str]:
         """A string literal, or the message of a translation call (``_("Phone")``)."""
-        if isinstance(node, cst.Call) and _last_name(node.func) in self.knowledge.translations:
+        if type(node) is cst.Call and _last_name(node.func) in self.knowledge.translations:
             messages = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
             return _string(messages[-1]) if messages else None
         return _string(node)
@@ -629,7 +629,7 @@ class CollectionPoints:
         models of Flask-RESTX."""
         where = ""
         for element in node.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.value, cst.Call):
+            if type(element) is not cst.DictElement or type(element.value) is not cst.Call:
                 continue
             key = _string(element.key)
             if key is None or not self._is_input_field(element.value, False):
@@ -641,7 +641,7 @@ class CollectionPoints:
                 continue
             if not where:
                 call = self.ctx.ancestor(cst.Call)
-                where = f"`{self._code(call.func, 30)}()`" if isinstance(call, cst.Call) else ""
+                where = f"`{self._code(call.func, 30)}()`" if type(call) is cst.Call else ""
                 where = f" of {where}" if where else ""
             self._record(category, element.key, f"field `{key}`{where}")
 
@@ -696,7 +696,7 @@ class CollectionPoints:
     def ann_assign(self, node: cst.AnnAssign) -> None:
         """``email: EmailStr`` in a class body: a field of a possible request model."""
         owner_class = self._class_body_owner()
-        if owner_class is None or not isinstance(node.target, cst.Name):
+        if owner_class is None or type(node.target) is not cst.Name:
             return
         class_name = owner_class.name.value
         names = list(_names_in(node.annotation.annotation))
@@ -709,7 +709,7 @@ class CollectionPoints:
             return
         owner = self.knowledge.owner_of(class_name)
         category = self.ctx.classify(node.target.value, owner, NAME)
-        if category is None and isinstance(node.value, cst.Call):
+        if category is None and type(node.value) is cst.Call:
             category = self._label_category(node.value, node.target.value, owner, positional=False)
         for name in names:
             category = category or self._typed_category(name, node.target.value, owner)
@@ -726,7 +726,7 @@ class CollectionPoints:
         else:
             self._prompted_parameters(node)
         for decorator in node.decorators:
-            if isinstance(decorator.decorator, cst.Call):
+            if type(decorator.decorator) is cst.Call:
                 self._prompt_option(decorator.decorator)
 
     def _is_endpoint(self, node: cst.FunctionDef) -> bool:
@@ -734,20 +734,20 @@ class CollectionPoints:
             call = decorator.decorator
             if self.ctx.qualname(call) in self.knowledge.endpoint_decorators:
                 return True
-            if not isinstance(call, cst.Call):
+            if type(call) is not cst.Call:
                 continue
             if _last_name(call.func) not in self.knowledge.route_decorators:
                 continue
             qualified = self.ctx.qualname(call.func) or ""
             if qualified.split(".", 1)[0] in self.knowledge.web_frameworks:
                 return True
-            if isinstance(call.func, cst.Attribute):
+            if type(call.func) is cst.Attribute:
                 words = split_words(_last_name(call.func.value))
                 if words and words[-1] in self.knowledge.route_receivers:
                     return True
             for arg in call.args:
                 if arg.keyword is None or arg.keyword.value in ("path", "rule", "url"):
-                    if isinstance(arg.value, cst.FormattedString):
+                    if type(arg.value) is cst.FormattedString:
                         return True
                     path = _string(arg.value)
                     if path is not None and (path == "" or path.startswith("/")):
@@ -765,7 +765,7 @@ class CollectionPoints:
                 continue
             default = param.default
             source = ""
-            if isinstance(default, cst.Call):
+            if type(default) is cst.Call:
                 source = self._callee(default)
                 if source in knowledge.injected_defaults:
                     continue
@@ -799,14 +799,12 @@ class CollectionPoints:
     def _annotated_source(self, annotation: Optional[cst.BaseExpression]) -> str:
         """``Form`` for ``Annotated[str, Form()]``."""
         if (
-            isinstance(annotation, cst.Subscript)
+            type(annotation) is cst.Subscript
             and _last_name(annotation.value) == "Annotated"
             and len(annotation.slice) > 1
         ):
             for element in annotation.slice[1:]:
-                if isinstance(element.slice, cst.Index) and isinstance(
-                    element.slice.value, cst.Call
-                ):
+                if type(element.slice) is cst.Index and isinstance(element.slice.value, cst.Call):
                     return self._callee(element.slice.value)
         return ""
 
@@ -824,10 +822,10 @@ class CollectionPoints:
                 return
             model = _last_name(chosen.value)
             data = [arg for arg in node.args if arg is not chosen and arg.keyword is None]
-        elif isinstance(func, cst.Attribute) and func.attr.value in knowledge.model_loaders:
+        elif type(func) is cst.Attribute and func.attr.value in knowledge.model_loaders:
             receiver = func.value
             if (
-                isinstance(receiver, cst.Call)
+                type(receiver) is cst.Call
                 and ctx.qualname(receiver.func) in knowledge.model_loader_functions
             ):
                 chosen = _model_argument(receiver)
@@ -877,7 +875,7 @@ class CollectionPoints:
     def _assigned_category(self) -> Optional[str]:
         """The category the variable a prompt's answer is assigned to names."""
         for node in reversed(self.ctx.stack[:-1]):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            if type(node) is cst.Assign and len(node.targets) == 1:
                 return self._target_category(node.targets[0].target)
             if isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
                 return self._target_category(node.target)
@@ -886,9 +884,9 @@ class CollectionPoints:
         return None
 
     def _target_category(self, target: cst.BaseExpression) -> Optional[str]:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             return self.ctx.classify(target.value, "", NAME)
-        if isinstance(target, cst.Attribute):
+        if type(target) is cst.Attribute:
             owner = dotted_name(target.value) or ""
             return self.ctx.classify(target.attr.value, owner.rsplit(".", 1)[-1], NAME)
         return None
@@ -913,7 +911,7 @@ class CollectionPoints:
         """``phone: str = typer.Option(..., prompt=True)``."""
         for param in (*node.params.params, *node.params.kwonly_params):
             default = param.default
-            if not isinstance(default, cst.Call):
+            if type(default) is not cst.Call:
                 continue
             if self.ctx.qualname(default.func) not in self.knowledge.prompt_options:
                 continue
@@ -931,7 +929,7 @@ def _field_types(call: cst.Call) -> Iterator[str]:
     (``fields.List(fields.Email())``, ``ListField(child=EmailField())``)."""
     yield _last_name(call.func)
     for arg in call.args:
-        if isinstance(arg.value, cst.Call) and (
+        if type(arg.value) is cst.Call and (
             arg.keyword is None or arg.keyword.value in ("child", "cls_or_instance", "values")
         ):
             yield _last_name(arg.value.func)
@@ -953,7 +951,7 @@ def _prompts(args: Sequence[cst.Arg]) -> bool:
     for arg in args:
         if arg.keyword is not None and arg.keyword.value == "prompt":
             value = arg.value
-            return not (isinstance(value, cst.Name) and value.value in ("False", "None"))
+            return not (type(value) is cst.Name and value.value in ("False", "None"))
     return False
 
 
@@ -965,24 +963,24 @@ def _hides_input(args: Sequence[cst.Arg]) -> bool:
 
 
 def _assigned_names(statement: Union[cst.BaseStatement, cst.BaseSmallStatement]) -> Iterator[str]:
-    if isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is cst.SimpleStatementLine:
         for small in statement.body:
-            if isinstance(small, cst.Assign):
+            if type(small) is cst.Assign:
                 for target in small.targets:
-                    if isinstance(target.target, cst.Name):
+                    if type(target.target) is cst.Name:
                         yield target.target.value
-            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            elif type(small) is cst.AnnAssign and type(small.target) is cst.Name:
                 yield small.target.value
 
 
 def _declares_annotated_fields(body: cst.BaseSuite) -> bool:
     """``email: str`` directly in a class body."""
-    if not isinstance(body, cst.IndentedBlock):
+    if type(body) is not cst.IndentedBlock:
         return False
     return any(
-        isinstance(small, cst.AnnAssign)
+        type(small) is cst.AnnAssign
         for statement in body.body
-        if isinstance(statement, cst.SimpleStatementLine)
+        if type(statement) is cst.SimpleStatementLine
         for small in statement.body
     )
 
@@ -990,7 +988,7 @@ def _declares_annotated_fields(body: cst.BaseSuite) -> bool:
 def _may_be_a_model(body: cst.BaseSuite) -> bool:
     """A class body that declares annotated fields, or only says ``pass`` or ``...``
     (``class UserCreate(UserBase): pass``): its base classes may hold request fields."""
-    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    statements = body.body if type(body) is cst.IndentedBlock else [body]
     trivial = True
     for statement in statements:
         smalls = (
@@ -1002,7 +1000,7 @@ def _may_be_a_model(body: cst.BaseSuite) -> bool:
             trivial = False
             continue
         for small in smalls:
-            if isinstance(small, cst.AnnAssign):
+            if type(small) is cst.AnnAssign:
                 return True
             if not isinstance(small, (cst.Pass, cst.Expr)):
                 trivial = False

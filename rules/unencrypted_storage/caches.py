@@ -158,12 +158,12 @@ class PersonalDataInCache(Rule):
             return None
         if qualified in self.k.clients:
             return self.k.label(qualified, "")
-        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+        if type(receiver) is cst.Call and type(receiver.func) is cst.Attribute:
             # `r.pipeline()` keeps the client's type.
             inner = self._client(receiver.func.value)
             if inner is not None and receiver.func.attr.value in ("pipeline", "pipe", "client"):
                 return inner
-        if isinstance(receiver, cst.Subscript):
+        if type(receiver) is cst.Subscript:
             # `caches["default"]`
             return self._client(receiver.value)
         if qualified is not None and not self.ctx.is_local(qualified):
@@ -171,7 +171,7 @@ class PersonalDataInCache(Rule):
             # `extensions.redis_client`), never a builtin set or dict.
             return self._named_cache(qualified)
         text = dotted_name(receiver)
-        if text is None and isinstance(receiver, cst.Call):
+        if text is None and type(receiver) is cst.Call:
             text = dotted_name(receiver.func)
         if text is None:
             return None
@@ -188,7 +188,7 @@ class PersonalDataInCache(Rule):
 
     def _sink(self, node: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression], int]]:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in self.k.methods:
+        if type(func) is not cst.Attribute or func.attr.value not in self.k.methods:
             return None
         store = self._client(func.value)
         if store is None:

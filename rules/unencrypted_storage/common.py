@@ -78,9 +78,9 @@ def record_stored(
 
 def last_name(expr: cst.BaseExpression) -> str:
     """``set`` for ``cache.set``, ``open`` for ``open``, else ``""``."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value
     return ""
 
@@ -111,10 +111,8 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
 def key_text(node: cst.BaseExpression) -> Optional[str]:
     """The literal text of a key: a string, or an f-string's text parts
     (``f"user:{uid}:email"`` -> ``user:…:email``)."""
-    if isinstance(node, cst.FormattedString):
-        return "".join(
-            p.value if isinstance(p, cst.FormattedStringText) else "…" for p in node.parts
-        )
+    if type(node) is cst.FormattedString:
+        return "".join(p.value if type(p) is cst.FormattedStringText else "…" for p in node.parts)
     return string_value(node)
 
 
@@ -269,7 +267,7 @@ class Records:
         self._in_progress.add(name)
         try:
             subject = self.subject(value)
-            if subject is None and "." not in name and not isinstance(value, cst.Name):
+            if subject is None and "." not in name and type(value) is not cst.Name:
                 carried = self.ctx.categories(value)
                 if not (carried.known and not carried.cats and carried.element is None) and (
                     isinstance(value, (cst.Call, cst.Subscript, cst.Attribute, cst.Await))
@@ -320,12 +318,12 @@ class Records:
 
     def subject(self, expr: cst.BaseExpression) -> Optional[str]:
         """The people whose records ``expr`` holds (``customers``), or None."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             known, value = self._lookup(expr.value)
             if known:
                 return value
             return self.people(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             if expr.attr.value in self.k.dump_methods:
                 # `patient.__dict__`
                 return self.one_record(expr.value)
@@ -335,13 +333,13 @@ class Records:
                 if known:
                     return value
             return self.people(expr.attr.value) or self._chain(expr)
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self._call(expr)
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             return self.subject(expr.value)
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
             return self._comprehension(expr)
-        if isinstance(expr, cst.Await):
+        if type(expr) is cst.Await:
             return self.subject(expr.expression)
         return None
 
@@ -350,13 +348,13 @@ class Records:
         a query over a model named for people."""
         node = expr
         while True:
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:
                 if node is not expr and last_name(node.func) in self.k.summaries:
                     # `df.groupby("ward").size().reset_index()`: counts, not people.
                     return None
                 for arg in node.args:
                     value = arg.value
-                    if isinstance(value, cst.Name) and value.value[:1].isupper():
+                    if type(value) is cst.Name and value.value[:1].isupper():
                         found = self._model_people(value.value)
                         if found:
                             return found
@@ -365,7 +363,7 @@ class Records:
                 node = node.value
             else:
                 break
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value[:1].isupper() and node is not expr:
                 # `Customer.objects.all()`: a query over a model of people;
                 # `PatientSerializer(p).data`, `CustomerSchema().dump(c)`: their records.
@@ -381,7 +379,7 @@ class Records:
         (``p: Patient``), or a name bound to a query for one (``Patient.objects.get()``)."""
         if depth > 4:
             return None
-        if isinstance(expr, cst.Await):
+        if type(expr) is cst.Await:
             return self.one_record(expr.expression, depth + 1)
         if isinstance(expr, (cst.Name, cst.Attribute)):
             path = dotted_name(expr)
@@ -394,9 +392,9 @@ class Records:
                 if class_name[:1].isupper():
                     return self._model_people(class_name)
             return self._one_person(last_name(expr))
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             for arg in expr.args:
-                if isinstance(arg.value, cst.Name) and arg.value.value[:1].isupper():
+                if type(arg.value) is cst.Name and arg.value.value[:1].isupper():
                     # `get_object_or_404(Patient, pk=pk)`
                     return self._model_people(arg.value.value)
             # `load_customer(pk)`, `Patient.objects.get(pk=pk)`
@@ -444,7 +442,7 @@ class Records:
             # `model_to_dict(patient)`, `asdict(customer)`: one person's whole record.
             first = call.args[0].value
             return self.subject(first) or self.one_record(first)
-        if isinstance(func, cst.Attribute) and name in self.k.dump_methods:
+        if type(func) is cst.Attribute and name in self.k.dump_methods:
             # `customer.to_dict()`, `patient.model_dump_json()`
             found = self.one_record(func.value)
             if found:
@@ -470,28 +468,28 @@ class Records:
             return None
         target = node.for_in.target
         element = node.elt
-        if isinstance(target, cst.Name):
-            if isinstance(element, cst.Name) and element.value == target.value:
+        if type(target) is cst.Name:
+            if type(element) is cst.Name and element.value == target.value:
                 return subject
             if (
-                isinstance(element, cst.Attribute)
+                type(element) is cst.Attribute
                 and element.attr.value == "__dict__"
-                and isinstance(element.value, cst.Name)
+                and type(element.value) is cst.Name
                 and element.value.value == target.value
             ):
                 return subject
-            if isinstance(element, cst.Call):
+            if type(element) is cst.Call:
                 func = element.func
                 if (
-                    isinstance(func, cst.Attribute)
-                    and isinstance(func.value, cst.Name)
+                    type(func) is cst.Attribute
+                    and type(func.value) is cst.Name
                     and func.value.value == target.value
                     and func.attr.value in self.ctx.flow.settings.propagating_methods
                 ):
                     return subject
                 if (
                     element.args
-                    and isinstance(element.args[0].value, cst.Name)
+                    and type(element.args[0].value) is cst.Name
                     and element.args[0].value.value == target.value
                     and self.ctx.flow.settings.is_propagator(self.ctx.qualname(func))
                 ):

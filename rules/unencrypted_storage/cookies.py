@@ -134,7 +134,7 @@ class PersonalDataInCookie(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else ""
+        name = func.attr.value if type(func) is cst.Attribute else ""
         key: Optional[cst.BaseExpression] = None
         value: Optional[cst.BaseExpression] = None
         where = "a cookie"
@@ -149,7 +149,7 @@ class PersonalDataInCookie(Rule):
             value = argument(node, 1, ("value", "_value"))
             self._check(None, value, where, "cookie", node)
         elif (
-            isinstance(func, cst.Attribute)
+            type(func) is cst.Attribute
             and name in self.k.session_methods
             and self._is_client_session(func.value)
         ):
@@ -173,10 +173,10 @@ class PersonalDataInCookie(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             subscript = target.target
-            if not isinstance(subscript, cst.Subscript) or len(subscript.slice) != 1:
+            if type(subscript) is not cst.Subscript or len(subscript.slice) != 1:
                 continue
             element = subscript.slice[0].slice
-            key = element.value if isinstance(element, cst.Index) else None
+            key = element.value if type(element) is cst.Index else None
             base = subscript.value
             if self._is_set_cookie_header(key):
                 self._check(None, node.value, "a cookie", "cookie", subscript)
@@ -186,7 +186,7 @@ class PersonalDataInCookie(Rule):
                 self._check(key, node.value, where, "cookie " + (label or ""), subscript)
             elif self._is_client_session(base):
                 self._check(key, node.value, _SESSION, "cookie session", subscript)
-            elif isinstance(base, cst.Attribute) and base.attr.value in self.k.cookie_jars:
+            elif type(base) is cst.Attribute and base.attr.value in self.k.cookie_jars:
                 if self.ctx.flow.is_request_read(base):
                     continue
                 label = string_value(key) if key is not None else None

@@ -199,7 +199,7 @@ class PersonalDataWrittenToFile(Rule):
     def _opened(self, expr: cst.BaseExpression) -> Optional[str]:
         """``open(path, "w")``, ``Path(p).open("w")``, ``gzip.open(...)``: a file on
         disk (its description), else None."""
-        if not isinstance(expr, cst.Call):
+        if type(expr) is not cst.Call:
             return None
         qualified = self.ctx.qualname(expr)
         if (
@@ -213,7 +213,7 @@ class PersonalDataWrittenToFile(Rule):
         ):
             path = argument(expr, 0, ("file", "filename", "path", "name"))
             if (
-                isinstance(expr.func, cst.Attribute)
+                type(expr.func) is cst.Attribute
                 and last_name(expr.func) == "open"
                 and (qualified is None or qualified.startswith("pathlib"))
             ):
@@ -258,14 +258,14 @@ class PersonalDataWrittenToFile(Rule):
             self._streams.set(path, None)
         else:
             self._streams.forget(path)
-        if isinstance(value, cst.Call) and qualified in self.k.row_writers:
+        if type(value) is cst.Call and qualified in self.k.row_writers:
             stream = argument(value, 0, ("f", "csvfile", "fileobj"))
             self._writers.set(path, self._file(stream) if stream is not None else None)
             self._writer_columns.set(path, self._named_columns(argument(value, 1, ("fieldnames",))))
         else:
             self._writers.forget(path)
             self._writer_columns.forget(path)
-        if qualified in self.k.shelves and isinstance(value, cst.Call):
+        if qualified in self.k.shelves and type(value) is cst.Call:
             self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
         columns = self._named_columns(value)
         if columns is not None:
@@ -296,7 +296,7 @@ class PersonalDataWrittenToFile(Rule):
         for target in node.targets:
             self.records.bind(target.target, node.value)
             self._bind_stream(target.target, node.value)
-            if isinstance(target.target, cst.Subscript):
+            if type(target.target) is cst.Subscript:
                 self._shelf_write(target.target, node.value)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
@@ -316,7 +316,7 @@ class PersonalDataWrittenToFile(Rule):
             return
         exprs: list[cst.BaseExpression] = [value]
         for element in target.slice:
-            if isinstance(element.slice, cst.Index):
+            if type(element.slice) is cst.Index:
                 exprs.append(element.slice.value)
         self._check(target, exprs, where, self.ctx.code(target, 40) + " = …")
 
@@ -332,10 +332,10 @@ class PersonalDataWrittenToFile(Rule):
             data = argument(node, data_index, ("data", "content"))
             if data is None:
                 return None
-            receiver_path = func.value if isinstance(func, cst.Attribute) else None
+            receiver_path = func.value if type(func) is cst.Attribute else None
             target = self._file(receiver_path) if receiver_path is not None else None
             return [data], target or "a file"
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             receiver = func.value
             if name in k.write_methods and node.args:
                 target = self._file(receiver)
@@ -351,9 +351,7 @@ class PersonalDataWrittenToFile(Rule):
                     _, target = self._writers.find(path)
                     # `writer.writerows(rows)` under personal column names.
                     _, self._sink_columns = self._writer_columns.find(path)
-                elif (
-                    isinstance(receiver, cst.Call) and self.ctx.qualname(receiver) in k.row_writers
-                ):
+                elif type(receiver) is cst.Call and self.ctx.qualname(receiver) in k.row_writers:
                     stream = argument(receiver, 0, ("f", "csvfile", "fileobj"))
                     target = self._file(stream) if stream is not None else None
                 if target is not None:
@@ -401,8 +399,8 @@ class PersonalDataWrittenToFile(Rule):
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             text = key_text(expr) or ""
             return "/" in text or _FILE_SUFFIX.search(text) is not None
-        if isinstance(expr, cst.BinaryOperation):
-            return isinstance(expr.operator, cst.Divide)
+        if type(expr) is cst.BinaryOperation:
+            return type(expr.operator) is cst.Divide
         qualified = self.ctx.qualname(expr)
         if qualified is not None and qualified.startswith(("pathlib.", "os.path.")):
             return True

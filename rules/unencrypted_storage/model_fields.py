@@ -296,7 +296,7 @@ class UnencryptedModelField(Rule):
     def _type_parts(self, expr: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
         """The type expressions of a column declaration: `String(120)`, `db.Text`,
         `EncryptedType(Text, key)` and what they wrap."""
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             yield expr.func
             for arg in expr.args:
                 if (arg.keyword is None or arg.keyword.value in _WRAPPER_KEYWORDS) and isinstance(
@@ -305,10 +305,10 @@ class UnencryptedModelField(Rule):
                     yield from self._type_parts(arg.value)
         elif isinstance(expr, (cst.Name, cst.Attribute)):
             yield expr
-        elif isinstance(expr, cst.Subscript):
+        elif type(expr) is cst.Subscript:
             yield expr.value
             for element in expr.slice:
-                if isinstance(element.slice, cst.Index):
+                if type(element.slice) is cst.Index:
                     yield from self._type_parts(element.slice.value)
 
     # -- fields ------------------------------------------------------------------------
@@ -355,12 +355,12 @@ class UnencryptedModelField(Rule):
     def _factory_result(self, call: cst.Call) -> Optional[cst.Call]:
         """The call a field factory of this module returns (its last `return`)."""
         definition = self.ctx.flow.resolve_local(call.func)
-        if definition is None or not isinstance(definition.body, cst.IndentedBlock):
+        if definition is None or type(definition.body) is not cst.IndentedBlock:
             return None
         for stmt in reversed(definition.body.body):
-            if isinstance(stmt, cst.SimpleStatementLine):
+            if type(stmt) is cst.SimpleStatementLine:
                 for small in stmt.body:
-                    if isinstance(small, cst.Return) and isinstance(small.value, cst.Call):
+                    if type(small) is cst.Return and type(small.value) is cst.Call:
                         return small.value
         return None
 
@@ -376,7 +376,7 @@ class UnencryptedModelField(Rule):
             # A wrapper: `encrypt(models.CharField())`, `deferred(Column(String))`,
             # or a factory of this module: `def pii_text(): return models.TextField()`.
             inner = current.args[0].value if current.args else None
-            if not isinstance(inner, cst.Call) or current.args[0].keyword is not None:
+            if type(inner) is not cst.Call or current.args[0].keyword is not None:
                 inner = self._factory_result(current)
                 if inner is None:
                     return None
@@ -429,7 +429,7 @@ class UnencryptedModelField(Rule):
                 decl.binary = True
             if decl.typed is None and part_name in self.k.typed:
                 decl.typed = self.k.typed[part_name]
-        if len(current.args) and isinstance(current.args[0].value, cst.SimpleString):
+        if len(current.args) and type(current.args[0].value) is cst.SimpleString:
             # Pony: `Set("Order")`, `Required("Customer")` name other entities.
             text = string_value(current.args[0].value) or ""
             if framework is not None and framework.id == "pony" and text[:1].isupper():
@@ -447,7 +447,7 @@ class UnencryptedModelField(Rule):
         or a translated first argument (Django's ``CharField(_("Mobile number"))``),
         each with whether it is a description."""
         values: list[tuple[cst.BaseExpression, bool]] = []
-        if isinstance(first, cst.Call):
+        if type(first) is cst.Call:
             values.append((first, False))
         for arg in call.args:
             if arg.keyword is None:
@@ -458,7 +458,7 @@ class UnencryptedModelField(Rule):
                 values.append((arg.value, True))
         texts = []
         for value, description in values:
-            if isinstance(value, cst.Call) and last_name(value.func) in self.k.translations:
+            if type(value) is cst.Call and last_name(value.func) in self.k.translations:
                 messages = [a.value for a in value.args if a.keyword is None and not a.star]
                 value = messages[-1] if messages else value
             text = string_value(value)
@@ -478,7 +478,7 @@ class UnencryptedModelField(Rule):
                     found = kinds.get(text.replace(" ", "").upper())
                     if found is not None:
                         return found
-            if isinstance(value, cst.Call) and depth < 3:
+            if type(value) is cst.Call and depth < 3:
                 found = self._typed_by_argument(value, depth + 1)
                 if found is not None:
                     return found
@@ -494,13 +494,13 @@ class UnencryptedModelField(Rule):
         table: bool,
     ) -> Optional[FieldDecl]:
         qualified = self.ctx.qualname(
-            annotation.value if isinstance(annotation, cst.Subscript) else annotation
+            annotation.value if type(annotation) is cst.Subscript else annotation
         )
         if qualified in _SKIPPED_ANNOTATIONS:
             return None
         mapped: Optional[Framework] = None
         inner: Optional[cst.BaseExpression] = None
-        if isinstance(annotation, cst.Subscript):
+        if type(annotation) is cst.Subscript:
             head_qualified = self.ctx.qualname(annotation.value)
             for framework in self.k.frameworks:
                 if head_qualified in framework.annotations or (
@@ -513,12 +513,12 @@ class UnencryptedModelField(Rule):
                     mapped = framework
             if mapped is not None and len(annotation.slice) == 1:
                 element = annotation.slice[0].slice
-                if isinstance(element, cst.Index):
+                if type(element) is cst.Index:
                     inner = element.value
         target_type = inner if mapped is not None else annotation
         if target_type is None or self._is_relation_type(target_type):
             return None
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             # `email: str = ormar.String(...)`, `x: Mapped[str] = mapped_column(...)`.
             decl = self._field_from_call(name, node, value, model)
             if decl is None and last_name(value.func) in self.k.non_value:
@@ -559,15 +559,15 @@ class UnencryptedModelField(Rule):
             return True
         if isinstance(expr, (cst.Name, cst.Attribute)):
             return self._is_model_class(last_name(expr))
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             head = last_name(expr.value)
             for element in expr.slice:
-                if isinstance(element.slice, cst.Index):
+                if type(element.slice) is cst.Index:
                     if head in _RELATION_CONTAINERS:
                         return True
                     if self._is_relation_type(element.slice.value):
                         return True
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self._is_relation_type(expr.left) or self._is_relation_type(expr.right)
         return False
 
@@ -612,7 +612,7 @@ class UnencryptedModelField(Rule):
             table = any(
                 k.keyword is not None
                 and k.keyword.value == framework.table_keyword
-                and isinstance(k.value, cst.Name)
+                and type(k.value) is cst.Name
                 and k.value.value == "True"
                 for k in node.keywords
             )
@@ -656,20 +656,20 @@ class UnencryptedModelField(Rule):
         self, node: cst.ClassDef, model: ModelClass, annotated_columns: bool
     ) -> None:
         body = node.body
-        if not isinstance(body, cst.IndentedBlock):
+        if type(body) is not cst.IndentedBlock:
             return
         for stmt in body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
+            if type(stmt) is not cst.SimpleStatementLine:
                 continue
             for small in stmt.body:
                 decl: Optional[FieldDecl] = None
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                if type(small) is cst.Assign and len(small.targets) == 1:
                     target = small.targets[0].target
-                    if isinstance(target, cst.Name) and isinstance(small.value, cst.Call):
+                    if type(target) is cst.Name and type(small.value) is cst.Call:
                         if target.value.startswith("__"):
                             continue
                         decl = self._field_from_call(target.value, target, small.value, model)
-                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                elif type(small) is cst.AnnAssign and type(small.target) is cst.Name:
                     if small.target.value.startswith("__"):
                         continue
                     decl = self._field_from_annotation(
@@ -701,14 +701,10 @@ class UnencryptedModelField(Rule):
         if last_name(node.func) not in self.k.column_fallback:
             return
         stack = self.ctx.stack
-        if (
-            len(stack) < 3
-            or not isinstance(stack[-2], cst.Arg)
-            or not isinstance(stack[-3], cst.Call)
-        ):
+        if len(stack) < 3 or type(stack[-2]) is not cst.Arg or type(stack[-3]) is not cst.Call:
             return
         owner_call = stack[-3]
-        assert isinstance(owner_call, cst.Call)
+        assert type(owner_call) is cst.Call
         if last_name(owner_call.func) != "Table":
             # Migrations (`op.add_column("users", sa.Column(...))`) repeat the models.
             return
@@ -734,13 +730,13 @@ class UnencryptedModelField(Rule):
         """`Customer(key_hash=make_password(key))`, `Customer.objects.create(...)`."""
         root: cst.BaseExpression = node.func
         while isinstance(root, (cst.Attribute, cst.Call)):
-            root = root.value if isinstance(root, cst.Attribute) else root.func
-        if not isinstance(root, cst.Name) or root.value not in self._classes:
+            root = root.value if type(root) is cst.Attribute else root.func
+        if type(root) is not cst.Name or root.value not in self._classes:
             return
         for arg in node.args:
             if (
                 arg.keyword is not None
-                and isinstance(arg.value, cst.Call)
+                and type(arg.value) is cst.Call
                 and self._protects(arg.value)
             ):
                 self._protected_fields.add(arg.keyword.value)
@@ -756,7 +752,7 @@ class UnencryptedModelField(Rule):
         validated: list[str] = []
         for decorator in node.decorators:
             call = decorator.decorator
-            if isinstance(call, cst.Call) and last_name(call.func) in self.k.validators:
+            if type(call) is cst.Call and last_name(call.func) in self.k.validators:
                 validated.extend(
                     text for a in call.args if (text := string_value(a.value)) is not None
                 )
@@ -769,10 +765,10 @@ class UnencryptedModelField(Rule):
             self._validated.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not isinstance(node.value, cst.Call) or not self._protects(node.value):
+        if type(node.value) is not cst.Call or not self._protects(node.value):
             return
         for target in node.targets:
-            if isinstance(target.target, cst.Attribute):
+            if type(target.target) is cst.Attribute:
                 self._protected_fields.add(target.target.attr.value)
 
     # -- verdicts ----------------------------------------------------------------------

@@ -83,10 +83,8 @@ class SqlKnowledge:
 
 
 def _text_of(node: StringNode) -> Optional[str]:
-    if isinstance(node, cst.FormattedString):
-        return "".join(
-            p.value if isinstance(p, cst.FormattedStringText) else "x" for p in node.parts
-        )
+    if type(node) is cst.FormattedString:
+        return "".join(p.value if type(p) is cst.FormattedStringText else "x" for p in node.parts)
     return string_value(node)
 
 
@@ -168,7 +166,7 @@ class UnencryptedSqlColumn(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self.records.bind(target.target, node.value)
-            if isinstance(target.target, cst.Name):
+            if type(target.target) is cst.Name:
                 source = self._source(node.value)
                 if source is not None:
                     self._constants[-1][target.target.value] = source
@@ -180,21 +178,19 @@ class UnencryptedSqlColumn(Rule):
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             text = _text_of(expr)
             return (text, expr) if text is not None else None
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             for table in reversed(self._constants):
                 if expr.value in table:
                     return table[expr.value]
             return None
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             func = expr.func
             if self.ctx.qualname(func) in self.k.text_wrappers and expr.args:
                 return self._source(expr.args[0].value)
-            if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            if type(func) is cst.Attribute and func.attr.value == "format":
                 return self._source(func.value)
             return None
-        if isinstance(expr, cst.BinaryOperation) and isinstance(
-            expr.operator, (cst.Modulo, cst.Add)
-        ):
+        if type(expr) is cst.BinaryOperation and isinstance(expr.operator, (cst.Modulo, cst.Add)):
             return self._source(expr.left)
         return None
 
@@ -263,13 +259,13 @@ class UnencryptedSqlColumn(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         name = last_name(func)
-        if isinstance(func, cst.Attribute) and name in self.k.frame_writers:
+        if type(func) is cst.Attribute and name in self.k.frame_writers:
             self._frame_to_table(node, func.value)
             return
         qualified = self.ctx.qualname(func)
         index = self.k.execute_functions.get(qualified or "")
         if index is None:
-            if not isinstance(func, cst.Attribute) or name not in self.k.execute_methods:
+            if type(func) is not cst.Attribute or name not in self.k.execute_methods:
                 return
             index = 0
         query = argument(node, index, ("sql", "query", "statement", "operation"))
@@ -296,7 +292,7 @@ class UnencryptedSqlColumn(Rule):
         many = name.endswith("many") or "values" in name or "batch" in (qualified or "")
         if carried is not None and many:
             carried = carried.element or carried
-        extra = self.ctx.categories(query) if isinstance(query, cst.FormattedString) else None
+        extra = self.ctx.categories(query) if type(query) is cst.FormattedString else None
         for statement in writes:
             self._check_write(node, statement, carried, extra)
 
@@ -417,7 +413,7 @@ class UnencryptedSqlColumn(Rule):
             verb=self.ctx.verb(carried),
             table=table,
             columns=f"columns {_code_list(named)}" if named else "its columns",
-            via=f" by `{call_text(self.ctx, node)}`" if isinstance(node, cst.Call) else "",
+            via=f" by `{call_text(self.ctx, node)}`" if type(node) is cst.Call else "",
         )
 
     def finish(self) -> None:

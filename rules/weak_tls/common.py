@@ -75,9 +75,9 @@ def arg_code(ctx: FileContext, arg: cst.Arg, limit: int = 40) -> str:
 def literal(expr: cst.BaseExpression) -> Any:
     """The Python value of a literal (``False``, ``0``, ``-1``, ``"x"``, ``b"x"``),
     else ``NOT_LITERAL``."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return {"True": True, "False": False, "None": None}.get(expr.value, NOT_LITERAL)
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         try:
             return int(expr.value.replace("_", ""), 0)
         except ValueError:
@@ -88,9 +88,9 @@ def literal(expr: cst.BaseExpression) -> Any:
         except Exception:  # a literal libcst cannot evaluate
             return NOT_LITERAL
     if (
-        isinstance(expr, cst.UnaryOperation)
-        and isinstance(expr.operator, cst.Minus)
-        and isinstance(expr.expression, cst.Integer)
+        type(expr) is cst.UnaryOperation
+        and type(expr.operator) is cst.Minus
+        and type(expr.expression) is cst.Integer
     ):
         value = literal(expr.expression)
         return -value if isinstance(value, int) else NOT_LITERAL
@@ -99,9 +99,9 @@ def literal(expr: cst.BaseExpression) -> Any:
 
 def last_name(expr: cst.BaseExpression) -> Optional[str]:
     """``CERT_NONE`` for ``ssl.CERT_NONE`` or ``CERT_NONE``; ``get`` for ``s.get``."""
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
     return None
 
@@ -123,13 +123,13 @@ def words_of(text: str) -> tuple[str, ...]:
 
 def target_name(node: cst.BaseExpression) -> Optional[str]:
     """The identifier a value is stored under: ``x``, ``obj.attr``, ``d["key"]``."""
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return node.attr.value
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+    if type(node) is cst.Subscript and len(node.slice) == 1:
         element = node.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             value = literal(element.value)
             if isinstance(value, str):
                 return value
@@ -142,13 +142,13 @@ StringNode = Union[cst.SimpleString, cst.FormattedString]
 def leading_text(node: StringNode) -> Optional[str]:
     """The literal text a string starts with (``None`` when it starts with a
     placeholder)."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         value = literal(node)
         if isinstance(value, bytes):
             return value.decode("latin-1")
         return value if isinstance(value, str) else None
     parts = node.parts
-    if parts and isinstance(parts[0], cst.FormattedStringText):
+    if parts and type(parts[0]) is cst.FormattedStringText:
         return parts[0].value
     return None
 
@@ -165,7 +165,7 @@ def string_use(stack: list[cst.CSTNode]) -> tuple[cst.BaseExpression, Optional[c
             top, index = parent, index - 1
             continue
         if (
-            isinstance(parent, cst.Attribute)
+            type(parent) is cst.Attribute
             and parent.attr.value == "format"
             and index > 1
             and isinstance(stack[index - 2], cst.Call)
@@ -195,15 +195,15 @@ def _bind_target(
     value: Optional[cst.BaseExpression],
     self_table: Optional[Assignments],
 ) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         _bind(table, target.value, value)
-    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+    elif type(target) is cst.Attribute and type(target.value) is cst.Name:
         if self_table is not None and target.value.value in ("self", "cls"):
             _bind(self_table, target.attr.value, value)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _bind_target(table, element.value, None, self_table)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         _bind_target(table, target.value, None, self_table)
 
 
@@ -213,50 +213,50 @@ def _scan(
     """Record the assignments of a block and of the blocks nested in it (not of nested
     functions or classes: they have scopes of their own)."""
     for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
-                if isinstance(small, cst.Assign):
+                if type(small) is cst.Assign:
                     for target in small.targets:
                         _bind_target(table, target.target, small.value, self_table)
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                elif type(small) is cst.AnnAssign and small.value is not None:
                     _bind_target(table, small.target, small.value, self_table)
-                elif isinstance(small, cst.AugAssign):
+                elif type(small) is cst.AugAssign:
                     _bind_target(table, small.target, None, self_table)
                 elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
                     small.names, cst.ImportStar
                 ):
                     for alias in small.names:
                         name = alias.asname.name if alias.asname else alias.name
-                        if isinstance(name, cst.Name):
+                        if type(name) is cst.Name:
                             _bind(table, name.value, None)
-                        elif isinstance(name, cst.Attribute):
+                        elif type(name) is cst.Attribute:
                             head = dotted_name(name)
                             if head:
                                 _bind(table, head.split(".", 1)[0], None)
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             _bind(table, stmt.name.value, None)
         elif isinstance(stmt, cst.BaseCompoundStatement):
-            if isinstance(stmt, cst.For):
+            if type(stmt) is cst.For:
                 _bind_target(table, stmt.target, None, self_table)
-            elif isinstance(stmt, cst.With):
+            elif type(stmt) is cst.With:
                 # `with httpx.Client(...) as client`: clients and sessions return
                 # themselves from `__enter__`.
                 for item in stmt.items:
                     if item.asname is not None:
-                        value = item.item if isinstance(item.item, cst.Call) else None
+                        value = item.item if type(item.item) is cst.Call else None
                         _bind_target(table, item.asname.name, value, self_table)
             for block in _blocks(stmt):
                 _scan(block, table, self_table)
 
 
 def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.CSTNode]]:
-    if isinstance(stmt, cst.Match):
+    if type(stmt) is cst.Match:
         suites: list[Optional[cst.BaseSuite]] = [case.body for case in stmt.cases]
     else:
         suites = [stmt.body]
-    if isinstance(stmt, cst.If):
+    if type(stmt) is cst.If:
         orelse = stmt.orelse
-        while isinstance(orelse, cst.If):
+        while type(orelse) is cst.If:
             suites.append(orelse.body)
             orelse = orelse.orelse
         if orelse is not None:
@@ -271,9 +271,9 @@ def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[Sequence[cst.CSTNode]]:
         if stmt.finalbody is not None:
             suites.append(stmt.finalbody.body)
     for suite in suites:
-        if isinstance(suite, cst.IndentedBlock):
+        if type(suite) is cst.IndentedBlock:
             yield suite.body
-        elif isinstance(suite, cst.SimpleStatementSuite):
+        elif type(suite) is cst.SimpleStatementSuite:
             yield [cst.SimpleStatementLine(body=suite.body)]
 
 
@@ -287,23 +287,23 @@ def _table(ctx: FileContext, scope: ScopeNode) -> Assignments:
     if found is not None:
         return found
     table: Assignments = {}
-    if isinstance(scope, cst.Module):
+    if type(scope) is cst.Module:
         _scan(scope.body, table, None)
-    elif isinstance(scope, cst.FunctionDef):
+    elif type(scope) is cst.FunctionDef:
         params = scope.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             _bind(table, param.name.value, param.default)
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 _bind(table, star.name.value, None)
-        if isinstance(scope.body, cst.IndentedBlock):
+        if type(scope.body) is cst.IndentedBlock:
             _scan(scope.body.body, table, None)
     else:
         # A class: its own names and what its methods assign to `self.<attr>`.
-        if isinstance(scope.body, cst.IndentedBlock):
+        if type(scope.body) is cst.IndentedBlock:
             _scan(scope.body.body, table, None)
             for stmt in scope.body.body:
-                if isinstance(stmt, cst.FunctionDef) and isinstance(stmt.body, cst.IndentedBlock):
+                if type(stmt) is cst.FunctionDef and type(stmt.body) is cst.IndentedBlock:
                     _scan(stmt.body.body, {}, table)
     tables[key] = table
     return table
@@ -358,11 +358,11 @@ def qualname(ctx: FileContext, expr: cst.BaseExpression) -> Optional[str]:
         return found
     chain: list[str] = []
     node = expr
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         chain.append(node.attr.value)
         if (
-            isinstance(node.value, cst.Attribute)
-            and isinstance(node.value.value, cst.Name)
+            type(node.value) is cst.Attribute
+            and type(node.value.value) is cst.Name
             and node.value.value.value == "self"
         ):
             value = frame.self_values.get(node.value.attr.value)
@@ -380,7 +380,7 @@ def enclosing_scopes(ctx: FileContext) -> list[ScopeNode]:
     if frame is not None:
         return [frame.function, ctx.module]
     scopes: list[ScopeNode] = [
-        node for node in reversed(ctx.stack[:-1]) if isinstance(node, cst.FunctionDef)
+        node for node in reversed(ctx.stack[:-1]) if type(node) is cst.FunctionDef
     ]
     scopes.append(ctx.module)
     return scopes
@@ -391,7 +391,7 @@ def enclosing_class(ctx: FileContext) -> Optional[cst.ClassDef]:
     if frame is not None:
         return frame.cls
     for node in reversed(ctx.stack[:-1]):
-        if isinstance(node, cst.ClassDef):
+        if type(node) is cst.ClassDef:
             return node
     return None
 
@@ -399,13 +399,13 @@ def enclosing_class(ctx: FileContext) -> Optional[cst.ClassDef]:
 def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """The one value ``expr`` (a name or ``self.attr``) was given in its scope, if the
     analysis can tell; a parameter answers with its default."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         for scope in enclosing_scopes(ctx):
             values = _table(ctx, scope).get(expr.value)
             if values is not None:
                 return _single(values)
         return None
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name:
         if expr.value.value in ("self", "cls"):
             frame = _frame(ctx)
             if frame is not None and expr.attr.value in frame.self_values:
@@ -426,24 +426,24 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
         return None
     # `CONFIG["password"]` and `CONFIG.get("password")` of a dict literal.
     key: Any = NOT_LITERAL
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+    if type(expr) is cst.Subscript and len(expr.slice) == 1:
         element = expr.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             key, base = literal(element.value), expr.value
     elif (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
+        type(expr) is cst.Call
+        and type(expr.func) is cst.Attribute
         and expr.func.attr.value == "get"
         and expr.args
     ):
         key, base = literal(expr.args[0].value), expr.func.value
     if isinstance(key, str) and isinstance(base, (cst.Name, cst.Attribute)):
         mapping = resolve(ctx, base, 2)
-        if isinstance(mapping, cst.Dict):
+        if type(mapping) is cst.Dict:
             for item in mapping.elements:
-                if isinstance(item, cst.DictElement) and literal(item.key) == key:
+                if type(item) is cst.DictElement and literal(item.key) == key:
                     return item.value
-        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+        elif type(mapping) is cst.Call and last_name(mapping.func) == "dict":
             for arg in mapping.args:
                 if arg.keyword is not None and arg.keyword.value == key:
                     return arg.value
@@ -487,7 +487,7 @@ _JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.p
 
 def env_default(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """The fallback of an environment lookup (``os.environ.get("X", "fallback")``)."""
-    if not isinstance(expr, cst.Call):
+    if type(expr) is not cst.Call:
         return None
     qualified = ctx.qualname(expr.func) or dotted_name(expr.func) or ""
     if qualified in ENV_GETTERS or qualified.endswith((".getenv", "environ.get")):
@@ -506,23 +506,23 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
         return value
     if isinstance(value, bytes):
         return value.decode("latin-1")
-    if isinstance(expr, cst.FormattedString):
+    if type(expr) is cst.FormattedString:
         parts: list[str] = []
         for part in expr.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 parts.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
+            elif type(part) is cst.FormattedStringExpression:
                 inner = text_of(ctx, part.expression, depth - 1)
                 parts.append(inner if inner is not None else UNKNOWN_PART)
         return "".join(parts)
-    if isinstance(expr, cst.BinaryOperation):
-        if isinstance(expr.operator, cst.Add):
+    if type(expr) is cst.BinaryOperation:
+        if type(expr.operator) is cst.Add:
             left = text_of(ctx, expr.left, depth - 1)
             if left is None:
                 return None
             right = text_of(ctx, expr.right, depth - 1)
             return left + (right if right is not None else UNKNOWN_PART)
-        if isinstance(expr.operator, cst.Modulo):
+        if type(expr.operator) is cst.Modulo:
             left = text_of(ctx, expr.left, depth - 1)
             return left.replace("%s", UNKNOWN_PART) if left is not None else None
         return None
@@ -531,7 +531,7 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
         if resolved is expr:
             return None
         return text_of(ctx, resolved, depth - 1)
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         func = expr.func
         qualified = ctx.qualname(func) or dotted_name(func) or ""
         if qualified in ENV_GETTERS or qualified.endswith(".getenv"):
@@ -543,7 +543,7 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
                 return None
             base = text_of(ctx, first.value, depth - 1)
             return base + UNKNOWN_PART if base is not None else None
-        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+        if type(func) is cst.Attribute and func.attr.value == "format":
             template = text_of(ctx, func.value, depth - 1)
             if template is None:
                 return None
@@ -557,7 +557,7 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
                 elif not inside:
                     out.append(char)
             return "".join(out)
-        if isinstance(func, cst.Attribute) and func.attr.value in ("rstrip", "strip", "lower"):
+        if type(func) is cst.Attribute and func.attr.value in ("rstrip", "strip", "lower"):
             return text_of(ctx, func.value, depth - 1)
     return None
 
@@ -689,7 +689,7 @@ def instance_of(
         if found is not None:
             return found
     value = resolve(ctx, expr)
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         return known_name(ctx, value.func, classes)
     return None
 
@@ -714,11 +714,11 @@ def local_definition(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst
     if found is not None:
         return found
     owner = _local_class(ctx, func)
-    if owner is None or not isinstance(func, cst.Attribute):
+    if owner is None or type(func) is not cst.Attribute:
         return None
-    assert isinstance(owner.body, cst.IndentedBlock)
+    assert type(owner.body) is cst.IndentedBlock
     for inner in owner.body.body:
-        if isinstance(inner, cst.FunctionDef) and inner.name.value == func.attr.value:
+        if type(inner) is cst.FunctionDef and inner.name.value == func.attr.value:
             return inner
     return None
 
@@ -727,7 +727,7 @@ def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallState
     """The simple statements of a block and of the blocks nested in it (not of nested
     functions or classes)."""
     for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             yield from stmt.body
         elif isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
             stmt, (cst.FunctionDef, cst.ClassDef)
@@ -740,18 +740,18 @@ def class_named(ctx: FileContext, name: str) -> Optional[cst.ClassDef]:
     """The module-level class ``name`` of this file."""
     for stmt in ctx.module.body:
         if (
-            isinstance(stmt, cst.ClassDef)
+            type(stmt) is cst.ClassDef
             and stmt.name.value == name
-            and isinstance(stmt.body, cst.IndentedBlock)
+            and type(stmt.body) is cst.IndentedBlock
         ):
             return stmt
     return None
 
 
 def method_of(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
-    if isinstance(cls.body, cst.IndentedBlock):
+    if type(cls.body) is cst.IndentedBlock:
         for inner in cls.body.body:
-            if isinstance(inner, cst.FunctionDef) and inner.name.value == name:
+            if type(inner) is cst.FunctionDef and inner.name.value == name:
                 return inner
     return None
 
@@ -770,17 +770,17 @@ def library_base(ctx: FileContext, cls: cst.ClassDef) -> Optional[str]:
 def is_super_init(func: cst.BaseExpression) -> bool:
     """``super().__init__`` (or ``super(Cls, self).__init__``)."""
     return (
-        isinstance(func, cst.Attribute)
+        type(func) is cst.Attribute
         and func.attr.value == "__init__"
-        and isinstance(func.value, cst.Call)
-        and isinstance(func.value.func, cst.Name)
+        and type(func.value) is cst.Call
+        and type(func.value.func) is cst.Name
         and func.value.func.value == "super"
     )
 
 
 def _local_class(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst.ClassDef]:
     """The class of this module whose method ``func`` calls on one of its objects."""
-    if not isinstance(func, cst.Attribute):
+    if type(func) is not cst.Attribute:
         return None
     qualified = ctx.qualname(func.value)
     if qualified is None or not ctx.is_local(qualified):
@@ -788,9 +788,9 @@ def _local_class(ctx: FileContext, func: cst.BaseExpression) -> Optional[cst.Cla
     class_name = qualified.split(".", 1)[1].removesuffix("()")
     for stmt in ctx.module.body:
         if (
-            isinstance(stmt, cst.ClassDef)
+            type(stmt) is cst.ClassDef
             and stmt.name.value == class_name
-            and isinstance(stmt.body, cst.IndentedBlock)
+            and type(stmt.body) is cst.IndentedBlock
         ):
             return stmt
     return None
@@ -837,8 +837,8 @@ def _method_class(ctx: FileContext, definition: cst.FunctionDef) -> Optional[cst
     """The module-level class ``definition`` is a method of."""
     for stmt in ctx.module.body:
         if (
-            isinstance(stmt, cst.ClassDef)
-            and isinstance(stmt.body, cst.IndentedBlock)
+            type(stmt) is cst.ClassDef
+            and type(stmt.body) is cst.IndentedBlock
             and any(inner is definition for inner in stmt.body.body)
         ):
             return stmt
@@ -851,10 +851,10 @@ def _instance_values(
     """For a method called on an object of a class of this module: what its
     constructor stored on `self` from its arguments (`self.base_url = base_url`), and
     the constructor call."""
-    if cls is None or not isinstance(func, cst.Attribute):
+    if cls is None or type(func) is not cst.Attribute:
         return {}, None
     made = resolve(ctx, func.value)
-    if not isinstance(made, cst.Call):
+    if type(made) is not cst.Call:
         return {}, None
     qualified = ctx.qualname(made.func)
     if (
@@ -864,7 +864,7 @@ def _instance_values(
     ):
         return {}, None
     init = method_of(cls, "__init__")
-    if init is None or not isinstance(init.body, cst.IndentedBlock):
+    if init is None or type(init.body) is not cst.IndentedBlock:
         return {}, made
     params = init.params
     in_order = [*params.posonly_params, *params.params]
@@ -884,13 +884,13 @@ def _instance_values(
             passed[name] = given
     values: dict[str, cst.BaseExpression] = {}
     for small in small_statements(init.body.body):
-        if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Name):
+        if type(small) is not cst.Assign or type(small.value) is not cst.Name:
             continue
         for target in small.targets:
             expr = target.target
             if (
-                isinstance(expr, cst.Attribute)
-                and isinstance(expr.value, cst.Name)
+                type(expr) is cst.Attribute
+                and type(expr.value) is cst.Name
                 and expr.value.value == "self"
                 and small.value.value in passed
             ):

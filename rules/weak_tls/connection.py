@@ -206,11 +206,11 @@ class InsecureConnectionOption(Rule):
         _, loopback, _ = self.compiled
         levels = 0
         for parent in reversed(self.ctx.stack[:-1]):
-            if not isinstance(parent, cst.Dict):
+            if type(parent) is not cst.Dict:
                 continue
             levels += 1
             for element in parent.elements:
-                if not isinstance(element, cst.DictElement):
+                if type(element) is not cst.DictElement:
                     continue
                 key = literal(element.key)
                 if isinstance(key, str) and key.lower() in _HOST_KEYS:
@@ -232,13 +232,13 @@ class InsecureConnectionOption(Rule):
         _, loopback, _ = self.compiled
         start = (
             leading_text(node)
-            if isinstance(node, cst.SimpleString)
-            else "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+            if type(node) is cst.SimpleString
+            else "".join(p.value for p in node.parts if type(p) is cst.FormattedStringText)
         )
         if not start or not _CONNECTION_STRING.match(start):
             return
         top, user, _ = string_use(self.ctx.stack)
-        if id(top) in self._reported or isinstance(user, cst.DictElement):
+        if id(top) in self._reported or type(user) is cst.DictElement:
             return
         text = text_of(self.ctx, top)
         if text is None:
@@ -307,17 +307,17 @@ class InsecureConnectionOption(Rule):
         if isinstance(value, (cst.List, cst.Tuple)):
             out: list[cst.BaseExpression] = []
             for element in value.elements:
-                if isinstance(element, cst.Element):
+                if type(element) is cst.Element:
                     out.extend(self._nodes(element.value, spec))
             return out
-        if isinstance(value, cst.Dict):
+        if type(value) is cst.Dict:
             for item in value.elements:
-                if isinstance(item, cst.DictElement) and literal(item.key) in spec.node_keys:
+                if type(item) is cst.DictElement and literal(item.key) in spec.node_keys:
                     return self._nodes(item.value, spec)
         return [value]
 
     def _host_of(self, entry: cst.BaseExpression) -> tuple[Optional[str], str]:
-        if isinstance(entry, cst.Dict):
+        if type(entry) is cst.Dict:
             host_value = _dict_value(entry, ("host", "hostname"))
             if host_value is None:
                 return None, "its server"
@@ -328,9 +328,9 @@ class InsecureConnectionOption(Rule):
         return host, host or self.ctx.code(entry, 30)
 
     def _plain_node(self, entry: cst.BaseExpression, spec: PlainService) -> Optional[_PlainNode]:
-        if isinstance(entry, cst.Dict):
+        if type(entry) is cst.Dict:
             for element in entry.elements:
-                if not isinstance(element, cst.DictElement):
+                if type(element) is not cst.DictElement:
                     continue
                 key = literal(element.key)
                 if not isinstance(key, str):
@@ -364,6 +364,6 @@ class InsecureConnectionOption(Rule):
 
 def _dict_value(node: cst.Dict, keys: tuple[str, ...]) -> Optional[cst.BaseExpression]:
     for element in node.elements:
-        if isinstance(element, cst.DictElement) and literal(element.key) in keys:
+        if type(element) is cst.DictElement and literal(element.key) in keys:
             return element.value
     return None

@@ -193,7 +193,7 @@ class PlaintextHttpPersonalData(Rule):
         if matches_module(qualified, knowledge.modules):
             assert qualified is not None
             return qualified.rsplit(".", 1)[-1]
-        if qualified is None and isinstance(func, cst.Attribute):
+        if qualified is None and type(func) is cst.Attribute:
             name = dotted_name(func.value)
             words = words_of(name.rsplit(".", 1)[-1]) if name else ()
             if (
@@ -214,10 +214,10 @@ class PlaintextHttpPersonalData(Rule):
         text = text_of(self.ctx, url)
         if text is None or not text.startswith("/"):
             return text
-        if not isinstance(call.func, cst.Attribute):
+        if type(call.func) is not cst.Attribute:
             return text
         client = resolve(self.ctx, call.func.value)
-        base = argument(client, None, "base_url") if isinstance(client, cst.Call) else None
+        base = argument(client, None, "base_url") if type(client) is cst.Call else None
         base_text = text_of(self.ctx, base.value) if base is not None else None
         return base_text.rstrip("/") + text if base_text else text
 
@@ -255,7 +255,7 @@ class PlaintextHttpPersonalData(Rule):
         if channel is not None:
             self._channel_opened(node, self.compiled.channels[channel])
             return
-        if isinstance(node.func, cst.Attribute) and self._channels:
+        if type(node.func) is cst.Attribute and self._channels:
             self._channel_used(node, node.func)
         method = self._is_request(node, qualified)
         if method is None:
@@ -293,11 +293,11 @@ class PlaintextHttpPersonalData(Rule):
 
     def _credential_header(self, expr: cst.BaseExpression) -> bool:
         headers = resolve(self.ctx, expr)
-        if not isinstance(headers, cst.Dict):
+        if type(headers) is not cst.Dict:
             return False
         knowledge: HttpKnowledge = self.compiled
         for element in headers.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = literal(element.key)
                 if isinstance(key, str) and key.lower() in knowledge.credential_headers:
                     return True
@@ -307,15 +307,12 @@ class PlaintextHttpPersonalData(Rule):
         """``http.client.HTTPConnection(host)`` used to send a request."""
         knowledge: HttpKnowledge = self.compiled
         func = node.func
-        if (
-            not isinstance(func, cst.Attribute)
-            or func.attr.value not in knowledge.connection_methods
-        ):
+        if type(func) is not cst.Attribute or func.attr.value not in knowledge.connection_methods:
             return
         if instance_of(self.ctx, func.value, knowledge.connections) is None:
             return
         created = resolve(self.ctx, func.value)
-        host_arg = argument(created, 0, "host") if isinstance(created, cst.Call) else None
+        host_arg = argument(created, 0, "host") if type(created) is cst.Call else None
         host = host_text(self.ctx, host_arg.value) if host_arg is not None else None
         if is_loopback(host, knowledge.loopback):
             return
@@ -382,7 +379,7 @@ class PlaintextHttpPersonalData(Rule):
     def _channel_key(self, name: str) -> tuple[int, str]:
         for node in reversed(self.ctx.stack):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and (
-                isinstance(node, cst.FunctionDef) or name.startswith("self.")
+                type(node) is cst.FunctionDef or name.startswith("self.")
             ):
                 return (id(node), name)
         return (id(self.ctx.module), name)
@@ -495,11 +492,11 @@ def _bound_name(stack: list[cst.CSTNode]) -> Optional[str]:
     while index >= 0 and isinstance(stack[index], cst.Await):
         index -= 1
     parent = stack[index] if index >= 0 else None
-    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+    if type(parent) is cst.Assign and len(parent.targets) == 1:
         return dotted_name(parent.targets[0].target)
-    if isinstance(parent, cst.AnnAssign):
+    if type(parent) is cst.AnnAssign:
         return dotted_name(parent.target)
-    if isinstance(parent, cst.WithItem) and parent.asname is not None:
+    if type(parent) is cst.WithItem and parent.asname is not None:
         return dotted_name(parent.asname.name)
     return None
 
@@ -613,10 +610,10 @@ class PlaintextProtocolClient(Rule):
     def _scope_key(self, name: str) -> tuple[int, str]:
         if name.startswith(("self.", "cls.")):
             for node in reversed(self.ctx.stack):
-                if isinstance(node, cst.ClassDef):
+                if type(node) is cst.ClassDef:
                     return (id(node), name)
         for node in reversed(self.ctx.stack):
-            if isinstance(node, cst.FunctionDef):
+            if type(node) is cst.FunctionDef:
                 return (id(node), name)
         return (id(self.ctx.module), name)
 
@@ -627,11 +624,11 @@ class PlaintextProtocolClient(Rule):
         while index >= 0 and isinstance(stack[index], cst.Await):
             index -= 1
         parent = stack[index] if index >= 0 else None
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        if type(parent) is cst.Assign and len(parent.targets) == 1:
             return dotted_name(parent.targets[0].target)
-        if isinstance(parent, cst.AnnAssign):
+        if type(parent) is cst.AnnAssign:
             return dotted_name(parent.target)
-        if isinstance(parent, cst.WithItem) and parent.asname is not None:
+        if type(parent) is cst.WithItem and parent.asname is not None:
             return dotted_name(parent.asname.name)
         return None
 
@@ -649,11 +646,11 @@ class PlaintextProtocolClient(Rule):
             name = self._binding(node) if made is not None else None
             if made is not None and name is not None:
                 self._clients[self._scope_key(name)] = made
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return
         method = func.attr.value
         receiver = func.value
-        if isinstance(receiver, cst.Call):
+        if type(receiver) is cst.Call:
             # `smtplib.SMTP(host).sendmail(...)`: used at once, never upgraded.
             inner = self.ctx.qualname(receiver.func)
             inner_kind = kinds.get(inner) if inner is not None else None
@@ -699,35 +696,35 @@ class PlaintextProtocolClient(Rule):
 
     def _made_by(self, definition: cst.FunctionDef) -> Optional[_Client]:
         kinds, loopback = self.compiled
-        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        body = definition.body.body if type(definition.body) is cst.IndentedBlock else ()
         created: dict[str, cst.Call] = {}
         upgraded: set[str] = set()
         returned: Optional[cst.Call] = None
         returned_name: Optional[str] = None
         for small in small_statements(body):
             value = None
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            if type(small) is cst.Assign and len(small.targets) == 1:
                 value = small.value
                 target = small.targets[0].target
-                if isinstance(value, cst.Await):
+                if type(value) is cst.Await:
                     value = value.expression
                 if (
-                    isinstance(target, cst.Name)
-                    and isinstance(value, cst.Call)
+                    type(target) is cst.Name
+                    and type(value) is cst.Call
                     and self.ctx.qualname(value.func) in kinds
                 ):
                     created[target.value] = value
-            elif isinstance(small, cst.Return) and small.value is not None:
+            elif type(small) is cst.Return and small.value is not None:
                 value = small.value
-                if isinstance(value, cst.Name) and value.value in created:
+                if type(value) is cst.Name and value.value in created:
                     returned, returned_name = created[value.value], value.value
-                elif isinstance(value, cst.Call) and self.ctx.qualname(value.func) in kinds:
+                elif type(value) is cst.Call and self.ctx.qualname(value.func) in kinds:
                     returned = value
             elif (
-                isinstance(small, cst.Expr)
-                and isinstance(small.value, cst.Call)
-                and isinstance(small.value.func, cst.Attribute)
-                and isinstance(small.value.func.value, cst.Name)
+                type(small) is cst.Expr
+                and type(small.value) is cst.Call
+                and type(small.value.func) is cst.Attribute
+                and type(small.value.func.value) is cst.Name
             ):
                 upgraded.add(f"{small.value.func.value.value}.{small.value.func.attr.value}")
         if returned is None:
@@ -758,9 +755,7 @@ class PlaintextProtocolClient(Rule):
             # `Connection(Server("ldap.example.com", use_ssl=True), ...)`
             arg = argument(node, 0, "server")
             value = resolve(self.ctx, arg.value) if arg is not None else None
-            if isinstance(value, cst.Call) and known_name(
-                self.ctx, value.func, kind.server_classes
-            ):
+            if type(value) is cst.Call and known_name(self.ctx, value.func, kind.server_classes):
                 server = value
                 for secure in kind.server_secure_keywords:
                     switch = keyword(value, secure)

@@ -160,9 +160,9 @@ class InsecureTlsVersion(Rule):
         if name not in knowledge.insecure and name not in knowledge.flexible:
             return
         parent = self.ctx.parent
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
+        if type(parent) is cst.Attribute and parent.attr is node:
             return
-        if isinstance(parent, cst.Param) and parent.name is node:
+        if type(parent) is cst.Param and parent.name is node:
             return
         self._constant(node, name)
 
@@ -173,12 +173,12 @@ class InsecureTlsVersion(Rule):
         if isinstance(parent, (cst.Assign, cst.AnnAssign)):
             targets = (
                 [t.target for t in parent.targets]
-                if isinstance(parent, cst.Assign)
+                if type(parent) is cst.Assign
                 else [parent.target]
             )
             if parent.value is not node or any(self._defines(t, name) for t in targets):
                 return
-        if isinstance(parent, cst.DictElement) and (
+        if type(parent) is cst.DictElement and (
             parent.value is not node
             or not isinstance(parent.key, (cst.SimpleString, cst.ConcatenatedString))
         ):
@@ -206,9 +206,9 @@ class InsecureTlsVersion(Rule):
     def _defines(target: cst.BaseExpression, name: str) -> bool:
         """``PROTOCOL_TLSv1 = _SSLMethod.PROTOCOL_TLSv1`` (a stub or a re-export), or
         ``versions[ssl.PROTOCOL_TLSv1] = ...`` (a translation table)."""
-        if isinstance(target, cst.Subscript):
+        if type(target) is cst.Subscript:
             return not all(
-                isinstance(e.slice, cst.Index)
+                type(e.slice) is cst.Index
                 and isinstance(e.slice.value, (cst.SimpleString, cst.ConcatenatedString))
                 for e in target.slice
             )
@@ -244,7 +244,7 @@ class InsecureTlsVersion(Rule):
         knowledge: ProtocolKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 continue
             attr = expr.attr.value
             if attr in knowledge.minimum_attributes or attr in knowledge.maximum_attributes:
@@ -256,28 +256,28 @@ class InsecureTlsVersion(Rule):
                 )
             elif (
                 attr in knowledge.options_attributes
-                and isinstance(node.value, cst.BinaryOperation)
-                and isinstance(node.value.operator, cst.BitAnd)
+                and type(node.value) is cst.BinaryOperation
+                and type(node.value.operator) is cst.BitAnd
             ):
                 self._cleared(node, node.value.right, self.ctx.code(node, 60))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         knowledge: ProtocolKnowledge = self.compiled
         target = node.target
-        if not isinstance(target, cst.Attribute) or target.attr.value not in (
+        if type(target) is not cst.Attribute or target.attr.value not in (
             knowledge.options_attributes
         ):
             return
-        if isinstance(node.operator, cst.BitAndAssign):
+        if type(node.operator) is cst.BitAndAssign:
             self._cleared(node, node.value, self.ctx.code(node, 60))
-        elif isinstance(node.operator, cst.BitXorAssign):
+        elif type(node.operator) is cst.BitXorAssign:
             self._cleared(
                 node, cst.UnaryOperation(cst.BitInvert(), node.value), self.ctx.code(node, 60)
             )
 
     def _cleared(self, node: cst.CSTNode, mask: cst.BaseExpression, code: str) -> None:
         """``options &= ~(OP_NO_TLSv1 | ...)``: the inverted flags are cleared."""
-        if not isinstance(mask, cst.UnaryOperation) or not isinstance(mask.operator, cst.BitInvert):
+        if type(mask) is not cst.UnaryOperation or type(mask.operator) is not cst.BitInvert:
             return
         knowledge: ProtocolKnowledge = self.compiled
         cleared = [f for f in self._flags(mask.expression) if f in knowledge.protocol_options]
@@ -291,7 +291,7 @@ class InsecureTlsVersion(Rule):
             )
 
     def _flags(self, expr: cst.BaseExpression) -> list[str]:
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self._flags(expr.left) + self._flags(expr.right)
         name = constant_name(self.ctx, expr)
         return [name] if name else []
@@ -425,7 +425,7 @@ class WeakTlsCiphers(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: CipherKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.methods:
             arg = argument(node, 0, "cipherlist", "ciphers", "cipher_list")
             if arg is not None:
                 self._check(arg.value, arg.value)
@@ -435,7 +435,7 @@ class WeakTlsCiphers(Rule):
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = node.key
-        if isinstance(key, cst.SimpleString):
+        if type(key) is cst.SimpleString:
             try:
                 text = key.evaluated_value
             except Exception:  # a literal libcst cannot evaluate

@@ -169,12 +169,12 @@ class InsecureHttpsSetting(Rule):
         stack = self.ctx.stack
         for index in range(len(stack) - 1, 0, -1):
             node, child = stack[index - 1], stack[index]
-            if isinstance(node, cst.ClassDef):
+            if type(node) is cst.ClassDef:
                 if set(words_of(node.name.value)) & knowledge.dev_words:
                     return True
-            elif isinstance(node, cst.If) and child is node.body:
+            elif type(node) is cst.If and child is node.body:
                 test = node.test
-                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
                     continue
                 if set(words_of(self.ctx.code(test, 200))) & knowledge.dev_words:
                     return True
@@ -203,7 +203,7 @@ class InsecureHttpsSetting(Rule):
     def _mail(self, node: cst.CSTNode, name: str, value: cst.BaseExpression, code: str) -> None:
         """`EMAIL_USE_TLS = False` matters when the mail server is another machine and
         the other TLS setting of the group is not on."""
-        if value_of(self.ctx, value) is not False or not isinstance(node, cst.Assign):
+        if value_of(self.ctx, value) is not False or type(node) is not cst.Assign:
             return
         knowledge: SettingsKnowledge = self.compiled
         host_setting, group = knowledge.mail[name]
@@ -235,23 +235,23 @@ class InsecureHttpsSetting(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             expr = target.target
-            if isinstance(expr, cst.Name):
+            if type(expr) is cst.Name:
                 if self._setting_scope():
                     self._check(node, expr.value, node.value, self._code(expr.value, node.value))
-            elif isinstance(expr, cst.Subscript):
+            elif type(expr) is cst.Subscript:
                 name = target_name(expr)
                 if name is not None and name.isupper():
                     self._check(node, name, node.value, self._code(name, node.value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name) and node.value is not None and self._setting_scope():
+        if type(node.target) is cst.Name and node.value is not None and self._setting_scope():
             self._check(
                 node, node.target.value, node.value, self._code(node.target.value, node.value)
             )
 
     def _setting_scope(self) -> bool:
         """Module level or a class body (settings classes), never a function's locals."""
-        return not any(isinstance(n, cst.FunctionDef) for n in self.ctx.stack)
+        return not any(type(n) is cst.FunctionDef for n in self.ctx.stack)
 
     def _code(self, name: str, value: cst.BaseExpression) -> str:
         return f"{name} = {self.ctx.code(value, 40)}"
@@ -259,12 +259,12 @@ class InsecureHttpsSetting(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SettingsKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.config_methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.config_methods:
             owner = dotted_name(func.value)
             if owner is not None and owner.rsplit(".", 1)[-1] in knowledge.config_attributes:
                 self._config_call(node)
                 return
-        if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
+        if type(func) is cst.Attribute and func.attr.value == "add_middleware":
             # Starlette: add_middleware(SessionMiddleware, https_only=False).
             first = argument(node, 0, "middleware_class")
             if first is not None:
@@ -302,9 +302,9 @@ class InsecureHttpsSetting(Rule):
                 self._check(arg, name, arg.value, self._code(name, arg.value))
             else:
                 mapping = resolve(self.ctx, arg.value)
-                if isinstance(mapping, cst.Dict):
+                if type(mapping) is cst.Dict:
                     for element in mapping.elements:
-                        if isinstance(element, cst.DictElement):
+                        if type(element) is cst.DictElement:
                             key = literal(element.key)
                             if isinstance(key, str):
                                 self._check(
@@ -353,7 +353,7 @@ class InsecureSessionCookie(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         methods, words = self.compiled
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in methods:
+        if type(func) is not cst.Attribute or func.attr.value not in methods:
             return
         secure = keyword(node, "secure")
         if secure is None or value_of(self.ctx, secure.value) is not False:

@@ -102,12 +102,12 @@ class SshHostKeyUnverified(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SshKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.policy_methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.policy_methods:
             policy = argument(node, 0, "policy")
             if policy is None:
                 return
             value = resolve(self.ctx, policy.value)
-            if isinstance(value, cst.Call):
+            if type(value) is cst.Call:
                 value = value.func
             qualified = self.ctx.qualname(value)
             name = constant_name(self.ctx, value)
@@ -137,7 +137,7 @@ class SshHostKeyUnverified(Rule):
             return
         for target in node.targets:
             expr = target.target
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 continue
             receiver = self.ctx.qualname(expr.value)
             for modules, attribute in knowledge.attributes:

@@ -154,11 +154,11 @@ def is_insecure(ctx: Any, expr: cst.BaseExpression, switch: Switch) -> bool:
             value = value_of(ctx, fallback)
     if value is not NOT_LITERAL:
         return any(type(value) is type(v) and value == v for v in switch.insecure)
-    if isinstance(expr, cst.Dict) or isinstance(resolve(ctx, expr), cst.Dict):
+    if type(expr) is cst.Dict or isinstance(resolve(ctx, expr), cst.Dict):
         found = resolve(ctx, expr)
-        assert isinstance(found, cst.Dict)
+        assert type(found) is cst.Dict
         for element in found.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 name = constant_name(ctx, element.value)
                 if name is not None and name in switch.insecure_names:
                     return True
@@ -296,13 +296,11 @@ class TlsVerifyDisabled(Rule):
         knowledge: VerifyKnowledge = self.compiled
         mapping = resolve(self.ctx, arg.value)
         items: list[tuple[Any, cst.BaseExpression]] = []
-        if isinstance(mapping, cst.Dict):
+        if type(mapping) is cst.Dict:
             items = [
-                (literal(e.key), e.value)
-                for e in mapping.elements
-                if isinstance(e, cst.DictElement)
+                (literal(e.key), e.value) for e in mapping.elements if type(e) is cst.DictElement
             ]
-        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+        elif type(mapping) is cst.Call and last_name(mapping.func) == "dict":
             items = [(a.keyword.value, a.value) for a in mapping.args if a.keyword is not None]
         for key, value in items:
             if not isinstance(key, str):
@@ -327,7 +325,7 @@ class TlsVerifyDisabled(Rule):
         knowledge: VerifyKnowledge = self.compiled
         func = node.func
         if (
-            not isinstance(func, cst.Attribute)
+            type(func) is not cst.Attribute
             or func.attr.value not in knowledge.option_methods
             or not imports_any(self.ctx, knowledge.option_modules)
         ):
@@ -383,7 +381,7 @@ class TlsVerifyDisabled(Rule):
         # An object of unknown type, named like an HTTP client, called like one.
         return (
             (qualified is None or self.ctx.is_local(qualified))
-            and isinstance(func, cst.Attribute)
+            and type(func) is cst.Attribute
             and func.attr.value in knowledge.http_methods
             and _named_like_client(knowledge, func.value)
             and not self.ctx.is_local(self.ctx.qualname(resolve(self.ctx, func.value)))
@@ -474,20 +472,20 @@ class TlsVerifyDisabled(Rule):
         found: dict[int, set[Switch]] = {}
         self.ctx.imports.push_class(cls.name.value)
         try:
-            body = init.body.body if isinstance(init.body, cst.IndentedBlock) else ()
+            body = init.body.body if type(init.body) is cst.IndentedBlock else ()
             for small in small_statements(body):
-                if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Name):
+                if type(small) is not cst.Assign or type(small.value) is not cst.Name:
                     continue
                 if small.value.value not in params:
                     continue
                 for target in small.targets:
                     expr = target.target
                     if (
-                        not isinstance(expr, cst.Attribute)
+                        type(expr) is not cst.Attribute
                         or expr.attr.value not in knowledge.verify_attributes
                     ):
                         continue
-                    is_self = isinstance(expr.value, cst.Name) and expr.value.value == "self"
+                    is_self = type(expr.value) is cst.Name and expr.value.value == "self"
                     owner = base if is_self else self.ctx.qualname(expr.value)
                     if not matches_module(owner, knowledge.client_modules):
                         continue
@@ -529,7 +527,7 @@ class TlsVerifyDisabled(Rule):
         an HTTP client call."""
         knowledge: VerifyKnowledge = self.compiled
         definition = local_definition(self.ctx, node.func)
-        if definition is None or not isinstance(definition.params.star_kwarg, cst.Param):
+        if definition is None or type(definition.params.star_kwarg) is not cst.Param:
             return False
         params = definition.params
         named = {
@@ -557,12 +555,12 @@ class TlsVerifyDisabled(Rule):
         if found is None:
             found = any(
                 any(
-                    a.star == "**" and isinstance(a.value, cst.Name) and a.value.value == name
+                    a.star == "**" and type(a.value) is cst.Name and a.value.value == name
                     for a in call.args
                 )
                 and self._applies(call, self.ctx.qualname(call.func), switch)
                 for call in iter_nodes(definition.body, cst.Call)
-                if isinstance(call, cst.Call)
+                if type(call) is cst.Call
             )
             self._spread_memo[key] = found
         return found
@@ -577,13 +575,13 @@ class TlsVerifyDisabled(Rule):
         name = last_name(expr)
         if name is None:
             return False
-        return name in knowledge.insecure_names or (isinstance(expr, cst.Name) and name.isupper())
+        return name in knowledge.insecure_names or (type(expr) is cst.Name and name.isupper())
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: VerifyKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
-            if isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.verify_attributes:
+            if type(expr) is cst.Attribute and expr.attr.value in knowledge.verify_attributes:
                 if value_of(self.ctx, node.value) is not False:
                     continue
                 receiver = self.ctx.qualname(expr.value)
@@ -601,7 +599,7 @@ class TlsVerifyDisabled(Rule):
                         func=shown,
                         setting=f"{expr.attr.value} = False",
                     )
-            elif isinstance(expr, cst.Subscript):
+            elif type(expr) is cst.Subscript:
                 self._environment_item(node, expr)
 
     # Environment variables that make requests (or urllib) skip verification.
@@ -610,7 +608,7 @@ class TlsVerifyDisabled(Rule):
         if self.ctx.qualname(target.value) != "os.environ" or len(target.slice) != 1:
             return
         element = target.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             self._environment(node, element.value, node.value)
 
     def _environment_call(self, node: cst.Call, qualified: Optional[str]) -> None:
@@ -622,16 +620,16 @@ class TlsVerifyDisabled(Rule):
             for arg in node.args:
                 if arg.keyword is not None:
                     self._environment(node, arg.keyword, arg.value)
-                elif isinstance(arg.value, cst.Dict):
+                elif type(arg.value) is cst.Dict:
                     for element in arg.value.elements:
-                        if isinstance(element, cst.DictElement):
+                        if type(element) is cst.DictElement:
                             self._environment(node, element.key, element.value)
 
     def _environment(
         self, node: cst.CSTNode, name_expr: cst.BaseExpression, value_expr: cst.BaseExpression
     ) -> None:
         knowledge: VerifyKnowledge = self.compiled
-        if isinstance(name_expr, cst.Name):
+        if type(name_expr) is cst.Name:
             name: Any = name_expr.value
         else:
             name = value_of(self.ctx, name_expr)
@@ -735,7 +733,7 @@ class UnverifiedSslContext(Rule):
             self._report_weakening(node, None, {"func": qualified}, _returned_call(self.ctx))
             return
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.methods:
             mode = positional(node, 0) or argument(node, None, "mode")
             name = constant_name(self.ctx, mode.value) if mode is not None else None
             if name in knowledge.methods[func.attr.value]:
@@ -743,7 +741,7 @@ class UnverifiedSslContext(Rule):
                     node,
                     "`{call}` turns peer certificate verification off",
                     {"call": self.ctx.code(node, 50)},
-                    last_name(func.value) if isinstance(func.value, cst.Name) else None,
+                    last_name(func.value) if type(func.value) is cst.Name else None,
                 )
                 return
         self._use(node)
@@ -753,7 +751,7 @@ class UnverifiedSslContext(Rule):
     def _use(self, node: cst.Call) -> None:
         knowledge: ContextKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.wrapping_methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.wrapping_methods:
             # `quick_context().wrap_socket(sock)`
             helper = self._unverified_helper(func.value)
             if helper is not None:
@@ -786,9 +784,9 @@ class UnverifiedSslContext(Rule):
         """The local helper whose unverified context ``expr`` holds, and how it is
         weakened."""
         value = resolve(self.ctx, expr)
-        if isinstance(value, cst.Await):
+        if type(value) is cst.Await:
             value = value.expression
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return None
         definition = local_definition(self.ctx, value.func)
         if definition is None:
@@ -802,23 +800,23 @@ class UnverifiedSslContext(Rule):
     def _weakened_return(self, definition: cst.FunctionDef) -> Optional[str]:
         """How the context a function returns is weakened, if it is."""
         knowledge: ContextKnowledge = self.compiled
-        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        body = definition.body.body if type(definition.body) is cst.IndentedBlock else ()
         weakened: dict[str, str] = {}
         returned: list[cst.BaseExpression] = []
         for small in small_statements(body):
-            if isinstance(small, cst.Return) and small.value is not None:
+            if type(small) is cst.Return and small.value is not None:
                 returned.append(small.value)
-            elif isinstance(small, cst.Assign):
+            elif type(small) is cst.Assign:
                 value = small.value
                 for target in small.targets:
                     expr = target.target
-                    if isinstance(expr, cst.Name) and isinstance(value, cst.Call):
+                    if type(expr) is cst.Name and type(value) is cst.Call:
                         factory = self.ctx.qualname(value.func)
                         if factory in knowledge.factories:
                             weakened[expr.value] = f"{factory}()"
                     elif (
-                        isinstance(expr, cst.Attribute)
-                        and isinstance(expr.value, cst.Name)
+                        type(expr) is cst.Attribute
+                        and type(expr.value) is cst.Name
                         and expr.attr.value in knowledge.switches
                         and self._insecure(value, knowledge.switches[expr.attr.value])
                     ):
@@ -827,23 +825,23 @@ class UnverifiedSslContext(Rule):
                             f"{expr.attr.value} = {self.ctx.code(value, 30)}",
                         )
             elif (
-                isinstance(small, cst.Expr)
-                and isinstance(small.value, cst.Call)
-                and isinstance(small.value.func, cst.Attribute)
-                and isinstance(small.value.func.value, cst.Name)
+                type(small) is cst.Expr
+                and type(small.value) is cst.Call
+                and type(small.value.func) is cst.Attribute
+                and type(small.value.func.value) is cst.Name
                 and small.value.func.attr.value in knowledge.methods
             ):
                 call = small.value
                 mode = positional(call, 0) or argument(call, None, "mode")
                 name = constant_name(self.ctx, mode.value) if mode is not None else None
-                assert isinstance(call.func, cst.Attribute)
+                assert type(call.func) is cst.Attribute
                 if name in knowledge.methods[call.func.attr.value]:
-                    assert isinstance(call.func.value, cst.Name)
+                    assert type(call.func.value) is cst.Name
                     weakened.setdefault(call.func.value.value, self.ctx.code(call, 40))
         for value in returned:
-            if isinstance(value, cst.Name) and value.value in weakened:
+            if type(value) is cst.Name and value.value in weakened:
                 return weakened[value.value]
-            if isinstance(value, cst.Call):
+            if type(value) is cst.Call:
                 factory = self.ctx.qualname(value.func)
                 if factory in knowledge.factories:
                     return f"{factory}()"
@@ -870,15 +868,15 @@ class UnverifiedSslContext(Rule):
         if name is None:
             return None
         definition = self.ctx.ancestor(cst.FunctionDef)
-        if not isinstance(definition, cst.FunctionDef):
+        if type(definition) is not cst.FunctionDef:
             return None
         if name == "":
             return definition
-        body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+        body = definition.body.body if type(definition.body) is cst.IndentedBlock else ()
         for small in small_statements(body):
             if (
-                isinstance(small, cst.Return)
-                and isinstance(small.value, cst.Name)
+                type(small) is cst.Return
+                and type(small.value) is cst.Name
                 and small.value.value == name
             ):
                 return definition
@@ -894,7 +892,7 @@ class UnverifiedSslContext(Rule):
         for target in node.targets:
             expr = target.target
             if self.ctx.qualname(expr) == "ssl._create_default_https_context" or (
-                isinstance(expr, cst.Attribute)
+                type(expr) is cst.Attribute
                 and expr.attr.value == "_create_default_https_context"
                 and self.ctx.qualname(expr.value) == "ssl"
             ):
@@ -904,9 +902,9 @@ class UnverifiedSslContext(Rule):
                     "connection of the process stops verifying certificates",
                 )
             elif (
-                isinstance(expr, cst.Attribute)
+                type(expr) is cst.Attribute
                 and expr.attr.value in knowledge.switches
-                and not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls"))
+                and not (type(expr.value) is cst.Name and expr.value.value in ("self", "cls"))
             ):
                 # `self.verify_mode = ...` belongs to a context class's own code.
                 self._switch(node, expr, knowledge.switches[expr.attr.value])
@@ -934,7 +932,7 @@ class UnverifiedSslContext(Rule):
                 "value": self.ctx.code(node.value, 30),
                 "what": what,
             },
-            target.value.value if isinstance(target.value, cst.Name) else None,
+            target.value.value if type(target.value) is cst.Name else None,
         )
 
 
@@ -942,11 +940,11 @@ def _returned_call(ctx: Any) -> Optional[str]:
     """``""`` when the current call is the value of a ``return``, the name it is
     assigned to when it is the value of an assignment, else ``None``."""
     parent = ctx.parent
-    if isinstance(parent, cst.Return):
+    if type(parent) is cst.Return:
         return ""
-    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+    if type(parent) is cst.Assign and len(parent.targets) == 1:
         target = parent.targets[0].target
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             return target.value
     return None
 

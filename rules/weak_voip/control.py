@@ -217,7 +217,7 @@ class VoipControlPlaintext(Rule):
         if first is None:
             return
         address = resolve(self.ctx, first.value)
-        if isinstance(address, cst.Tuple) and len(address.elements) >= 2:
+        if type(address) is cst.Tuple and len(address.elements) >= 2:
             host_expr: cst.BaseExpression = address.elements[0].value
             port_expr: Optional[cst.BaseExpression] = address.elements[1].value
         else:
@@ -444,8 +444,8 @@ class HardcodedVoipSecret(Rule):
     def _login_text(self, node: StringNode) -> None:
         text = (
             leading_text(node)
-            if isinstance(node, cst.SimpleString)
-            else "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+            if type(node) is cst.SimpleString
+            else "".join(p.value for p in node.parts if type(p) is cst.FormattedStringText)
         )
         if not text or "secret:" not in text.lower():
             return
@@ -476,7 +476,7 @@ class HardcodedVoipSecret(Rule):
         keys: list[str] = []
         values: list[cst.BaseExpression] = []
         for element in node.elements:
-            if not isinstance(element, cst.DictElement):
+            if type(element) is not cst.DictElement:
                 continue
             key = literal(element.key)
             if not isinstance(key, str):
@@ -508,19 +508,19 @@ class HardcodedVoipSecret(Rule):
         # Where the dict is kept: `SIP_TRUNKS = {"backup": {...}}`.
         for parent in reversed(self.ctx.stack[:-1]):
             name: Optional[str] = None
-            if isinstance(parent, cst.DictElement):
+            if type(parent) is cst.DictElement:
                 key = literal(parent.key)
                 name = key if isinstance(key, str) else None
             elif isinstance(parent, (cst.Assign, cst.AnnAssign)):
                 targets = (
                     [t.target for t in parent.targets]
-                    if isinstance(parent, cst.Assign)
+                    if type(parent) is cst.Assign
                     else [parent.target]
                 )
                 return any(
                     set(words_of(target_name(t) or "")) & knowledge.config_words for t in targets
                 )
-            elif isinstance(parent, cst.Arg) and parent.keyword is not None:
+            elif type(parent) is cst.Arg and parent.keyword is not None:
                 name = parent.keyword.value
             elif not isinstance(parent, (cst.Dict, cst.List, cst.Tuple, cst.Element)):
                 return False
@@ -533,7 +533,7 @@ class HardcodedVoipSecret(Rule):
         for target in node.targets:
             expr = target.target
             self._named_secret(expr, node.value)
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 continue
             owner = instance_of(self.ctx, expr.value, knowledge.attributes)
             spec = knowledge.attributes.get(owner) if owner is not None else None
@@ -549,7 +549,7 @@ class HardcodedVoipSecret(Rule):
         the password of a SIP account or a PBX interface."""
         knowledge: SecretKnowledge = self.compiled
         name = target_name(target)
-        if name is None or isinstance(target, cst.Subscript):
+        if name is None or type(target) is cst.Subscript:
             return
         words = set(words_of(name))
         if not (

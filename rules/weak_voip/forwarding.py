@@ -128,37 +128,37 @@ def names_in(expr: cst.CSTNode) -> Iterator[str]:
         name = dotted_name(expr)
         if name is not None:
             yield name
-            if isinstance(expr, cst.Attribute):
+            if type(expr) is cst.Attribute:
                 yield from names_in(expr.value)
             return
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         yield from names_in(expr.value)
-    elif isinstance(expr, cst.FormattedString):
+    elif type(expr) is cst.FormattedString:
         for part in expr.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 yield from names_in(part.expression)
-    elif isinstance(expr, cst.BinaryOperation):
+    elif type(expr) is cst.BinaryOperation:
         yield from names_in(expr.left)
         yield from names_in(expr.right)
-    elif isinstance(expr, cst.Call):
+    elif type(expr) is cst.Call:
         yield from names_in(expr.func)
         for arg in expr.args:
             yield from names_in(arg.value)
-    elif isinstance(expr, cst.Subscript):
+    elif type(expr) is cst.Subscript:
         yield from names_in(expr.value)
     elif isinstance(expr, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
         for element in expr.elements:
             yield from names_in(element.value)
     elif isinstance(expr, (cst.Await, cst.UnaryOperation)):
         yield from names_in(expr.expression)
-    elif isinstance(expr, cst.Comparison):
+    elif type(expr) is cst.Comparison:
         yield from names_in(expr.left)
         for target in expr.comparisons:
             yield from names_in(target.comparator)
-    elif isinstance(expr, cst.BooleanOperation):
+    elif type(expr) is cst.BooleanOperation:
         yield from names_in(expr.left)
         yield from names_in(expr.right)
-    elif isinstance(expr, cst.IfExp):
+    elif type(expr) is cst.IfExp:
         yield from names_in(expr.test)
         yield from names_in(expr.body)
         yield from names_in(expr.orelse)
@@ -169,13 +169,13 @@ def _field_read(expr: cst.BaseExpression, readers: frozenset[str]) -> Optional[s
     ``form.get("To")``, ``request.form.getlist("To")``; ``None`` otherwise."""
     key: Any = NOT_LITERAL
     base: Optional[cst.BaseExpression] = None
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+    if type(expr) is cst.Subscript and len(expr.slice) == 1:
         element = expr.slice[0].slice
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             key, base = literal(element.value), expr.value
     elif (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
+        type(expr) is cst.Call
+        and type(expr.func) is cst.Attribute
         and expr.func.attr.value in readers
         and expr.args
         and expr.args[0].keyword is None
@@ -198,15 +198,15 @@ def guard_names(expr: cst.CSTNode, readers: frozenset[str]) -> Iterator[str]:
             return
     if isinstance(expr, (cst.Name, cst.Attribute)):
         yield from names_in(expr)
-    elif isinstance(expr, cst.Call):
+    elif type(expr) is cst.Call:
         yield from guard_names(expr.func, readers)
         for arg in expr.args:
             yield from guard_names(arg.value, readers)
-    elif isinstance(expr, cst.Subscript):
+    elif type(expr) is cst.Subscript:
         yield from guard_names(expr.value, readers)
-    elif isinstance(expr, cst.FormattedString):
+    elif type(expr) is cst.FormattedString:
         for part in expr.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 yield from guard_names(part.expression, readers)
     elif isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
         yield from guard_names(expr.left, readers)
@@ -216,11 +216,11 @@ def guard_names(expr: cst.CSTNode, readers: frozenset[str]) -> Iterator[str]:
             yield from guard_names(element.value, readers)
     elif isinstance(expr, (cst.Await, cst.UnaryOperation)):
         yield from guard_names(expr.expression, readers)
-    elif isinstance(expr, cst.Comparison):
+    elif type(expr) is cst.Comparison:
         yield from guard_names(expr.left, readers)
         for target in expr.comparisons:
             yield from guard_names(target.comparator, readers)
-    elif isinstance(expr, cst.IfExp):
+    elif type(expr) is cst.IfExp:
         yield from guard_names(expr.test, readers)
         yield from guard_names(expr.body, readers)
         yield from guard_names(expr.orelse, readers)
@@ -236,7 +236,7 @@ class GuardTracker:
 
     def _scope(self) -> set[str]:
         for node in reversed(self.ctx.stack):
-            if isinstance(node, cst.FunctionDef):
+            if type(node) is cst.FunctionDef:
                 return self._guarded.setdefault(id(node), set())
         return self._guarded.setdefault(id(self.ctx.module), set())
 
@@ -258,13 +258,13 @@ class GuardTracker:
         ``phonenumbers.parse(number, "GB")`` and for ``number.strip()``), without the
         modules and functions that computed it."""
         readers = self.knowledge.field_readers
-        if isinstance(source, cst.Await):
+        if type(source) is cst.Await:
             source = source.expression
-        if not isinstance(source, cst.Call) or _field_read(source, readers) is not None:
+        if type(source) is not cst.Call or _field_read(source, readers) is not None:
             yield from guard_names(source, readers)
             return
         func = source.func
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             qualified = self.ctx.qualname(func.value)
             if qualified is None or qualified.endswith("()"):
                 yield from guard_names(func.value, readers)
@@ -284,12 +284,12 @@ class GuardTracker:
 
     def _checked(self, expr: cst.BaseExpression) -> Iterator[list[str]]:
         readers = self.knowledge.field_readers
-        if isinstance(expr, cst.BooleanOperation):
+        if type(expr) is cst.BooleanOperation:
             yield from self._checked(expr.left)
             yield from self._checked(expr.right)
-        elif isinstance(expr, cst.UnaryOperation):
+        elif type(expr) is cst.UnaryOperation:
             yield from self._checked(expr.expression)
-        elif isinstance(expr, cst.Comparison):
+        elif type(expr) is cst.Comparison:
             for target in expr.comparisons:
                 if isinstance(target.operator, (cst.In, cst.NotIn)):
                     yield list(guard_names(expr.left, readers))
@@ -298,7 +298,7 @@ class GuardTracker:
                         yield list(guard_names(expr.left, readers))
                     elif is_constant_name(self.ctx, expr.left):
                         yield list(guard_names(target.comparator, readers))
-        elif isinstance(expr, cst.Call):
+        elif type(expr) is cst.Call:
             if _field_read(expr, readers) is not None:
                 # `if form.get("To")`: present, not allowed.
                 return
@@ -307,7 +307,7 @@ class GuardTracker:
             if self._is_guard_call(expr) or method in self.knowledge.guard_methods:
                 for arg in expr.args:
                     yield list(guard_names(arg.value, readers))
-            if isinstance(func, cst.Attribute) and method in self.knowledge.guard_receiver_methods:
+            if type(func) is cst.Attribute and method in self.knowledge.guard_receiver_methods:
                 yield list(guard_names(func.value, readers))
 
     def guarded(self, expr: cst.BaseExpression) -> bool:
@@ -326,7 +326,7 @@ def _handler_params(ctx: FileContext, knowledge: ForwardingKnowledge) -> frozens
     handler (route decorator, a Django view's URL arguments) or declared with
     `Form(...)`, `Query(...)` and the like."""
     for node in reversed(ctx.stack):
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             break
     else:
         return frozenset()
@@ -336,7 +336,7 @@ def _handler_params(ctx: FileContext, knowledge: ForwardingKnowledge) -> frozens
     is_handler = bool(every) and every[0].name.value in ("request", "req")
     for decorator in node.decorators:
         target = decorator.decorator
-        if isinstance(target, cst.Call):
+        if type(target) is cst.Call:
             target = target.func
         if last_name(target) in knowledge.handler_decorators:
             is_handler = True
@@ -345,7 +345,7 @@ def _handler_params(ctx: FileContext, knowledge: ForwardingKnowledge) -> frozens
     return frozenset(
         p.name.value
         for p in every
-        if isinstance(p.default, cst.Call) and last_name(p.default.func) in knowledge.input_defaults
+        if type(p.default) is cst.Call and last_name(p.default.func) in knowledge.input_defaults
     )
 
 
@@ -371,13 +371,13 @@ def _constant_lookup(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     """A destination looked up in a fixed table (``DESTINATIONS[team]``,
     ``cfg.ESCALATION_NUMBERS.get(team)``), directly or through a variable: the
     request picks an entry, not the number."""
-    for value in (expr, binding(ctx, expr) if isinstance(expr, cst.Name) else None):
-        if isinstance(value, cst.Subscript):
+    for value in (expr, binding(ctx, expr) if type(expr) is cst.Name else None):
+        if type(value) is cst.Subscript:
             if is_constant_name(ctx, value.value):
                 return True
         elif (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Attribute)
+            type(value) is cst.Call
+            and type(value.func) is cst.Attribute
             and value.func.attr.value == "get"
             and is_constant_name(ctx, value.func.value)
         ):
@@ -386,28 +386,28 @@ def _constant_lookup(ctx: FileContext, expr: cst.BaseExpression) -> bool:
 
 
 def _simple_names(expr: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return [expr]
-    if isinstance(expr, cst.FormattedString):
+    if type(expr) is cst.FormattedString:
         return [
             p.expression
             for p in expr.parts
-            if isinstance(p, cst.FormattedStringExpression) and isinstance(p.expression, cst.Name)
+            if type(p) is cst.FormattedStringExpression and type(p.expression) is cst.Name
         ]
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return _simple_names(expr.left) + _simple_names(expr.right)
     return []
 
 
 def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
     """Digits the caller typed: `call.get_dtmf()`, `event["digits"]`."""
-    if isinstance(value, cst.Await):
+    if type(value) is cst.Await:
         value = value.expression
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         return last_name(value.func) in knowledge.caller_methods
-    if isinstance(value, cst.Subscript) and len(value.slice) == 1:
+    if type(value) is cst.Subscript and len(value.slice) == 1:
         element = value.slice[0].slice
-        return isinstance(element, cst.Index) and literal(element.value) in knowledge.caller_keys
+        return type(element) is cst.Index and literal(element.value) in knowledge.caller_keys
     return False
 
 
@@ -417,7 +417,7 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
     method = last_name(func)
     for sink in knowledge.sinks:
         if sink.kind == "ari-rest":
-            if isinstance(func, cst.Attribute) and method in sink.methods:
+            if type(func) is cst.Attribute and method in sink.methods:
                 url = argument(call, None, "url") or positional(
                     call, 1 if method == "request" else 0
                 )
@@ -432,7 +432,7 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
                 return sink
         elif (
             sink.any_receiver
-            and isinstance(func, cst.Attribute)
+            and type(func) is cst.Attribute
             and method in sink.methods
             and (qualified is None or ctx.is_local(qualified))
             and imports_any(ctx, sink.modules)
@@ -440,7 +440,7 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
             return sink
         elif (
             sink.kind == "esl"
-            and isinstance(func, cst.Attribute)
+            and type(func) is cst.Attribute
             and method in sink.methods
             and _esl_command_text(ctx, knowledge, call)
         ):
@@ -475,12 +475,12 @@ def _esl_targets(
     command is not of that form."""
     words: list[list[Any]] = [[]]
     for part in text.parts:
-        if isinstance(part, cst.FormattedStringText):
+        if type(part) is cst.FormattedStringText:
             pieces = part.value.split(" ")
             words[-1].append(pieces[0])
             for piece in pieces[1:]:
                 words.append([piece])
-        elif isinstance(part, cst.FormattedStringExpression):
+        elif type(part) is cst.FormattedStringExpression:
             words[-1].append(part.expression)
     words = [[p for p in w if p != ""] for w in words]
     words = [w for w in words if w]
@@ -504,21 +504,21 @@ def _ari_rest_targets(ctx: FileContext, sink: Sink, call: cst.Call) -> list[cst.
         if arg.keyword is None or arg.keyword.value not in ("params", "json", "data"):
             continue
         mapping = resolve(ctx, arg.value)
-        if isinstance(mapping, cst.Dict):
+        if type(mapping) is cst.Dict:
             for element in mapping.elements:
-                if isinstance(element, cst.DictElement) and literal(element.key) in sink.keywords:
+                if type(element) is cst.DictElement and literal(element.key) in sink.keywords:
                     found.append(element.value)
-        elif isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict":
+        elif type(mapping) is cst.Call and last_name(mapping.func) == "dict":
             found.extend(
                 a.value
                 for a in mapping.args
                 if a.keyword is not None and a.keyword.value in sink.keywords
             )
     url = argument(call, None, "url") or positional(call, 0)
-    if url is not None and isinstance(url.value, cst.FormattedString):
+    if url is not None and type(url.value) is cst.FormattedString:
         query = False
         for part in url.value.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 query = query or "?" in part.value
             elif query:
                 found.append(part.expression)
@@ -536,22 +536,22 @@ def destinations(
         action = resolve(ctx, first.value)
         values: list[cst.BaseExpression] = []
         name: Any = None
-        if isinstance(action, cst.Call) and known_name(ctx, action.func, sink.action_classes):
+        if type(action) is cst.Call and known_name(ctx, action.func, sink.action_classes):
             # `SimpleAction("Originate", Channel=..., Exten=...)`
             kind = argument(action, 0, "name", "action")
             if kind is not None:
                 name = value_of(ctx, kind.value)
             values.extend(a.value for a in action.args if a.keyword is not None)
-            if isinstance(kind, cst.Arg) and kind.keyword is None and len(action.args) > 1:
+            if type(kind) is cst.Arg and kind.keyword is None and len(action.args) > 1:
                 second = action.args[1]
-                if isinstance(second.value, cst.Dict):
+                if type(second.value) is cst.Dict:
                     values.extend(
-                        e.value for e in second.value.elements if isinstance(e, cst.DictElement)
+                        e.value for e in second.value.elements if type(e) is cst.DictElement
                     )
-        elif not isinstance(action, cst.Dict):
+        elif type(action) is not cst.Dict:
             return []
-        for element in action.elements if isinstance(action, cst.Dict) else ():
-            if isinstance(element, cst.DictElement):
+        for element in action.elements if type(action) is cst.Dict else ():
+            if type(element) is cst.DictElement:
                 key = literal(element.key)
                 if isinstance(key, str) and key.lower() == "action":
                     name = value_of(ctx, element.value)
@@ -569,7 +569,7 @@ def destinations(
         words = {w.lower() for text in texts for w in text.replace("\x00", " ").split()}
         if method in knowledge.esl_commands or words & knowledge.esl_commands:
             first = positional(call, 0)
-            if first is not None and isinstance(first.value, cst.FormattedString):
+            if first is not None and type(first.value) is cst.FormattedString:
                 targets = _esl_targets(knowledge, first.value)
                 if targets is not None:
                     return [*targets, *(a.value for a in call.args[1:])]
@@ -666,13 +666,13 @@ class OpenCallForwarding(Rule):
         if cached is not None:
             return cached
         found: set[str] = set()
-        if isinstance(definition.body, cst.IndentedBlock):
+        if type(definition.body) is cst.IndentedBlock:
             for stmt in _statements(definition.body.body):
                 tests: list[cst.BaseExpression] = []
                 if isinstance(stmt, (cst.If, cst.While)):
                     tests.append(stmt.test)
-                elif isinstance(stmt, cst.SimpleStatementLine):
-                    tests.extend(s.test for s in stmt.body if isinstance(s, cst.Assert))
+                elif type(stmt) is cst.SimpleStatementLine:
+                    tests.extend(s.test for s in stmt.body if type(s) is cst.Assert)
                 for test in tests:
                     for names in self.guards._checked(test):
                         found.update(names)
@@ -682,9 +682,7 @@ class OpenCallForwarding(Rule):
     def _note_param_sink(
         self, node: cst.Call, sink: Sink, values: list[cst.BaseExpression]
     ) -> None:
-        function = next(
-            (n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None
-        )
+        function = next((n for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef), None)
         if function is None:
             return
         params = {p.name.value for p in (*function.params.posonly_params, *function.params.params)}
@@ -707,7 +705,7 @@ class OpenCallForwarding(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ForwardingKnowledge = self.compiled
-        if isinstance(self.ctx.parent, cst.Expr):
+        if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
         sink = match_sink(self.ctx, knowledge, node)
         if sink is not None:
@@ -737,10 +735,10 @@ class OpenCallForwarding(Rule):
 
     def _markup(self, node: StringNode) -> None:
         knowledge: ForwardingKnowledge = self.compiled
-        if isinstance(node, cst.SimpleString):
+        if type(node) is cst.SimpleString:
             text = literal(node)
         else:
-            text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+            text = "".join(p.value for p in node.parts if type(p) is cst.FormattedStringText)
         if not isinstance(text, str) or not any(m in text for m in knowledge.markup):
             return
         top, _, _ = string_use(self.ctx.stack)
@@ -757,7 +755,7 @@ class OpenCallForwarding(Rule):
         knowledge: ForwardingKnowledge = self.compiled
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = literal(element.key)
                 if isinstance(key, str):
                     values[key] = element.value
@@ -796,9 +794,7 @@ class OpenCallForwarding(Rule):
                 definition = local_definition(self.ctx, node.func)
                 name = definition.name.value if definition is not None else "the helper"
                 if definition is not None:
-                    params = self.ctx.flow.parameters(
-                        definition, isinstance(node.func, cst.Attribute)
-                    )
+                    params = self.ctx.flow.parameters(definition, type(node.func) is cst.Attribute)
                     if 0 <= index < len(params):
                         # The sink inside the helper is reported too (at `finish`).
                         self._fed.add((id(definition), params[index]))
@@ -870,7 +866,7 @@ class CallTransferAccepted(Rule):
             self.ctx, knowledge.base_modules
         ):
             return
-        if not isinstance(node.body, cst.IndentedBlock):
+        if type(node.body) is not cst.IndentedBlock:
             return
         statements = list(_statements(node.body.body))
         for stmt in statements:
@@ -878,17 +874,17 @@ class CallTransferAccepted(Rule):
                 return
         accepting: Optional[cst.CSTNode] = None
         for stmt in node.body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
+            if type(stmt) is not cst.SimpleStatementLine:
                 continue
             for small in stmt.body:
-                if isinstance(small, cst.Assign) and any(
+                if type(small) is cst.Assign and any(
                     last_name(t.target) == "statusCode" for t in small.targets
                 ):
                     code = value_of(self.ctx, small.value)
                     if code not in knowledge.accept_codes:
                         return
                     accepting = small
-                elif isinstance(small, cst.Return) and small.value is not None:
+                elif type(small) is cst.Return and small.value is not None:
                     name = last_name(small.value)
                     if name not in knowledge.accept_names:
                         return
@@ -914,9 +910,9 @@ def _statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement
         if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(
             stmt, (cst.FunctionDef, cst.ClassDef)
         ):
-            blocks = [c.body for c in stmt.cases] if isinstance(stmt, cst.Match) else [stmt.body]
+            blocks = [c.body for c in stmt.cases] if type(stmt) is cst.Match else [stmt.body]
             for block in blocks:
-                if isinstance(block, cst.IndentedBlock):
+                if type(block) is cst.IndentedBlock:
                     yield from _statements(block.body)
 
 
@@ -991,7 +987,7 @@ class UnboundedCallVolume(Rule):
         knowledge: LimitKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
-            if isinstance(expr, cst.Attribute) and expr.attr.value in knowledge.attributes:
+            if type(expr) is cst.Attribute and expr.attr.value in knowledge.attributes:
                 if not imports_any(self.ctx, knowledge.modules):
                     continue
                 value = value_of(self.ctx, node.value)
@@ -1008,7 +1004,7 @@ class UnboundedCallVolume(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: LimitKnowledge = self.compiled
-        if isinstance(self.ctx.parent, cst.Expr):
+        if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
         qualified = self.ctx.qualname(node.func)
         if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
@@ -1037,14 +1033,14 @@ class UnboundedCallVolume(Rule):
         """The call that created the <Dial> verb (it carries `time_limit`)."""
         knowledge: LimitKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "dial":
+        if type(func) is cst.Attribute and func.attr.value == "dial":
             return node
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             verb = resolve(self.ctx, func.value)
-            if isinstance(verb, cst.Call):
+            if type(verb) is cst.Call:
                 qualified = self.ctx.qualname(verb.func)
                 if qualified in knowledge.dial_constructors or (
-                    isinstance(verb.func, cst.Attribute) and verb.func.attr.value == "dial"
+                    type(verb.func) is cst.Attribute and verb.func.attr.value == "dial"
                 ):
                     return verb
         return None

@@ -77,9 +77,9 @@ def profile_params(
     elements of a dict holding a profile key, a ``SubElement(parent, "param",
     name=..., value=...)`` call, or the ``<param>`` elements of XML text."""
     found: list[tuple[cst.CSTNode, str, str]] = []
-    if isinstance(node, cst.Dict):
+    if type(node) is cst.Dict:
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = literal(element.key)
                 value = value_of(ctx, element.value)
                 if isinstance(key, str):
@@ -89,7 +89,7 @@ def profile_params(
         if not keys & (profile.keys | profile.srtp_keys):
             return []
         return found
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         name = keyword(node, "name")
         value = keyword(node, "value")
         if name is None or value is None:
@@ -101,7 +101,7 @@ def profile_params(
         if isinstance(key, str) and isinstance(text, str):
             found.append((node, key.lower(), text.lower()))
         return found
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         text = literal(node)
         if isinstance(text, str) and "<param" in text:
             params = [(m.group(1).lower(), m.group(2).lower()) for m in _XML_PARAM.finditer(text)]
@@ -140,11 +140,11 @@ class ServerConfigKnowledge:
 
 def config_text(node: StringNode) -> Optional[str]:
     """The text of a string literal or f-string (fields as ``UNKNOWN_PART``)."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         text = literal(node)
         return text if isinstance(text, str) else None
     text = "".join(
-        p.value if isinstance(p, cst.FormattedStringText) else UNKNOWN_PART for p in node.parts
+        p.value if type(p) is cst.FormattedStringText else UNKNOWN_PART for p in node.parts
     )
     # An f-string's text keeps its escapes.
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\'", "'")
@@ -153,7 +153,7 @@ def config_text(node: StringNode) -> Optional[str]:
 def _documentation(ctx: Any) -> bool:
     """Whether the string being visited is a docstring or another bare expression."""
     _, user, _ = string_use(ctx.stack)
-    return isinstance(user, cst.Expr)
+    return type(user) is cst.Expr
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ class SipWithoutTls(Rule):
             self._profile(node)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.transport_methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
             name = constant_name(self.ctx, kind.value) if kind is not None else None
             if name in knowledge.plain_transports:
@@ -346,7 +346,7 @@ class SipWithoutTls(Rule):
         protocol=aiosip.UDP)`."""
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return None
         for name, client in knowledge.clients.items():
             if name.rsplit(".", 1)[-1] != func.attr.value:
@@ -359,7 +359,7 @@ class SipWithoutTls(Rule):
 
     def _is_local(self, expr: cst.BaseExpression) -> bool:
         value = resolve(self.ctx, expr)
-        if isinstance(value, cst.Tuple) and value.elements:
+        if type(value) is cst.Tuple and value.elements:
             value = value.elements[0].value
         text = text_of(self.ctx, value)
         if text is None or UNKNOWN_PART in text:
@@ -416,21 +416,21 @@ class SipWithoutTls(Rule):
             user, (cst.Expr, cst.Comparison, cst.ComparisonTarget, cst.SubscriptElement, cst.Index)
         ):
             return False
-        if isinstance(user, cst.DictElement):
+        if type(user) is cst.DictElement:
             return user.key is not self.ctx.stack[index + 1]
-        if isinstance(user, cst.Arg) and index > 0:
+        if type(user) is cst.Arg and index > 0:
             call = self.ctx.stack[index - 1]
-            if isinstance(call, cst.Call):
+            if type(call) is cst.Call:
                 method = last_name(call.func)
                 if method in self.compiled.ignored_methods:
                     return False
-        if isinstance(user, cst.Element) and index > 1:
+        if type(user) is cst.Element and index > 1:
             # A list of URIs: an allowlist or examples are compared against, not called.
             holder = self.ctx.stack[index - 2]
             if isinstance(holder, (cst.Assign, cst.AnnAssign)):
                 targets = (
                     [t.target for t in holder.targets]
-                    if isinstance(holder, cst.Assign)
+                    if type(holder) is cst.Assign
                     else [holder.target]
                 )
                 for target in targets:
@@ -549,7 +549,7 @@ class SrtpNotEnforced(Rule):
         knowledge: MediaKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 continue
             attr = expr.attr.value
             value = value_of(self.ctx, node.value)
@@ -598,14 +598,13 @@ class SrtpNotEnforced(Rule):
 
     def _freeswitch_text(self, node: StringNode) -> None:
         knowledge: MediaKnowledge = self.compiled
-        if isinstance(node, cst.SimpleString):
+        if type(node) is cst.SimpleString:
             text = literal(node)
             if not isinstance(text, str):
                 return
         else:
             text = "".join(
-                p.value if isinstance(p, cst.FormattedStringText) else UNKNOWN_PART
-                for p in node.parts
+                p.value if type(p) is cst.FormattedStringText else UNKNOWN_PART for p in node.parts
             )
         marker = knowledge.fs_variable + "="
         start = text.find(marker)
@@ -691,7 +690,7 @@ class SrtpNotEnforced(Rule):
         self._profile(node)
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = literal(element.key)
                 if isinstance(key, str):
                     values[key] = element.value
@@ -827,7 +826,7 @@ class SipTlsUnverified(Rule):
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
-            if isinstance(node, cst.FunctionDef):
+            if type(node) is cst.FunctionDef:
                 return id(node)
         return id(self.ctx.module)
 
@@ -841,16 +840,16 @@ class SipTlsUnverified(Rule):
         knowledge: PeerKnowledge = self.compiled
         config = (
             known_name(self.ctx, node.value.func, knowledge.transport_configs)
-            if isinstance(node.value, cst.Call)
+            if type(node.value) is cst.Call
             else None
         )
         for target in node.targets:
             expr = target.target
-            if isinstance(expr, cst.Name):
+            if type(expr) is cst.Name:
                 if config is not None:
                     self._configs[(self._function(), expr.value)] = None
                 continue
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 continue
             attr = expr.attr.value
             code = f"{self.ctx.code(expr, 40)} = {self.ctx.code(node.value, 30)}"
@@ -887,7 +886,7 @@ class SipTlsUnverified(Rule):
                     self.report(node, code=code, why="SIP TLS allows an obsolete protocol version")
 
     def _flags(self, expr: cst.BaseExpression) -> list[str]:
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self._flags(expr.left) + self._flags(expr.right)
         name = constant_name(self.ctx, expr)
         return [name] if name else []
@@ -895,10 +894,10 @@ class SipTlsUnverified(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in knowledge.transport_methods:
+        if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
             config = argument(node, 1, "cfg")
-            if kind is None or config is None or not isinstance(config.value, cst.Name):
+            if kind is None or config is None or type(config.value) is not cst.Name:
                 return
             if constant_name(self.ctx, kind.value) not in knowledge.tls_transports:
                 return
