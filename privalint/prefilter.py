@@ -60,6 +60,8 @@ IMPORT = "import:"
 NAME = "name:"
 
 _UNIT = re.compile(rb"[A-Za-z0-9_]+")
+_LOWER_RUN = re.compile(rb"[a-z0-9_]+")
+_BRACKET = re.compile(rb"[()\[\]{}]")
 # Comments, and the start of string literals (with their prefix); the bodies are
 # matched separately so that a quote or ``#`` inside a string is never mistaken.
 _LEX = re.compile(rb"#[^\n]*|([rRbBuUfF]{0,2})(\"\"\"|'''|\"|')")
@@ -314,13 +316,15 @@ class PersonalVocabulary:
             words.update(split)
         return frozenset(words)
 
-    def names_people(self, data: bytes) -> bool:
+    def names_people(self, data: bytes, code: Optional[bytes] = None) -> bool:
         """Whether ``data`` has an identifier, key or path with a word that names a
         person (``customers``, ``patient_rows``, ``"users.csv"``)."""
         single = self.person_single
         multi = self.person_multi
         seen = self._people
-        for raw in set(_UNIT.findall(code_view(data))):
+        if code is None:
+            code = code_view(data)
+        for raw in set(_UNIT.findall(code)):
             answer = seen.get(raw)
             if answer is None:
                 words = split_words(raw.decode("ascii"))
@@ -331,10 +335,11 @@ class PersonalVocabulary:
                 return True
         return False
 
-    def matches(self, data: bytes) -> bool:
+    def matches(self, data: bytes, code: Optional[bytes] = None) -> bool:
         """Whether ``data`` could hold an identifier, key or literal naming personal
         data."""
-        code = code_view(data)
+        if code is None:
+            code = code_view(data)
         raw_units = set(_UNIT.findall(code))
         known = self._units.get
         units = []
@@ -407,6 +412,7 @@ class _FileContext:
         self._anywhere: dict[_Phrase, bool] = {}
         self._loop_owners: dict[bytes, list[tuple[str, ...]]] = {}
         self._strings: Optional[tuple[list[int], list[int]]] = None
+        self._brackets: Optional[list[int]] = None
 
     @property
     def words(self) -> frozenset[str]:
@@ -572,11 +578,32 @@ class _FileContext:
         template a value is formatted into (`"SMS %s for %s" % (`), which the flow lets
         qualify it."""
         code = self.code
-        opening = _unmatched_open(code, start)
+        opening = self._unmatched_open(start)
         if opening is None:
             return ()
         line_start = code.rfind(b"\n", 0, opening) + 1
         return split_words(code[line_start:start].decode("latin-1"))
+
+    def _unmatched_open(self, start: int, limit: int = 2_000) -> Optional[int]:
+        """Index of the innermost bracket still open at ``start``, looking back at most
+        ``limit`` bytes."""
+        if self._brackets is None:
+            self._brackets = [m.start() for m in _BRACKET.finditer(self.code)]
+        positions = self._brackets
+        code = self.code
+        stop = start - limit
+        depth = 0
+        for index in range(bisect.bisect_left(positions, start) - 1, -1, -1):
+            i = positions[index]
+            if i < stop:
+                break
+            if code[i] in b")]}":
+                depth += 1
+            elif depth == 0:
+                return i
+            else:
+                depth -= 1
+        return None
 
     def _key_like(self, unit: _Unit, end: int) -> bool:
         """Whether an occurrence outside a one-line string could be a key: a column
@@ -713,21 +740,6 @@ def _skip_forward(code: bytes, j: int) -> int:
     return j
 
 
-def _unmatched_open(code: bytes, start: int, limit: int = 2_000) -> Optional[int]:
-    """Index of the innermost bracket still open at ``start``, looking back at most
-    ``limit`` bytes."""
-    depth = 0
-    for i in range(start - 1, max(0, start - limit) - 1, -1):
-        byte = code[i]
-        if byte in b")]}":
-            depth += 1
-        elif byte in b"([{":
-            if depth == 0:
-                return i
-            depth -= 1
-    return None
-
-
 def _matching_open(code: bytes, close: int, limit: int = 20_000) -> Optional[int]:
     """Index of the bracket that ``code[close]`` closes (brackets in strings count
     too; good enough to find an owner, and the caller stays conservative)."""
@@ -797,6 +809,15 @@ class Prefilter:
                 key=lambda g: not (g[2] and not g[0] and not g[1] and not g[3] and not g[4])
             )
             self.rules.append((rule, compiled))
+        # Per word of the text tests, its longest run of name characters (the word
+        # itself when it is one run; empty when it has none).
+        self._keys: dict[bytes, bytes] = {}
+        for _, compiled_groups in self.rules:
+            for group in compiled_groups:
+                for word in group[0]:
+                    runs = _LOWER_RUN.findall(word)
+                    key = max(runs, key=len) if runs else b""
+                    self._keys[word] = word if key == word else key
 
     @property
     def personal(self) -> PersonalVocabulary:
@@ -806,9 +827,14 @@ class Prefilter:
 
     def select(self, data: bytes) -> list[Any]:
         """The rules whose every trigger group is satisfied by ``data``."""
-        # Substring tests on the lowered text are many times faster than a regular
-        # expression alternating over a few hundred words.
+        # Substring tests are many times faster than a regular expression alternating
+        # over a few hundred words. Most words are first looked for among the file's
+        # distinct runs of name characters (a fraction of its size): a word's longest
+        # such run must be there before the word itself is looked for in the text.
         lowered = data.lower()
+        runs: Optional[bytes] = None
+        code: Optional[bytes] = None
+        keys = self._keys
         found: dict[bytes, bool] = {}
         imports: Optional[bytes] = None
         personal: Optional[bool] = None
@@ -821,7 +847,14 @@ class Prefilter:
                 for word in text:
                     present = found.get(word)
                     if present is None:
-                        present = found[word] = word in lowered
+                        key = keys[word]
+                        if key:
+                            if runs is None:
+                                runs = b"\n".join(set(_LOWER_RUN.findall(lowered)))
+                            present = key in runs and (len(key) == len(word) or word in lowered)
+                        else:
+                            present = word in lowered
+                        found[word] = present
                     if present:
                         hit = True
                         break
@@ -831,11 +864,15 @@ class Prefilter:
                     hit = any(word in imports for word in imported)
                 if not hit and needs_personal:
                     if personal is None:
-                        personal = self.personal.matches(data)
+                        if code is None:
+                            code = code_view(data)
+                        personal = self.personal.matches(data, code)
                     hit = personal
                 if not hit and needs_people:
                     if people is None:
-                        people = self.personal.names_people(data)
+                        if code is None:
+                            code = code_view(data)
+                        people = self.personal.names_people(data, code)
                     hit = people
                 if not hit and named:
                     if words is None:
