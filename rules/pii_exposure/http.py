@@ -59,6 +59,7 @@ class HttpKnowledge:
     method_keywords: frozenset[str]
     query_methods: frozenset[str]
     control_keywords: frozenset[str]
+    control_paths: tuple[str, ...]
     transport_keywords: frozenset[str]
     link_words: frozenset[str]
     body_keywords: frozenset[str]
@@ -116,6 +117,7 @@ class HttpKnowledge:
             ),
             body_keywords=frozenset(catalog.strings("exposure.url.settings.body-keywords")),
             local_schemes=tuple(catalog.strings("exposure.url.settings.local-schemes")),
+            control_paths=tuple(catalog.strings("exposure.url.settings.control-paths")),
             link_words=frozenset(
                 w
                 for word in catalog.strings("exposure.url.settings.link-words")

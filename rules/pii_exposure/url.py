@@ -52,7 +52,10 @@ class PersonalDataInUrl(Rule):
     `HttpResponseRedirect`, `RedirectResponse`); and the arguments of URL builders
     such as `url_for(..., email=...)` and `reverse(...)`. The data is followed
     through f-strings, concatenation, `urlencode` and variables, and a query
-    parameter's name (`"?email=" + value`) speaks for an opaque value.
+    parameter's name (`"?email=" + value`) speaks for an opaque value. The query of
+    a telephony control API the project runs itself (Asterisk ARI's `/ari/` paths,
+    which take the extension to dial there) is a command to its own PBX and is not
+    reported (`exposure.url.settings.control-paths` in the catalog).
 
     ## Why is this bad?
     URLs are not secret: web servers, proxies, load balancers and CDNs write them to
@@ -342,6 +345,13 @@ class PersonalDataInUrl(Rule):
         values.extend(v for v in spread if id(v[0]) in query and id(v[0]) not in seen)
         return values, name or spread_name
 
+    def _controls_own_service(self, found: UrlCall) -> bool:
+        """A request to a control API the project runs for itself (Asterisk ARI's
+        `/ari/channels/{id}/continue?extension=...`): its query is a command."""
+        knowledge: HttpKnowledge = self.compiled
+        text = self._constants.text(found.url).lower()
+        return any(path in text for path in knowledge.control_paths)
+
     def _destination(self, found: UrlCall) -> str:
         if found.kind == REDIRECT:
             return "a redirect URL"
@@ -370,6 +380,8 @@ class PersonalDataInUrl(Rule):
             return
         self._helpers.sink_seen()
         self._consume_links([a.value for a in node.args])
+        if found.kind == REQUEST and self._controls_own_service(found):
+            return
         report_sent(self, self._values(node, found), self._destination(found))
         if found.kind == REQUEST:
             self._body_facts(node, found)
