@@ -414,7 +414,7 @@ def through_helper(
     carry."""
     flow = ctx.flow
     definition = flow.resolve_local(call.func)
-    if definition is None:
+    if definition is None or not any(_may_carry(ctx, arg) for arg in call.args):
         return []
     out: list[tuple[cst.BaseExpression, Carried]] = []
     for index in sorted(flow.reaching_params(definition, sink_values, key, reported_inside=True)):
@@ -434,6 +434,21 @@ def through_helper(
             if carried.cats:
                 out.append((arg, carried))
     return out
+
+
+def _may_carry(ctx: FileContext, arg: cst.Arg) -> bool:
+    """Whether an argument could be reported by :func:`through_helper`: it carries
+    personal data, or its keyword names some and its value is unknown. Without one,
+    the helper's body (a scan of it per sink rule) need not be read."""
+    carried = ctx.categories(arg.value)
+    if carried.cats:
+        return True
+    keyword = arg.keyword
+    return (
+        keyword is not None
+        and not carried.known
+        and ctx.classify(keyword.value, "", KEY) is not None
+    )
 
 
 class HelperDestinations:

@@ -155,6 +155,10 @@ def through_helper(
     definition = flow.resolve_local(call.func)
     if definition is None:
         return []
+    # Only arguments that carry personal data count: without one, the helper's body
+    # (a scan of it per sink rule) need not be read.
+    if not any(ctx.categories(arg.value).cats for arg in call.args):
+        return []
     out: list[tuple[cst.CSTNode, Carried]] = []
     for index in sorted(flow.reaching_params(definition, sink_values, key, reported_inside=True)):
         arg = flow.argument_for(call, definition, index)

@@ -210,13 +210,15 @@ class PersonalDataInLog(Rule):
             values.extend(mapping_placeholders(self.ctx, node))
             if not values:
                 values.extend(template_labels(self.ctx, node, knowledge.label_skip_words, skip))
-            via = ""
+            via: Optional[str] = ""
         else:
             values = through_helper(self.ctx, node, self._sink_values, self.id)
-            via = f" by `{self.ctx.code(node.func, 30)}()`"
+            via = None  # named only when reported
         carried = combined(values)
         if carried is None:
             return
+        if via is None:
+            via = f" by `{self.ctx.code(node.func, 30)}()`"
         record_logged(self.ctx, values[0][0], carried, f"`{self.ctx.code(node.func, 40)}`")
         self.report(
             values[0][0],
