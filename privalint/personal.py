@@ -195,6 +195,9 @@ class Classifier:
             w for s in _str_list(settings, "business-words", where) for w in split_words(s)
         )
         self._business_categories = frozenset(_str_list(settings, "business-categories", where))
+        self._container_owners = frozenset(
+            w for s in _str_list(settings, "container-owners", where) for w in split_words(s)
+        )
         by_last: dict[str, list[_Candidate]] = {}
         for category in self.categories.values():
             for phrase in category.include:
@@ -320,6 +323,10 @@ class Classifier:
         if not candidates:
             return None
         owner_words = split_words(owner) if owner else ()
+        # A container's head noun is no kind of thing: exclusions do not apply to it.
+        excluding_owner = (
+            owner_words if owner_words and owner_words[-1] not in self._container_owners else ()
+        )
         rejected = False
         for cand in candidates:
             n = len(cand.phrase)
@@ -329,8 +336,19 @@ class Classifier:
             category = cand.category
             # Exclusions apply to the identifier, and to the owner's head noun: a
             # `table.fullname` is a table's, a `shop_customer.first_name` a customer's.
+            # A phrase of several words that needs no qualifier (`legal_name`) on an
+            # owner named for a person (`Driver`, also a database driver's name) is
+            # that person's.
+            owner_vetoes = (
+                ()
+                if n > 1
+                and not cand.ambiguous
+                and excluding_owner
+                and excluding_owner[-1] in self._person_words
+                else excluding_owner
+            )
             if any(
-                _contains(words, ex) or (owner_words and owner_words[-len(ex) :] == ex)
+                _contains(words, ex) or (owner_vetoes and owner_vetoes[-len(ex) :] == ex)
                 for ex in category.exclude
             ):
                 rejected = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import libcst as cst
@@ -42,6 +42,9 @@ class UrlCall:
     name: str  # the call, for messages: `requests.get`
     url: Optional[cst.BaseExpression]
     method: Optional[str]  # the HTTP method, when known
+    # A client class or factory of the project (`PartnerClient(BASE_URL)`): a GET's
+    # other keyword arguments are its query (`geocoder.get("/search", q=address)`).
+    wrapper: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class HttpKnowledge:
         a redirect, a URL-building method, a client of unknown type calling a request
         method (`session.get`), or a name that holds a link."""
         words = {*import_words(self.modules), "redirect", *self.build_methods, *self.link_words}
+        # A client made by a class or factory of the project (`PartnerClient(BASE_URL)`,
+        # `make_session(url)`; see `ModuleStrings`).
+        words.update(("client(", "session("))
         for word in self.client_texts:
             words.update(receiver_triggers(word, (*self.url_first, *self.url_second)))
         return tuple(sorted(words))
@@ -180,9 +186,8 @@ class HttpKnowledge:
         if method not in self.url_first and method not in self.url_second:
             return None
         words = receiver_words(func)
-        strong = contains_phrase(words, self.client_words) or bool(
-            strings is not None and strings.client_base(func.value)
-        )
+        made = bool(strings is not None and strings.client_base(func.value))
+        strong = made or contains_phrase(words, self.client_words)
         if not strong and not contains_phrase(words, self.weak_client_words):
             return None
         request = self._request(call, dotted_name(func) or method, method)
@@ -191,6 +196,8 @@ class HttpKnowledge:
         text = strings.text(request.url) if strings is not None else literal_text(request.url)
         if not looks_like_url(request.url, text, absolute=not strong):
             return None
+        if made and (qualified is None or is_own_code(ctx, qualified)):
+            return replace(request, wrapper=True)
         return request
 
     def _request(self, call: cst.Call, name: str, method: str) -> UrlCall:
@@ -329,6 +336,11 @@ class ModuleStrings:
                 text = self.text(arg.value)
                 if "://" in text:
                     return text
+                # `PartnerClient(GEOCODER_URL, token)`: a name that says it is a URL.
+                if isinstance(arg.value, (cst.Name, cst.Attribute)) and names_url(
+                    last_name(arg.value)
+                ):
+                    return last_name(arg.value)
             if arg.keyword is None:
                 break
         return ""

@@ -261,6 +261,8 @@ class PersonalDataInUrl(Rule):
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value in keywords:
                     out.extend(self._params(arg.value))
+            if found.wrapper and found.method in knowledge.query_methods:
+                out.extend(self._wrapper_query(call, found))
             return out
         # Redirects and URL builders: the other arguments fill the path or the query.
         for arg in call.args:
@@ -273,6 +275,33 @@ class PersonalDataInUrl(Rule):
                 category = self.ctx.classify(arg.keyword.value, "", KEY)
                 if category is not None:
                     carried = Carried({category: arg.keyword.value}, known=False)
+            if carried.cats:
+                out.append((arg.value, carried))
+        return out
+
+    def _wrapper_query(self, call: cst.Call, found: UrlCall) -> Values:
+        """The keyword arguments a GET of a client wrapper of the project takes as its
+        query (`geocoder.get("/v1/search", q=address)`): all but those that say what
+        they are for (timeouts, headers, a body)."""
+        knowledge: HttpKnowledge = self.compiled
+        skipped = (
+            knowledge.query_keywords
+            | knowledge.control_keywords
+            | knowledge.transport_keywords
+            | knowledge.body_keywords
+        )
+        out: Values = []
+        for arg in call.args:
+            keyword = arg.keyword
+            if keyword is None or arg.value is found.url or keyword.value in skipped:
+                continue
+            if keyword.value in knowledge.url_keywords:
+                continue
+            carried = self.ctx.categories(arg.value)
+            if not carried.cats and not carried.known:
+                category = self.ctx.classify(keyword.value, "", KEY)
+                if category is not None:
+                    carried = Carried({category: keyword.value}, known=False)
             if carried.cats:
                 out.append((arg.value, carried))
         return out

@@ -19,6 +19,7 @@ from privalint.rules.pii_in_logs.common import (
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
+from privalint.nodes import string_value
 from privalint.model import Family, Severity
 from privalint.personal import split_words
 from privalint.rule import Rule
@@ -117,6 +118,11 @@ class LoggerKnowledge:
         if type(receiver) is cst.Call:
             inner = dotted_name(receiver.func)
             return inner is not None and self._named_like_logger(inner)
+        if type(receiver) is cst.Subscript and len(receiver.slice) == 1:
+            # `ctx.obj["log"]`, `services["audit_logger"]`: a logger kept under a key.
+            index = receiver.slice[0].slice
+            key = string_value(index.value) if type(index) is cst.Index else None
+            return key is not None and self._named_like_logger(key)
         return False
 
     def written_by(self, ctx: FileContext, call: cst.Call) -> Optional[int]:

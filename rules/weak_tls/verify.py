@@ -283,11 +283,17 @@ class TlsVerifyDisabled(Rule):
 
     def _named_switch_off(self, node: cst.Call, arg: cst.Arg) -> bool:
         """``ApiSession(url, verify_tls=False)``: a keyword that says it verifies TLS,
-        set to ``False``, on a call no switch of the catalog covers."""
+        set to ``False``, on a call no switch of the catalog covers; ``verify=False``
+        on a call named for a client (``PartnerClient(...)``, ``make_client(...)``)."""
         knowledge: VerifyKnowledge = self.compiled
         assert arg.keyword is not None
         keyword = arg.keyword.value
-        if keyword in knowledge.switches or not knowledge.names_switch(keyword):
+        if keyword in knowledge.switches:
+            # `PartnerClient(url, verify=False)`, `make_session(verify=False)`: the
+            # libraries' own switch, handed to a client class or factory of the project.
+            if keyword != "verify" or not _named_like_client(knowledge, node.func):
+                return False
+        elif not knowledge.names_switch(keyword):
             return False
         return is_insecure(self.ctx, arg.value, _FALSE) and not self._to_loopback(node)
 
