@@ -812,12 +812,12 @@ class Prefilter:
         # Per word of the text tests, its longest run of name characters (the word
         # itself when it is one run; empty when it has none).
         self._keys: dict[bytes, bytes] = {}
-        for _, compiled_groups in self.rules:
-            for group in compiled_groups:
-                for word in group[0]:
-                    runs = _LOWER_RUN.findall(word)
+        for _, rule_groups in self.rules:
+            for rule_group in rule_groups:
+                for trigger in rule_group[0]:
+                    runs = _LOWER_RUN.findall(trigger)
                     key = max(runs, key=len) if runs else b""
-                    self._keys[word] = word if key == word else key
+                    self._keys[trigger] = trigger if key == trigger else key
 
     @property
     def personal(self) -> PersonalVocabulary:

@@ -19,8 +19,8 @@ from privalint.rules.pii_in_logs.common import (
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
-from privalint.nodes import string_value
 from privalint.model import Family, Severity
+from privalint.nodes import string_value
 from privalint.personal import split_words
 from privalint.rule import Rule
 
