@@ -196,7 +196,8 @@ class HttpKnowledge:
         text = strings.text(request.url) if strings is not None else literal_text(request.url)
         if not looks_like_url(request.url, text, absolute=not strong):
             return None
-        if made and (qualified is None or is_own_code(ctx, qualified)):
+        if made:
+            # A client class or factory no catalog knows: the project's own, or an SDK's.
             return replace(request, wrapper=True)
         return request
 
