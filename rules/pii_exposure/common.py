@@ -385,10 +385,8 @@ def sent_values(
             built = _constructed(ctx, arg.value)
             if built is not None and built.cats:
                 carried = built
-        if not carried.cats and arg.keyword is not None and not carried.known and not arg.star:
-            category = ctx.classify(arg.keyword.value, "", KEY)
-            if category is not None:
-                carried = Carried({category: arg.keyword.value}, known=False)
+        if not arg.star:
+            carried = keyed(ctx, carried, arg.keyword)
         if carried.cats:
             out.append((arg.value, carried))
     return out
@@ -424,31 +422,26 @@ def through_helper(
             arg = flow.argument_for(call, definition, index)
             passed = [arg] if arg is not None else []
         for arg in passed:
-            carried = ctx.categories(arg)
-            if not carried.cats:
-                keyword = next((a.keyword for a in call.args if a.value is arg), None)
-                if keyword is not None and not carried.known:
-                    category = ctx.classify(keyword.value, "", KEY)
-                    if category is not None:
-                        carried = Carried({category: keyword.value}, known=False)
+            keyword = next((a.keyword for a in call.args if a.value is arg), None)
+            carried = keyed(ctx, ctx.categories(arg), keyword)
             if carried.cats:
                 out.append((arg, carried))
     return out
 
 
+def keyed(ctx: FileContext, carried: Carried, keyword: Optional[cst.Name]) -> Carried:
+    """``carried``, or what the keyword it is passed under names when the value itself
+    is unknown (`f(email=value)`)."""
+    if carried.cats or carried.known or keyword is None:
+        return carried
+    category = ctx.classify(keyword.value, "", KEY)
+    return carried if category is None else Carried({category: keyword.value}, known=False)
+
+
 def _may_carry(ctx: FileContext, arg: cst.Arg) -> bool:
-    """Whether an argument could be reported by :func:`through_helper`: it carries
-    personal data, or its keyword names some and its value is unknown. Without one,
+    """Whether an argument could be reported by :func:`through_helper`. Without one,
     the helper's body (a scan of it per sink rule) need not be read."""
-    carried = ctx.categories(arg.value)
-    if carried.cats:
-        return True
-    keyword = arg.keyword
-    return (
-        keyword is not None
-        and not carried.known
-        and ctx.classify(keyword.value, "", KEY) is not None
-    )
+    return bool(keyed(ctx, ctx.categories(arg.value), arg.keyword).cats)
 
 
 class HelperDestinations:

@@ -10,6 +10,7 @@ import libcst as cst
 from privalint.rules.pii_exposure.common import (
     HelperDestinations,
     helper_via,
+    keyed,
     last_name,
     report_sent,
     string_value,
@@ -270,11 +271,7 @@ class PersonalDataInUrl(Rule):
                 continue
             if arg.keyword is not None and arg.keyword.value in knowledge.control_keywords:
                 continue
-            carried = self.ctx.categories(arg.value)
-            if not carried.cats and not carried.known and arg.keyword is not None:
-                category = self.ctx.classify(arg.keyword.value, "", KEY)
-                if category is not None:
-                    carried = Carried({category: arg.keyword.value}, known=False)
+            carried = keyed(self.ctx, self.ctx.categories(arg.value), arg.keyword)
             if carried.cats:
                 out.append((arg.value, carried))
         return out
@@ -297,11 +294,7 @@ class PersonalDataInUrl(Rule):
                 continue
             if keyword.value in knowledge.url_keywords:
                 continue
-            carried = self.ctx.categories(arg.value)
-            if not carried.cats and not carried.known:
-                category = self.ctx.classify(keyword.value, "", KEY)
-                if category is not None:
-                    carried = Carried({category: keyword.value}, known=False)
+            carried = keyed(self.ctx, self.ctx.categories(arg.value), keyword)
             if carried.cats:
                 out.append((arg.value, carried))
         return out
