@@ -3,6 +3,8 @@ without a bound."""
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -32,12 +34,25 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
+from privalint.rules.weak_voip.config import (
+    Setting,
+    assigned_settings,
+    dict_settings,
+    keyword_settings,
+    setting_value,
+    telephony_context,
+)
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.rule import Rule
+
+if sys.version_info >= (3, 11):
+    from re import _parser as sre_parser
+else:  # pragma: no cover - older interpreters
+    import sre_parse as sre_parser
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,11 @@ class ForwardingKnowledge:
     ncco_keys: tuple[str, ...]
     esl_prefixes: frozenset[str] = frozenset()
     esl_trigger_words: tuple[str, ...] = ()
+    regex_methods: frozenset[str] = frozenset()
+    regex_compilers: frozenset[str] = frozenset()
+    regex_functions: frozenset[str] = frozenset()
+    format_only_length: int = 7
+    target_attributes: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
@@ -119,6 +139,11 @@ class ForwardingKnowledge:
                 p.lower() for p in catalog.strings("voip.forwarding.esl-prefixes")
             ),
             esl_trigger_words=tuple(catalog.strings("voip.forwarding.trigger-words")),
+            regex_methods=frozenset(catalog.strings("voip.forwarding.regex-methods")),
+            regex_compilers=frozenset(catalog.strings("voip.forwarding.regex-compilers")),
+            regex_functions=frozenset(catalog.strings("voip.forwarding.regex-functions")),
+            format_only_length=int(catalog.get("voip.forwarding.format-only-length", 7)),
+            target_attributes=frozenset(catalog.strings("voip.forwarding.target-attributes")),
         )
 
 
@@ -226,6 +251,36 @@ def guard_names(expr: cst.CSTNode, readers: frozenset[str]) -> Iterator[str]:
         yield from guard_names(expr.orelse, readers)
 
 
+def _has_literal_word(pattern: Any) -> bool:
+    """Whether a parsed regular expression matches a literal digit or letter somewhere
+    (``+44``, ``pbx``): it then restricts what it accepts to more than a format."""
+    for op, av in pattern:
+        if str(op) == "LITERAL":
+            if chr(av).isalnum():
+                return True
+            continue
+        for item in av if isinstance(av, (tuple, list)) else (av,):
+            if isinstance(item, sre_parser.SubPattern):
+                if _has_literal_word(item):
+                    return True
+            elif isinstance(item, list) and any(
+                isinstance(i, sre_parser.SubPattern) and _has_literal_word(i) for i in item
+            ):
+                return True
+    return False
+
+
+def format_only(pattern: str, length: int) -> bool:
+    """Whether a regular expression only checks the format of a number or name: no
+    literal digit or letter, and long enough for any phone number
+    (``^\\+[1-9]\\d{7,14}$``, ``\\d+``)."""
+    try:
+        parsed = sre_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return parsed.getwidth()[1] >= length and not _has_literal_word(parsed)
+
+
 class GuardTracker:
     """Names that went through an allowlist check earlier in the current function."""
 
@@ -304,11 +359,31 @@ class GuardTracker:
                 return
             func = expr.func
             method = last_name(func) or ""
+            if self._format_check(expr):
+                # `E164.match(number)`: any number passes.
+                return
             if self._is_guard_call(expr) or method in self.knowledge.guard_methods:
                 for arg in expr.args:
                     yield list(guard_names(arg.value, readers))
             if type(func) is cst.Attribute and method in self.knowledge.guard_receiver_methods:
                 yield list(guard_names(func.value, readers))
+
+    def _format_check(self, call: cst.Call) -> bool:
+        """A regular-expression match whose pattern checks only the format."""
+        knowledge = self.knowledge
+        func = call.func
+        pattern: Optional[cst.Arg] = None
+        if qualname(self.ctx, func) in knowledge.regex_functions:
+            pattern = argument(call, 0, "pattern")
+        elif type(func) is cst.Attribute and func.attr.value in knowledge.regex_methods:
+            compiled = resolve(self.ctx, func.value)
+            if (
+                type(compiled) is cst.Call
+                and qualname(self.ctx, compiled.func) in knowledge.regex_compilers
+            ):
+                pattern = argument(compiled, 0, "pattern")
+        text = value_of(self.ctx, pattern.value) if pattern is not None else None
+        return isinstance(text, str) and format_only(text, knowledge.format_only_length)
 
     def guarded(self, expr: cst.BaseExpression) -> bool:
         names = set(guard_names(expr, self.knowledge.field_readers))
@@ -640,7 +715,7 @@ class OpenCallForwarding(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = ForwardingKnowledge.from_catalog(catalog)
         words = module_words(m for s in knowledge.sinks for m in s.modules)
-        return ((*words, *knowledge.esl_trigger_words),)
+        return ((*words, *knowledge.esl_trigger_words, *sorted(knowledge.target_attributes)),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -651,6 +726,9 @@ class OpenCallForwarding(Rule):
         self._param_sinks: dict[int, list[tuple[cst.Call, str, cst.BaseExpression, set[str]]]] = {}
         self._fed: set[tuple[int, str]] = set()
         self._helper_checks: dict[int, set[str]] = {}
+        # Containers filled with request input or caller digits (`keyed[uuid] += digit`):
+        # what is read back from them is outside input too.
+        self._containers: set[str] = set()
 
     def finish(self) -> None:
         for function, sinks in self._param_sinks.items():
@@ -703,10 +781,72 @@ class OpenCallForwarding(Rule):
     def visit_Assert(self, node: cst.Assert) -> None:
         self.guards.test(node.test)
 
+    # Assignments: containers of outside input, and forwarding targets.
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned(node, target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assigned(node, node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._assigned(node, node.target, node.value)
+
+    def _assigned(
+        self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression
+    ) -> None:
+        knowledge: ForwardingKnowledge = self.compiled
+        if type(target) is cst.Subscript:
+            owner = dotted_name(target.value)
+            if owner is not None and self._outside(value):
+                self._containers.add(owner)
+        elif type(target) is cst.Attribute and target.attr.value in knowledge.target_attributes:
+            self._forwarding_target(node, self.ctx.code(target, 40), value)
+
+    def _forwarding_target(self, node: cst.CSTNode, where: str, value: cst.BaseExpression) -> None:
+        """A line's forwarding target set from request input (``rule.forward_to = ...``,
+        ``Forwarding(forward_to=...)``); an e-mail address is mail forwarding."""
+        if not self._open(value) or "email" in self.ctx.categories(value).cats:
+            return
+        self.report(
+            node,
+            what=f"Call forwarding (`{where}`) is set",
+            code=self.ctx.code(value, 40),
+        )
+
+    def _outside(self, value: cst.BaseExpression) -> bool:
+        return from_outside(self.ctx, self.compiled, value) or self._from_container(value)
+
+    def _from_container(self, expr: cst.BaseExpression) -> bool:
+        """A value read back from a container of outside input (``keyed.pop(uuid)``)."""
+        if not self._containers:
+            return False
+        for value in (expr, *(binding(self.ctx, n) for n in _simple_names(expr))):
+            if type(value) is cst.Await:
+                value = value.expression
+            if type(value) is cst.Subscript:
+                owner = dotted_name(value.value)
+            elif (
+                type(value) is cst.Call
+                and type(value.func) is cst.Attribute
+                and value.func.attr.value in ("get", "pop", "setdefault")
+            ):
+                owner = dotted_name(value.func.value)
+            else:
+                continue
+            if owner in self._containers:
+                return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ForwardingKnowledge = self.compiled
         if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in knowledge.target_attributes:
+                self._forwarding_target(arg, f"{arg.keyword.value}=", arg.value)
         sink = match_sink(self.ctx, knowledge, node)
         if sink is not None:
             values = destinations(self.ctx, knowledge, sink, node)
@@ -721,7 +861,7 @@ class OpenCallForwarding(Rule):
             self._helper(node)
 
     def _open(self, value: cst.BaseExpression) -> bool:
-        return from_outside(self.ctx, self.compiled, value) and not self.guards.guarded(value)
+        return self._outside(value) and not self.guards.guarded(value)
 
     # Call-control markup built as text (TwiML, AMI actions) and Vonage NCCOs.
 
@@ -925,6 +1065,11 @@ class LimitKnowledge:
     dial_constructors: frozenset[str]
     time_limit_keywords: frozenset[str]
     forwarding: ForwardingKnowledge
+    limit_words: frozenset[str] = frozenset()
+    call_words: frozenset[str] = frozenset()
+    unlimited: tuple[int, ...] = ()
+    context_words: frozenset[str] = frozenset()
+    voip_modules: tuple[str, ...] = ()
 
 
 class UnboundedCallVolume(Rule):
@@ -966,12 +1111,23 @@ class UnboundedCallVolume(Rule):
             dial_constructors=frozenset(catalog.strings("voip.limits.dial-constructors")),
             time_limit_keywords=frozenset(catalog.strings("voip.limits.time-limit-keywords")),
             forwarding=ForwardingKnowledge.from_catalog(catalog),
+            limit_words=frozenset(catalog.strings("voip.limits.limit-words")),
+            call_words=frozenset(catalog.strings("voip.limits.call-words")),
+            unlimited=tuple(
+                v
+                for v in catalog.get("voip.limits.unlimited-values", []) or []
+                if isinstance(v, int)
+            ),
+            context_words=frozenset(catalog.strings("voip.limits.context-words")),
+            voip_modules=tuple(catalog.strings("voip.modules")),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: LimitKnowledge = cls.compile(catalog)
-        return ((*sorted(knowledge.attributes), "twilio", "signalwire"),)
+        return (
+            (*sorted(knowledge.attributes), *sorted(knowledge.call_words), "twilio", "signalwire"),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -983,8 +1139,50 @@ class UnboundedCallVolume(Rule):
     def visit_Assert(self, node: cst.Assert) -> None:
         self.guards.test(node.test)
 
+    # Call limits kept in configuration.
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for setting in dict_settings(self.ctx, node):
+            self._setting(setting)
+
+    def _limit_name(self, name: str) -> bool:
+        knowledge: LimitKnowledge = self.compiled
+        words = set(words_of(name))
+        return bool(words & knowledge.limit_words) and bool(words & knowledge.call_words)
+
+    def _setting(self, setting: Setting) -> None:
+        knowledge: LimitKnowledge = self.compiled
+        if not self._limit_name(setting.name):
+            return
+        value = setting_value(self.ctx, setting.value)
+        if not (
+            value is None
+            or (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and value in knowledge.unlimited
+            )
+        ):
+            return
+        if not (
+            telephony_context(setting, knowledge.context_words)
+            or (setting.constant and imports_any(self.ctx, knowledge.voip_modules))
+        ):
+            return
+        self.report(
+            setting.node,
+            what=f"`{setting.name}` is `{value}`, which sets no limit: the number of calls "
+            "an abused account or endpoint can place is not bounded",
+        )
+
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: LimitKnowledge = self.compiled
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
         for target in node.targets:
             expr = target.target
             if type(expr) is cst.Attribute and expr.attr.value in knowledge.attributes:
@@ -1006,6 +1204,8 @@ class UnboundedCallVolume(Rule):
         knowledge: LimitKnowledge = self.compiled
         if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
+        for setting in keyword_settings(node):
+            self._setting(setting)
         qualified = self.ctx.qualname(node.func)
         if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
             return
@@ -1013,7 +1213,11 @@ class UnboundedCallVolume(Rule):
         if not any(stripped.endswith("." + s) for s in knowledge.dial_suffixes):
             return
         destination = argument(node, 0, "number")
-        if destination is None or is_constant_name(self.ctx, destination.value):
+        if (
+            destination is None
+            or is_constant_name(self.ctx, destination.value)
+            or _constant_lookup(self.ctx, destination.value)
+        ):
             return
         carried = self.ctx.categories(destination.value)
         if not (carried.user_input or "phone" in carried.cats) or self.guards.guarded(

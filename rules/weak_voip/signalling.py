@@ -31,6 +31,13 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
+from privalint.rules.weak_voip.config import (
+    Setting,
+    assigned_settings,
+    dict_settings,
+    keyword_settings,
+    setting_value,
+)
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -117,6 +124,27 @@ class ServerConfigKnowledge:
     listen: re.Pattern[str]
     unverified: re.Pattern[str]
     words: tuple[str, ...]
+    client_section: str = "client:"
+    client_verify: frozenset[str] = frozenset()
+    off_values: frozenset[str] = frozenset()
+
+    def unverified_client(self, text: str) -> Optional[str]:
+        """The line of a Kamailio ``tls.cfg`` client profile that turns the server's
+        certificate check off (``verify_certificate = no`` under ``[client:default]``)."""
+        section = ""
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1].strip().lower()
+                continue
+            if not section.startswith(self.client_section) or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            if key.strip().lower() in self.client_verify and (
+                value.strip().strip("\"'").lower() in self.off_values
+            ):
+                return f"[{section}] {key.strip()} = {value.strip()}"
+        return None
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ServerConfigKnowledge:
@@ -135,7 +163,16 @@ class ServerConfigKnowledge:
             rf"[\"'](?:{alternatives('verify-params')})[\"']\s*,\s*[\"']?(?:\[[^\]]*\])?0[\"']?\s*\)",
             re.IGNORECASE,
         )
-        return cls(listen, unverified, tuple(catalog.strings(f"{section}.trigger-words")))
+        return cls(
+            listen,
+            unverified,
+            tuple(catalog.strings(f"{section}.trigger-words")),
+            client_section=str(catalog.get(f"{section}.client-section", "client:")).lower(),
+            client_verify=frozenset(
+                p.lower() for p in catalog.strings(f"{section}.client-verify-params")
+            ),
+            off_values=frozenset(v.lower() for v in catalog.strings(f"{section}.off-values")),
+        )
 
 
 def config_text(node: StringNode) -> Optional[str]:
@@ -455,6 +492,8 @@ class MediaKnowledge:
         tuple[tuple[str, ...], tuple[str, ...], str, frozenset[str], frozenset[str]], ...
     ]
     profile: ProfileKnowledge
+    srtp_settings: frozenset[str] = frozenset()
+    weak_srtp_values: frozenset[str] = frozenset()
 
 
 class SrtpNotEnforced(Rule):
@@ -534,19 +573,46 @@ class SrtpNotEnforced(Rule):
             uri_params=tuple(uri_params),
             secure_flags=tuple(flags),
             profile=ProfileKnowledge.from_catalog(catalog),
+            srtp_settings=frozenset(catalog.strings("voip.media.srtp-settings")),
+            weak_srtp_values=frozenset(
+                v.lower() for v in catalog.strings("voip.media.weak-srtp-values")
+            ),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         profile = ProfileKnowledge.from_catalog(catalog)
-        return ((*cls.triggers[0], *profile.words()),)
+        settings = catalog.strings("voip.media.srtp-settings")
+        return ((*cls.triggers[0], *profile.words(), *settings),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
 
+    # SRTP settings of trunks and endpoints kept in Python.
+
+    def _setting(self, setting: Setting) -> None:
+        knowledge: MediaKnowledge = self.compiled
+        if setting.name not in knowledge.srtp_settings:
+            return
+        value = setting_value(self.ctx, setting.value)
+        if value is False or (
+            isinstance(value, str) and value.lower() in knowledge.weak_srtp_values
+        ):
+            self.report(
+                setting.node,
+                code=f"{setting.name}={value!r}",
+                fix="make SRTP mandatory",
+            )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: MediaKnowledge = self.compiled
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
         for target in node.targets:
             expr = target.target
             if type(expr) is not cst.Attribute:
@@ -620,6 +686,8 @@ class SrtpNotEnforced(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: MediaKnowledge = self.compiled
+        for setting in keyword_settings(node):
+            self._setting(setting)
         if node.args and node.args[-1].keyword is not None:
             self._profile(node)
         name = positional(node, 0)
@@ -688,6 +756,8 @@ class SrtpNotEnforced(Rule):
         profiles."""
         knowledge: MediaKnowledge = self.compiled
         self._profile(node)
+        for setting in dict_settings(self.ctx, node):
+            self._setting(setting)
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
             if type(element) is cst.DictElement:
@@ -797,27 +867,41 @@ class SipTlsUnverified(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        return ((*cls.triggers[0], "modparam"),)
+        section = str(catalog.get("voip.sip-server-config.client-section", "client:"))
+        return ((*cls.triggers[0], "modparam", f"[{section}"),)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if "modparam" in node.value:
+        if "modparam" in node.value or self.compiled.server_config.client_section in node.value:
             self._server_config(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._server_config(node)
 
     def _server_config(self, node: StringNode) -> None:
-        """``modparam("tls", "verify_certificate", 0)`` in Kamailio/OpenSIPS text."""
+        """``modparam("tls", "verify_certificate", 0)`` in Kamailio/OpenSIPS text, and
+        ``verify_certificate = no`` in a client profile of Kamailio's ``tls.cfg``."""
+        server: ServerConfigKnowledge = self.compiled.server_config
         text = config_text(node)
-        if text is None or "modparam" not in text or _documentation(self.ctx):
+        if text is None or _documentation(self.ctx):
             return
-        match = self.compiled.server_config.unverified.search(text)
-        if match is not None:
-            self.report(
-                node,
-                code=match.group(0),
-                why="the SIP server accepts TLS peers without checking their certificates",
-            )
+        if "modparam" in text:
+            match = server.unverified.search(text)
+            if match is not None:
+                self.report(
+                    node,
+                    code=match.group(0),
+                    why="the SIP server accepts TLS peers without checking their certificates",
+                )
+                return
+        if f"[{server.client_section}" in text.lower():
+            line = server.unverified_client(text)
+            if line is not None:
+                self.report(
+                    node,
+                    code=line,
+                    why="SIP-TLS connections made with this profile accept any server "
+                    "certificate; anyone on the path can pose as the peer",
+                )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)

@@ -1,0 +1,129 @@
+"""Settings of trunks, endpoints and dialers kept in Python: dataclass and pydantic
+field defaults, module and class constants, keywords of a constructor call and dict
+entries, with the names around them (to tell telephony configuration from other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import libcst as cst
+from privalint.rules.weak_tls.common import (
+    argument,
+    enclosing_class,
+    last_name,
+    literal,
+    value_of,
+    words_of,
+)
+
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+
+
+@dataclass(frozen=True)
+class Setting:
+    node: cst.CSTNode  # where a finding goes
+    name: str
+    value: cst.BaseExpression
+    # Names around the setting: the class and its other fields, the call and its other
+    # keywords, the dict's keys and the name it is stored under.
+    around: tuple[str, ...]
+    # A module constant (``DIALER_MAX_CALLS = 0``): nothing around it but its name.
+    constant: bool = False
+
+
+AssignNode = Union[cst.Assign, cst.AnnAssign]
+
+
+def _field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
+    """``0`` for ``Field(0, ge=0)`` and ``field(default=0)``."""
+    if type(value) is cst.Call and last_name(value.func) in ("Field", "field"):
+        default = argument(value, 0, "default")
+        if default is not None:
+            return default.value
+    return value
+
+
+def setting_value(ctx: FileContext, value: cst.BaseExpression) -> Any:
+    return value_of(ctx, _field_default(ctx, value))
+
+
+def _class_names(node: cst.ClassDef) -> tuple[str, ...]:
+    names = [node.name.value]
+    if type(node.body) is cst.IndentedBlock:
+        for stmt in node.body.body:
+            if type(stmt) is not cst.SimpleStatementLine:
+                continue
+            for small in stmt.body:
+                if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                    names.append(small.target.value)
+                elif type(small) is cst.Assign:
+                    names.extend(
+                        t.target.value for t in small.targets if type(t.target) is cst.Name
+                    )
+    return tuple(names)
+
+
+def assigned_settings(ctx: FileContext, node: AssignNode) -> list[Setting]:
+    """A field of a class body (``max_calls: int = 0``), a module constant, or an
+    attribute of ``self``."""
+    value = node.value
+    if value is None:
+        return []
+    targets = [node.target] if type(node) is cst.AnnAssign else [t.target for t in node.targets]
+    stack = ctx.stack
+    owner = stack[-4] if len(stack) >= 4 and type(stack[-3]) is cst.IndentedBlock else None
+    found = []
+    for target in targets:
+        if type(target) is cst.Name:
+            if type(owner) is cst.ClassDef:
+                around = _class_names(owner)
+            elif len(stack) >= 3 and type(stack[-3]) is cst.Module:
+                found.append(Setting(node, target.value, value, (target.value,), constant=True))
+                continue
+            else:
+                continue
+            found.append(Setting(node, target.value, value, around))
+        elif type(target) is cst.Attribute:
+            name = dotted_name(target)
+            if name is None or not name.startswith("self."):
+                continue
+            cls = enclosing_class(ctx)
+            around = (*(_class_names(cls) if cls is not None else ()), target.attr.value)
+            found.append(Setting(node, target.attr.value, value, around))
+    return found
+
+
+def keyword_settings(node: cst.Call) -> list[Setting]:
+    """Keywords of a call: ``Trunk(name="x", srtp="optional")``."""
+    keywords = [a for a in node.args if a.keyword is not None]
+    if not keywords:
+        return []
+    around = (last_name(node.func) or "", *(a.keyword.value for a in keywords if a.keyword))
+    return [Setting(a, a.keyword.value, a.value, around) for a in keywords if a.keyword]
+
+
+def dict_settings(ctx: FileContext, node: cst.Dict) -> list[Setting]:
+    """Entries of a dict under a literal key, with the name the dict is stored under."""
+    entries: list[tuple[cst.DictElement, str]] = []
+    for element in node.elements:
+        if type(element) is cst.DictElement:
+            key = literal(element.key)
+            if isinstance(key, str):
+                entries.append((element, key))
+    if not entries:
+        return []
+    stored: Optional[str] = None
+    parent = ctx.parent
+    if type(parent) is cst.Assign and len(parent.targets) == 1:
+        stored = dotted_name(parent.targets[0].target)
+    elif type(parent) is cst.AnnAssign:
+        stored = dotted_name(parent.target)
+    around = (*(k for _, k in entries), *((stored,) if stored else ()))
+    return [Setting(e, k, e.value, around) for e, k in entries]
+
+
+def telephony_context(setting: Setting, words: frozenset[str]) -> bool:
+    """Whether the names around a setting say it configures telephony."""
+    return any(set(words_of(name)) & words for name in setting.around)
