@@ -54,6 +54,7 @@ class HttpKnowledge:
     connections: frozenset[str]
     connection_methods: frozenset[str]
     channels: dict[str, ChannelKind]
+    credential_query_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class ChannelKind:
     send_methods: dict[str, int]
     data_keywords: frozenset[str]
     sends_at_once: bool
+    credential_keywords: frozenset[str] = frozenset()
+    credential_methods: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass
@@ -80,6 +83,10 @@ class _Channel:
     shown: str
     secure: bool
     opened: bool
+    # Credentials given to the client before it connects (`username_pw_set`).
+    credentials: Optional[cst.BaseExpression] = None
+    # Reported where it was opened: its sends are the same problem.
+    reported: bool = False
 
 
 def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
@@ -101,6 +108,12 @@ def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
             send_methods={str(k): int(v) for k, v in sends.items() if isinstance(v, int)},
             data_keywords=frozenset(map(str, entry.get("data-keywords", []))),
             sends_at_once=bool(entry.get("sends-at-once", False)),
+            credential_keywords=frozenset(map(str, entry.get("credential-keywords", []))),
+            credential_methods=tuple(
+                (str(m), int(spec.get("position", -1)), str(spec.get("keyword", "")))
+                for m, spec in (entry.get("credential-methods", {}) or {}).items()
+                if isinstance(spec, dict)
+            ),
         )
         for name in entry.get("classes", []):
             found[str(name)] = kind
@@ -170,6 +183,9 @@ class PlaintextHttpPersonalData(Rule):
             connections=frozenset(catalog.strings("tls.plaintext-http.connections")),
             connection_methods=frozenset(catalog.strings("tls.plaintext-http.connection-methods")),
             channels=_channels(catalog),
+            credential_query_keys=frozenset(
+                k.lower() for k in catalog.strings("tls.plaintext-http.credential-query-keys")
+            ),
         )
 
     @classmethod
@@ -278,8 +294,7 @@ class PlaintextHttpPersonalData(Rule):
         knowledge: HttpKnowledge = self.compiled
         parts = [self.ctx.categories(url)] + [self.ctx.categories(a.value) for a in data]
         text = text_of(self.ctx, url) or ""
-        userinfo = text.split("://", 1)[-1].split("/", 1)[0]
-        if "@" in userinfo and ":" in userinfo.split("@", 1)[0]:
+        if self._url_credentials(text):
             parts.append(Carried({_CREDENTIALS: url}, False))
         for arg in data:
             if arg.keyword is None:
@@ -290,6 +305,20 @@ class PlaintextHttpPersonalData(Rule):
             ) or (arg.keyword.value == "headers" and self._credential_header(arg.value)):
                 parts.append(Carried({_CREDENTIALS: arg.value}, False))
         return union(parts)
+
+    def _url_credentials(self, text: str) -> bool:
+        """A URL with ``user:password@`` or a credential in its query (``?token=...``)."""
+        userinfo = text.split("://", 1)[-1].split("/", 1)[0]
+        if "@" in userinfo and ":" in userinfo.split("@", 1)[0]:
+            return True
+        if "?" not in text:
+            return False
+        keys: frozenset[str] = self.compiled.credential_query_keys
+        for pair in text.split("?", 1)[1].split("#", 1)[0].split("&"):
+            key, equals, value = pair.partition("=")
+            if equals and value and key.strip().lower() in keys:
+                return True
+        return False
 
     def _credential_header(self, expr: cst.BaseExpression) -> bool:
         headers = resolve(self.ctx, expr)
@@ -369,9 +398,18 @@ class PlaintextHttpPersonalData(Rule):
                 shown = host or text.replace(UNKNOWN_PART, "…")[:40]
         opened = url is not None
         channel = _Channel(kind, host, shown, secure, opened)
+        for arg in node.args:
+            if (
+                arg.keyword is not None
+                and arg.keyword.value in kind.credential_keywords
+                and literal(arg.value) is not None
+            ):
+                channel.credentials = arg.value
         if kind.sends_at_once:
             self._channel_send(node, channel, kind.send_methods.get("", 1))
             return
+        if opened:
+            self._channel_open(node, channel, url.value if url is not None else None)
         bound = _bound_name(self.ctx.stack)
         if bound is not None:
             self._channels[self._channel_key(bound)] = channel
@@ -399,12 +437,49 @@ class PlaintextHttpPersonalData(Rule):
             if host_arg is not None:
                 channel.host = host_text(self.ctx, host_arg.value)
                 channel.shown = channel.host or self.ctx.code(host_arg.value, 30)
+            self._channel_open(node, channel, None)
         elif method in kind.send_methods:
             self._channel_send(node, channel, kind.send_methods[method])
+        else:
+            for name, position, key in kind.credential_methods:
+                if method == name:
+                    secret = argument(node, position if position >= 0 else None, key)
+                    if secret is not None and literal(secret.value) is not None:
+                        channel.credentials = secret.value
+
+    def _channel_open(
+        self, node: cst.Call, channel: _Channel, url: Optional[cst.BaseExpression]
+    ) -> None:
+        """A channel opened in clear text with personal data or credentials in its URL
+        (``ws://host/feed?token=...``) or after credentials were given to the client:
+        they cross the network as it connects."""
+        if channel.secure or is_loopback(channel.host, self.compiled.loopback):
+            return
+        parts = [self.ctx.categories(url)] if url is not None else []
+        text = text_of(self.ctx, url) if url is not None else None
+        if text is not None and url is not None and self._url_credentials(text):
+            parts.append(Carried({_CREDENTIALS: url}, False))
+        if channel.credentials is not None:
+            parts.append(Carried({_CREDENTIALS: channel.credentials}, False))
+        carried = union(parts)
+        if not carried.cats:
+            return
+        channel.reported = True
+        categories = carried.categories
+        self.report(
+            node,
+            "{data} {verb} sent over {protocol} in clear text to {host}",
+            data=self.ctx.describe(carried),
+            verb=self.ctx.verb(carried),
+            protocol=channel.kind.protocol,
+            host=f"`{channel.shown}`" if channel.shown != "its server" else channel.shown,
+            severity=self.ctx.severity_for(categories, self.severity),
+            categories=categories,
+        )
 
     def _channel_send(self, node: cst.Call, channel: _Channel, position: int) -> None:
         kind = channel.kind
-        if channel.secure or not channel.opened:
+        if channel.secure or not channel.opened or channel.reported:
             return
         if is_loopback(channel.host, self.compiled.loopback):
             return
