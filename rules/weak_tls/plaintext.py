@@ -826,6 +826,9 @@ class PlaintextProtocolClient(Rule):
 
     def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
         server = node
+        # Where the finding goes: the client, or the server object that turns TLS off
+        # in so many words (`Server(host, use_ssl=False)`).
+        at = node
         if kind.server_classes:
             # `Connection(Server("ldap.example.com", use_ssl=True), ...)`
             arg = argument(node, 0, "server")
@@ -834,8 +837,11 @@ class PlaintextProtocolClient(Rule):
                 server = value
                 for secure in kind.server_secure_keywords:
                     switch = keyword(value, secure)
-                    if switch is not None and value_of(self.ctx, switch.value) is True:
+                    found = value_of(self.ctx, switch.value) if switch is not None else None
+                    if found is True:
                         return
+                    if found is False:
+                        at = value
         if kind.secure_prefixes:
             arg = argument(server, 0, "uri", "host", "server")
             text = text_of(self.ctx, arg.value) if arg is not None else None
@@ -845,18 +851,16 @@ class PlaintextProtocolClient(Rule):
         if is_loopback(host, loopback):
             return
         if kind.always:
-            self._report(node, kind, self._shown_host(server, host), None)
+            self._report(at, kind, self._shown_host(server, host), None)
             return
         bind = keyword(node, *kind.bind_keywords) if kind.bind_keywords else None
         if bind is not None and self._binds_in_clear(bind.value, kind):
             # `Connection(server, user, password, auto_bind=True)` logs in at once.
-            self._report(node, kind, self._shown_host(server, host), bind.keyword.value)
+            self._report(at, kind, self._shown_host(server, host), bind.keyword.value)
             return
         name = self._binding(node)
         if name is not None:
-            self._clients[self._scope_key(name)] = _Client(
-                kind, node, self._shown_host(server, host)
-            )
+            self._clients[self._scope_key(name)] = _Client(kind, at, self._shown_host(server, host))
 
     def _binds_in_clear(self, expr: cst.BaseExpression, kind: ClientKind) -> bool:
         value = value_of(self.ctx, expr)

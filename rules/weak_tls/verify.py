@@ -146,7 +146,10 @@ _FALSE = Switch(modules=("*",), keywords=frozenset(), insecure=(False,), insecur
 
 def is_insecure(ctx: Any, expr: cst.BaseExpression, switch: Switch) -> bool:
     """Whether ``expr`` (after following names) is one of the switch's insecure values,
-    or an environment lookup that falls back to one."""
+    or an environment lookup that falls back to one; a conditional
+    (``False if insecure else CA_BUNDLE``) when one of its branches is."""
+    if type(expr) is cst.IfExp:
+        return is_insecure(ctx, expr.body, switch) or is_insecure(ctx, expr.orelse, switch)
     value = value_of(ctx, expr)
     if value is NOT_LITERAL:
         fallback = env_default(ctx, resolve(ctx, expr))
@@ -668,9 +671,10 @@ class UnverifiedSslContext(Rule):
     installing one as the default for `urllib`
     (`ssl._create_default_https_context = ...`), `context.verify_mode = ssl.CERT_NONE`,
     `context.check_hostname = False` and pyOpenSSL's `set_verify(VERIFY_NONE, ...)`.
-    A context weakened in a helper that returns it is reported where the file hands
-    it to a client (`poplib.POP3_SSL(host, context=quick_context())`), or where it is
-    weakened when the file never uses it.
+    A context weakened in a helper that returns it is reported where it is weakened
+    and again where the file hands it to a client
+    (`poplib.POP3_SSL(host, context=quick_context())`): the first is what to fix, the
+    second the connection that can be intercepted.
 
     ## Why is this bad?
     The context accepts any certificate for any host, so the connection can be
@@ -726,28 +730,22 @@ class UnverifiedSslContext(Rule):
         super().__init__(ctx, compiled)
         # Helpers (by id) -> what weakens the context they return, or None.
         self._helpers: dict[int, Optional[str]] = {}
-        # Helpers (by id) -> the nodes where they weaken the context they return:
-        # withdrawn at the end when the file hands that context to a client (the
-        # finding is then where it is used).
-        self._weakening: dict[int, list[cst.CSTNode]] = {}
-        self._used: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ContextKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
         if qualified in knowledge.factories:
-            self._report_weakening(node, None, {"func": qualified}, _returned_call(self.ctx))
+            self.report(node, func=qualified)
             return
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.methods:
             mode = positional(node, 0) or argument(node, None, "mode")
             name = constant_name(self.ctx, mode.value) if mode is not None else None
             if name in knowledge.methods[func.attr.value]:
-                self._report_weakening(
+                self.report(
                     node,
                     "`{call}` turns peer certificate verification off",
-                    {"call": self.ctx.code(node, 50)},
-                    last_name(func.value) if type(func.value) is cst.Name else None,
+                    call=self.ctx.code(node, 50),
                 )
                 return
         self._use(node)
@@ -775,7 +773,6 @@ class UnverifiedSslContext(Rule):
         self, node: cst.CSTNode, value: cst.BaseExpression, helper: tuple[cst.FunctionDef, str]
     ) -> None:
         definition, how = helper
-        self._used.add(id(definition))
         shown = self.ctx.code(value, 30)
         made = f"`{definition.name.value}()`"
         self.report(
@@ -853,46 +850,6 @@ class UnverifiedSslContext(Rule):
                     return f"{factory}()"
         return None
 
-    # Weakening: withdrawn at the end when a helper returns the context and the file
-    # uses it.
-
-    def _report_weakening(
-        self,
-        node: cst.CSTNode,
-        message: Optional[str],
-        fields: dict[str, Any],
-        returned_name: Optional[str],
-    ) -> None:
-        self.report(node, message, **fields)
-        helper = self._returning_helper(returned_name)
-        if helper is not None:
-            self._weakening.setdefault(id(helper), []).append(node)
-
-    def _returning_helper(self, name: Optional[str]) -> Optional[cst.FunctionDef]:
-        """The function the walk is in, when it returns ``name`` (``""``: the current
-        expression itself is returned)."""
-        if name is None:
-            return None
-        definition = self.ctx.ancestor(cst.FunctionDef)
-        if type(definition) is not cst.FunctionDef:
-            return None
-        if name == "":
-            return definition
-        body = definition.body.body if type(definition.body) is cst.IndentedBlock else ()
-        for small in small_statements(body):
-            if (
-                type(small) is cst.Return
-                and type(small.value) is cst.Name
-                and small.value.value == name
-            ):
-                return definition
-        return None
-
-    def finish(self) -> None:
-        for key in self._used:
-            for node in self._weakening.get(key, ()):
-                self.ctx.withdraw(self, node)
-
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: ContextKnowledge = self.compiled
         for target in node.targets:
@@ -930,29 +887,13 @@ class UnverifiedSslContext(Rule):
             if target.attr.value == "check_hostname"
             else "accepts any certificate"
         )
-        self._report_weakening(
+        self.report(
             node,
             "`{target} = {value}`: the SSL context {what}",
-            {
-                "target": self.ctx.code(target, 40),
-                "value": self.ctx.code(node.value, 30),
-                "what": what,
-            },
-            target.value.value if type(target.value) is cst.Name else None,
+            target=self.ctx.code(target, 40),
+            value=self.ctx.code(node.value, 30),
+            what=what,
         )
-
-
-def _returned_call(ctx: Any) -> Optional[str]:
-    """``""`` when the current call is the value of a ``return``, the name it is
-    assigned to when it is the value of an assignment, else ``None``."""
-    parent = ctx.parent
-    if type(parent) is cst.Return:
-        return ""
-    if type(parent) is cst.Assign and len(parent.targets) == 1:
-        target = parent.targets[0].target
-        if type(target) is cst.Name:
-            return target.value
-    return None
 
 
 @dataclass(frozen=True)
