@@ -31,13 +31,14 @@ def quick_context():
 """
 
 
-def test_unverified_context_moves_to_where_the_file_uses_it() -> None:
+def test_unverified_context_stays_where_it_is_weakened_and_is_reported_where_used() -> None:
     alone = check_code(HELPER, ("PV502",))
     used = check_code(
         HELPER + "\n\nbox = poplib.POP3_SSL(HOST, context=quick_context())\n", ("PV502",)
     )
     assert [f.span.start_line for f in alone.findings] == [8, 9]
-    assert [f.span.start_line for f in used.findings] == [13]
+    assert [f.span.start_line for f in used.findings] == [8, 9, 13]
+    assert "quick_context()" in used.findings[-1].message
 
 
 def test_unused_helper_keeps_the_fingerprints_of_a_plain_report() -> None:
@@ -47,3 +48,17 @@ def test_unused_helper_keeps_the_fingerprints_of_a_plain_report() -> None:
     plain = check_code(HELPER.replace("return ctx", "return None"), ("PV502",))
     assert len(returning.findings) == 2
     assert [f.fingerprint for f in returning.findings] == [f.fingerprint for f in plain.findings]
+
+
+def test_a_format_only_pattern_lets_any_number_through() -> None:
+    from privalint.rules.weak_voip.forwarding import format_only
+
+    assert format_only(r"^\+[1-9]\d{7,14}$", 7)
+    assert format_only(r"\d+", 7)
+    assert format_only(r"^(?:\+|00)?[0-9 ]{8,}$", 7)
+    # A country prefix, a domain or a short extension restricts the destination.
+    assert not format_only(r"^\+44\d{10}$", 7)
+    assert not format_only(r"^sip:[a-z]+@pbx\.example\.com$", 7)
+    assert not format_only(r"^\d{3,4}$", 7)
+    # An invalid pattern is taken for a real check.
+    assert not format_only(r"^(\d+$", 7)

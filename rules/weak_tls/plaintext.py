@@ -131,7 +131,10 @@ class PlaintextHttpPersonalData(Rule):
     the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
     helpers of the same module that pass their arguments on to the request. Personal
     data sent over a `ws://` WebSocket or over MQTT without TLS (no `tls_set()`) is
-    flagged where it is sent.
+    flagged where it is sent; a channel whose URL carries personal data or a credential
+    (`ws://host/feed?token=...`), or an MQTT client given a password
+    (`username_pw_set(user, password)`), is flagged where it connects, since those
+    cross the network as it does.
 
     ## Why is this bad?
     Plain HTTP is readable and changeable by everyone on the path: Wi-Fi neighbours,
@@ -140,7 +143,7 @@ class PlaintextHttpPersonalData(Rule):
 
     ## How to fix
     Use `https://` and `wss://` (and keep certificate verification on), and MQTT over
-    TLS (`tls_set()`, port 8883). Loopback addresses are not flagged.
+    TLS (`tls_set()` before connecting, port 8883). Loopback addresses are not flagged.
     """
 
     id = "PV508"

@@ -677,10 +677,16 @@ class OpenCallForwarding(Rule):
     (`DESTINATIONS[team]`) are not flagged. ARI's REST interface called through any
     HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`) counts
     as a sink; a helper that passes request input on to a sink is reported at the call
-    and at the sink. A membership test (`if to not in ALLOWED: abort()`),
-    a comparison with a constant or a validating call on the value before the sink
-    counts as a check. Helpers of the same module that pass their argument on to
-    such a call are followed.
+    and at the sink. TwiML `<Redirect>` to a URL from the request counts too, and so
+    does setting a line's forwarding target (`rule.forward_to = payload["forward_to"]`,
+    `Forwarding(forward_to=...)`) from request input, unless the value is an e-mail
+    address. Digits a caller keys in stay outside input when they are collected in a
+    dict first (`keyed[uuid] += digit`, later `keyed.pop(uuid)`). A membership test
+    (`if to not in ALLOWED: abort()`), a comparison with a constant or a validating
+    call on the value before the sink counts as a check; a regular expression that
+    only checks the format of a number (`^\\+[1-9]\\d{7,14}$`, `\\d+`) does not, one
+    with a literal prefix or a short length (`^\\+44`, `^\\d{3,4}$`) does. Helpers of
+    the same module that pass their argument on to such a call are followed.
 
     ## Why is this bad?
     Whoever controls the destination can make your account call premium-rate or
@@ -1076,9 +1082,13 @@ class UnboundedCallVolume(Rule):
     """
     ## What it does
     Flags call volumes without a sensible bound: a concurrent-call limit such as
-    pjsua2's `uaConfig.maxCalls` raised above the catalog's limit (100), and Twilio
-    `<Dial>` forwarding to a number taken from data or request input without a
-    `time_limit`.
+    pjsua2's `uaConfig.maxCalls` raised above the catalog's limit (100); a call limit
+    of a trunk, dialer or PBX configuration kept in Python (`max_concurrent_calls: int
+    = 0` in a dataclass or pydantic model, `Trunk(max_calls=None)`, `{"max_calls": -1}`)
+    set to a value that means "no limit", when the names around it say it is telephony
+    (`DialerSettings`, a `trunk` field); and Twilio `<Dial>` forwarding to a number
+    taken from data or request input without a `time_limit` (not when the number is
+    looked up in a fixed table).
 
     ## Why is this bad?
     When an account or a webhook is abused, the number of simultaneous calls and

@@ -503,8 +503,11 @@ class SrtpNotEnforced(Rule):
     `PJMEDIA_SRTP_DISABLED` or `PJMEDIA_SRTP_OPTIONAL` and `srtpSecureSignaling = 0`,
     FreeSWITCH `rtp_secure_media=forbidden|optional` (also the `rtp-secure-media`
     parameter of sofia profiles built as dicts or XML), Twilio SIP URIs without
-    `secure=true` and SIP domains or trunks created without `secure=True`, and Vonage
-    SIP endpoints without `;media=srtp`.
+    `secure=true` and SIP domains or trunks created without `secure=True`, Vonage
+    SIP endpoints without `;media=srtp`, and trunk or endpoint settings kept in Python
+    (dataclass and pydantic defaults, constructor keywords, dict entries) that leave
+    SRTP off or optional: `srtp: str = "optional"`, `media_encryption="no"`,
+    `use_srtp=False`.
 
     ## Why is this bad?
     Without SRTP the audio of the call (the conversation itself, card numbers read
@@ -805,8 +808,10 @@ class SipTlsUnverified(Rule):
     version: pjsua2 `tlsConfig.verifyServer`/`verifyClient` set to `False`, a TLS
     transport created from a config whose `verifyServer` was never turned on (its
     default is off), `requireClientCert = False`, `tlsConfig.method` or `proto` below
-    TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, and Kamailio/OpenSIPS
-    configuration text with `modparam("tls", "verify_certificate", 0)`.
+    TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, Kamailio/OpenSIPS
+    configuration text with `modparam("tls", "verify_certificate", 0)`, and Kamailio
+    `tls.cfg` text whose client profile (`[client:default]`) sets
+    `verify_certificate = no`.
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
