@@ -279,6 +279,8 @@ class FlowSettings:
         self.handler_input_methods = frozenset(catalog.strings("flow.handler-input-methods"))
         self.fetchers = frozenset(catalog.strings("flow.fetchers"))
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
+        self.record_methods = frozenset(catalog.strings("flow.record-methods"))
+        self.record_functions = frozenset(catalog.strings("flow.record-functions"))
         # Answers of `is_sanitizer`, per (qualified name, function name): the same
         # calls recur across a run's files.
         self._sanitizer_answers: dict[tuple[Optional[str], str], bool] = {}
@@ -341,6 +343,40 @@ def _last_name(expr: cst.BaseExpression) -> str:
     return ""
 
 
+def _email_domain(node: cst.Subscript) -> bool:
+    """`email.split("@")[-1]`, `email.rsplit("@", 1)[1]`, `email.partition("@")[2]`:
+    the part after the `@`."""
+    call = node.value
+    if (
+        type(call) is not cst.Call
+        or type(call.func) is not cst.Attribute
+        or call.func.attr.value not in ("split", "rsplit", "partition", "rpartition")
+        or not call.args
+        or literal_string(call.args[0].value) != "@"
+        or len(node.slice) != 1
+        or type(node.slice[0].slice) is not cst.Index
+    ):
+        return False
+    index = node.slice[0].slice.value
+    if type(index) is cst.UnaryOperation and type(index.operator) is cst.Minus:
+        return type(index.expression) is cst.Integer and index.expression.value == "1"
+    if type(index) is cst.Integer:
+        return index.value == ("2" if call.func.attr.value.endswith("partition") else "1")
+    return False
+
+
+def _declared_fields(line: cst.SimpleStatementLine) -> Iterator[str]:
+    """The names a class body line declares as fields (`email: str`,
+    `email = Column(String)`), not constants or methods."""
+    for stmt in line.body:
+        if type(stmt) is cst.AnnAssign and type(stmt.target) is cst.Name:
+            yield stmt.target.value
+        elif type(stmt) is cst.Assign and type(stmt.value) is cst.Call:
+            for target in stmt.targets:
+                if type(target.target) is cst.Name:
+                    yield target.target.value
+
+
 class Flow:
     """Personal-data flow for one file. Driven by the engine's walk."""
 
@@ -369,6 +405,10 @@ class Flow:
         # Dict literals -> the key or name they are stored under, whose words qualify
         # their keys (`{"delivery": {"address": ...}}`, `billing = {"address": ...}`).
         self._dict_owners: dict[int, str] = {}
+        # The module's classes -> the names of the fields their bodies declare
+        # (`card_number: str`, `email = Column(String)`).
+        self._class_fields: dict[str, list[str]] = {}
+        self._records: dict[str, Carried] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -379,10 +419,13 @@ class Flow:
                 self._functions[stmt.name.value] = stmt
             elif type(stmt) is cst.ClassDef and type(stmt.body) is cst.IndentedBlock:
                 methods = self._methods.setdefault(stmt.name.value, {})
+                fields = self._class_fields.setdefault(stmt.name.value, [])
                 for inner in stmt.body.body:
                     if type(inner) is cst.FunctionDef:
                         methods[inner.name.value] = inner
                         self._method_class[id(inner)] = stmt.name.value
+                    elif type(inner) is cst.SimpleStatementLine:
+                        fields.extend(_declared_fields(inner))
 
     def set_context(self, context: frozenset[str]) -> None:
         self.context = context
@@ -863,6 +906,9 @@ class Flow:
         if _short_slice(node):
             # `card_number[-4:]`, `phone[:3]`: a few characters reveal nothing.
             return CLEAN
+        if _email_domain(node):
+            # `email.rsplit("@", 1)[-1]`: the domain names no one.
+            return CLEAN
         key = self._subscript_key(node)
         base = self.evaluate(node.value)
         selected = self._selected_keys(node) if key is None else None
@@ -1160,7 +1206,7 @@ class Flow:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
                 owner = self.imports.qualname(receiver)
-                if owner is None or owner.endswith("()"):
+                if owner is None or "()" in owner:
                     # A lookup by a computed key yields one of the mapping's values (or
                     # the default), never the key: `PHONES.get(request.form["dept"])`.
                     found = self._element_of(self.evaluate(receiver))
@@ -1168,16 +1214,66 @@ class Flow:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
             if name in settings.propagating_methods:
-                # A method of a value (not a module function such as `json.loads`).
+                # A method of a value (not a module function such as `json.loads`): of
+                # an object or of one of its attributes (`claim.claimant.name.upper()`
+                # with `claim: Claim`).
                 owner = self.imports.qualname(receiver)
-                if owner is None or owner.endswith("()"):
-                    return union([self.evaluate(receiver), *self._args(node)])
+                if owner is None or "()" in owner:
+                    value = union([self.evaluate(receiver), *self._args(node)])
+                    if not value.cats and name in settings.record_methods:
+                        return self._record(receiver) or value
+                    return value
+        if qualified is not None and qualified in settings.record_functions and node.args:
+            # `dataclasses.asdict(card)`, `vars(card)`: every field of the record.
+            record = self._record(node.args[0].value)
+            if record is not None:
+                return record
         if qualified is not None and settings.is_propagator(qualified):
             return self._propagate(node, qualified)
         summary = self._local_call(node, func)
         if summary is not None:
             return summary
         return self._named_call(node, func, name)
+
+    def _record(self, expr: cst.BaseExpression) -> Optional[Carried]:
+        """What every field of an instance of one of the module's classes carries
+        (`card.dict()` with `card: CardIn`), when its fields name personal data."""
+        owner = self.imports.qualname(expr)
+        prefix = LOCAL + "."
+        if owner is None or not owner.startswith(prefix) or not owner.endswith("()"):
+            return self._person_record(expr, owner)
+        class_name = owner[len(prefix) : -2]
+        if class_name not in self._class_fields:
+            return self._person_record(expr, owner)
+        record = self._records.get(class_name)
+        if record is None:
+            cats: dict[str, Origin] = {}
+            for field in self._class_fields[class_name]:
+                category = self.classifier.classify(field, class_name, context=self.context)
+                if category is not None:
+                    cats.setdefault(category, f"{class_name}.{field}")
+            record = self._records[class_name] = Carried(cats, False)
+        return record if record.cats else None
+
+    def _person_record(self, expr: cst.BaseExpression, owner: Optional[str]) -> Optional[Carried]:
+        """A whole record of a person whose class is not in this module: named for one
+        (`customer.dict()`) or an instance of a class named for one
+        (`PatientIntake.model_validate(body).model_dump()`). It holds at least who
+        the person is."""
+        name = dotted_name(expr)
+        names = [name.rsplit(".", 1)[-1]] if name is not None else []
+        if owner is not None and owner.endswith("()"):
+            names.extend(p for p in owner[:-2].split(".") if p[:1].isupper())
+        is_person = self.classifier.is_person
+        for text in names:
+            words = split_words(text)
+            if (
+                words
+                and not (set(words) & self.settings.identifier_words)
+                and any(is_person(w) for w in words)
+            ):
+                return Carried({"person-name": expr}, known=False)
+        return None
 
     def _format_mapping(self, node: cst.Call) -> Carried:
         """The named values a ``.format(...)`` call receives, as one mapping."""

@@ -395,3 +395,70 @@ def test_recursive_helpers_terminate() -> None:
 )
 def test_template_placeholders(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # a string method on an attribute of a typed parameter keeps what it carries
+        (
+            "from claims.models import Claim\n\ndef f(claim: Claim):\n"
+            "    probe(claim.claimant.full_name.replace(' ', '_'))",
+            [("person-name",)],
+        ),
+        # a module function of the same name does not
+        ("import os\n\ndef f(path):\n    probe(os.path.join(path, 'x'))", [()]),
+        # the domain of an e-mail address names no one; its local part does
+        ("def f(user):\n    probe(user.email.rsplit('@', 1)[-1])", [()]),
+        ("def f(user):\n    probe(user.email.split('@')[1])", [()]),
+        ("def f(user):\n    probe(user.email.partition('@')[2])", [()]),
+        ("def f(user):\n    probe(user.email.split('@')[0])", [("email",)]),
+    ],
+)
+def test_methods_of_values(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
+
+
+_RECORDS = """\
+from dataclasses import asdict, dataclass
+from pydantic import BaseModel
+from accounts.forms import PatientIntake, SettingsForm
+
+class CardIn(BaseModel):
+    card_number: str
+    cardholder_name: str
+
+class CartIn(BaseModel):
+    sku: str
+    quantity: int
+
+@dataclass
+class Shipment:
+    recipient_name: str
+    weight: int
+
+def f(card: CardIn, cart: CartIn, shipment: Shipment, body, customer, job):
+    probe(card.dict())
+    probe(cart.dict())
+    probe(asdict(shipment))
+    probe(vars(shipment))
+    probe(PatientIntake.model_validate(body).model_dump())
+    probe(SettingsForm.model_validate(body).model_dump())
+    probe(customer.model_dump())
+    probe(customer_id.model_dump())
+    probe(job.to_dict())
+"""
+
+
+def test_whole_records_carry_their_fields() -> None:
+    assert probe(_RECORDS) == [
+        ("payment-card", "person-name"),
+        (),
+        ("person-name",),
+        ("person-name",),
+        ("person-name",),
+        (),
+        ("person-name",),
+        (),
+        (),
+    ]

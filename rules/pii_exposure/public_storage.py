@@ -52,7 +52,9 @@ class StorageKnowledge:
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
+    media_extensions: frozenset[str]
     record_words: frozenset[str]
+    bucket_positions: Mapping[str, int]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> StorageKnowledge:
@@ -79,9 +81,11 @@ class StorageKnowledge:
                 w for word in strings("people-words") for w in split_words(word)
             ),
             record_extensions=frozenset(e.lower() for e in strings("record-extensions")),
+            media_extensions=frozenset(e.lower() for e in strings("media-extensions")),
             record_words=frozenset(
                 w for word in strings("record-words") for w in split_words(word)
             ),
+            bucket_positions=_positions(catalog),
         )
 
     def is_storage_call(
@@ -102,6 +106,13 @@ class StorageKnowledge:
             if qualified == module or qualified.startswith(module + "."):
                 return service
         return None
+
+
+def _positions(catalog: Catalog) -> dict[str, int]:
+    table: Any = catalog.get("exposure.public-storage.bucket-positions", {})
+    if not isinstance(table, Mapping):
+        return {}
+    return {str(k): v for k, v in table.items() if isinstance(v, int)}
 
 
 def _services(catalog: Catalog) -> dict[str, str]:
@@ -127,9 +138,14 @@ class PersonalDataInPublicStorage(Rule):
     reached again: `get_blob_client(container=name, ...)`), when the object's key,
     file or body carries personal data (exports of customers, profile documents,
     files named after a person), when the key is built around a person's identifier
-    (`f"payslips/{employee.staff_number}.pdf"`, one person's document), or when the
-    folder, container or bucket is named for records about people
-    (`manifests/`, `"call-recordings"`), even before anything is uploaded to it.
+    (`f"payslips/{employee.staff_number}.pdf"`, `f"exams/{learner_id}.jpg"`, one
+    person's document or photo), around a record of people in a photo, audio or
+    data file (`f"qa/{call.sid}.wav"`, a call recording), or when the folder,
+    container or bucket is named for records about people (`manifests/`,
+    `"call-recordings"`, `RECORDINGS_BUCKET` or a class attribute naming such a
+    bucket). A container named so is reported where it is created or set public
+    (`create_container("id-scans", public_access="blob")`, also on a client got for
+    that name), even before anything is uploaded to it.
 
     ## Why is this bad?
     A public object can be downloaded by anyone who learns or guesses its URL, and
@@ -189,6 +205,12 @@ class PersonalDataInPublicStorage(Rule):
         self._container_names: dict[str, cst.BaseExpression] = {}
         # Local names -> the f-string or concatenation assigned to them (object keys).
         self._built: dict[str, cst.BaseExpression] = {}
+        # Module constants and class attributes (as `self.name`) bound to strings
+        # (`RECORDINGS_BUCKET = "call-recordings"`, `bucket = RECORDINGS_BUCKET`).
+        self._strings: dict[str, str] = {}
+        # Names of containers reported when they were made public: what is uploaded
+        # to them later is the same problem.
+        self._reported_containers: set[str] = set()
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -276,6 +298,8 @@ class PersonalDataInPublicStorage(Rule):
         knowledge: StorageKnowledge = self.compiled
         value = node.value
         names = [dotted_name(t.target) for t in node.targets]
+        if not self._depth:
+            self._note_constant(names, value)
         public = self._is_public_value(value)
         for name in names:
             if name is None:
@@ -296,7 +320,11 @@ class PersonalDataInPublicStorage(Rule):
         if type(value) is not cst.Call:
             return
         method = last_name(value.func)
-        if method in knowledge.container_methods:
+        if method in knowledge.container_methods or (
+            method not in knowledge.object_methods
+            and keyword_arg(value, *knowledge.container_keywords) is not None
+        ):
+            # `ContainerClient.from_connection_string(conn, container_name="kyc-docs")`.
             named = self._container_name(value)
             arg = keyword_arg(value, *knowledge.container_keywords) or next(
                 iter(positional_args(value)), None
@@ -325,6 +353,26 @@ class PersonalDataInPublicStorage(Rule):
             for name in names:
                 if name is not None:
                     self._add_public(name)
+
+    def _note_constant(self, names: list[Optional[str]], value: cst.BaseExpression) -> None:
+        """A module constant or class attribute bound to a string."""
+        text = string_value(value)
+        if text is None:
+            text = self._constant(value)
+        in_class = self.ctx.current_class is not None
+        for name in names:
+            if name is None or "." in name:
+                continue
+            key = "self." + name if in_class else name
+            if text is None:
+                self._strings.pop(key, None)
+            else:
+                self._strings[key] = text
+
+    def _constant(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The string a module constant or class attribute holds."""
+        name = dotted_name(expr)
+        return self._strings.get(name) if name is not None else None
 
     def _container_name(self, call: cst.Call) -> Optional[str]:
         """The container a call names (`create_container(name, ...)`,
@@ -363,6 +411,7 @@ class PersonalDataInPublicStorage(Rule):
             name = self._container_name(node)
             if name is not None:
                 self._public_container_names.add(name)
+            self._container_made_public(node, name)
             return
         if method not in knowledge.upload_methods:
             return
@@ -384,7 +433,52 @@ class PersonalDataInPublicStorage(Rule):
         )
         if public is None and not in_public_container:
             return
+        if public is None and self._container_reported(node):
+            return
         self._report(node, values, self._destination(qualified))
+
+    def _container_made_public(self, node: cst.Call, name: Optional[str]) -> None:
+        """A container created or set public (`create_container("id-scans",
+        public_access=...)`, `container.create_container(public_access=...)` on a client
+        got for a name): reported there when its name says it holds records about
+        people, whatever is uploaded to it later."""
+        receiver = _receiver(node)
+        named: Optional[cst.BaseExpression] = None
+        if name is not None:
+            arg = keyword_arg(node, *self.compiled.container_keywords) or next(
+                iter(positional_args(node)), None
+            )
+            named = arg.value if arg is not None else None
+        elif receiver is not None:
+            # The client is the container: what is uploaded through it is public.
+            self._add_public(receiver)
+            named = self._container_names.get(receiver)
+        if named is None or not self._records_container(named):
+            return
+        self._reported_containers.add(self._container_text(named))
+        self.report(
+            node,
+            f"a container of records about people (`{self.ctx.code(named, 50)}`) is "
+            f"made publicly readable in {self._destination(chain_qualname(self.ctx, node.func))}",
+        )
+
+    def _container_text(self, named: cst.BaseExpression) -> str:
+        return self._constant(named) or literal_text(named) or self.ctx.code(named, 80)
+
+    def _container_reported(self, node: cst.Call) -> bool:
+        """An upload into a container already reported as public."""
+        if not self._reported_containers:
+            return False
+        for container in (_receiver(node), _receiver_base(node)):
+            named = self._container_names.get(container or "")
+            if named is not None and self._container_text(named) in self._reported_containers:
+                return True
+        func = node.func
+        if type(func) is cst.Attribute and type(func.value) is cst.Call:
+            arg = keyword_arg(func.value, *self.compiled.container_keywords)
+            if arg is not None and self._container_text(arg.value) in self._reported_containers:
+                return True
+        return False
 
     def _upload_values(self, node: cst.Call) -> Values:
         knowledge: StorageKnowledge = self.compiled
@@ -415,6 +509,7 @@ class PersonalDataInPublicStorage(Rule):
             self._add_public(receiver)
             named = self._container_names.get(receiver)
             if named is not None and self._records_container(named):
+                self._reported_containers.add(self._container_text(named))
                 self.report(
                     node,
                     f"a container of records about people (`{self.ctx.code(named, 50)}`) is "
@@ -436,7 +531,8 @@ class PersonalDataInPublicStorage(Rule):
         if target is None:
             return
         values = [*self._objects.get(target, []), *self._uploaded.get(target, [])]
-        self._report(node, values, self._destination(chain_qualname(self.ctx, node.func)), at=node)
+        destination = self._destination(chain_qualname(self.ctx, node.func))
+        self._report(node, values, destination, at=node, handle=target)
         if not values:
             self._add_public(target)
 
@@ -450,6 +546,7 @@ class PersonalDataInPublicStorage(Rule):
         values: Values,
         destination: str,
         at: Optional[cst.CSTNode] = None,
+        handle: Optional[str] = None,
     ) -> None:
         if values:
             if at is None:
@@ -470,7 +567,7 @@ class PersonalDataInPublicStorage(Rule):
                 via="",
             )
             return
-        found = self._people_file(node)
+        found = self._people_file(node, handle)
         if found is not None:
             where, named = found
             self.report(
@@ -479,8 +576,11 @@ class PersonalDataInPublicStorage(Rule):
                 f"readable in {destination}",
             )
 
-    def _people_file(self, node: cst.Call) -> Optional[tuple[cst.CSTNode, cst.BaseExpression]]:
-        """An argument naming a data file about people (`exports/customers.csv`)."""
+    def _people_file(
+        self, node: cst.Call, handle_name: Optional[str] = None
+    ) -> Optional[tuple[cst.CSTNode, cst.BaseExpression]]:
+        """An argument naming a data file about people (`exports/customers.csv`), or
+        the name of the object handle ``handle_name`` (`blob.acl.all().grant_read()`)."""
         knowledge: StorageKnowledge = self.compiled
         candidates = [
             a.value
@@ -489,7 +589,7 @@ class PersonalDataInPublicStorage(Rule):
         ]
         if type(node.func) is cst.Attribute and type(node.func.value) is cst.Call:
             candidates.extend(a.value for a in node.func.value.args)
-        receiver = _receiver(node) or ""
+        receiver = handle_name or _receiver(node) or ""
         handle = self._handles.get(receiver)
         if handle is not None:
             candidates.extend(a.value for a in handle.args)
@@ -501,6 +601,9 @@ class PersonalDataInPublicStorage(Rule):
             named = self._container_names.get(container)
             if named is not None and self._records_container(named):
                 return node, named
+        for bucket in self._bucket_args(node):
+            if self._records_container(bucket):
+                return bucket, bucket
         for value in candidates:
             built = self._built.get(value.value) if type(value) is cst.Name else None
             text = literal_text(built or value)
@@ -516,24 +619,50 @@ class PersonalDataInPublicStorage(Rule):
                 return value, value
         return None
 
+    def _bucket_args(self, node: cst.Call) -> list[cst.BaseExpression]:
+        """The bucket an upload names (`Bucket=`, `upload_file(path, bucket, key)`)."""
+        knowledge: StorageKnowledge = self.compiled
+        found = [
+            a.value
+            for a in node.args
+            if a.keyword is not None and a.keyword.value in knowledge.container_keywords
+        ]
+        position = knowledge.bucket_positions.get(last_name(node.func))
+        positional = positional_args(node)
+        if position is not None and position < len(positional):
+            found.append(positional[position].value)
+        return found
+
     def _per_person(self, value: cst.BaseExpression) -> bool:
         """An object key built around a person's identifier (`f"review/{applicant_id}.jpg"`,
-        `f"{period}/{emp.staff_number}.pdf"`): the object is one person's document."""
+        `f"exams/{learner_id}.jpg"`, `f"{period}/{emp.staff_number}.pdf"`), or around a
+        record about people (`f"qa/{call.sid}.wav"`): the object is one person's
+        document, photo or call recording."""
         knowledge: StorageKnowledge = self.compiled
         if type(value) is not cst.FormattedString:
             return False
+        extension = literal_text(value).rpartition(".")[2].lower()
+        records = extension in knowledge.record_extensions or (
+            extension in knowledge.media_extensions
+        )
+        is_person = self.ctx.classifier.is_person
         for part in value.parts:
             if type(part) is cst.FormattedStringExpression:
                 name = dotted_name(part.expression)
-                if name is not None and set(split_words(name)) & knowledge.people_words:
+                if name is None:
+                    continue
+                words = split_words(name)
+                if set(words) & knowledge.people_words or any(is_person(w) for w in words):
+                    return True
+                if records and set(words) & knowledge.record_words:
                     return True
         return False
 
     def _records_container(self, named: cst.BaseExpression) -> bool:
         """A container or bucket whose name says it holds records about people
-        (`"courier-manifests"`, `"qa-call-samples"`)."""
+        (`"courier-manifests"`, `"qa-call-samples"`, `RECORDINGS_BUCKET`)."""
         knowledge: StorageKnowledge = self.compiled
-        text = literal_text(named)
+        text = self._constant(named) or literal_text(named)
         words = set(split_words(text))
         return bool(words & knowledge.record_words or words & knowledge.people_words)
 

@@ -49,7 +49,10 @@ class SendingRule(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        return (Destinations.from_catalog(catalog, cls.section).trigger_words(), ("@personal",))
+        return (
+            Destinations.from_catalog(catalog, cls.section).trigger_words(),
+            ("@personal", "@people"),
+        )
 
     def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)

@@ -81,7 +81,7 @@ class PersonalDataInUrl(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        return (HttpKnowledge.from_catalog(catalog).trigger_words(), ("@personal",))
+        return (HttpKnowledge.from_catalog(catalog).trigger_words(), ("@personal", "@people"))
 
     INVALID = (
         'import requests\n\ndef lookup(phone):\n    return requests.get(f"https://crm.example.com/people?phone={phone}")',

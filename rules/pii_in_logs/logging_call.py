@@ -18,7 +18,7 @@ from privalint.rules.pii_in_logs.common import (
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
-from privalint.imports import dotted_name
+from privalint.imports import LOCAL, dotted_name
 from privalint.model import Family, Severity
 from privalint.nodes import string_value
 from privalint.personal import split_words
@@ -96,9 +96,23 @@ class LoggerKnowledge:
             return False
         return ctx.flow.resolve_local(func) is None
 
-    def is_logger(self, ctx: FileContext, receiver: cst.BaseExpression) -> bool:
-        """Whether ``receiver`` is a logger: a known logger API or object, or a value
-        named like one (``audit_log``, ``self._logger``, ``get_logger()``)."""
+    @property
+    def logger_classes(self) -> frozenset[str]:
+        """Classes whose instances are loggers (`logging.LoggerAdapter`): a class of the
+        project that subclasses one makes loggers too."""
+        return frozenset(
+            name[:-2] for name in self.loggers if name.endswith("()") and "(" not in name[:-2]
+        )
+
+    def is_logger(
+        self,
+        ctx: FileContext,
+        receiver: cst.BaseExpression,
+        local_loggers: frozenset[str] = frozenset(),
+    ) -> bool:
+        """Whether ``receiver`` is a logger: a known logger API or object, an instance
+        of a class of this module that subclasses a logger class (``local_loggers``),
+        or a value named like one (``audit_log``, ``self._logger``, ``get_logger()``)."""
         while (
             type(receiver) is cst.Call
             and type(receiver.func) is cst.Attribute
@@ -108,7 +122,11 @@ class LoggerKnowledge:
         qualified = ctx.qualname(receiver)
         if qualified is not None:
             stripped = self._strip_chain(qualified)
-            if stripped in self.loggers or self._named_like_logger(stripped):
+            if (
+                stripped in self.loggers
+                or stripped in local_loggers
+                or self._named_like_logger(stripped)
+            ):
                 return True
             if not ctx.is_local(stripped) and "." in stripped:
                 return False
@@ -125,7 +143,9 @@ class LoggerKnowledge:
             return key is not None and self._named_like_logger(key)
         return False
 
-    def written_by(self, ctx: FileContext, call: cst.Call) -> Optional[int]:
+    def written_by(
+        self, ctx: FileContext, call: cst.Call, local_loggers: frozenset[str] = frozenset()
+    ) -> Optional[int]:
         """How many leading positional arguments to pass over when ``call`` puts its
         arguments into log records, or None when it does not. Log records are written
         by a log method on a logger, a context binding on one
@@ -138,7 +158,7 @@ class LoggerKnowledge:
         if type(func) is cst.Attribute:
             method = func.attr.value
             logs = method in self.methods or method in self.binding_methods
-            return 0 if logs and self.is_logger(ctx, func.value) else None
+            return 0 if logs and self.is_logger(ctx, func.value, local_loggers) else None
         if self._log_helper(ctx, call, qualified):
             return 0
         # `from logging import info`, `emit = logger.warning`: a bound log method.
@@ -146,7 +166,9 @@ class LoggerKnowledge:
             owner, _, method = qualified.rpartition(".")
             stripped = self._strip_chain(owner)
             if method in self.methods and (
-                stripped in self.loggers or self._named_like_logger(stripped)
+                stripped in self.loggers
+                or stripped in local_loggers
+                or self._named_like_logger(stripped)
             ):
                 return 0
         return None
@@ -156,7 +178,8 @@ class PersonalDataInLog(Rule):
     """
     ## What it does
     Flags personal data passed to a logger: the standard `logging` module and its
-    loggers (however created, aliased, stored on `self` or wrapped in an adapter),
+    loggers (however created, aliased, stored on `self` or wrapped in an adapter,
+    instances of the project's own `logging.LoggerAdapter` subclasses included),
     `structlog`, `loguru`, `logbook`, and any object named like a logger. The
     message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
     all checked, and the data is followed through variables, f-strings, `.format`
@@ -182,7 +205,7 @@ class PersonalDataInLog(Rule):
     cwe = 532
     title = "Personal data written to a log"
     message = "{data} {verb} written to the log{via}"
-    triggers = (("log",), ("@personal",))
+    triggers = (("log",), ("@personal", "@people"))
     provides_facts = True
     INVALID = (
         'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.email)',
@@ -199,16 +222,33 @@ class PersonalDataInLog(Rule):
     def compile(cls, catalog: Catalog) -> Any:
         return LoggerKnowledge.from_catalog(catalog)
 
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        # Instances (`<local>.AuditAdapter()`) of this module's subclasses of logger
+        # classes (`class AuditAdapter(logging.LoggerAdapter)`).
+        self._local_loggers: frozenset[str] = frozenset()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        knowledge: LoggerKnowledge = self.compiled
+        classes = knowledge.logger_classes
+        for base in node.bases:
+            qualified = self.ctx.qualname(base.value)
+            if qualified is not None and (
+                qualified in classes or qualified + "()" in self._local_loggers
+            ):
+                self._local_loggers |= {f"{LOCAL}.{node.name.value}()"}
+                return
+
     def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
         knowledge: LoggerKnowledge = self.compiled
-        skip = knowledge.written_by(self.ctx, call)
+        skip = knowledge.written_by(self.ctx, call, self._local_loggers)
         if skip is None:
             return []
         return sink_arguments(self.ctx, call, knowledge.control_keywords)[skip:]
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: LoggerKnowledge = self.compiled
-        skip = knowledge.written_by(self.ctx, node)
+        skip = knowledge.written_by(self.ctx, node, self._local_loggers)
         if skip is not None:
             values = list(
                 written_values(self.ctx, node, knowledge.control_keywords, skip_first=skip)

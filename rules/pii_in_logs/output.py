@@ -47,7 +47,7 @@ class PersonalDataPrinted(Rule):
     title = "Personal data printed to a standard stream"
     message = "{data} {verb} printed to {stream}"
     provides_facts = True
-    triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal",))
+    triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal", "@people"))
     INVALID = (
         'def notify(customer):\n    print("sending receipt to", customer.email)',
         'import sys\n\ndef fail(phone):\n    sys.stderr.write(f"cannot reach {phone}\\n")',
@@ -169,7 +169,7 @@ class PersonalDataInException(Rule):
     default_enabled = False
     title = "Personal data in an exception message"
     message = "{data} {verb} put in the message of a raised exception"
-    triggers = (("raise",), ("@personal",))
+    triggers = (("raise",), ("@personal", "@people"))
     INVALID = ('def lookup(email):\n    raise LookupError(f"no account for {email}")',)
     VALID = (
         'def lookup(user):\n    raise LookupError(f"no account for user {user.pk}")',

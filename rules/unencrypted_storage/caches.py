@@ -103,7 +103,7 @@ class PersonalDataInCache(Rule):
     provides_facts = True
     triggers = (
         ("set", "push", "add", "append", "replace", "cas", "cache", "redis"),
-        ("@personal",),
+        ("@personal", "@people"),
     )
     INVALID = (
         'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',

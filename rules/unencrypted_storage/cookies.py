@@ -81,7 +81,7 @@ class PersonalDataInCookie(Rule):
     title = "Personal data stored in a cookie"
     message = "{data} {verb} stored on the client in {where}; {suggestion}"
     provides_facts = True
-    triggers = (("cookie", "session"), ("@personal",))
+    triggers = (("cookie", "session"), ("@personal", "@people"))
     INVALID = (
         'def remember(request, customer, response):\n    response.set_cookie("remembered_email", customer.email, max_age=86400)',
         'from flask import session\n\ndef login(user):\n    session["phone"] = user.phone',

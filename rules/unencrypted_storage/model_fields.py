@@ -55,6 +55,9 @@ class OrmKnowledge:
     protect_modules: QualifiedNames
     bind_methods: frozenset[str]
     non_value: frozenset[str]
+    flag_types: frozenset[str]
+    flag_prefixes: frozenset[str]
+    flag_process_words: frozenset[str]
     binary: frozenset[str]
     binary_content: frozenset[str]
     binary_content_words: frozenset[str]
@@ -107,6 +110,11 @@ class OrmKnowledge:
             protect_modules=QualifiedNames(catalog.strings("storage.orm.protect-functions")),
             bind_methods=frozenset(catalog.strings("storage.orm.bind-methods")),
             non_value=frozenset(catalog.strings("storage.orm.non-value-types")),
+            flag_types=frozenset(catalog.strings("storage.orm.flag-types")),
+            flag_prefixes=frozenset(catalog.strings("storage.orm.flag-prefixes")),
+            flag_process_words=frozenset(
+                w for t in catalog.strings("storage.orm.flag-process-words") for w in split_words(t)
+            ),
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
             binary_content_words=frozenset(catalog.strings("storage.orm.binary-content-words")),
@@ -165,6 +173,9 @@ class FieldDecl:
     # Its verbose name, help text or comment (`verbose_name=_("Mobile number")`),
     # each with whether it is a description.
     labels: tuple[tuple[str, bool], ...] = ()
+    # A boolean: it holds data only when it says something of a special category
+    # about the person (`union_member`, `is_hiv_positive`).
+    flag: bool = False
 
 
 @dataclass
@@ -199,6 +210,10 @@ class UnencryptedModelField(Rule):
     models that subclass other models of the project), SQLAlchemy `Column`,
     `mapped_column` and `Mapped[...]` declarations (Flask-SQLAlchemy `db.Model` too),
     SQLModel tables, Peewee, MongoEngine, Tortoise ORM and Pony ORM entities.
+    A boolean field holds no value, except when it records a special category about
+    the person (`union_member = Column(Boolean)`, `is_hiv_positive`,
+    `has_criminal_record`); flags about the account or a step taken (`is_active`,
+    `email_verified`, `has_dbs_check`) are not reported.
 
     Encrypted types are recognised: django-cryptography `encrypt(...)`,
     django-fernet-fields and django-encrypted-model-fields `Encrypted*Field`,
@@ -233,7 +248,9 @@ class UnencryptedModelField(Rule):
     provides_facts = True
     triggers = (
         ("Field", "Column", "Mapped", "SQLModel", "Required", "Optional", "Document", "Entity"),
-        ("@personal",),
+        # A boolean column says something only of a special category (no vocabulary
+        # of the prefilter): `union_member = Column(Boolean)`.
+        ("@personal", "Bool"),
     )
     INVALID = (
         "from django.db import models\n\nclass Customer(models.Model):\n    phone = models.CharField(max_length=32)",
@@ -421,6 +438,9 @@ class UnencryptedModelField(Rule):
                 and self._is_model_class(part_name)
             ):
                 return None
+            if part_name in self.k.flag_types:
+                decl.flag = True
+                continue
             if part_name in self.k.non_value:
                 return None
             if self._is_encrypted_type(part):
@@ -821,7 +841,12 @@ class UnencryptedModelField(Rule):
                 if decl.framework is None and not model.is_model:
                     continue
                 owner = self._owner(model.name)
-                category = self.ctx.classify(decl.name, owner=owner)
+                if decl.flag:
+                    category = self._special_flag(decl.name, owner)
+                    if category is None:
+                        continue
+                else:
+                    category = self.ctx.classify(decl.name, owner=owner)
                 if category is None and decl.column_name and decl.column_name != decl.name:
                     category = self.ctx.classify(decl.column_name, owner=owner, kind="key")
                 if (
@@ -862,6 +887,20 @@ class UnencryptedModelField(Rule):
                     type=f"`{decl.type_text}`",
                     suggestion=framework.suggestion if framework else "an encrypted field type",
                 )
+
+    def _special_flag(self, name: str, owner: str) -> Optional[str]:
+        """The special category a boolean field reveals about the person
+        (`union_member`, `is_hiv_positive`, `has_criminal_record`); `None` for flags
+        about the data or the account (`is_active`, `has_email`, `email_verified`)."""
+        words = split_words(name)
+        if len(words) > 1 and words[0] in self.k.flag_prefixes:
+            words = words[1:]
+        if words[-1] in self.k.flag_process_words:
+            return None  # `has_dbs_check`, `health_questionnaire_done`: a step was taken
+        category = self.ctx.classify("_".join(words), owner=owner)
+        if category is None or self.ctx.sensitivity(category) != "special":
+            return None
+        return category
 
 
 def _capitalised(text: str) -> str:

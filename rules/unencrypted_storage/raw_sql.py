@@ -124,7 +124,10 @@ class UnencryptedSqlColumn(Rule):
     title = "Personal data stored in clear through raw SQL"
     message = "{data} {verb} written in clear to table `{table}` ({columns}){via}; encrypt the values before they are stored (in the application, or with pgcrypto `pgp_sym_encrypt`) or store a hash"
     provides_facts = True
-    triggers = (("insert", "update", "create table", "replace", "upsert", "to_sql"), ("@personal",))
+    triggers = (
+        ("insert", "update", "create table", "replace", "upsert", "to_sql"),
+        ("@personal", "@people"),
+    )
     INVALID = (
         'import sqlite3\n\ndef init(conn):\n    conn.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, ssn TEXT, diagnosis TEXT)")',
         'def save(cur, customer):\n    cur.execute("INSERT INTO customers (email, phone) VALUES (%s, %s)", (customer.email, customer.phone))',
