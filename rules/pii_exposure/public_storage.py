@@ -138,7 +138,7 @@ class PersonalDataInPublicStorage(Rule):
     reached again: `get_blob_client(container=name, ...)`), when the object's key,
     file or body carries personal data (exports of customers, profile documents,
     files named after a person), when the key is built around a person's identifier
-    (`f"payslips/{employee.staff_number}.pdf"`, `f"exams/{learner_id}.jpg"`, one
+    (`f"payslips/{employee.staff_number}.pdf"`, `f"exams/{learner.id}.jpg"`, one
     person's document or photo), around a record of people in a photo, audio or
     data file (`f"qa/{call.sid}.wav"`, a call recording), or when the folder,
     container or bucket is named for records about people (`manifests/`,
