@@ -629,13 +629,19 @@ class CollectionPoints:
         models of Flask-RESTX."""
         where = ""
         for element in node.elements:
-            if type(element) is not cst.DictElement or type(element.value) is not cst.Call:
+            if type(element) is not cst.DictElement:
+                continue
+            value = element.value
+            if type(value) is cst.Call:
+                if not self._is_input_field(value, False):
+                    continue
+            elif not self._is_field_class(value):
                 continue
             key = _string(element.key)
-            if key is None or not self._is_input_field(element.value, False):
+            if key is None:
                 continue
-            category = self.ctx.classify(key, "", KEY) or self._label_category(
-                element.value, key, ""
+            category = self.ctx.classify(key, "", KEY) or (
+                self._label_category(value, key, "") if type(value) is cst.Call else None
             )
             if category is None:
                 continue
@@ -658,6 +664,19 @@ class CollectionPoints:
         category = self.ctx.classify(key.lstrip("-"), "", KEY)
         if category is not None:
             self._record(category, node, f"request argument `{self._code(node)}`")
+
+    def _is_field_class(self, expr: cst.BaseExpression) -> bool:
+        """A field class of a form library named without a call: Flask-RESTX models
+        accept ``{"phone": fields.String}``."""
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return False
+        module, _, field_class = (self.ctx.qualname(expr) or "").rpartition(".")
+        knowledge = self.knowledge
+        return (
+            module in knowledge.field_modules
+            and field_class not in knowledge.non_data_fields
+            and field_class not in knowledge.output_fields
+        )
 
     def _is_input_type(self, call: cst.Call) -> bool:
         """``graphene.String(required=True)`` in a GraphQL input type."""
