@@ -297,6 +297,19 @@ class Classifier:
                 end -= 1
                 continue
             break
+        if (
+            owner
+            and kind == NAME
+            and len(words) <= 2
+            and all(w in self._content_words for w in words)
+        ):
+            # The body of a `Message`, the text of an `SmsMessage`: the owner's words and
+            # the attribute make one phrase (`message body`). Not a key: an ASGI
+            # `message["body"]` is a request's body.
+            joined = (*split_words(owner), *words)
+            found = self._match_at(joined, len(joined), "", context)
+            if found:
+                return found
         if owner and words[-1] in self._content_words and len(words) <= 2:
             # The notes of a `MedicalRecord`, the result of a `CriminalRecordCheck`: a
             # record's free-text content is of the special category the record is about.
