@@ -67,6 +67,8 @@ class Sink:
     what: str
     action_classes: frozenset[str] = frozenset()
     paths: tuple[str, ...] = ()
+    loose_paths: tuple[str, ...] = ()
+    loose_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class ForwardingKnowledge:
                     what=str(entry.get("what", "call")),
                     action_classes=frozenset(map(str, entry.get("ami-action-classes", []))),
                     paths=tuple(map(str, entry.get("paths", []))),
+                    loose_paths=tuple(map(str, entry.get("loose-paths", []))),
+                    loose_keys=frozenset(map(str, entry.get("loose-keys", []))),
                 )
             )
         return cls(
@@ -499,6 +503,12 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
                 text = text_of(ctx, url.value) if url is not None else None
                 if text is not None and any(p in text for p in sink.paths):
                     return sink
+                if (
+                    text is not None
+                    and any(p in text for p in sink.loose_paths)
+                    and _request_keys(ctx, call) & sink.loose_keys
+                ):
+                    return sink
             continue
         if matches_module(qualified, sink.modules):
             assert qualified is not None
@@ -571,24 +581,32 @@ def _esl_targets(
     return [p for w in rest for p in w if isinstance(p, cst.BaseExpression)]
 
 
-def _ari_rest_targets(ctx: FileContext, sink: Sink, call: cst.Call) -> list[cst.BaseExpression]:
-    """Where an ARI REST request sends a call: the values under the sink's keys in
-    its ``params``/``json``/``data`` dict, and the fields of the URL's query string."""
-    found: list[cst.BaseExpression] = []
+def _request_mappings(ctx: FileContext, call: cst.Call) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """The keys and values of the ``params``/``json``/``data`` dicts of a request."""
     for arg in call.args:
         if arg.keyword is None or arg.keyword.value not in ("params", "json", "data"):
             continue
         mapping = resolve(ctx, arg.value)
         if type(mapping) is cst.Dict:
             for element in mapping.elements:
-                if type(element) is cst.DictElement and literal(element.key) in sink.keywords:
-                    found.append(element.value)
+                if type(element) is cst.DictElement:
+                    key = literal(element.key)
+                    if isinstance(key, str):
+                        yield key, element.value
         elif type(mapping) is cst.Call and last_name(mapping.func) == "dict":
-            found.extend(
-                a.value
-                for a in mapping.args
-                if a.keyword is not None and a.keyword.value in sink.keywords
-            )
+            for a in mapping.args:
+                if a.keyword is not None:
+                    yield a.keyword.value, a.value
+
+
+def _request_keys(ctx: FileContext, call: cst.Call) -> frozenset[str]:
+    return frozenset(key for key, _ in _request_mappings(ctx, call))
+
+
+def _ari_rest_targets(ctx: FileContext, sink: Sink, call: cst.Call) -> list[cst.BaseExpression]:
+    """Where an ARI REST request sends a call: the values under the sink's keys in
+    its ``params``/``json``/``data`` dict, and the fields of the URL's query string."""
+    found = [value for key, value in _request_mappings(ctx, call) if key in sink.keywords]
     url = argument(call, None, "url") or positional(call, 0)
     if url is not None and type(url.value) is cst.FormattedString:
         query = False
@@ -675,7 +693,8 @@ class OpenCallForwarding(Rule):
     connection made elsewhere), Plivo XML `NumberElement`/`UserElement`, pjsua2
     `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
     (`DESTINATIONS[team]`) are not flagged. ARI's REST interface called through any
-    HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`) counts
+    HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`, or
+    `http.post(f"{settings.ari_url}/channels", params={"endpoint": ...})`) counts
     as a sink; a helper that passes request input on to a sink is reported at the call
     and at the sink. TwiML `<Redirect>` to a URL from the request counts too, and so
     does setting a line's forwarding target (`rule.forward_to = payload["forward_to"]`,
