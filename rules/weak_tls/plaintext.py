@@ -74,6 +74,7 @@ class ChannelKind:
     sends_at_once: bool
     credential_keywords: frozenset[str] = frozenset()
     credential_methods: tuple[tuple[str, int, str], ...] = ()
+    credential_header_keywords: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -109,6 +110,9 @@ def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
             data_keywords=frozenset(map(str, entry.get("data-keywords", []))),
             sends_at_once=bool(entry.get("sends-at-once", False)),
             credential_keywords=frozenset(map(str, entry.get("credential-keywords", []))),
+            credential_header_keywords=frozenset(
+                map(str, entry.get("credential-header-keywords", []))
+            ),
             credential_methods=tuple(
                 (str(m), int(spec.get("position", -1)), str(spec.get("keyword", "")))
                 for m, spec in (entry.get("credential-methods", {}) or {}).items()
@@ -402,10 +406,13 @@ class PlaintextHttpPersonalData(Rule):
         opened = url is not None
         channel = _Channel(kind, host, shown, secure, opened)
         for arg in node.args:
+            if arg.keyword is None:
+                continue
             if (
-                arg.keyword is not None
-                and arg.keyword.value in kind.credential_keywords
-                and literal(arg.value) is not None
+                arg.keyword.value in kind.credential_keywords and literal(arg.value) is not None
+            ) or (
+                arg.keyword.value in kind.credential_header_keywords
+                and self._credential_header(arg.value)
             ):
                 channel.credentials = arg.value
         if kind.sends_at_once:
@@ -418,10 +425,11 @@ class PlaintextHttpPersonalData(Rule):
             self._channels[self._channel_key(bound)] = channel
 
     def _channel_key(self, name: str) -> tuple[int, str]:
+        """Channels are kept per function, and per class for ``self.`` attributes (set
+        up in ``__init__``, used in the other methods)."""
+        scope = cst.ClassDef if name.startswith("self.") else cst.FunctionDef
         for node in reversed(self.ctx.stack):
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and (
-                type(node) is cst.FunctionDef or name.startswith("self.")
-            ):
+            if type(node) is scope:
                 return (id(node), name)
         return (id(self.ctx.module), name)
 
