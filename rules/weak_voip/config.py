@@ -5,7 +5,7 @@ entries, with the names around them (to tell telephony configuration from other)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -37,8 +37,8 @@ AssignNode = Union[cst.Assign, cst.AnnAssign]
 
 
 def _field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
-    """``0`` for ``Field(0, ge=0)`` and ``field(default=0)``."""
-    if type(value) is cst.Call and last_name(value.func) in ("Field", "field"):
+    """``0`` for ``Field(0, ge=0)``, ``field(default=0)`` and ``attr.ib(default=0)``."""
+    if type(value) is cst.Call and last_name(value.func) in ("Field", "field", "ib", "attrib"):
         default = argument(value, 0, "default")
         if default is not None:
             return default.value
@@ -114,14 +114,37 @@ def dict_settings(ctx: FileContext, node: cst.Dict) -> list[Setting]:
                 entries.append((element, key))
     if not entries:
         return []
-    stored: Optional[str] = None
-    parent = ctx.parent
-    if type(parent) is cst.Assign and len(parent.targets) == 1:
-        stored = dotted_name(parent.targets[0].target)
-    elif type(parent) is cst.AnnAssign:
-        stored = dotted_name(parent.target)
-    around = (*(k for _, k in entries), *((stored,) if stored else ()))
-    return [Setting(e, k, e.value, around) for e, k in entries]
+    return [
+        Setting(e, k, e.value, (*(k for _, k in entries), *_stored_under(ctx))) for e, k in entries
+    ]
+
+
+def _stored_under(ctx: FileContext) -> list[str]:
+    """The keys and the name a dict is stored under, through enclosing dicts, lists
+    and calls (``TRUNKS = {"carrier": {"max_calls": 0}}``: ``carrier``, ``TRUNKS``)."""
+    names: list[str] = []
+    for node in reversed(ctx.stack[:-1]):
+        if type(node) is cst.DictElement:
+            key = literal(node.key)
+            if isinstance(key, str):
+                names.append(key)
+        elif type(node) is cst.Arg and node.keyword is not None:
+            names.append(node.keyword.value)
+        elif type(node) is cst.Call:
+            name = last_name(node.func)
+            if name:
+                names.append(name)
+        elif type(node) is cst.Assign:
+            names.extend(n for t in node.targets if (n := dotted_name(t.target)))
+            break
+        elif type(node) is cst.AnnAssign:
+            name = dotted_name(node.target)
+            if name:
+                names.append(name)
+            break
+        elif isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
+            break
+    return names
 
 
 def telephony_context(setting: Setting, words: frozenset[str]) -> bool:

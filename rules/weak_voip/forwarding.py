@@ -1204,8 +1204,8 @@ class UnboundedCallVolume(Rule):
             return
         self.report(
             setting.node,
-            what=f"`{setting.name}` is `{value}`, which sets no limit: the number of calls "
-            "an abused account or endpoint can place is not bounded",
+            what=f"`{setting.name}` is `{value}`, which sets no limit: the calls an abused "
+            "account, trunk or endpoint can place are not bounded",
         )
 
     def visit_Assign(self, node: cst.Assign) -> None:
