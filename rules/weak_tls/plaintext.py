@@ -451,12 +451,15 @@ class PlaintextHttpPersonalData(Rule):
             self._channel_open(node, channel, None)
         elif method in kind.send_methods:
             self._channel_send(node, channel, kind.send_methods[method])
-        else:
+        elif any(method == name for name, _, _ in kind.credential_methods):
             for name, position, key in kind.credential_methods:
                 if method == name:
                     secret = argument(node, position if position >= 0 else None, key)
                     if secret is not None and literal(secret.value) is not None:
                         channel.credentials = secret.value
+        elif "*" in kind.send_methods:
+            # A remote-procedure proxy: every method call sends its arguments.
+            self._channel_send(node, channel, kind.send_methods["*"])
 
     def _channel_open(
         self, node: cst.Call, channel: _Channel, url: Optional[cst.BaseExpression]
@@ -497,9 +500,12 @@ class PlaintextHttpPersonalData(Rule):
         data = [
             a for a in node.args if a.keyword is not None and a.keyword.value in kind.data_keywords
         ]
-        arg = positional(node, position)
-        if arg is not None:
-            data.append(arg)
+        if position < 0:
+            data.extend(a for a in node.args if a.keyword is None and not a.star)
+        else:
+            arg = positional(node, position)
+            if arg is not None:
+                data.append(arg)
         carried = union(self.ctx.categories(a.value) for a in data)
         if not carried.cats:
             return
