@@ -134,8 +134,8 @@ class PlaintextHttpPersonalData(Rule):
     or credentials: in the body (`json=`, `data=`, `files=`), the query (`params=`),
     the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
     helpers of the same module that pass their arguments on to the request. Personal
-    data sent over a `ws://` WebSocket or over MQTT without TLS (no `tls_set()`) is
-    flagged where it is sent; a channel whose URL carries personal data or a credential
+    data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`) or
+    through an XML-RPC proxy on an `http://` URL is flagged where it is sent; a channel whose URL carries personal data or a credential
     (`ws://host/feed?token=...`), or an MQTT client given a password
     (`username_pw_set(user, password)`), is flagged where it connects, since those
     cross the network as it does.
