@@ -61,6 +61,8 @@ class ProfileKnowledge:
     tls_keys: frozenset[str]
     off_values: frozenset[str]
     srtp_keys: frozenset[str]
+    verify_keys: frozenset[str] = frozenset()
+    verify_off: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ProfileKnowledge:
@@ -70,6 +72,8 @@ class ProfileKnowledge:
             tls_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.tls-keys")),
             off_values=frozenset(v.lower() for v in catalog.strings(f"{section}.off-values")),
             srtp_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.srtp-keys")),
+            verify_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.verify-keys")),
+            verify_off=frozenset(v.lower() for v in catalog.strings(f"{section}.verify-off")),
         )
 
     def words(self) -> tuple[str, ...]:
@@ -175,6 +179,76 @@ class ServerConfigKnowledge:
         )
 
 
+@dataclass(frozen=True)
+class AsteriskKnowledge:
+    """Asterisk ``pjsip.conf``/``sip.conf`` text (see ``[voip.asterisk-config]``)."""
+
+    section_types: frozenset[str]
+    transport_keys: tuple[str, ...]
+    plain_protocols: frozenset[str]
+    bind_keys: tuple[str, ...]
+    weak_media: dict[str, frozenset[str]]
+    weak_verify: dict[str, frozenset[str]]
+    method_keys: tuple[str, ...]
+    weak_methods: frozenset[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> AsteriskKnowledge:
+        section = "voip.asterisk-config"
+
+        def table(key: str) -> dict[str, frozenset[str]]:
+            found = catalog.get(f"{section}.{key}", {}) or {}
+            return {
+                str(k).lower(): frozenset(str(v).lower() for v in values)
+                for k, values in found.items()
+                if isinstance(values, list)
+            }
+
+        def lowered(key: str) -> tuple[str, ...]:
+            return tuple(v.lower() for v in catalog.strings(f"{section}.{key}"))
+
+        return cls(
+            section_types=frozenset(lowered("section-types")),
+            transport_keys=lowered("transport-keys"),
+            plain_protocols=frozenset(lowered("plain-protocols")),
+            bind_keys=lowered("bind-keys"),
+            weak_media=table("weak-media"),
+            weak_verify=table("weak-verify"),
+            method_keys=lowered("method-keys"),
+            weak_methods=frozenset(lowered("weak-methods")),
+            words=tuple(catalog.strings(f"{section}.trigger-words")),
+        )
+
+    def sections(self, text: str) -> list[tuple[str, dict[str, str]]]:
+        """The sections of Asterisk configuration text that have a known ``type``:
+        (name, lowercased key -> lowercased value)."""
+        if "type" not in text or "[" not in text:
+            return []
+        found: list[tuple[str, dict[str, str]]] = []
+        name: Optional[str] = None
+        values: dict[str, str] = {}
+        for raw in (*text.splitlines(), "[]"):
+            line = raw.split(";", 1)[0].strip()
+            if line.startswith("["):
+                if name is not None and values.get("type") in self.section_types:
+                    found.append((name, values))
+                name, values = line[1 : line.find("]")].strip() if "]" in line else "", {}
+                continue
+            if name is None:
+                continue
+            key, equals, value = line.replace("=>", "=").partition("=")
+            if equals:
+                values[key.strip().lower()] = value.strip().lower()
+        return found
+
+    def weak(self, values: dict[str, str], table: dict[str, frozenset[str]]) -> Optional[str]:
+        for key, bad in table.items():
+            if values.get(key) in bad:
+                return f"{key}={values[key]}"
+        return None
+
+
 def config_text(node: StringNode) -> Optional[str]:
     """The text of a string literal or f-string (fields as ``UNKNOWN_PART``)."""
     if type(node) is cst.SimpleString:
@@ -214,6 +288,7 @@ class SignallingKnowledge:
     loopback: tuple[str, ...]
     profile: ProfileKnowledge
     server_config: ServerConfigKnowledge
+    asterisk: Optional[AsteriskKnowledge] = None
 
 
 class SipWithoutTls(Rule):
@@ -225,8 +300,10 @@ class SipWithoutTls(Rule):
     `TransportMode.TLS` (pyVoIP 1.x only speaks UDP), aiosip connections over UDP
     or TCP, and FreeSWITCH sofia profiles built in Python (a dict, `<param>`
     elements or XML text) with `tls` set to `false`, and Kamailio/OpenSIPS
-    configuration text that listens on `udp:`/`tcp:` sockets. URIs and servers on
-    loopback addresses are not flagged.
+    configuration text that listens on `udp:`/`tcp:` sockets, and Asterisk
+    transports or peers written as configuration text (`pjsip.conf`, `sip.conf`) with
+    `protocol=udp`/`tcp` or `transport=udp`. URIs and servers on loopback addresses
+    are not flagged.
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -285,22 +362,27 @@ class SipWithoutTls(Rule):
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
             profile=ProfileKnowledge.from_catalog(catalog),
             server_config=ServerConfigKnowledge.from_catalog(catalog),
+            asterisk=AsteriskKnowledge.from_catalog(catalog),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         profile = ProfileKnowledge.from_catalog(catalog)
         server = ServerConfigKnowledge.from_catalog(catalog)
-        return ((*cls.triggers[0], *profile.words(), *server.words),)
+        asterisk = AsteriskKnowledge.from_catalog(catalog)
+        return ((*cls.triggers[0], *profile.words(), *server.words, *asterisk.words),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
 
     def _server_config(self, node: StringNode) -> None:
-        """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text."""
+        """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text, and Asterisk
+        transports and peers on UDP/TCP."""
         text = config_text(node)
         if text is None or "=" not in text or _documentation(self.ctx):
+            return
+        if self._asterisk(node, text):
             return
         for match in self.compiled.server_config.listen.finditer(text):
             host = match.group(1)
@@ -320,6 +402,35 @@ class SipWithoutTls(Rule):
                 instead="a `tls:` socket (port 5061) for clients outside the host",
             )
             return
+
+    def _asterisk(self, node: StringNode, text: str) -> bool:
+        asterisk = self.compiled.asterisk
+        if asterisk is None:
+            return False
+        for name, values in asterisk.sections(text):
+            protocol = next((values[k] for k in asterisk.transport_keys if k in values), None)
+            if protocol is None:
+                continue
+            protocols = {p.strip() for p in protocol.split(",")}
+            if not protocols or not protocols <= asterisk.plain_protocols:
+                continue
+            bind = next((values[k] for k in asterisk.bind_keys if k in values), None)
+            host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
+            if (
+                host
+                and UNKNOWN_PART not in host
+                and host not in ("0.0.0.0", "::", "*")
+                and is_loopback(host, self.compiled.loopback)
+            ):
+                continue
+            self.report(
+                node,
+                what=f"Asterisk `[{name}]` with `{protocol}`".replace(UNKNOWN_PART, "…"),
+                where="",
+                instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
+            )
+            return True
+        return False
 
     # FreeSWITCH sofia profiles.
 
@@ -411,6 +522,8 @@ class SipWithoutTls(Rule):
         if ":" in node.value:
             self._string(node)
             self._server_config(node)
+        elif "type" in node.value:
+            self._server_config(node)
         if "<param" in node.value:
             self._profile(node)
 
@@ -494,6 +607,7 @@ class MediaKnowledge:
     profile: ProfileKnowledge
     srtp_settings: frozenset[str] = frozenset()
     weak_srtp_values: frozenset[str] = frozenset()
+    asterisk: Optional[AsteriskKnowledge] = None
 
 
 class SrtpNotEnforced(Rule):
@@ -507,7 +621,8 @@ class SrtpNotEnforced(Rule):
     SIP endpoints without `;media=srtp`, and trunk or endpoint settings kept in Python
     (dataclass and pydantic defaults, constructor keywords, dict entries) that leave
     SRTP off or optional: `srtp: str = "optional"`, `media_encryption="no"`,
-    `use_srtp=False`.
+    `use_srtp=False`; and Asterisk endpoints or peers written as configuration text
+    with `media_encryption=no` (or `media_encryption_optimistic=yes`, `encryption=no`).
 
     ## Why is this bad?
     Without SRTP the audio of the call (the conversation itself, card numbers read
@@ -580,13 +695,15 @@ class SrtpNotEnforced(Rule):
             weak_srtp_values=frozenset(
                 v.lower() for v in catalog.strings("voip.media.weak-srtp-values")
             ),
+            asterisk=AsteriskKnowledge.from_catalog(catalog),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         profile = ProfileKnowledge.from_catalog(catalog)
         settings = catalog.strings("voip.media.srtp-settings")
-        return ((*cls.triggers[0], *profile.words(), *settings),)
+        asterisk = AsteriskKnowledge.from_catalog(catalog)
+        return ((*cls.triggers[0], *profile.words(), *settings, *sorted(asterisk.weak_media)),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -648,6 +765,25 @@ class SrtpNotEnforced(Rule):
             self._freeswitch_text(node)
         if "<param" in node.value:
             self._profile(node)
+        if "encryption" in node.value:
+            self._asterisk(node)
+
+    def _asterisk(self, node: StringNode) -> None:
+        """Asterisk endpoints and peers whose media keys leave SRTP off or optional
+        (``media_encryption=no``)."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        text = config_text(node)
+        if asterisk is None or text is None or _documentation(self.ctx):
+            return
+        for name, values in asterisk.sections(text):
+            weak = asterisk.weak(values, asterisk.weak_media)
+            if weak is not None:
+                self.report(
+                    node,
+                    code=f"[{name}] {weak}".replace(UNKNOWN_PART, "…"),
+                    fix="set `media_encryption` to `sdes` or `dtls`",
+                )
+                return
 
     def _profile(self, node: cst.CSTNode) -> None:
         """`rtp-secure-media` of a FreeSWITCH sofia profile."""
@@ -664,6 +800,7 @@ class SrtpNotEnforced(Rule):
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._freeswitch_text(node)
+        self._asterisk(node)
 
     def _freeswitch_text(self, node: StringNode) -> None:
         knowledge: MediaKnowledge = self.compiled
@@ -799,6 +936,8 @@ class PeerKnowledge:
     security_functions: frozenset[str]
     insecure_security: frozenset[str]
     server_config: ServerConfigKnowledge
+    asterisk: Optional[AsteriskKnowledge] = None
+    profile: Optional[ProfileKnowledge] = None
 
 
 class SipTlsUnverified(Rule):
@@ -811,7 +950,9 @@ class SipTlsUnverified(Rule):
     TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, Kamailio/OpenSIPS
     configuration text with `modparam("tls", "verify_certificate", 0)`, and Kamailio
     `tls.cfg` text whose client profile (`[client:default]`) sets
-    `verify_certificate = no`.
+    `verify_certificate = no`, Asterisk TLS transports written as configuration text
+    with `verify_server=no` or `method=tlsv1`, and FreeSWITCH profiles with
+    `tls-verify-policy` `none`.
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
@@ -868,15 +1009,32 @@ class SipTlsUnverified(Rule):
             security_functions=frozenset(catalog.strings("voip.peer.security-functions")),
             insecure_security=frozenset(catalog.strings("voip.peer.insecure-security")),
             server_config=ServerConfigKnowledge.from_catalog(catalog),
+            asterisk=AsteriskKnowledge.from_catalog(catalog),
+            profile=ProfileKnowledge.from_catalog(catalog),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         section = str(catalog.get("voip.sip-server-config.client-section", "client:"))
-        return ((*cls.triggers[0], "modparam", f"[{section}"),)
+        asterisk = AsteriskKnowledge.from_catalog(catalog)
+        profile = ProfileKnowledge.from_catalog(catalog)
+        return (
+            (
+                *cls.triggers[0],
+                "modparam",
+                f"[{section}",
+                *asterisk.words,
+                *sorted(asterisk.weak_verify),
+                *sorted(profile.verify_keys),
+            ),
+        )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if "modparam" in node.value or self.compiled.server_config.client_section in node.value:
+        if (
+            "modparam" in node.value
+            or self.compiled.server_config.client_section in node.value
+            or "type" in node.value
+        ):
             self._server_config(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
@@ -907,6 +1065,28 @@ class SipTlsUnverified(Rule):
                     why="SIP-TLS connections made with this profile accept any server "
                     "certificate; anyone on the path can pose as the peer",
                 )
+                return
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        for name, values in asterisk.sections(text) if asterisk is not None else ():
+            assert asterisk is not None
+            weak = asterisk.weak(values, asterisk.weak_verify)
+            if weak is not None:
+                self.report(
+                    node,
+                    code=f"[{name}] {weak}",
+                    why="the SIP-TLS transport accepts any server certificate; anyone on "
+                    "the path can pose as the peer",
+                )
+                return
+            method = next((values[k] for k in asterisk.method_keys if k in values), None)
+            if method in asterisk.weak_methods:
+                self.report(
+                    node,
+                    code=f"[{name}] method={method}",
+                    why="the SIP-TLS transport allows an obsolete protocol version; use "
+                    "TLS 1.2 or newer",
+                )
+                return
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -980,8 +1160,28 @@ class SipTlsUnverified(Rule):
         name = constant_name(self.ctx, expr)
         return [name] if name else []
 
+    # FreeSWITCH sofia profiles: `tls-verify-policy` `none`.
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self._profile(node)
+
+    def _profile(self, node: cst.CSTNode) -> None:
+        profile: Optional[ProfileKnowledge] = self.compiled.profile
+        if profile is None:
+            return
+        for where, key, value in profile_params(self.ctx, profile, node):
+            if key in profile.verify_keys and value in profile.verify_off:
+                self.report(
+                    where,
+                    code=f"{key}={value}",
+                    why="the SIP-TLS profile accepts any peer certificate; anyone on the "
+                    "path can pose as the peer",
+                )
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
+        if node.args and node.args[-1].keyword is not None:
+            self._profile(node)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
