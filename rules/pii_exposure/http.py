@@ -4,7 +4,7 @@ body are. Shared by the URL rule and the analytics rule (measurement endpoints).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -70,6 +70,7 @@ class HttpKnowledge:
     client_words: tuple[tuple[str, ...], ...]
     client_texts: tuple[str, ...]
     weak_client_words: tuple[tuple[str, ...], ...]
+    generic_client_words: frozenset[str]
     # The last names of every call this knowledge recognises (a cheap first test).
     names: frozenset[str]
     # Top-level packages whose import makes a URL call possible.
@@ -129,6 +130,9 @@ class HttpKnowledge:
             client_words=phrases(catalog.strings("exposure.url.settings.client-words")),
             client_texts=tuple(catalog.strings("exposure.url.settings.client-words")),
             weak_client_words=phrases(catalog.strings("exposure.url.settings.weak-client-words")),
+            generic_client_words=frozenset(
+                catalog.strings("exposure.url.settings.generic-client-words")
+            ),
         )
 
     def trigger_words(self) -> tuple[str, ...]:
@@ -194,12 +198,24 @@ class HttpKnowledge:
         if request.url is None:
             return None
         text = strings.text(request.url) if strings is not None else literal_text(request.url)
+        if not strong and text.startswith("/") and self._service_client(words):
+            # `screening_client.get("/v1/screen", name=...)`: a client named for the
+            # service it calls, with that service's paths, is a wrapper of the project's.
+            return replace(request, wrapper=True)
         if not looks_like_url(request.url, text, absolute=not strong):
             return None
         if made:
             # A client class or factory no catalog knows: the project's own, or an SDK's.
             return replace(request, wrapper=True)
         return request
+
+    def _service_client(self, words: Sequence[str]) -> bool:
+        """A client named for a service (`screening_client`, `self.geo_api`), not a
+        generic one (`client`, `self.api_client`, `test_client`: often the test
+        client of the application itself)."""
+        if not words or (words[-1],) not in self.weak_client_words:
+            return False
+        return any(w not in self.generic_client_words for w in words[:-1])
 
     def _request(self, call: cst.Call, name: str, method: str) -> UrlCall:
         position = self.positions.get(name)
@@ -236,6 +252,9 @@ def looks_like_url(expr: cst.BaseExpression, text: str, absolute: bool = False) 
     if not absolute and ("?" in text or "/" in text):
         return True
     for part in _url_heads(expr):
+        if type(part) is cst.Call:
+            # `build_url(BASE, "Patient", ...)`: a function named for what it makes.
+            part = part.func
         name = last_name(part) if isinstance(part, (cst.Name, cst.Attribute)) else ""
         words = phrases((name,))
         if words and any(w in _URL_WORDS for w in words[0]):

@@ -45,6 +45,9 @@ class TrackingWrappers:
     event_keywords: frozenset[str]
     property_keywords: frozenset[str]
     module_words: frozenset[str]
+    # Last words of a function's name that, imported from a module named for tracking,
+    # make it a tracking function (`from common.events import emit_event`).
+    module_name_words: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, section: str) -> TrackingWrappers:
@@ -58,10 +61,11 @@ class TrackingWrappers:
             module_words=frozenset(
                 w for text in catalog.strings(section + "module-words") for w in split_words(text)
             ),
+            module_name_words=frozenset(catalog.strings(section + "module-name-words")),
         )
 
     def trigger_words(self) -> tuple[str, ...]:
-        return tuple(sorted({*self.names, *self.identify_names}))
+        return tuple(sorted({*self.names, *self.identify_names, *self.module_name_words}))
 
     def is_wrapper(self, ctx: FileContext, call: cst.Call) -> Optional[str]:
         """The name to show for a call of a tracking wrapper, if ``call`` is one."""
@@ -69,6 +73,8 @@ class TrackingWrappers:
         qualified = ctx.qualname(func)
         names = {last_name(func), (qualified or "").rpartition(".")[2]}
         if names.isdisjoint(self.names) and names.isdisjoint(self.identify_names):
+            if self._named_in_tracking_module(ctx, qualified):
+                return qualified
             return None
         if qualified is not None and "." in qualified and not ctx.is_local(qualified):
             return qualified  # imported from another module of the project
@@ -80,6 +86,16 @@ class TrackingWrappers:
             # `self.tracker.track(...)`, an object of the project's own type.
             return ctx.code(func, 40)
         return None
+
+    def _named_in_tracking_module(self, ctx: FileContext, qualified: Optional[str]) -> bool:
+        """`emit_event` imported from `common.events`: its name and its module say it."""
+        if qualified is None or "." not in qualified or ctx.is_local(qualified):
+            return False
+        name = qualified.rpartition(".")[2]
+        if not name[:1].islower():
+            return False  # a class (`amplitude.BaseEvent`), not a function that sends
+        words = split_words(name)
+        return bool(words) and words[-1] in self.module_name_words and self.module_says(qualified)
 
     def module_says(self, qualified: str) -> bool:
         """Whether the module a wrapper is imported from is named for its purpose
@@ -162,7 +178,8 @@ class PersonalDataToAnalytics(_WrappedSendingRule):
     another module (`track_event(uid, "Signed Up", {...})`) are recognised by their
     name and the shape of the call: an event name and a properties mapping, or
     keyword properties when the module is named for tracking (`tracking.track(uid,
-    "Paid", email=...)`).
+    "Paid", email=...)`); a function named for an event and imported from such a
+    module (`from common.events import emit_event`) is one too.
 
     ## Why is this bad?
     Analytics and marketing vendors keep what they receive, join it with data from

@@ -49,7 +49,11 @@ class PersonalDataInUrl(Rule):
     Flags personal data placed in a URL: the URL, query parameters (`params=`) or
     path of an outbound request made with `requests`, `httpx`, `aiohttp`, `urllib`,
     `urllib3` and other HTTP clients (also clients made for a base URL by the
-    project's own factories: `api = make_client("https://...")`); the target of a redirect (`redirect()`,
+    project's own factories: `api = make_client("https://...")`, and clients named
+    for the service they call, whose GET keywords are the query:
+    `screening_client.get("/v1/screen", name=...)`); URLs made by builders of other
+    modules (`build_url(BASE, "Patient", nhs=...)`, also through a variable); the
+    target of a redirect (`redirect()`,
     `HttpResponseRedirect`, `RedirectResponse`); and the arguments of URL builders
     such as `url_for(..., email=...)` and `reverse(...)`. The data is followed
     through f-strings, concatenation, `urlencode` and variables, and a query
@@ -130,6 +134,10 @@ class PersonalDataInUrl(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         self._constants.note(node)
         keyed = self._keyed_values(node.value)
+        built = self._built_url(node.value)
+        if built.cats:
+            # `url = build_url(BASE, nhs=nhs_number)`: what the builder is given.
+            keyed = union((keyed, built))
         for target in node.targets:
             if type(target.target) is cst.Name:
                 name = target.target.value

@@ -101,13 +101,18 @@ def template_labels(
         carried = ctx.categories(value)
         if carried.cats or carried.known:
             continue
+        category = None
         for size in (1, 2, 3):
             if size > len(words):
                 break
             category = ctx.classify("_".join(words[-size:]), "", KEY)
             if category is not None:
-                yield value, Carried({category: value}, known=False)
                 break
+        if category is None:
+            # The label qualifies the value's own name: "dialled %s", number.
+            category = ctx.classify("_".join((words[-1], name)), "", KEY)
+        if category is not None:
+            yield value, Carried({category: value}, known=False)
 
 
 def _opaque(value: cst.BaseExpression) -> Optional[str]:

@@ -184,7 +184,8 @@ class PersonalDataInLog(Rule):
     message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
     all checked, and the data is followed through variables, f-strings, `.format`
     and helper functions of the same module. A value whose name says nothing is
-    known by the message's words just before it (`"caller keyed DOB %s", digits`).
+    known by the message's words just before it (`"caller keyed DOB %s", digits`),
+    alone or qualifying the value's own name (`"dialled %s", number`).
 
     ## Why is this bad?
     Logs are copied to aggregators, retained for months and read by many people and
