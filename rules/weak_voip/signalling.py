@@ -131,6 +131,20 @@ class ServerConfigKnowledge:
     client_section: str = "client:"
     client_verify: frozenset[str] = frozenset()
     off_values: frozenset[str] = frozenset()
+    core_verify: frozenset[str] = frozenset()
+
+    def unverified_core(self, text: str) -> Optional[str]:
+        """A core parameter that turns the server's certificate check off
+        (``tls_verify_server = 0``)."""
+        for raw in text.splitlines():
+            key, equals, value = raw.split("#", 1)[0].partition("=")
+            if (
+                equals
+                and key.strip().lower() in self.core_verify
+                and value.strip().strip("\"'").lower() in self.off_values
+            ):
+                return f"{key.strip()} = {value.strip()}"
+        return None
 
     def unverified_client(self, text: str) -> Optional[str]:
         """The line of a Kamailio ``tls.cfg`` client profile that turns the server's
@@ -176,6 +190,9 @@ class ServerConfigKnowledge:
                 p.lower() for p in catalog.strings(f"{section}.client-verify-params")
             ),
             off_values=frozenset(v.lower() for v in catalog.strings(f"{section}.off-values")),
+            core_verify=frozenset(
+                p.lower() for p in catalog.strings(f"{section}.core-verify-params")
+            ),
         )
 
 
@@ -950,7 +967,8 @@ class SipTlsUnverified(Rule):
     TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, Kamailio/OpenSIPS
     configuration text with `modparam("tls", "verify_certificate", 0)`, and Kamailio
     `tls.cfg` text whose client profile (`[client:default]`) sets
-    `verify_certificate = no`, Asterisk TLS transports written as configuration text
+    `verify_certificate = no` (or the older core parameter `tls_verify_server = 0`),
+    Asterisk TLS transports written as configuration text
     with `verify_server=no` or `method=tlsv1`, and FreeSWITCH profiles with
     `tls-verify-policy` `none`.
 
@@ -1023,6 +1041,7 @@ class SipTlsUnverified(Rule):
                 *cls.triggers[0],
                 "modparam",
                 f"[{section}",
+                *catalog.strings("voip.sip-server-config.core-verify-params"),
                 *asterisk.words,
                 *sorted(asterisk.weak_verify),
                 *sorted(profile.verify_keys),
@@ -1034,6 +1053,7 @@ class SipTlsUnverified(Rule):
             "modparam" in node.value
             or self.compiled.server_config.client_section in node.value
             or "type" in node.value
+            or "verify" in node.value
         ):
             self._server_config(node)
 
@@ -1066,6 +1086,15 @@ class SipTlsUnverified(Rule):
                     "certificate; anyone on the path can pose as the peer",
                 )
                 return
+        line = server.unverified_core(text) if server.core_verify else None
+        if line is not None:
+            self.report(
+                node,
+                code=line,
+                why="SIP-TLS connections accept any server certificate; anyone on the "
+                "path can pose as the peer",
+            )
+            return
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         for name, values in asterisk.sections(text) if asterisk is not None else ():
             assert asterisk is not None
