@@ -94,6 +94,7 @@ class ForwardingKnowledge:
     regex_functions: frozenset[str] = frozenset()
     format_only_length: int = 7
     target_attributes: frozenset[str] = frozenset()
+    input_parameters: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
@@ -148,6 +149,7 @@ class ForwardingKnowledge:
             regex_functions=frozenset(catalog.strings("voip.forwarding.regex-functions")),
             format_only_length=int(catalog.get("voip.forwarding.format-only-length", 7)),
             target_attributes=frozenset(catalog.strings("voip.forwarding.target-attributes")),
+            input_parameters=frozenset(catalog.strings("voip.forwarding.input-parameters")),
         )
 
 
@@ -441,9 +443,40 @@ def from_outside(
     if names & _handler_params(ctx, knowledge):
         return True
     for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
-        if value is not None and _caller_input(knowledge, value):
+        if value is not None and (
+            _caller_input(knowledge, value) or _input_parameter_read(ctx, knowledge, value)
+        ):
             return True
     return False
+
+
+def _input_parameter_read(
+    ctx: FileContext, knowledge: ForwardingKnowledge, value: cst.BaseExpression
+) -> bool:
+    """A field read from a parameter named for request data (``params["to"]``,
+    ``payload.get("number")`` in ``def bridge(uuid, params)``)."""
+    if not knowledge.input_parameters:
+        return False
+    if type(value) is cst.Subscript:
+        base = value.value
+    elif (
+        type(value) is cst.Call
+        and type(value.func) is cst.Attribute
+        and value.func.attr.value in knowledge.field_readers
+    ):
+        base = value.func.value
+    else:
+        return False
+    if type(base) is not cst.Name or base.value not in knowledge.input_parameters:
+        return False
+    function = next((n for n in reversed(ctx.stack) if type(n) is cst.FunctionDef), None)
+    if function is None:
+        return False
+    params = function.params
+    return any(
+        p.name.value == base.value
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+    )
 
 
 def _constant_lookup(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -699,7 +732,9 @@ class OpenCallForwarding(Rule):
     and at the sink. TwiML `<Redirect>` to a URL from the request counts too, and so
     does setting a line's forwarding target (`rule.forward_to = payload["forward_to"]`,
     `Forwarding(forward_to=...)`) from request input, unless the value is an e-mail
-    address. Digits a caller keys in stay outside input when they are collected in a
+    address. A field read from a parameter named for request data
+    (`def bridge(uuid, params): ... params["relative_number"]`) is request input too.
+    Digits a caller keys in stay outside input when they are collected in a
     dict first (`keyed[uuid] += digit`, later `keyed.pop(uuid)`). A membership test
     (`if to not in ALLOWED: abort()`), a comparison with a constant or a validating
     call on the value before the sink counts as a check; a regular expression that
