@@ -326,9 +326,7 @@ class PersonalDataInPublicStorage(Rule):
         ):
             # `ContainerClient.from_connection_string(conn, container_name="kyc-docs")`.
             named = self._container_name(value)
-            arg = keyword_arg(value, *knowledge.container_keywords) or next(
-                iter(positional_args(value)), None
-            )
+            arg = self._container_arg(value)
             if named is not None and arg is not None:
                 for name in names:
                     if name is not None:
@@ -374,16 +372,21 @@ class PersonalDataInPublicStorage(Rule):
         name = dotted_name(expr)
         return self._strings.get(name) if name is not None else None
 
-    def _container_name(self, call: cst.Call) -> Optional[str]:
-        """The container a call names (`create_container(name, ...)`,
-        `get_blob_client(container=name, ...)`), as a variable or literal."""
+    def _container_arg(self, call: cst.Call) -> Optional[cst.Arg]:
+        """The argument naming the container of a call (`create_container(name, ...)`,
+        `create_container(name="id-scans")`, `get_blob_client(container=name, ...)`)."""
         knowledge: StorageKnowledge = self.compiled
         arg = keyword_arg(call, *knowledge.container_keywords)
+        if arg is not None or last_name(call.func) not in knowledge.container_methods:
+            return arg
+        positional = positional_args(call)
+        return positional[0] if positional else keyword_arg(call, "name")
+
+    def _container_name(self, call: cst.Call) -> Optional[str]:
+        """The container a call names, as a variable or literal."""
+        arg = self._container_arg(call)
         if arg is None:
-            positional = positional_args(call)
-            if not positional or last_name(call.func) not in knowledge.container_methods:
-                return None
-            arg = positional[0]
+            return None
         literal = string_value(arg.value)
         return repr(literal) if literal is not None else dotted_name(arg.value)
 
@@ -445,9 +448,7 @@ class PersonalDataInPublicStorage(Rule):
         receiver = _receiver(node)
         named: Optional[cst.BaseExpression] = None
         if name is not None:
-            arg = keyword_arg(node, *self.compiled.container_keywords) or next(
-                iter(positional_args(node)), None
-            )
+            arg = self._container_arg(node)
             named = arg.value if arg is not None else None
         elif receiver is not None:
             # The client is the container: what is uploaded through it is public.

@@ -562,6 +562,8 @@ class UnencryptedModelField(Rule):
 
     def _apply_type(self, decl: FieldDecl, part: cst.BaseExpression) -> None:
         part_name = last_name(part)
+        if part_name in self.k.flag_types:
+            decl.flag = True
         if self._is_encrypted_type(part):
             decl.encrypted = True
         if part_name in self.k.binary:

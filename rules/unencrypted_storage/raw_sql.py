@@ -103,7 +103,8 @@ class UnencryptedSqlColumn(Rule):
     run with personal parameters, and DataFrames written to a table with `to_sql`. Columns whose value goes through an
     SQL encryption or hash function (`pgp_sym_encrypt(%s, key)`, `AES_ENCRYPT`,
     `crypt`), parameters the code hashed or encrypted first, and binary columns
-    (which hold ciphertext) are not reported.
+    (which hold ciphertext) are not reported. A table that a function creates and
+    then fills with personal values is reported once, where the values are written.
 
     ## Why is this bad?
     Rows in clear are exposed in every backup, replica, dump and over-broad query;
@@ -154,17 +155,33 @@ class UnencryptedSqlColumn(Rule):
         # ran them (and was checked with its parameters).
         self._writes: list[tuple[cst.CSTNode, sql.Statement]] = []
         self._executed: set[int] = set()
+        # CREATE TABLE findings, reported at the end unless the same function wrote
+        # into that table and was reported (`preview_db()` makes a table and fills
+        # it: one problem, reported where the values are written). A schema of its
+        # own (a module constant, a migration) is always reported.
+        self._creates: list[tuple[tuple[str, int], cst.CSTNode, dict[str, Any]]] = []
+        self._written: set[tuple[str, int]] = set()
+        self._functions: list[int] = []
+        self._function_count = 0
 
     # -- scopes and constants ------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.enter_function()
         self._constants.append({})
+        self._function_count += 1
+        self._functions.append(self._function_count)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
         if len(self._constants) > 1:
             self._constants.pop()
+        if self._functions:
+            self._functions.pop()
+
+    def _function(self) -> int:
+        """The function the walk is in (0: the module body)."""
+        return self._functions[-1] if self._functions else 0
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -245,16 +262,18 @@ class UnencryptedSqlColumn(Rule):
             return
         carried = Carried(cats, False)
         record_stored(self.ctx, cats, node, f"table {table}")
-        self.report(
-            node,
-            "Table `{table}` is created with {data} in clear (columns {columns}); declare "
-            "encrypted columns (e.g. `bytea` holding values encrypted by the application "
-            "or by pgcrypto `pgp_sym_encrypt`) or store a hash",
-            severity=self.k.policy.severity(self.ctx, cats, self.severity),
-            categories=carried.categories,
-            table=table,
-            data=", ".join(self.ctx.label(c) for c in sorted(cats)),
-            columns=_code_list(columns),
+        self._creates.append(
+            (
+                (table.lower(), self._function()),
+                node,
+                {
+                    "severity": self.k.policy.severity(self.ctx, cats, self.severity),
+                    "categories": carried.categories,
+                    "table": table,
+                    "data": ", ".join(self.ctx.label(c) for c in sorted(cats)),
+                    "columns": _code_list(columns),
+                },
+            )
         )
 
     # -- statements that run ----------------------------------------------------------
@@ -408,6 +427,7 @@ class UnencryptedSqlColumn(Rule):
             return
         carried = Carried(cats, False)
         record_stored(self.ctx, cats, node, f"table {table}")
+        self._written.add((table.lower(), self._function()))
         self.report(
             node,
             severity=self.k.policy.severity(self.ctx, cats, self.severity),
@@ -423,6 +443,15 @@ class UnencryptedSqlColumn(Rule):
         for node, statement in self._writes:
             if id(node) not in self._executed:
                 self._check_write(node, statement, None, None)
+        for (table, function), node, details in self._creates:
+            if not function or (table, function) not in self._written:
+                self.report(
+                    node,
+                    "Table `{table}` is created with {data} in clear (columns {columns}); "
+                    "declare encrypted columns (e.g. `bytea` holding values encrypted by the "
+                    "application or by pgcrypto `pgp_sym_encrypt`) or store a hash",
+                    **details,
+                )
 
 
 def _capitalised(text: str) -> str:
