@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import libcst as cst
@@ -73,6 +73,9 @@ class VerifyKnowledge:
     # Words of a keyword that names a verification switch (`verify_tls`).
     named_verbs: frozenset[str] = frozenset()
     named_objects: frozenset[str] = frozenset()
+    # Methods whose first argument turns a check off (`tls_insecure_set(True)`).
+    insecure_setters: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    setter_modules: tuple[str, ...] = ()
 
     def names_switch(self, keyword: str) -> bool:
         """Whether ``keyword`` says it switches TLS verification (`verify_tls`,
@@ -137,6 +140,12 @@ class VerifyKnowledge:
             },
             named_verbs=frozenset(catalog.strings("tls.named-switches.verbs")),
             named_objects=frozenset(catalog.strings("tls.named-switches.objects")),
+            insecure_setters={
+                str(k): tuple(v)
+                for k, v in (catalog.get("tls.insecure-setters.methods", {}) or {}).items()
+                if isinstance(v, list)
+            },
+            setter_modules=tuple(catalog.strings("tls.insecure-setters.modules")),
         )
 
 
@@ -190,8 +199,11 @@ class TlsVerifyDisabled(Rule):
     wrapper classes whose constructor argument ends up as the switch
     (`ApiSession(url, verify_tls=False)` with `self.verify = verify_tls`), a
     keyword that says it verifies TLS set to `False` on a client imported from
-    elsewhere (`make_pool(url, validate_certs=False)`), and emptying
-    `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
+    elsewhere (`make_pool(url, validate_certs=False)`), a switch a flag can turn off
+    (`verify=False if insecure else CA_BUNDLE`), `check_hostname: False` in any
+    options dict, option setters such as `curl.setopt(pycurl.SSL_VERIFYPEER, 0)`,
+    `ldap.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_NEVER)` and paho-mqtt's
+    `tls_insecure_set(True)`, and emptying `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
@@ -242,6 +254,8 @@ class TlsVerifyDisabled(Rule):
         super().__init__(ctx, compiled)
         self._spread_memo: dict[tuple[int, int], bool] = {}
         self._constructor_memo: dict[int, dict[int, tuple[Switch, ...]]] = {}
+        # Keyword arguments reported: the options dict they hold is not reported again.
+        self._reported_args: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: VerifyKnowledge = self.compiled
@@ -265,6 +279,7 @@ class TlsVerifyDisabled(Rule):
                     continue
                 if self._to_loopback(node):
                     return
+                self._reported_args.add(id(arg))
                 self.report(
                     arg,
                     func=self.ctx.code(node.func, 40),
@@ -330,9 +345,27 @@ class TlsVerifyDisabled(Rule):
                     return
 
     def _option_setter(self, node: cst.Call) -> None:
-        """``curl.setopt(pycurl.SSL_VERIFYPEER, 0)``."""
+        """``curl.setopt(pycurl.SSL_VERIFYPEER, 0)``, ``client.tls_insecure_set(True)``."""
         knowledge: VerifyKnowledge = self.compiled
         func = node.func
+        if (
+            type(func) is cst.Attribute
+            and func.attr.value in knowledge.insecure_setters
+            and imports_any(self.ctx, knowledge.setter_modules)
+        ):
+            first = positional(node, 0)
+            found = value_of(self.ctx, first.value) if first is not None else NOT_LITERAL
+            if any(
+                type(found) is type(v) and found == v
+                for v in knowledge.insecure_setters[func.attr.value]
+            ):
+                assert first is not None
+                self.report(
+                    node,
+                    func=self.ctx.code(func, 40),
+                    setting=self.ctx.code(first.value, 20),
+                )
+            return
         if (
             type(func) is not cst.Attribute
             or func.attr.value not in knowledge.option_methods
@@ -347,6 +380,8 @@ class TlsVerifyDisabled(Rule):
         if insecure is None:
             return
         found = value_of(self.ctx, value.value)
+        if found is NOT_LITERAL:
+            found = constant_name(self.ctx, value.value)
         if any(type(found) is type(v) and found == v for v in insecure):
             self.report(
                 node,
@@ -361,13 +396,19 @@ class TlsVerifyDisabled(Rule):
         key = literal(node.key)
         if not isinstance(key, str):
             return
+        if any(id(n) in self._reported_args for n in self.ctx.stack):
+            # `sslopt={"cert_reqs": ssl.CERT_NONE}`: reported with its keyword.
+            return
         for switch in knowledge.switches.get(key, ()):
             if "*" in switch.modules and is_insecure(self.ctx, node.value, switch):
                 self.report(
                     node,
-                    "options dict sets `{key}` to `{value}`: certificates are not verified",
+                    "options dict sets `{key}` to `{value}`: {what}",
                     key=key,
                     value=self.ctx.code(node.value, 30),
+                    what="the certificate's host name is not checked"
+                    if "hostname" in key.lower()
+                    else "certificates are not verified",
                 )
                 return
 
