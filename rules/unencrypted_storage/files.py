@@ -50,6 +50,8 @@ class FileKnowledge:
     path_words: frozenset[str]
     downloaders: frozenset[str]
     data_writers: dict[str, int]
+    recording_words: frozenset[str]
+    recording_extensions: frozenset[str]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -81,6 +83,12 @@ class FileKnowledge:
                 for k, v in (writers.items() if isinstance(writers, dict) else ())
                 if isinstance(v, int)
             },
+            recording_words=frozenset(
+                w for t in catalog.strings("storage.files.recording-words") for w in split_words(t)
+            ),
+            recording_extensions=frozenset(
+                e.lower() for e in catalog.strings("storage.files.recording-extensions")
+            ),
             records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
@@ -104,7 +112,8 @@ class PersonalDataWrittenToFile(Rule):
     `csv.DictWriter(fh, fieldnames=FIELDS)`). The data is followed through variables,
     SQL query results, in-memory buffers and helper functions; a collection named
     after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
-    `pd.read_csv("patients.csv")`) counts as their records. Buffers in memory
+    `pd.read_csv("patients.csv")`) counts as their records, and an audio file named
+    after a call (`SPOOL / f"{call.sid}.wav"`) holds a call recording. Buffers in memory
     (`io.StringIO`) and standard streams are not files at rest.
 
     ## Why is this bad?
@@ -147,6 +156,13 @@ class PersonalDataWrittenToFile(Rule):
     )
 
     @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        # A call recording is known by its file's extension, not by a personal word.
+        writes, personal = cls.triggers
+        extensions = tuple(catalog.strings("storage.files.recording-extensions"))
+        return (writes, (*personal, *extensions))
+
+    @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         return FileKnowledge.from_catalog(catalog)
 
@@ -166,6 +182,10 @@ class PersonalDataWrittenToFile(Rule):
         self._columns = ScopedNames(ctx)
         self._writer_columns = ScopedNames(ctx)
         self._sink_columns: Optional[Carried] = None
+        # Names bound to a path built from parts (`SPOOL / f"{call_id}.wav"`), and
+        # streams open on a file whose name says it is a call recording.
+        self._paths = ScopedNames(ctx)
+        self._recordings = ScopedNames(ctx)
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -181,7 +201,8 @@ class PersonalDataWrittenToFile(Rule):
 
     def _tables(self) -> tuple[ScopedNames, ...]:
         return (
-            self._streams, self._writers, self._shelves, self._columns, self._writer_columns
+            self._streams, self._writers, self._shelves, self._columns, self._writer_columns,
+            self._paths, self._recordings,
         )  # fmt: skip
 
     # -- what is a file ------------------------------------------------------------------
@@ -222,6 +243,59 @@ class PersonalDataWrittenToFile(Rule):
             return self._describe_path(path)
         return None
 
+    def _opened_path(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The path an `open(...)`-like call opens."""
+        if type(expr) is not cst.Call:
+            return None
+        if type(expr.func) is cst.Attribute and last_name(expr.func) == "open":
+            return expr.func.value
+        return argument(expr, 0, ("file", "filename", "path", "name"))
+
+    def _recording_path(
+        self, expr: Optional[cst.BaseExpression], depth: int = 0
+    ) -> Optional[Carried]:
+        """A path that names a call recording: an audio or video file named after a
+        call (`SPOOL / f"{call_id}.wav"`, `f"voicemail/{vm.sid}.mp3"`)."""
+        if expr is None or depth > 3:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            path = dotted_name(expr)
+            known, value = self._paths.find(path) if path is not None else (False, None)
+            return self._recording_path(value, depth + 1) if known else None
+        if type(expr) is cst.BinaryOperation:
+            return self._recording_path(expr.right, depth + 1)
+        if type(expr) is cst.Call:
+            args = [a for a in expr.args if a.keyword is None and not a.star]
+            return self._recording_path(args[-1].value, depth + 1) if args else None
+        if type(expr) is not cst.FormattedString:
+            return None
+        text = "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)
+        if text.rpartition(".")[2].lower() not in self.k.recording_extensions:
+            return None
+        words = set(split_words(text.rpartition(".")[0]))
+        for part in expr.parts:
+            if type(part) is cst.FormattedStringExpression:
+                name = dotted_name(part.expression)
+                words.update(split_words(name) if name is not None else ())
+        if words & self.k.recording_words:
+            return Carried({"communications": expr}, False)
+        return None
+
+    def _recording_of(self, node: cst.Call) -> Optional[Carried]:
+        """What a write into a call-recording file stores (`fh.write(wav)` with `fh`
+        open on `f"{call_id}.wav"`, `Path(f"{call_id}.wav").write_bytes(wav)`)."""
+        func = node.func
+        if type(func) is not cst.Attribute:
+            return None
+        path = dotted_name(func.value)
+        if path is not None:
+            known, value = self._recordings.find(path)
+            if known:
+                return value  # type: ignore[no-any-return]
+        if last_name(func) in self.k.path_writers:
+            return self._recording_path(func.value)
+        return None
+
     def _file(self, expr: cst.BaseExpression) -> Optional[str]:
         """The file an expression is open on, or None when it is not (known to be) a
         file on disk."""
@@ -252,6 +326,15 @@ class PersonalDataWrittenToFile(Rule):
             return
         opened = self._opened(value)
         qualified = self.ctx.qualname(value)
+        if isinstance(value, (cst.FormattedString, cst.BinaryOperation)):
+            self._paths.set(path, value)
+        else:
+            self._paths.forget(path)
+        recording = self._recording_path(self._opened_path(value)) if opened else None
+        if recording is not None:
+            self._recordings.set(path, recording)
+        else:
+            self._recordings.forget(path)
         if opened is not None:
             self._streams.set(path, opened)
         elif qualified in self.k.not_files:
@@ -456,7 +539,8 @@ class PersonalDataWrittenToFile(Rule):
             return
         exprs, target = sink
         self.helpers.add(node, exprs)
-        self._check(node, exprs, target, call_text(self.ctx, node), self._sink_columns)
+        columns = self._sink_columns or self._recording_of(node)
+        self._check(node, exprs, target, call_text(self.ctx, node), columns)
 
     def _check(
         self,
