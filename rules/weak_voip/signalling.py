@@ -899,7 +899,9 @@ class SrtpNotEnforced(Rule):
             if arg is None:
                 continue
             text = text_of(self.ctx, arg.value)
-            if text is None or not text.lower().lstrip().startswith(("sip:", "sips:")):
+            # A `sips:` URI already asks for TLS end to end, and the provider then
+            # negotiates SRTP: the URI parameter is only needed on `sip:` URIs.
+            if text is None or not text.lower().lstrip().startswith("sip:"):
                 continue
             if required not in text.lower():
                 self.report(
@@ -930,7 +932,11 @@ class SrtpNotEnforced(Rule):
             ):
                 continue
             text = text_of(self.ctx, values["uri"])
-            if text is not None and required not in text.lower():
+            if (
+                text is not None
+                and not text.lower().lstrip().startswith("sips:")
+                and required not in text.lower()
+            ):
                 self.report(
                     values["uri"],
                     code=text.replace(UNKNOWN_PART, "…")[:50],
