@@ -33,6 +33,9 @@ from privalint.rules.weak_tls.common import (
     words_of,
 )
 
+from privalint.rules.weak_voip.pbx_config import ParamReader, SectionDict
+from privalint.rules.weak_voip.signalling import AsteriskKnowledge, ProfileKnowledge
+
 from privalint.catalog import Catalog
 from privalint.model import Family, Severity
 from privalint.rule import Rule
@@ -283,6 +286,8 @@ class SecretKnowledge:
     config_keys: frozenset[str]
     secret_name_words: frozenset[str]
     secret_name_exclusions: frozenset[str]
+    profile: Optional[ProfileKnowledge] = None
+    asterisk: Optional[AsteriskKnowledge] = None
 
 
 class HardcodedVoipSecret(Rule):
@@ -361,6 +366,8 @@ class HardcodedVoipSecret(Rule):
             config_keys=frozenset(k.lower() for k in catalog.strings("voip.secrets.config.keys")),
             secret_name_words=frozenset(catalog.strings("voip.secrets.names.secret-words")),
             secret_name_exclusions=frozenset(catalog.strings("voip.secrets.names.exclusions")),
+            profile=ProfileKnowledge.from_catalog(catalog),
+            asterisk=AsteriskKnowledge.from_catalog(catalog),
         )
 
     @classmethod
@@ -368,11 +375,29 @@ class HardcodedVoipSecret(Rule):
         knowledge: SecretKnowledge = cls.compile(catalog)
         words = module_words((*knowledge.calls, *knowledge.attributes))
         names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
-        return ((*words, "action: login", "sip:", "sips:", *names),)
+        profile = knowledge.profile.words() if knowledge.profile else ()
+        asterisk = knowledge.asterisk.dict_words() if knowledge.asterisk else ()
+        return ((*words, "action: login", "sip:", "sips:", *names, *profile, *asterisk),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
+        profile: Optional[ProfileKnowledge] = compiled.profile
+        self._params = ParamReader(ctx, profile.followed if profile else frozenset())
+        # Passwords of `<param>` elements and of Asterisk section dicts, reported at the
+        # end when the file turns out to build sofia or Asterisk configuration.
+        self._sofia = False
+        self._param_secrets: list[cst.BaseExpression] = []
+        self._sections: list[SectionDict] = []
+        self._section_secrets: list[cst.BaseExpression] = []
+
+    def finish(self) -> None:
+        if self._sofia:
+            for secret in self._param_secrets:
+                self._report_secret(secret, "FreeSWITCH gateway password")
+        if any(s.distinctive for s in self._sections):
+            for secret in self._section_secrets:
+                self._report_secret(secret, "password of an Asterisk section")
 
     def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, str]]:
         """(node to report, the literal, how it got there: "" inline, "constant", or
@@ -418,6 +443,13 @@ class HardcodedVoipSecret(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SecretKnowledge = self.compiled
+        profile = knowledge.profile
+        for param in self._params.call(node) if profile is not None else ():
+            assert profile is not None
+            if param.key in profile.markers:
+                self._sofia = True
+            elif param.key in profile.secret_keys and param.expr is not None:
+                self._param_secrets.append(param.expr)
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
             return
@@ -486,9 +518,17 @@ class HardcodedVoipSecret(Rule):
                 secrets.append(element.value)
             else:
                 values.append(element.value)
+        asterisk = knowledge.asterisk
+        section = asterisk.section(self.ctx, node) if asterisk is not None else None
+        if section is not None:
+            self._sections.append(section)
         if secrets and self._voip_config(keys, values):
             for secret in secrets:
                 self._report_secret(secret, "password in a SIP/PBX configuration")
+        elif section is not None and asterisk is not None:
+            self._section_secrets.extend(
+                section.entries[k][0].value for k in asterisk.secret_keys if k in section.entries
+            )
 
     def _voip_config(self, keys: list[str], values: list[cst.BaseExpression]) -> bool:
         """Whether a dict configures a SIP account, trunk or PBX connection: a `sip:`
@@ -496,6 +536,9 @@ class HardcodedVoipSecret(Rule):
         `trunk` in its keys or in the names and keys it is stored under."""
         knowledge: SecretKnowledge = self.compiled
         if any(k in knowledge.config_keys for k in keys):
+            return True
+        # A sofia gateway: `{"username": ..., "password": ..., "register-transport": ...}`.
+        if knowledge.profile is not None and set(keys) & knowledge.profile.markers:
             return True
         for key in keys:
             if set(words_of(key)) & knowledge.config_words:

@@ -38,6 +38,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     setting_value,
 )
+from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, section_dict
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -63,31 +64,65 @@ class ProfileKnowledge:
     srtp_keys: frozenset[str]
     verify_keys: frozenset[str] = frozenset()
     verify_off: frozenset[str] = frozenset()
+    verify_flags: frozenset[str] = frozenset()
+    gateway_keys: frozenset[str] = frozenset()
+    transport_keys: frozenset[str] = frozenset()
+    plain_transports: frozenset[str] = frozenset()
+    secret_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ProfileKnowledge:
         section = "voip.freeswitch-profile"
+
+        def lowered(key: str) -> frozenset[str]:
+            return frozenset(k.lower() for k in catalog.strings(f"{section}.{key}"))
+
         return cls(
-            keys=frozenset(k.lower() for k in catalog.strings(f"{section}.keys")),
-            tls_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.tls-keys")),
-            off_values=frozenset(v.lower() for v in catalog.strings(f"{section}.off-values")),
-            srtp_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.srtp-keys")),
-            verify_keys=frozenset(k.lower() for k in catalog.strings(f"{section}.verify-keys")),
-            verify_off=frozenset(v.lower() for v in catalog.strings(f"{section}.verify-off")),
+            keys=lowered("keys"),
+            tls_keys=lowered("tls-keys"),
+            off_values=lowered("off-values"),
+            srtp_keys=lowered("srtp-keys"),
+            verify_keys=lowered("verify-keys"),
+            verify_off=lowered("verify-off"),
+            verify_flags=lowered("verify-flags"),
+            gateway_keys=lowered("gateway-keys"),
+            transport_keys=lowered("transport-keys"),
+            plain_transports=lowered("plain-transports"),
+            secret_keys=lowered("secret-keys"),
+        )
+
+    @property
+    def markers(self) -> frozenset[str]:
+        """Parameters that only sofia profiles and gateways have."""
+        return (
+            self.keys
+            | self.srtp_keys
+            | self.verify_keys
+            | self.verify_flags
+            | self.gateway_keys
+            | self.transport_keys
+        )
+
+    @property
+    def followed(self) -> frozenset[str]:
+        """Parameter names worth following into the helpers that make ``<param>``s."""
+        return self.markers | self.tls_keys | self.secret_keys
+
+    def unverified(self, key: str, value: str) -> bool:
+        return (key in self.verify_keys and value in self.verify_off) or (
+            key in self.verify_flags and value in self.off_values
         )
 
     def words(self) -> tuple[str, ...]:
         """Prefilter words: the parameter names that only sofia profiles use."""
-        return tuple(sorted(k for k in self.keys | self.srtp_keys if "-" in k))
+        return tuple(sorted(k for k in self.markers if "-" in k))
 
 
-def profile_params(
-    ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode
-) -> list[tuple[cst.CSTNode, str, str]]:
-    """(node, parameter, value) for each literal parameter of a sofia profile: the
-    elements of a dict holding a profile key, a ``SubElement(parent, "param",
-    name=..., value=...)`` call, or the ``<param>`` elements of XML text."""
-    found: list[tuple[cst.CSTNode, str, str]] = []
+def profile_params(ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode) -> list[Param]:
+    """The literal parameters of a sofia profile or gateway: the elements of a dict
+    holding a profile key, or the ``<param>`` elements of XML text. (Calls that make
+    ``<param>`` elements are read by a ``ParamReader``.)"""
+    found: list[Param] = []
     if type(node) is cst.Dict:
         for element in node.elements:
             if type(element) is cst.DictElement:
@@ -95,29 +130,16 @@ def profile_params(
                 value = value_of(ctx, element.value)
                 if isinstance(key, str):
                     shown = str(value).lower() if isinstance(value, (str, bool)) else ""
-                    found.append((element, key.lower(), shown))
-        keys = {key for _, key, _ in found}
-        if not keys & (profile.keys | profile.srtp_keys):
+                    found.append(Param(element, key.lower(), shown, element.value))
+        if not {param.key for param in found} & profile.markers:
             return []
-        return found
-    if type(node) is cst.Call:
-        name = keyword(node, "name")
-        value = keyword(node, "value")
-        if name is None or value is None:
-            return []
-        tag = positional(node, 1)
-        if tag is None or value_of(ctx, tag.value) != "param":
-            return []
-        key, text = value_of(ctx, name.value), value_of(ctx, value.value)
-        if isinstance(key, str) and isinstance(text, str):
-            found.append((node, key.lower(), text.lower()))
         return found
     if type(node) is cst.SimpleString:
         text = literal(node)
         if isinstance(text, str) and "<param" in text:
             params = [(m.group(1).lower(), m.group(2).lower()) for m in _XML_PARAM.finditer(text)]
-            if {k for k, _ in params} & (profile.keys | profile.srtp_keys):
-                found.extend((node, k, v) for k, v in params)
+            if {k for k, _ in params} & profile.markers:
+                found.extend(Param(node, k, v, None) for k, v in params)
     return found
 
 
@@ -209,6 +231,9 @@ class AsteriskKnowledge:
     method_keys: tuple[str, ...]
     weak_methods: frozenset[str]
     words: tuple[str, ...]
+    dict_keys: frozenset[str] = frozenset()
+    transport_section: str = "transport"
+    secret_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> AsteriskKnowledge:
@@ -235,7 +260,23 @@ class AsteriskKnowledge:
             method_keys=lowered("method-keys"),
             weak_methods=frozenset(lowered("weak-methods")),
             words=tuple(catalog.strings(f"{section}.trigger-words")),
+            dict_keys=frozenset(lowered("dict-keys")),
+            transport_section=str(catalog.get(f"{section}.transport-section", "transport")),
+            secret_keys=frozenset(lowered("secret-keys")),
         )
+
+    def section(self, ctx: Any, node: cst.Dict) -> Optional[SectionDict]:
+        """The dict being visited as an Asterisk section, if it is one."""
+        return section_dict(ctx, node, self.section_types, self.dict_keys)
+
+    def plain(self, text: Optional[str]) -> bool:
+        """Whether a `protocol`/`transport` value names only clear-text protocols."""
+        protocols = {p.strip() for p in (text or "").split(",")}
+        return bool(text) and protocols <= self.plain_protocols
+
+    def dict_words(self) -> tuple[str, ...]:
+        """Prefilter words of section dicts."""
+        return tuple(sorted(self.dict_keys))
 
     def sections(self, text: str) -> list[tuple[str, dict[str, str]]]:
         """The sections of Asterisk configuration text that have a known ``type``:
@@ -387,11 +428,21 @@ class SipWithoutTls(Rule):
         profile = ProfileKnowledge.from_catalog(catalog)
         server = ServerConfigKnowledge.from_catalog(catalog)
         asterisk = AsteriskKnowledge.from_catalog(catalog)
-        return ((*cls.triggers[0], *profile.words(), *server.words, *asterisk.words),)
+        return (
+            (
+                *cls.triggers[0],
+                *profile.words(),
+                *server.words,
+                *asterisk.words,
+                *asterisk.dict_words(),
+            ),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
+        self._params = ParamReader(ctx, compiled.profile.followed)
+        self._sections: list[SectionDict] = []
 
     def _server_config(self, node: StringNode) -> None:
         """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text, and Asterisk
@@ -449,14 +500,81 @@ class SipWithoutTls(Rule):
             return True
         return False
 
-    # FreeSWITCH sofia profiles.
+    # Asterisk sections built as dicts.
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        self._profile(node)
+        self._profile(profile_params(self.ctx, self.compiled.profile, node))
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        section = asterisk.section(self.ctx, node) if asterisk is not None else None
+        if section is not None:
+            self._sections.append(section)
 
-    def _profile(self, node: cst.CSTNode) -> None:
+    def finish(self) -> None:
+        """Transports and peers on UDP/TCP, and endpoints bound to such a transport
+        (sections may come in any order, so they are judged at the end)."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        sections = self._sections
+        if asterisk is None or not any(s.distinctive for s in sections):
+            return
+        transports = {
+            s.name: s for s in sections if s.kind == asterisk.transport_section and s.name
+        }
+        for section in sections:
+            key, text = self._transport(asterisk, section)
+            if text is None:
+                continue
+            element = section.entries[key][0]
+            if asterisk.plain(text):
+                if not self._bound_locally(asterisk, section):
+                    self.report(
+                        element,
+                        what=f"Asterisk `[{section.shown}]` with `{key}={text}`",
+                        where="",
+                        instead="a `tls` transport (port 5061) and `sips:` for peers outside "
+                        "the host",
+                    )
+                continue
+            if section.kind == asterisk.transport_section:
+                continue
+            # A pjsip endpoint, aor or registration names the transport section it uses.
+            bound = transports.get(text)
+            if bound is not None:
+                plain = asterisk.plain(self._transport(asterisk, bound)[1])
+                plain = plain and not self._bound_locally(asterisk, bound)
+            else:
+                plain = bool(set(words_of(text)) & asterisk.plain_protocols)
+            if plain:
+                self.report(
+                    element,
+                    what=f"Asterisk `[{section.shown}]` bound to the transport `{text}`",
+                    where="",
+                    instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
+                )
+
+    @staticmethod
+    def _transport(
+        asterisk: AsteriskKnowledge, section: SectionDict
+    ) -> tuple[str, Optional[str]]:
+        for key in asterisk.transport_keys:
+            text = section.text(key)
+            if text is not None:
+                return key, text
+        return "", None
+
+    def _bound_locally(self, asterisk: AsteriskKnowledge, section: SectionDict) -> bool:
+        bind = next((t for k in asterisk.bind_keys if (t := section.text(k))), None)
+        host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
+        return bool(
+            host
+            and host not in ("0.0.0.0", "::", "*")
+            and is_loopback(host, self.compiled.loopback)
+        )
+
+    # FreeSWITCH sofia profiles and gateways.
+
+    def _profile(self, params: list[Param]) -> None:
         profile: ProfileKnowledge = self.compiled.profile
-        for where, key, value in profile_params(self.ctx, profile, node):
+        for where, key, value, _ in params:
             if key in profile.tls_keys and value in profile.off_values:
                 self.report(
                     where,
@@ -464,12 +582,18 @@ class SipWithoutTls(Rule):
                     where="",
                     instead="`tls` (and `tls-only`) set to `true` with `sips:` URIs",
                 )
+            elif key in profile.transport_keys and value in profile.plain_transports:
+                self.report(
+                    where,
+                    what=f"FreeSWITCH gateway parameter `{key}={value}`",
+                    where="",
+                    instead="`tls` with a `sips:` proxy",
+                )
 
     # Transports and clients.
 
     def visit_Call(self, node: cst.Call) -> None:
-        if node.args and node.args[-1].keyword is not None:
-            self._profile(node)
+        self._profile(self._params.call(node))
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
@@ -542,7 +666,7 @@ class SipWithoutTls(Rule):
         elif "type" in node.value:
             self._server_config(node)
         if "<param" in node.value:
-            self._profile(node)
+            self._profile(profile_params(self.ctx, self.compiled.profile, node))
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
@@ -725,6 +849,8 @@ class SrtpNotEnforced(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
+        self._params = ParamReader(ctx, compiled.profile.followed)
+        self._sections: list[SectionDict] = []
 
     # SRTP settings of trunks and endpoints kept in Python.
 
@@ -781,7 +907,7 @@ class SrtpNotEnforced(Rule):
         if "rtp_secure_media" in node.value:
             self._freeswitch_text(node)
         if "<param" in node.value:
-            self._profile(node)
+            self._profile(profile_params(self.ctx, self.compiled.profile, node))
         if "encryption" in node.value:
             self._asterisk(node)
 
@@ -802,11 +928,29 @@ class SrtpNotEnforced(Rule):
                 )
                 return
 
-    def _profile(self, node: cst.CSTNode) -> None:
+    def finish(self) -> None:
+        """Asterisk endpoints and peers built as dicts whose media keys leave SRTP off
+        or optional (`"media_encryption_optimistic": "yes"`)."""
+        knowledge: MediaKnowledge = self.compiled
+        asterisk = knowledge.asterisk
+        if asterisk is None or not any(s.distinctive for s in self._sections):
+            return
+        for section in self._sections:
+            for key, bad in asterisk.weak_media.items():
+                text = section.text(key)
+                # Settings named like `media_encryption` are judged on their own.
+                if text in bad and key not in knowledge.srtp_settings:
+                    self.report(
+                        section.entries[key][0],
+                        code=f"[{section.shown}] {key}={text}",
+                        fix="set `media_encryption` to `sdes` or `dtls`, not optimistic",
+                    )
+
+    def _profile(self, params: list[Param]) -> None:
         """`rtp-secure-media` of a FreeSWITCH sofia profile."""
         knowledge: MediaKnowledge = self.compiled
         profile = knowledge.profile
-        for where, key, value in profile_params(self.ctx, profile, node):
+        for where, key, value, _ in params:
             mode = value.split(":", 1)[0].strip()
             if key in profile.srtp_keys and mode in knowledge.fs_weak:
                 self.report(
@@ -845,8 +989,7 @@ class SrtpNotEnforced(Rule):
         knowledge: MediaKnowledge = self.compiled
         for setting in keyword_settings(node):
             self._setting(setting)
-        if node.args and node.args[-1].keyword is not None:
-            self._profile(node)
+        self._profile(self._params.call(node))
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -914,7 +1057,10 @@ class SrtpNotEnforced(Rule):
         """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``, and sofia
         profiles."""
         knowledge: MediaKnowledge = self.compiled
-        self._profile(node)
+        self._profile(profile_params(self.ctx, knowledge.profile, node))
+        section = knowledge.asterisk.section(self.ctx, node) if knowledge.asterisk else None
+        if section is not None:
+            self._sections.append(section)
         for setting in dict_settings(self.ctx, node):
             self._setting(setting)
         values: dict[str, cst.BaseExpression] = {}
@@ -1051,6 +1197,7 @@ class SipTlsUnverified(Rule):
                 *asterisk.words,
                 *sorted(asterisk.weak_verify),
                 *sorted(profile.verify_keys),
+                *sorted(profile.verify_flags),
             ),
         )
 
@@ -1127,6 +1274,9 @@ class SipTlsUnverified(Rule):
         super().__init__(ctx, compiled)
         # (function, config name) -> verifyServer state: None unset, True, False.
         self._configs: dict[tuple[int, str], Optional[bool]] = {}
+        profile: Optional[ProfileKnowledge] = compiled.profile
+        self._params = ParamReader(ctx, profile.followed if profile else frozenset())
+        self._sections: list[SectionDict] = []
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -1198,14 +1348,44 @@ class SipTlsUnverified(Rule):
     # FreeSWITCH sofia profiles: `tls-verify-policy` `none`.
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        self._profile(node)
+        profile: Optional[ProfileKnowledge] = self.compiled.profile
+        if profile is not None:
+            self._profile(profile_params(self.ctx, profile, node))
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        section = asterisk.section(self.ctx, node) if asterisk is not None else None
+        if section is not None:
+            self._sections.append(section)
 
-    def _profile(self, node: cst.CSTNode) -> None:
+    def finish(self) -> None:
+        """Asterisk TLS transports built as dicts that do not verify the server or
+        allow an old TLS version."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        if asterisk is None or not any(s.distinctive for s in self._sections):
+            return
+        for section in self._sections:
+            for key, bad in asterisk.weak_verify.items():
+                if section.text(key) in bad:
+                    self.report(
+                        section.entries[key][0],
+                        code=f"[{section.shown}] {key}={section.text(key)}",
+                        why="the SIP-TLS transport accepts any server certificate; anyone on "
+                        "the path can pose as the peer",
+                    )
+            for key in asterisk.method_keys:
+                if section.text(key) in asterisk.weak_methods:
+                    self.report(
+                        section.entries[key][0],
+                        code=f"[{section.shown}] {key}={section.text(key)}",
+                        why="the SIP-TLS transport allows an obsolete protocol version; use "
+                        "TLS 1.2 or newer",
+                    )
+
+    def _profile(self, params: list[Param]) -> None:
         profile: Optional[ProfileKnowledge] = self.compiled.profile
         if profile is None:
             return
-        for where, key, value in profile_params(self.ctx, profile, node):
-            if key in profile.verify_keys and value in profile.verify_off:
+        for where, key, value, _ in params:
+            if profile.unverified(key, value):
                 self.report(
                     where,
                     code=f"{key}={value}",
@@ -1215,8 +1395,7 @@ class SipTlsUnverified(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
-        if node.args and node.args[-1].keyword is not None:
-            self._profile(node)
+        self._profile(self._params.call(node))
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")

@@ -1,0 +1,219 @@
+"""PBX configuration built as Python objects: Asterisk sections kept as dicts (handed to
+``configparser``: ``cfg["trunk"] = {"type": "endpoint", ...}``) and FreeSWITCH
+``<param name=... value=...>`` elements made with ElementTree or lxml, directly, with
+``.set()`` or through a helper of the same module (``_param(settings, "tls", "false")``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Optional, Union
+
+import libcst as cst
+from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
+    binding,
+    keyword,
+    literal,
+    positional,
+    value_of,
+)
+
+from privalint.engine import FileContext
+from privalint.imports import dotted_name
+
+# The tag of a sofia parameter element.
+PARAM_TAG = "param"
+
+
+@dataclass(frozen=True)
+class SectionDict:
+    """An Asterisk section written as a dict."""
+
+    node: cst.Dict
+    # The section's name: the key it is stored under (`cfg["transport-udp"] = {...}`,
+    # `{"transport-udp": {...}}`), when that is a literal.
+    name: Optional[str]
+    kind: str
+    # Lowercased key -> (its element, its literal value or NOT_LITERAL).
+    entries: dict[str, tuple[cst.DictElement, Any]]
+    # Whether one of its keys is one only Asterisk uses (`auth_type`, `aors`).
+    distinctive: bool
+
+    def text(self, key: str) -> Optional[str]:
+        """The lowercased literal text of a key's value."""
+        found = self.entries.get(key)
+        if found is None or not isinstance(found[1], (str, bool)):
+            return None
+        return str(found[1]).lower()
+
+    @property
+    def shown(self) -> str:
+        return self.name if self.name is not None else self.kind
+
+
+def section_dict(
+    ctx: FileContext, node: cst.Dict, types: frozenset[str], distinctive: frozenset[str]
+) -> Optional[SectionDict]:
+    """The dict being visited as an Asterisk section: its `type` is one of `types`."""
+    entries: dict[str, tuple[cst.DictElement, Any]] = {}
+    for element in node.elements:
+        if type(element) is cst.DictElement:
+            key = literal(element.key)
+            if isinstance(key, str):
+                entries[key.lower()] = (element, value_of(ctx, element.value))
+    kind = entries.get("type", (None, NOT_LITERAL))[1]
+    if not isinstance(kind, str) or kind.lower() not in types:
+        return None
+    return SectionDict(
+        node, _section_name(ctx), kind.lower(), entries, bool(entries.keys() & distinctive)
+    )
+
+
+def _section_name(ctx: FileContext) -> Optional[str]:
+    stack = ctx.stack
+    if len(stack) < 2:
+        return None
+    holder = stack[-2]
+    key: Any = NOT_LITERAL
+    if type(holder) is cst.DictElement:
+        key = value_of(ctx, holder.key)
+    elif type(holder) is cst.Assign:
+        target = holder.targets[-1].target
+        if type(target) is cst.Subscript and len(target.slice) == 1:
+            index = target.slice[0].slice
+            if type(index) is cst.Index:
+                key = value_of(ctx, index.value)
+    return key.lower() if isinstance(key, str) else None
+
+
+class Param(NamedTuple):
+    """A sofia parameter: where to report it, its lowercased name, its lowercased
+    literal value ("" when not literal) and the expression of the value."""
+
+    node: cst.CSTNode
+    key: str
+    value: str
+    expr: Optional[cst.BaseExpression]
+
+
+def param_parts(
+    call: cst.Call,
+) -> Optional[tuple[Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
+    """(name, value) expressions of a call that makes a ``param`` element:
+    ``SubElement(parent, "param", name=..., value=...)``, ``Element("param", ...)``, or
+    with the attributes in a dict (``SubElement(parent, "param", {"name": ...})``)."""
+    tag_at = -1
+    for index in (0, 1):
+        arg = positional(call, index)
+        if arg is not None and literal(arg.value) == PARAM_TAG:
+            tag_at = index
+            break
+    if tag_at < 0:
+        return None
+    name = keyword(call, "name")
+    value = keyword(call, "value")
+    names: Optional[cst.BaseExpression] = name.value if name is not None else None
+    values: Optional[cst.BaseExpression] = value.value if value is not None else None
+    attrib = positional(call, tag_at + 1) or keyword(call, "attrib")
+    if attrib is not None and type(attrib.value) is cst.Dict:
+        for element in attrib.value.elements:
+            if type(element) is cst.DictElement:
+                key = literal(element.key)
+                if key == "name":
+                    names = element.value
+                elif key == "value":
+                    values = element.value
+    return names, values
+
+
+def _name_sink(call: cst.Call) -> Sequence[cst.BaseExpression]:
+    parts = param_parts(call)
+    return [parts[0]] if parts is not None and parts[0] is not None else []
+
+
+def _value_sink(call: cst.Call) -> Sequence[cst.BaseExpression]:
+    parts = param_parts(call)
+    return [parts[1]] if parts is not None and parts[1] is not None else []
+
+
+class ParamReader:
+    """Reads the sofia parameters a call makes. ``names`` are the parameter names worth
+    following into helpers: a call passing one of them as a literal is looked at."""
+
+    def __init__(self, ctx: FileContext, names: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.names = names
+        # (scope, element variable) -> the name given with `.set("name", ...)`.
+        self._set_names: dict[tuple[int, str], str] = {}
+
+    def call(self, node: cst.Call) -> list[Param]:
+        parts = param_parts(node)
+        if parts is not None:
+            return self._param(node, *parts)
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value == "set" and len(node.args) == 2:
+            return self._set(node, func.value)
+        if not self._names_one(node):
+            return []
+        return self._helper(node)
+
+    def _names_one(self, node: cst.Call) -> bool:
+        for arg in node.args:
+            value = literal(arg.value)
+            if isinstance(value, str) and value.lower() in self.names:
+                return True
+        return False
+
+    def _param(
+        self,
+        node: cst.CSTNode,
+        name: Union[cst.BaseExpression, str, None],
+        value: Optional[cst.BaseExpression],
+    ) -> list[Param]:
+        if name is None or value is None:
+            return []
+        key = name if isinstance(name, str) else value_of(self.ctx, name)
+        if not isinstance(key, str):
+            return []
+        found = value_of(self.ctx, value)
+        shown = str(found).lower() if isinstance(found, (str, bool, int)) else ""
+        return [Param(node, key.lower(), shown, value)]
+
+    def _helper(self, node: cst.Call) -> list[Param]:
+        """``_param(settings, "tls", "false")`` where ``_param`` passes its parameters
+        as the name and value of a ``param`` element."""
+        flow = self.ctx.flow
+        definition = flow.resolve_local(node.func)
+        if definition is None:
+            return []
+        names = flow.reaching_params(definition, _name_sink, "sofia-param-name")
+        values = flow.reaching_params(definition, _value_sink, "sofia-param-value")
+        if len(names) != 1 or len(values) != 1:
+            return []
+        name = flow.argument_for(node, definition, next(iter(names)))
+        value = flow.argument_for(node, definition, next(iter(values)))
+        return self._param(node, name, value)
+
+    def _set(self, node: cst.Call, receiver: cst.BaseExpression) -> list[Param]:
+        """``element.set("name", "tls")`` then ``element.set("value", "false")`` on a
+        ``param`` element."""
+        attribute = literal(node.args[0].value)
+        if attribute not in ("name", "value"):
+            return []
+        variable = dotted_name(receiver)
+        bound = binding(self.ctx, receiver)
+        parts = param_parts(bound) if type(bound) is cst.Call else None
+        if variable is None or parts is None:
+            return []
+        scope = next(
+            (id(n) for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef),
+            id(self.ctx.module),
+        )
+        if attribute == "name":
+            key = value_of(self.ctx, node.args[1].value)
+            if isinstance(key, str):
+                self._set_names[(scope, variable)] = key
+            return []
+        recorded = self._set_names.get((scope, variable))
+        return self._param(node, recorded or parts[0], node.args[1].value)
