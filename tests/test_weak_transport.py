@@ -62,3 +62,51 @@ def test_a_format_only_pattern_lets_any_number_through() -> None:
     assert not format_only(r"^\d{3,4}$", 7)
     # An invalid pattern is taken for a real check.
     assert not format_only(r"^(\d+$", 7)
+
+
+PARAM_HELPER = """
+from xml.etree import ElementTree as ET
+
+
+def _param(parent, name, value):
+    return ET.SubElement(parent, "param", name=name, value=value)
+
+
+def embed(obj):
+    _param(obj, "movie", "intro.swf")
+    _param(obj, "password", "Sw0rdfish-2024")
+"""
+
+
+def test_a_param_password_is_a_voip_secret_only_where_the_file_builds_sofia_config() -> None:
+    alone = check_code(PARAM_HELPER, ("PV608",))
+    gateway = check_code(
+        PARAM_HELPER + '\n\ndef gateway(gw):\n    _param(gw, "register-transport", "tls")\n',
+        ("PV608",),
+    )
+    assert alone.findings == []
+    assert [f.span.start_line for f in gateway.findings] == [11]
+
+
+PJSIP_DICTS = """
+def endpoints(cfg):
+    cfg["carrier"] = {"type": "endpoint", "transport": "transport-edge", "aors": "carrier"}
+
+
+def transports(cfg):
+    cfg["transport-edge"] = {"type": "transport", "protocol": "udp", "bind": "0.0.0.0:5060"}
+"""
+
+
+def test_an_endpoint_bound_to_a_transport_defined_further_down_is_judged_by_it() -> None:
+    plain = check_code(PJSIP_DICTS, ("PV601",))
+    assert [f.span.start_line for f in plain.findings] == [3, 7]
+    tls = check_code(PJSIP_DICTS.replace('"udp"', '"tls"'), ("PV601",))
+    assert tls.findings == []
+
+
+def test_section_dicts_need_a_key_only_asterisk_uses_somewhere_in_the_file() -> None:
+    generic = 'HOSTS = {"relay": {"type": "transport", "protocol": "udp", "bind": "0.0.0.0:9"}}\n'
+    assert check_code(generic, ("PV601",)).findings == []
+    asterisk = generic + 'ENDPOINTS = {"desk": {"type": "endpoint", "aors": "desk"}}\n'
+    assert [f.span.start_line for f in check_code(asterisk, ("PV601",)).findings] == [1]

@@ -65,26 +65,35 @@ def section_dict(
     kind = entries.get("type", (None, NOT_LITERAL))[1]
     if not isinstance(kind, str) or kind.lower() not in types:
         return None
-    return SectionDict(
-        node, _section_name(ctx), kind.lower(), entries, bool(entries.keys() & distinctive)
-    )
+    keyed, name = _section_name(ctx)
+    known = bool(entries.keys() & distinctive)
+    # A dict with only generic keys (`type`, `protocol`, `bind`) is a section when it is
+    # stored under a section name, as configparser wants it.
+    if not keyed and not known:
+        return None
+    return SectionDict(node, name, kind.lower(), entries, known)
 
 
-def _section_name(ctx: FileContext) -> Optional[str]:
+def _section_name(ctx: FileContext) -> tuple[bool, Optional[str]]:
+    """Whether the dict being visited is stored under a key (`cfg[name] = {...}`,
+    `{name: {...}}`), and that key when it is a literal."""
     stack = ctx.stack
     if len(stack) < 2:
-        return None
+        return False, None
     holder = stack[-2]
     key: Any = NOT_LITERAL
     if type(holder) is cst.DictElement:
         key = value_of(ctx, holder.key)
     elif type(holder) is cst.Assign:
         target = holder.targets[-1].target
-        if type(target) is cst.Subscript and len(target.slice) == 1:
-            index = target.slice[0].slice
-            if type(index) is cst.Index:
-                key = value_of(ctx, index.value)
-    return key.lower() if isinstance(key, str) else None
+        if type(target) is not cst.Subscript or len(target.slice) != 1:
+            return False, None
+        index = target.slice[0].slice
+        if type(index) is cst.Index:
+            key = value_of(ctx, index.value)
+    else:
+        return False, None
+    return True, key.lower() if isinstance(key, str) else None
 
 
 class Param(NamedTuple):
