@@ -437,6 +437,8 @@ def from_outside(
     web handler, or digits a caller typed."""
     if _constant_lookup(ctx, expr):
         return False
+    if _chosen_by_caller(ctx, knowledge, expr):
+        return True
     if ctx.categories(expr).user_input:
         return True
     names = set(names_in(expr))
@@ -509,6 +511,41 @@ def _simple_names(expr: cst.BaseExpression) -> list[cst.Name]:
     if type(expr) is cst.BinaryOperation:
         return _simple_names(expr.left) + _simple_names(expr.right)
     return []
+
+
+def _chosen_by_caller(
+    ctx: FileContext, knowledge: ForwardingKnowledge, expr: cst.BaseExpression
+) -> bool:
+    """A forwarding target read back from where its owner set it
+    (``guest.forward_number``), or an element of what a caller keyed in
+    (``args[1]`` after ``args = event.get("args", [])``), directly or through a variable."""
+    for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
+        if value is None:
+            continue
+        if any(
+            "." in name and name.rsplit(".", 1)[-1] in knowledge.target_attributes
+            for name in names_in(value)
+        ):
+            return True
+        for _ in range(3):
+            if _keyed_in(knowledge, value):
+                return True
+            if type(value) is not cst.Subscript or type(value.value) is not cst.Name:
+                break
+            # An element of a list the caller filled.
+            bound = binding(ctx, value.value)
+            if bound is None:
+                break
+            value = bound
+    return False
+
+
+def _keyed_in(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
+    """Caller input (see ``_caller_input``), also read with ``event.get("digits")``."""
+    if _caller_input(knowledge, value):
+        return True
+    field = _field_read(value, knowledge.field_readers) if type(value) is cst.Call else None
+    return field is not None and any(field.endswith(f"[{k!r}]") for k in knowledge.caller_keys)
 
 
 def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
@@ -741,6 +778,9 @@ class OpenCallForwarding(Rule):
     only checks the format of a number (`^\\+[1-9]\\d{7,14}$`, `\\d+`) does not, one
     with a literal prefix or a short length (`^\\+44`, `^\\d{3,4}$`) does. Helpers of
     the same module that pass their argument on to such a call are followed.
+    A forwarding target read back from where its owner set it (`guest.forward_number`)
+    is outside input too, and so are the elements of what a caller keyed in, such as
+    the `args` an ARI `StasisStart` event carries (`digits = event.get("args")[1]`).
 
     ## Why is this bad?
     Whoever controls the destination can make your account call premium-rate or
