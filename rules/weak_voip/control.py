@@ -32,7 +32,6 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
-
 from privalint.rules.weak_voip.pbx_config import ParamReader, SectionDict
 from privalint.rules.weak_voip.signalling import AsteriskKnowledge, ProfileKnowledge
 

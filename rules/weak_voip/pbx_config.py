@@ -115,7 +115,11 @@ def param_parts(
     tag_at = -1
     for index in (0, 1):
         arg = positional(call, index)
-        if arg is not None and literal(arg.value) == PARAM_TAG:
+        if (
+            arg is not None
+            and type(arg.value) is cst.SimpleString
+            and arg.value.raw_value == PARAM_TAG
+        ):
             tag_at = index
             break
     if tag_at < 0:
@@ -169,8 +173,8 @@ class ParamReader:
 
     def _names_one(self, node: cst.Call) -> bool:
         for arg in node.args:
-            value = literal(arg.value)
-            if isinstance(value, str) and value.lower() in self.names:
+            value = arg.value
+            if type(value) is cst.SimpleString and value.raw_value.lower() in self.names:
                 return True
         return False
 
@@ -207,7 +211,8 @@ class ParamReader:
     def _set(self, node: cst.Call, receiver: cst.BaseExpression) -> list[Param]:
         """``element.set("name", "tls")`` then ``element.set("value", "false")`` on a
         ``param`` element."""
-        attribute = literal(node.args[0].value)
+        first = node.args[0].value
+        attribute = first.raw_value if type(first) is cst.SimpleString else None
         if attribute not in ("name", "value"):
             return []
         variable = dotted_name(receiver)

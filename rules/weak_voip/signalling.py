@@ -552,9 +552,7 @@ class SipWithoutTls(Rule):
                 )
 
     @staticmethod
-    def _transport(
-        asterisk: AsteriskKnowledge, section: SectionDict
-    ) -> tuple[str, Optional[str]]:
+    def _transport(asterisk: AsteriskKnowledge, section: SectionDict) -> tuple[str, Optional[str]]:
         for key in asterisk.transport_keys:
             text = section.text(key)
             if text is not None:
