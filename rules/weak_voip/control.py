@@ -297,7 +297,10 @@ class HardcodedVoipSecret(Rule):
     `Manager(secret="...")`, `ari.connect(url, user, "...")`,
     `InboundESL(password="ClueCon")` (FreeSWITCH's well-known default), passwords in
     configuration dicts of SIP trunks, accounts and PBX connections
-    (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), literals
+    (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), of Asterisk
+    sections built as dicts (`cfg["trunk-auth"] = {"type": "auth", "password": "..."}`)
+    and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements made
+    with ElementTree, also through a helper), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined).

@@ -360,8 +360,13 @@ class SipWithoutTls(Rule):
     elements or XML text) with `tls` set to `false`, and Kamailio/OpenSIPS
     configuration text that listens on `udp:`/`tcp:` sockets, and Asterisk
     transports or peers written as configuration text (`pjsip.conf`, `sip.conf`) with
-    `protocol=udp`/`tcp` or `transport=udp`. URIs and servers on loopback addresses
-    are not flagged.
+    `protocol=udp`/`tcp` or `transport=udp`, or built as dicts for `configparser`
+    (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`), and
+    endpoints bound to such a transport (`"transport": "transport-udp"`). FreeSWITCH
+    gateways registering over `udp`/`tcp` (`register-transport`) count too; `<param>`
+    elements are read when made with ElementTree or lxml directly, with `.set()`, or
+    through a helper of the same module (`_param(gateway, "register-transport",
+    "udp")`). URIs and servers on loopback addresses are not flagged.
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -385,9 +390,11 @@ class SipWithoutTls(Rule):
     INVALID = (
         "import pjsua2 as pj\nep = pj.Endpoint()\nep.transportCreate(pj.PJSIP_TRANSPORT_UDP, pj.TransportConfig())",
         'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.regConfig.registrarUri = "sip:pbx.example.com;transport=udp"',
+        'def render(cfg):\n    cfg["transport-udp"] = {"type": "transport", "protocol": "udp", "bind": "0.0.0.0:5060"}\n    cfg["trunk"] = {"type": "endpoint", "transport": "transport-udp", "aors": "trunk"}',
     )
     VALID = (
         'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.regConfig.registrarUri = "sips:pbx.example.com"',
+        'def render(cfg):\n    cfg["transport-tls"] = {"type": "transport", "protocol": "tls", "bind": "0.0.0.0:5061"}\n    cfg["trunk"] = {"type": "endpoint", "transport": "transport-tls", "aors": "trunk"}',
         'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.idUri = "sip:4410@pbx.example.com;transport=tls"',
         'import pjsua2 as pj\nacfg = pj.AccountConfig()\nacfg.idUri = "sip:test@127.0.0.1:5060"',
     )
@@ -761,7 +768,11 @@ class SrtpNotEnforced(Rule):
     (dataclass and pydantic defaults, constructor keywords, dict entries) that leave
     SRTP off or optional: `srtp: str = "optional"`, `media_encryption="no"`,
     `use_srtp=False`; and Asterisk endpoints or peers written as configuration text
-    with `media_encryption=no` (or `media_encryption_optimistic=yes`, `encryption=no`).
+    or built as dicts for `configparser` with `media_encryption=no` (or
+    `media_encryption_optimistic=yes`, `encryption=no`). FreeSWITCH `<param>` elements
+    made through a helper (`_param(settings, "rtp-secure-media", "optional")`) count.
+    Provider URIs need their SRTP parameter only when they are `sip:` URIs: a `sips:`
+    URI is already TLS end to end.
 
     ## Why is this bad?
     Without SRTP the audio of the call (the conversation itself, card numbers read
@@ -1119,8 +1130,9 @@ class SipTlsUnverified(Rule):
     `tls.cfg` text whose client profile (`[client:default]`) sets
     `verify_certificate = no` (or the older core parameter `tls_verify_server = 0`),
     Asterisk TLS transports written as configuration text
-    with `verify_server=no` or `method=tlsv1`, and FreeSWITCH profiles with
-    `tls-verify-policy` `none`.
+    with `verify_server=no` or `method=tlsv1` (also as dicts for `configparser`), and
+    FreeSWITCH profiles with `tls-verify-policy` `none` or `tls-verify-peer` `false`
+    (as dicts, XML text or `<param>` elements, also made through a helper).
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
