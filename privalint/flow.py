@@ -847,6 +847,9 @@ class Flow:
         attr = node.attr.value
         if self.is_request_read(node):
             return Carried(known=False, user_input=True)
+        if attr == "__dict__":
+            # `customer.__dict__`: every field of the record.
+            return self._record(node.value) or self.evaluate(node.value)
         owner = self._owner_text(node.value)
         classified = self._classified(attr, node, owner)
         base = self.evaluate(node.value)

@@ -447,6 +447,9 @@ def f(card: CardIn, cart: CartIn, shipment: Shipment, body, customer, job):
     probe(customer.model_dump())
     probe(customer_id.model_dump())
     probe(job.to_dict())
+    probe(card.__dict__)
+    probe(customer.__dict__)
+    probe(job.__dict__)
 """
 
 
@@ -460,5 +463,8 @@ def test_whole_records_carry_their_fields() -> None:
         (),
         ("person-name",),
         (),
+        (),
+        ("payment-card", "person-name"),
+        ("person-name",),
         (),
     ]

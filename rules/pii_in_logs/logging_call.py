@@ -154,6 +154,9 @@ class LoggerKnowledge:
         qualified = ctx.qualname(call.func)
         if qualified in self.adapters:
             return 1 if qualified == "logging.LoggerAdapter" else 0
+        if qualified is not None and qualified + "()" in local_loggers:
+            # `AuditAdapter(logger, {"user": email})`: the project's own adapter.
+            return 1
         func = call.func
         if type(func) is cst.Attribute:
             method = func.attr.value
