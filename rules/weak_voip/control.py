@@ -33,7 +33,11 @@ from privalint.rules.weak_tls.common import (
     words_of,
 )
 from privalint.rules.weak_voip.pbx_config import ParamReader, SectionDict
-from privalint.rules.weak_voip.signalling import AsteriskKnowledge, ProfileKnowledge
+from privalint.rules.weak_voip.signalling import (
+    AsteriskKnowledge,
+    ProfileKnowledge,
+    xml_params,
+)
 
 from privalint.catalog import Catalog
 from privalint.model import Family, Severity
@@ -299,8 +303,8 @@ class HardcodedVoipSecret(Rule):
     configuration dicts of SIP trunks, accounts and PBX connections
     (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), of Asterisk
     sections built as dicts (`cfg["trunk-auth"] = {"type": "auth", "password": "..."}`)
-    and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements made
-    with ElementTree, also through a helper), literals
+    and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements in
+    XML text or made with ElementTree, also through a helper), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined).
@@ -390,6 +394,7 @@ class HardcodedVoipSecret(Rule):
         # end when the file turns out to build sofia or Asterisk configuration.
         self._sofia = False
         self._param_secrets: list[cst.BaseExpression] = []
+        self._text_secrets: list[cst.SimpleString] = []
         self._sections: list[SectionDict] = []
         self._section_secrets: list[cst.BaseExpression] = []
 
@@ -397,6 +402,8 @@ class HardcodedVoipSecret(Rule):
         if self._sofia:
             for secret in self._param_secrets:
                 self._report_secret(secret, "FreeSWITCH gateway password")
+            for node in self._text_secrets:
+                self.report(node, what="FreeSWITCH gateway password", detail=" (in XML text)")
         if any(s.distinctive for s in self._sections):
             for secret in self._section_secrets:
                 self._report_secret(secret, "password of an Asterisk section")
@@ -404,7 +411,6 @@ class HardcodedVoipSecret(Rule):
     def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, str]]:
         """(node to report, the literal, how it got there: "" inline, "constant", or
         "fallback" of an environment lookup)."""
-        knowledge: SecretKnowledge = self.compiled
         node: cst.CSTNode = expr
         how = ""
         value = literal(expr)
@@ -419,11 +425,16 @@ class HardcodedVoipSecret(Rule):
             if fallback is not None:
                 value = literal(fallback)
                 node, how = fallback, "fallback"
-        if not isinstance(value, str):
-            return None
-        if value.strip() in knowledge.placeholders or any(m in value for m in knowledge.markers):
+        if not isinstance(value, str) or self._placeholder(value):
             return None
         return node, value, how
+
+    def _placeholder(self, value: str, folded: bool = False) -> bool:
+        """A placeholder, not a secret; ``folded`` values were lowercased."""
+        knowledge: SecretKnowledge = self.compiled
+        return value.strip() in knowledge.placeholders or any(
+            (m.lower() if folded else m) in value for m in knowledge.markers
+        )
 
     def _report_secret(self, expr: cst.BaseExpression, what: str) -> None:
         found = self._secret(expr)
@@ -452,6 +463,13 @@ class HardcodedVoipSecret(Rule):
                 self._sofia = True
             elif param.key in profile.secret_keys and param.expr is not None:
                 self._param_secrets.append(param.expr)
+        asterisk = knowledge.asterisk
+        section = asterisk.section(self.ctx, node) if asterisk is not None else None
+        if section is not None and asterisk is not None:
+            self._sections.append(section)
+            self._section_secrets.extend(
+                section.entries[k][0].value for k in asterisk.secret_keys if k in section.entries
+            )
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
             return
@@ -471,6 +489,21 @@ class HardcodedVoipSecret(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if "ecret" in node.value or "ECRET" in node.value:
             self._login_text(node)
+        if "<param" in node.value:
+            self._param_text(node)
+
+    def _param_text(self, node: cst.SimpleString) -> None:
+        """``<param name="password" value="..."/>`` in sofia XML text."""
+        knowledge: SecretKnowledge = self.compiled
+        profile = knowledge.profile
+        _, user, _ = string_use(self.ctx.stack)
+        if profile is None or type(user) is cst.Expr:
+            return
+        for param in xml_params(node):
+            if param.key in profile.markers:
+                self._sofia = True
+            elif param.key in profile.secret_keys and not self._placeholder(param.value, True):
+                self._text_secrets.append(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._login_text(node)

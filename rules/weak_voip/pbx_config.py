@@ -30,13 +30,13 @@ PARAM_TAG = "param"
 class SectionDict:
     """An Asterisk section written as a dict."""
 
-    node: cst.Dict
+    node: Union[cst.Dict, cst.Call]
     # The section's name: the key it is stored under (`cfg["transport-udp"] = {...}`,
     # `{"transport-udp": {...}}`), when that is a literal.
     name: Optional[str]
     kind: str
-    # Lowercased key -> (its element, its literal value or NOT_LITERAL).
-    entries: dict[str, tuple[cst.DictElement, Any]]
+    # Lowercased key -> (its element or keyword, its literal value or NOT_LITERAL).
+    entries: dict[str, tuple[Union[cst.DictElement, cst.Arg], Any]]
     # Whether one of its keys is one only Asterisk uses (`auth_type`, `aors`).
     distinctive: bool
 
@@ -53,15 +53,24 @@ class SectionDict:
 
 
 def section_dict(
-    ctx: FileContext, node: cst.Dict, types: frozenset[str], distinctive: frozenset[str]
+    ctx: FileContext,
+    node: Union[cst.Dict, cst.Call],
+    types: frozenset[str],
+    distinctive: frozenset[str],
 ) -> Optional[SectionDict]:
-    """The dict being visited as an Asterisk section: its `type` is one of `types`."""
-    entries: dict[str, tuple[cst.DictElement, Any]] = {}
-    for element in node.elements:
-        if type(element) is cst.DictElement:
-            key = literal(element.key)
-            if isinstance(key, str):
-                entries[key.lower()] = (element, value_of(ctx, element.value))
+    """The dict being visited (a literal or ``dict(type=..., ...)``) as an Asterisk
+    section: its `type` is one of `types`."""
+    entries: dict[str, tuple[Union[cst.DictElement, cst.Arg], Any]] = {}
+    if type(node) is cst.Dict:
+        for element in node.elements:
+            if type(element) is cst.DictElement:
+                key = literal(element.key)
+                if isinstance(key, str):
+                    entries[key.lower()] = (element, value_of(ctx, element.value))
+    elif type(node.func) is cst.Name and node.func.value == "dict":
+        for arg in node.args:
+            if arg.keyword is not None:
+                entries[arg.keyword.value.lower()] = (arg, value_of(ctx, arg.value))
     kind = entries.get("type", (None, NOT_LITERAL))[1]
     if not isinstance(kind, str) or kind.lower() not in types:
         return None
@@ -165,7 +174,11 @@ class ParamReader:
         if parts is not None:
             return self._param(node, *parts)
         func = node.func
-        if type(func) is cst.Attribute and func.attr.value == "set" and len(node.args) == 2:
+        if (
+            type(func) is cst.Attribute
+            and func.attr.value in ("set", "setAttribute")
+            and len(node.args) == 2
+        ):
             return self._set(node, func.value)
         if not self._names_one(node):
             return []
@@ -210,7 +223,7 @@ class ParamReader:
 
     def _set(self, node: cst.Call, receiver: cst.BaseExpression) -> list[Param]:
         """``element.set("name", "tls")`` then ``element.set("value", "false")`` on a
-        ``param`` element."""
+        ``param`` element (``setAttribute`` for minidom)."""
         first = node.args[0].value
         attribute = first.raw_value if type(first) is cst.SimpleString else None
         if attribute not in ("name", "value"):

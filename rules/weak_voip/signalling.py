@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -135,12 +135,20 @@ def profile_params(ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode) -> li
             return []
         return found
     if type(node) is cst.SimpleString:
-        text = literal(node)
-        if isinstance(text, str) and "<param" in text:
-            params = [(m.group(1).lower(), m.group(2).lower()) for m in _XML_PARAM.finditer(text)]
-            if {k for k, _ in params} & profile.markers:
-                found.extend(Param(node, k, v, None) for k, v in params)
+        params = xml_params(node)
+        if {param.key for param in params} & profile.markers:
+            return params
     return found
+
+
+def xml_params(node: cst.SimpleString) -> list[Param]:
+    """The ``<param name=... value=...>`` elements of XML text."""
+    text = literal(node)
+    if not isinstance(text, str) or "<param" not in text:
+        return []
+    return [
+        Param(node, m.group(1).lower(), m.group(2).lower(), None) for m in _XML_PARAM.finditer(text)
+    ]
 
 
 @dataclass(frozen=True)
@@ -265,8 +273,13 @@ class AsteriskKnowledge:
             secret_keys=frozenset(lowered("secret-keys")),
         )
 
-    def section(self, ctx: Any, node: cst.Dict) -> Optional[SectionDict]:
-        """The dict being visited as an Asterisk section, if it is one."""
+    def section(self, ctx: Any, node: Union[cst.Dict, cst.Call]) -> Optional[SectionDict]:
+        """The dict being visited (a literal or a ``dict(...)`` call) as an Asterisk
+        section, if it is one."""
+        if type(node) is cst.Call and (
+            type(node.func) is not cst.Name or node.func.value != "dict"
+        ):
+            return None
         return section_dict(ctx, node, self.section_types, self.dict_keys)
 
     def plain(self, text: Optional[str]) -> bool:
@@ -511,6 +524,9 @@ class SipWithoutTls(Rule):
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
+        self._section(node)
+
+    def _section(self, node: Union[cst.Dict, cst.Call]) -> None:
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         section = asterisk.section(self.ctx, node) if asterisk is not None else None
         if section is not None:
@@ -599,6 +615,7 @@ class SipWithoutTls(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         self._profile(self._params.call(node))
+        self._section(node)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
@@ -999,6 +1016,9 @@ class SrtpNotEnforced(Rule):
         for setting in keyword_settings(node):
             self._setting(setting)
         self._profile(self._params.call(node))
+        section = knowledge.asterisk.section(self.ctx, node) if knowledge.asterisk else None
+        if section is not None:
+            self._sections.append(section)
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -1361,6 +1381,9 @@ class SipTlsUnverified(Rule):
         profile: Optional[ProfileKnowledge] = self.compiled.profile
         if profile is not None:
             self._profile(profile_params(self.ctx, profile, node))
+        self._section(node)
+
+    def _section(self, node: Union[cst.Dict, cst.Call]) -> None:
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         section = asterisk.section(self.ctx, node) if asterisk is not None else None
         if section is not None:
@@ -1406,6 +1429,7 @@ class SipTlsUnverified(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
         self._profile(self._params.call(node))
+        self._section(node)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
