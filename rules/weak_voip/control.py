@@ -382,7 +382,7 @@ class HardcodedVoipSecret(Rule):
         words = module_words((*knowledge.calls, *knowledge.attributes))
         names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
         profile = knowledge.profile.words() if knowledge.profile else ()
-        asterisk = knowledge.asterisk.dict_words() if knowledge.asterisk else ()
+        asterisk = knowledge.asterisk.dict_triggers if knowledge.asterisk else ()
         return ((*words, "action: login", "sip:", "sips:", *names, *profile, *asterisk),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:

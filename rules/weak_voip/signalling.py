@@ -240,6 +240,7 @@ class AsteriskKnowledge:
     weak_methods: frozenset[str]
     words: tuple[str, ...]
     dict_keys: frozenset[str] = frozenset()
+    dict_triggers: tuple[str, ...] = ()
     transport_section: str = "transport"
     secret_keys: frozenset[str] = frozenset()
 
@@ -269,6 +270,7 @@ class AsteriskKnowledge:
             weak_methods=frozenset(lowered("weak-methods")),
             words=tuple(catalog.strings(f"{section}.trigger-words")),
             dict_keys=frozenset(lowered("dict-keys")),
+            dict_triggers=tuple(catalog.strings(f"{section}.dict-trigger-words")),
             transport_section=str(catalog.get(f"{section}.transport-section", "transport")),
             secret_keys=frozenset(lowered("secret-keys")),
         )
@@ -286,10 +288,6 @@ class AsteriskKnowledge:
         """Whether a `protocol`/`transport` value names only clear-text protocols."""
         protocols = {p.strip() for p in (text or "").split(",")}
         return bool(text) and protocols <= self.plain_protocols
-
-    def dict_words(self) -> tuple[str, ...]:
-        """Prefilter words of section dicts."""
-        return tuple(sorted(self.dict_keys))
 
     def sections(self, text: str) -> list[tuple[str, dict[str, str]]]:
         """The sections of Asterisk configuration text that have a known ``type``:
@@ -454,7 +452,7 @@ class SipWithoutTls(Rule):
                 *profile.words(),
                 *server.words,
                 *asterisk.words,
-                *asterisk.dict_words(),
+                *asterisk.dict_triggers,
             ),
         )
 
@@ -1225,6 +1223,7 @@ class SipTlsUnverified(Rule):
                 f"[{section}",
                 *catalog.strings("voip.sip-server-config.core-verify-params"),
                 *asterisk.words,
+                *asterisk.dict_triggers,
                 *sorted(asterisk.weak_verify),
                 *sorted(profile.verify_keys),
                 *sorted(profile.verify_flags),
