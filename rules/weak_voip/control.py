@@ -32,7 +32,7 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
-from privalint.rules.weak_voip.pbx_config import ParamReader, SectionDict
+from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
     ProfileKnowledge,
@@ -395,8 +395,8 @@ class HardcodedVoipSecret(Rule):
         self._sofia = False
         self._param_secrets: list[cst.BaseExpression] = []
         self._text_secrets: list[cst.SimpleString] = []
-        self._sections: list[SectionDict] = []
-        self._section_secrets: list[cst.BaseExpression] = []
+        asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
+        self._sections: Optional[Sections] = asterisk.sections_of(ctx) if asterisk else None
 
     def finish(self) -> None:
         if self._sofia:
@@ -404,9 +404,14 @@ class HardcodedVoipSecret(Rule):
                 self._report_secret(secret, "FreeSWITCH gateway password")
             for node in self._text_secrets:
                 self.report(node, what="FreeSWITCH gateway password", detail=" (in XML text)")
-        if any(s.distinctive for s in self._sections):
-            for secret in self._section_secrets:
-                self._report_secret(secret, "password of an Asterisk section")
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        if self._sections is None or asterisk is None:
+            return
+        for section in self._sections.sections():
+            for key in asterisk.secret_keys:
+                expr = section.expr(key)
+                if expr is not None:
+                    self._report_secret(expr, "password of an Asterisk section")
 
     def _secret(self, expr: cst.BaseExpression) -> Optional[tuple[cst.CSTNode, str, str]]:
         """(node to report, the literal, how it got there: "" inline, "constant", or
@@ -463,13 +468,8 @@ class HardcodedVoipSecret(Rule):
                 self._sofia = True
             elif param.key in profile.secret_keys and param.expr is not None:
                 self._param_secrets.append(param.expr)
-        asterisk = knowledge.asterisk
-        section = asterisk.section(self.ctx, node) if asterisk is not None else None
-        if section is not None and asterisk is not None:
-            self._sections.append(section)
-            self._section_secrets.extend(
-                section.entries[k][0].value for k in asterisk.secret_keys if k in section.entries
-            )
+        if self._sections is not None:
+            self._sections.observe(node)
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
             return
@@ -553,17 +553,11 @@ class HardcodedVoipSecret(Rule):
                 secrets.append(element.value)
             else:
                 values.append(element.value)
-        asterisk = knowledge.asterisk
-        section = asterisk.section(self.ctx, node) if asterisk is not None else None
-        if section is not None:
-            self._sections.append(section)
+        if self._sections is not None:
+            self._sections.observe(node)
         if secrets and self._voip_config(keys, values):
             for secret in secrets:
                 self._report_secret(secret, "password in a SIP/PBX configuration")
-        elif section is not None and asterisk is not None:
-            self._section_secrets.extend(
-                section.entries[k][0].value for k in asterisk.secret_keys if k in section.entries
-            )
 
     def _voip_config(self, keys: list[str], values: list[cst.BaseExpression]) -> bool:
         """Whether a dict configures a SIP account, trunk or PBX connection: a `sip:`
@@ -608,6 +602,8 @@ class HardcodedVoipSecret(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: SecretKnowledge = self.compiled
+        if self._sections is not None:
+            self._sections.observe(node)
         for target in node.targets:
             expr = target.target
             self._named_secret(expr, node.value)

@@ -1,5 +1,5 @@
-"""PBX configuration built as Python objects: Asterisk sections kept as dicts (handed to
-``configparser``: ``cfg["trunk"] = {"type": "endpoint", ...}``) and FreeSWITCH
+"""PBX configuration built as Python objects: Asterisk sections for ``configparser``
+(``cfg["trunk"] = {"type": "endpoint", ...}``, or key by key) and FreeSWITCH
 ``<param name=... value=...>`` elements made with ElementTree or lxml, directly, with
 ``.set()`` or through a helper of the same module (``_param(settings, "tls", "false")``)."""
 
@@ -28,15 +28,15 @@ PARAM_TAG = "param"
 
 @dataclass(frozen=True)
 class SectionDict:
-    """An Asterisk section written as a dict."""
+    """An Asterisk section built in Python."""
 
-    node: Union[cst.Dict, cst.Call]
     # The section's name: the key it is stored under (`cfg["transport-udp"] = {...}`,
     # `{"transport-udp": {...}}`), when that is a literal.
     name: Optional[str]
     kind: str
-    # Lowercased key -> (its element or keyword, its literal value or NOT_LITERAL).
-    entries: dict[str, tuple[Union[cst.DictElement, cst.Arg], Any]]
+    # Lowercased key -> (where it is set: a dict element, a keyword, an assignment or a
+    # `set` call; its literal value or NOT_LITERAL).
+    entries: dict[str, tuple[cst.CSTNode, Any]]
     # Whether one of its keys is one only Asterisk uses (`auth_type`, `aors`).
     distinctive: bool
 
@@ -47,9 +47,90 @@ class SectionDict:
             return None
         return str(found[1]).lower()
 
+    def expr(self, key: str) -> Optional[cst.BaseExpression]:
+        """The expression a key is set to."""
+        found = self.entries.get(key)
+        node = found[0] if found is not None else None
+        if isinstance(node, (cst.DictElement, cst.Arg, cst.Assign)):
+            return node.value
+        if type(node) is cst.Call and len(node.args) == 3:
+            return node.args[2].value
+        return None
+
     @property
     def shown(self) -> str:
         return self.name if self.name is not None else self.kind
+
+
+class Sections:
+    """The Asterisk sections a file builds: dicts (`cfg["trunk"] = {...}`, a dict of
+    such dicts, `dict(type=..., ...)`) and sections filled key by key
+    (`cfg["trunk"]["type"] = "endpoint"`, `cfg.set("trunk", "type", "endpoint")`).
+    A section's `type` is one of `types`; `distinctive` are keys only Asterisk uses."""
+
+    def __init__(
+        self, ctx: FileContext, types: frozenset[str], distinctive: frozenset[str]
+    ) -> None:
+        self.ctx = ctx
+        self.types = types
+        self.distinctive = distinctive
+        self._dicts: list[SectionDict] = []
+        # (configuration object, section) -> entries set key by key.
+        self._items: dict[tuple[str, str], dict[str, tuple[cst.CSTNode, Any]]] = {}
+
+    def observe(self, node: cst.CSTNode) -> None:
+        """Called with the dicts, calls and assignments of the walk."""
+        if type(node) is cst.Dict:
+            self._dict(node)
+        elif type(node) is cst.Call:
+            func = node.func
+            if type(func) is cst.Name and func.value == "dict":
+                self._dict(node)
+            elif type(func) is cst.Attribute and func.attr.value == "set" and len(node.args) == 3:
+                section, key = (value_of(self.ctx, a.value) for a in node.args[:2])
+                self._item(func.value, section, key, node, node.args[2].value)
+        elif type(node) is cst.Assign:
+            for target in node.targets:
+                item = target.target
+                if type(item) is cst.Subscript and type(item.value) is cst.Subscript:
+                    section = _index(self.ctx, item.value)
+                    self._item(item.value.value, section, _index(self.ctx, item), node, node.value)
+
+    def sections(self) -> list[SectionDict]:
+        """Every section, when one of them has a key only Asterisk uses (else none)."""
+        found = list(self._dicts)
+        for (_, name), entries in self._items.items():
+            kind = entries.get("type", (None, NOT_LITERAL))[1]
+            if isinstance(kind, str) and kind.lower() in self.types:
+                known = bool(entries.keys() & self.distinctive)
+                found.append(SectionDict(name.lower(), kind.lower(), entries, known))
+        return found if any(s.distinctive for s in found) else []
+
+    def _dict(self, node: Union[cst.Dict, cst.Call]) -> None:
+        found = section_dict(self.ctx, node, self.types, self.distinctive)
+        if found is not None:
+            self._dicts.append(found)
+
+    def _item(
+        self,
+        owner: cst.BaseExpression,
+        section: Any,
+        key: Any,
+        node: cst.CSTNode,
+        value: cst.BaseExpression,
+    ) -> None:
+        name = dotted_name(owner)
+        if name is None or not isinstance(section, str) or not isinstance(key, str):
+            return
+        entries = self._items.setdefault((name, section), {})
+        entries[key.lower()] = (node, value_of(self.ctx, value))
+
+
+def _index(ctx: FileContext, node: cst.Subscript) -> Any:
+    """The literal key of ``x[key]``."""
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
+        return NOT_LITERAL
+    return value_of(ctx, node.slice[0].slice.value)
 
 
 def section_dict(
@@ -60,7 +141,7 @@ def section_dict(
 ) -> Optional[SectionDict]:
     """The dict being visited (a literal or ``dict(type=..., ...)``) as an Asterisk
     section: its `type` is one of `types`."""
-    entries: dict[str, tuple[Union[cst.DictElement, cst.Arg], Any]] = {}
+    entries: dict[str, tuple[cst.CSTNode, Any]] = {}
     if type(node) is cst.Dict:
         for element in node.elements:
             if type(element) is cst.DictElement:
@@ -80,7 +161,7 @@ def section_dict(
     # stored under a section name, as configparser wants it.
     if not keyed and not known:
         return None
-    return SectionDict(node, name, kind.lower(), entries, known)
+    return SectionDict(name, kind.lower(), entries, known)
 
 
 def _section_name(ctx: FileContext) -> tuple[bool, Optional[str]]:
@@ -95,11 +176,9 @@ def _section_name(ctx: FileContext) -> tuple[bool, Optional[str]]:
         key = value_of(ctx, holder.key)
     elif type(holder) is cst.Assign:
         target = holder.targets[-1].target
-        if type(target) is not cst.Subscript or len(target.slice) != 1:
+        if type(target) is not cst.Subscript:
             return False, None
-        index = target.slice[0].slice
-        if type(index) is cst.Index:
-            key = value_of(ctx, index.value)
+        key = _index(ctx, target)
     else:
         return False, None
     return True, key.lower() if isinstance(key, str) else None

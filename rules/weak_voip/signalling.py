@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -38,7 +38,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     setting_value,
 )
-from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, section_dict
+from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -275,14 +275,9 @@ class AsteriskKnowledge:
             secret_keys=frozenset(lowered("secret-keys")),
         )
 
-    def section(self, ctx: Any, node: Union[cst.Dict, cst.Call]) -> Optional[SectionDict]:
-        """The dict being visited (a literal or a ``dict(...)`` call) as an Asterisk
-        section, if it is one."""
-        if type(node) is cst.Call and (
-            type(node.func) is not cst.Name or node.func.value != "dict"
-        ):
-            return None
-        return section_dict(ctx, node, self.section_types, self.dict_keys)
+    def sections_of(self, ctx: Any) -> Sections:
+        """A collector of the Asterisk sections a file builds."""
+        return Sections(ctx, self.section_types, self.dict_keys)
 
     def plain(self, text: Optional[str]) -> bool:
         """Whether a `protocol`/`transport` value names only clear-text protocols."""
@@ -371,8 +366,9 @@ class SipWithoutTls(Rule):
     elements or XML text) with `tls` set to `false`, and Kamailio/OpenSIPS
     configuration text that listens on `udp:`/`tcp:` sockets, and Asterisk
     transports or peers written as configuration text (`pjsip.conf`, `sip.conf`) with
-    `protocol=udp`/`tcp` or `transport=udp`, or built as dicts for `configparser`
-    (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`), and
+    `protocol=udp`/`tcp` or `transport=udp`, or built for `configparser` as dicts
+    (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`) or key by
+    key (`cfg.set("transport-udp", "protocol", "udp")`), and
     endpoints bound to such a transport (`"transport": "transport-udp"`). FreeSWITCH
     gateways registering over `udp`/`tcp` (`register-transport`) count too; `<param>`
     elements are read when made with ElementTree or lxml directly, with `.set()`, or
@@ -460,7 +456,7 @@ class SipWithoutTls(Rule):
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
         self._params = ParamReader(ctx, compiled.profile.followed)
-        self._sections: list[SectionDict] = []
+        self._sections: Sections = compiled.asterisk.sections_of(ctx)
 
     def _server_config(self, node: StringNode) -> None:
         """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text, and Asterisk
@@ -522,21 +518,16 @@ class SipWithoutTls(Rule):
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
-        self._section(node)
+        self._sections.observe(node)
 
-    def _section(self, node: Union[cst.Dict, cst.Call]) -> None:
-        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
-        section = asterisk.section(self.ctx, node) if asterisk is not None else None
-        if section is not None:
-            self._sections.append(section)
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._sections.observe(node)
 
     def finish(self) -> None:
         """Transports and peers on UDP/TCP, and endpoints bound to such a transport
         (sections may come in any order, so they are judged at the end)."""
-        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
-        sections = self._sections
-        if asterisk is None or not any(s.distinctive for s in sections):
-            return
+        asterisk: AsteriskKnowledge = self.compiled.asterisk
+        sections = self._sections.sections()
         transports = {
             s.name: s for s in sections if s.kind == asterisk.transport_section and s.name
         }
@@ -613,7 +604,7 @@ class SipWithoutTls(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         self._profile(self._params.call(node))
-        self._section(node)
+        self._sections.observe(node)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
@@ -874,7 +865,7 @@ class SrtpNotEnforced(Rule):
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
         self._params = ParamReader(ctx, compiled.profile.followed)
-        self._sections: list[SectionDict] = []
+        self._sections: Sections = compiled.asterisk.sections_of(ctx)
 
     # SRTP settings of trunks and endpoints kept in Python.
 
@@ -898,6 +889,7 @@ class SrtpNotEnforced(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: MediaKnowledge = self.compiled
+        self._sections.observe(node)
         for setting in assigned_settings(self.ctx, node):
             self._setting(setting)
         for target in node.targets:
@@ -957,9 +949,9 @@ class SrtpNotEnforced(Rule):
         or optional (`"media_encryption_optimistic": "yes"`)."""
         knowledge: MediaKnowledge = self.compiled
         asterisk = knowledge.asterisk
-        if asterisk is None or not any(s.distinctive for s in self._sections):
+        if asterisk is None:
             return
-        for section in self._sections:
+        for section in self._sections.sections():
             for key, bad in asterisk.weak_media.items():
                 text = section.text(key)
                 # Settings named like `media_encryption` are judged on their own.
@@ -1014,9 +1006,7 @@ class SrtpNotEnforced(Rule):
         for setting in keyword_settings(node):
             self._setting(setting)
         self._profile(self._params.call(node))
-        section = knowledge.asterisk.section(self.ctx, node) if knowledge.asterisk else None
-        if section is not None:
-            self._sections.append(section)
+        self._sections.observe(node)
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -1085,9 +1075,7 @@ class SrtpNotEnforced(Rule):
         profiles."""
         knowledge: MediaKnowledge = self.compiled
         self._profile(profile_params(self.ctx, knowledge.profile, node))
-        section = knowledge.asterisk.section(self.ctx, node) if knowledge.asterisk else None
-        if section is not None:
-            self._sections.append(section)
+        self._sections.observe(node)
         for setting in dict_settings(self.ctx, node):
             self._setting(setting)
         values: dict[str, cst.BaseExpression] = {}
@@ -1305,7 +1293,7 @@ class SipTlsUnverified(Rule):
         self._configs: dict[tuple[int, str], Optional[bool]] = {}
         profile: Optional[ProfileKnowledge] = compiled.profile
         self._params = ParamReader(ctx, profile.followed if profile else frozenset())
-        self._sections: list[SectionDict] = []
+        self._sections: Sections = compiled.asterisk.sections_of(ctx)
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -1321,6 +1309,7 @@ class SipTlsUnverified(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: PeerKnowledge = self.compiled
+        self._sections.observe(node)
         config = (
             known_name(self.ctx, node.value.func, knowledge.transport_configs)
             if type(node.value) is cst.Call
@@ -1380,21 +1369,15 @@ class SipTlsUnverified(Rule):
         profile: Optional[ProfileKnowledge] = self.compiled.profile
         if profile is not None:
             self._profile(profile_params(self.ctx, profile, node))
-        self._section(node)
-
-    def _section(self, node: Union[cst.Dict, cst.Call]) -> None:
-        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
-        section = asterisk.section(self.ctx, node) if asterisk is not None else None
-        if section is not None:
-            self._sections.append(section)
+        self._sections.observe(node)
 
     def finish(self) -> None:
         """Asterisk TLS transports built as dicts that do not verify the server or
         allow an old TLS version."""
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
-        if asterisk is None or not any(s.distinctive for s in self._sections):
+        if asterisk is None:
             return
-        for section in self._sections:
+        for section in self._sections.sections():
             for key, bad in asterisk.weak_verify.items():
                 if section.text(key) in bad:
                     self.report(
@@ -1428,7 +1411,7 @@ class SipTlsUnverified(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
         self._profile(self._params.call(node))
-        self._section(node)
+        self._sections.observe(node)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
