@@ -36,6 +36,7 @@ from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
     ProfileKnowledge,
+    profile_params,
     xml_params,
 )
 
@@ -536,6 +537,24 @@ class HardcodedVoipSecret(Rule):
 
     # Configuration dicts of SIP accounts, trunks and PBX connections:
     # `{"uri": "sip:trunk.example.net", "username": "acme", "password": "..."}`.
+
+    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
+
+    def visit_List(self, node: cst.List) -> None:
+        self._pairs(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._pairs(node)
+
+    def _pairs(self, node: cst.CSTNode) -> None:
+        profile: Optional[ProfileKnowledge] = self.compiled.profile
+        params = profile_params(self.ctx, profile, node) if profile is not None else []
+        if params:
+            self._sofia = True
+        for param in params:
+            assert profile is not None
+            if param.key in profile.secret_keys and param.expr is not None:
+                self._param_secrets.append(param.expr)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         knowledge: SecretKnowledge = self.compiled

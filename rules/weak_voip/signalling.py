@@ -120,20 +120,27 @@ class ProfileKnowledge:
 
 def profile_params(ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode) -> list[Param]:
     """The literal parameters of a sofia profile or gateway: the elements of a dict
-    holding a profile key, or the ``<param>`` elements of XML text. (Calls that make
-    ``<param>`` elements are read by a ``ParamReader``.)"""
+    holding a profile key, the pairs of a list or tuple of (name, value) pairs holding
+    one (`[("sip-port", "5080"), ("tls", "false")]`, looped over to make `<param>`s),
+    or the ``<param>`` elements of XML text. (Calls that make ``<param>`` elements are
+    read by a ``ParamReader``.)"""
     found: list[Param] = []
+    pairs: list[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression]] = []
     if type(node) is cst.Dict:
+        pairs = [(e, e.key, e.value) for e in node.elements if type(e) is cst.DictElement]
+    elif isinstance(node, (cst.List, cst.Tuple)):
         for element in node.elements:
-            if type(element) is cst.DictElement:
-                key = literal(element.key)
-                value = value_of(ctx, element.value)
-                if isinstance(key, str):
-                    shown = str(value).lower() if isinstance(value, (str, bool)) else ""
-                    found.append(Param(element, key.lower(), shown, element.value))
-        if not {param.key for param in found} & profile.markers:
-            return []
-        return found
+            pair = element.value
+            if type(pair) is cst.Tuple and len(pair.elements) == 2:
+                pairs.append((pair, pair.elements[0].value, pair.elements[1].value))
+    for where, name, expr in pairs:
+        key = literal(name)
+        if isinstance(key, str):
+            value = value_of(ctx, expr)
+            shown = str(value).lower() if isinstance(value, (str, bool)) else ""
+            found.append(Param(where, key.lower(), shown, expr))
+    if found:
+        return found if {param.key for param in found} & profile.markers else []
     if type(node) is cst.SimpleString:
         params = xml_params(node)
         if {param.key for param in params} & profile.markers:
@@ -370,9 +377,10 @@ class SipWithoutTls(Rule):
     (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`) or key by
     key (`cfg.set("transport-udp", "protocol", "udp")`), and
     endpoints bound to such a transport (`"transport": "transport-udp"`). FreeSWITCH
-    gateways registering over `udp`/`tcp` (`register-transport`) count too; `<param>`
-    elements are read when made with ElementTree or lxml directly, with `.set()`, or
-    through a helper of the same module (`_param(gateway, "register-transport",
+    gateways registering over `udp`/`tcp` (`register-transport`) count too. Sofia
+    parameters are read from dicts, lists of (name, value) pairs, XML text and
+    `<param>` elements made with ElementTree, lxml or minidom directly, with `.set()`,
+    or through a helper of the same module (`_param(gateway, "register-transport",
     "udp")`). URIs and servers on loopback addresses are not flagged.
 
     ## Why is this bad?
@@ -515,6 +523,14 @@ class SipWithoutTls(Rule):
         return False
 
     # Asterisk sections built as dicts.
+
+    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
+
+    def visit_List(self, node: cst.List) -> None:
+        self._profile(profile_params(self.ctx, self.compiled.profile, node))
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._profile(profile_params(self.ctx, self.compiled.profile, node))
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
@@ -1070,6 +1086,14 @@ class SrtpNotEnforced(Rule):
                     fix=f"add `;{required}` to the URI",
                 )
 
+    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
+
+    def visit_List(self, node: cst.List) -> None:
+        self._profile(profile_params(self.ctx, self.compiled.profile, node))
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._profile(profile_params(self.ctx, self.compiled.profile, node))
+
     def visit_Dict(self, node: cst.Dict) -> None:
         """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``, and sofia
         profiles."""
@@ -1364,6 +1388,16 @@ class SipTlsUnverified(Rule):
         return [name] if name else []
 
     # FreeSWITCH sofia profiles: `tls-verify-policy` `none`.
+
+    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
+
+    def visit_List(self, node: cst.List) -> None:
+        if self.compiled.profile is not None:
+            self._profile(profile_params(self.ctx, self.compiled.profile, node))
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        if self.compiled.profile is not None:
+            self._profile(profile_params(self.ctx, self.compiled.profile, node))
 
     def visit_Dict(self, node: cst.Dict) -> None:
         profile: Optional[ProfileKnowledge] = self.compiled.profile
