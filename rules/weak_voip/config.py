@@ -31,12 +31,14 @@ class Setting:
     around: tuple[str, ...]
     # A module constant (``DIALER_MAX_CALLS = 0``): nothing around it but its name.
     constant: bool = False
+    # The values of the other fields, keywords or entries (``proxy_uri="sip:..."``).
+    siblings: tuple[cst.BaseExpression, ...] = ()
 
 
 AssignNode = Union[cst.Assign, cst.AnnAssign]
 
 
-def _field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
+def field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
     """``0`` for ``Field(0, ge=0)``, ``field(default=0)`` and ``attr.ib(default=0)``."""
     if type(value) is cst.Call and last_name(value.func) in ("Field", "field", "ib", "attrib"):
         default = argument(value, 0, "default")
@@ -46,11 +48,13 @@ def _field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpre
 
 
 def setting_value(ctx: FileContext, value: cst.BaseExpression) -> Any:
-    return value_of(ctx, _field_default(ctx, value))
+    return value_of(ctx, field_default(ctx, value))
 
 
-def _class_names(node: cst.ClassDef) -> tuple[str, ...]:
+def _class_fields(node: cst.ClassDef) -> tuple[tuple[str, ...], tuple[cst.BaseExpression, ...]]:
+    """The class name and its field names, and the fields' default values."""
     names = [node.name.value]
+    values: list[cst.BaseExpression] = []
     if type(node.body) is cst.IndentedBlock:
         for stmt in node.body.body:
             if type(stmt) is not cst.SimpleStatementLine:
@@ -58,11 +62,14 @@ def _class_names(node: cst.ClassDef) -> tuple[str, ...]:
             for small in stmt.body:
                 if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
                     names.append(small.target.value)
+                    if small.value is not None:
+                        values.append(small.value)
                 elif type(small) is cst.Assign:
                     names.extend(
                         t.target.value for t in small.targets if type(t.target) is cst.Name
                     )
-    return tuple(names)
+                    values.append(small.value)
+    return tuple(names), tuple(values)
 
 
 def assigned_settings(ctx: FileContext, node: AssignNode) -> list[Setting]:
@@ -78,19 +85,25 @@ def assigned_settings(ctx: FileContext, node: AssignNode) -> list[Setting]:
     for target in targets:
         if type(target) is cst.Name:
             if type(owner) is cst.ClassDef:
-                around = _class_names(owner)
+                around, siblings = _class_fields(owner)
+                found.append(
+                    Setting(
+                        node,
+                        target.value,
+                        value,
+                        around,
+                        siblings=tuple(v for v in siblings if v is not value),
+                    )
+                )
+                continue
             elif len(stack) >= 3 and type(stack[-3]) is cst.Module:
                 found.append(Setting(node, target.value, value, (target.value,), constant=True))
-                continue
-            else:
-                continue
-            found.append(Setting(node, target.value, value, around))
         elif type(target) is cst.Attribute:
             name = dotted_name(target)
             if name is None or not name.startswith("self."):
                 continue
             cls = enclosing_class(ctx)
-            around = (*(_class_names(cls) if cls is not None else ()), target.attr.value)
+            around = (*(_class_fields(cls)[0] if cls is not None else ()), target.attr.value)
             found.append(Setting(node, target.attr.value, value, around))
     return found
 
@@ -101,7 +114,17 @@ def keyword_settings(node: cst.Call) -> list[Setting]:
     if not keywords:
         return []
     around = (last_name(node.func) or "", *(a.keyword.value for a in keywords if a.keyword))
-    return [Setting(a, a.keyword.value, a.value, around) for a in keywords if a.keyword]
+    return [
+        Setting(
+            a,
+            a.keyword.value,
+            a.value,
+            around,
+            siblings=tuple(b.value for b in node.args if b is not a),
+        )
+        for a in keywords
+        if a.keyword
+    ]
 
 
 def dict_settings(ctx: FileContext, node: cst.Dict) -> list[Setting]:
@@ -114,8 +137,10 @@ def dict_settings(ctx: FileContext, node: cst.Dict) -> list[Setting]:
                 entries.append((element, key))
     if not entries:
         return []
+    around = (*(k for _, k in entries), *_stored_under(ctx))
     return [
-        Setting(e, k, e.value, (*(k for _, k in entries), *_stored_under(ctx))) for e, k in entries
+        Setting(e, k, e.value, around, siblings=tuple(f.value for f, _ in entries if f is not e))
+        for e, k in entries
     ]
 
 

@@ -32,6 +32,12 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
+from privalint.rules.weak_voip.config import (
+    Setting,
+    assigned_settings,
+    field_default,
+    keyword_settings,
+)
 from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
@@ -292,6 +298,7 @@ class SecretKnowledge:
     secret_name_exclusions: frozenset[str]
     profile: Optional[ProfileKnowledge] = None
     asterisk: Optional[AsteriskKnowledge] = None
+    class_words: frozenset[str] = frozenset()
 
 
 class HardcodedVoipSecret(Rule):
@@ -305,7 +312,9 @@ class HardcodedVoipSecret(Rule):
     (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), of Asterisk
     sections built as dicts (`cfg["trunk-auth"] = {"type": "auth", "password": "..."}`)
     and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements in
-    XML text or made with ElementTree, also through a helper), literals
+    XML text or made with ElementTree, also through a helper), password fields and keywords of trunk or
+    account classes (`password: str = "..."` in a `SipTrunk` dataclass,
+    `SipAccount(password="...")`), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined).
@@ -375,6 +384,9 @@ class HardcodedVoipSecret(Rule):
             secret_name_exclusions=frozenset(catalog.strings("voip.secrets.names.exclusions")),
             profile=ProfileKnowledge.from_catalog(catalog),
             asterisk=AsteriskKnowledge.from_catalog(catalog),
+            class_words=frozenset(
+                w.lower() for w in catalog.strings("voip.secrets.config.class-words")
+            ),
         )
 
     @classmethod
@@ -384,7 +396,18 @@ class HardcodedVoipSecret(Rule):
         names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
         profile = knowledge.profile.words() if knowledge.profile else ()
         asterisk = knowledge.asterisk.dict_triggers if knowledge.asterisk else ()
-        return ((*words, "action: login", "sip:", "sips:", *names, *profile, *asterisk),)
+        return (
+            (
+                *words,
+                "action: login",
+                "sip:",
+                "sips:",
+                *names,
+                *profile,
+                *asterisk,
+                *sorted(knowledge.class_words),
+            ),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -460,6 +483,15 @@ class HardcodedVoipSecret(Rule):
             detail = " (as the fallback of an environment lookup)"
         self.report(node, what=what, detail=detail)
 
+    def _setting_secret(self, setting: Setting) -> None:
+        """``password: str = "..."`` in a ``SipTrunk`` dataclass,
+        ``SipAccount(registrar=..., password="...")``."""
+        knowledge: SecretKnowledge = self.compiled
+        if setting.constant or setting.name.lower() not in knowledge.config_secret_keys:
+            return
+        if any(set(words_of(name)) & knowledge.class_words for name in setting.around):
+            self._report_secret(field_default(self.ctx, setting.value), "SIP/PBX password")
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SecretKnowledge = self.compiled
         profile = knowledge.profile
@@ -473,6 +505,8 @@ class HardcodedVoipSecret(Rule):
             self._sections.observe(node)
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
+            for setting in keyword_settings(node):
+                self._setting_secret(setting)
             return
         spec = knowledge.calls[name]
         for name in spec.keywords:
@@ -623,6 +657,8 @@ class HardcodedVoipSecret(Rule):
         knowledge: SecretKnowledge = self.compiled
         if self._sections is not None:
             self._sections.observe(node)
+        for setting in assigned_settings(self.ctx, node):
+            self._setting_secret(setting)
         for target in node.targets:
             expr = target.target
             self._named_secret(expr, node.value)
@@ -636,6 +672,8 @@ class HardcodedVoipSecret(Rule):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._named_secret(node.target, node.value)
+        for setting in assigned_settings(self.ctx, node):
+            self._setting_secret(setting)
 
     def _named_secret(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """`SIP_PASSWORD = "..."`, `self.ami_secret = "..."`: a name that says it holds

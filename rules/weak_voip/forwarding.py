@@ -1177,8 +1177,9 @@ class UnboundedCallVolume(Rule):
     ## What it does
     Flags call volumes without a sensible bound: a concurrent-call limit such as
     pjsua2's `uaConfig.maxCalls` raised above the catalog's limit (100); a call limit
-    of a trunk, dialer or PBX configuration kept in Python (`max_concurrent_calls: int
-    = 0` in a dataclass or pydantic model, `Trunk(max_calls=None)`, `{"max_calls": -1}`)
+    or channel limit of a trunk, dialer or PBX configuration kept in Python
+    (`max_concurrent_calls: int = 0` in a dataclass or pydantic model,
+    `Trunk(max_calls=None)`, `{"max_channels": -1}`)
     set to a value that means "no limit", when the names around it say it is telephony
     (`DialerSettings`, a `trunk` field); and Twilio `<Dial>` forwarding to a number
     taken from data or request input without a `time_limit` (not when the number is

@@ -28,6 +28,7 @@ from privalint.rules.weak_tls.common import (
     strip_calls,
     text_of,
     uri_host,
+    url_host,
     value_of,
     words_of,
 )
@@ -320,6 +321,22 @@ class AsteriskKnowledge:
         return None
 
 
+def _typed_section(ctx: Any, node: cst.CSTNode, types: frozenset[str]) -> bool:
+    """A dict (or ``dict(...)`` call) with a ``type`` of an Asterisk section: read as
+    a section, not as a trunk's settings."""
+    if type(node) is cst.Dict:
+        for element in node.elements:
+            if type(element) is cst.DictElement and literal(element.key) == "type":
+                kind = value_of(ctx, element.value)
+                return isinstance(kind, str) and kind.lower() in types
+        return False
+    if type(node) is cst.Call:
+        kind_arg = keyword(node, "type")
+        kind = value_of(ctx, kind_arg.value) if kind_arg is not None else None
+        return isinstance(kind, str) and kind.lower() in types
+    return False
+
+
 def config_text(node: StringNode) -> Optional[str]:
     """The text of a string literal or f-string (fields as ``UNKNOWN_PART``)."""
     if type(node) is cst.SimpleString:
@@ -360,6 +377,9 @@ class SignallingKnowledge:
     profile: ProfileKnowledge
     server_config: ServerConfigKnowledge
     asterisk: Optional[AsteriskKnowledge] = None
+    transport_settings: frozenset[str] = frozenset()
+    plain_transport_values: frozenset[str] = frozenset()
+    class_words: frozenset[str] = frozenset()
 
 
 class SipWithoutTls(Rule):
@@ -381,7 +401,9 @@ class SipWithoutTls(Rule):
     parameters are read from dicts, lists of (name, value) pairs, XML text and
     `<param>` elements made with ElementTree, lxml or minidom directly, with `.set()`,
     or through a helper of the same module (`_param(gateway, "register-transport",
-    "udp")`). URIs and servers on loopback addresses are not flagged.
+    "udp")`); and transport settings of SIP trunks and accounts kept in Python
+    (`transport: str = "udp"` in a `SipTrunk` dataclass, `Trunk(transport="tcp")`).
+    URIs and servers on loopback addresses are not flagged.
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -443,6 +465,13 @@ class SipWithoutTls(Rule):
             profile=ProfileKnowledge.from_catalog(catalog),
             server_config=ServerConfigKnowledge.from_catalog(catalog),
             asterisk=AsteriskKnowledge.from_catalog(catalog),
+            transport_settings=frozenset(catalog.strings("voip.signalling.transport-settings")),
+            plain_transport_values=frozenset(
+                v.lower() for v in catalog.strings("voip.signalling.plain-transport-values")
+            ),
+            class_words=frozenset(
+                w.lower() for w in catalog.strings("voip.secrets.config.class-words")
+            ),
         )
 
     @classmethod
@@ -457,6 +486,7 @@ class SipWithoutTls(Rule):
                 *server.words,
                 *asterisk.words,
                 *asterisk.dict_triggers,
+                *catalog.strings("voip.secrets.config.class-words"),
             ),
         )
 
@@ -522,6 +552,41 @@ class SipWithoutTls(Rule):
             return True
         return False
 
+    # Transport settings of SIP accounts and trunks kept in Python.
+
+    def _setting(self, setting: Setting) -> None:
+        knowledge: SignallingKnowledge = self.compiled
+        if setting.name not in knowledge.transport_settings:
+            return
+        value = setting_value(self.ctx, setting.value)
+        if not isinstance(value, str) or value.lower() not in knowledge.plain_transport_values:
+            return
+        if not any(set(words_of(name)) & knowledge.class_words for name in setting.around):
+            return
+        for sibling in setting.siblings:
+            text = text_of(self.ctx, sibling)
+            if not text:
+                continue
+            lowered = text.lower().lstrip()
+            if lowered.startswith(("sip:", "sips:")):
+                host = uri_host(lowered)
+            elif "://" in lowered:
+                host = url_host(lowered)
+            else:
+                host = lowered
+            if is_loopback(host, knowledge.loopback):
+                return
+        self.report(
+            setting.node,
+            what=f"`{setting.name}={value!r}`",
+            where="",
+            instead="`tls` with `sips:` URIs",
+        )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
+
     # Asterisk sections built as dicts.
 
     # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
@@ -535,9 +600,14 @@ class SipWithoutTls(Rule):
     def visit_Dict(self, node: cst.Dict) -> None:
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
         self._sections.observe(node)
+        if not _typed_section(self.ctx, node, self._sections.types):
+            for setting in dict_settings(self.ctx, node):
+                self._setting(setting)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._sections.observe(node)
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
 
     def finish(self) -> None:
         """Transports and peers on UDP/TCP, and endpoints bound to such a transport
@@ -621,6 +691,9 @@ class SipWithoutTls(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         self._profile(self._params.call(node))
         self._sections.observe(node)
+        if not _typed_section(self.ctx, node, self._sections.types):
+            for setting in keyword_settings(node):
+                self._setting(setting)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
