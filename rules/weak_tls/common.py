@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ipaddress
+import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -82,11 +83,20 @@ def literal(expr: cst.BaseExpression) -> Any:
             return int(expr.value.replace("_", ""), 0)
         except ValueError:
             return NOT_LITERAL
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+    if type(expr) is cst.SimpleString and "\\" not in expr.value:
         try:
             return expr.evaluated_value
         except Exception:  # a literal libcst cannot evaluate
             return NOT_LITERAL
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        # Invalid escape sequences (`"\\l"`) make Python warn while evaluating; the
+        # code under check is not ours to warn about.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return expr.evaluated_value
+            except Exception:  # a literal libcst cannot evaluate
+                return NOT_LITERAL
     if (
         type(expr) is cst.UnaryOperation
         and type(expr.operator) is cst.Minus
