@@ -169,9 +169,10 @@ class PersonalDataToAnalytics(_WrappedSendingRule):
     Flags personal data passed to product-analytics, marketing and CRM SDKs: Segment
     (`analytics.track/identify`), Mixpanel (`track`, `people_set`...), Amplitude,
     PostHog (`capture`, `identify`), RudderStack, Heap, Snowplow, Google Analytics
-    (including measurement-protocol requests), and marketing or CRM tools
-    (Mailchimp, HubSpot, Salesforce, Customer.io, Klaviyo, Braze...) when the data
-    goes beyond the contact details they exist to receive. The SDK is recognised
+    (including measurement-protocol requests), marketing-automation platforms
+    (HubSpot, Customer.io, Klaviyo, Braze, Intercom: any personal data), and
+    mailing-list providers and CRMs (Mailchimp, Brevo, Salesforce) when the data goes
+    beyond the contact details they exist to receive. The SDK is recognised
     however its client was imported, aliased or created, and the data is followed
     through variables, dicts, builder objects (`Identify().set(...)`) and helper
     functions of the same module. The project's own tracking functions imported from
