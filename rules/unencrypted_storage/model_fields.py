@@ -56,6 +56,8 @@ class OrmKnowledge:
     bind_methods: frozenset[str]
     non_value: frozenset[str]
     flag_types: frozenset[str]
+    identifier_types: frozenset[str]
+    identifier_categories: frozenset[str]
     flag_prefixes: frozenset[str]
     flag_process_words: frozenset[str]
     binary: frozenset[str]
@@ -111,6 +113,10 @@ class OrmKnowledge:
             bind_methods=frozenset(catalog.strings("storage.orm.bind-methods")),
             non_value=frozenset(catalog.strings("storage.orm.non-value-types")),
             flag_types=frozenset(catalog.strings("storage.orm.flag-types")),
+            identifier_types=frozenset(catalog.strings("storage.orm.identifier-types")),
+            identifier_categories=frozenset(
+                catalog.strings("storage.orm.identifier-type-categories")
+            ),
             flag_prefixes=frozenset(catalog.strings("storage.orm.flag-prefixes")),
             flag_process_words=frozenset(
                 w for t in catalog.strings("storage.orm.flag-process-words") for w in split_words(t)
@@ -176,6 +182,8 @@ class FieldDecl:
     # A boolean: it holds data only when it says something of a special category
     # about the person (`union_member`, `is_hiv_positive`).
     flag: bool = False
+    # A UUID column: it holds an identifier, never a name, an address or a message.
+    identifier: bool = False
 
 
 @dataclass
@@ -441,6 +449,8 @@ class UnencryptedModelField(Rule):
             if part_name in self.k.flag_types:
                 decl.flag = True
                 continue
+            if part_name in self.k.identifier_types:
+                decl.identifier = True
             if part_name in self.k.non_value:
                 return None
             if self._is_encrypted_type(part):
@@ -866,6 +876,9 @@ class UnencryptedModelField(Rule):
                     if category is not None:
                         break
                 if category is None or self._owner_rules_out(category, decl.name, owner):
+                    continue
+                if decl.identifier and category not in k.identifier_categories:
+                    # `conversation = UUIDField()` holds the conversation's id.
                     continue
                 protected = decl.encrypted or decl.name in self._protected_fields
                 if decl.binary and category not in k.binary_content:
