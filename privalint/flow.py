@@ -281,6 +281,18 @@ class FlowSettings:
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
         self.record_methods = frozenset(catalog.strings("flow.record-methods"))
         self.record_functions = frozenset(catalog.strings("flow.record-functions"))
+        # Calls that coarsen a location when their precision argument is small enough:
+        # qualified name -> (position, keyword, largest coarse value, categories dropped).
+        self.coarseners: dict[str, tuple[int, str, int, frozenset[str]]] = {}
+        coarseners = catalog.get("flow.coarseners", {})
+        for name, spec in coarseners.items() if isinstance(coarseners, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("max"), int):
+                self.coarseners[name] = (
+                    int(spec.get("argument", -1)),
+                    str(spec.get("keyword", "")),
+                    spec["max"],
+                    frozenset(str(c) for c in spec.get("categories", ())),
+                )
         # Answers of `is_sanitizer`, per (qualified name, function name): the same
         # calls recur across a run's files.
         self._sanitizer_answers: dict[tuple[Optional[str], str], bool] = {}
@@ -1152,6 +1164,31 @@ class Flow:
 
     # Calls.
 
+    def _coarsened(
+        self, node: cst.Call, spec: tuple[int, str, int, frozenset[str]]
+    ) -> Optional[Carried]:
+        """``geohash.encode(lat, lng, precision=4)``, ``round(lat, 1)``: a location
+        made too coarse to find a person by. None when the precision is not a small
+        literal (the call then carries what its arguments carry)."""
+        position, keyword, largest, dropped = spec
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        precision: Optional[cst.Arg] = next(
+            (a for a in node.args if a.keyword is not None and a.keyword.value == keyword), None
+        )
+        if precision is None and 0 <= position < len(positional):
+            precision = positional[position]
+        if precision is None or type(precision.value) is not cst.Integer:
+            return None
+        if int(precision.value.value, 0) > largest:
+            return None
+        cats: dict[str, Origin] = {}
+        for arg in node.args:
+            if arg is not precision:
+                for cat, origin in self.evaluate(arg.value).cats.items():
+                    if cat not in dropped:
+                        cats.setdefault(cat, origin)
+        return Carried(cats, False) if cats else CLEAN
+
     def _eval_Call(self, node: cst.Call) -> Carried:
         func = node.func
         qualified = self.imports.qualname(func)
@@ -1159,6 +1196,10 @@ class Flow:
         settings = self.settings
         if settings.is_sanitizer(qualified, name):
             return CLEAN
+        if qualified is not None and qualified in settings.coarseners:
+            coarse = self._coarsened(node, settings.coarseners[qualified])
+            if coarse is not None:
+                return coarse
         if qualified is not None and qualified in settings.query_functions and node.args:
             query = self.evaluate(node.args[0].value).query
             if query is not None:

@@ -468,3 +468,37 @@ def test_whole_records_carry_their_fields() -> None:
         ("person-name",),
         (),
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A location coarsened below a precision no longer finds a person.
+        (
+            "import geohash2\ndef f(lat, lng):\n    probe(geohash2.encode(lat, lng, precision=4))",
+            [()],
+        ),
+        ("import geohash2\ndef f(lat, lng):\n    probe(geohash2.encode(lat, lng, 4))", [()]),
+        (
+            "import pygeohash as pgh\ndef f(lat, lng):\n    cell = pgh.encode(lat, lng, precision=5)\n"
+            "    probe(cell)",
+            [()],
+        ),
+        ("def f(lat):\n    probe(round(lat, 1))", [()]),
+        ("import h3\ndef f(lat, lng):\n    probe(h3.latlng_to_cell(lat, lng, 6))", [()]),
+        # Precise enough to find someone, or a precision we cannot read: still located.
+        (
+            "import geohash2\ndef f(lat, lng):\n    probe(geohash2.encode(lat, lng, precision=9))",
+            [("geolocation",)],
+        ),
+        ("def f(lat, digits):\n    probe(round(lat, digits))", [("geolocation",)]),
+        ("def f(lat):\n    probe(round(lat, 5))", [("geolocation",)]),
+        # Only the location is coarsened: other data in the call still counts.
+        (
+            "import geohash2\ndef f(lat, email):\n    probe(geohash2.encode(lat, email, precision=3))",
+            [("email",)],
+        ),
+    ],
+)
+def test_coarsened_locations(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
