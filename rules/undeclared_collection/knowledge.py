@@ -54,6 +54,7 @@ class Knowledge:
     named_persons: frozenset[str]
     named_person_category: str
     scalar_annotations: frozenset[str]
+    link_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Knowledge:
@@ -98,6 +99,7 @@ class Knowledge:
             prompt_functions=strings("prompt-functions"),
             secret_prompts=strings("secret-prompts"),
             prompt_options=strings("prompt-options"),
+            link_words=strings("link-words"),
             key_getters=frozenset(catalog.strings("flow.key-getters")),
             typed_fields={
                 str(k): str(v)

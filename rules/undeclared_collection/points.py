@@ -322,6 +322,10 @@ class CollectionPoints:
         carried = ctx.categories(node)
         if not carried.user_input:
             return
+        words = split_words(key)
+        if words and words[-1] in self.knowledge.link_words:
+            # `request.form["RecordingUrl"]`: where the data is, not the data.
+            return
         categories = set(carried.cats)
         if not categories:
             # The name of a request payload says nothing about whose data it holds:
