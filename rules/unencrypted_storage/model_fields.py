@@ -16,6 +16,7 @@ from privalint.rules.unencrypted_storage.common import (
 )
 
 from privalint.catalog import Catalog
+from privalint.engine import IMPORT_TRIGGER
 from privalint.imports import LOCAL, dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import split_words
@@ -275,6 +276,19 @@ class UnencryptedModelField(Rule):
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         return OrmKnowledge.from_catalog(catalog)
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        # Models of some ORMs name none of the words above (ormar's `ormar.String()`,
+        # Piccolo's `Varchar()`): importing the ORM is enough.
+        knowledge = OrmKnowledge.from_catalog(catalog)
+        imported = {
+            IMPORT_TRIGGER + module.split(".", 1)[0].split("(", 1)[0]
+            for framework in knowledge.frameworks
+            for module in framework.modules
+        }
+        first, *rest = cls.triggers
+        return (tuple(sorted({*first, *imported})), *rest)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
