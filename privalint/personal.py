@@ -356,10 +356,14 @@ class Classifier:
             # that person's.
             owner_vetoes = (
                 ()
-                if n > 1
-                and not cand.ambiguous
-                and excluding_owner
-                and excluding_owner[-1] in self._person_words
+                if (
+                    n > 1
+                    and not cand.ambiguous
+                    and excluding_owner
+                    and excluding_owner[-1] in self._person_words
+                )
+                # `ReturnLabel.sender_name`: the name says whose it is.
+                or any(w in self._person_words for w in words[:start])
                 else excluding_owner
             )
             if any(
