@@ -291,6 +291,9 @@ class _Tracker:
     def leave_Call(self, node: cst.Call) -> None:
         self.flow.call_effects(node)
 
+    def leave_Subscript(self, node: cst.Subscript) -> None:
+        self.flow.observe_subscript(node)
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             self.imports.bind_target(node.asname.name, self.imports.instance_of(node.item))

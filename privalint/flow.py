@@ -213,8 +213,24 @@ class _Frame:
     loop: bool
 
 
+# Builtins that iterate their argument: over a dict, they see its keys only.
+_KEY_ITERATORS = frozenset(
+    {"sorted", "list", "set", "tuple", "frozenset", "iter", "reversed", "enumerate", "min", "max"}
+)
+
+
 class _Scope:
-    __slots__ = ("aliases", "built", "env", "frames", "is_class", "loop_owners", "node", "packed")
+    __slots__ = (
+        "aliases",
+        "built",
+        "env",
+        "frames",
+        "is_class",
+        "loop_owners",
+        "node",
+        "observed",
+        "packed",
+    )
 
     def __init__(self, node: Optional[cst.CSTNode], is_class: bool = False) -> None:
         self.env: dict[str, Carried] = {}
@@ -229,6 +245,9 @@ class _Scope:
         self.packed: set[str] = set()
         # name -> the stream it wraps (`writer = csv.writer(buf)`).
         self.aliases: dict[str, str] = {}
+        # Opaque values (a request's JSON, a row) -> the categories of the keys the
+        # code reads from them (`body["email"]`): the whole value holds those too.
+        self.observed: dict[str, dict[str, Origin]] = {}
         self.frames: list[_Frame] = []
         self.is_class = is_class
         self.node = node
@@ -589,16 +608,60 @@ class Flow:
             if wrapped is not None:
                 self._scope.aliases[target.value] = wrapped
 
+    def observe_subscript(self, node: cst.Subscript) -> None:
+        """``body["email"]`` read from an opaque ``body``: ``body`` holds an email
+        address (see :meth:`_observed`)."""
+        if type(node.value) is cst.Name:
+            key = self._subscript_key(node)
+            if key is not None:
+                self._observe(node.value.value, key, node)
+
+    def _observe(self, name: str, key: str, origin: cst.CSTNode) -> None:
+        bound = self._lookup(name)
+        if bound is None or bound.known or bound.cats or bound.fields is not None:
+            return
+        category = self.classifier.classify(key, "", KEY, self.context)
+        if category is None:
+            return
+        observed = self._scope.observed.setdefault(name, {})
+        if category not in observed:
+            observed[category] = origin
+            self._memo.clear()
+
+    def _observed_only(self, expr: cst.BaseExpression) -> bool:
+        """Whether ``expr`` is a name whose value is known only by the keys read from
+        it (a dict)."""
+        if type(expr) is not cst.Name or expr.value not in self._scope.observed:
+            return False
+        bound = self._lookup(expr.value)
+        return bound is not None and not (bound.known or bound.cats)
+
+    def _observed(self, name: str, bound: Carried) -> Carried:
+        """What an opaque value holds given the keys read from it so far: the request
+        body logged whole after ``body["email"]`` was read holds an email address."""
+        observed = self._scope.observed.get(name)
+        if not observed:
+            return bound
+        return Carried(dict(observed), False, user_input=bound.user_input)
+
     def call_effects(self, node: cst.Call) -> None:
         """Side effects of a call on what its receiver carries afterwards:
         ``cur.execute(query)`` holds the query's rows, ``rows.append(email)`` and
         ``writer.writerow(row)`` hold what was put in (and so does the stream a
-        writer wraps)."""
+        writer wraps); ``body.get("email")`` says what an opaque ``body`` holds."""
         func = node.func
         if type(func) is not cst.Attribute or not node.args:
             return
         name = func.attr.value
         settings = self.settings
+        if (
+            name in settings.key_getters
+            and type(func.value) is cst.Name
+            and node.args[0].keyword is None
+        ):
+            key = _string_value(node.args[0].value)
+            if key is not None:
+                self._observe(func.value.value, key, node)
         path = dotted_name(func.value)
         if path is None:
             return
@@ -842,7 +905,11 @@ class Flow:
             if bound.cats or bound.known:
                 return bound
             classified = self._classified(name, node)
-            return classified.with_input(bound.user_input) if classified else bound
+            return (
+                classified.with_input(bound.user_input)
+                if classified
+                else self._observed(name, bound)
+            )
         if self.imports.is_bound(name):
             qualified = self.imports.lookup(name)
             if qualified is not None and not qualified.endswith("()"):
@@ -1273,6 +1340,9 @@ class Flow:
             if record is not None:
                 return record
         if qualified is not None and settings.is_propagator(qualified):
+            if qualified in _KEY_ITERATORS and all(self._observed_only(a.value) for a in node.args):
+                # `sorted(body)` of a dict known only by the keys read from it: its keys.
+                return CLEAN
             return self._propagate(node, qualified)
         summary = self._local_call(node, func)
         if summary is not None:

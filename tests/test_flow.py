@@ -502,3 +502,34 @@ def test_whole_records_carry_their_fields() -> None:
 )
 def test_coarsened_locations(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # An opaque value holds what the keys read from it name, from then on.
+        (
+            "def f(request):\n    body = request.get_json()\n    probe(body)\n"
+            "    dob = body['birth_date']\n    probe(body)",
+            [(), ("date-of-birth",)],
+        ),
+        (
+            "import json\ndef f(request):\n    data = request.json\n    data.get('mobile')\n"
+            "    probe(json.dumps(data))",
+            [("phone",)],
+        ),
+        # Its keys alone are not the data.
+        (
+            "def f(request):\n    body = request.get_json()\n    x = body['email']\n"
+            "    probe(sorted(body))\n    probe(list(body))",
+            [(), ()],
+        ),
+        # A dict built here is tracked key by key instead.
+        (
+            "def f(user):\n    row = {'plan': 'pro'}\n    x = row['plan']\n    probe(row)",
+            [()],
+        ),
+    ],
+)
+def test_keys_read_from_an_opaque_value(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
