@@ -1285,6 +1285,10 @@ class Flow:
             return Carried(known=False, user_input=True)
         if type(func) is cst.Attribute:
             receiver = func.value
+            if name in settings.record_methods:
+                included = self._included_keys(node, receiver)
+                if included is not None:
+                    return included
             if name in settings.builder_methods and (
                 _constructs(receiver)
                 or (type(receiver) is cst.Name and receiver.value in self._scope.built)
@@ -1348,6 +1352,31 @@ class Flow:
         if summary is not None:
             return summary
         return self._named_call(node, func, name)
+
+    def _included_keys(self, node: cst.Call, receiver: cst.BaseExpression) -> Optional[Carried]:
+        """``body.model_dump(include={"email", "mobile"})``: the fields named."""
+        chosen = next(
+            (a.value for a in node.args if a.keyword is not None and a.keyword.value == "include"),
+            None,
+        )
+        if not isinstance(chosen, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
+            return None
+        keys = [
+            _string_value(e.key if type(e) is cst.DictElement else e.value)
+            for e in chosen.elements
+            if type(e) in (cst.Element, cst.DictElement)
+        ]
+        if not keys or any(k is None for k in keys):
+            return None
+        owner = self._owner_text(receiver)
+        base = self.evaluate(receiver)
+        cats: dict[str, Origin] = {}
+        for key in keys:
+            if key is not None:
+                found = self._field(base, key, node, owner)
+                for cat, origin in found.cats.items():
+                    cats.setdefault(cat, origin)
+        return Carried(cats, False, user_input=base.user_input) if cats else CLEAN
 
     def _record(self, expr: cst.BaseExpression) -> Optional[Carried]:
         """What every field of an instance of one of the module's classes carries

@@ -290,6 +290,19 @@ class Classifier:
         for phrase in self._negating:
             if words[: len(phrase)] == phrase and len(words) > len(phrase):
                 return None
+        if (
+            owner
+            and kind == NAME
+            and len(words) <= 2
+            and all(w in self._content_words or w in self._vague_words for w in words)
+        ):
+            # The body of a `Message`, the number of a `Passport`: the owner's words and
+            # the attribute make one phrase (`message body`, `passport number`). Not a
+            # key: an ASGI `message["body"]` is a request's body.
+            joined = (*split_words(owner), *words)
+            found = self._match_at(joined, len(joined), "", context)
+            if found:
+                return found
         end = len(words)
         while end > 0:
             found = self._match_at(words, end, owner, context)
@@ -299,19 +312,6 @@ class Classifier:
                 end -= 1
                 continue
             break
-        if (
-            owner
-            and kind == NAME
-            and len(words) <= 2
-            and all(w in self._content_words for w in words)
-        ):
-            # The body of a `Message`, the text of an `SmsMessage`: the owner's words and
-            # the attribute make one phrase (`message body`). Not a key: an ASGI
-            # `message["body"]` is a request's body.
-            joined = (*split_words(owner), *words)
-            found = self._match_at(joined, len(joined), "", context)
-            if found:
-                return found
         if owner and words[-1] in self._content_words and len(words) <= 2:
             # The notes of a `MedicalRecord`, the result of a `CriminalRecordCheck`: a
             # record's free-text content is of the special category the record is about.

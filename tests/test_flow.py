@@ -533,3 +533,19 @@ def test_coarsened_locations(code: str, expected: list[tuple[str, ...]]) -> None
 )
 def test_keys_read_from_an_opaque_value(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A model dumped with only some fields carries those.
+        (
+            "def f(body):\n    probe(body.model_dump(include={'email', 'mobile'}))",
+            [("email", "phone")],
+        ),
+        ("def f(body):\n    probe(body.model_dump(include={'plan', 'seats'}))", [()]),
+        ("def f(body):\n    probe(body.dict(include=['legal_name']))", [("person-name",)]),
+    ],
+)
+def test_models_dumped_with_chosen_fields(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
