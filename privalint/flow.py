@@ -278,6 +278,7 @@ class FlowSettings:
         self.propagator_prefixes = tuple(prefixes)
         self.propagating_methods = frozenset(catalog.strings("flow.propagating-methods"))
         self.column_keywords = frozenset(catalog.strings("flow.column-keywords"))
+        self.column_methods = frozenset(catalog.strings("flow.column-methods"))
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
@@ -1328,6 +1329,10 @@ class Flow:
                     if len(node.args) > 1:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
+            if name in settings.column_methods and node.args:
+                columns = self._selected_columns(node)
+                if columns is not None:
+                    return union([self.evaluate(receiver), columns])
             if name in settings.propagating_methods:
                 # A method of a value (not a module function such as `json.loads`): of
                 # an object or of one of its attributes (`claim.claimant.name.upper()`
@@ -1352,6 +1357,20 @@ class Flow:
         if summary is not None:
             return summary
         return self._named_call(node, func, name)
+
+    def _selected_columns(self, node: cst.Call) -> Optional[Carried]:
+        """``.values_list("given_name", "family_name")``: rows of those columns."""
+        cats: dict[str, Origin] = {}
+        for arg in node.args:
+            if arg.keyword is not None:
+                continue
+            column = _string_value(arg.value)
+            if column is None:
+                return None
+            category = self.classifier.classify(column.split("__")[-1], "", KEY, self.context)
+            if category is not None:
+                cats.setdefault(category, arg.value)
+        return Carried(cats, False) if cats else None
 
     def _included_keys(self, node: cst.Call, receiver: cst.BaseExpression) -> Optional[Carried]:
         """``body.model_dump(include={"email", "mobile"})``: the fields named."""

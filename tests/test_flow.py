@@ -549,3 +549,19 @@ def test_keys_read_from_an_opaque_value(code: str, expected: list[tuple[str, ...
 )
 def test_models_dumped_with_chosen_fields(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "def f(Student):\n    rows = Student.objects.filter(x=1).values_list('given_name', 'year')\n"
+            "    probe(list(rows))",
+            [("person-name",)],
+        ),
+        ("def f(Student):\n    probe(Student.objects.values('id', 'year_group'))", [()]),
+        ("def f(Student):\n    probe(Student.objects.only('guardian__email'))", [("email",)]),
+    ],
+)
+def test_columns_selected_by_name(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected

@@ -206,7 +206,6 @@ class ModelClass:
 
 
 _WEAK_BASE = re.compile(r"(?:Model|Base|Document|Entity|Mixin)$")
-_RELATION_CONTAINERS = frozenset({"list", "List", "set", "Set", "tuple", "Tuple", "Sequence"})
 _SKIPPED_ANNOTATIONS = frozenset({"ClassVar", "typing.ClassVar", "Final", "typing.Final"})
 _WRAPPER_KEYWORDS = frozenset({"type_", "sa_column", "sa_type", "base_field", "field"})
 
@@ -606,13 +605,11 @@ class UnencryptedModelField(Rule):
         if isinstance(expr, (cst.Name, cst.Attribute)):
             return self._is_model_class(last_name(expr))
         if type(expr) is cst.Subscript:
-            head = last_name(expr.value)
+            # `list["Order"]`, `Optional[Link[Customer]]`: a container of other models;
+            # `List[str]` holds values.
             for element in expr.slice:
-                if type(element.slice) is cst.Index:
-                    if head in _RELATION_CONTAINERS:
-                        return True
-                    if self._is_relation_type(element.slice.value):
-                        return True
+                if type(element.slice) is cst.Index and self._is_relation_type(element.slice.value):
+                    return True
         if type(expr) is cst.BinaryOperation:
             return self._is_relation_type(expr.left) or self._is_relation_type(expr.right)
         return False
