@@ -663,7 +663,15 @@ class Flow:
             key = _string_value(node.args[0].value)
             if key is not None:
                 self._observe(func.value.value, key, node)
-        path = dotted_name(func.value)
+        receiver = func.value
+        if (
+            type(receiver) is cst.Call
+            and receiver.args
+            and self.imports.qualname(receiver.func) in settings.stream_wrappers
+        ):
+            # `csv.writer(buf).writerows(rows)`: what is written goes into `buf`.
+            receiver = receiver.args[0].value
+        path = dotted_name(receiver)
         if path is None:
             return
         if name in settings.builder_methods and path in self._scope.built:

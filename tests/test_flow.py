@@ -565,3 +565,23 @@ def test_models_dumped_with_chosen_fields(code: str, expected: list[tuple[str, .
 )
 def test_columns_selected_by_name(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A writer made inline still writes into the buffer it wraps.
+        (
+            "import csv, io\ndef f(rows, customer):\n    buf = io.StringIO()\n"
+            "    csv.writer(buf).writerows([[customer.email]])\n    probe(buf.getvalue())",
+            [("email",)],
+        ),
+        # Compression keeps what was compressed.
+        (
+            "import gzip\ndef f(customer):\n    probe(gzip.compress(customer.email.encode()))",
+            [("email",)],
+        ),
+    ],
+)
+def test_writers_and_compression(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
