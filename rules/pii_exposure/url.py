@@ -234,13 +234,27 @@ class PersonalDataInUrl(Rule):
             return []
         carried = union((self.ctx.categories(url), self._keyed_values(url), self._built_url(url)))
         name = own_name(url)
+        if not name:
+            # `recording_url + ".wav"`, `f"{recording_url}.mp3"`: the URL it starts with.
+            pieces = _pieces(url)
+            if pieces and not isinstance(pieces[0], str):
+                name = own_name(pieces[0])
+            elif len(pieces) > 1 and pieces[0] == "" and not isinstance(pieces[1], str):
+                name = own_name(pieces[1])
         if carried.cats and name and names_url(name):
             # A whole URL read from elsewhere (`event["recording_url"]`): fetching it
             # puts nothing in a query string, whatever it points at. Data added to it
             # on the way (`profile_url = f"...?email={email}"`) still counts.
             pointed = self.ctx.classify(name, "", KEY)
-            if pointed in carried.cats:
-                rest = {c: o for c, o in carried.cats.items() if c != pointed}
+            # What the URL points at, named by it or by where it was read
+            # (`rec_url = request.form["RecordingUrl"]`).
+            rest = {
+                c: o
+                for c, o in carried.cats.items()
+                if c != pointed
+                and not (isinstance(o, cst.BaseExpression) and names_url(own_name(o)))
+            }
+            if len(rest) != len(carried.cats):
                 carried = Carried(rest, carried.known, user_input=carried.user_input)
         return [(url, carried)] if carried.cats else []
 
