@@ -397,6 +397,22 @@ def _email_domain(node: cst.Subscript) -> bool:
     return False
 
 
+def _first_token(node: cst.Subscript) -> bool:
+    """`text.split()[0]`, `text.split(" ")[0]`: the first whitespace-separated word."""
+    call = node.value
+    if (
+        type(call) is not cst.Call
+        or type(call.func) is not cst.Attribute
+        or call.func.attr.value != "split"
+        or len(node.slice) != 1
+        or type(node.slice[0].slice) is not cst.Index
+    ):
+        return False
+    separator = literal_string(call.args[0].value) if call.args else " "
+    index = node.slice[0].slice.value
+    return separator == " " and type(index) is cst.Integer and index.value == "0"
+
+
 def _declared_fields(line: cst.SimpleStatementLine) -> Iterator[str]:
     """The names a class body line declares as fields (`email: str`,
     `email = Column(String)`), not constants or methods."""
@@ -1000,6 +1016,14 @@ class Flow:
         if _email_domain(node):
             # `email.rsplit("@", 1)[-1]`: the domain names no one.
             return CLEAN
+        if _first_token(node):
+            # `postcode.split()[0]`: the outward code of a postcode is a district, the
+            # first word of an address a house number; other data keeps its category
+            # (`full_name.split()[0]` is a first name).
+            whole = self.evaluate(node.value)
+            if "postal-address" in whole.cats:
+                rest = {c: o for c, o in whole.cats.items() if c != "postal-address"}
+                return Carried(rest, False, user_input=whole.user_input) if rest else CLEAN
         key = self._subscript_key(node)
         base = self.evaluate(node.value)
         selected = self._selected_keys(node) if key is None else None

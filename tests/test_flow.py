@@ -585,3 +585,17 @@ def test_columns_selected_by_name(code: str, expected: list[tuple[str, ...]]) ->
 )
 def test_writers_and_compression(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # The first word of a postcode or an address locates no one; of a name it does.
+        ("def f(d):\n    probe(d.postcode.split()[0])", [()]),
+        ("def f(customer):\n    probe(customer.postal_address.split(' ')[0])", [()]),
+        ("def f(customer):\n    probe(customer.full_name.split()[0])", [("person-name",)]),
+        ("def f(d):\n    probe(d.postcode.split()[1])", [("postal-address",)]),
+    ],
+)
+def test_first_word_of_an_address(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
