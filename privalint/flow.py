@@ -279,6 +279,7 @@ class FlowSettings:
         self.propagating_methods = frozenset(catalog.strings("flow.propagating-methods"))
         self.column_keywords = frozenset(catalog.strings("flow.column-keywords"))
         self.column_methods = frozenset(catalog.strings("flow.column-methods"))
+        self.field_setters = frozenset(catalog.strings("flow.field-setters"))
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
@@ -667,7 +668,10 @@ class Flow:
         ``writer.writerow(row)`` hold what was put in (and so does the stream a
         writer wraps); ``body.get("email")`` says what an opaque ``body`` holds."""
         func = node.func
-        if type(func) is not cst.Attribute or not node.args:
+        if not node.args:
+            return
+        self._stored_as_fields(node)
+        if type(func) is not cst.Attribute:
             return
         name = func.attr.value
         settings = self.settings
@@ -702,6 +706,38 @@ class Flow:
                 return
         if name in settings.storing_methods:
             self._store(path, union(self._args(node)))
+
+    def _stored_as_fields(self, node: cst.Call) -> None:
+        """``Message.create(body=text)``, ``profile.update(orientation=value)``: a value
+        that says nothing by itself, stored as a field that names personal data, is
+        that data from then on (``text`` is the body of a message)."""
+        func = node.func
+        owner = ""
+        if type(func) is cst.Name:
+            if func.value[:1].isupper():
+                owner = func.value  # `Message(body=text)`
+        elif type(func) is cst.Attribute and func.attr.value in self.settings.field_setters:
+            head: cst.BaseExpression = func.value
+            while isinstance(head, (cst.Attribute, cst.Call)):
+                head = head.value if isinstance(head, cst.Attribute) else head.func
+            if type(head) is cst.Name and head.value[:1].isupper():
+                owner = head.value  # `Message.objects.create(body=text)`
+            elif type(func.value) is cst.Name:
+                owner = self._owner_text(func.value)  # `profile.update(orientation=value)`
+        if not owner:
+            return
+        for arg in node.args:
+            if arg.keyword is None or type(arg.value) is not cst.Name:
+                continue
+            bound = self._lookup(arg.value.value)
+            if bound is None or bound.cats or bound.known:
+                continue
+            category = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
+            if category is not None:
+                self._set(
+                    arg.value.value,
+                    Carried({category: arg.value}, False, user_input=bound.user_input),
+                )
 
     def _store(self, path: str, added: Carried) -> None:
         """The object at ``path`` (and the stream it wraps) now holds ``added``."""

@@ -599,3 +599,29 @@ def test_writers_and_compression(code: str, expected: list[tuple[str, ...]]) -> 
 )
 def test_first_word_of_an_address(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A value stored as a field that names personal data is that data afterwards.
+        (
+            "def f(request, Message):\n    text = request.json['text']\n    probe(text)\n"
+            "    Message.create(sender=1, body=text)\n    probe(text)",
+            [(), ("communications",)],
+        ),
+        (
+            "def f(payload, profile):\n    value = payload.get('o')\n"
+            "    profile.update(orientation=value)\n    probe(value)",
+            [("sexual-orientation",)],
+        ),
+        # A field that names nothing personal leaves the value as it was.
+        (
+            "def f(request, Ticket):\n    text = request.json['text']\n"
+            "    Ticket.objects.create(subject=text)\n    probe(text)",
+            [()],
+        ),
+    ],
+)
+def test_values_stored_as_named_fields(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
