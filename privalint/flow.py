@@ -707,23 +707,29 @@ class Flow:
         if name in settings.storing_methods:
             self._store(path, union(self._args(node)))
 
+    def field_owner(self, node: cst.Call) -> str:
+        """Whose fields a call's keyword arguments become: ``Message`` for
+        ``Message(body=...)`` and ``Message.objects.create(body=...)``, ``profile`` for
+        ``profile.update(orientation=...)``; ``""`` for other calls."""
+        func = node.func
+        if type(func) is cst.Name:
+            return func.value if func.value[:1].isupper() else ""
+        if type(func) is not cst.Attribute or func.attr.value not in self.settings.field_setters:
+            return ""
+        head: cst.BaseExpression = func.value
+        while isinstance(head, (cst.Attribute, cst.Call)):
+            head = head.value if isinstance(head, cst.Attribute) else head.func
+        if type(head) is cst.Name and head.value[:1].isupper():
+            return head.value
+        if type(func.value) is cst.Name:
+            return self._owner_text(func.value)
+        return ""
+
     def _stored_as_fields(self, node: cst.Call) -> None:
         """``Message.create(body=text)``, ``profile.update(orientation=value)``: a value
         that says nothing by itself, stored as a field that names personal data, is
         that data from then on (``text`` is the body of a message)."""
-        func = node.func
-        owner = ""
-        if type(func) is cst.Name:
-            if func.value[:1].isupper():
-                owner = func.value  # `Message(body=text)`
-        elif type(func) is cst.Attribute and func.attr.value in self.settings.field_setters:
-            head: cst.BaseExpression = func.value
-            while isinstance(head, (cst.Attribute, cst.Call)):
-                head = head.value if isinstance(head, cst.Attribute) else head.func
-            if type(head) is cst.Name and head.value[:1].isupper():
-                owner = head.value  # `Message.objects.create(body=text)`
-            elif type(func.value) is cst.Name:
-                owner = self._owner_text(func.value)  # `profile.update(orientation=value)`
+        owner = self.field_owner(node)
         if not owner:
             return
         for arg in node.args:

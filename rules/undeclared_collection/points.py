@@ -29,6 +29,7 @@ from privalint.rules.undeclared_collection.knowledge import Knowledge
 
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
+from privalint.nodes import iter_nodes
 from privalint.nodes import string_value as literal_string
 from privalint.personal import KEY, NAME, split_words, without_brackets
 from privalint.project import MODEL_FIELD, MODEL_LINK, REQUEST_BODY, SCHEMA, VALIDATED_READ
@@ -96,6 +97,9 @@ class CollectionPoints:
         # Names bound to a schema, form or model object or to what one validated, per
         # scope, with the class: `schema = SignupSchema()`, `data = schema.load(...)`.
         self._validated: list[dict[str, str]] = [{}]
+        # Per function: the names it stores as personal fields (see
+        # `_stored_field_categories`).
+        self._stored_fields: dict[int, dict[str, str]] = {}
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -334,6 +338,30 @@ class CollectionPoints:
             categories = {fallback} if fallback else set()
         self._record_read(categories, node, base)
 
+    def _stored_field_categories(self) -> dict[str, str]:
+        """Names the enclosing function stores as fields that name personal data
+        (``Message.create(body=text)``: ``text`` -> communications)."""
+        function = next((n for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef), None)
+        if function is None:
+            return {}
+        cached = self._stored_fields.get(id(function))
+        if cached is not None:
+            return cached
+        found: dict[str, str] = {}
+        flow = self.ctx.flow
+        for call in iter_nodes(function.body, cst.Call):
+            assert isinstance(call, cst.Call)
+            owner = flow.field_owner(call)
+            if not owner:
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and type(arg.value) is cst.Name:
+                    category = self.ctx.classify(arg.keyword.value, owner, NAME)
+                    if category is not None:
+                        found.setdefault(arg.value.value, category)
+        self._stored_fields[id(function)] = found
+        return found
+
     def _destination_category(self, node: cst.BaseExpression) -> Optional[str]:
         """What the code calls a request input whose key names nothing: the keyword it
         is passed as (``sexual_orientation=request.POST.get("orientation")``) or the
@@ -348,7 +376,12 @@ class CollectionPoints:
         if type(parent) is cst.Arg and parent.keyword is not None:
             return self.ctx.classify(parent.keyword.value, "", KEY)
         if type(parent) is cst.Assign and len(parent.targets) == 1:
-            return self._target_category(parent.targets[0].target)
+            target = parent.targets[0].target
+            found = self._target_category(target)
+            if found is None and type(target) is cst.Name:
+                # `text = request.json["text"]` later stored as `Message(body=text)`.
+                found = self._stored_field_categories().get(target.value)
+            return found
         if type(parent) is cst.AnnAssign and parent.value is node:
             return self._target_category(parent.target)
         return None
