@@ -324,6 +324,10 @@ class Records:
                 return value
             return self.people(expr.value)
         if type(expr) is cst.Attribute:
+            words = split_words(expr.attr.value)
+            if words and words[-1] in self.ctx.flow.settings.identifier_words:
+                # `player.id`: an identifier of the record, not the record.
+                return None
             if expr.attr.value in self.k.dump_methods:
                 # `patient.__dict__`
                 return self.one_record(expr.value)
