@@ -7,6 +7,7 @@ fields: never whitespace, commas, parentheses or operators.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from ast import literal_eval
 from collections.abc import Iterator
 from typing import Optional
@@ -142,7 +143,9 @@ def _simple_string(raw: str) -> Optional[str]:
     if "r" in prefix or "\\" not in body:
         return body
     try:
-        value = literal_eval(raw)
+        with warnings.catch_warnings():  # the checked code's escapes are not ours to warn of
+            warnings.simplefilter("ignore")
+            value = literal_eval(raw)
     except Exception:  # a malformed literal
         return None
     return value if isinstance(value, str) else None

@@ -400,8 +400,8 @@ class ErrorTrackerSendsDefaultPii(Rule):
         _, settings = self.compiled
         key = node.key
         if type(key) is cst.SimpleString and _is_true(node.value):
-            text = key.evaluated_value
-            if isinstance(text, str) and text in settings:
+            text = string_value(key)
+            if text is not None and text in settings:
                 self.report(node, option=f'"{text}": True', destination=settings[text])
 
 

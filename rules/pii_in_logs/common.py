@@ -10,6 +10,7 @@ import libcst as cst
 
 from privalint.engine import FileContext
 from privalint.flow import Carried, union
+from privalint.nodes import string_value
 from privalint.personal import KEY, split_words
 
 
@@ -47,8 +48,8 @@ def mapping_placeholders(ctx: FileContext, call: cst.Call) -> Iterator[tuple[cst
     template = positional[0].value
     if not isinstance(template, (cst.SimpleString, cst.ConcatenatedString)):
         return
-    text = template.evaluated_value
-    if not isinstance(text, str) or "%(" not in text:
+    text = string_value(template)
+    if text is None or "%(" not in text:
         return
     mapping = positional[1].value
     carried = ctx.flow.placeholders(text, ctx.categories(mapping), mapping)
@@ -73,8 +74,8 @@ def template_labels(
     if len(positional) > skip_first + 1 and isinstance(
         positional[skip_first], (cst.SimpleString, cst.ConcatenatedString)
     ):
-        text = positional[skip_first].evaluated_value
-        if isinstance(text, str) and "%(" not in text:
+        text = string_value(positional[skip_first])
+        if text is not None and "%(" not in text:
             pieces = _PLACEHOLDER.split(text)
             values = positional[skip_first + 1 :]
             for index, value in enumerate(values[: len(pieces) - 1]):

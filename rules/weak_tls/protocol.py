@@ -21,6 +21,7 @@ from privalint.rules.weak_tls.common import (
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
+from privalint.nodes import string_value
 from privalint.rule import Rule
 
 # Nodes under which a protocol constant is used rather than tested.
@@ -436,9 +437,8 @@ class WeakTlsCiphers(Rule):
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = node.key
         if type(key) is cst.SimpleString:
-            try:
-                text = key.evaluated_value
-            except Exception:  # a literal libcst cannot evaluate
+            text = string_value(key)
+            if text is None:
                 return
             if text in self.compiled.keywords:
                 self._check(node.value, node.value)
