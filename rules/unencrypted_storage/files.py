@@ -52,6 +52,7 @@ class FileKnowledge:
     data_writers: dict[str, int]
     recording_words: frozenset[str]
     recording_extensions: frozenset[str]
+    config_categories: frozenset[str]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -86,6 +87,7 @@ class FileKnowledge:
             recording_words=frozenset(
                 w for t in catalog.strings("storage.files.recording-words") for w in split_words(t)
             ),
+            config_categories=frozenset(catalog.strings("storage.files.config-file-categories")),
             recording_extensions=frozenset(
                 e.lower() for e in catalog.strings("storage.files.recording-extensions")
             ),
@@ -576,6 +578,13 @@ class PersonalDataWrittenToFile(Rule):
         for value in carried:
             for cat, origin in value.cats.items():
                 cats.setdefault(cat, origin)
+        if _CONFIG_FILE.search(target):
+            # A server's address or a service's password in the configuration file it
+            # belongs to (`kamailio.cfg`, `pgbouncer.ini`) is deployment, not someone's
+            # data at rest.
+            cats = {c: o for c, o in cats.items() if c not in self.k.config_categories}
+            if not cats:
+                return
         merged = Carried(cats, False)
         record_stored(self.ctx, cats, node, _fact_detail(target))
         self.report(
@@ -588,6 +597,9 @@ class PersonalDataWrittenToFile(Rule):
             call=call,
             suggestion=_SUGGESTION,
         )
+
+
+_CONFIG_FILE = re.compile(r"\.(?:cfg|conf|ini|cnf|properties|env)\b", re.IGNORECASE)
 
 
 def _fact_detail(target: str) -> str:
