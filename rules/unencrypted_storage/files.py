@@ -161,7 +161,7 @@ class PersonalDataWrittenToFile(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         # A call recording is known by its file's extension, not by a personal word.
         writes, personal = cls.triggers
-        extensions = tuple(catalog.strings("storage.files.recording-extensions"))
+        extensions = tuple("." + e for e in catalog.strings("storage.files.recording-extensions"))
         return (writes, (*personal, *extensions))
 
     @classmethod

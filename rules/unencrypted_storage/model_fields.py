@@ -280,14 +280,16 @@ class UnencryptedModelField(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         # Models of some ORMs name none of the words above (ormar's `ormar.String()`,
         # Piccolo's `Varchar()`): importing the ORM is enough.
-        knowledge = OrmKnowledge.from_catalog(catalog)
-        imported = {
-            IMPORT_TRIGGER + module.split(".", 1)[0].split("(", 1)[0]
-            for framework in knowledge.frameworks
-            for module in framework.modules
-        }
-        first, *rest = cls.triggers
-        return (tuple(sorted({*first, *imported})), *rest)
+        first, flags = cls.triggers
+        imported = {IMPORT_TRIGGER + m for m in catalog.strings("storage.orm.import-triggers")}
+        # A boolean column is reported only for a special category (`union_member`,
+        # `is_hiv_positive`), which the prefilter's vocabulary does not see in a flag:
+        # a boolean type and a word of such a flag.
+        return (
+            tuple(sorted({*first, *imported})),
+            flags,
+            ("@personal", *catalog.strings("storage.orm.flag-trigger-words")),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)

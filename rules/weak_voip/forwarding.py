@@ -1230,8 +1230,14 @@ class UnboundedCallVolume(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: LimitKnowledge = cls.compile(catalog)
+        # A known attribute or Twilio satisfies every group; a limit kept in settings
+        # needs a call word, a limit word and a VoIP context word in the file.
+        always = (*sorted(knowledge.attributes), "twilio", "signalwire")
+        # Words of identifiers, not substrings (`ami` is in `dynamic`, `cap` in `escape`).
         return (
-            (*sorted(knowledge.attributes), *sorted(knowledge.call_words), "twilio", "signalwire"),
+            (*always, *(f"name:{w}" for w in sorted(knowledge.call_words))),
+            (*always, *(f"name:{w}" for w in sorted(knowledge.limit_words))),
+            (*always, *(f"name:{w}" for w in sorted(knowledge.context_words))),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
