@@ -45,6 +45,7 @@ import keyword
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Optional
 
 from privalint.personal import Classifier, split_words
@@ -875,9 +876,13 @@ class Prefilter:
                         people = self.personal.names_people(data, code)
                     hit = people
                 if not hit and named:
-                    if words is None:
-                        words = self.personal.unit_words(data)
-                    hit = not named.isdisjoint(words)
+                    # A word of an identifier is first of all a substring of the text:
+                    # the identifiers are split only when one of the words is there.
+                    candidates = [w for w in named if _probe(w) in lowered]
+                    if candidates:
+                        if words is None:
+                            words = self.personal.unit_words(data)
+                        hit = not words.isdisjoint(candidates)
                 if not hit:
                     break
             else:
@@ -898,6 +903,17 @@ class Prefilter:
 
 
 _Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool, frozenset[str]]
+
+
+@lru_cache(maxsize=4096)
+def _probe(word: str) -> bytes:
+    """Text that every spelling of an identifier's word contains: `allerg` for
+    `allergy` (`allergies`); nothing for `number` (`phone_no`)."""
+    if word == "number":
+        return b""
+    if len(word) > 3 and word.endswith("y"):
+        word = word[:-1]
+    return word.encode()
 
 
 def _minimal(words: Iterable[str]) -> list[str]:
