@@ -479,6 +479,9 @@ class PlaintextHttpPersonalData(Rule):
         if not carried.cats:
             return
         channel.reported = True
+        self._report_channel(node, channel, carried)
+
+    def _report_channel(self, node: cst.CSTNode, channel: _Channel, carried: Carried) -> None:
         categories = carried.categories
         self.report(
             node,
@@ -509,17 +512,7 @@ class PlaintextHttpPersonalData(Rule):
         carried = union(self.ctx.categories(a.value) for a in data)
         if not carried.cats:
             return
-        categories = carried.categories
-        self.report(
-            node,
-            "{data} {verb} sent over {protocol} in clear text to {host}",
-            data=self.ctx.describe(carried),
-            verb=self.ctx.verb(carried),
-            protocol=kind.protocol,
-            host=f"`{channel.shown}`" if channel.shown != "its server" else channel.shown,
-            severity=self.ctx.severity_for(categories, self.severity),
-            categories=categories,
-        )
+        self._report_channel(node, channel, carried)
 
     # Helpers of this module that send their arguments.
 
