@@ -725,25 +725,26 @@ class Flow:
             return self._owner_text(func.value)
         return ""
 
-    def _stored_as_fields(self, node: cst.Call) -> None:
-        """``Message.create(body=text)``, ``profile.update(orientation=value)``: a value
-        that says nothing by itself, stored as a field that names personal data, is
-        that data from then on (``text`` is the body of a message)."""
+    def stored_fields(self, node: cst.Call) -> Iterator[tuple[cst.Name, str]]:
+        """The names a call stores as fields that name personal data, with the
+        category: ``text`` and communications for ``Message.create(body=text)``."""
         owner = self.field_owner(node)
         if not owner:
             return
         for arg in node.args:
-            if arg.keyword is None or type(arg.value) is not cst.Name:
-                continue
-            bound = self._lookup(arg.value.value)
-            if bound is None or bound.cats or bound.known:
-                continue
-            category = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
-            if category is not None:
-                self._set(
-                    arg.value.value,
-                    Carried({category: arg.value}, False, user_input=bound.user_input),
-                )
+            if arg.keyword is not None and type(arg.value) is cst.Name:
+                category = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
+                if category is not None:
+                    yield arg.value, category
+
+    def _stored_as_fields(self, node: cst.Call) -> None:
+        """``Message.create(body=text)``, ``profile.update(orientation=value)``: a value
+        that says nothing by itself, stored as a field that names personal data, is
+        that data from then on (``text`` is the body of a message)."""
+        for name, category in self.stored_fields(node):
+            bound = self._lookup(name.value)
+            if bound is not None and not (bound.cats or bound.known):
+                self._set(name.value, Carried({category: name}, False, user_input=bound.user_input))
 
     def _store(self, path: str, added: Carried) -> None:
         """The object at ``path`` (and the stream it wraps) now holds ``added``."""

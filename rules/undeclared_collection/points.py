@@ -348,17 +348,10 @@ class CollectionPoints:
         if cached is not None:
             return cached
         found: dict[str, str] = {}
-        flow = self.ctx.flow
         for call in iter_nodes(function.body, cst.Call):
             assert isinstance(call, cst.Call)
-            owner = flow.field_owner(call)
-            if not owner:
-                continue
-            for arg in call.args:
-                if arg.keyword is not None and type(arg.value) is cst.Name:
-                    category = self.ctx.classify(arg.keyword.value, owner, NAME)
-                    if category is not None:
-                        found.setdefault(arg.value.value, category)
+            for name, category in self.ctx.flow.stored_fields(call):
+                found.setdefault(name.value, category)
         self._stored_fields[id(function)] = found
         return found
 
