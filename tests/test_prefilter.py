@@ -366,3 +366,16 @@ class NameTriggered(ImportTriggered):
 def test_name_triggers_look_at_the_words_of_identifiers(code: str, selected: bool) -> None:
     settings = Settings(rule_ids=("PV297",), catalog=bundled())
     assert bool(Checker(settings, [NameTriggered]).rules_for(code.encode())[0]) is selected
+
+
+def test_call_control_markup_built_as_text_is_enough_to_check_a_file() -> None:
+    """A file that builds call-control markup as text needs no VoIP import to be
+    checked: the markup is a trigger of the forwarding rule."""
+    code = (
+        "from flask import request\n"
+        "def forward():\n"
+        '    to = request.args["to"]\n'
+        '    return "<Response><Transfer><PhoneNumber>%s</PhoneNumber></Transfer></Response>" % to\n'
+    )
+    result = checker(("PV604",)).check("bxml.py", code.encode())
+    assert [f.rule_id for f in result.findings] == ["PV604"]

@@ -84,7 +84,8 @@ class ForwardingKnowledge:
     input_defaults: frozenset[str]
     caller_methods: frozenset[str]
     caller_keys: frozenset[str]
-    markup: tuple[str, ...]
+    # Each entry: the parts a text must all hold (`<Dial`; `<Transfer` with `<PhoneNumber`).
+    markup: tuple[tuple[str, ...], ...]
     ncco_actions: frozenset[str]
     ncco_keys: tuple[str, ...]
     esl_prefixes: frozenset[str] = frozenset()
@@ -137,7 +138,14 @@ class ForwardingKnowledge:
             input_defaults=frozenset(catalog.strings("voip.forwarding.input-defaults")),
             caller_methods=frozenset(catalog.strings("voip.forwarding.caller-input-methods")),
             caller_keys=frozenset(catalog.strings("voip.forwarding.caller-input-keys")),
-            markup=tuple(catalog.strings("voip.forwarding.markup")),
+            markup=(
+                *((m,) for m in catalog.strings("voip.forwarding.markup")),
+                *(
+                    tuple(map(str, parts))
+                    for parts in catalog.get("voip.forwarding.markup-combinations", []) or []
+                    if isinstance(parts, list) and parts
+                ),
+            ),
             ncco_actions=frozenset(catalog.strings("voip.forwarding.ncco-actions")),
             ncco_keys=tuple(catalog.strings("voip.forwarding.ncco-destination-keys")),
             esl_prefixes=frozenset(
@@ -815,7 +823,15 @@ class OpenCallForwarding(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = ForwardingKnowledge.from_catalog(catalog)
         words = module_words(m for s in knowledge.sinks for m in s.modules)
-        return ((*words, *knowledge.esl_trigger_words, *sorted(knowledge.target_attributes)),)
+        markup = {m[0] for m in knowledge.markup}
+        return (
+            (
+                *words,
+                *knowledge.esl_trigger_words,
+                *sorted(knowledge.target_attributes),
+                *sorted(markup),
+            ),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -979,7 +995,10 @@ class OpenCallForwarding(Rule):
             text = literal(node)
         else:
             text = "".join(p.value for p in node.parts if type(p) is cst.FormattedStringText)
-        if not isinstance(text, str) or not any(m in text for m in knowledge.markup):
+        if not isinstance(text, str):
+            return
+        marker = next((m for m in knowledge.markup if all(p in text for p in m)), None)
+        if marker is None:
             return
         top, _, _ = string_use(self.ctx.stack)
         if id(top) in self._reported or isinstance(top, (cst.SimpleString, cst.ConcatenatedString)):
@@ -988,8 +1007,7 @@ class OpenCallForwarding(Rule):
             return
         self._reported.add(id(top))
         if self._open(top):
-            marker = next(m for m in knowledge.markup if m in text)
-            self.report(top, what=f"`{marker.strip('<')}` markup", code=self.ctx.code(top, 40))
+            self.report(top, what=f"`{marker[0].strip('<')}` markup", code=self.ctx.code(top, 40))
 
     def visit_Dict(self, node: cst.Dict) -> None:
         knowledge: ForwardingKnowledge = self.compiled
