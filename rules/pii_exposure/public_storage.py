@@ -48,6 +48,7 @@ class StorageKnowledge:
     public_entities: frozenset[str]
     container_keywords: tuple[str, ...]
     object_methods: frozenset[str]
+    acl_handle_methods: frozenset[str]
     container_methods: frozenset[str]
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
@@ -75,6 +76,7 @@ class StorageKnowledge:
             public_entities=frozenset(strings("public-entities")),
             container_keywords=tuple(strings("container-keywords")),
             object_methods=frozenset(strings("object-methods")),
+            acl_handle_methods=frozenset(strings("acl-handle-methods")),
             container_methods=frozenset(strings("container-methods")),
             skip_keywords=frozenset(strings("skip-keywords")),
             people_words=frozenset(
@@ -133,7 +135,7 @@ class PersonalDataInPublicStorage(Rule):
     with a public canned ACL (`ACL="public-read"`, `ExtraArgs={"ACL": "public-read"}`,
     grants to AllUsers), Google Cloud Storage blobs uploaded with
     `predefined_acl="publicRead"`, made public afterwards (`make_public()`,
-    `blob.acl.all().grant_read()`) or uploaded to a bucket made public, and Azure
+    `blob.acl.all().grant_read()`, `obj.Acl().put(ACL="public-read")`) or uploaded to a bucket made public, and Azure
     blobs in containers created with public access (however the container is
     reached again: `get_blob_client(container=name, ...)`), when the object's key,
     file or body carries personal data (exports of customers, profile documents,
@@ -438,6 +440,10 @@ class PersonalDataInPublicStorage(Rule):
             return
         if public is None and self._container_reported(node):
             return
+        handle = _acl_handle_owner(node, knowledge.acl_handle_methods)
+        if handle is not None:
+            self._report(node, values, self._destination(qualified), at=node, handle=handle)
+            return
         self._report(node, values, self._destination(qualified))
 
     def _container_made_public(self, node: cst.Call, name: Optional[str]) -> None:
@@ -485,6 +491,10 @@ class PersonalDataInPublicStorage(Rule):
         knowledge: StorageKnowledge = self.compiled
         values = sent_values(self.ctx, node, knowledge.skip_keywords)
         receiver = _receiver(node)
+        handle = _acl_handle_owner(node, knowledge.acl_handle_methods)
+        if handle is not None:
+            # `obj.Acl().put(ACL=...)`: what was put into `obj` gets that ACL.
+            return [*self._objects.get(handle, []), *self._uploaded.get(handle, []), *values]
         if receiver is not None and receiver in self._objects:
             values = [*self._objects[receiver], *values]
         elif type(node.func) is cst.Attribute and type(node.func.value) is cst.Call:
@@ -672,6 +682,16 @@ def _receiver(call: cst.Call) -> Optional[str]:
     func = call.func
     if type(func) is cst.Attribute:
         return dotted_name(func.value)
+    return None
+
+
+def _acl_handle_owner(call: cst.Call, methods: frozenset[str]) -> Optional[str]:
+    """``obj`` for ``obj.Acl().put(...)``: a call on the ACL handle of an object."""
+    func = call.func
+    if type(func) is cst.Attribute and type(func.value) is cst.Call:
+        inner = func.value
+        if last_name(inner.func) in methods and type(inner.func) is cst.Attribute:
+            return dotted_name(inner.func.value)
     return None
 
 
