@@ -111,7 +111,7 @@ class FileContext:
 
     def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
         """The qualified name ``expr`` refers to (see ``privalint.imports``)."""
-        return self.imports.qualname(expr)
+        return self.imports.resolve(expr)
 
     def categories(self, expr: cst.BaseExpression) -> Carried:
         """The personal-data categories ``expr`` carries at this point."""

@@ -611,7 +611,7 @@ class Flow:
             if _constructs(value):
                 scope.built.add(target.value)
                 if type(value) is cst.Call and self.settings.is_propagator(
-                    self.imports.qualname(value.func)
+                    self.imports.resolve(value.func)
                 ):
                     scope.packed.add(target.value)
             else:
@@ -620,7 +620,7 @@ class Flow:
     def _note_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if type(target) is not cst.Name or type(value) is not cst.Call or not value.args:
             return
-        qualified = self.imports.qualname(value.func)
+        qualified = self.imports.resolve(value.func)
         if qualified in self.settings.stream_wrappers:
             wrapped = dotted_name(value.args[0].value)
             if wrapped is not None:
@@ -687,7 +687,7 @@ class Flow:
         if (
             type(receiver) is cst.Call
             and receiver.args
-            and self.imports.qualname(receiver.func) in settings.stream_wrappers
+            and self.imports.resolve(receiver.func) in settings.stream_wrappers
         ):
             # `csv.writer(buf).writerows(rows)`: what is written goes into `buf`.
             receiver = receiver.args[0].value
@@ -1025,7 +1025,7 @@ class Flow:
             return False
         if base in self.settings.request_names:
             return True
-        qualified = self.imports.qualname(node.value)
+        qualified = self.imports.resolve(node.value)
         return qualified is not None and qualified in self.settings.request_sources
 
     def _subscript_key(self, node: cst.Subscript) -> Optional[str]:
@@ -1334,7 +1334,7 @@ class Flow:
 
     def _eval_Call(self, node: cst.Call) -> Carried:
         func = node.func
-        qualified = self.imports.qualname(func)
+        qualified = self.imports.resolve(func)
         name = _last_name(func)
         settings = self.settings
         if settings.is_sanitizer(qualified, name):
@@ -1396,7 +1396,7 @@ class Flow:
                     if not found.cats and len(node.args) > 1:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found
-                owner = self.imports.qualname(receiver)
+                owner = self.imports.resolve(receiver)
                 if owner is None or "()" in owner:
                     # A lookup by a computed key yields one of the mapping's values (or
                     # the default), never the key: `PHONES.get(request.form["dept"])`.
@@ -1412,7 +1412,7 @@ class Flow:
                 # A method of a value (not a module function such as `json.loads`): of
                 # an object or of one of its attributes (`claim.claimant.name.upper()`
                 # with `claim: Claim`).
-                owner = self.imports.qualname(receiver)
+                owner = self.imports.resolve(receiver)
                 if owner is None or "()" in owner:
                     value = union([self.evaluate(receiver), *self._args(node)])
                     if not value.cats and name in settings.record_methods:
@@ -1475,7 +1475,7 @@ class Flow:
     def _record(self, expr: cst.BaseExpression) -> Optional[Carried]:
         """What every field of an instance of one of the module's classes carries
         (`card.dict()` with `card: CardIn`), when its fields name personal data."""
-        owner = self.imports.qualname(expr)
+        owner = self.imports.resolve(expr)
         prefix = LOCAL + "."
         if owner is None or not owner.startswith(prefix) or not owner.endswith("()"):
             return self._person_record(expr, owner)
@@ -1610,7 +1610,7 @@ class Flow:
         if type(func.value) is cst.Name and func.value.value in ("self", "cls") and self._classes:
             return self._methods.get(self._classes[-1], {}).get(func.attr.value)
         # A method called on an instance of a class of this module.
-        owner = self.imports.qualname(func.value)
+        owner = self.imports.resolve(func.value)
         prefix = LOCAL + "."
         if owner is not None and owner.startswith(prefix) and owner.endswith("()"):
             return self._methods.get(owner[len(prefix) : -2], {}).get(func.attr.value)

@@ -88,22 +88,30 @@ class ImportTable:
         # (class, method) -> the instance a factory method returns; properties apart.
         self._method_factories: dict[tuple[str, str], str] = {}
         self._property_factories: dict[tuple[str, str], str] = {}
+        # Bumped by every change of what names resolve to: `resolve` answers from its
+        # memo only for the version it was computed at.
+        self._version = 0
+        self._memo: dict[int, tuple[int, cst.BaseExpression, Optional[str]]] = {}
 
     # -- scopes -------------------------------------------------------------------
 
     def push_function(self) -> None:
+        self._version += 1
         self._scopes.append((False, {}))
 
     def pop_function(self) -> None:
+        self._version += 1
         if len(self._scopes) > 1:
             self._scopes.pop()
 
     def push_class(self, name: str) -> None:
+        self._version += 1
         self._classes.append(name)
         self._class_attrs.setdefault(name, {})
         self._scopes.append((True, self._class_attrs[name]))
 
     def pop_class(self) -> None:
+        self._version += 1
         if self._classes:
             self._classes.pop()
         if len(self._scopes) > 1:
@@ -117,10 +125,12 @@ class ImportTable:
         """Resolve `self.attr` as in class ``name`` (none: outside any class) until
         :meth:`restore_classes`; returns what to restore."""
         saved = self._classes
+        self._version += 1
         self._classes = [name] if name is not None else []
         return saved
 
     def restore_classes(self, saved: list[str]) -> None:
+        self._version += 1
         self._classes = saved
 
     # -- binding ------------------------------------------------------------------
@@ -140,6 +150,7 @@ class ImportTable:
 
     def bind(self, name: str, qualified: Optional[str]) -> None:
         """Bind ``name`` in the innermost scope (``None``: an opaque value)."""
+        self._version += 1
         self._scopes[-1][1][name] = qualified or _OPAQUE
 
     def bind_import(self, node: Union[cst.Import, cst.ImportFrom]) -> None:
@@ -170,6 +181,7 @@ class ImportTable:
 
     def bind_target(self, target: AssignTargetNode, value: Optional[str]) -> None:
         """Bind an assignment target (name, ``self.attr``, tuple) to ``value``."""
+        self._version += 1
         if type(target) is cst.Name:
             self.bind(target.value, value)
         elif type(target) is cst.Attribute and type(target.value) is cst.Name:
@@ -199,6 +211,16 @@ class ImportTable:
     def is_bound(self, name: str) -> bool:
         """Whether ``name`` is bound in a visible scope (import, definition, assignment)."""
         return any(name in names for _, names in self._scopes)
+
+    def resolve(self, expr: cst.BaseExpression) -> Optional[str]:
+        """:meth:`qualname`, memoised while the bindings stay the same: the rules ask
+        about the same call's function one after the other."""
+        hit = self._memo.get(id(expr))
+        if hit is not None and hit[0] == self._version and hit[1] is expr:
+            return hit[2]
+        found = self.qualname(expr)
+        self._memo[id(expr)] = (self._version, expr, found)
+        return found
 
     def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
         """The qualified name ``expr`` refers to, or ``None`` when it is unknown."""
@@ -282,6 +304,7 @@ class ImportTable:
         functions (``def get_session(): return requests.Session()``), so that
         ``get_session().get`` resolves to ``requests.Session().get``; factory methods
         and properties of those classes likewise (``self._client().set``)."""
+        self._version += 1
         for stmt in module.body:
             if type(stmt) is cst.ClassDef:
                 base = None
@@ -317,6 +340,7 @@ class ImportTable:
                         self._property_factories[key] = returned
                     else:
                         self._method_factories[key] = returned
+        self._version += 1
 
     def _returned(self, definition: cst.FunctionDef) -> Optional[str]:
         """The qualified instance a function returns, when every return agrees."""
