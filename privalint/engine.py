@@ -294,6 +294,9 @@ class _Tracker:
     def leave_Subscript(self, node: cst.Subscript) -> None:
         self.flow.observe_subscript(node)
 
+    def leave_Comparison(self, node: cst.Comparison) -> None:
+        self.flow.compared(node)
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             self.imports.bind_target(node.asname.name, self.imports.instance_of(node.item))

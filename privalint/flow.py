@@ -646,6 +646,39 @@ class Flow:
             observed[category] = origin
             self._memo.clear()
 
+    def compared(self, node: cst.Comparison) -> None:
+        """``Holder.ni_number == ni.upper()``, ``if user.email == address``: a value that
+        says nothing by itself, compared equal to personal data, is that data."""
+        if len(node.comparisons) != 1 or type(node.comparisons[0].operator) is not cst.Equal:
+            return
+        sides = (node.left, node.comparisons[0].comparator)
+        for mine, other in (sides, sides[::-1]):
+            plain = self._plain_name(mine)
+            if plain is None or type(other) not in (cst.Attribute, cst.Subscript):
+                continue
+            name = plain.value
+            bound = self._lookup(name)
+            if bound is None or bound.known or bound.cats or bound.fields is not None:
+                continue
+            carried = self.evaluate(other)
+            if carried.cats:
+                self._set(
+                    name,
+                    Carried(dict.fromkeys(carried.cats, plain), False, user_input=bound.user_input),
+                )
+            return
+
+    def _plain_name(self, expr: cst.BaseExpression) -> Optional[cst.Name]:
+        """The name under calls that keep its value (``ni.upper()``, ``code.strip()``)."""
+        while (
+            type(expr) is cst.Call
+            and not expr.args
+            and type(expr.func) is cst.Attribute
+            and expr.func.attr.value in self.settings.propagating_methods
+        ):
+            expr = expr.func.value
+        return expr if type(expr) is cst.Name else None
+
     def _observed_only(self, expr: cst.BaseExpression) -> bool:
         """Whether ``expr`` is a name whose value is known only by the keys read from
         it (a dict)."""

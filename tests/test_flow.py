@@ -625,3 +625,31 @@ def test_first_word_of_an_address(code: str, expected: list[tuple[str, ...]]) ->
 )
 def test_values_stored_as_named_fields(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A value compared equal to personal data is that data afterwards.
+        (
+            "def f(req, Holder):\n    ni = req.get_param('ni')\n    probe(ni)\n"
+            "    Holder.get(Holder.ni_number == ni.upper())\n    probe(ni)",
+            [(), ("government-id",)],
+        ),
+        (
+            "def f(user, candidate):\n    if candidate == user.email:\n        pass\n"
+            "    probe(candidate)",
+            [("email",)],
+        ),
+        # Not an equality, nothing personal, or a value already known: unchanged.
+        ("def f(user, n):\n    if user.email != n:\n        pass\n    probe(n)", [()]),
+        ("def f(user, s):\n    if user.status == s:\n        pass\n    probe(s)", [()]),
+        (
+            "def f(user, raw):\n    digest = sha256(raw)\n    if digest == user.email_hash:\n"
+            "        pass\n    probe(digest)",
+            [()],
+        ),
+    ],
+)
+def test_values_compared_with_personal_data(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
