@@ -778,6 +778,26 @@ class Flow:
             bound = self._lookup(name.value)
             if bound is not None and not (bound.cats or bound.known):
                 self._set(name.value, Carried({category: name}, False, user_input=bound.user_input))
+        owner = self.field_owner(node)
+        if not owner:
+            return
+        for arg in node.args:
+            # `Activity.create(start_lat=first[0])`: that element of an opaque value (and
+            # only that element) is the data.
+            value = arg.value
+            if arg.keyword is None or type(value) is not cst.Subscript:
+                continue
+            key = self._subscript_key(value)
+            path = dotted_name(value.value)
+            if key is None or path is None or self.evaluate(value).cats:
+                continue
+            current = self._lookup(path)
+            if current is None or current.known or current.cats:
+                continue
+            field = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
+            if field is not None:
+                fields = {**(current.fields or {}), key: Carried({field: value}, False)}
+                self._set(path, Carried({}, False, fields, user_input=current.user_input))
 
     def _store(self, path: str, added: Carried) -> None:
         """The object at ``path`` (and the stream it wraps) now holds ``added``."""
@@ -1391,6 +1411,10 @@ class Flow:
             if content:
                 return Carried(content, known=False)
         if type(func) is cst.Attribute and self.is_request_read(func):
+            key = _string_value(node.args[0].value) if node.args else None
+            if key is not None and name in settings.handler_input_methods:
+                # `self.get_body_argument("first_name")`: the field the client sent.
+                return self._field(Carried(known=False, user_input=True), key, node, "")
             return Carried(known=False, user_input=True)
         if type(func) is cst.Attribute:
             receiver = func.value

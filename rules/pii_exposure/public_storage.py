@@ -55,6 +55,7 @@ class StorageKnowledge:
     record_extensions: frozenset[str]
     media_extensions: frozenset[str]
     record_words: frozenset[str]
+    media_record_words: frozenset[str]
     bucket_positions: Mapping[str, int]
 
     @classmethod
@@ -86,6 +87,9 @@ class StorageKnowledge:
             media_extensions=frozenset(e.lower() for e in strings("media-extensions")),
             record_words=frozenset(
                 w for word in strings("record-words") for w in split_words(word)
+            ),
+            media_record_words=frozenset(
+                w for word in strings("media-record-words") for w in split_words(word)
             ),
             bucket_positions=_positions(catalog),
         )
@@ -379,17 +383,27 @@ class PersonalDataInPublicStorage(Rule):
         `create_container(name="id-scans")`, `get_blob_client(container=name, ...)`)."""
         knowledge: StorageKnowledge = self.compiled
         arg = keyword_arg(call, *knowledge.container_keywords)
-        if arg is not None or last_name(call.func) not in knowledge.container_methods:
+        if arg is not None:
             return arg
         positional = positional_args(call)
+        method = last_name(call.func)
+        if method in knowledge.object_methods:
+            # `service.get_blob_client(container, name)`, `s3.Object(bucket, key)`: given
+            # both, an object handle takes its container first.
+            return positional[0] if len(positional) == 2 else None
+        if method not in knowledge.container_methods:
+            return None
         return positional[0] if positional else keyword_arg(call, "name")
 
     def _container_name(self, call: cst.Call) -> Optional[str]:
-        """The container a call names, as a variable or literal."""
+        """The container a call names, as a variable or literal (a module constant as
+        the literal it holds, the same in every function)."""
         arg = self._container_arg(call)
         if arg is None:
             return None
         literal = string_value(arg.value)
+        if literal is None and type(arg.value) is cst.Name:
+            literal = self._strings.get(arg.value.value)
         return repr(literal) if literal is not None else dotted_name(arg.value)
 
     def _names_public_container(self, call: cst.Call) -> bool:
@@ -446,7 +460,9 @@ class PersonalDataInPublicStorage(Rule):
             return
         self._report(node, values, self._destination(qualified))
 
-    def _container_made_public(self, node: cst.Call, name: Optional[str]) -> None:
+    def _container_made_public(
+        self, node: cst.Call, name: Optional[str], at: Optional[cst.Call] = None
+    ) -> None:
         """A container created or set public (`create_container("id-scans",
         public_access=...)`, `container.create_container(public_access=...)` on a client
         got for a name): reported there when its name says it holds records about
@@ -463,10 +479,11 @@ class PersonalDataInPublicStorage(Rule):
         if named is None or not self._records_container(named):
             return
         self._reported_containers.add(self._container_text(named))
+        where = at or node
         self.report(
-            node,
+            where,
             f"a container of records about people (`{self.ctx.code(named, 50)}`) is "
-            f"made publicly readable in {self._destination(chain_qualname(self.ctx, node.func))}",
+            f"made publicly readable in {self._destination(chain_qualname(self.ctx, where.func))}",
         )
 
     def _container_text(self, named: cst.BaseExpression) -> str:
@@ -507,6 +524,7 @@ class PersonalDataInPublicStorage(Rule):
     def _made_public(self, node: cst.Call) -> None:
         receiver = _receiver(node)
         if receiver is None:
+            self._client_made_public(node)
             return
         if last_name(node.func) == "make_public":
             values = [*self._objects.get(receiver, []), *self._uploaded.get(receiver, [])]
@@ -526,6 +544,23 @@ class PersonalDataInPublicStorage(Rule):
                     f"a container of records about people (`{self.ctx.code(named, 50)}`) is "
                     f"made publicly readable in {self._destination(chain_qualname(self.ctx, node.func))}",
                 )
+
+    def _client_made_public(self, node: cst.Call) -> None:
+        """`service.get_container_client(NAME).set_container_access_policy(public_access=...)`:
+        the container named there is public for every client got for it later."""
+        knowledge: StorageKnowledge = self.compiled
+        func = node.func
+        inner = func.value if type(func) is cst.Attribute else None
+        if (
+            type(inner) is not cst.Call
+            or last_name(inner.func) not in knowledge.container_methods
+            or self._public_argument(node) is None
+        ):
+            return
+        name = self._container_name(inner)
+        if name is not None:
+            self._public_container_names.add(name)
+            self._container_made_public(inner, name, at=node)
 
     def _granted(self, node: cst.Call) -> None:
         """`blob.acl.all().grant_read()`: the object is readable by everyone."""
@@ -602,12 +637,16 @@ class PersonalDataInPublicStorage(Rule):
             candidates.extend(a.value for a in node.func.value.args)
         receiver = handle_name or _receiver(node) or ""
         handle = self._handles.get(receiver)
+        # The name a handle was got for earlier (`blob = bucket.blob(key)`) is reported
+        # where the object is made public, not where it was named.
+        earlier: set[int] = set()
         if handle is not None:
             candidates.extend(a.value for a in handle.args)
+            earlier = {id(a.value) for a in handle.args}
         for value in candidates:
             built = self._built.get(value.value) if type(value) is cst.Name else None
             if self._per_person(built or value):
-                return value, value
+                return (node if id(value) in earlier else value), value
         for container in (receiver, _receiver_base(node) or ""):
             named = self._container_names.get(container)
             if named is not None and self._records_container(named):
@@ -618,16 +657,17 @@ class PersonalDataInPublicStorage(Rule):
         for value in candidates:
             built = self._built.get(value.value) if type(value) is cst.Name else None
             text = literal_text(built or value)
+            where = node if id(value) in earlier else value
             folder = text.rpartition("/")[0]
             if folder and set(split_words(folder)) & knowledge.record_words:
-                return value, value
+                return where, value
             if not text or "." not in text:
                 continue
             stem, _, extension = text.rpartition(".")
             if extension.lower() not in knowledge.record_extensions:
                 continue
             if set(split_words(stem)) & knowledge.people_words:
-                return value, value
+                return where, value
         return None
 
     def _bucket_args(self, node: cst.Call) -> list[cst.BaseExpression]:
@@ -653,9 +693,15 @@ class PersonalDataInPublicStorage(Rule):
         if type(value) is not cst.FormattedString:
             return False
         extension = literal_text(value).rpartition(".")[2].lower()
-        records = extension in knowledge.record_extensions or (
-            extension in knowledge.media_extensions
-        )
+        # A data file about a record of people holds their data; a photo or recording
+        # only when the record is itself about someone (a call, an ID scan): a
+        # photo keyed by a delivery or a claim shows a parcel or a car.
+        if extension in knowledge.record_extensions:
+            record_words = knowledge.record_words
+        elif extension in knowledge.media_extensions:
+            record_words = knowledge.media_record_words
+        else:
+            record_words = frozenset()
         is_person = self.ctx.classifier.is_person
         for part in value.parts:
             if type(part) is cst.FormattedStringExpression:
@@ -665,7 +711,7 @@ class PersonalDataInPublicStorage(Rule):
                 words = split_words(name)
                 if set(words) & knowledge.people_words or any(is_person(w) for w in words):
                     return True
-                if records and set(words) & knowledge.record_words:
+                if set(words) & record_words:
                     return True
         return False
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import libcst as cst
 
+from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.flow import Carried, union
 from privalint.nodes import string_value
@@ -60,14 +62,38 @@ def mapping_placeholders(ctx: FileContext, call: cst.Call) -> Iterator[tuple[cst
 _PLACEHOLDER = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifxXeEgG]|\{[^{}]*\}")
 
 
+@dataclass(frozen=True)
+class Labels:
+    """How the words of a message label the values put in it (`logging` catalog)."""
+
+    # A value whose name ends with one of these is an id, count or size.
+    skip_words: frozenset[str]
+    # Words that, just before a value, make it the owner of what the label names
+    # (`"caller name for %s"`, a call id), not that thing.
+    owner_words: frozenset[str]
+    # Words that link a value to a label before an owner (`"caller name for %s is %s"`).
+    copulas: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> Labels:
+        return cls(
+            skip_words=frozenset(catalog.strings("logging.label-skip-words")),
+            owner_words=frozenset(catalog.strings("logging.label-owner-words")),
+            copulas=frozenset(catalog.strings("logging.label-copulas")),
+        )
+
+
 def template_labels(
-    ctx: FileContext, call: cst.Call, skip_words: frozenset[str], skip_first: int = 0
+    ctx: FileContext, call: cst.Call, labels: Labels, skip_first: int = 0
 ) -> Iterator[tuple[cst.CSTNode, Carried]]:
     """Opaque values that the words of their message name: ``digits`` in
     ``log.debug("caller keyed DOB %s", digits)``, ``text`` in
-    ``logger.info("transcript {}: {}", call_id, text)`` or ``f"keyed DOB {digits}"``.
-    The words just before a placeholder (or, when only punctuation separates it from
-    the one before, the words before that one) are read as a field label."""
+    ``logger.info("transcript {}: {}", call_id, text)`` or ``f"keyed DOB {digits}"``,
+    ``lookup.get("name")`` in ``log.info("caller name for %s is %s", sid, lookup.get("name"))``.
+    The words just before a placeholder (or, when only punctuation or a copula
+    separates it from the one before, the words before that one) are read as a field
+    label; a label that ends in an owner word (``"name for %s"``) names something of
+    the value, not the value."""
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     fillers = ctx.flow.settings.template_fillers
     pairs: list[tuple[cst.BaseExpression, str, str]] = []
@@ -92,12 +118,21 @@ def template_labels(
                     pieces.append("")
     for value, label, earlier in pairs:
         name = _opaque(value)
-        if name is None or (split_words(name) or ("",))[-1] in skip_words:
+        if name is None:
             continue
-        words = _label_words(label, fillers)
-        if not words and not any(ch.isalnum() for ch in label):
-            words = _label_words(earlier, fillers)
-        if not words:
+        own = split_words(name)
+        if not own or own[-1] in labels.skip_words:
+            continue
+        if all(w in labels.copulas for w in split_words(label)):
+            # Only punctuation or a copula since the value before: the label before
+            # that one speaks of this value (`"name for %s: %s"`, `"... is %s"`).
+            words, _ = _label_words(earlier, fillers, labels.owner_words)
+            owned = False
+        else:
+            words, owned = _label_words(label, fillers, labels.owner_words)
+        if not words or owned or set(words) <= set(own):
+            # No label, a label of the value's owner, or one the value's own name
+            # already says (`"phone: %s", phone_model`).
             continue
         carried = ctx.categories(value)
         if carried.cats or carried.known:
@@ -117,19 +152,38 @@ def template_labels(
 
 
 def _opaque(value: cst.BaseExpression) -> Optional[str]:
-    """The name of a bare name, or of a slice of one (``text[:500]``)."""
+    """The name of a bare name or attribute, or of a slice of one (``text[:500]``),
+    or the key of a read by key (``lookup["name"]``, ``lookup.get("name")``)."""
     if type(value) is cst.Subscript and len(value.slice) == 1:
-        if type(value.slice[0].slice) is not cst.Slice:
+        index = value.slice[0].slice
+        if type(index) is cst.Index:
+            return string_value(index.value)
+        if type(index) is not cst.Slice:
             return None
         value = value.value
+    if (
+        type(value) is cst.Call
+        and type(value.func) is cst.Attribute
+        and value.func.attr.value == "get"
+        and value.args
+    ):
+        return string_value(value.args[0].value)
+    if type(value) is cst.Attribute:
+        return value.attr.value
     return value.value if type(value) is cst.Name else None
 
 
-def _label_words(text: str, fillers: frozenset[str]) -> list[str]:
+def _label_words(
+    text: str, fillers: frozenset[str], owner_words: frozenset[str]
+) -> tuple[list[str], bool]:
+    """The words of a label without the fillers it ends with, and whether one of
+    those was an owner word (the label then names something the value has)."""
     words = list(split_words(text))
+    owned = False
     while words and words[-1] in fillers:
+        owned = owned or words[-1] in owner_words
         words.pop()
-    return words
+    return words, owned
 
 
 def combined(values: Sequence[tuple[cst.CSTNode, Carried]]) -> Optional[Carried]:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.pii_in_logs.common import (
+    Labels,
     combined,
     mapping_placeholders,
     record_logged,
@@ -31,7 +32,7 @@ class LoggerKnowledge:
     loggers: frozenset[str]
     chain_methods: frozenset[str]
     control_keywords: frozenset[str]
-    label_skip_words: frozenset[str]
+    labels: Labels
     logger_words: frozenset[str]
     binding_methods: frozenset[str]
     adapters: frozenset[str]
@@ -46,7 +47,7 @@ class LoggerKnowledge:
             loggers=frozenset(catalog.strings("logging.loggers")),
             chain_methods=frozenset(catalog.strings("logging.chain-methods")),
             control_keywords=frozenset(catalog.strings("logging.control-keywords")),
-            label_skip_words=frozenset(catalog.strings("logging.label-skip-words")),
+            labels=Labels.from_catalog(catalog),
             logger_words=frozenset(catalog.strings("logging.logger-words")),
             binding_methods=frozenset(catalog.strings("logging.binding-methods")),
             adapters=frozenset(catalog.strings("logging.adapters")),
@@ -259,7 +260,7 @@ class PersonalDataInLog(Rule):
             )
             values.extend(mapping_placeholders(self.ctx, node))
             if not values:
-                values.extend(template_labels(self.ctx, node, knowledge.label_skip_words, skip))
+                values.extend(template_labels(self.ctx, node, knowledge.labels, skip))
             via: Optional[str] = ""
         else:
             values = through_helper(self.ctx, node, self._sink_values, self.id)

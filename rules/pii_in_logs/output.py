@@ -6,6 +6,7 @@ from typing import Any
 
 import libcst as cst
 from privalint.rules.pii_in_logs.common import (
+    Labels,
     combined,
     record_logged,
     sink_arguments,
@@ -63,7 +64,7 @@ class PersonalDataPrinted(Rule):
         return (
             frozenset(catalog.strings("output.calls")),
             frozenset(catalog.strings("output.control-keywords")),
-            frozenset(catalog.strings("logging.label-skip-words")),
+            Labels.from_catalog(catalog),
         )
 
     def _is_output(self, node: cst.Call) -> bool:

@@ -1,0 +1,52 @@
+"""Flow facts the pii-in-logs and pii-exposure rules rely on: what handler reads and
+elements stored as personal fields carry."""
+
+from __future__ import annotations
+
+from tests.test_flow import probe
+
+
+def test_handler_input_methods_read_the_field_they_name() -> None:
+    """`self.get_body_argument("first_name")` in a Tornado handler is the first name
+    the client sent, like `request.form["first_name"]`."""
+    code = """
+        import tornado.web
+
+        class Donate(tornado.web.RequestHandler):
+            def post(self):
+                first = self.get_body_argument("first_name")
+                probe(first)
+                probe(self.get_argument("email"))
+                probe(self.get_query_argument("page"))
+                probe(self.get_argument(field_name))
+    """
+    assert probe(code) == [("person-name",), ("email",), (), ()]
+
+
+def test_an_element_stored_as_a_personal_field_is_that_data() -> None:
+    """`Activity.create(start_lat=first[0])`: that element of an opaque value is a
+    coordinate from then on; the other elements stay unknown."""
+    code = """
+        def upload(track, Activity):
+            first = track.points[0]
+            probe(first[0])
+            Activity.create(start_lat=first[0], start_lon=first[1], kind=first[2])
+            probe(first[0])
+            probe(first[1])
+            probe(first[2])
+            probe(first)
+    """
+    assert probe(code) == [(), ("geolocation",), ("geolocation",), (), ()]
+
+
+def test_an_element_of_a_known_value_keeps_what_it_carries() -> None:
+    code = """
+        def upload(Activity):
+            point = (51.5, -0.1)
+            Activity.create(start_lat=point[0])
+            probe(point[0])
+            row = {"kind": "run"}
+            Activity.create(start_lat=row["kind"])
+            probe(row["kind"])
+    """
+    assert probe(code) == [(), ()]
