@@ -33,7 +33,7 @@ from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import NODE_TYPES as _NODE_TYPES
 from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
-from privalint.personal import Classifier, redact_literals
+from privalint.personal import Classifier, redact_literals, split_words
 from privalint.positions import node_ranges
 from privalint.prefilter import IMPORT, Prefilter
 from privalint.rule import Rule
@@ -106,6 +106,7 @@ class FileContext:
         self.reports: list[_Report] = []
         self.facts: list[_FactReport] = []
         self._scope_names: list[str] = []
+        self._person_records: Optional[dict[str, bool]] = None
 
     # -- questions rules ask -----------------------------------------------------------
 
@@ -118,8 +119,44 @@ class FileContext:
         return self.flow.evaluate(expr)
 
     def classify(self, text: str, owner: str = "", kind: str = "name") -> Optional[str]:
-        """The category an identifier or key names, in this file's context."""
-        return self.classifier.classify(text, owner, kind, self.flow.context)
+        """The category an identifier or key names, in this file's context. A class of
+        this module whose fields say it is a record about a person (a name and an
+        e-mail address, say) is a person's record as an owner: `Member.orientation`."""
+        found = self.classifier.classify(text, owner, kind, self.flow.context)
+        if found is None and owner and self._is_person_record(owner):
+            found = self.classifier.classify(text, "person", kind, self.flow.context)
+            if found not in self.classifier.person_record_reveals:
+                found = None
+        return found
+
+    def _is_person_record(self, owner: str) -> bool:
+        records = self._person_records
+        if records is None:
+            records = self._person_records = {}
+            wanted = self.classifier.person_record_categories
+            minimum = self.classifier.person_record_minimum
+            for stmt in self.module.body:
+                if type(stmt) is not cst.ClassDef or type(stmt.body) is not cst.IndentedBlock:
+                    continue
+                found: set[str] = set()
+                for line in stmt.body.body:
+                    if type(line) is not cst.SimpleStatementLine:
+                        continue
+                    for small in line.body:
+                        target = (
+                            small.target
+                            if type(small) is cst.AnnAssign
+                            else small.targets[0].target
+                            if type(small) is cst.Assign and len(small.targets) == 1
+                            else None
+                        )
+                        if type(target) is cst.Name:
+                            category = self.classifier.classify(target.value)
+                            if category in wanted:
+                                found.add(category)
+                if len(found) >= minimum:
+                    records["_".join(split_words(stmt.name.value))] = True
+        return records.get("_".join(split_words(owner)), False)
 
     def sensitivity(self, category: str) -> str:
         cat = self.classifier.categories.get(category)

@@ -178,6 +178,23 @@ class Classifier:
         self._vague_words = frozenset(
             w for s in _str_list(settings, "vague-words", where) for w in split_words(s)
         )
+        # Besides the special categories, categories whose records' free-text content is
+        # of the category (the summary of a call `Recording`).
+        self._content_owner_categories = frozenset(
+            _str_list(settings, "content-owner-categories", where)
+        )
+        # A class with fields of this many of these categories is a record about a
+        # person (see `FileContext.classify`).
+        self.person_record_categories = frozenset(
+            _str_list(settings, "person-record-categories", where)
+        )
+        minimum = settings.get("person-record-minimum", 2)
+        if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
+            raise CatalogError(f"{where}.person-record-minimum must be a positive integer")
+        self.person_record_minimum = minimum
+        self.person_record_reveals = frozenset(
+            _str_list(settings, "person-record-reveals", where)
+        )
         unclear_in_prose = set(_phrases(_str_list(settings, "unclear-in-prose", where)))
         prose = [
             (phrase, category)
@@ -320,7 +337,10 @@ class Classifier:
 
     def _special_owner(self, owner_words: tuple[str, ...]) -> Optional[str]:
         for category in self.categories.values():
-            if category.sensitivity != "special":
+            if (
+                category.sensitivity != "special"
+                and category.id not in self._content_owner_categories
+            ):
                 continue
             for phrase in category.include:
                 if _contains(owner_words, phrase) and not any(
