@@ -154,8 +154,13 @@ class FileContext:
                             category = self.classifier.classify(target.value)
                             if category in wanted:
                                 found.add(category)
-                if len(found) >= minimum:
-                    records["_".join(split_words(stmt.name.value))] = True
+                words = split_words(stmt.name.value)
+                if (
+                    len(found) >= minimum
+                    and found & self.classifier.person_record_requires
+                    and not self.classifier.is_business_owner(words)
+                ):
+                    records["_".join(words)] = True
         return records.get("_".join(split_words(owner)), False)
 
     def sensitivity(self, category: str) -> str:

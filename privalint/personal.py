@@ -18,7 +18,7 @@ imports ``twilio``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
@@ -195,6 +195,9 @@ class Classifier:
         self.person_record_reveals = frozenset(
             _str_list(settings, "person-record-reveals", where)
         )
+        self.person_record_requires = frozenset(
+            _str_list(settings, "person-record-requires", where)
+        )
         unclear_in_prose = set(_phrases(_str_list(settings, "unclear-in-prose", where)))
         prose = [
             (phrase, category)
@@ -214,6 +217,10 @@ class Classifier:
             w for s in _str_list(settings, "business-words", where) for w in split_words(s)
         )
         self._business_categories = frozenset(_str_list(settings, "business-categories", where))
+        self._animal_words = frozenset(
+            w for s in _str_list(settings, "animal-words", where) for w in split_words(s)
+        )
+        self._animal_categories = frozenset(_str_list(settings, "animal-categories", where))
         self._container_owners = frozenset(
             w for s in _str_list(settings, "container-owners", where) for w in split_words(s)
         )
@@ -401,6 +408,9 @@ class Classifier:
             ):
                 rejected = True
                 continue
+            if category.id in self._animal_categories and self._animal(before, owner_words):
+                rejected = True
+                continue
             if cand.ambiguous and not self._qualified(
                 category, _last_conjunct(before), owner_words, context
             ):
@@ -421,6 +431,18 @@ class Classifier:
         return not any(
             w in self._person_words or w in category.qualifiers for w in (*before, *owner_words)
         ) and not any(_contains(owner_words, p) for p in self._person if len(p) > 1)
+
+    def _animal(self, before: tuple[str, ...], owner_words: tuple[str, ...]) -> bool:
+        """Whether the data is an animal's (`pet.date_of_birth`, `Pet.medical_history`,
+        `dog_name`), unless a person is named too (`pet.owner_name`)."""
+        words = (*owner_words, *before)
+        if not any(w in self._animal_words for w in words):
+            return False
+        return not any(w in self._person_words for w in words)
+
+    def is_business_owner(self, owner_words: Sequence[str]) -> bool:
+        """Whether a class or object named so is a business (its head noun)."""
+        return bool(owner_words) and owner_words[-1] in self._business_words
 
     def is_business_detail(self, text: str, owner: str, kind: str = NAME) -> bool:
         """Whether ``text`` names a contact detail of a business ``owner``

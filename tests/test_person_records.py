@@ -60,3 +60,22 @@ def test_a_class_with_a_name_and_an_email_is_a_persons_record() -> None:
 def test_one_personal_field_does_not_make_a_persons_record() -> None:
     code = MODELS.replace("    first_name: Mapped[str] = mapped_column(String(60))\n", "")
     assert ("orientation", "sexual-orientation") not in _flagged(code)
+
+
+def test_a_business_is_never_a_persons_record() -> None:
+    code = """
+from beanie import Document
+
+
+class Restaurant(Document):
+    owner_first_name: str
+    phone: str
+    street: str
+    name: str
+"""
+    assert ("name", "person-name") not in _flagged(code)
+
+
+def test_contact_details_alone_do_not_make_a_persons_record() -> None:
+    code = MODELS.replace("first_name: Mapped[str]", "phone: Mapped[str]")
+    assert ("orientation", "sexual-orientation") not in _flagged(code)
