@@ -39,6 +39,12 @@ DEFAULT_EXCLUDE = (
     "__pypackages__",
     "_build",
     "buck-out",
+    # Test code: synthetic people and local test servers, not production data flows.
+    "tests",
+    "test",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
 )
 
 # key -> (expected type description, checker)

@@ -81,3 +81,23 @@ def test_missing_paths_and_symlink_loops(tmp_path: Path) -> None:
 def test_paths_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     _tree(tmp_path, ["my app/données.py"])
     assert _names(tmp_path, [tmp_path]) == ["my app/données.py"]
+
+
+def test_test_code_is_excluded_by_default_unless_named(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        [
+            "app/main.py",
+            "app/testing_tools.py",
+            "app/contest.py",
+            "app/test_views.py",
+            "app/views_test.py",
+            "app/conftest.py",
+            "tests/helpers.py",
+            "test/data.py",
+        ],
+    )
+    assert _names(tmp_path, [tmp_path]) == ["app/contest.py", "app/main.py", "app/testing_tools.py"]
+    named = tmp_path / "app" / "test_views.py"
+    assert _names(tmp_path, [named]) == ["app/test_views.py"]
+    assert _names(tmp_path, [named], force=True) == []

@@ -68,7 +68,8 @@ def trapped(tmp_path: Path) -> tuple[Path, Path]:
     markers.mkdir()
     package = project / "pkg"
     package.mkdir(parents=True)
-    (project / "privalint.toml").write_text("")
+    # Test code (`conftest.py`) is excluded by default; here every module is checked.
+    (project / "privalint.toml").write_text('exclude = [".*"]\n')
     for name in SHADOWING:
         (project / f"{name}.py").write_text(_trap(markers, name))
     for name in PROJECT_MODULES:
