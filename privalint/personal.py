@@ -192,9 +192,7 @@ class Classifier:
         if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
             raise CatalogError(f"{where}.person-record-minimum must be a positive integer")
         self.person_record_minimum = minimum
-        self.person_record_reveals = frozenset(
-            _str_list(settings, "person-record-reveals", where)
-        )
+        self.person_record_reveals = frozenset(_str_list(settings, "person-record-reveals", where))
         self.person_record_requires = frozenset(
             _str_list(settings, "person-record-requires", where)
         )
