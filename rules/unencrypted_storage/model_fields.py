@@ -221,7 +221,9 @@ class UnencryptedModelField(Rule):
     A boolean field holds no value, except when it records a special category about
     the person (`union_member = Column(Boolean)`, `is_hiv_positive`,
     `has_criminal_record`); flags about the account or a step taken (`is_active`,
-    `email_verified`, `has_dbs_check`) are not reported.
+    `email_verified`, `has_dbs_check`) are not reported, nor are relations and embedded
+    documents (`EmbeddedDocumentField(Address)`): their fields are judged in their own
+    class.
 
     Encrypted types are recognised: django-cryptography `encrypt(...)`,
     django-fernet-fields and django-encrypted-model-fields `Encrypted*Field`,
@@ -453,11 +455,12 @@ class UnencryptedModelField(Rule):
         parts = list(self._type_parts(current))
         for part in parts:
             part_name = last_name(part)
-            # Pony's `Required(Customer)` names another entity: a relation.
+            # Pony's `Required(Customer)`, MongoEngine's `ListField(EmbeddedDocumentField(
+            # Address))` name another model of the file: a relation or an embedded
+            # document, whose fields are judged in its own class.
             if (
                 part is not current.func
                 and isinstance(part, (cst.Name, cst.Attribute))
-                and constructor_name in (framework.constructors if framework else ())
                 and self._is_model_class(part_name)
             ):
                 return None
