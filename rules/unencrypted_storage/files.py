@@ -24,7 +24,7 @@ from privalint.rules.unencrypted_storage.common import (
 )
 
 from privalint.catalog import Catalog
-from privalint.flow import Carried
+from privalint.flow import Carried, union
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import KEY, split_words
@@ -52,7 +52,16 @@ class FileKnowledge:
     data_writers: dict[str, int]
     recording_words: frozenset[str]
     recording_extensions: frozenset[str]
+    path_categories: frozenset[str]
     config_categories: frozenset[str]
+    config_dirs: tuple[str, ...]
+    recorders: dict[str, int]
+    copiers: frozenset[str]
+    recording_commands: tuple[tuple[str, ...], ...]
+    command_methods: frozenset[str]
+    command_modules: frozenset[str]
+    recording_stops: frozenset[str]
+    buffer_keywords: tuple[str, ...]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -62,6 +71,7 @@ class FileKnowledge:
             return frozenset(catalog.strings(f"storage.files.{key}"))
 
         writers = catalog.get("storage.files.data-writers", {})
+        recorders = catalog.get("storage.files.recorders", {})
         return cls(
             openers=frozenset(f"{o}()" for o in catalog.strings("storage.files.openers")),
             write_methods=names("write-methods"),
@@ -88,9 +98,27 @@ class FileKnowledge:
                 w for t in catalog.strings("storage.files.recording-words") for w in split_words(t)
             ),
             config_categories=frozenset(catalog.strings("storage.files.config-file-categories")),
+            config_dirs=tuple(catalog.strings("storage.files.config-directories")),
+            recorders={
+                k: v
+                for k, v in (recorders.items() if isinstance(recorders, dict) else ())
+                if isinstance(v, int)
+            },
+            copiers=names("copiers"),
+            recording_commands=tuple(
+                tuple(_command_words(c))
+                for c in catalog.strings("storage.files.recording-commands.commands")
+            ),
+            command_methods=frozenset(catalog.strings("storage.files.recording-commands.methods")),
+            command_modules=frozenset(catalog.strings("storage.files.recording-commands.modules")),
+            recording_stops=frozenset(
+                catalog.strings("storage.files.recording-commands.stop-words")
+            ),
+            buffer_keywords=tuple(catalog.strings("storage.files.stream-keywords")),
             recording_extensions=frozenset(
                 e.lower() for e in catalog.strings("storage.files.recording-extensions")
             ),
+            path_categories=frozenset(catalog.strings("storage.files.path-categories")),
             records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
@@ -115,8 +143,16 @@ class PersonalDataWrittenToFile(Rule):
     SQL query results, in-memory buffers and helper functions; a collection named
     after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
     `pd.read_csv("patients.csv")`) counts as their records, and an audio file named
-    after a call (`SPOOL / f"{call.sid}.wav"`) holds a call recording. Buffers in memory
-    (`io.StringIO`) and standard streams are not files at rest.
+    after a call (`SPOOL / f"{call.sid}.wav"`) holds a call recording. A file holds
+    what its folder or name says of rows of unknown shape (`/var/lib/cdr/{day}.csv`:
+    call detail records; `/var/lib/voiceprints/`: voiceprints), a copy of a shelf the
+    module fills with personal data holds the same, and `shutil.copy` copies what the
+    source holds. Calls recorded into files count too: pjsua2's `AudioMediaRecorder`,
+    aiortc's `MediaRecorder`, and recording commands sent over FreeSWITCH's event socket
+    or Asterisk's AMI (`uuid_record … start`, `MixMonitor`). Buffers in memory
+    (`io.StringIO`, a `ZipFile` over a `BytesIO`) and standard streams are not files at
+    rest; a server's address or a service's password in a configuration file (by its
+    name, or under `/etc/`) is deployment, not personal data.
 
     ## Why is this bad?
     Export files, snapshots and debug dumps outlive the request that made them: they
@@ -142,7 +178,7 @@ class PersonalDataWrittenToFile(Rule):
         (
             "write", "dump", "to_csv", "to_json", "to_parquet", "to_excel", "to_pickle",
             "to_feather", "to_hdf", "shelve", "print", "dbm", "save", "sqlitedict", "to_",
-            "sink_",
+            "sink_", "record", "monitor",
         ),
         ("@personal", "@people"),
     )  # fmt: skip
@@ -159,10 +195,20 @@ class PersonalDataWrittenToFile(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        # A call recording is known by its file's extension, not by a personal word.
+        # A call recording is known by its file's extension, or by the recorder or
+        # telephony control channel that makes it, not by a personal word.
         writes, personal = cls.triggers
+        copiers = tuple(c.rsplit(".", 1)[-1] for c in catalog.strings("storage.files.copiers"))
         extensions = tuple("." + e for e in catalog.strings("storage.files.recording-extensions"))
-        return (writes, (*personal, *extensions))
+        recorders = catalog.get("storage.files.recorders", {})
+        modules = {
+            name.split(".", 1)[0]
+            for name in (recorders if isinstance(recorders, dict) else ())
+            if isinstance(name, str)
+        }
+        modules.update(catalog.strings("storage.files.recording-commands.modules"))
+        imports = tuple(f"import:{m}" for m in sorted(modules))
+        return ((*writes, *copiers), (*personal, *extensions, *imports))
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
@@ -179,6 +225,11 @@ class PersonalDataWrittenToFile(Rule):
         # csv writer name -> the file it writes to (None: not a file).
         self._writers = ScopedNames(ctx)
         self._shelves = ScopedNames(ctx)
+        # Shelf handle -> the path it is open on; what the module stores on each such
+        # path; names bound to copies of those stores.
+        self._shelf_paths = ScopedNames(ctx)
+        self._filled: dict[str, Carried] = {}
+        self._copies = ScopedNames(ctx)
         # Names bound to a list of column names that name personal data
         # (`FIELDS = ["nino", "full_name"]`), and csv writers built with them.
         self._columns = ScopedNames(ctx)
@@ -188,6 +239,7 @@ class PersonalDataWrittenToFile(Rule):
         # streams open on a file whose name says it is a call recording.
         self._paths = ScopedNames(ctx)
         self._recordings = ScopedNames(ctx)
+        self._control_channel: Optional[bool] = None
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -195,6 +247,11 @@ class PersonalDataWrittenToFile(Rule):
         self.records.enter_function()
         for table in self._tables():
             table.enter_function()
+        for param in (*node.params.params, *node.params.kwonly_params):
+            # `def write_all(spec, outdir="/etc/kamailio")`: where the path points by
+            # default.
+            if param.default is not None and _is_path_value(param.default):
+                self._paths.set(param.name.value, param.default)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
@@ -203,7 +260,8 @@ class PersonalDataWrittenToFile(Rule):
 
     def _tables(self) -> tuple[ScopedNames, ...]:
         return (
-            self._streams, self._writers, self._shelves, self._columns, self._writer_columns,
+            self._streams, self._writers, self._shelves, self._shelf_paths, self._copies,
+            self._columns, self._writer_columns,
             self._paths, self._recordings,
         )  # fmt: skip
 
@@ -217,7 +275,32 @@ class PersonalDataWrittenToFile(Rule):
         text = string_value(expr)
         if text is not None:
             return f"file `{text}`"
-        return f"a file (`{self.ctx.code(expr, 40)}`)"
+        kind = "a configuration file" if self._config_location(expr) else "a file"
+        return f"{kind} (`{self.ctx.code(expr, 40)}`)"
+
+    def _config_location(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """A path under a configuration directory (`os.path.join(outdir, name)` with
+        `outdir="/etc/kamailio"`) or of a configuration file (`…/kamailio.cfg`)."""
+        if depth > 4:
+            return False
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            text = key_text(expr) or ""
+            return text.startswith(self.k.config_dirs) or _CONFIG_FILE.search(text) is not None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            path = dotted_name(expr)
+            known, value = self._paths.find(path) if path is not None else (False, None)
+            return known and self._config_location(value, depth + 1)
+        if type(expr) is cst.BinaryOperation:
+            return self._config_location(expr.left, depth + 1) or self._config_location(
+                expr.right, depth + 1
+            )
+        if type(expr) is cst.Call:
+            return any(
+                self._config_location(a.value, depth + 1)
+                for a in expr.args
+                if a.keyword is None and not a.star
+            )
+        return False
 
     def _opened(self, expr: cst.BaseExpression) -> Optional[str]:
         """``open(path, "w")``, ``Path(p).open("w")``, ``gzip.open(...)``: a file on
@@ -252,6 +335,49 @@ class PersonalDataWrittenToFile(Rule):
         if type(expr.func) is cst.Attribute and last_name(expr.func) == "open":
             return expr.func.value
         return argument(expr, 0, ("file", "filename", "path", "name"))
+
+    def _path_content(self, expr: Optional[cst.BaseExpression]) -> Optional[Carried]:
+        """What a file holds, by its path: a call recording (an audio file named
+        after a call, `SPOOL / f"{call_id}.wav"`), or a kind of record the path names
+        (`/var/lib/cdr/{day}.csv`, `os.path.join(VOICEPRINT_DIR, name)`)."""
+        if expr is None:
+            return None
+        recording = self._recording_path(expr)
+        if recording is not None:
+            return recording
+        cats: dict[str, Any] = {}
+        self._path_categories(expr, cats, 0)
+        return Carried(cats, False) if cats else None
+
+    def _path_categories(self, expr: cst.BaseExpression, cats: dict[str, Any], depth: int) -> None:
+        """The `path-categories` that the folders and name of a path name."""
+        if depth > 4:
+            return
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            # `VOICEPRINT_DIR = "/var/lib/voiceprints"`: where the name points.
+            path = dotted_name(expr)
+            known, value = self._paths.find(path) if path is not None else (False, None)
+            if known and value is not None:
+                self._path_categories(value, cats, depth + 1)
+        elif isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            if type(expr) is cst.FormattedString:
+                for part in expr.parts:
+                    if type(part) is cst.FormattedStringExpression:
+                        self._path_categories(part.expression, cats, depth + 1)
+            text = key_text(expr) or ""
+            # Each folder or file name, word run by word run (`call-recordings`).
+            folders, _, name = text.rpartition("/")
+            for run in _NAME_RUN.findall(f"{folders}/{name.split('.', 1)[0]}"):
+                category = self.ctx.classify(run, "", KEY)
+                if category in self.k.path_categories:
+                    cats.setdefault(category, expr)
+        elif type(expr) is cst.BinaryOperation:
+            self._path_categories(expr.left, cats, depth + 1)
+            self._path_categories(expr.right, cats, depth + 1)
+        elif type(expr) is cst.Call:
+            for arg in expr.args:
+                if arg.keyword is None and not arg.star:
+                    self._path_categories(arg.value, cats, depth + 1)
 
     def _recording_path(
         self, expr: Optional[cst.BaseExpression], depth: int = 0
@@ -295,7 +421,7 @@ class PersonalDataWrittenToFile(Rule):
             if known:
                 return value  # type: ignore[no-any-return]
         if last_name(func) in self.k.path_writers:
-            return self._recording_path(func.value)
+            return self._path_content(func.value)
         return None
 
     def _file(self, expr: cst.BaseExpression) -> Optional[str]:
@@ -326,20 +452,30 @@ class PersonalDataWrittenToFile(Rule):
         path = dotted_name(target)
         if path is None:
             return
-        opened = self._opened(value)
+        over_buffer = type(value) is cst.Call and self._over_buffer(value)
+        opened = None if over_buffer else self._opened(value)
         qualified = self.ctx.qualname(value)
-        if isinstance(value, (cst.FormattedString, cst.BinaryOperation)):
+        if _is_path_value(value) or (
+            type(value) is cst.Call
+            and (self.ctx.qualname(value.func) or "").startswith(_PATH_MODULES)
+        ):
             self._paths.set(path, value)
         else:
             self._paths.forget(path)
-        recording = self._recording_path(self._opened_path(value)) if opened else None
+        recording = self._path_content(self._opened_path(value)) if opened else None
+        if type(value) is cst.Call and qualified in self.k.row_writers:
+            # `csv.writer(fh)` writes into what `fh` holds.
+            stream = argument(value, 0, ("f", "csvfile", "fileobj"))
+            stream_path = dotted_name(stream) if stream is not None else None
+            if stream_path is not None:
+                recording = self._recordings.find(stream_path)[1]
         if recording is not None:
             self._recordings.set(path, recording)
         else:
             self._recordings.forget(path)
         if opened is not None:
             self._streams.set(path, opened)
-        elif qualified in self.k.not_files:
+        elif qualified in self.k.not_files or over_buffer:
             self._streams.set(path, None)
         else:
             self._streams.forget(path)
@@ -351,7 +487,16 @@ class PersonalDataWrittenToFile(Rule):
             self._writers.forget(path)
             self._writer_columns.forget(path)
         if qualified in self.k.shelves and type(value) is cst.Call:
-            self._shelves.set(path, self._describe_path(argument(value, 0, ("filename",))))
+            where = argument(value, 0, ("filename",))
+            self._shelves.set(path, self._describe_path(where))
+            self._shelf_paths.set(path, self.ctx.code(where, 80) if where is not None else None)
+        else:
+            self._shelf_paths.forget(path)
+        copied = self._stored_copy(value)
+        if copied is not None:
+            self._copies.set(path, copied)
+        else:
+            self._copies.forget(path)
         columns = self._named_columns(value)
         if columns is not None:
             self._columns.set(path, columns)
@@ -403,7 +548,35 @@ class PersonalDataWrittenToFile(Rule):
         for element in target.slice:
             if type(element.slice) is cst.Index:
                 exprs.append(element.slice.value)
+        _, carried = values_carried(self.ctx, exprs)
+        store = self._shelf_paths.find(path)[1]
+        if carried.cats and store is not None:
+            # What the shelf on this path holds, for copies made of it elsewhere.
+            filled = self._filled.get(store)
+            self._filled[store] = union([filled, carried]) if filled is not None else carried
         self._check(target, exprs, where, self.ctx.code(target, 40) + " = …")
+
+    def _stored_copy(self, expr: cst.BaseExpression, depth: int = 0) -> Optional[Carried]:
+        """What a copy of a shelf holds that the module fills with personal data
+        (`snapshot = dict(db)` with `db = shelve.open(OCR_CACHE)`), else None."""
+        if not self._filled or depth > 4:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            path = dotted_name(expr)
+            if path is None:
+                return None
+            store = self._shelf_paths.find(path)[1]
+            if store is not None:
+                return self._filled.get(store)
+            return self._copies.find(path)[1]  # type: ignore[no-any-return]
+        if type(expr) is cst.Call:
+            func = expr.func
+            settings = self.ctx.flow.settings
+            if expr.args and settings.is_propagator(self.ctx.qualname(func)):
+                return self._stored_copy(expr.args[0].value, depth + 1)
+            if type(func) is cst.Attribute and func.attr.value in settings.propagating_methods:
+                return self._stored_copy(func.value, depth + 1)
+        return None
 
     def _sink(self, node: cst.Call) -> Optional[tuple[list[cst.BaseExpression], str]]:
         """(written expressions, target description) when ``node`` writes to a file."""
@@ -418,6 +591,9 @@ class PersonalDataWrittenToFile(Rule):
             if data is None:
                 return None
             receiver_path = func.value if type(func) is cst.Attribute else None
+            if receiver_path is not None and self._not_a_file(receiver_path):
+                # `zf.writestr(...)` into an archive built in memory.
+                return None
             target = self._file(receiver_path) if receiver_path is not None else None
             return [data], target or "a file"
         if type(func) is cst.Attribute:
@@ -446,6 +622,7 @@ class PersonalDataWrittenToFile(Rule):
                 destination = argument(node, 0, k.frame_targets)
                 if destination is None or self._not_a_file(destination):
                     return None
+                self._sink_columns = self._destination_content(destination)
                 return [receiver], self._describe_path(destination)
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
@@ -455,6 +632,7 @@ class PersonalDataWrittenToFile(Rule):
             )
             if data is None or destination is None or self._not_a_file(destination):
                 return None
+            self._sink_columns = self._destination_content(destination)
             if string_value(destination) is not None:
                 return [data], self._describe_path(destination)
             target = self._file(destination)
@@ -467,9 +645,30 @@ class PersonalDataWrittenToFile(Rule):
                         return [a.value for a in node.args if a.keyword is None], target
         return None
 
+    def _destination_content(self, expr: cst.BaseExpression) -> Optional[Carried]:
+        """What the file a stream is open on, or a path names, holds (see
+        `_path_content`)."""
+        path = dotted_name(expr)
+        if path is not None:
+            known, value = self._recordings.find(path)
+            if known:
+                return value  # type: ignore[no-any-return]
+        return self._path_content(expr)
+
+    def _over_buffer(self, call: cst.Call) -> bool:
+        """`zipfile.ZipFile(buf, "w")`, `gzip.GzipFile(fileobj=io.BytesIO())`: an
+        archive or stream of a library built over a buffer in memory, not a file."""
+        qualified = self.ctx.qualname(call.func)
+        if qualified is None or self.ctx.is_local(qualified) or qualified in self.k.row_writers:
+            return False
+        stream = argument(call, 0, self.k.buffer_keywords)
+        return stream is not None and self._not_a_file(stream)
+
     def _not_a_file(self, expr: cst.BaseExpression) -> bool:
         qualified = self.ctx.qualname(expr)
         if qualified in self.k.not_files:
+            return True
+        if type(expr) is cst.Call and self._over_buffer(expr):
             return True
         path = dotted_name(expr)
         if path is not None:
@@ -524,8 +723,93 @@ class PersonalDataWrittenToFile(Rule):
             self._report(node, [Carried(content, False)], target, call_text(self.ctx, node))
         return True
 
+    def _recorder(self, node: cst.Call) -> bool:
+        """`recorder.createRecorder(f"{SPOOL}/{call_id}.wav")`, `fs.send(f"api
+        uuid_record {uuid} start {path}")`: a call's audio recorded into a file."""
+        qualified = self.ctx.qualname(node.func)
+        index = self.k.recorders.get(qualified or "")
+        if index is not None:
+            path = argument(node, index, ("filename", "file_name", "file", "path"))
+            if path is not None and not self._not_a_file(path):
+                self._report_recording(node, self._describe_path(path))
+            return True
+        func = node.func
+        if (
+            type(func) is not cst.Attribute
+            or func.attr.value not in self.k.command_methods
+            or not node.args
+            or not self._controls_calls()
+        ):
+            return False
+        command = node.args[0].value
+        if not self._records_call(command):
+            return False
+        self._report_recording(node, "a file on the media server")
+        return True
+
+    def _report_recording(self, node: cst.Call, target: str) -> None:
+        record_stored(self.ctx, ("communications",), node, _fact_detail(target))
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, ("communications",), self.severity),
+            categories=("communications",),
+            data="The audio of a call",
+            verb="is",
+            target=target,
+            call=call_text(self.ctx, node),
+            suggestion=_SUGGESTION,
+        )
+
+    def _controls_calls(self) -> bool:
+        """Whether the file imports a telephony control channel (ESL, AMI)."""
+        if self._control_channel is None:
+            heads = {m.lstrip(".").split(".", 1)[0] for m in self.ctx.imports.imported_modules}
+            self._control_channel = bool(heads & self.k.command_modules)
+        return self._control_channel
+
+    def _records_call(self, command: cst.BaseExpression) -> bool:
+        """A command string (or an AMI action dict) that starts recording a call."""
+        texts: list[str] = []
+        if type(command) is cst.Dict:
+            # `{"Action": "MixMonitor", "Channel": channel, "File": path}`
+            for element in command.elements:
+                if type(element) is cst.DictElement:
+                    key, value = key_text(element.key), key_text(element.value)
+                    if key is not None and value is not None and key.lower() in _ACTION_KEYS:
+                        texts.append(value)
+        else:
+            text = key_text(command)
+            if text is not None:
+                texts.append(text)
+        for text in texts:
+            words = _command_words(text)
+            if self.k.recording_stops.intersection(words):
+                # `uuid_record {uuid} stop all`
+                continue
+            for phrase in self.k.recording_commands:
+                n = len(phrase)
+                if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
+                    return True
+        return False
+
+    def _copy(self, node: cst.Call) -> bool:
+        """`shutil.copy(src, NAS / f"{uid}.wav")`: a file copied to another place on
+        disk holds what its source or its destination's path says it holds."""
+        if self.ctx.qualname(node.func) not in self.k.copiers:
+            return False
+        source = argument(node, 0, ("src",))
+        destination = argument(node, 1, ("dst",))
+        if source is None or destination is None:
+            return True
+        content = self._destination_content(source) or self._path_content(destination)
+        if content is not None:
+            self._report(
+                node, [content], self._describe_path(destination), call_text(self.ctx, node)
+            )
+        return True
+
     def visit_Call(self, node: cst.Call) -> None:
-        if self._download(node):
+        if self._download(node) or self._recorder(node) or self._copy(node):
             return
         self._sink_columns = None
         sink = self._sink(node)
@@ -560,6 +844,11 @@ class PersonalDataWrittenToFile(Rule):
             self._report(node, [columns], target, call)
             return
         for expr in exprs:
+            copied = self._stored_copy(expr)
+            if copied is not None:
+                self._report(node, [copied], target, call)
+                return
+        for expr in exprs:
             people = self.records.subject(expr)
             if people is not None:
                 self.report(
@@ -578,7 +867,11 @@ class PersonalDataWrittenToFile(Rule):
         for value in carried:
             for cat, origin in value.cats.items():
                 cats.setdefault(cat, origin)
-        if _CONFIG_FILE.search(target):
+        if (
+            _CONFIG_FILE.search(target)
+            or target.startswith(_CONFIG_TARGET)
+            or any(f"`{d}" in target for d in self.k.config_dirs)
+        ):
             # A server's address or a service's password in the configuration file it
             # belongs to (`kamailio.cfg`, `pgbouncer.ini`) is deployment, not someone's
             # data at rest.
@@ -600,6 +893,23 @@ class PersonalDataWrittenToFile(Rule):
 
 
 _CONFIG_FILE = re.compile(r"\.(?:cfg|conf|ini|cnf|properties|env)\b", re.IGNORECASE)
+_CONFIG_TARGET = "a configuration file"
+_NAME_RUN = re.compile(r"[A-Za-z0-9_]+")
+_ACTION_KEYS = ("action", "command", "app", "application")
+_PATH_MODULES = ("pathlib.", "os.path.", "os.environ", "os.getenv")
+
+
+def _command_words(text: str) -> list[str]:
+    """``uuid_record … start …`` -> ``["uuid_record", "…", "start", "…"]``."""
+    return re.findall(r"[a-z0-9_]+|…", text.lower())
+
+
+def _is_path_value(value: cst.BaseExpression) -> bool:
+    """A literal or built path: a string, an f-string, `base / name`."""
+    return isinstance(
+        value,
+        (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.BinaryOperation),
+    )
 
 
 def _fact_detail(target: str) -> str:
@@ -607,7 +917,7 @@ def _fact_detail(target: str) -> str:
     text = target.replace("`", "").replace("(", "").replace(")", "")
     if text.startswith("a "):
         text = text[2:]
-    return text if text.startswith("file") else f"file {text}"
+    return text if text.startswith(("file", "configuration file")) else f"file {text}"
 
 
 def _capitalised(text: str) -> str:
