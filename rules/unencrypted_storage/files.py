@@ -144,7 +144,7 @@ class PersonalDataWrittenToFile(Rule):
     after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
     `pd.read_csv("patients.csv")`) counts as their records, and an audio file named
     after a call (`SPOOL / f"{call.sid}.wav"`) holds a call recording. A file holds
-    what its folder or name says of rows of unknown shape (`/var/lib/cdr/{day}.csv`:
+    what its folder or name says of rows of unknown shape (`/var/lib/cdr/2024-05-01.csv`:
     call detail records; `/var/lib/voiceprints/`: voiceprints), a copy of a shelf the
     module fills with personal data holds the same, and `shutil.copy` copies what the
     source holds. Calls recorded into files count too: pjsua2's `AudioMediaRecorder`,
