@@ -129,6 +129,10 @@ class FileContext:
                 found = None
         return found
 
+    def classify_flag(self, name: str, owner: str = "") -> Optional[str]:
+        """The special category a boolean flag reveals (see ``Classifier.classify_flag``)."""
+        return self.classifier.classify_flag(name, owner, self.flow.context)
+
     def _is_person_record(self, owner: str) -> bool:
         records = self._person_records
         if records is None:

@@ -196,6 +196,8 @@ class Classifier:
         self.person_record_requires = frozenset(
             _str_list(settings, "person-record-requires", where)
         )
+        self._flag_prefixes = frozenset(_str_list(settings, "flag-prefixes", where))
+        self._flag_process_words = frozenset(_str_list(settings, "flag-process-words", where))
         unclear_in_prose = set(_phrases(_str_list(settings, "unclear-in-prose", where)))
         prose = [
             (phrase, category)
@@ -494,6 +496,22 @@ class Classifier:
         )
 
     # -- labels and descriptions ------------------------------------------------------
+
+    def classify_flag(
+        self, name: str, owner: str = "", context: frozenset[str] = frozenset()
+    ) -> Optional[str]:
+        """The special category a boolean flag reveals about the person
+        (`union_member`, `is_hiv_positive`, `has_criminal_record`); ``None`` for flags
+        about the data, the account or a step taken (`has_email`, `has_dbs_check`)."""
+        words = split_words(name)
+        if len(words) > 1 and words[0] in self._flag_prefixes:
+            words = words[1:]
+        if not words or words[-1] in self._flag_process_words:
+            return None
+        category = self.classify("_".join(words), owner, NAME, context)
+        if category is None or self.categories[category].sensitivity != "special":
+            return None
+        return category
 
     def classify_label(
         self, text: str, name: str = "", owner: str = "", description: bool = False

@@ -752,11 +752,15 @@ class CollectionPoints:
         for name in names:
             if self.knowledge.is_model_name(name):
                 self._link(MODEL_LINK, f"{class_name} {name}")
+        owner = self.knowledge.owner_of(class_name)
         if names == ["bool"] or (
             "bool" in names and set(names) <= {"bool", "Optional", "None", "Union"}
         ):
+            # A yes/no answer collects only what it reveals (`union_member: bool`).
+            flag = self.ctx.classify_flag(node.target.value, owner)
+            if flag is not None:
+                self._record(flag, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
             return
-        owner = self.knowledge.owner_of(class_name)
         category = self.ctx.classify(node.target.value, owner, NAME)
         if category is None and type(node.value) is cst.Call:
             category = self._label_category(node.value, node.target.value, owner, positional=False)

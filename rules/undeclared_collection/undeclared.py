@@ -33,7 +33,9 @@ class UndeclaredCollection(Rule):
     HTTP endpoints (FastAPI `Query`, `Form`, `Body`, `Header`, `Cookie`; Flask path
     parameters), fields of request models such as pydantic classes taken as a request
     body, ORM model fields, and interactive prompts (`input`, `click.prompt`,
-    `getpass`). Container fields (`fields.List(fields.Str())`, nested schemas) are
+    `getpass`). A yes/no field collects what its answer reveals about a special
+    category (`union_member: bool`, `has_disability`), not a step taken
+    (`has_dbs_check`). Container fields (`fields.List(fields.Str())`, nested schemas) are
     fields like any other, and a field whose name says little (`contact`, `location`)
     is classified by its label, help text or description. What a schema, form or
     request model of the project validated (`BankDetailsSchema().load(request.json)`,
