@@ -4,8 +4,9 @@ entries, with the names around them (to tell telephony configuration from other)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -13,6 +14,7 @@ from privalint.rules.weak_tls.common import (
     enclosing_class,
     last_name,
     literal,
+    matches_module,
     value_of,
     words_of,
 )
@@ -33,6 +35,8 @@ class Setting:
     constant: bool = False
     # The values of the other fields, keywords or entries (``proxy_uri="sip:..."``).
     siblings: tuple[cst.BaseExpression, ...] = ()
+    # The call a keyword setting is passed to (``Trunk(srtp="optional")``).
+    call: Optional[cst.Call] = None
 
 
 AssignNode = Union[cst.Assign, cst.AnnAssign]
@@ -121,6 +125,7 @@ def keyword_settings(node: cst.Call) -> list[Setting]:
             a.value,
             around,
             siblings=tuple(b.value for b in node.args if b is not a),
+            call=node,
         )
         for a in keywords
         if a.keyword
@@ -137,14 +142,14 @@ def dict_settings(ctx: FileContext, node: cst.Dict) -> list[Setting]:
                 entries.append((element, key))
     if not entries:
         return []
-    around = (*(k for _, k in entries), *_stored_under(ctx))
+    around = (*(k for _, k in entries), *stored_under(ctx))
     return [
         Setting(e, k, e.value, around, siblings=tuple(f.value for f, _ in entries if f is not e))
         for e, k in entries
     ]
 
 
-def _stored_under(ctx: FileContext) -> list[str]:
+def stored_under(ctx: FileContext) -> list[str]:
     """The keys and the name a dict is stored under, through enclosing dicts, lists
     and calls (``TRUNKS = {"carrier": {"max_calls": 0}}``: ``carrier``, ``TRUNKS``)."""
     names: list[str] = []
@@ -175,3 +180,11 @@ def _stored_under(ctx: FileContext) -> list[str]:
 def telephony_context(setting: Setting, words: frozenset[str]) -> bool:
     """Whether the names around a setting say it configures telephony."""
     return any(set(words_of(name)) & words for name in setting.around)
+
+
+def library_call(ctx: FileContext, setting: Setting, modules: Iterable[str]) -> bool:
+    """Whether a setting is a keyword of a call into one of ``modules``, a VoIP
+    provider's or SIP stack's own API (``telnyx.CredentialConnection.create(...)``,
+    ``client.endpoints.create(...)`` on a Plivo client): what it configures is
+    telephony whatever the names around it."""
+    return setting.call is not None and matches_module(ctx.qualname(setting.call.func), modules)

@@ -37,6 +37,7 @@ from privalint.rules.weak_voip.config import (
     assigned_settings,
     field_default,
     keyword_settings,
+    library_call,
 )
 from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
@@ -86,6 +87,43 @@ def _url_port(url: str) -> Optional[int]:
     rest = rest.rsplit("@", 1)[-1].rsplit("]", 1)[-1]
     _, _, port = rest.rpartition(":")
     return int(port) if port.isdigit() else None
+
+
+def _caller_chosen(ctx: Any, expr: cst.BaseExpression) -> bool:
+    """Whether a host the code does not spell out is chosen by the caller of the
+    function (a parameter, an attribute of ``self``), rather than by the deployment
+    (``settings.esl_host``, an environment variable), which usually keeps a control
+    interface on the loopback address."""
+    params: set[str] = set()
+    for node in ctx.stack:
+        if type(node) is cst.FunctionDef:
+            every = node.params
+            params.update(
+                p.name.value for p in (*every.posonly_params, *every.params, *every.kwonly_params)
+            )
+    if not params:
+        return False
+    values = [expr]
+    if type(expr) is cst.Name:
+        bound = binding(ctx, expr)
+        if bound is not None:
+            values.append(bound)
+    for value in values:
+        parts = (
+            [p.expression for p in value.parts if type(p) is cst.FormattedStringExpression]
+            if type(value) is cst.FormattedString
+            else [value]
+        )
+        for part in parts:
+            depth = 0
+            while isinstance(part, (cst.Attribute, cst.Subscript)):
+                part, depth = part.value, depth + 1
+            if type(part) is not cst.Name or part.value not in params:
+                continue
+            # `self.host` was given to the object; `self.settings.ami_host` is settings.
+            if part.value not in ("self", "cls") or depth == 1:
+                return True
+    return False
 
 
 class VoipControlPlaintext(Rule):
@@ -244,7 +282,9 @@ class VoipControlPlaintext(Rule):
         if protocol is None:
             return
         host = host_text(self.ctx, host_expr)
-        if is_loopback(host, knowledge.loopback):
+        if is_loopback(host, knowledge.loopback) or (
+            host is None and not _caller_chosen(self.ctx, host_expr)
+        ):
             return
         self.report(
             node,
@@ -267,6 +307,8 @@ class VoipControlPlaintext(Rule):
         else:
             host = host_text(self.ctx, arg.value)
             shown = host or self.ctx.code(arg.value, 30)
+            if host is None and not _caller_chosen(self.ctx, arg.value):
+                return
         if is_loopback(host, knowledge.loopback):
             return
         self.report(
@@ -299,6 +341,7 @@ class SecretKnowledge:
     profile: Optional[ProfileKnowledge] = None
     asterisk: Optional[AsteriskKnowledge] = None
     class_words: frozenset[str] = frozenset()
+    voip_modules: tuple[str, ...] = ()
 
 
 class HardcodedVoipSecret(Rule):
@@ -387,12 +430,13 @@ class HardcodedVoipSecret(Rule):
             class_words=frozenset(
                 w.lower() for w in catalog.strings("voip.secrets.config.class-words")
             ),
+            voip_modules=tuple(catalog.strings("voip.modules")),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: SecretKnowledge = cls.compile(catalog)
-        words = module_words((*knowledge.calls, *knowledge.attributes))
+        words = module_words((*knowledge.calls, *knowledge.attributes, *knowledge.voip_modules))
         names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
         profile = knowledge.profile.words() if knowledge.profile else ()
         asterisk = knowledge.asterisk.dict_triggers if knowledge.asterisk else ()
@@ -491,6 +535,14 @@ class HardcodedVoipSecret(Rule):
             return
         if any(set(words_of(name)) & knowledge.class_words for name in setting.around):
             self._report_secret(field_default(self.ctx, setting.value), "SIP/PBX password")
+        elif library_call(self.ctx, setting, knowledge.voip_modules):
+            # `telnyx.CredentialConnection.create(password=...)`, a Plivo client's
+            # `endpoints.create(password=...)`: a SIP credential made at the provider.
+            assert setting.call is not None
+            self._report_secret(
+                setting.value,
+                f"SIP credential given to `{self.ctx.code(setting.call.func, 40)}`",
+            )
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SecretKnowledge = self.compiled

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import libcst as cst
 from privalint.rules.weak_tls.common import (
     NOT_LITERAL,
+    UNKNOWN_PART,
     StringNode,
     argument,
     binding,
@@ -39,6 +40,7 @@ from privalint.rules.weak_voip.config import (
     assigned_settings,
     dict_settings,
     keyword_settings,
+    library_call,
     setting_value,
     telephony_context,
 )
@@ -96,6 +98,25 @@ class ForwardingKnowledge:
     format_only_length: int = 7
     target_attributes: frozenset[str] = frozenset()
     input_parameters: frozenset[str] = frozenset()
+    ncco_endpoint_keys: frozenset[str] = frozenset()
+    store_writes: tuple[tuple[str, int], ...] = ()
+    store_reads: frozenset[str] = frozenset()
+    helper_words: frozenset[str] = frozenset()
+    helper_call_verbs: frozenset[str] = frozenset()
+    helper_exclusions: frozenset[str] = frozenset()
+    voip_modules: tuple[str, ...] = ()
+
+    def dialling_helper(self, name: str) -> bool:
+        """Whether a function's name says it places or forwards a call."""
+        words = words_of(name)
+        if not words or set(words) & self.helper_exclusions:
+            return False
+        if set(words) & self.helper_words:
+            return True
+        return any(
+            w == "call" and (i == 0 or words[i - 1] in self.helper_call_verbs)
+            for i, w in enumerate(words)
+        )
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
@@ -158,6 +179,19 @@ class ForwardingKnowledge:
             format_only_length=int(catalog.get("voip.forwarding.format-only-length", 7)),
             target_attributes=frozenset(catalog.strings("voip.forwarding.target-attributes")),
             input_parameters=frozenset(catalog.strings("voip.forwarding.input-parameters")),
+            ncco_endpoint_keys=frozenset(catalog.strings("voip.forwarding.ncco-endpoint-keys")),
+            store_writes=tuple(
+                (str(method), int(position))
+                for method, position in (
+                    catalog.get("voip.forwarding.store-writes", {}) or {}
+                ).items()
+                if isinstance(position, int) and not isinstance(position, bool)
+            ),
+            store_reads=frozenset(catalog.strings("voip.forwarding.store-reads")),
+            helper_words=frozenset(catalog.strings("voip.forwarding.helper-words")),
+            helper_call_verbs=frozenset(catalog.strings("voip.forwarding.helper-call-verbs")),
+            helper_exclusions=frozenset(catalog.strings("voip.forwarding.helper-exclusions")),
+            voip_modules=tuple(catalog.strings("voip.modules")),
         )
 
 
@@ -845,6 +879,12 @@ class OpenCallForwarding(Rule):
         # Containers filled with request input or caller digits (`keyed[uuid] += digit`):
         # what is read back from them is outside input too.
         self._containers: set[str] = set()
+        # Literal prefixes of store keys written with request input (`fwd:`), and sinks
+        # whose destination is read from a store under a key prefix (judged at the end:
+        # the write may come later in the file).
+        self._stored: set[str] = set()
+        self._store_sinks: list[tuple[cst.CSTNode, str, cst.BaseExpression, str]] = []
+        self._store_writes = dict(compiled.store_writes)
 
     def finish(self) -> None:
         for function, sinks in self._param_sinks.items():
@@ -852,6 +892,73 @@ class OpenCallForwarding(Rule):
                 if any((function, p) in self._fed for p in params):
                     self.report(node, what=what, code=self.ctx.code(value, 40))
                     break
+        for node, what, value, prefix in self._store_sinks:
+            if prefix in self._stored and id(node) not in self._reported:
+                self._reported.add(id(node))
+                shown = f"{self.ctx.code(value, 40)}` read back from `{prefix}…"
+                self.report(node, what=what, code=shown)
+
+    # Values kept in a key-value store and read back.
+
+    def _store_write(self, node: cst.Call) -> None:
+        """``redis.set(f"fwd:{account}", target)`` with ``target`` from request input."""
+        func = node.func
+        if type(func) is not cst.Attribute:
+            return
+        position = self._store_writes.get(func.attr.value)
+        if position is None:
+            return
+        key = positional(node, 0)
+        value = keyword(node, "value") or positional(node, position)
+        if key is None or value is None:
+            return
+        prefix = self._key_prefix(key.value)
+        if prefix and self._open(value.value):
+            self._stored.add(prefix)
+
+    def _key_prefix(self, key: cst.BaseExpression) -> Optional[str]:
+        """The literal start of a store key (``fwd:`` of ``f"fwd:{account}"``)."""
+        text = text_of(self.ctx, key)
+        if text is None:
+            return None
+        prefix = text.split(UNKNOWN_PART, 1)[0]
+        return prefix if len(prefix) >= 2 else None
+
+    def _store_read(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The key prefix a value was read from a store under
+        (``(await redis.get(f"fwd:{account}")).decode()``, also through a variable)."""
+        knowledge: ForwardingKnowledge = self.compiled
+        for value in (expr, *(binding(self.ctx, n) for n in _simple_names(expr))):
+            for _ in range(4):
+                if type(value) is cst.Await:
+                    value = value.expression
+                elif (
+                    type(value) is cst.Call
+                    and type(value.func) is cst.Attribute
+                    and value.func.attr.value in ("decode", "strip")
+                ):
+                    value = value.func.value
+                elif type(value) is cst.Name:
+                    value = binding(self.ctx, value)
+                else:
+                    break
+            if (
+                type(value) is cst.Call
+                and type(value.func) is cst.Attribute
+                and value.func.attr.value in knowledge.store_reads
+            ):
+                key = positional(value, 0)
+                prefix = self._key_prefix(key.value) if key is not None else None
+                if prefix:
+                    return prefix
+        return None
+
+    def _stored_destination(self, node: cst.CSTNode, what: str, value: cst.BaseExpression) -> None:
+        """A destination read back from a store: request input if the file writes that
+        key with request input (judged at the end)."""
+        prefix = self._store_read(value)
+        if prefix is not None and not self.guards.guarded(value):
+            self._store_sinks.append((node, what, value, prefix))
 
     def _checked_in(self, definition: cst.FunctionDef) -> set[str]:
         """Names an ``if``/``while``/``assert`` of a helper checks: a helper that checks
@@ -963,6 +1070,7 @@ class OpenCallForwarding(Rule):
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in knowledge.target_attributes:
                 self._forwarding_target(arg, f"{arg.keyword.value}=", arg.value)
+        self._store_write(node)
         sink = match_sink(self.ctx, knowledge, node)
         if sink is not None:
             values = destinations(self.ctx, knowledge, sink, node)
@@ -971,10 +1079,39 @@ class OpenCallForwarding(Rule):
                     self._reported.add(id(node))
                     self.report(node, what=sink.what, code=self.ctx.code(value, 40))
                     return
+            for value in values:
+                self._stored_destination(node, sink.what, value)
             self._note_param_sink(node, sink, values)
             return
-        if self.ctx.is_local(self.ctx.qualname(node.func)):
+        qualified = self.ctx.qualname(node.func)
+        if self.ctx.is_local(qualified):
             self._helper(node)
+        elif qualified is not None:
+            self._imported_helper(node, qualified)
+
+    def _imported_helper(self, node: cst.Call, qualified: str) -> None:
+        """``esl_control.dial_out(fs, room, body["number"])``: a function of another
+        module of the project whose name says it places a call, given a phone number
+        from request input."""
+        knowledge: ForwardingKnowledge = self.compiled
+        name = last_name(node.func)
+        if (
+            name is None
+            or not knowledge.dialling_helper(name)
+            or matches_module(qualified, knowledge.voip_modules)
+            or not imports_any(self.ctx, knowledge.voip_modules)
+        ):
+            return
+        for arg in node.args:
+            cats = self.ctx.categories(arg.value).cats
+            if "phone" in cats and "email" not in cats and self._open(arg.value):
+                self._reported.add(id(node))
+                self.report(
+                    node,
+                    what=f"`{self.ctx.code(node.func, 40)}` places or forwards a call",
+                    code=self.ctx.code(arg.value, 40),
+                )
+                return
 
     def _open(self, value: cst.BaseExpression) -> bool:
         return self._outside(value) and not self.guards.guarded(value)
@@ -1024,10 +1161,34 @@ class OpenCallForwarding(Rule):
             return
         for key in knowledge.ncco_keys:
             target = values.get(key)
-            if target is not None and self._open(target):
-                self._reported.add(id(node))
-                self.report(node, what="Vonage NCCO `connect`", code=self.ctx.code(target, 40))
-                return
+            for value in self._endpoint_values(target) if target is not None else ():
+                if self._open(value):
+                    self._reported.add(id(node))
+                    self.report(node, what="Vonage NCCO `connect`", code=self.ctx.code(value, 40))
+                    return
+
+    def _endpoint_values(self, target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+        """The values of an NCCO endpoint that say where the call goes: the endpoint
+        itself, and in a list of endpoint dicts (``[{"type": "phone", "number": n}]``,
+        also kept in a variable first) the values under the endpoint keys."""
+        knowledge: ForwardingKnowledge = self.compiled
+        yield target
+        resolved = resolve(self.ctx, target)
+        elements = (
+            [e.value for e in resolved.elements]
+            if isinstance(resolved, (cst.List, cst.Tuple))
+            else [resolved]
+        )
+        for element in elements:
+            endpoint = resolve(self.ctx, element)
+            if type(endpoint) is not cst.Dict:
+                continue
+            for item in endpoint.elements:
+                if (
+                    type(item) is cst.DictElement
+                    and literal(item.key) in knowledge.ncco_endpoint_keys
+                ):
+                    yield item.value
 
     def _helper(self, node: cst.Call) -> None:
         if not any(self.ctx.categories(a.value).user_input for a in node.args):
@@ -1255,7 +1416,12 @@ class UnboundedCallVolume(Rule):
         return (
             (*always, *(f"name:{w}" for w in sorted(knowledge.call_words))),
             (*always, *(f"name:{w}" for w in sorted(knowledge.limit_words))),
-            (*always, *(f"name:{w}" for w in sorted(knowledge.context_words))),
+            (
+                *always,
+                *(f"name:{w}" for w in sorted(knowledge.context_words)),
+                # Limits passed to a provider's API.
+                *module_words(knowledge.voip_modules),
+            ),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -1300,6 +1466,7 @@ class UnboundedCallVolume(Rule):
         if not (
             telephony_context(setting, knowledge.context_words)
             or (setting.constant and imports_any(self.ctx, knowledge.voip_modules))
+            or library_call(self.ctx, setting, knowledge.voip_modules)
         ):
             return
         self.report(

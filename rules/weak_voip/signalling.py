@@ -22,6 +22,7 @@ from privalint.rules.weak_tls.common import (
     leading_text,
     literal,
     matches_module,
+    module_words,
     positional,
     resolve,
     string_use,
@@ -37,7 +38,10 @@ from privalint.rules.weak_voip.config import (
     assigned_settings,
     dict_settings,
     keyword_settings,
+    library_call,
     setting_value,
+    stored_under,
+    telephony_context,
 )
 from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
 
@@ -166,6 +170,11 @@ class ServerConfigKnowledge:
     listen: re.Pattern[str]
     unverified: re.Pattern[str]
     words: tuple[str, ...]
+    # A socket kept as a value (`udp:0.0.0.0:5060`), the words of the names that hold
+    # one, and the protocols such a value is looked for with (`udp:`).
+    socket_value: re.Pattern[str] = re.compile("(?!)")
+    directives: frozenset[str] = frozenset()
+    plain_protocols: tuple[str, ...] = ()
     client_section: str = "client:"
     client_verify: frozenset[str] = frozenset()
     off_values: frozenset[str] = frozenset()
@@ -219,10 +228,22 @@ class ServerConfigKnowledge:
             rf"[\"'](?:{alternatives('verify-params')})[\"']\s*,\s*[\"']?(?:\[[^\]]*\])?0[\"']?\s*\)",
             re.IGNORECASE,
         )
+        # Not `ws:` (a part of `rows:`, too common a prefilter word).
+        protocols = [p.lower() for p in catalog.strings(f"{section}.plain-protocols") if len(p) > 2]
+        socket_value = re.compile(
+            rf"^\s*({'|'.join(map(re.escape, protocols)) or '(?!)'}):"
+            rf"(\[[^\]]*\]|[^\s:/\[\]]+)(?::\d+)?\s*$",
+            re.IGNORECASE,
+        )
         return cls(
             listen,
             unverified,
             tuple(catalog.strings(f"{section}.trigger-words")),
+            socket_value=socket_value,
+            directives=frozenset(
+                w.lower() for w in catalog.strings(f"{section}.listen-directives")
+            ),
+            plain_protocols=tuple(f"{p}:" for p in protocols),
             client_section=str(catalog.get(f"{section}.client-section", "client:")).lower(),
             client_verify=frozenset(
                 p.lower() for p in catalog.strings(f"{section}.client-verify-params")
@@ -349,6 +370,10 @@ def config_text(node: StringNode) -> Optional[str]:
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\'", "'")
 
 
+# What separates the flags of a media relay in its configuration text.
+_RELAY_TOKEN = re.compile(r"[\s\"'(),;=\[\]{}]+")
+
+
 def _documentation(ctx: Any) -> bool:
     """Whether the string being visited is a docstring or another bare expression."""
     _, user, _ = string_use(ctx.stack)
@@ -380,6 +405,9 @@ class SignallingKnowledge:
     transport_settings: frozenset[str] = frozenset()
     plain_transport_values: frozenset[str] = frozenset()
     class_words: frozenset[str] = frozenset()
+    voip_modules: tuple[str, ...] = ()
+    # (modules, methods) of calls whose SIP URI names a registered endpoint.
+    identity_calls: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = ()
 
 
 class SipWithoutTls(Rule):
@@ -472,6 +500,15 @@ class SipWithoutTls(Rule):
             class_words=frozenset(
                 w.lower() for w in catalog.strings("voip.secrets.config.class-words")
             ),
+            voip_modules=tuple(catalog.strings("voip.modules")),
+            identity_calls=tuple(
+                (
+                    tuple(map(str, entry.get("modules", []))),
+                    frozenset(map(str, entry.get("methods", []))),
+                )
+                for entry in catalog.get("voip.signalling.identity-calls", []) or []
+                if isinstance(entry, dict)
+            ),
         )
 
     @classmethod
@@ -487,6 +524,10 @@ class SipWithoutTls(Rule):
                 *asterisk.words,
                 *asterisk.dict_triggers,
                 *catalog.strings("voip.secrets.config.class-words"),
+                # Transport settings passed to a provider's API.
+                *module_words(catalog.strings("voip.modules")),
+                # Sockets kept as values.
+                *server.plain_protocols,
             ),
         )
 
@@ -561,7 +602,9 @@ class SipWithoutTls(Rule):
         value = setting_value(self.ctx, setting.value)
         if not isinstance(value, str) or value.lower() not in knowledge.plain_transport_values:
             return
-        if not any(set(words_of(name)) & knowledge.class_words for name in setting.around):
+        if not any(
+            set(words_of(name)) & knowledge.class_words for name in setting.around
+        ) and not library_call(self.ctx, setting, knowledge.voip_modules):
             return
         for sibling in setting.siblings:
             text = text_of(self.ctx, sibling)
@@ -763,6 +806,9 @@ class SipWithoutTls(Rule):
         if ":" in node.value:
             self._string(node)
             self._server_config(node)
+            head = node.value[:10].lower()
+            if any(p in head for p in self.compiled.server_config.plain_protocols):
+                self._socket_value(node)
         elif "type" in node.value:
             self._server_config(node)
         if "<param" in node.value:
@@ -771,6 +817,31 @@ class SipWithoutTls(Rule):
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
         self._server_config(node)
+        self._socket_value(node)
+
+    def _socket_value(self, node: StringNode) -> None:
+        """``{"socket": ["udp:0.0.0.0:5060"]}``: a SIP server's listening socket kept as
+        a value (for a YAML or JSON configuration), with a plain protocol."""
+        server: ServerConfigKnowledge = self.compiled.server_config
+        text = config_text(node)
+        match = server.socket_value.match(text) if text else None
+        if match is None:
+            return
+        host = match.group(2).strip("[]")
+        if (
+            UNKNOWN_PART not in host
+            and host not in ("0.0.0.0", "::", "*")
+            and is_loopback(host, self.compiled.loopback)
+        ):
+            return
+        if not any(set(words_of(name)) & server.directives for name in stored_under(self.ctx)):
+            return
+        self.report(
+            node,
+            what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(UNKNOWN_PART, "…"),
+            where="",
+            instead="a `tls:` socket (port 5061) for clients outside the host",
+        )
 
     def _string(self, node: StringNode) -> None:
         text = leading_text(node)
@@ -815,6 +886,9 @@ class SipWithoutTls(Rule):
                 method = last_name(call.func)
                 if method in self.compiled.ignored_methods:
                     return False
+                for modules, methods in self.compiled.identity_calls:
+                    if method in methods and matches_module(self.ctx.qualname(call.func), modules):
+                        return False
         if type(user) is cst.Element and index > 1:
             # A list of URIs: an allowlist or examples are compared against, not called.
             holder = self.ctx.stack[index - 2]
@@ -849,6 +923,10 @@ class MediaKnowledge:
     srtp_settings: frozenset[str] = frozenset()
     weak_srtp_values: frozenset[str] = frozenset()
     asterisk: Optional[AsteriskKnowledge] = None
+    library_srtp_settings: frozenset[str] = frozenset()
+    plain_profiles: frozenset[str] = frozenset()
+    relay_words: tuple[str, ...] = ()
+    relay_keys: frozenset[str] = frozenset()
 
 
 class SrtpNotEnforced(Rule):
@@ -941,14 +1019,33 @@ class SrtpNotEnforced(Rule):
                 v.lower() for v in catalog.strings("voip.media.weak-srtp-values")
             ),
             asterisk=AsteriskKnowledge.from_catalog(catalog),
+            library_srtp_settings=frozenset(catalog.strings("voip.media.library-srtp-settings")),
+            plain_profiles=frozenset(
+                p.upper() for p in catalog.strings("voip.media.plain-rtp-profiles")
+            ),
+            relay_words=tuple(w.lower() for w in catalog.strings("voip.media.relay-words")),
+            relay_keys=frozenset(
+                k.lower() for k in catalog.strings("voip.media.relay-profile-keys")
+            ),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         profile = ProfileKnowledge.from_catalog(catalog)
-        settings = catalog.strings("voip.media.srtp-settings")
+        settings = (
+            *catalog.strings("voip.media.srtp-settings"),
+            *catalog.strings("voip.media.library-srtp-settings"),
+        )
         asterisk = AsteriskKnowledge.from_catalog(catalog)
-        return ((*cls.triggers[0], *profile.words(), *settings, *sorted(asterisk.weak_media)),)
+        return (
+            (
+                *cls.triggers[0],
+                *profile.words(),
+                *settings,
+                *sorted(asterisk.weak_media),
+                *catalog.strings("voip.media.plain-rtp-profiles"),
+            ),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -960,11 +1057,19 @@ class SrtpNotEnforced(Rule):
 
     def _setting(self, setting: Setting) -> None:
         knowledge: MediaKnowledge = self.compiled
-        if setting.name not in knowledge.srtp_settings:
+        general = setting.name in knowledge.srtp_settings
+        if not general and setting.name not in knowledge.library_srtp_settings:
+            return
+        library = setting.call is not None and library_call(
+            self.ctx, setting, knowledge.voip_modules
+        )
+        if not (general or library):
             return
         value = setting_value(self.ctx, setting.value)
-        if value is False or (
-            isinstance(value, str) and value.lower() in knowledge.weak_srtp_values
+        if (
+            value is False
+            or (value is None and library)
+            or (isinstance(value, str) and value.lower() in knowledge.weak_srtp_values)
         ):
             self.report(
                 setting.node,
@@ -1015,6 +1120,33 @@ class SrtpNotEnforced(Rule):
             self._profile(profile_params(self.ctx, self.compiled.profile, node))
         if "encryption" in node.value:
             self._asterisk(node)
+        if "/AVP" in node.value or "/avp" in node.value:
+            self._relay_profile(node)
+
+    def _relay_profile(self, node: StringNode) -> None:
+        """``rtpengine_offer("RTP/AVP ...")``, ``{"rtpengine": {"flags_offer": "RTP/AVP"}}``:
+        a media relay told to offer plain RTP."""
+        knowledge: MediaKnowledge = self.compiled
+        text = config_text(node)
+        if text is None or _documentation(self.ctx):
+            return
+        tokens = {t.upper() for t in _RELAY_TOKEN.split(text)}
+        profile = next((p for p in sorted(knowledge.plain_profiles) if p in tokens), None)
+        if profile is None:
+            return
+        lowered = text.lower()
+        names = [n.lower() for n in stored_under(self.ctx)]
+        if not (
+            any(w in lowered or any(w in n for n in names) for w in knowledge.relay_words)
+            or (names and names[0] in knowledge.relay_keys)
+        ):
+            return
+        self.report(
+            node,
+            code=self.ctx.code(node, 50),
+            fix=f"the media relay offers `{profile}` (plain RTP); offer `RTP/SAVP` (or "
+            "`UDP/TLS/RTP/SAVPF`) so the call leg keeps SRTP",
+        )
 
     def _asterisk(self, node: StringNode) -> None:
         """Asterisk endpoints and peers whose media keys leave SRTP off or optional
@@ -1067,6 +1199,7 @@ class SrtpNotEnforced(Rule):
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._freeswitch_text(node)
         self._asterisk(node)
+        self._relay_profile(node)
 
     def _freeswitch_text(self, node: StringNode) -> None:
         knowledge: MediaKnowledge = self.compiled
@@ -1219,6 +1352,49 @@ class PeerKnowledge:
     server_config: ServerConfigKnowledge
     asterisk: Optional[AsteriskKnowledge] = None
     profile: Optional[ProfileKnowledge] = None
+    settings: Optional[VerifySettings] = None
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    """Settings of SIP trunks and PBX connections that turn the TLS peer check off."""
+
+    verify_words: frozenset[str]
+    tls_words: frozenset[str]
+    insecure_words: frozenset[str]
+    off_values: frozenset[str]
+    exclusions: frozenset[str]
+    context_words: frozenset[str]
+    voip_modules: tuple[str, ...]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> VerifySettings:
+        def words(key: str) -> frozenset[str]:
+            return frozenset(w.lower() for w in catalog.strings(key))
+
+        return cls(
+            verify_words=words("voip.peer.setting-verify-words"),
+            tls_words=words("voip.peer.setting-tls-words"),
+            insecure_words=words("voip.peer.setting-insecure-words"),
+            off_values=words("voip.peer.setting-off-values"),
+            exclusions=words("voip.peer.setting-exclusions"),
+            context_words=words("voip.limits.context-words")
+            | words("voip.secrets.config.class-words"),
+            voip_modules=tuple(catalog.strings("voip.modules")),
+        )
+
+    def weak(self, name: str, value: Any) -> bool:
+        """Whether ``name = value`` turns the check off, by the name alone."""
+        words = set(words_of(name))
+        if not words & self.tls_words or words & self.exclusions:
+            return False
+        if words & self.insecure_words:
+            return value is True
+        if not words & self.verify_words:
+            return False
+        if isinstance(value, str):
+            return value.strip().lower() in self.off_values
+        return value is False or (type(value) is int and value == 0)
 
 
 class SipTlsUnverified(Rule):
@@ -1294,6 +1470,7 @@ class SipTlsUnverified(Rule):
             server_config=ServerConfigKnowledge.from_catalog(catalog),
             asterisk=AsteriskKnowledge.from_catalog(catalog),
             profile=ProfileKnowledge.from_catalog(catalog),
+            settings=VerifySettings.from_catalog(catalog),
         )
 
     @classmethod
@@ -1301,17 +1478,28 @@ class SipTlsUnverified(Rule):
         section = str(catalog.get("voip.sip-server-config.client-section", "client:"))
         asterisk = AsteriskKnowledge.from_catalog(catalog)
         profile = ProfileKnowledge.from_catalog(catalog)
+        settings = VerifySettings.from_catalog(catalog)
+        known = (
+            *cls.triggers[0],
+            "modparam",
+            f"[{section}",
+            *catalog.strings("voip.sip-server-config.core-verify-params"),
+            *asterisk.words,
+            *asterisk.dict_triggers,
+            *sorted(asterisk.weak_verify),
+            *sorted(profile.verify_keys),
+            *sorted(profile.verify_flags),
+        )
+        # A setting needs a word of its name and a telephony word around it.
         return (
             (
-                *cls.triggers[0],
-                "modparam",
-                f"[{section}",
-                *catalog.strings("voip.sip-server-config.core-verify-params"),
-                *asterisk.words,
-                *asterisk.dict_triggers,
-                *sorted(asterisk.weak_verify),
-                *sorted(profile.verify_keys),
-                *sorted(profile.verify_flags),
+                *known,
+                *(f"name:{w}" for w in sorted(settings.verify_words | settings.insecure_words)),
+            ),
+            (
+                *known,
+                *(f"name:{w}" for w in sorted(settings.context_words)),
+                *module_words(settings.voip_modules),
             ),
         )
 
@@ -1391,6 +1579,14 @@ class SipTlsUnverified(Rule):
         profile: Optional[ProfileKnowledge] = compiled.profile
         self._params = ParamReader(ctx, profile.followed if profile else frozenset())
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
+        asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
+        self._own_keys = frozenset(
+            (
+                *compiled.verify_attributes,
+                *(profile.verify_keys | profile.verify_flags if profile else ()),
+                *(asterisk.weak_verify if asterisk else ()),
+            )
+        )
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -1404,9 +1600,39 @@ class SipTlsUnverified(Rule):
             name is not None and name.rsplit(".", 1)[-1].lower() in self.compiled.tls_config_words
         )
 
+    # TLS checks of trunks and PBX connections kept in Python.
+
+    def _setting(self, setting: Setting) -> None:
+        knowledge: PeerKnowledge = self.compiled
+        settings = knowledge.settings
+        if settings is None or setting.name in self._own_keys:
+            # pjsua2's `tlsConfig.verifyServer`, sofia and Asterisk parameters are
+            # judged on their own.
+            return
+        value = setting_value(self.ctx, setting.value)
+        if not settings.weak(setting.name, value):
+            return
+        if not (
+            telephony_context(setting, settings.context_words)
+            or library_call(self.ctx, setting, settings.voip_modules)
+        ):
+            return
+        self.report(
+            setting.node,
+            code=f"{setting.name}={value!r}",
+            why="SIP-TLS connections made with this setting accept any certificate; anyone "
+            "on the path can pose as the carrier or the PBX",
+        )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: PeerKnowledge = self.compiled
         self._sections.observe(node)
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
         config = (
             known_name(self.ctx, node.value.func, knowledge.transport_configs)
             if type(node.value) is cst.Call
@@ -1477,6 +1703,9 @@ class SipTlsUnverified(Rule):
         if profile is not None:
             self._profile(profile_params(self.ctx, profile, node))
         self._sections.observe(node)
+        if not _typed_section(self.ctx, node, self._sections.types):
+            for setting in dict_settings(self.ctx, node):
+                self._setting(setting)
 
     def finish(self) -> None:
         """Asterisk TLS transports built as dicts that do not verify the server or
@@ -1519,6 +1748,9 @@ class SipTlsUnverified(Rule):
         knowledge: PeerKnowledge = self.compiled
         self._profile(self._params.call(node))
         self._sections.observe(node)
+        if not _typed_section(self.ctx, node, self._sections.types):
+            for setting in keyword_settings(node):
+                self._setting(setting)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
