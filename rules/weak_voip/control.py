@@ -133,7 +133,10 @@ class VoipControlPlaintext(Rule):
     ARI over `http://` or `ws://` (also an HTTP client's plain base URL on Asterisk's
     port 8088 in a file that calls `/ari/...` paths), the Asterisk Manager Interface (panoramisk,
     pyst2) without TLS, and FreeSWITCH's event socket (greenswitch, ESL), to hosts
-    other than the loopback address.
+    other than the loopback address. A host the code does not spell out counts when
+    the caller chooses it (a parameter, `self.host`), not when the deployment does
+    (`settings.esl_host`, an environment variable): control interfaces usually stay on
+    the loopback address there.
 
     ## Why is this bad?
     These interfaces control every call of the PBX: they originate and redirect
@@ -357,7 +360,9 @@ class HardcodedVoipSecret(Rule):
     and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements in
     XML text or made with ElementTree, also through a helper), password fields and keywords of trunk or
     account classes (`password: str = "..."` in a `SipTrunk` dataclass,
-    `SipAccount(password="...")`), literals
+    `SipAccount(password="...")`), SIP credentials created at a provider through its
+    API (`telnyx.CredentialConnection.create(password="...")`, a Plivo client's
+    `endpoints.create(password="...")`), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined).
@@ -531,11 +536,15 @@ class HardcodedVoipSecret(Rule):
         """``password: str = "..."`` in a ``SipTrunk`` dataclass,
         ``SipAccount(registrar=..., password="...")``."""
         knowledge: SecretKnowledge = self.compiled
-        if setting.constant or setting.name.lower() not in knowledge.config_secret_keys:
+        if setting.constant:
             return
-        if any(set(words_of(name)) & knowledge.class_words for name in setting.around):
+        if setting.name.lower() in knowledge.config_secret_keys and any(
+            set(words_of(name)) & knowledge.class_words for name in setting.around
+        ):
             self._report_secret(field_default(self.ctx, setting.value), "SIP/PBX password")
-        elif library_call(self.ctx, setting, knowledge.voip_modules):
+        elif self._secret_name(setting.name) and library_call(
+            self.ctx, setting, knowledge.voip_modules
+        ):
             # `telnyx.CredentialConnection.create(password=...)`, a Plivo client's
             # `endpoints.create(password=...)`: a SIP credential made at the provider.
             assert setting.call is not None
@@ -543,6 +552,17 @@ class HardcodedVoipSecret(Rule):
                 setting.value,
                 f"SIP credential given to `{self.ctx.code(setting.call.func, 40)}`",
             )
+
+    def _secret_name(self, name: str) -> bool:
+        """A keyword that holds a secret: `password`, `sip_auth_password`,
+        `voice_basic_auth_password` (not `password_min_length`)."""
+        knowledge: SecretKnowledge = self.compiled
+        if name.lower() in knowledge.config_secret_keys:
+            return True
+        words = set(words_of(name))
+        return bool(
+            words & knowledge.secret_name_words and not words & knowledge.secret_name_exclusions
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: SecretKnowledge = self.compiled

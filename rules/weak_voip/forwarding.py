@@ -529,16 +529,22 @@ def _constant_lookup(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     request picks an entry, not the number."""
     for value in (expr, binding(ctx, expr) if type(expr) is cst.Name else None):
         if type(value) is cst.Subscript:
-            if is_constant_name(ctx, value.value):
+            if _fixed_table(ctx, value.value):
                 return True
         elif (
             type(value) is cst.Call
             and type(value.func) is cst.Attribute
             and value.func.attr.value == "get"
-            and is_constant_name(ctx, value.func.value)
+            and _fixed_table(ctx, value.func.value)
         ):
             return True
     return False
+
+
+def _fixed_table(ctx: FileContext, table: cst.BaseExpression) -> bool:
+    """A constant's name (``DESTINATIONS``), not a request's upper-case mapping
+    (Django's ``request.POST``, ``request.GET``)."""
+    return is_constant_name(ctx, table) and not ctx.categories(table).user_input
 
 
 def _simple_names(expr: cst.BaseExpression) -> list[cst.Name]:
@@ -823,6 +829,14 @@ class OpenCallForwarding(Rule):
     A forwarding target read back from where its owner set it (`guest.forward_number`)
     is outside input too, and so are the elements of what a caller keyed in, such as
     the `args` an ARI `StasisStart` event carries (`digits = event.get("args")[1]`).
+    A number saved from request input in a key-value store without a check
+    (`redis.set(f"fwd:{account}", form["forward_to"])`) is request input again where
+    the file reads it back under the same key prefix and dials it. Vonage NCCO
+    endpoints are looked into (`[{"type": "phone", "number": forward}]`, also kept in a
+    variable). In a file that does telephony, a function of another module whose name
+    says it places a call (`conference.dial_out(room, body["number"])`,
+    `carriers.plivo_callback(form["phone"])`) given a phone number from request input
+    counts as a sink too.
 
     ## Why is this bad?
     Whoever controls the destination can make your account call premium-rate or
@@ -928,7 +942,13 @@ class OpenCallForwarding(Rule):
         """The key prefix a value was read from a store under
         (``(await redis.get(f"fwd:{account}")).decode()``, also through a variable)."""
         knowledge: ForwardingKnowledge = self.compiled
-        for value in (expr, *(binding(self.ctx, n) for n in _simple_names(expr))):
+        parts = (
+            [p.expression for p in expr.parts if type(p) is cst.FormattedStringExpression]
+            if type(expr) is cst.FormattedString
+            else [expr]
+        )
+        for part in parts:
+            value: Optional[cst.BaseExpression] = part
             for _ in range(4):
                 if type(value) is cst.Await:
                     value = value.expression
@@ -1360,7 +1380,10 @@ class UnboundedCallVolume(Rule):
     (`max_concurrent_calls: int = 0` in a dataclass or pydantic model,
     `Trunk(max_calls=None)`, `{"max_channels": -1}`)
     set to a value that means "no limit", when the names around it say it is telephony
-    (`DialerSettings`, a `trunk` field); and Twilio `<Dial>` forwarding to a number
+    (`DialerSettings`, a `trunk` field) or when it is given to a provider's API
+    (`telnyx.OutboundVoiceProfile.create(concurrent_call_limit=None)`), also the
+    participants of a conference bridge (`max_participants: int = 0` beside
+    `esl_host`); and Twilio `<Dial>` forwarding to a number
     taken from data or request input without a `time_limit` (not when the number is
     looked up in a fixed table).
 
@@ -1472,7 +1495,7 @@ class UnboundedCallVolume(Rule):
         self.report(
             setting.node,
             what=f"`{setting.name}` is `{value}`, which sets no limit: the calls an abused "
-            "account, trunk or endpoint can place are not bounded",
+            "account, trunk, endpoint or conference can run are not bounded",
         )
 
     def visit_Assign(self, node: cst.Assign) -> None:

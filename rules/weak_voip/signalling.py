@@ -430,8 +430,12 @@ class SipWithoutTls(Rule):
     `<param>` elements made with ElementTree, lxml or minidom directly, with `.set()`,
     or through a helper of the same module (`_param(gateway, "register-transport",
     "udp")`); and transport settings of SIP trunks and accounts kept in Python
-    (`transport: str = "udp"` in a `SipTrunk` dataclass, `Trunk(transport="tcp")`).
-    URIs and servers on loopback addresses are not flagged.
+    (`transport: str = "udp"` in a `SipTrunk` dataclass, `Trunk(transport="tcp")`) or
+    given to a provider's API (`telnyx.FQDNConnection.create(transport_protocol="UDP")`).
+    Listening sockets kept as values, for a YAML or JSON configuration
+    (`{"socket": ["udp:0.0.0.0:5060"]}`), count like those in configuration text.
+    URIs and servers on loopback addresses are not flagged, nor the SIP identities of
+    endpoints registered with a provider (Plivo XML `<User>sip:alice@phone.plivo.com`).
 
     ## Why is this bad?
     SIP messages carry who calls whom, when, the digest credentials and the media
@@ -943,7 +947,11 @@ class SrtpNotEnforced(Rule):
     `use_srtp=False`; and Asterisk endpoints or peers written as configuration text
     or built as dicts for `configparser` with `media_encryption=no` (or
     `media_encryption_optimistic=yes`, `encryption=no`). FreeSWITCH `<param>` elements
-    made through a helper (`_param(settings, "rtp-secure-media", "optional")`) count.
+    made through a helper (`_param(settings, "rtp-secure-media", "optional")`) count,
+    and so do SRTP settings given to a provider's API, where `None` leaves SRTP off too
+    (`telnyx.CredentialConnection.create(encrypted_media=None)`), and media relays told
+    to offer plain RTP (`rtpengine_offer("RTP/AVP ...")` in Kamailio/OpenSIPS text, an
+    rtpengine `flags_offer` setting or an NG `transport-protocol` of `RTP/AVP`).
     Provider URIs need their SRTP parameter only when they are `sip:` URIs: a `sips:`
     URI is already TLS end to end.
 
@@ -1141,9 +1149,17 @@ class SrtpNotEnforced(Rule):
             or (names and names[0] in knowledge.relay_keys)
         ):
             return
+        line = next(
+            (
+                raw.strip()
+                for raw in text.splitlines()
+                if profile in {t.upper() for t in _RELAY_TOKEN.split(raw)}
+            ),
+            profile,
+        )
         self.report(
             node,
-            code=self.ctx.code(node, 50),
+            code=line.replace(UNKNOWN_PART, "…")[:60],
             fix=f"the media relay offers `{profile}` (plain RTP); offer `RTP/SAVP` (or "
             "`UDP/TLS/RTP/SAVPF`) so the call leg keeps SRTP",
         )
@@ -1411,7 +1427,10 @@ class SipTlsUnverified(Rule):
     Asterisk TLS transports written as configuration text
     with `verify_server=no` or `method=tlsv1` (also as dicts for `configparser`), and
     FreeSWITCH profiles with `tls-verify-policy` `none` or `tls-verify-peer` `false`
-    (as dicts, XML text or `<param>` elements, also made through a helper).
+    (as dicts, XML text or `<param>` elements, also made through a helper), and
+    settings of trunks, carriers and PBX connections kept in Python that turn the
+    check off (`verify_carrier_tls: bool = False` beside `esl_host` settings,
+    `SipTrunk(tls_insecure=True)`, `{"tls_verify_server": "no"}` in a trunk dict).
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
