@@ -830,7 +830,7 @@ class OpenCallForwarding(Rule):
     is outside input too, and so are the elements of what a caller keyed in, such as
     the `args` an ARI `StasisStart` event carries (`digits = event.get("args")[1]`).
     A number saved from request input in a key-value store without a check
-    (`redis.set(f"fwd:{account}", form["forward_to"])`) is request input again where
+    (`redis.set("fwd:" + account, form["forward_to"])`) is request input again where
     the file reads it back under the same key prefix and dials it. Vonage NCCO
     endpoints are looked into (`[{"type": "phone", "number": forward}]`, also kept in a
     variable). In a file that does telephony, a function of another module whose name
