@@ -582,6 +582,7 @@ class Flow:
                 self._dict_owners.setdefault(id(node.value), first.value)
             value = self.evaluate(node.value)
             for target in node.targets:
+                self._stored_as_attribute(target.target, node.value)
                 self.bind(target.target, value)
                 self._note_alias(target.target, node.value)
                 self._note_built(target.target, node.value)
@@ -593,6 +594,23 @@ class Flow:
             added = self.evaluate(node.value)
             current = self.evaluate(node.target)
             self.bind(node.target, union((current, added)))
+
+    def _stored_as_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``member.postal_address = address``: a value that says nothing by itself, set
+        as an attribute that names personal data, is that data from then on."""
+        if (
+            type(target) is not cst.Attribute
+            or type(value) is not cst.Name
+            or type(target.value) not in (cst.Name, cst.Attribute)
+        ):
+            return
+        bound = self._lookup(value.value)
+        if bound is None or bound.cats or bound.known or bound.fields is not None:
+            return
+        owner = self._owner_text(target.value)
+        category = self.classifier.classify(target.attr.value, owner, NAME, self.context)
+        if category is not None:
+            self._set(value.value, Carried({category: value}, False, user_input=bound.user_input))
 
     def _into_built(self, target: cst.BaseExpression, value: Carried) -> None:
         """`event.event_properties = {...}` on an event built here by a propagator

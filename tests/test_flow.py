@@ -653,3 +653,29 @@ def test_values_stored_as_named_fields(code: str, expected: list[tuple[str, ...]
 )
 def test_values_compared_with_personal_data(code: str, expected: list[tuple[str, ...]]) -> None:
     assert probe(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # A value set as an attribute that names personal data is that data afterwards.
+        (
+            "def f(request, member):\n    value = request.form.get('a')\n    probe(value)\n"
+            "    member.postal_address = value\n    probe(value)",
+            [(), ("postal-address",)],
+        ),
+        (
+            "def f(request, ticket):\n    value = request.form.get('a')\n"
+            "    ticket.subject = value\n    probe(value)",
+            [()],
+        ),
+        # A value known to be clean stays clean.
+        (
+            "def f(member, raw):\n    digest = sha256(raw)\n    member.email_hash = digest\n"
+            "    member.email = digest\n    probe(digest)",
+            [()],
+        ),
+    ],
+)
+def test_values_set_as_named_attributes(code: str, expected: list[tuple[str, ...]]) -> None:
+    assert probe(code) == expected
