@@ -56,6 +56,13 @@ class Knowledge:
     scalar_annotations: frozenset[str]
     link_words: frozenset[str] = frozenset()
 
+    # Alternate constructors by convention (`Claim.from_media(req.media)`).
+    model_loader_prefixes: tuple[str, ...] = ()
+
+    def is_model_loader(self, method: str) -> bool:
+        """A method that builds or validates a model from data."""
+        return method in self.model_loaders or method.startswith(self.model_loader_prefixes)
+
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Knowledge:
         def strings(key: str) -> frozenset[str]:
@@ -93,6 +100,7 @@ class Knowledge:
             injected_parameters=strings("injected-parameters"),
             injected_annotations=strings("injected-annotations"),
             model_loaders=strings("model-loaders"),
+            model_loader_prefixes=tuple(catalog.strings("collection.model-loader-prefixes")),
             model_dumpers=strings("model-dumpers"),
             validated_attributes=strings("validated-attributes"),
             schema_parsers=strings("schema-parsers"),

@@ -415,7 +415,7 @@ class CollectionPoints:
             return self._class_of(first) if first is not None else None
         if type(func) is cst.Attribute:
             method = func.attr.value
-            if method in knowledge.model_loaders:
+            if knowledge.is_model_loader(method):
                 return self._class_of(func.value)
             if method in knowledge.model_dumpers or method in knowledge.key_getters:
                 return self._schema_of(func.value)
@@ -875,7 +875,7 @@ class CollectionPoints:
                 return
             model = _last_name(chosen.value)
             data = [arg for arg in node.args if arg is not chosen and arg.keyword is None]
-        elif type(func) is cst.Attribute and func.attr.value in knowledge.model_loaders:
+        elif type(func) is cst.Attribute and knowledge.is_model_loader(func.attr.value):
             receiver = func.value
             if (
                 type(receiver) is cst.Call

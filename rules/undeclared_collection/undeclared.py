@@ -39,7 +39,8 @@ class UndeclaredCollection(Rule):
     fields like any other, and a field whose name says little (`contact`, `location`)
     is classified by its label, help text or description. What a schema, form or
     request model of the project validated (`BankDetailsSchema().load(request.json)`,
-    `form.cleaned_data`) is collected at that class's fields, not where it is read.
+    `form.cleaned_data`, an alternate constructor such as `Claim.from_media(req.media)`)
+    is collected at that class's fields, not where it is read.
     The examples below assume a manifest that declares `email` only.
 
     ## Why is this bad?
