@@ -13,17 +13,21 @@ from privalint.rules.weak_tls.common import (
     StringNode,
     argument,
     constant_name,
+    env_default,
     host_text,
     is_loopback,
+    keyword,
     known_name,
     leading_text,
     literal,
     module_words,
     resolve,
     string_use,
+    target_name,
     text_of,
     url_host,
     value_of,
+    words_of,
 )
 
 from privalint.catalog import Catalog
@@ -85,6 +89,154 @@ class _PlainNode:
     why: str
 
 
+@dataclass(frozen=True)
+class LoginScheme:
+    """A server protocol whose login travels in clear text without TLS."""
+
+    protocol: str
+    sends: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class LoginClient:
+    """A client that takes its server and its password as separate arguments."""
+
+    scheme: str
+    server_keywords: tuple[str, ...]
+    server_position: Optional[int]
+    credential_keywords: frozenset[str]
+    scheme_keyword: Optional[str]
+
+
+# Values of a TLS switch that leave TLS off.
+_OFF_TEXTS = frozenset({"", "false", "0", "no", "off"})
+
+
+@dataclass(frozen=True)
+class PlainLogins:
+    """Servers that receive a login in clear text unless the connection uses TLS."""
+
+    schemes: dict[str, LoginScheme]
+    prefixes: tuple[str, ...]
+    clients: dict[str, LoginClient]
+    tls_keywords: frozenset[str]
+    tls_prefixes: tuple[str, ...]
+    tls_settings: frozenset[str]
+    opaque_keywords: frozenset[str]
+    credential_keywords: frozenset[str]
+    any_credential_keyword: frozenset[str]
+    placeholder_passwords: frozenset[str]
+    placeholder_marks: tuple[str, ...]
+    dev_path_words: frozenset[str]
+    dev_words: frozenset[str]
+
+    def is_tls_key(self, key: str) -> bool:
+        key = key.lower()
+        return key in self.tls_keywords or key.startswith(self.tls_prefixes)
+
+    def placeholder(self, text: str) -> bool:
+        """A template field or a stand-in (`${PASSWORD}`, `<password>`), not a secret."""
+        known = text.replace(UNKNOWN_PART, "")
+        return known.lower() in self.placeholder_passwords or any(
+            mark in known for mark in self.placeholder_marks
+        )
+
+
+def _logins(catalog: Catalog) -> PlainLogins:
+    section = catalog.get("tls.plaintext-logins", {}) or {}
+    schemes: dict[str, LoginScheme] = {}
+    for name, entry in (section.get("schemes", {}) or {}).items():
+        if isinstance(entry, dict):
+            schemes[str(name).lower()] = LoginScheme(
+                protocol=str(entry.get("protocol", name)),
+                sends=str(entry.get("sends", "its credentials")),
+                fix=str(entry.get("fix", "TLS")),
+            )
+    credential = frozenset(catalog.strings("tls.plaintext-logins.credential-keywords"))
+    clients: dict[str, LoginClient] = {}
+    every_credential = set(credential)
+    for entry in section.get("clients", []) or []:
+        if not isinstance(entry, dict):
+            continue
+        position = entry.get("server-position", 0)
+        keywords = entry.get("credential-keywords")
+        scheme_keyword = entry.get("scheme-keyword")
+        client = LoginClient(
+            scheme=str(entry.get("scheme", "")).lower(),
+            server_keywords=tuple(map(str, entry.get("server-keywords", ["host"]))),
+            server_position=position if isinstance(position, int) and position >= 0 else None,
+            credential_keywords=frozenset(map(str, keywords)) if keywords else credential,
+            scheme_keyword=str(scheme_keyword) if scheme_keyword else None,
+        )
+        every_credential |= client.credential_keywords
+        for name in entry.get("classes", []):
+            clients[str(name)] = client
+    return PlainLogins(
+        schemes=schemes,
+        prefixes=tuple(f"{name}://" for name in sorted(schemes)),
+        clients=clients,
+        tls_keywords=frozenset(
+            k.lower() for k in catalog.strings("tls.plaintext-logins.tls-keywords")
+        ),
+        tls_prefixes=tuple(k.lower() for k in catalog.strings("tls.plaintext-logins.tls-prefixes")),
+        tls_settings=frozenset(
+            k.lower() for k in catalog.strings("tls.plaintext-logins.tls-settings")
+        ),
+        opaque_keywords=frozenset(catalog.strings("tls.plaintext-logins.opaque-keywords")),
+        credential_keywords=credential,
+        any_credential_keyword=frozenset(every_credential),
+        placeholder_passwords=frozenset(
+            k.lower() for k in catalog.strings("tls.plaintext-logins.placeholder-passwords")
+        ),
+        placeholder_marks=tuple(catalog.strings("tls.plaintext-logins.placeholder-marks")),
+        dev_path_words=frozenset(catalog.strings("tls.settings.context.dev-path-words")),
+        dev_words=frozenset(catalog.strings("tls.settings.context.dev-words")),
+    )
+
+
+@dataclass
+class _LoginUrl:
+    scheme: str
+    # The password of `user:password@` (None: none); unknown parts stay as placeholders.
+    password: Optional[str]
+    host: Optional[str]
+    # A URL parameter switches TLS on (`?ssl=true`, `?tls=true`).
+    tls: bool
+
+
+def _login_url(text: str, logins: PlainLogins) -> Optional[_LoginUrl]:
+    """The parts of a connection URL with one of the catalog's plaintext schemes."""
+    head, sep, rest = text.strip().partition("://")
+    scheme = head.lower()
+    if not sep or scheme not in logins.schemes:
+        return None
+    authority = rest
+    for stop in "/?#":
+        authority = authority.split(stop, 1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    password: Optional[str] = None
+    if at:
+        _, colon, secret = userinfo.partition(":")
+        if colon and secret:
+            password = secret
+    tls = False
+    if "?" in rest:
+        for pair in re.split(r"[&;]", rest.split("?", 1)[1].split("#", 1)[0]):
+            key, _, value = pair.partition("=")
+            if logins.is_tls_key(key.strip()) and value.strip().lower() not in _OFF_TEXTS:
+                tls = True
+    return _LoginUrl(scheme, password, url_host(text.strip()), tls)
+
+
+@dataclass(frozen=True)
+class _Knowledge:
+    options: dict[str, dict[str, str]]
+    loopback: tuple[str, ...]
+    services: dict[str, PlainService]
+    logins: PlainLogins
+
+
 class InsecureConnectionOption(Rule):
     """
     ## What it does
@@ -136,20 +288,38 @@ class InsecureConnectionOption(Rule):
         for option, values in options.items():
             if isinstance(values, dict):
                 table[str(option).lower()] = {str(k).lower(): str(v) for k, v in values.items()}
-        return table, tuple(catalog.strings("tls.loopback-hosts")), _services(catalog)
+        return _Knowledge(
+            options=table,
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
+            services=_services(catalog),
+            logins=_logins(catalog),
+        )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        table, _, services = cls.compile(catalog)
-        return ((*sorted(table), *module_words(services)),)
+        known: _Knowledge = cls.compile(catalog)
+        return (
+            (
+                *sorted(known.options),
+                *module_words(known.services),
+                *known.logins.prefixes,
+                *module_words(known.logins.clients),
+            ),
+        )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
+        # Clear-text logins: URLs seen, URLs waiting for the end of the file (a call
+        # or a setting may still put them under TLS), values handed to TLS connections.
+        self._login_seen: set[int] = set()
+        self._login_pending: dict[int, tuple[cst.CSTNode, str, str]] = {}
+        self._login_tls: set[int] = set()
+        self._file_tls = False
+        self._dev_file: Optional[bool] = None
 
     def _meaning(self, option: str, value: Any) -> Optional[str]:
-        table, _, _ = self.compiled
-        values = table.get(option.lower())
+        values = self.compiled.options.get(option.lower())
         if values is None:
             return None
         if isinstance(value, bool):
@@ -168,10 +338,14 @@ class InsecureConnectionOption(Rule):
         return value
 
     def visit_Call(self, node: cst.Call) -> None:
-        _, loopback, services = self.compiled
+        known: _Knowledge = self.compiled
+        loopback, services = known.loopback, known.services
         service = known_name(self.ctx, node.func, services)
-        if service is not None:
-            self._service(node, services[service])
+        if service is not None and self._service(node, services[service]):
+            # One report per connection: not the URL it was given as well.
+            self._mark_tls(node)
+        else:
+            self._login_call(node)
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -199,11 +373,14 @@ class InsecureConnectionOption(Rule):
         meaning = self._meaning(key, value)
         if meaning is not None and not self._local_settings():
             self.report(node, option=key, value=value, meaning=meaning, where="")
+        logins: PlainLogins = self.compiled.logins
+        if key.lower() in logins.tls_settings and self._switched_on(node.value):
+            self._file_tls = True
 
     def _local_settings(self) -> bool:
         """Whether the settings dict holding the current key (or the one holding that,
         as in Django's `DATABASES`) names a loopback server."""
-        _, loopback, _ = self.compiled
+        loopback = self.compiled.loopback
         levels = 0
         for parent in reversed(self.ctx.stack[:-1]):
             if type(parent) is not cst.Dict:
@@ -224,12 +401,15 @@ class InsecureConnectionOption(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if "=" in node.value:
             self._connection_string(node)
+        if "://" in node.value:
+            self._login_string(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._connection_string(node)
+        self._login_string(node)
 
     def _connection_string(self, node: StringNode) -> None:
-        _, loopback, _ = self.compiled
+        loopback = self.compiled.loopback
         start = (
             leading_text(node)
             if type(node) is cst.SimpleString
@@ -264,10 +444,237 @@ class InsecureConnectionOption(Rule):
             )
             return
 
+    # Logins sent in clear text: `redis://:secret@cache.example.com`, or a client given
+    # a remote host and a password without TLS.
+
+    def _login_string(self, node: StringNode) -> None:
+        logins: PlainLogins = self.compiled.logins
+        start = leading_text(node)
+        if not start or not start.lstrip().lower().startswith(logins.prefixes):
+            return
+        top, user, index = string_use(self.ctx.stack)
+        if id(top) in self._login_seen:
+            return
+        self._login_seen.add(id(top))
+        if user is None or type(user) in (cst.Expr, cst.Comparison, cst.ComparisonTarget):
+            # A docstring, a bare string, a comparison with a URL.
+            return
+        text = text_of(self.ctx, top)
+        url = _login_url(text, logins) if text is not None else None
+        if url is None or url.tls or url.host is None or not self._remote(url.host):
+            return
+        password = url.password is not None and not logins.placeholder(url.password)
+        if type(user) is cst.DictElement and index > 0:
+            # A settings dict: `{"LOCATION": "redis://...", "OPTIONS": {"PASSWORD": ...}}`.
+            holder = self.ctx.stack[index - 1]
+            if type(holder) is cst.Dict:
+                has_password, tls = self._settings_login(holder, 3)
+                if tls:
+                    return
+                password = password or (url.password is None and has_password)
+        if not password or self._dev_context():
+            return
+        self._login_pending[id(top)] = (top, url.scheme, url.host)
+
+    def _settings_login(self, mapping: cst.Dict, depth: int) -> tuple[bool, bool]:
+        """Whether a settings dict (or a dict in it) holds a password, and whether it
+        switches TLS on."""
+        logins: PlainLogins = self.compiled.logins
+        password = tls = False
+        for element in mapping.elements:
+            if type(element) is not cst.DictElement:
+                if type(element) is cst.StarredDictElement:
+                    tls = True  # options merged from elsewhere
+                continue
+            key = literal(element.key)
+            if not isinstance(key, str):
+                continue
+            if logins.is_tls_key(key) or key.lower() in logins.opaque_keywords:
+                tls = tls or self._switched_on(element.value)
+            elif key.lower() in logins.credential_keywords:
+                password = password or self._secret(element.value)
+            elif depth > 1 and type(element.value) is cst.Dict:
+                inner_password, inner_tls = self._settings_login(element.value, depth - 1)
+                password, tls = password or inner_password, tls or inner_tls
+        return password, tls
+
+    def _login_call(self, node: cst.Call) -> None:
+        """A client given a remote server and a password, without TLS."""
+        logins: PlainLogins = self.compiled.logins
+        credential: Optional[cst.Arg] = None
+        tls = False
+        for arg in node.args:
+            if arg.star:
+                tls = tls or arg.star == "**"  # options we cannot see
+                continue
+            if arg.keyword is None:
+                continue
+            name = arg.keyword.value
+            if logins.is_tls_key(name) or name in logins.opaque_keywords:
+                tls = tls or self._switched_on(arg.value)
+                if name.lower() in logins.tls_settings:
+                    self._file_tls = self._file_tls or self._switched_on(arg.value)
+            elif credential is None and name in logins.any_credential_keyword:
+                credential = arg
+        if tls:
+            self._mark_tls(node)
+            return
+        if credential is None:
+            return
+        found = known_name(self.ctx, node.func, logins.clients)
+        client = logins.clients[found] if found is not None else None
+        assert credential.keyword is not None
+        keywords = client.credential_keywords if client else logins.credential_keywords
+        if credential.keyword.value not in keywords or not self._secret(credential.value):
+            return
+        scheme: Optional[str] = None
+        server: Optional[cst.BaseExpression] = None
+        if client is not None:
+            scheme = client.scheme
+            server_arg = argument(node, client.server_position, *client.server_keywords)
+            server = server_arg.value if server_arg is not None else None
+            named = keyword(node, client.scheme_keyword) if client.scheme_keyword else None
+            if named is not None:
+                value = value_of(self.ctx, named.value)
+                scheme = value.lower() if isinstance(value, str) else None
+        else:
+            # Any other call: a plaintext URL among its arguments.
+            for arg in node.args:
+                text = text_of(self.ctx, arg.value) if arg is not credential else None
+                if text is not None and text.lstrip().lower().startswith(logins.prefixes):
+                    server = arg.value
+                    break
+        if server is None:
+            return
+        value = resolve(self.ctx, server)
+        if isinstance(value, (cst.Tuple, cst.List)) and value.elements:
+            value = value.elements[0].value  # `(host, port)`
+        text = text_of(self.ctx, value)
+        if text is None:
+            return
+        if "://" in text:
+            url = _login_url(text, logins)
+            if url is None or url.tls or url.password is not None:
+                # Another protocol, TLS, or a URL with its own password (reported there).
+                return
+            scheme, host = url.scheme, url.host
+        else:
+            host = text.split(":", 1)[0].strip().lower()
+            if not host or UNKNOWN_PART in host:
+                return
+        if scheme not in logins.schemes or host is None or not self._remote(host):
+            return
+        if not self._dev_context():
+            self._login_report(node, scheme, host)
+
+    def _mark_tls(self, node: cst.Call) -> None:
+        """The URLs a call under TLS is given are not clear-text logins."""
+        for arg in node.args:
+            value = resolve(self.ctx, arg.value)
+            self._login_tls.add(id(value))
+            default = env_default(self.ctx, value)
+            if default is not None:
+                self._login_tls.add(id(resolve(self.ctx, default)))
+
+    def _switched_on(self, value: cst.BaseExpression) -> bool:
+        """A TLS switch that is not off (a value we cannot read counts as on)."""
+        found = value_of(self.ctx, value)
+        if found is NOT_LITERAL:
+            return True
+        if isinstance(found, str):
+            return found.strip().lower() not in _OFF_TEXTS
+        return bool(found)
+
+    def _secret(self, value: cst.BaseExpression) -> bool:
+        """A password that is there: not None or empty, not a placeholder."""
+        found = value_of(self.ctx, value)
+        if found is NOT_LITERAL:
+            return True
+        if isinstance(found, bytes):
+            found = found.decode("latin-1")
+        if isinstance(found, str):
+            return bool(found) and not self.compiled.logins.placeholder(found)
+        return False
+
+    def _remote(self, host: str) -> bool:
+        """A host of another machine: not loopback, not a single-label name (a
+        container or service name on the same private network)."""
+        known: _Knowledge = self.compiled
+        if any(mark in host for mark in known.logins.placeholder_marks):
+            return False
+        if is_loopback(host, known.loopback):
+            return False
+        return "." in host or ":" in host
+
+    def _dev_context(self) -> bool:
+        """Test or development code: a file, class, function or `if DEBUG:` block
+        named for it."""
+        logins: PlainLogins = self.compiled.logins
+        if self._dev_file is None:
+            parts = [p for p in re.split(r"[\\/]", self.ctx.path) if p][-3:]
+            if parts:
+                parts[-1] = parts[-1].rsplit(".", 1)[0]
+            self._dev_file = any(
+                word in logins.dev_path_words for part in parts for word in words_of(part)
+            )
+        if self._dev_file:
+            return True
+        stack = self.ctx.stack
+        for index in range(len(stack) - 1, 0, -1):
+            parent, child = stack[index - 1], stack[index]
+            if isinstance(parent, (cst.ClassDef, cst.FunctionDef)):
+                if set(words_of(parent.name.value)) & logins.dev_words:
+                    return True
+            elif (
+                type(parent) is cst.If
+                and child is parent.body
+                and not (
+                    type(parent.test) is cst.UnaryOperation
+                    and type(parent.test.operator) is cst.Not
+                )
+                and set(words_of(self.ctx.code(parent.test, 200))) & logins.dev_words
+            ):
+                return True
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._tls_setting(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._tls_setting(node.target, node.value)
+
+    def _tls_setting(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`BROKER_USE_SSL = {...}`, `app.conf.broker_use_ssl = True`."""
+        name = target_name(target)
+        if name is not None and name.lower() in self.compiled.logins.tls_settings:
+            self._file_tls = self._file_tls or self._switched_on(value)
+
+    def _login_report(self, node: cst.CSTNode, scheme: str, host: str) -> None:
+        found = self.compiled.logins.schemes[scheme]
+        self.report(
+            node,
+            "{protocol} connection to `{host}` sends {sends} in clear text (no TLS); use {fix}",
+            protocol=found.protocol,
+            host=host,
+            sends=found.sends,
+            fix=found.fix,
+            severity=self.ctx.severity_for(("credentials",), Severity.WARNING),
+            categories=("credentials",),
+        )
+
+    def finish(self) -> None:
+        if self._file_tls:
+            return
+        for key, (node, scheme, host) in self._login_pending.items():
+            if key not in self._login_tls:
+                self._login_report(node, scheme, host)
+
     # Search and database clients configured for plain HTTP or without TLS.
 
-    def _service(self, node: cst.Call, spec: PlainService) -> None:
-        _, loopback, _ = self.compiled
+    def _service(self, node: cst.Call, spec: PlainService) -> bool:
+        loopback = self.compiled.loopback
         found: list[_PlainNode] = []
         hosts: list[cst.BaseExpression] = []
         arg = argument(node, spec.host_position, *spec.host_keywords)
@@ -288,7 +695,7 @@ class InsecureConnectionOption(Rule):
             found.extend(_PlainNode(host, shown, why) for host, shown in named)
         remote = [f for f in found if not is_loopback(f.host, loopback)]
         if not remote:
-            return
+            return False
         first = remote[0]
         self.report(
             node,
@@ -299,6 +706,7 @@ class InsecureConnectionOption(Rule):
             why=first.why,
             severity=Severity.WARNING if first.host is None else Severity.ERROR,
         )
+        return True
 
     def _nodes(self, expr: cst.BaseExpression, spec: PlainService) -> list[cst.BaseExpression]:
         """The server entries of a client's host argument: URLs, host dicts, or the
