@@ -16,7 +16,6 @@ from privalint.rules.weak_tls.common import (
     env_default,
     host_text,
     is_loopback,
-    keyword,
     known_name,
     leading_text,
     literal,
@@ -106,7 +105,6 @@ class LoginClient:
     server_keywords: tuple[str, ...]
     server_position: Optional[int]
     credential_keywords: frozenset[str]
-    scheme_keyword: Optional[str]
 
 
 # Values of a TLS switch that leave TLS off.
@@ -161,13 +159,11 @@ def _logins(catalog: Catalog) -> PlainLogins:
             continue
         position = entry.get("server-position", 0)
         keywords = entry.get("credential-keywords")
-        scheme_keyword = entry.get("scheme-keyword")
         client = LoginClient(
             scheme=str(entry.get("scheme", "")).lower(),
             server_keywords=tuple(map(str, entry.get("server-keywords", ["host"]))),
             server_position=position if isinstance(position, int) and position >= 0 else None,
             credential_keywords=frozenset(map(str, keywords)) if keywords else credential,
-            scheme_keyword=str(scheme_keyword) if scheme_keyword else None,
         )
         every_credential |= client.credential_keywords
         for name in entry.get("classes", []):
@@ -252,14 +248,32 @@ class InsecureConnectionOption(Rule):
     and Redis (the catalog lists the clients). Connections to loopback hosts are not
     flagged.
 
+    It also flags logins sent in clear text: a `redis://`, `amqp://`, `mongodb://` or
+    `nats://` URL with a password (`amqp://app:secret@mq.example.com//`), wherever it is
+    written (a constant, an `os.environ.get` default, an argument, a Django `CACHES`
+    entry whose `OPTIONS` hold the password), and a Redis, AMQP or MongoDB client
+    (redis-py, pika, aio-pika, pymongo, motor, ...) given a remote host and a password
+    (`password=`, pika's `credentials=`) without a TLS option (`ssl=True`,
+    `ssl_options=`, `tls=True`, `ssl_*`/`tls*` settings, `?ssl=true` in the URL,
+    Celery's `broker_use_ssl`). Each connection is reported once: where its URL is
+    written, or at the call that adds the password. Loopback hosts, single-label
+    hosts (container names such as `redis`), `rediss://`, `amqps://` and
+    `mongodb+srv://` URLs, placeholders (`${PASSWORD}`, `{password}`, `<password>`)
+    and test or development code are not flagged.
+
     ## Why is this bad?
     The database holds the personal data. Without TLS every query and result crosses
     the network in clear text; TLS without certificate verification (`require`)
-    encrypts to whoever answers, so anyone on the path can intercept it.
+    encrypts to whoever answers, so anyone on the path can intercept it. Redis `AUTH`
+    and AMQP `PLAIN` logins carry the password itself: whoever sees one connection
+    can log in to the cache or broker, and read the sessions and task payloads it
+    holds.
 
     ## How to fix
     Use `sslmode=verify-full` (PostgreSQL), `ssl_mode=VERIFY_IDENTITY` (MySQL) or the
-    driver's equivalent, with the server's CA certificate.
+    driver's equivalent, with the server's CA certificate. For caches and brokers use
+    `rediss://` (or `ssl=True`), `amqps://` on port 5671 (pika's `ssl_options=`,
+    Celery's `broker_use_ssl`) and `tls=true` for MongoDB.
     """
 
     id = "PV512"
@@ -274,11 +288,16 @@ class InsecureConnectionOption(Rule):
         'import psycopg2\nconn = psycopg2.connect(host="db.example.com", dbname="shop", sslmode="disable")',
         'from sqlalchemy import create_engine\nengine = create_engine("postgresql://app@db.example.com/shop?sslmode=require")',
         'from elasticsearch import Elasticsearch\nes = Elasticsearch("http://es.internal.example.com:9200")',
+        'import os\nimport redis\ncache = redis.Redis(host="cache.example.com", password=os.environ["REDIS_PASSWORD"])',
+        'CELERY_BROKER_URL = "amqp://app:secret@mq.example.com:5672//"',
     )
     VALID = (
         'import psycopg2\nconn = psycopg2.connect(host="db.example.com", dbname="shop", sslmode="verify-full")',
         'import psycopg2\nconn = psycopg2.connect(host="localhost", dbname="shop", sslmode="disable")',
         'from elasticsearch import Elasticsearch\nes = Elasticsearch("https://es.internal.example.com:9200")',
+        'import os\nimport redis\ncache = redis.Redis(host="cache.example.com", password=os.environ["REDIS_PASSWORD"], ssl=True)',
+        'CELERY_BROKER_URL = "amqps://app:secret@mq.example.com:5671//"',
+        'CELERY_BROKER_URL = "amqp://guest:guest@rabbitmq:5672//"',
     )
 
     @classmethod
@@ -303,7 +322,8 @@ class InsecureConnectionOption(Rule):
                 *sorted(known.options),
                 *module_words(known.services),
                 *known.logins.prefixes,
-                *module_words(known.logins.clients),
+                # A client is known only through an import of its package.
+                *sorted({f"import:{name.split('.', 1)[0]}" for name in known.logins.clients}),
             ),
         )
 
@@ -502,10 +522,10 @@ class InsecureConnectionOption(Rule):
         """A client given a remote server and a password, without TLS."""
         logins: PlainLogins = self.compiled.logins
         credential: Optional[cst.Arg] = None
-        tls = False
+        tls = spread = False
         for arg in node.args:
             if arg.star:
-                tls = tls or arg.star == "**"  # options we cannot see
+                spread = spread or arg.star == "**"  # options we cannot see
                 continue
             if arg.keyword is None:
                 continue
@@ -519,7 +539,7 @@ class InsecureConnectionOption(Rule):
         if tls:
             self._mark_tls(node)
             return
-        if credential is None:
+        if credential is None or spread:
             return
         found = known_name(self.ctx, node.func, logins.clients)
         client = logins.clients[found] if found is not None else None
@@ -533,10 +553,6 @@ class InsecureConnectionOption(Rule):
             scheme = client.scheme
             server_arg = argument(node, client.server_position, *client.server_keywords)
             server = server_arg.value if server_arg is not None else None
-            named = keyword(node, client.scheme_keyword) if client.scheme_keyword else None
-            if named is not None:
-                value = value_of(self.ctx, named.value)
-                scheme = value.lower() if isinstance(value, str) else None
         else:
             # Any other call: a plaintext URL among its arguments.
             for arg in node.args:
