@@ -211,3 +211,30 @@ def test_a_docstring_or_a_comparison_is_not_a_connection() -> None:
             return None
     '''
     assert _lines(code) == []
+
+
+def test_settings_spread_into_a_client_count_as_its_keywords() -> None:
+    code = """
+    import os
+    import redis
+
+    PLAIN = {"host": "cache.prod.example", "port": 6379, "password": os.environ["PW"]}
+    SECURE = {"host": "cache.prod.example", "password": os.environ["PW"], "ssl": True}
+    cache = redis.Redis(**PLAIN)
+    secure = redis.Redis(**SECURE)
+    unknown = redis.Redis(host="cache.prod.example", password=os.environ["PW"], **load())
+    """
+    assert _lines(code) == [7]
+
+
+def test_the_first_of_a_list_of_servers_names_the_host() -> None:
+    code = """
+    import os
+    import nats
+    import pymongo
+
+    replicas = pymongo.MongoClient(["mongo1.prod.example:27017"], password=os.environ["PW"])
+    bus = nats.connect(servers=["nats://nats.prod.example:4222"], password=os.environ["PW"])
+    secure_bus = nats.connect(servers=["tls://nats.prod.example:4222"], password="x1")
+    """
+    assert _lines(code) == [6, 7]

@@ -17,6 +17,7 @@ from privalint.rules.weak_tls.common import (
     host_text,
     is_loopback,
     known_name,
+    last_name,
     leading_text,
     literal,
     module_words,
@@ -521,51 +522,48 @@ class InsecureConnectionOption(Rule):
     def _login_call(self, node: cst.Call) -> None:
         """A client given a remote server and a password, without TLS."""
         logins: PlainLogins = self.compiled.logins
-        credential: Optional[cst.Arg] = None
-        tls = spread = False
-        for arg in node.args:
-            if arg.star:
-                spread = spread or arg.star == "**"  # options we cannot see
-                continue
-            if arg.keyword is None:
-                continue
-            name = arg.keyword.value
+        arguments = self._call_arguments(node)
+        if arguments is None:
+            return  # options we cannot see
+        positional, keywords = arguments
+        credential: Optional[cst.BaseExpression] = None
+        credential_name = ""
+        tls = False
+        for name, value in keywords:
             if logins.is_tls_key(name) or name in logins.opaque_keywords:
-                tls = tls or self._switched_on(arg.value)
+                tls = tls or self._switched_on(value)
                 if name.lower() in logins.tls_settings:
-                    self._file_tls = self._file_tls or self._switched_on(arg.value)
+                    self._file_tls = self._file_tls or self._switched_on(value)
             elif credential is None and name in logins.any_credential_keyword:
-                credential = arg
+                credential, credential_name = value, name
         if tls:
             self._mark_tls(node)
             return
-        if credential is None or spread:
+        if credential is None:
             return
         found = known_name(self.ctx, node.func, logins.clients)
         client = logins.clients[found] if found is not None else None
-        assert credential.keyword is not None
-        keywords = client.credential_keywords if client else logins.credential_keywords
-        if credential.keyword.value not in keywords or not self._secret(credential.value):
+        allowed = client.credential_keywords if client else logins.credential_keywords
+        if credential_name not in allowed or not self._secret(credential):
             return
         scheme: Optional[str] = None
-        server: Optional[cst.BaseExpression] = None
+        text: Optional[str] = None
         if client is not None:
             scheme = client.scheme
-            server_arg = argument(node, client.server_position, *client.server_keywords)
-            server = server_arg.value if server_arg is not None else None
+            server = next((v for k, v in keywords if k in client.server_keywords), None)
+            position = client.server_position
+            if server is None and position is not None and position < len(positional):
+                server = positional[position]
+            text = self._server_text(server) if server is not None else None
         else:
             # Any other call: a plaintext URL among its arguments.
-            for arg in node.args:
-                text = text_of(self.ctx, arg.value) if arg is not credential else None
-                if text is not None and text.lstrip().lower().startswith(logins.prefixes):
-                    server = arg.value
+            for value in (*positional, *(v for _, v in keywords)):
+                if value is credential:
+                    continue
+                candidate = self._server_text(value)
+                if candidate is not None and candidate.lstrip().lower().startswith(logins.prefixes):
+                    text = candidate
                     break
-        if server is None:
-            return
-        value = resolve(self.ctx, server)
-        if isinstance(value, (cst.Tuple, cst.List)) and value.elements:
-            value = value.elements[0].value  # `(host, port)`
-        text = text_of(self.ctx, value)
         if text is None:
             return
         if "://" in text:
@@ -582,6 +580,52 @@ class InsecureConnectionOption(Rule):
             return
         if not self._dev_context():
             self._login_report(node, scheme, host)
+
+    def _call_arguments(
+        self, node: cst.Call
+    ) -> Optional[tuple[list[cst.BaseExpression], list[tuple[str, cst.BaseExpression]]]]:
+        """The positional and keyword arguments of a call, with the keys of a `**`
+        spread of a dict written in this file (`redis.Redis(**REDIS_SETTINGS)`); None
+        when a spread cannot be read."""
+        positional: list[cst.BaseExpression] = []
+        keywords: list[tuple[str, cst.BaseExpression]] = []
+        for arg in node.args:
+            if arg.star == "*":
+                return None
+            if arg.star == "**":
+                mapping = resolve(self.ctx, arg.value)
+                if type(mapping) is cst.Dict:
+                    for element in mapping.elements:
+                        if type(element) is not cst.DictElement:
+                            return None
+                        key = literal(element.key)
+                        if not isinstance(key, str):
+                            return None
+                        keywords.append((key, element.value))
+                elif type(mapping) is cst.Call and last_name(mapping.func) == "dict":
+                    for inner in mapping.args:
+                        if inner.keyword is None:
+                            return None
+                        keywords.append((inner.keyword.value, inner.value))
+                else:
+                    return None
+            elif arg.keyword is not None:
+                keywords.append((arg.keyword.value, arg.value))
+            else:
+                positional.append(arg.value)
+        return positional, keywords
+
+    def _server_text(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The text of a server argument: a URL or `host[:port]`, or the first of a
+        list of them, or the host of a `(host, port)` pair."""
+        value = resolve(self.ctx, expr)
+        for _ in range(2):
+            if not isinstance(value, (cst.Tuple, cst.List)):
+                break
+            if not value.elements or type(value.elements[0]) is not cst.Element:
+                return None
+            value = resolve(self.ctx, value.elements[0].value)
+        return text_of(self.ctx, value)
 
     def _mark_tls(self, node: cst.Call) -> None:
         """The URLs a call under TLS is given are not clear-text logins."""
