@@ -4,6 +4,8 @@ put a URL under TLS from elsewhere, file names, messages)."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from privalint.model import Severity
@@ -14,15 +16,24 @@ def _lines(code: str, path: str = "app/connections.py") -> list[int]:
     return [f.span.start_line for f in check_code(code, ("PV512",), path=path).findings]
 
 
-def test_a_url_constant_used_by_several_calls_is_reported_once_where_it_is_written() -> None:
+def test_a_url_constant_is_reported_where_it_connects_else_where_it_is_written() -> None:
     code = """
+    import pika
     import redis
 
     CACHE_URL = "redis://:hunter2@cache.prod.example:6379/0"
+    BROKER_URL = os.environ.get("BROKER_URL", "amqp://app:hunter2@mq.prod.example:5672//")
     sessions = redis.from_url(CACHE_URL)
     counters = redis.Redis.from_url(CACHE_URL, decode_responses=True)
+    parsed = urlparse(BROKER_URL)
     """
-    assert _lines(code) == [4]
+    code = textwrap.dedent(code)
+    assert _lines(code) == [6, 7, 8]
+    connected = code + "params = pika.URLParameters(BROKER_URL)\n"
+    assert _lines(connected) == [7, 8, 10]
+    # A connection made by test code does not hide the constant.
+    tested = code + "def test_broker():\n    pika.URLParameters(BROKER_URL)\n"
+    assert _lines(tested) == [6, 7, 8]
 
 
 @pytest.mark.parametrize(
@@ -53,7 +64,8 @@ def test_a_url_given_to_a_call_with_tls_options_is_not_reported(call: str) -> No
     """
     assert _lines(before) == []
     assert _lines(after) == []
-    assert _lines(after.replace(call, "kombu.Connection(BROKER_URL)")) == [5]
+    # Without TLS, the connection that uses the constant is reported.
+    assert _lines(after.replace(call, "kombu.Connection(BROKER_URL)")) == [6]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +86,7 @@ def test_celery_tls_settings_put_a_plain_broker_url_under_tls(setting: str) -> N
     {setting}
     """
     assert _lines(code) == []
-    assert _lines(code.replace(setting, "app.conf.broker_use_ssl = False")) == [4]
+    assert _lines(code.replace(setting, "app.conf.broker_use_ssl = False")) == [5]
 
 
 def test_test_and_development_code_is_not_reported() -> None:
@@ -178,7 +190,7 @@ def test_near_misses_stay_silent(url: str) -> None:
     "code",
     [
         'URL = "redis://:" + os.environ["PW"] + "@cache.prod.example:6379/0"',
-        'URL = f"amqp://app:{os.environ[\'PW\']}@mq.prod.example:5672//"',
+        "URL = f\"amqp://app:{os.environ['PW']}@mq.prod.example:5672//\"",
         'URL = "amqp://%s:%s@mq.prod.example:5672//" % (user, password)',
         'URL = "mongodb://{}:{}@mongo.prod.example/app".format(user, password)',
         'URL = "nats://app:hunter2@nats.prod.example:4222"',

@@ -119,6 +119,8 @@ class PlainLogins:
     schemes: dict[str, LoginScheme]
     prefixes: tuple[str, ...]
     clients: dict[str, LoginClient]
+    # Calls that connect with the URL they are given (the clients among them).
+    connections: frozenset[str]
     tls_keywords: frozenset[str]
     tls_prefixes: tuple[str, ...]
     tls_settings: frozenset[str]
@@ -173,6 +175,9 @@ def _logins(catalog: Catalog) -> PlainLogins:
         schemes=schemes,
         prefixes=tuple(f"{name}://" for name in sorted(schemes)),
         clients=clients,
+        connections=frozenset(
+            [*clients, *catalog.strings("tls.plaintext-logins.connection-functions")]
+        ),
         tls_keywords=frozenset(
             k.lower() for k in catalog.strings("tls.plaintext-logins.tls-keywords")
         ),
@@ -256,8 +261,9 @@ class InsecureConnectionOption(Rule):
     (redis-py, pika, aio-pika, pymongo, motor, ...) given a remote host and a password
     (`password=`, pika's `credentials=`) without a TLS option (`ssl=True`,
     `ssl_options=`, `tls=True`, `ssl_*`/`tls*` settings, `?ssl=true` in the URL,
-    Celery's `broker_use_ssl`). Each connection is reported once: where its URL is
-    written, or at the call that adds the password. Loopback hosts, single-label
+    Celery's `broker_use_ssl`). Each connection is reported once: at the client call
+    that connects with the URL (or adds the password), else where the URL is written.
+    Loopback hosts, single-label
     hosts (container names such as `redis`), `rediss://`, `amqps://` and
     `mongodb+srv://` URLs, placeholders (`${PASSWORD}`, `{password}`, `<password>`)
     and test or development code are not flagged.
@@ -336,6 +342,8 @@ class InsecureConnectionOption(Rule):
         self._login_seen: set[int] = set()
         self._login_pending: dict[int, tuple[cst.CSTNode, str, str]] = {}
         self._login_tls: set[int] = set()
+        # URL values -> the connections made with them (reported there instead).
+        self._login_uses: dict[int, list[cst.Call]] = {}
         self._file_tls = False
         self._dev_file: Optional[bool] = None
 
@@ -522,9 +530,13 @@ class InsecureConnectionOption(Rule):
     def _login_call(self, node: cst.Call) -> None:
         """A client given a remote server and a password, without TLS."""
         logins: PlainLogins = self.compiled.logins
+        connects = self.ctx.qualname(node.func) in logins.connections
         arguments = self._call_arguments(node)
         if arguments is None:
-            return  # options we cannot see
+            # Options we cannot see: they may hold the TLS settings.
+            if connects:
+                self._mark_tls(node)
+            return
         positional, keywords = arguments
         credential: Optional[cst.BaseExpression] = None
         credential_name = ""
@@ -539,6 +551,9 @@ class InsecureConnectionOption(Rule):
         if tls:
             self._mark_tls(node)
             return
+        if connects and not self._dev_context():
+            for key in self._given(node):
+                self._login_uses.setdefault(key, []).append(node)
         if credential is None:
             return
         found = known_name(self.ctx, node.func, logins.clients)
@@ -629,12 +644,19 @@ class InsecureConnectionOption(Rule):
 
     def _mark_tls(self, node: cst.Call) -> None:
         """The URLs a call under TLS is given are not clear-text logins."""
+        self._login_tls.update(self._given(node))
+
+    def _given(self, node: cst.Call) -> list[int]:
+        """The values a call is given, as the keys of the URLs seen: what its
+        arguments name, and the defaults of environment lookups."""
+        keys = []
         for arg in node.args:
             value = resolve(self.ctx, arg.value)
-            self._login_tls.add(id(value))
+            keys.append(id(value))
             default = env_default(self.ctx, value)
             if default is not None:
-                self._login_tls.add(id(resolve(self.ctx, default)))
+                keys.append(id(resolve(self.ctx, default)))
+        return keys
 
     def _switched_on(self, value: cst.BaseExpression) -> bool:
         """A TLS switch that is not off (a value we cannot read counts as on)."""
@@ -728,8 +750,11 @@ class InsecureConnectionOption(Rule):
         if self._file_tls:
             return
         for key, (node, scheme, host) in self._login_pending.items():
-            if key not in self._login_tls:
-                self._login_report(node, scheme, host)
+            if key in self._login_tls:
+                continue
+            # A URL kept in a constant is reported where it connects.
+            for made in self._login_uses.get(key) or [node]:
+                self._login_report(made, scheme, host)
 
     # Search and database clients configured for plain HTTP or without TLS.
 
