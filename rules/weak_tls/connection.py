@@ -265,7 +265,7 @@ class InsecureConnectionOption(Rule):
     that connects with the URL (or adds the password), else where the URL is written.
     Loopback hosts, single-label
     hosts (container names such as `redis`), `rediss://`, `amqps://` and
-    `mongodb+srv://` URLs, placeholders (`${PASSWORD}`, `{password}`, `<password>`)
+    `mongodb+srv://` URLs, placeholders (`${PASSWORD}`, `<password>`, template fields)
     and test or development code are not flagged.
 
     ## Why is this bad?
