@@ -32,6 +32,23 @@ from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
+class CallControl:
+    """A telephony control channel (FreeSWITCH's event socket, Asterisk's AMI or ARI)
+    through which a call is recorded into a file on the media server."""
+
+    modules: frozenset[str]
+    methods: frozenset[str]
+    # Commands that start a recording, as word sequences; none when calling one of
+    # `methods` is itself the recording (ARI's `channel.record(...)`).
+    commands: tuple[tuple[str, ...], ...]
+
+
+def _strings(table: dict[str, Any], key: str) -> list[str]:
+    values = table.get(key, [])
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+@dataclass(frozen=True)
 class FileKnowledge:
     openers: frozenset[str]
     write_methods: frozenset[str]
@@ -57,9 +74,7 @@ class FileKnowledge:
     config_dirs: tuple[str, ...]
     recorders: dict[str, int]
     copiers: frozenset[str]
-    recording_commands: tuple[tuple[str, ...], ...]
-    command_methods: frozenset[str]
-    command_modules: frozenset[str]
+    call_controls: tuple[CallControl, ...]
     recording_stops: frozenset[str]
     buffer_keywords: tuple[str, ...]
     records: RecordKnowledge
@@ -72,6 +87,9 @@ class FileKnowledge:
 
         writers = catalog.get("storage.files.data-writers", {})
         recorders = catalog.get("storage.files.recorders", {})
+        controls = catalog.get("storage.files.call-recording", [])
+        if not isinstance(controls, list):
+            controls = []
         return cls(
             openers=frozenset(f"{o}()" for o in catalog.strings("storage.files.openers")),
             write_methods=names("write-methods"),
@@ -105,15 +123,16 @@ class FileKnowledge:
                 if isinstance(v, int)
             },
             copiers=names("copiers"),
-            recording_commands=tuple(
-                tuple(_command_words(c))
-                for c in catalog.strings("storage.files.recording-commands.commands")
+            call_controls=tuple(
+                CallControl(
+                    modules=frozenset(_strings(entry, "modules")),
+                    methods=frozenset(_strings(entry, "methods")),
+                    commands=tuple(tuple(_command_words(c)) for c in _strings(entry, "commands")),
+                )
+                for entry in controls
+                if isinstance(entry, dict)
             ),
-            command_methods=frozenset(catalog.strings("storage.files.recording-commands.methods")),
-            command_modules=frozenset(catalog.strings("storage.files.recording-commands.modules")),
-            recording_stops=frozenset(
-                catalog.strings("storage.files.recording-commands.stop-words")
-            ),
+            recording_stops=frozenset(catalog.strings("storage.files.recording-stop-words")),
             buffer_keywords=tuple(catalog.strings("storage.files.stream-keywords")),
             recording_extensions=frozenset(
                 e.lower() for e in catalog.strings("storage.files.recording-extensions")
@@ -148,11 +167,11 @@ class PersonalDataWrittenToFile(Rule):
     call detail records; `/var/lib/voiceprints/`: voiceprints), a copy of a shelf the
     module fills with personal data holds the same, and `shutil.copy` copies what the
     source holds. Calls recorded into files count too: pjsua2's `AudioMediaRecorder`,
-    aiortc's `MediaRecorder`, and recording commands sent over FreeSWITCH's event socket
-    or Asterisk's AMI (`uuid_record … start`, `MixMonitor`). Buffers in memory
-    (`io.StringIO`, a `ZipFile` over a `BytesIO`) and standard streams are not files at
-    rest; a server's address or a service's password in a configuration file (by its
-    name, or under `/etc/`) is deployment, not personal data.
+    aiortc's `MediaRecorder`, recording commands sent over FreeSWITCH's event socket or
+    Asterisk's AMI (`uuid_record … start`, `MixMonitor`) and ARI's `channel.record(...)`.
+    Buffers in memory (`io.StringIO`, a `ZipFile` over a `BytesIO`) and standard streams
+    are not files at rest; a server's address or a service's password in a
+    configuration file (by its name, or under `/etc/`) is deployment, not personal data.
 
     ## Why is this bad?
     Export files, snapshots and debug dumps outlive the request that made them: they
@@ -206,7 +225,10 @@ class PersonalDataWrittenToFile(Rule):
             for name in (recorders if isinstance(recorders, dict) else ())
             if isinstance(name, str)
         }
-        modules.update(catalog.strings("storage.files.recording-commands.modules"))
+        controls = catalog.get("storage.files.call-recording", [])
+        for entry in controls if isinstance(controls, list) else ():
+            if isinstance(entry, dict):
+                modules.update(_strings(entry, "modules"))
         imports = tuple(f"import:{m}" for m in sorted(modules))
         return ((*writes, *copiers), (*personal, *extensions, *imports))
 
@@ -239,7 +261,7 @@ class PersonalDataWrittenToFile(Rule):
         # streams open on a file whose name says it is a call recording.
         self._paths = ScopedNames(ctx)
         self._recordings = ScopedNames(ctx)
-        self._control_channel: Optional[bool] = None
+        self._controls: Optional[tuple[CallControl, ...]] = None
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -289,7 +311,7 @@ class PersonalDataWrittenToFile(Rule):
         if isinstance(expr, (cst.Name, cst.Attribute)):
             path = dotted_name(expr)
             known, value = self._paths.find(path) if path is not None else (False, None)
-            return known and self._config_location(value, depth + 1)
+            return known and value is not None and self._config_location(value, depth + 1)
         if type(expr) is cst.BinaryOperation:
             return self._config_location(expr.left, depth + 1) or self._config_location(
                 expr.right, depth + 1
@@ -730,22 +752,23 @@ class PersonalDataWrittenToFile(Rule):
         index = self.k.recorders.get(qualified or "")
         if index is not None:
             path = argument(node, index, ("filename", "file_name", "file", "path"))
-            if path is not None and not self._not_a_file(path):
+            if path is None or not self._not_a_file(path):
                 self._report_recording(node, self._describe_path(path))
             return True
         func = node.func
-        if (
-            type(func) is not cst.Attribute
-            or func.attr.value not in self.k.command_methods
-            or not node.args
-            or not self._controls_calls()
-        ):
+        if type(func) is not cst.Attribute:
             return False
-        command = node.args[0].value
-        if not self._records_call(command):
-            return False
-        self._report_recording(node, "a file on the media server")
-        return True
+        method = func.attr.value
+        for control in self._call_controls():
+            if method not in control.methods:
+                continue
+            if control.commands and not (
+                node.args and self._records_call(node.args[0].value, control.commands)
+            ):
+                continue
+            self._report_recording(node, "a file on the media server")
+            return True
+        return False
 
     def _report_recording(self, node: cst.Call, target: str) -> None:
         record_stored(self.ctx, ("communications",), node, _fact_detail(target))
@@ -760,14 +783,16 @@ class PersonalDataWrittenToFile(Rule):
             suggestion=_SUGGESTION,
         )
 
-    def _controls_calls(self) -> bool:
-        """Whether the file imports a telephony control channel (ESL, AMI)."""
-        if self._control_channel is None:
+    def _call_controls(self) -> tuple[CallControl, ...]:
+        """The telephony control channels the file imports."""
+        if self._controls is None:
             heads = {m.lstrip(".").split(".", 1)[0] for m in self.ctx.imports.imported_modules}
-            self._control_channel = bool(heads & self.k.command_modules)
-        return self._control_channel
+            self._controls = tuple(c for c in self.k.call_controls if heads & c.modules)
+        return self._controls
 
-    def _records_call(self, command: cst.BaseExpression) -> bool:
+    def _records_call(
+        self, command: cst.BaseExpression, commands: tuple[tuple[str, ...], ...]
+    ) -> bool:
         """A command string (or an AMI action dict) that starts recording a call."""
         texts: list[str] = []
         if type(command) is cst.Dict:
@@ -786,7 +811,7 @@ class PersonalDataWrittenToFile(Rule):
             if self.k.recording_stops.intersection(words):
                 # `uuid_record {uuid} stop all`
                 continue
-            for phrase in self.k.recording_commands:
+            for phrase in commands:
                 n = len(phrase)
                 if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
                     return True
