@@ -1,0 +1,282 @@
+"""Personal data written in clear into a document database (MongoDB and compatibles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+from privalint.rules.unencrypted_storage.common import (
+    HelperSinks,
+    QualifiedNames,
+    RecordKnowledge,
+    Records,
+    StoragePolicy,
+    argument,
+    call_text,
+    last_name,
+    record_stored,
+    string_value,
+    values_carried,
+)
+
+from privalint.catalog import Catalog
+from privalint.flow import Carried
+from privalint.imports import dotted_name
+from privalint.model import Family, Severity
+from privalint.personal import KEY
+from privalint.rule import Rule
+
+
+@dataclass(frozen=True)
+class DocumentKnowledge:
+    drivers: QualifiedNames
+    # method -> (position of the stored document, keywords that give it)
+    methods: dict[str, tuple[int, tuple[str, ...]]]
+    anywhere: frozenset[str]
+    encryption_keywords: frozenset[str]
+    label: str
+    records: RecordKnowledge
+    policy: StoragePolicy
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> DocumentKnowledge:
+        table = catalog.get("storage.documents.methods", {})
+        methods: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for name, spec in table.items() if isinstance(table, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("position"), int):
+                keywords = spec.get("keywords", [])
+                methods[name] = (
+                    spec["position"],
+                    tuple(k for k in keywords if isinstance(k, str))
+                    if isinstance(keywords, list)
+                    else (),
+                )
+        return cls(
+            drivers=QualifiedNames(f"{m}.*" for m in catalog.strings("storage.documents.modules")),
+            methods=methods,
+            anywhere=frozenset(catalog.strings("storage.documents.anywhere")),
+            encryption_keywords=frozenset(catalog.strings("storage.documents.encryption-keywords")),
+            label=str(catalog.get("storage.documents.label", "a document database")),
+            records=RecordKnowledge.from_catalog(catalog),
+            policy=StoragePolicy.from_catalog(catalog),
+        )
+
+
+class PersonalDataInDocumentStore(Rule):
+    """
+    ## What it does
+    Flags personal data written in clear into a document database: MongoDB collection
+    writes through pymongo, Motor and compatible drivers (`insert_one`, `insert_many`,
+    `replace_one`, and the update document of `update_one`, `update_many` and
+    `find_one_and_update`). Collections are recognised through the driver's imports
+    and, for methods no other common API has (`insert_one`), on any receiver
+    (`request.app["db"].users`); documents are followed through variables and helper
+    functions of the module, and a collection of records of people (`customers`,
+    `[p.to_dict() for p in patients]`) counts as their personal fields. Writes through
+    an ORM model class (Beanie's `Customer.insert_many(...)`) are left to the model's
+    fields, and a client opened with automatic field-level encryption
+    (`auto_encryption_opts=`) stores ciphertext.
+
+    ## Why is this bad?
+    Without a schema, anything the code puts in a document ends up in the database, its
+    replicas, dumps and backups in clear, outside any column-level protection a SQL
+    schema would make visible (GDPR Art. 32; CWE-312).
+
+    ## How to fix
+    Encrypt the fields that hold personal data before they are stored (MongoDB
+    client-side field level encryption or Queryable Encryption, or the application's
+    own encryption), store a hash when the value is only compared, or keep only an
+    internal id.
+    """
+
+    id = "PV306"
+    name = "personal-data-in-document-store"
+    family = Family.UNENCRYPTED_STORAGE
+    severity = Severity.WARNING
+    cwe = 312
+    title = "Personal data written in clear to a document database"
+    message = "{data} {verb} stored in clear in {place} by `{call}`; encrypt those fields before they are stored (client-side field level encryption) or keep only an internal id"
+    provides_facts = True
+    triggers = (
+        ("insert_one", "insert_many", "replace_one", "update_one", "update_many", "find_one_and_"),
+        ("@personal", "@people"),
+    )
+    INVALID = (
+        'from pymongo import MongoClient\ndb = MongoClient().shop\n\ndef save(customer):\n    db.customers.insert_one({"email": customer.email, "phone": customer.phone})',
+        'async def remember(request, patient):\n    await request.app["db"].patients.update_one({"_id": patient.id}, {"$set": {"diagnosis": patient.diagnosis}})',
+    )
+    VALID = (
+        'from pymongo import MongoClient\ndb = MongoClient().shop\n\ndef save(order):\n    db.orders.insert_one({"customer_id": order.customer_id, "total": order.total})',
+        'from pymongo import MongoClient\ndb = MongoClient().shop\n\ndef touch(customer):\n    db.customers.update_one({"email": customer.email}, {"$set": {"last_seen": 1}})',
+    )
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        methods = catalog.get("storage.documents.methods", {})
+        names = tuple(methods) if isinstance(methods, dict) else ()
+        return (names, cls.triggers[1])
+
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        return DocumentKnowledge.from_catalog(catalog)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.k: DocumentKnowledge = compiled
+        self.records = Records(ctx, self.k.records)
+        self.helpers = HelperSinks()
+        # Names bound to a client opened with automatic encryption, or to its databases
+        # and collections.
+        self._encrypted: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.enter_function()
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.leave_function()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        encrypted = self._encrypted_chain(node.value)
+        for target in node.targets:
+            self.records.bind(target.target, node.value)
+            path = dotted_name(target.target)
+            if path is not None:
+                if encrypted:
+                    self._encrypted.add(path)
+                else:
+                    self._encrypted.discard(path)
+
+    def _encrypted_chain(self, expr: cst.BaseExpression) -> bool:
+        """`MongoClient(uri, auto_encryption_opts=opts).hr.staff`, or a name bound to
+        such a client: writes through it store ciphertext."""
+        for _ in range(8):
+            path = dotted_name(expr)
+            if path is not None and path in self._encrypted:
+                return True
+            if type(expr) is cst.Call:
+                if any(
+                    arg.keyword is not None and arg.keyword.value in self.k.encryption_keywords
+                    for arg in expr.args
+                ):
+                    return True
+                expr = expr.func
+            elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+                expr = expr.value
+            else:
+                return False
+        return False
+
+    def _document(self, node: cst.Call) -> Optional[tuple[cst.BaseExpression, str]]:
+        """(the document ``node`` stores, its collection's name) for a collection write."""
+        func = node.func
+        if type(func) is not cst.Attribute:
+            return None
+        spec = self.k.methods.get(func.attr.value)
+        if spec is None:
+            return None
+        receiver = func.value
+        if type(receiver) is cst.Name and receiver.value[:1].isupper():
+            # `Customer.insert_many(...)`: an ORM model class; its fields are judged.
+            return None
+        if func.attr.value not in self.k.anywhere and self.ctx.qualname(func) not in (
+            self.k.drivers
+        ):
+            return None
+        position, keywords = spec
+        document = argument(node, position, keywords)
+        if document is None:
+            return None
+        return document, _collection(receiver)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self._document(node)
+        if found is None:
+            values = self.helpers.reaching(self.ctx, node, self.id)
+            if values:
+                self._report(node, [v for _, v in values], self.k.label, "")
+            return
+        document, collection = found
+        if self._encrypted_chain(node.func):
+            return
+        self.helpers.add(node, [document])
+        first, carried = values_carried(self.ctx, [document])
+        place = f"{self.k.label} collection `{collection}`"
+        if first is not None:
+            self._report(node, [carried], place, collection)
+            return
+        named = self._named_fields(document, collection, {})
+        if named:
+            self._report(node, [Carried(named, False)], place, collection)
+            return
+        people = self.records.subject(document)
+        if people is not None:
+            self.report(
+                node,
+                data=f"Records of {people} (`{self.ctx.code(document, 30)}`)",
+                verb="are",
+                place=place,
+                call=call_text(self.ctx, node),
+            )
+
+    def _named_fields(
+        self, document: cst.BaseExpression, collection: str, found: dict[str, Any], depth: int = 0
+    ) -> dict[str, Any]:
+        """`db.patients.insert_one({"name": name, "notes": notes})`: opaque values
+        stored under keys that name personal data of the collection's records."""
+        if depth > 2:
+            return found
+        if isinstance(document, (cst.ListComp, cst.GeneratorExp)):
+            # `insert_many([{"room": room, "text": line} for line in lines])`
+            return self._named_fields(document.elt, collection, found, depth + 1)
+        if isinstance(document, (cst.List, cst.Tuple)):
+            for item in document.elements:
+                self._named_fields(item.value, collection, found, depth + 1)
+            return found
+        if type(document) is not cst.Dict:
+            return found
+        for element in document.elements:
+            if type(element) is not cst.DictElement:
+                continue
+            key = string_value(element.key)
+            if key is None:
+                continue
+            if key.startswith("$"):
+                # `{"$set": {...}}`: an update operator.
+                self._named_fields(element.value, collection, found, depth + 1)
+                continue
+            if self.ctx.categories(element.value).known:
+                continue
+            category = self.ctx.classify(key, collection, KEY)
+            if category is not None:
+                found.setdefault(category, element.value)
+        return found
+
+    def _report(self, node: cst.Call, carried: list[Carried], place: str, collection: str) -> None:
+        cats: dict[str, Any] = {}
+        for value in carried:
+            for cat, origin in value.cats.items():
+                cats.setdefault(cat, origin)
+        merged = Carried(cats, False)
+        record_stored(self.ctx, cats, node, f"document store {self.k.label} {collection}".strip())
+        description = self.ctx.describe(merged)
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=merged.categories,
+            data=description[:1].upper() + description[1:],
+            verb=self.ctx.verb(merged),
+            place=place,
+            call=call_text(self.ctx, node),
+        )
+
+
+def _collection(receiver: cst.BaseExpression) -> str:
+    """``chat`` for ``db.chat``, ``db["chat"]`` or a name ``chat``."""
+    if type(receiver) is cst.Subscript and len(receiver.slice) == 1:
+        element = receiver.slice[0].slice
+        if type(element) is cst.Index:
+            text = string_value(element.value)
+            if text:
+                return text
+    return last_name(receiver) or "?"
