@@ -39,10 +39,12 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     library_call,
 )
+from privalint.rules.weak_voip.lines import LineLists, sections
 from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
     ProfileKnowledge,
+    config_text,
     profile_params,
     xml_params,
 )
@@ -52,6 +54,9 @@ from privalint.model import Family, Severity
 from privalint.rule import Rule
 
 _PLAIN_URL = re.compile(r"^\s*(http|ws)://", re.IGNORECASE)
+# Letters and digits a password template must fix to be predictable
+# (`Agent{name}2024!`, not `{prefix}-{suffix}`).
+_PREDICTABLE = 4
 # An environment variable's name, not a secret (`SIP_PASSWORD_VAR = "SIP_PASSWORD"`).
 _IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _AMI_SECRET = re.compile(
@@ -362,7 +367,10 @@ class HardcodedVoipSecret(Rule):
     account classes (`password: str = "..."` in a `SipTrunk` dataclass,
     `SipAccount(password="...")`), SIP credentials created at a provider through its
     API (`telnyx.CredentialConnection.create(password="...")`, a Plivo client's
-    `endpoints.create(password="...")`), literals
+    `endpoints.create(password="...")`), passwords of Asterisk `auth` sections and
+    `secret`s of `sip.conf` peers written as configuration text or rendered line by
+    line, also a template that fills a name into a fixed password
+    (`"password=Agent" + name + "2024!"`), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined).
@@ -444,7 +452,11 @@ class HardcodedVoipSecret(Rule):
         words = module_words((*knowledge.calls, *knowledge.attributes, *knowledge.voip_modules))
         names = (f"{w}_" for w in sorted(knowledge.config_words) if len(w) > 2)
         profile = knowledge.profile.words() if knowledge.profile else ()
-        asterisk = knowledge.asterisk.dict_triggers if knowledge.asterisk else ()
+        asterisk = (
+            (*knowledge.asterisk.dict_triggers, *knowledge.asterisk.words)
+            if knowledge.asterisk
+            else ()
+        )
         return (
             (
                 *words,
@@ -470,6 +482,10 @@ class HardcodedVoipSecret(Rule):
         self._text_secrets: list[cst.SimpleString] = []
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
         self._sections: Optional[Sections] = asterisk.sections_of(ctx) if asterisk else None
+        self._lines = LineLists(ctx)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._lines.augmented(node)
 
     def finish(self) -> None:
         if self._sofia:
@@ -575,6 +591,13 @@ class HardcodedVoipSecret(Rule):
                 self._param_secrets.append(param.expr)
         if self._sections is not None:
             self._sections.observe(node)
+        lines = self._lines.call(node)
+        if lines is not None:
+            for entry in sections(lines):
+                found = self._section_secret(entry.kind, entry.key, entry.value)
+                if found is not None and id(entry.node) not in self._reported:
+                    self._reported.add(id(entry.node))
+                    self.report(entry.node, what="password of an Asterisk section", detail=found)
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
             for setting in keyword_settings(node):
@@ -598,6 +621,44 @@ class HardcodedVoipSecret(Rule):
             self._login_text(node)
         if "<param" in node.value:
             self._param_text(node)
+        if "type" in node.value:
+            self._asterisk_text(node)
+
+    # Asterisk sections written as text (`pjsip.conf`, `sip.conf`).
+
+    def _section_secret(self, kind: str, key: str, value: str) -> Optional[str]:
+        """How a section's secret is written into the code: " (in configuration
+        text)" for a literal, " (a predictable template)" for a literal with a
+        name filled in (`password=Agent{name}2024!`); ``None`` when it is not."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        if (
+            asterisk is None
+            or kind not in asterisk.section_types
+            or key not in asterisk.secret_keys
+        ):
+            return None
+        if not value or self._placeholder(value, folded=True):
+            return None
+        if UNKNOWN_PART not in value:
+            return " (in configuration text)"
+        fixed = sum(c.isalnum() for c in value.replace(UNKNOWN_PART, ""))
+        return " (a predictable template)" if fixed >= _PREDICTABLE else None
+
+    def _asterisk_text(self, node: StringNode) -> None:
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        _, user, _ = string_use(self.ctx.stack)
+        if asterisk is None or type(user) is cst.Expr:
+            return
+        text = config_text(node)
+        if text is None or ("password" not in text.lower() and "secret" not in text.lower()):
+            return
+        for _, values in asterisk.sections(text):
+            for key in asterisk.secret_keys:
+                found = self._section_secret(values.get("type", ""), key, values.get(key, ""))
+                if found is not None and id(node) not in self._reported:
+                    self._reported.add(id(node))
+                    self.report(node, what="password of an Asterisk section", detail=found)
+                    return
 
     def _param_text(self, node: cst.SimpleString) -> None:
         """``<param name="password" value="..."/>`` in sofia XML text."""
@@ -614,6 +675,7 @@ class HardcodedVoipSecret(Rule):
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._login_text(node)
+        self._asterisk_text(node)
 
     def _login_text(self, node: StringNode) -> None:
         text = (

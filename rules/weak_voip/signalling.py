@@ -43,6 +43,7 @@ from privalint.rules.weak_voip.config import (
     stored_under,
     telephony_context,
 )
+from privalint.rules.weak_voip.lines import Entry, Line, LineLists, sections
 from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
 
 from privalint.catalog import Catalog
@@ -179,6 +180,37 @@ class ServerConfigKnowledge:
     client_verify: frozenset[str] = frozenset()
     off_values: frozenset[str] = frozenset()
     core_verify: frozenset[str] = frozenset()
+    profile_sections: tuple[str, ...] = ()
+    method_params: frozenset[str] = frozenset()
+    weak_methods: frozenset[str] = frozenset()
+
+    def profile_entries(self, lines: list[Line]) -> list[tuple[Entry, str]]:
+        """The lines of `tls.cfg` profiles that weaken TLS: (entry, why) for a client
+        profile that accepts any server certificate, or a profile with an old
+        `method`."""
+        found = []
+        for entry in sections(lines, comment="#"):
+            if not entry.section.startswith(self.profile_sections):
+                continue
+            if entry.key in self.method_params and entry.value in self.weak_methods:
+                found.append((entry, "method"))
+            elif (
+                entry.section.startswith(self.client_section)
+                and entry.key in self.client_verify
+                and entry.value in self.off_values
+            ):
+                found.append((entry, "verify"))
+        return found
+
+    def weak_method(self, text: str) -> Optional[str]:
+        """The line of a `tls.cfg` profile with an old `method` (`method = TLSv1+`)."""
+        if not any(f"[{s}" in text.lower() for s in self.profile_sections):
+            return None
+        lines = [Line(raw, cst.Name("_"), True) for raw in text.splitlines()]
+        for entry, why in self.profile_entries(lines):
+            if why == "method":
+                return f"[{entry.section}] {entry.key} = {entry.value}"
+        return None
 
     def unverified_core(self, text: str) -> Optional[str]:
         """A core parameter that turns the server's certificate check off
@@ -252,6 +284,11 @@ class ServerConfigKnowledge:
             core_verify=frozenset(
                 p.lower() for p in catalog.strings(f"{section}.core-verify-params")
             ),
+            profile_sections=tuple(
+                s.lower() for s in catalog.strings(f"{section}.profile-sections")
+            ),
+            method_params=frozenset(p.lower() for p in catalog.strings(f"{section}.method-params")),
+            weak_methods=frozenset(m.lower() for m in catalog.strings(f"{section}.weak-methods")),
         )
 
 
@@ -370,6 +407,12 @@ def config_text(node: StringNode) -> Optional[str]:
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\'", "'")
 
 
+_OLD_TLS = "the SIP-TLS profile allows an obsolete protocol version; use TLS 1.2 or newer"
+_ANY_CERTIFICATE = (
+    "SIP-TLS connections made with this profile accept any server certificate; anyone on "
+    "the path can pose as the peer"
+)
+
 # What separates the flags of a media relay in its configuration text.
 _RELAY_TOKEN = re.compile(r"[\s\"'(),;=\[\]{}]+")
 
@@ -433,7 +476,9 @@ class SipWithoutTls(Rule):
     (`transport: str = "udp"` in a `SipTrunk` dataclass, `Trunk(transport="tcp")`) or
     given to a provider's API (`telnyx.FQDNConnection.create(transport_protocol="UDP")`).
     Listening sockets kept as values, for a YAML or JSON configuration
-    (`{"socket": ["udp:0.0.0.0:5060"]}`), count like those in configuration text.
+    (`{"socket": ["udp:0.0.0.0:5060"]}`), count like those in configuration text, and
+    so do Asterisk sections rendered line by line (`body.append("transport=transport-udp")`
+    then `"\n".join(body)`), where the offending line is reported.
     URIs and servers on loopback addresses are not flagged, nor the SIP identities of
     endpoints registered with a provider (Plivo XML `<User>sip:alice@phone.plivo.com`).
 
@@ -540,6 +585,43 @@ class SipWithoutTls(Rule):
         self._reported: set[int] = set()
         self._params = ParamReader(ctx, compiled.profile.followed)
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
+        self._lines = LineLists(ctx)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._lines.augmented(node)
+
+    def _joined_lines(self, lines: list[Line]) -> None:
+        """Asterisk transports on UDP/TCP, and endpoints bound to one, rendered line by
+        line (``body.append("transport=transport-udp")``)."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        if asterisk is None:
+            return
+        entries = sections(lines)
+        binds: dict[int, str] = {
+            e.index: e.value for e in entries if e.key in asterisk.bind_keys and e.value
+        }
+        for entry in entries:
+            if entry.key not in asterisk.transport_keys or entry.kind not in asterisk.section_types:
+                continue
+            if entry.kind == asterisk.transport_section:
+                host = binds.get(entry.index, "").rsplit(":", 1)[0].strip("[]")
+                plain = asterisk.plain(entry.value) and not (
+                    host
+                    and UNKNOWN_PART not in host
+                    and host not in ("0.0.0.0", "::", "*")
+                    and is_loopback(host, self.compiled.loopback)
+                )
+            else:
+                plain = bool(set(words_of(entry.value)) & asterisk.plain_protocols)
+            if plain:
+                self.report(
+                    entry.node,
+                    what=f"Asterisk `[{entry.section}]` with `{entry.key}={entry.value}`".replace(
+                        UNKNOWN_PART, "…"
+                    ),
+                    where="",
+                    instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
+                )
 
     def _server_config(self, node: StringNode) -> None:
         """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text, and Asterisk
@@ -741,6 +823,9 @@ class SipWithoutTls(Rule):
         if not _typed_section(self.ctx, node, self._sections.types):
             for setting in keyword_settings(node):
                 self._setting(setting)
+        lines = self._lines.call(node)
+        if lines is not None:
+            self._joined_lines(lines)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
@@ -952,6 +1037,8 @@ class SrtpNotEnforced(Rule):
     (`telnyx.CredentialConnection.create(encrypted_media=None)`), and media relays told
     to offer plain RTP (`rtpengine_offer("RTP/AVP ...")` in Kamailio/OpenSIPS text, an
     rtpengine `flags_offer` setting or an NG `transport-protocol` of `RTP/AVP`).
+    Asterisk endpoints rendered line by line (`body.append("media_encryption=no")`)
+    count too.
     Provider URIs need their SRTP parameter only when they are `sip:` URIs: a `sips:`
     URI is already TLS end to end.
 
@@ -1060,6 +1147,10 @@ class SrtpNotEnforced(Rule):
         self._reported: set[int] = set()
         self._params = ParamReader(ctx, compiled.profile.followed)
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
+        self._lines = LineLists(ctx)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._lines.augmented(node)
 
     # SRTP settings of trunks and endpoints kept in Python.
 
@@ -1245,6 +1336,18 @@ class SrtpNotEnforced(Rule):
             self._setting(setting)
         self._profile(self._params.call(node))
         self._sections.observe(node)
+        lines = self._lines.call(node)
+        if lines is not None and knowledge.asterisk is not None:
+            for entry in sections(lines):
+                bad = knowledge.asterisk.weak_media.get(entry.key, frozenset())
+                if entry.value in bad and entry.kind in knowledge.asterisk.section_types:
+                    self.report(
+                        entry.node,
+                        code=f"[{entry.section}] {entry.key}={entry.value}".replace(
+                            UNKNOWN_PART, "…"
+                        ),
+                        fix="set `media_encryption` to `sdes` or `dtls`",
+                    )
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -1431,6 +1534,9 @@ class SipTlsUnverified(Rule):
     settings of trunks, carriers and PBX connections kept in Python that turn the
     check off (`verify_carrier_tls: bool = False` beside `esl_host` settings,
     `SipTrunk(tls_insecure=True)`, `{"tls_verify_server": "no"}` in a trunk dict).
+    Kamailio `tls.cfg` profiles with an old `method` (`TLSv1+` allows TLS 1.0) count, also
+    when the file is rendered line by line (`["[client:default]", "method = TLSv1+"]`
+    joined with newlines), as do Asterisk transports rendered that way.
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
@@ -1502,6 +1608,7 @@ class SipTlsUnverified(Rule):
             *cls.triggers[0],
             "modparam",
             f"[{section}",
+            *(f"[{s}" for s in catalog.strings("voip.sip-server-config.profile-sections")),
             *catalog.strings("voip.sip-server-config.core-verify-params"),
             *asterisk.words,
             *asterisk.dict_triggers,
@@ -1523,11 +1630,12 @@ class SipTlsUnverified(Rule):
         )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        server: ServerConfigKnowledge = self.compiled.server_config
         if (
             "modparam" in node.value
-            or self.compiled.server_config.client_section in node.value
             or "type" in node.value
             or "verify" in node.value
+            or any(s in node.value for s in server.profile_sections)
         ):
             self._server_config(node)
 
@@ -1569,6 +1677,10 @@ class SipTlsUnverified(Rule):
                 "path can pose as the peer",
             )
             return
+        line = server.weak_method(text) if server.weak_methods else None
+        if line is not None:
+            self.report(node, code=line, why=_OLD_TLS)
+            return
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         for name, values in asterisk.sections(text) if asterisk is not None else ():
             assert asterisk is not None
@@ -1598,6 +1710,7 @@ class SipTlsUnverified(Rule):
         profile: Optional[ProfileKnowledge] = compiled.profile
         self._params = ParamReader(ctx, profile.followed if profile else frozenset())
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
+        self._lines = LineLists(ctx)
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
         self._own_keys = frozenset(
             (
@@ -1606,6 +1719,9 @@ class SipTlsUnverified(Rule):
                 *(asterisk.weak_verify if asterisk else ()),
             )
         )
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._lines.augmented(node)
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -1618,6 +1734,37 @@ class SipTlsUnverified(Rule):
         return (
             name is not None and name.rsplit(".", 1)[-1].lower() in self.compiled.tls_config_words
         )
+
+    # Configuration rendered line by line: `tls.cfg` profiles and Asterisk transports.
+
+    def _joined_lines(self, lines: list[Line]) -> None:
+        knowledge: PeerKnowledge = self.compiled
+        for entry, why in knowledge.server_config.profile_entries(lines):
+            self.report(
+                entry.node,
+                code=f"[{entry.section}] {entry.key} = {entry.value}".replace(UNKNOWN_PART, "…"),
+                why=_OLD_TLS if why == "method" else _ANY_CERTIFICATE,
+            )
+        asterisk = knowledge.asterisk
+        for entry in sections(lines) if asterisk is not None else ():
+            assert asterisk is not None
+            if entry.kind != asterisk.transport_section:
+                continue
+            shown = f"[{entry.section}] {entry.key}={entry.value}".replace(UNKNOWN_PART, "…")
+            if entry.value in asterisk.weak_verify.get(entry.key, ()):
+                self.report(
+                    entry.node,
+                    code=shown,
+                    why="the SIP-TLS transport accepts any server certificate; anyone on "
+                    "the path can pose as the peer",
+                )
+            elif entry.key in asterisk.method_keys and entry.value in asterisk.weak_methods:
+                self.report(
+                    entry.node,
+                    code=shown,
+                    why="the SIP-TLS transport allows an obsolete protocol version; use "
+                    "TLS 1.2 or newer",
+                )
 
     # TLS checks of trunks and PBX connections kept in Python.
 
@@ -1770,6 +1917,9 @@ class SipTlsUnverified(Rule):
         if not _typed_section(self.ctx, node, self._sections.types):
             for setting in keyword_settings(node):
                 self._setting(setting)
+        lines = self._lines.call(node)
+        if lines is not None:
+            self._joined_lines(lines)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")

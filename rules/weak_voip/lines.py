@@ -1,0 +1,146 @@
+"""PBX and SIP-server configuration rendered line by line: a list of lines built in a
+function (a literal, `+` of lists, `.append()` and `.extend()` calls, also in the
+branches of an `if`) and joined with newlines (``"\\n".join(body)``). A line's meaning
+depends on the section it falls in (``[transport-udp]`` then ``protocol=udp``, or
+``[client:default]`` then ``verify_certificate = no``), so the lines are read in order,
+and a finding goes to the string that holds the offending line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+from privalint.rules.weak_tls.common import UNKNOWN_PART, binding, resolve, text_of
+
+from privalint.engine import FileContext
+
+# The methods that add lines to a list, and how many lists deep a list is followed.
+_ADDING = ("append", "extend", "insert")
+_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    node: cst.CSTNode
+    # Whether the line is a string of its own (else a line of a longer text, which
+    # the checks of whole texts judge).
+    own: bool
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ``key = value`` line of a section (lowercased), and where it is written."""
+
+    section: str
+    kind: str
+    key: str
+    value: str
+    node: cst.CSTNode
+    # The section's position among the text's sections (names may be unknown).
+    index: int = 0
+
+
+class LineLists:
+    """The lists of lines the functions of a file build, read where they are joined."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        # (function, list name) -> the values added to it, in order.
+        self._added: dict[tuple[int, str], list[cst.BaseExpression]] = {}
+        self._joined: set[int] = set()
+
+    def _scope(self) -> int:
+        for node in reversed(self.ctx.stack):
+            if type(node) is cst.FunctionDef:
+                return id(node)
+        return id(self.ctx.module)
+
+    def augmented(self, node: cst.AugAssign) -> None:
+        """Record what ``lines += [...]`` adds."""
+        if type(node.operator) is cst.AddAssign and type(node.target) is cst.Name:
+            added = self._added.setdefault((self._scope(), node.target.value), [])
+            added.extend(self._elements(node.value, _DEPTH))
+
+    def call(self, node: cst.Call) -> Optional[list[Line]]:
+        """Record what ``lines.append(...)`` adds; at ``"\\n".join(lines)``, the lines
+        (once per list)."""
+        func = node.func
+        if type(func) is not cst.Attribute or not node.args:
+            return None
+        method = func.attr.value
+        if method in _ADDING and type(func.value) is cst.Name:
+            value = node.args[-1].value
+            added = self._added.setdefault((self._scope(), func.value.value), [])
+            if method == "extend":
+                added.extend(self._elements(value, _DEPTH))
+            else:
+                added.append(value)
+            return None
+        if method != "join" or len(node.args) != 1:
+            return None
+        separator = text_of(self.ctx, func.value) if type(func.value) is not cst.Name else None
+        if separator is None or "\n" not in separator:
+            return None
+        target = node.args[0].value
+        key = id(resolve(self.ctx, target)) if type(target) is cst.Name else id(target)
+        if key in self._joined:
+            return None
+        self._joined.add(key)
+        lines: list[Line] = []
+        for value in self._elements(target, _DEPTH):
+            lines.extend(self._lines(value))
+        return lines if len(lines) > 1 else None
+
+    def _elements(self, expr: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
+        """The values a list expression holds: a literal, ``a + b``, or a name bound
+        to one, with what this function's ``append``/``extend`` calls added to it."""
+        if depth <= 0:
+            return []
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return [e.value for e in expr.elements if type(e) is cst.Element]
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
+            return self._elements(expr.left, depth - 1) + self._elements(expr.right, depth - 1)
+        if type(expr) is cst.Name:
+            bound = binding(self.ctx, expr)
+            found = self._elements(bound, depth - 1) if bound is not None else []
+            return found + self._added.get((self._scope(), expr.value), [])
+        return []
+
+    def _lines(self, value: cst.BaseExpression) -> list[Line]:
+        node = resolve(self.ctx, value)
+        text = text_of(self.ctx, value)
+        if text is None:
+            return [Line(UNKNOWN_PART, node, False)]
+        parts = text.splitlines() or [""]
+        own = len(parts) == 1 and isinstance(node, (cst.SimpleString, cst.FormattedString))
+        return [Line(part, node, own) for part in parts]
+
+
+def sections(lines: list[Line], comment: str = ";") -> list[Entry]:
+    """The ``key = value`` lines of an INI-like text (Asterisk's ``pjsip.conf``,
+    Kamailio's ``tls.cfg``) that are strings of their own, with their section's name
+    and ``type`` (lowercased; "" when unknown)."""
+    kinds: dict[int, str] = {}
+    index = -1
+    parsed: list[tuple[int, str, str, str, Line]] = []
+    name = ""
+    for line in lines:
+        text = line.text.split(comment, 1)[0].strip()
+        if text.startswith("["):
+            index += 1
+            name = text[1 : text.find("]")].strip().lower() if "]" in text else ""
+            continue
+        key, equals, value = text.replace("=>", "=").partition("=")
+        if not equals or index < 0:
+            continue
+        key, value = key.strip().lower(), value.strip().strip("\"'").lower()
+        if key == "type":
+            kinds[index] = value
+        parsed.append((index, name, key, value, line))
+    return [
+        Entry(name, kinds.get(i, ""), key, value, line.node, i)
+        for i, name, key, value, line in parsed
+        if line.own
+    ]
