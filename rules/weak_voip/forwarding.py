@@ -105,6 +105,7 @@ class ForwardingKnowledge:
     helper_call_verbs: frozenset[str] = frozenset()
     helper_exclusions: frozenset[str] = frozenset()
     voip_modules: tuple[str, ...] = ()
+    dialplan_wildcards: tuple[str, ...] = ()
 
     def dialling_helper(self, name: str) -> bool:
         """Whether a function's name says it places or forwards a call."""
@@ -192,7 +193,14 @@ class ForwardingKnowledge:
             helper_call_verbs=frozenset(catalog.strings("voip.forwarding.helper-call-verbs")),
             helper_exclusions=frozenset(catalog.strings("voip.forwarding.helper-exclusions")),
             voip_modules=tuple(catalog.strings("voip.modules")),
+            dialplan_wildcards=tuple(catalog.strings("voip.forwarding.dialplan-wildcards")),
         )
+
+
+# `exten => _00X.,1,Dial(PJSIP/${EXTEN}@carrier)`: the pattern and what Dial() is given.
+_DIALPLAN = re.compile(r"exten\s*=>\s*(_[^,\s]+)\s*,\s*[^,]+,\s*Dial\(([^)]*)\)", re.IGNORECASE)
+# The dialled number sent through a trunk: `${EXTEN}@trunk`, `tech/trunk/${EXTEN:1}`.
+_THROUGH_TRUNK = re.compile(r"\$\{EXTEN(?::[-\d:]+)?\}@|/[^/${}]+/\$\{EXTEN")
 
 
 def names_in(expr: cst.CSTNode) -> Iterator[str]:
@@ -836,7 +844,9 @@ class OpenCallForwarding(Rule):
     variable). In a file that does telephony, a function of another module whose name
     says it places a call (`conference.dial_out(room, body["number"])`,
     `carriers.plivo_callback(form["phone"])`) given a phone number from request input
-    counts as a sink too.
+    counts as a sink too. Asterisk dialplans written as text whose pattern matches
+    numbers of any length and dials what the caller entered through a trunk
+    (`exten => _00X.,1,Dial(PJSIP/${EXTEN}@carrier)`) are flagged as warnings.
 
     ## Why is this bad?
     Whoever controls the destination can make your account call premium-rate or
@@ -1142,6 +1152,31 @@ class OpenCallForwarding(Rule):
         raw = node.value
         if "<" in raw or "Action" in raw:
             self._markup(node)
+        if "exten" in raw and "EXTEN" in raw:
+            self._dialplan(node)
+
+    def _dialplan(self, node: StringNode) -> None:
+        """``exten => _00X.,1,Dial(PJSIP/${EXTEN}@carrier)``: any number the caller
+        dials goes out through the trunk."""
+        knowledge: ForwardingKnowledge = self.compiled
+        text = literal(node) if type(node) is cst.SimpleString else None
+        if not isinstance(text, str):
+            return
+        _, user, _ = string_use(self.ctx.stack)
+        if type(user) is cst.Expr:
+            return
+        for match in _DIALPLAN.finditer(text):
+            pattern, target = match.group(1), match.group(2)
+            if pattern.endswith(knowledge.dialplan_wildcards) and _THROUGH_TRUNK.search(target):
+                self.report(
+                    node,
+                    f"Asterisk dialplan pattern `{pattern}` dials any number the caller enters "
+                    f"through a trunk (`Dial({target[:40]})`): whoever reaches the context can call "
+                    "premium-rate and international numbers; match the numbers you mean to "
+                    "allow (`_0[1-9]XXXXXXXXX`)",
+                    severity=Severity.WARNING,
+                )
+                return
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._markup(node)
