@@ -80,7 +80,7 @@ def test_a_stored_fact_names_the_collection() -> None:
     code = 'def save(db, customer):\n    db.customers.insert_one({"email": customer.email})\n'
     facts = check(code).facts
     assert [(f.kind, f.category, f.detail, f.encrypted) for f in facts] == [
-        ("stored", "email", "document store MongoDB customers", False)
+        ("stored", "email", "document store MongoDB collection customers", False)
     ]
 
 
@@ -90,8 +90,13 @@ def test_users_add_document_store_methods_from_config() -> None:
     extension = {
         "storage": {
             "documents": {
-                "anywhere": ["put_document"],
-                "methods": {"put_document": {"position": 0, "keywords": ["doc"]}},
+                "stores": {
+                    "acme": {
+                        "label": "Acme DB",
+                        "anywhere": ["put_document"],
+                        "methods": {"put_document": {"position": 0, "keywords": ["doc"]}},
+                    }
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
-"""Personal data written in clear into a document database (MongoDB and compatibles)."""
+"""Personal data written in clear into a document database (MongoDB, DynamoDB,
+Firestore, TinyDB)."""
 
 from __future__ import annotations
 
@@ -29,38 +30,72 @@ from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
-class DocumentKnowledge:
+class Store:
+    """One document database: where its clients live and which methods store what."""
+
+    label: str
+    # What it calls a set of documents ("collection", "table").
+    unit: str
     drivers: QualifiedNames
     # method -> (position of the stored document, keywords that give it)
     methods: dict[str, tuple[int, tuple[str, ...]]]
+    # Methods no other common API has: collection writes on any receiver.
     anywhere: frozenset[str]
+    # Keywords of a client that turn on automatic client-side encryption.
     encryption_keywords: frozenset[str]
-    label: str
+
+
+def _strings(table: dict[str, Any], key: str) -> list[str]:
+    values = table.get(key, [])
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def _store(data: dict[str, Any], name: str) -> Store:
+    methods: dict[str, tuple[int, tuple[str, ...]]] = {}
+    table = data.get("methods", {})
+    for method, spec in table.items() if isinstance(table, dict) else ():
+        if isinstance(spec, dict):
+            position = spec.get("position", -1)
+            methods[method] = (
+                position if isinstance(position, int) else -1,
+                tuple(_strings(spec, "keywords")),
+            )
+    return Store(
+        label=str(data.get("label", name)),
+        unit=str(data.get("unit", "collection")),
+        drivers=QualifiedNames(f"{m}.*" for m in _strings(data, "modules")),
+        methods=methods,
+        anywhere=frozenset(_strings(data, "anywhere")),
+        encryption_keywords=frozenset(_strings(data, "encryption-keywords")),
+    )
+
+
+@dataclass(frozen=True)
+class DocumentKnowledge:
+    stores: tuple[Store, ...]
+    encryption_keywords: frozenset[str]
+    collection_calls: frozenset[str]
     records: RecordKnowledge
     policy: StoragePolicy
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> DocumentKnowledge:
-        table = catalog.get("storage.documents.methods", {})
-        methods: dict[str, tuple[int, tuple[str, ...]]] = {}
-        for name, spec in table.items() if isinstance(table, dict) else ():
-            if isinstance(spec, dict) and isinstance(spec.get("position"), int):
-                keywords = spec.get("keywords", [])
-                methods[name] = (
-                    spec["position"],
-                    tuple(k for k in keywords if isinstance(k, str))
-                    if isinstance(keywords, list)
-                    else (),
-                )
+        table = catalog.get("storage.documents.stores", {})
+        stores = tuple(
+            _store(data, name)
+            for name, data in sorted(table.items() if isinstance(table, dict) else ())
+            if isinstance(data, dict)
+        )
         return cls(
-            drivers=QualifiedNames(f"{m}.*" for m in catalog.strings("storage.documents.modules")),
-            methods=methods,
-            anywhere=frozenset(catalog.strings("storage.documents.anywhere")),
-            encryption_keywords=frozenset(catalog.strings("storage.documents.encryption-keywords")),
-            label=str(catalog.get("storage.documents.label", "a document database")),
+            stores=stores,
+            encryption_keywords=frozenset(k for s in stores for k in s.encryption_keywords),
+            collection_calls=frozenset(catalog.strings("storage.documents.collection-calls")),
             records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
+
+    def method_names(self) -> frozenset[str]:
+        return frozenset(m for s in self.stores for m in s.methods)
 
 
 class PersonalDataInDocumentStore(Rule):
@@ -69,13 +104,16 @@ class PersonalDataInDocumentStore(Rule):
     Flags personal data written in clear into a document database: MongoDB collection
     writes through pymongo, Motor and compatible drivers (`insert_one`, `insert_many`,
     `replace_one`, and the update document of `update_one`, `update_many` and
-    `find_one_and_update`). Collections are recognised through the driver's imports
-    and, for methods no other common API has (`insert_one`), on any receiver
-    (`request.app["db"].users`); documents are followed through variables and helper
-    functions of the module, and a collection of records of people (`customers`,
-    `[p.to_dict() for p in patients]`) counts as their personal fields. Writes through
-    an ORM model class (Beanie's `Customer.insert_many(...)`) are left to the model's
-    fields, and a client opened with automatic field-level encryption
+    `find_one_and_update`), DynamoDB items (`put_item`, `update_item`), Firestore
+    documents (`set`, `add`, `update`) and TinyDB tables (a JSON file). Stores are
+    recognised through their clients' imports and, for methods no other common API has
+    (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
+    are followed through variables and helper functions of the module; an opaque value
+    counts by the key it is stored under, read with the collection as its owner
+    (`db.patients.insert_one({"name": name})`), and a collection of records of people
+    (`[p.to_dict() for p in patients]`) by their personal fields. Writes through an ORM
+    model class (Beanie's `Customer.insert_many(...)`) are left to the model's fields,
+    and a MongoDB client opened with automatic field-level encryption
     (`auto_encryption_opts=`) stores ciphertext.
 
     ## Why is this bad?
@@ -113,9 +151,10 @@ class PersonalDataInDocumentStore(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        methods = catalog.get("storage.documents.methods", {})
-        names = tuple(methods) if isinstance(methods, dict) else ()
-        return (names, cls.triggers[1])
+        return (
+            tuple(sorted(DocumentKnowledge.from_catalog(catalog).method_names())),
+            cls.triggers[1],
+        )
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
@@ -167,41 +206,72 @@ class PersonalDataInDocumentStore(Rule):
                 return False
         return False
 
-    def _document(self, node: cst.Call) -> Optional[tuple[cst.BaseExpression, str]]:
-        """(the document ``node`` stores, its collection's name) for a collection write."""
+    def _document(self, node: cst.Call) -> Optional[tuple[cst.BaseExpression, str, str]]:
+        """(the document ``node`` stores, its collection's name, the store's label and
+        unit) for a write into a document database."""
         func = node.func
         if type(func) is not cst.Attribute:
             return None
-        spec = self.k.methods.get(func.attr.value)
-        if spec is None:
-            return None
+        method = func.attr.value
         receiver = func.value
-        if type(receiver) is cst.Name and receiver.value[:1].isupper():
-            # `Customer.insert_many(...)`: an ORM model class; its fields are judged.
-            return None
-        if func.attr.value not in self.k.anywhere and self.ctx.qualname(func) not in (
-            self.k.drivers
-        ):
-            return None
-        position, keywords = spec
-        document = argument(node, position, keywords)
-        if document is None:
-            return None
-        return document, _collection(receiver)
+        qualified: Optional[str] = None
+        for store in self.k.stores:
+            spec = store.methods.get(method)
+            if spec is None:
+                continue
+            if type(receiver) is cst.Name and receiver.value[:1].isupper():
+                # `Customer.insert_many(...)`: an ORM model class; its fields are judged.
+                return None
+            if method not in store.anywhere:
+                if qualified is None:
+                    qualified = self.ctx.qualname(func) or ""
+                if qualified not in store.drivers:
+                    continue
+            position, keywords = spec
+            document = argument(node, position, keywords)
+            if document is None:
+                return None
+            return document, self._collection(receiver), f"{store.label} {store.unit}"
+        return None
+
+    def _collection(self, receiver: cst.BaseExpression) -> str:
+        """``chat`` for ``db.chat``, ``db["chat"]``, ``db.collection("chat").document(id)``
+        or a name ``chat``."""
+        node = receiver
+        for _ in range(6):
+            if type(node) is cst.Call:
+                if last_name(node.func) in self.k.collection_calls and node.args:
+                    text = string_value(node.args[0].value)
+                    if text:
+                        return text
+                node = node.func
+            elif type(node) is cst.Subscript:
+                if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
+                    text = string_value(node.slice[0].slice.value)  # type: ignore[union-attr]
+                    if text:
+                        return text
+                node = node.value
+            elif type(node) is cst.Attribute:
+                if node is receiver or type(node.value) is not cst.Call:
+                    return node.attr.value
+                node = node.value
+            else:
+                break
+        return last_name(receiver) or last_name(node) or "?"
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self._document(node)
         if found is None:
             values = self.helpers.reaching(self.ctx, node, self.id)
             if values:
-                self._report(node, [v for _, v in values], self.k.label, "")
+                self._report(node, [v for _, v in values], "a document database", "")
             return
-        document, collection = found
+        document, collection, store = found
         if self._encrypted_chain(node.func):
             return
         self.helpers.add(node, [document])
         first, carried = values_carried(self.ctx, [document])
-        place = f"{self.k.label} collection `{collection}`"
+        place = f"{store} `{collection}`"
         if first is not None:
             self._report(node, [carried], place, collection)
             return
@@ -258,7 +328,8 @@ class PersonalDataInDocumentStore(Rule):
             for cat, origin in value.cats.items():
                 cats.setdefault(cat, origin)
         merged = Carried(cats, False)
-        record_stored(self.ctx, cats, node, f"document store {self.k.label} {collection}".strip())
+        detail = f"document store {place.replace('`', '')}" if collection else "document store"
+        record_stored(self.ctx, cats, node, detail)
         description = self.ctx.describe(merged)
         self.report(
             node,
@@ -269,14 +340,3 @@ class PersonalDataInDocumentStore(Rule):
             place=place,
             call=call_text(self.ctx, node),
         )
-
-
-def _collection(receiver: cst.BaseExpression) -> str:
-    """``chat`` for ``db.chat``, ``db["chat"]`` or a name ``chat``."""
-    if type(receiver) is cst.Subscript and len(receiver.slice) == 1:
-        element = receiver.slice[0].slice
-        if type(element) is cst.Index:
-            text = string_value(element.value)
-            if text:
-                return text
-    return last_name(receiver) or "?"
