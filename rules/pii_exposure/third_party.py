@@ -170,7 +170,9 @@ class PersonalDataToAnalytics(_WrappedSendingRule):
     (`analytics.track/identify`), Mixpanel (`track`, `people_set`...), Amplitude,
     PostHog (`capture`, `identify`), RudderStack, Heap, Snowplow, Google Analytics
     (including measurement-protocol requests), marketing-automation platforms
-    (HubSpot, Customer.io, Klaviyo, Braze, Intercom: any personal data), and
+    (HubSpot, Customer.io, Klaviyo, Braze, Intercom: any personal data),
+    feature-flag and experiment services that keep the attributes they are sent
+    (LaunchDarkly, Statsig, Optimizely, Flagsmith, Split), and
     mailing-list providers and CRMs (Mailchimp, Brevo, Salesforce) when the data goes
     beyond the contact details they exist to receive. The SDK is recognised
     however its client was imported, aliased or created, and the data is followed

@@ -120,6 +120,14 @@ def template_labels(
         name = _opaque(value)
         if name is None:
             continue
+        if (
+            type(value) is not cst.Name
+            and not ctx.classifier.is_vague(name)
+            and (type(value) is not cst.Subscript or type(value.slice[0].slice) is not cst.Slice)
+        ):
+            # A field read by a definite name (`link.vendor`, `msg["channel"]`) is what
+            # its name says; a vague one (`lookup.get("name")`) is what the message says.
+            continue
         own = split_words(name)
         if not own or own[-1] in labels.skip_words:
             continue
@@ -152,8 +160,8 @@ def template_labels(
 
 
 def _opaque(value: cst.BaseExpression) -> Optional[str]:
-    """The name of a bare name or attribute, or of a slice of one (``text[:500]``),
-    or the key of a read by key (``lookup["name"]``, ``lookup.get("name")``)."""
+    """The name of a bare name, or of a slice of one (``text[:500]``), or of the
+    field a read names (``lookup.name``, ``lookup["name"]``, ``lookup.get("name")``)."""
     if type(value) is cst.Subscript and len(value.slice) == 1:
         index = value.slice[0].slice
         if type(index) is cst.Index:

@@ -144,6 +144,18 @@ class LoggerKnowledge:
             return key is not None and self._named_like_logger(key)
         return False
 
+    def _dynamic_level(
+        self, ctx: FileContext, func: cst.Call, local_loggers: frozenset[str]
+    ) -> bool:
+        """``getattr(log, level)(...)``: a log method of a logger, chosen by name."""
+        args = [a.value for a in func.args if a.keyword is None and not a.star]
+        if len(args) < 2 or ctx.qualname(func.func) not in ("getattr", "builtins.getattr"):
+            return False
+        method = string_value(args[1])
+        if method is not None and method not in self.methods:
+            return False
+        return self.is_logger(ctx, args[0], local_loggers)
+
     def written_by(
         self, ctx: FileContext, call: cst.Call, local_loggers: frozenset[str] = frozenset()
     ) -> Optional[int]:
@@ -162,8 +174,12 @@ class LoggerKnowledge:
         if type(func) is cst.Attribute:
             method = func.attr.value
             logs = method in self.methods or method in self.binding_methods
-            return 0 if logs and self.is_logger(ctx, func.value, local_loggers) else None
-        if self._log_helper(ctx, call, qualified):
+            if logs or qualified is None or "." not in qualified:
+                return 0 if logs and self.is_logger(ctx, func.value, local_loggers) else None
+            # `self.say = log.info` in `__init__`: a bound log method kept on an object.
+        elif self._log_helper(ctx, call, qualified) or (
+            type(func) is cst.Call and self._dynamic_level(ctx, func, local_loggers)
+        ):
             return 0
         # `from logging import info`, `emit = logger.warning`: a bound log method.
         if qualified is not None and "." in qualified:
@@ -184,12 +200,16 @@ class PersonalDataInLog(Rule):
     Flags personal data passed to a logger: the standard `logging` module and its
     loggers (however created, aliased, stored on `self` or wrapped in an adapter,
     instances of the project's own `logging.LoggerAdapter` subclasses included),
-    `structlog`, `loguru`, `logbook`, and any object named like a logger. The
+    `structlog`, `loguru`, `logbook`, Logfire, `syslog` and the systemd journal,
+    and any object named like a logger; log methods are followed when aliased
+    (`warn = log.warning`, `self.say = log.info`) or chosen by name
+    (`getattr(log, level)(...)`). The
     message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
     all checked, and the data is followed through variables, f-strings, `.format`
     and helper functions of the same module. A value whose name says nothing is
     known by the message's words just before it (`"caller keyed DOB %s", digits`),
-    alone or qualifying the value's own name (`"dialled %s", number`).
+    alone or qualifying the value's own name (`"dialled %s", number`), and so is a
+    field read by a vague name (`"caller name for %s is %s", sid, lookup.get("name")`).
 
     ## Why is this bad?
     Logs are copied to aggregators, retained for months and read by many people and
@@ -210,7 +230,7 @@ class PersonalDataInLog(Rule):
     cwe = 532
     title = "Personal data written to a log"
     message = "{data} {verb} written to the log{via}"
-    triggers = (("log",), ("@personal", "@people"))
+    triggers = (("log", "journal"), ("@personal", "@people"))
     provides_facts = True
     INVALID = (
         'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.email)',
