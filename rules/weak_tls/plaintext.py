@@ -75,6 +75,9 @@ class ChannelKind:
     credential_keywords: frozenset[str] = frozenset()
     credential_methods: tuple[tuple[str, int, str], ...] = ()
     credential_header_keywords: frozenset[str] = frozenset()
+    # Personal data sent over the channel is reported where the channel is opened:
+    # one finding per connection, however many sends follow.
+    report_at_open: bool = False
 
 
 @dataclass
@@ -88,6 +91,8 @@ class _Channel:
     credentials: Optional[cst.BaseExpression] = None
     # Reported where it was opened: its sends are the same problem.
     reported: bool = False
+    # The call that opened it (connection or `connect()`).
+    opening: Optional[cst.CSTNode] = None
 
 
 def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
@@ -109,6 +114,7 @@ def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
             send_methods={str(k): int(v) for k, v in sends.items() if isinstance(v, int)},
             data_keywords=frozenset(map(str, entry.get("data-keywords", []))),
             sends_at_once=bool(entry.get("sends-at-once", False)),
+            report_at_open=str(entry.get("report", "")) == "opened",
             credential_keywords=frozenset(map(str, entry.get("credential-keywords", []))),
             credential_header_keywords=frozenset(
                 map(str, entry.get("credential-header-keywords", []))
@@ -134,8 +140,10 @@ class PlaintextHttpPersonalData(Rule):
     or credentials: in the body (`json=`, `data=`, `files=`), the query (`params=`),
     the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
     helpers of the same module that pass their arguments on to the request. Personal
-    data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`) or
-    through an XML-RPC proxy on an `http://` URL is flagged where it is sent; a channel whose URL carries personal data or a credential
+    data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`), over
+    plain CoAP (`coap://`) or NATS is flagged once, where the connection is opened;
+    through an XML-RPC proxy on an `http://` URL, where it is sent. A channel whose URL
+    carries personal data or a credential
     (`ws://host/feed?token=...`), or an MQTT client given a password
     (`username_pw_set(user, password)`), is flagged where it connects, since those
     cross the network as it does.
@@ -388,23 +396,28 @@ class PlaintextHttpPersonalData(Rule):
                 secure = True
         host: Optional[str] = None
         shown = "its server"
-        if url is not None:
-            text = text_of(self.ctx, url.value)
+        address = url.value if url is not None else None
+        listed = resolve(self.ctx, address) if address is not None else None
+        if type(listed) in (cst.List, cst.Tuple) and listed.elements:  # type: ignore[union-attr]
+            # `servers=["nats://a:4222", "nats://b:4222"]`: the first server tells.
+            address = listed.elements[0].value  # type: ignore[union-attr]
+        if address is not None:
+            text = text_of(self.ctx, address)
             if text is None and kind.plain_prefixes:
                 # A URL we cannot read may well be `wss://`.
                 return
             if text is None:
-                shown = self.ctx.code(url.value, 30)
+                shown = self.ctx.code(address, 30)
             else:
                 lowered = text.lower().lstrip()
                 if lowered.startswith(kind.secure_prefixes):
                     secure = True
                 elif kind.plain_prefixes and not lowered.startswith(kind.plain_prefixes):
                     return
-                host = url_host(text) if "://" in text else host_text(self.ctx, url.value)
+                host = url_host(text) if "://" in text else host_text(self.ctx, address)
                 shown = host or text.replace(UNKNOWN_PART, "…")[:40]
         opened = url is not None
-        channel = _Channel(kind, host, shown, secure, opened)
+        channel = _Channel(kind, host, shown, secure, opened, opening=node if opened else None)
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -445,6 +458,7 @@ class PlaintextHttpPersonalData(Rule):
         elif method in kind.connect_methods:
             host_arg = argument(node, 0, *kind.url_keywords)
             channel.opened = True
+            channel.opening = node
             if host_arg is not None:
                 channel.host = host_text(self.ctx, host_arg.value)
                 channel.shown = channel.host or self.ctx.code(host_arg.value, 30)
@@ -511,6 +525,11 @@ class PlaintextHttpPersonalData(Rule):
                 data.append(arg)
         carried = union(self.ctx.categories(a.value) for a in data)
         if not carried.cats:
+            return
+        if kind.report_at_open and channel.opening is not None:
+            # The connection is the problem: reported once, where it is opened.
+            channel.reported = True
+            self._report_channel(channel.opening, channel, carried)
             return
         self._report_channel(node, channel, carried)
 
