@@ -943,8 +943,6 @@ class WarningKnowledge:
     filters: frozenset[str]
     classes: frozenset[str]
     messages: tuple[str, ...]
-    verify_attributes: frozenset[str] = frozenset()
-    verify_keywords: frozenset[str] = frozenset()
 
 
 class TlsWarningsSilenced(Rule):
@@ -958,9 +956,9 @@ class TlsWarningsSilenced(Rule):
     The warning is the only sign left that some request skips certificate checks.
     Silencing it process-wide hides every such request, including ones added later.
 
-    A silencing call in the same block as the statement that turns verification off
-    (`session.verify = False` just below it) is part of that problem, which is
-    reported there.
+    This holds also beside the statement that turns verification off
+    (`session.verify = False` just below it): the silence outlives that statement
+    and covers every request of the process.
 
     ## How to fix
     Fix the requests that trigger the warning (verify certificates, or pass the
@@ -1000,56 +998,12 @@ class TlsWarningsSilenced(Rule):
             filters=frozenset(catalog.strings("tls.warnings.filters")),
             classes=frozenset(catalog.strings("tls.warnings.classes")),
             messages=tuple(m.lower() for m in catalog.strings("tls.warnings.messages")),
-            verify_attributes=frozenset(catalog.strings("tls.verify-attributes")),
-            verify_keywords=frozenset(
-                str(k)
-                for entry in catalog.get("tls.verify-switches", []) or []
-                if isinstance(entry, dict)
-                for k in entry.get("keywords", [])
-            ),
         )
-
-    def _beside_switch(self) -> bool:
-        """Whether the block around the call also turns verification off
-        (``self.session.verify = False``, ``requests.get(url, verify=False)``)."""
-        knowledge: WarningKnowledge = self.compiled
-        block = next((n for n in reversed(self.ctx.stack) if type(n) is cst.IndentedBlock), None)
-        if block is None:
-            return False
-        for stmt in block.body:
-            if type(stmt) is not cst.SimpleStatementLine:
-                continue
-            for small in stmt.body:
-                if (
-                    type(small) is cst.Assign
-                    and literal(small.value) is False
-                    and any(
-                        type(t.target) is cst.Attribute
-                        and t.target.attr.value in knowledge.verify_attributes
-                        for t in small.targets
-                    )
-                ):
-                    return True
-                value = getattr(small, "value", None)
-                if type(value) is cst.Await:
-                    value = value.expression
-                if type(value) is cst.Call and any(
-                    a.keyword is not None
-                    and a.keyword.value in knowledge.verify_keywords
-                    and literal(a.value) is False
-                    for a in value.args
-                ):
-                    return True
-        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: WarningKnowledge = self.compiled
         qualified = self.ctx.qualname(node.func)
         if qualified is None:
-            return
-        if (qualified in knowledge.silencers or qualified in knowledge.filters) and (
-            self._beside_switch()
-        ):
             return
         if qualified in knowledge.silencers:
             category = argument(node, 0, "category")
