@@ -73,6 +73,12 @@ class VerifyKnowledge:
     # Words of a keyword that names a verification switch (`verify_tls`).
     named_verbs: frozenset[str] = frozenset()
     named_objects: frozenset[str] = frozenset()
+    # Keywords that switch TLS verification on any library's client class
+    # (`pysolr.Solr(url, verify=False)`), except in modules where they mean
+    # something else (`jwt`).
+    client_keywords: frozenset[str] = frozenset()
+    not_tls_modules: tuple[str, ...] = ()
+    not_tls_words: frozenset[str] = frozenset()
     # Methods whose first argument turns a check off (`tls_insecure_set(True)`).
     insecure_setters: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     setter_modules: tuple[str, ...] = ()
@@ -140,6 +146,9 @@ class VerifyKnowledge:
             },
             named_verbs=frozenset(catalog.strings("tls.named-switches.verbs")),
             named_objects=frozenset(catalog.strings("tls.named-switches.objects")),
+            client_keywords=frozenset(catalog.strings("tls.named-switches.client-keywords")),
+            not_tls_modules=tuple(catalog.strings("tls.named-switches.not-tls-modules")),
+            not_tls_words=frozenset(catalog.strings("tls.named-switches.not-tls-words")),
             insecure_setters={
                 str(k): tuple(v)
                 for k, v in (catalog.get("tls.insecure-setters.methods", {}) or {}).items()
@@ -287,7 +296,9 @@ class TlsVerifyDisabled(Rule):
                 )
                 break
             else:
-                if not self.ctx.is_local(qualified) and self._named_switch_off(node, arg):
+                if not self.ctx.is_local(qualified) and self._named_switch_off(
+                    node, qualified, arg
+                ):
                     self.report(
                         arg,
                         func=self.ctx.code(node.func, 40),
@@ -299,21 +310,39 @@ class TlsVerifyDisabled(Rule):
             if not self._constructor(node, qualified):
                 self._helper(node)
 
-    def _named_switch_off(self, node: cst.Call, arg: cst.Arg) -> bool:
+    def _named_switch_off(self, node: cst.Call, qualified: Optional[str], arg: cst.Arg) -> bool:
         """``ApiSession(url, verify_tls=False)``: a keyword that says it verifies TLS,
         set to ``False``, on a call no switch of the catalog covers; ``verify=False``
-        on a call named for a client (``PartnerClient(...)``, ``make_client(...)``)."""
+        on a call named for a client (``PartnerClient(...)``, ``make_client(...)``) or
+        on the constructor of a library's class (``pysolr.Solr(url, verify=False)``)."""
         knowledge: VerifyKnowledge = self.compiled
         assert arg.keyword is not None
         keyword = arg.keyword.value
         if keyword in knowledge.switches:
             # `PartnerClient(url, verify=False)`, `make_session(verify=False)`: the
-            # libraries' own switch, handed to a client class or factory of the project.
-            if keyword != "verify" or not _named_like_client(knowledge, node.func):
+            # libraries' own switch, handed to a client class or factory of the project,
+            # or to a client class of a library the catalog does not list.
+            if keyword not in knowledge.client_keywords or not (
+                _named_like_client(knowledge, node.func) or self._library_class(qualified)
+            ):
                 return False
         elif not knowledge.names_switch(keyword):
             return False
         return is_insecure(self.ctx, arg.value, _FALSE) and not self._to_loopback(node)
+
+    def _library_class(self, qualified: Optional[str]) -> bool:
+        """Whether ``qualified`` names a class of an imported library in which
+        ``verify`` means TLS verification (``pysolr.Solr``; not ``jwt.PyJWT``)."""
+        knowledge: VerifyKnowledge = self.compiled
+        if qualified is None or matches_module(qualified, knowledge.not_tls_modules):
+            return False
+        tail = qualified.rsplit(".", 1)[-1]
+        return (
+            "." in qualified
+            and tail[:1].isupper()
+            and not tail.isupper()
+            and knowledge.not_tls_words.isdisjoint(words_of(tail))
+        )
 
     def _spread(self, node: cst.Call, qualified: Optional[str], arg: cst.Arg) -> None:
         """``requests.get(url, **OPTIONS)`` with ``OPTIONS = {"verify": False}``."""
