@@ -79,6 +79,23 @@ class VerifyKnowledge:
     client_keywords: frozenset[str] = frozenset()
     not_tls_modules: tuple[str, ...] = ()
     not_tls_words: frozenset[str] = frozenset()
+    # Words that invert a switch's name (`TLS_INSECURE`, `SKIP_SSL_VERIFY`).
+    negations: frozenset[str] = frozenset()
+    # Words of test and development files and classes, where such a default is expected.
+    dev_words: frozenset[str] = frozenset()
+
+    def names_setting(self, name: str) -> Optional[bool]:
+        """The value that turns checks off for a setting named ``name``: False for
+        `VERIFY_SSL`, True for `TLS_INSECURE`; None for other names."""
+        words = set(words_of(name))
+        if words.isdisjoint(self.named_objects):
+            return None
+        if not words.isdisjoint(self.negations):
+            if "insecure" in words or not words.isdisjoint(self.named_verbs):
+                return True
+            return None
+        return False if self.names_switch(name) else None
+
     # Methods whose first argument turns a check off (`tls_insecure_set(True)`).
     insecure_setters: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     setter_modules: tuple[str, ...] = ()
@@ -149,6 +166,11 @@ class VerifyKnowledge:
             client_keywords=frozenset(catalog.strings("tls.named-switches.client-keywords")),
             not_tls_modules=tuple(catalog.strings("tls.named-switches.not-tls-modules")),
             not_tls_words=frozenset(catalog.strings("tls.named-switches.not-tls-words")),
+            negations=frozenset(catalog.strings("tls.named-switches.negations")),
+            dev_words=frozenset(
+                catalog.strings("tls.settings.context.dev-words")
+                + catalog.strings("tls.settings.context.dev-path-words")
+            ),
             insecure_setters={
                 str(k): tuple(v)
                 for k, v in (catalog.get("tls.insecure-setters.methods", {}) or {}).items()
@@ -213,6 +235,11 @@ class TlsVerifyDisabled(Rule):
     options dict, option setters such as `curl.setopt(pycurl.SSL_VERIFYPEER, 0)`,
     `ldap.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_NEVER)` and paho-mqtt's
     `tls_insecure_set(True)`, and emptying `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`.
+    `verify=False` counts on the client class of any library (`pysolr.Solr(url,
+    verify=False)`) except token and signature checks (`jwt`). A module constant or
+    settings-class field named for TLS verification whose default turns it off
+    (`VERIFY_SSL = False`, `verify_partner_tls: bool = False`, `TLS_INSECURE = True`)
+    is flagged where it is set, unless a switch it reaches in the file is flagged.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
@@ -261,6 +288,10 @@ class TlsVerifyDisabled(Rule):
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
+        # Module and class settings that default to no verification, reported at the
+        # end unless a switch they reach was reported (`verify=VERIFY_SSL`).
+        self._settings: list[tuple[str, cst.CSTNode, str]] = []
+        self._reported_names: set[str] = set()
         self._spread_memo: dict[tuple[int, int], bool] = {}
         self._constructor_memo: dict[int, dict[int, tuple[Switch, ...]]] = {}
         # Keyword arguments reported: the options dict they hold is not reported again.
@@ -440,6 +471,72 @@ class TlsVerifyDisabled(Rule):
                     else "certificates are not verified",
                 )
                 return
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: Optional[str] = None,
+        *,
+        severity: Optional[Severity] = None,
+        categories: Sequence[str] = (),
+        **fields: Any,
+    ) -> None:
+        if type(node) is cst.Arg and type(node.value) is cst.Name:
+            # `verify=VERIFY_SSL`: the setting is reported with the switch it reaches.
+            self._reported_names.add(node.value.value)
+        super().report(node, message, severity=severity, categories=categories, **fields)
+
+    # Settings whose default turns verification off.
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._setting(node, node.target, node.value)
+
+    def _setting(
+        self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression
+    ) -> None:
+        """``VERIFY_SSL = False`` at module level, ``verify_partner_tls: bool = False``
+        in a settings class: a setting named for TLS verification whose default turns
+        it off."""
+        if type(target) is not cst.Name or any(
+            type(n) in (cst.FunctionDef, cst.Lambda) for n in self.ctx.stack
+        ):
+            return
+        knowledge: VerifyKnowledge = self.compiled
+        off = knowledge.names_setting(target.value)
+        if off is None or self._development():
+            return
+        if type(value) is cst.Call and last_name(value.func) in ("Field", "field", "attrib", "ib"):
+            # `verify_tls: bool = Field(False, ...)`
+            default = argument(value, 0, "default")
+            if default is None:
+                return
+            value = default.value
+        switch = Switch(
+            modules=("*",), keywords=frozenset(), insecure=(off,), insecure_names=frozenset()
+        )
+        if is_insecure(self.ctx, value, switch):
+            self._settings.append((target.value, node, self.ctx.code(value, 30)))
+
+    def _development(self) -> bool:
+        """In a test or development file, or a class such as `TestingConfig`."""
+        knowledge: VerifyKnowledge = self.compiled
+        names = [n.name.value for n in self.ctx.stack if type(n) is cst.ClassDef]
+        parts = self.ctx.path.replace("\\", "/").split("/")[-3:]
+        parts[-1] = parts[-1].rsplit(".", 1)[0]
+        return any(not knowledge.dev_words.isdisjoint(words_of(n)) for n in names + parts)
+
+    def finish(self) -> None:
+        for name, node, value in self._settings:
+            if name not in self._reported_names:
+                self.ctx.report(
+                    self,
+                    node,
+                    f"setting `{name}` defaults to `{value}`: TLS certificates are not "
+                    "verified unless it is changed",
+                    self.severity,
+                    (),
+                )
 
     def _to_loopback(self, node: cst.Call) -> bool:
         """A request to this very machine (a local dev server, a health check)."""
@@ -680,6 +777,8 @@ class TlsVerifyDisabled(Rule):
                     )
             elif type(expr) is cst.Subscript:
                 self._environment_item(node, expr)
+            elif len(node.targets) == 1:
+                self._setting(node, expr, node.value)
 
     # Environment variables that make requests (or urllib) skip verification.
 
