@@ -45,6 +45,10 @@ class SettingsKnowledge:
     loopback: tuple[str, ...]
     # setting -> (the mail host setting, every TLS setting of that group)
     mail: dict[str, tuple[str, tuple[str, ...]]]
+    # Words of a cookie or session setting (`tools.sessions.secure`, `cookie_secure`)
+    # and of its Secure flag: such a setting set to False sends the cookie over HTTP.
+    cookie_words: frozenset[str] = frozenset()
+    secure_words: frozenset[str] = frozenset()
 
 
 def _same(value: Any, options: tuple[Any, ...]) -> bool:
@@ -59,7 +63,10 @@ class InsecureHttpsSetting(Rule):
     `False`, `SECURE_HSTS_SECONDS = 0`, a `SECURE_PROXY_SSL_HEADER` that treats a
     non-`https` value as secure, the same keys in `app.config[...]`,
     `app.config.update(...)` and `from_mapping(...)`, and the equivalent options of
-    Flask-Talisman and Starlette's `SessionMiddleware`. Settings files, classes and
+    Flask-Talisman and Starlette's `SessionMiddleware`. Other frameworks' settings
+    named for a session or cookie `Secure` flag count too when set to `False`
+    (CherryPy's `"tools.sessions.secure": False`, `session_cookie_secure = False` in
+    a settings class). Settings files, classes and
     `if DEBUG:` blocks for development and tests are not flagged.
 
     ## Why is this bad?
@@ -85,6 +92,7 @@ class InsecureHttpsSetting(Rule):
         (
             "_SECURE",
             "SECURE_",
+            ".secure",
             "SSL_REDIRECT",
             "HSTS",
             "force_https",
@@ -147,6 +155,8 @@ class InsecureHttpsSetting(Rule):
             dev_words=frozenset(catalog.strings("tls.settings.context.dev-words")),
             config_methods=frozenset(catalog.strings("tls.settings.context.config-methods")),
             config_attributes=frozenset(catalog.strings("tls.settings.context.config-attributes")),
+            cookie_words=frozenset(catalog.strings("tls.settings.cookie-flags.cookie-words")),
+            secure_words=frozenset(catalog.strings("tls.settings.cookie-flags.secure-words")),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -191,14 +201,20 @@ class InsecureHttpsSetting(Rule):
             self._mail(node, name, value, code)
             return
         options = knowledge.insecure.get(name)
+        why = knowledge.messages.get(name, "HTTPS is weakened")
         if options is None:
-            return
+            words = set(words_of(name))
+            if words.isdisjoint(knowledge.secure_words) or words.isdisjoint(knowledge.cookie_words):
+                return
+            # Another framework's cookie flag (`"tools.sessions.secure": False`).
+            options = (False,)
+            why = "the cookie is also sent over plain HTTP"
         found = value_of(self.ctx, value)
         if found is NOT_LITERAL or not _same(found, options):
             return
         if self._in_dev_context():
             return
-        self.report(node, code=code, why=knowledge.messages.get(name, "HTTPS is weakened"))
+        self.report(node, code=code, why=why)
 
     def _mail(self, node: cst.CSTNode, name: str, value: cst.BaseExpression, code: str) -> None:
         """`EMAIL_USE_TLS = False` matters when the mail server is another machine and
