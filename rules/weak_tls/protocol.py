@@ -13,9 +13,11 @@ from privalint.rules.weak_tls.common import (
     argument,
     constant_name,
     keyword,
+    literal,
     resolve,
     target_name,
     text_of,
+    words_of,
 )
 
 from privalint.catalog import Catalog
@@ -61,9 +63,23 @@ class ProtocolKnowledge:
     maximum_keywords: frozenset[str]
     protocol_options: frozenset[str]
     options_attributes: frozenset[str]
+    # Settings named for a protocol version (`tls_versions`, `ssl_protocols`) given
+    # obsolete versions as text (`["tlsv1"]`, `"TLSv1 TLSv1.1"`).
+    setting_objects: frozenset[str] = frozenset()
+    setting_words: frozenset[str] = frozenset()
+    setting_excluded: frozenset[str] = frozenset()
+    weak_texts: Optional[re.Pattern[str]] = None
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name)
+
+    def names_version(self, name: str) -> bool:
+        words = set(words_of(name))
+        return (
+            not words.isdisjoint(self.setting_objects)
+            and not words.isdisjoint(self.setting_words)
+            and words.isdisjoint(self.setting_excluded)
+        )
 
 
 class InsecureTlsVersion(Rule):
@@ -72,8 +88,11 @@ class InsecureTlsVersion(Rule):
     Flags code that selects or allows SSL 2/3, TLS 1.0 or TLS 1.1: the protocol
     constants (`ssl.PROTOCOL_TLSv1`, pyOpenSSL's `SSL.TLSv1_METHOD`, ...) wherever they
     are passed, assigned or used as a parameter default; `minimum_version` below
-    `TLSVersion.TLSv1_2`; `maximum_version` at TLS 1.1 or lower; and clearing an
-    `OP_NO_*` protocol flag from a context's `options`.
+    `TLSVersion.TLSv1_2`; `maximum_version` at TLS 1.1 or lower; clearing an
+    `OP_NO_*` protocol flag from a context's `options`; and settings named for a
+    protocol version that name an obsolete one as text (`tls_versions=["tlsv1"]`,
+    `"ssl_protocols": "TLSv1 TLSv1.2"`, `MIN_TLS_VERSION = "TLSv1.1"`), as brokers,
+    proxies and servers configured from Python take them.
 
     ## Why is this bad?
     These protocol versions have known attacks (POODLE, BEAST, downgrade attacks) and
@@ -97,6 +116,10 @@ class InsecureTlsVersion(Rule):
         (
             "PROTOCOL_SSLv",
             "PROTOCOL_TLSv1",
+            "TLSv1",
+            "TLS1",
+            "SSLv2",
+            "SSLv3",
             "minimum_version",
             "maximum_version",
             "OP_NO_",
@@ -145,6 +168,14 @@ class InsecureTlsVersion(Rule):
             maximum_keywords=frozenset(catalog.strings("tls.versions.maximum-keywords")),
             protocol_options=frozenset(catalog.strings("tls.versions.protocol-options")),
             options_attributes=frozenset(catalog.strings("tls.versions.options-attributes")),
+            setting_objects=frozenset(catalog.strings("tls.versions.settings.objects")),
+            setting_words=frozenset(catalog.strings("tls.versions.settings.words")),
+            setting_excluded=frozenset(catalog.strings("tls.versions.settings.excluded")),
+            weak_texts=re.compile(
+                "|".join(f"(?:{p})" for p in catalog.strings("tls.versions.settings.weak"))
+                or "(?!)",
+                re.IGNORECASE,
+            ),
         )
 
     # Protocol constants.
@@ -245,6 +276,9 @@ class InsecureTlsVersion(Rule):
         knowledge: ProtocolKnowledge = self.compiled
         for target in node.targets:
             expr = target.target
+            name = target_name(expr)
+            if name is not None:
+                self._version_setting(node, name, node.value)
             if type(expr) is not cst.Attribute:
                 continue
             attr = expr.attr.value
@@ -297,12 +331,58 @@ class InsecureTlsVersion(Rule):
         name = constant_name(self.ctx, expr)
         return [name] if name else []
 
+    # Versions given as text to a setting named for them.
+
+    def _version_texts(self, value: cst.BaseExpression) -> list[str]:
+        """The obsolete versions ``value`` names: a string (``"TLSv1 TLSv1.1"``) or a
+        list, tuple or set of them; excluded elements (``!TLSv1``) are not."""
+        knowledge: ProtocolKnowledge = self.compiled
+        found = resolve(self.ctx, value)
+        items = (
+            [e.value for e in found.elements]
+            if isinstance(found, (cst.List, cst.Tuple, cst.Set))
+            else [found]
+        )
+        weak: list[str] = []
+        for item in items:
+            text = literal(resolve(self.ctx, item))
+            if not isinstance(text, str) or knowledge.weak_texts is None:
+                continue
+            for token in re.split(r"[\s,:;]+", text):
+                if knowledge.weak_texts.fullmatch(token):
+                    weak.append(token)
+        return weak
+
+    def _version_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
+        knowledge: ProtocolKnowledge = self.compiled
+        if not knowledge.names_version(name):
+            return
+        weak = self._version_texts(value)
+        if weak:
+            self.report(
+                node,
+                "`{name}` enables {versions}, obsolete protocol versions",
+                name=name,
+                versions=", ".join(dict.fromkeys(weak)),
+            )
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = literal(node.key)
+        if isinstance(key, str):
+            self._version_setting(node, key, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        name = target_name(node.target)
+        if name is not None and node.value is not None:
+            self._version_setting(node, name, node.value)
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: ProtocolKnowledge = self.compiled
         for arg in node.args:
             if arg.keyword is None:
                 continue
             key = arg.keyword.value
+            self._version_setting(arg, key, arg.value)
             if key in knowledge.minimum_keywords or key in knowledge.maximum_keywords:
                 self._check_version(
                     arg,
