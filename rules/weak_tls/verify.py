@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -79,6 +80,9 @@ class VerifyKnowledge:
     client_keywords: frozenset[str] = frozenset()
     not_tls_modules: tuple[str, ...] = ()
     not_tls_words: frozenset[str] = frozenset()
+    # Lines of configuration text and command lines that turn checks off.
+    insecure_texts: Optional[re.Pattern[str]] = None
+    insecure_arguments: frozenset[str] = frozenset()
     # Words that invert a switch's name (`TLS_INSECURE`, `SKIP_SSL_VERIFY`).
     negations: frozenset[str] = frozenset()
     # Words of test and development files and classes, where such a default is expected.
@@ -167,6 +171,13 @@ class VerifyKnowledge:
             not_tls_modules=tuple(catalog.strings("tls.named-switches.not-tls-modules")),
             not_tls_words=frozenset(catalog.strings("tls.named-switches.not-tls-words")),
             negations=frozenset(catalog.strings("tls.named-switches.negations")),
+            insecure_texts=re.compile(
+                "|".join(f"(?:{p})" for p in catalog.strings("tls.insecure-texts.lines")) or "(?!)",
+                re.IGNORECASE | re.MULTILINE,
+            ),
+            insecure_arguments=frozenset(
+                a.lower() for a in catalog.strings("tls.insecure-texts.arguments")
+            ),
             dev_words=frozenset(
                 catalog.strings("tls.settings.context.dev-words")
                 + catalog.strings("tls.settings.context.dev-path-words")
@@ -240,6 +251,9 @@ class TlsVerifyDisabled(Rule):
     settings-class field named for TLS verification whose default turns it off
     (`VERIFY_SSL = False`, `verify_partner_tls: bool = False`, `TLS_INSECURE = True`)
     is flagged where it is set, unless a switch it reaches in the file is flagged.
+    Configuration text and command lines written from Python count too: a broker
+    configuration with `bridge_insecure true`, a kubeconfig with
+    `insecure-skip-tls-verify: true`, `curl --insecure` or `wget --no-check-certificate`.
 
     ## Why is this bad?
     Without certificate checks anyone on the network path can impersonate the
@@ -259,7 +273,20 @@ class TlsVerifyDisabled(Rule):
     title = "TLS certificate verification disabled"
     message = "`{func}` disables TLS certificate verification (`{setting}`)"
     precision = "very-high"
-    triggers = (("verify", "ssl", "cert_reqs", "CA_BUNDLE", "HTTPSVERIFY", "tls", "hostname"),)
+    triggers = (
+        (
+            "verify",
+            "ssl",
+            "cert_reqs",
+            "CA_BUNDLE",
+            "HTTPSVERIFY",
+            "tls",
+            "hostname",
+            "insecure",
+            "check-certificate",
+            "reqcert",
+        ),
+    )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
@@ -471,6 +498,39 @@ class TlsVerifyDisabled(Rule):
                     else "certificates are not verified",
                 )
                 return
+
+    # Configuration text and command lines written from Python.
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if type(self.ctx.parent) is not cst.Expr:
+            # Not a docstring.
+            value = literal(node)
+            if isinstance(value, str):
+                self._text(node, value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        parent = self.ctx.parent
+        self._text(parent if parent is not None else node, node.value)
+
+    def _text(self, node: cst.CSTNode, text: str) -> None:
+        """``"bridge_insecure true"`` in a rendered broker configuration,
+        ``["curl", "--insecure", url]``: text that turns certificate checks off."""
+        knowledge: VerifyKnowledge = self.compiled
+        if text.strip().lower() in knowledge.insecure_arguments:
+            self.report(
+                node,
+                "command-line option `{option}` turns TLS certificate verification off",
+                option=text.strip(),
+            )
+            return
+        found = knowledge.insecure_texts.search(text) if knowledge.insecure_texts else None
+        if found is not None:
+            self.report(
+                node,
+                "`{line}` in this configuration or command text turns TLS certificate "
+                "verification off",
+                line=found.group(0).strip()[:60],
+            )
 
     def report(
         self,
