@@ -83,6 +83,7 @@ class VerifyKnowledge:
     # Lines of configuration text and command lines that turn checks off.
     insecure_texts: Optional[re.Pattern[str]] = None
     insecure_arguments: frozenset[str] = frozenset()
+    tools: frozenset[str] = frozenset()
     # Words that invert a switch's name (`TLS_INSECURE`, `SKIP_SSL_VERIFY`).
     negations: frozenset[str] = frozenset()
     # Words of test and development files and classes, where such a default is expected.
@@ -178,6 +179,7 @@ class VerifyKnowledge:
             insecure_arguments=frozenset(
                 a.lower() for a in catalog.strings("tls.insecure-texts.arguments")
             ),
+            tools=frozenset(catalog.strings("tls.insecure-texts.tools")),
             dev_words=frozenset(
                 catalog.strings("tls.settings.context.dev-words")
                 + catalog.strings("tls.settings.context.dev-path-words")
@@ -516,7 +518,7 @@ class TlsVerifyDisabled(Rule):
         """``"bridge_insecure true"`` in a rendered broker configuration,
         ``["curl", "--insecure", url]``: text that turns certificate checks off."""
         knowledge: VerifyKnowledge = self.compiled
-        if text.strip().lower() in knowledge.insecure_arguments:
+        if text.strip().lower() in knowledge.insecure_arguments and self._tool_argument():
             self.report(
                 node,
                 "command-line option `{option}` turns TLS certificate verification off",
@@ -531,6 +533,20 @@ class TlsVerifyDisabled(Rule):
                 "verification off",
                 line=found.group(0).strip()[:60],
             )
+
+    def _tool_argument(self) -> bool:
+        """Whether the current string is an element of an argument list that runs one
+        of the catalog's TLS clients (``["curl", "--insecure", url]``), not an option
+        a program defines for itself (``add_argument("--insecure")``)."""
+        knowledge: VerifyKnowledge = self.compiled
+        stack = self.ctx.stack
+        if len(stack) < 3 or not isinstance(stack[-3], (cst.List, cst.Tuple)):
+            return False
+        for element in stack[-3].elements:  # type: ignore[attr-defined]
+            value = literal(element.value)
+            if isinstance(value, str) and value.rsplit("/", 1)[-1] in knowledge.tools:
+                return True
+        return False
 
     def report(
         self,
