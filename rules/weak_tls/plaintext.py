@@ -55,6 +55,11 @@ class HttpKnowledge:
     connection_methods: frozenset[str]
     channels: dict[str, ChannelKind]
     credential_query_keys: frozenset[str] = frozenset()
+    # Keywords that give a service the URL it calls back (`answer_url`,
+    # `status_callback`): words of the keyword, and words one of which it must have.
+    callback_words: frozenset[str] = frozenset()
+    callback_url_words: frozenset[str] = frozenset()
+    callback_keywords: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,10 @@ class PlaintextHttpPersonalData(Rule):
     carries personal data or a credential
     (`ws://host/feed?token=...`), or an MQTT client given a password
     (`username_pw_set(user, password)`), is flagged where it connects, since those
-    cross the network as it does.
+    cross the network as it does. A service told to call back a plain-HTTP
+    URL (`answer_url="http://..."`, `status_callback="http://..."` given to a
+    telephony, messaging or payment API) is flagged there: it posts its events, with
+    the numbers, addresses and messages they hold, in clear text.
 
     ## Why is this bad?
     Plain HTTP is readable and changeable by everyone on the path: Wi-Fi neighbours,
@@ -201,6 +209,9 @@ class PlaintextHttpPersonalData(Rule):
             credential_query_keys=frozenset(
                 k.lower() for k in catalog.strings("tls.plaintext-http.credential-query-keys")
             ),
+            callback_words=frozenset(catalog.strings("tls.plaintext-http.callbacks.words")),
+            callback_url_words=frozenset(catalog.strings("tls.plaintext-http.callbacks.url-words")),
+            callback_keywords=frozenset(catalog.strings("tls.plaintext-http.callbacks.keywords")),
         )
 
     @classmethod
@@ -294,6 +305,7 @@ class PlaintextHttpPersonalData(Rule):
                 self._helper(node)
             else:
                 self._connection_request(node)
+                self._callbacks(node)
             return
         url = self._url(node, qualified, method)
         if url is None:
@@ -302,6 +314,37 @@ class PlaintextHttpPersonalData(Rule):
         if host is None:
             return
         self._report(node, self._carried(url.value, self._data(node, qualified, method)), host)
+
+    def _callbacks(self, node: cst.Call) -> None:
+        """``calls.create(to=number, answer_url="http://hooks.example.com/answer")``: a
+        service told to call back a plain-HTTP URL sends its events (the numbers,
+        addresses and messages they hold) there in clear text."""
+        knowledge: HttpKnowledge = self.compiled
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            name = arg.keyword.value
+            if name not in knowledge.callback_keywords:
+                words = set(words_of(name))
+                if words.isdisjoint(knowledge.callback_words) or words.isdisjoint(
+                    knowledge.callback_url_words
+                ):
+                    continue
+            text = text_of(self.ctx, arg.value)
+            if text is None or not text.lstrip().lower().startswith("http://"):
+                continue
+            host = url_host(text.strip())
+            if is_loopback(host, knowledge.loopback):
+                continue
+            self.report(
+                arg,
+                "`{keyword}` tells `{func}` to call back `{host}` over plain HTTP: the "
+                "events it posts there, with the personal data they hold, travel in "
+                "clear text",
+                keyword=name,
+                func=self.ctx.code(node.func, 40),
+                host=host or text.replace(UNKNOWN_PART, "…")[:40],
+            )
 
     def _carried(self, url: cst.BaseExpression, data: Sequence[cst.Arg]) -> Carried:
         """What a request carries: the data, the URL (with any `user:password@`), and
