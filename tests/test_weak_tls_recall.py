@@ -81,3 +81,23 @@ def test_a_channel_added_to_the_catalog_is_reported_where_the_catalog_says() -> 
     assert at_send == [(8, "PV508")]
     assert at_open == [(7, "PV508")]
     assert secure == []
+
+
+TELEPHONY_SETTINGS = """
+SIP_TLS_VERIFY = False
+
+
+class ConferenceSettings:
+    esl_host: str = "10.0.0.5"
+    verify_carrier_tls: bool = False
+
+
+class CrmSettings:
+    crm_url: str = "https://crm.acme-example.com"
+    verify_crm_tls: bool = False
+"""
+
+
+def test_a_sip_or_pbx_verification_default_is_left_to_weak_voip() -> None:
+    result = check_code(TELEPHONY_SETTINGS, ("PV501",), path="app/settings.py")
+    assert [f.span.start_line for f in result.findings] == [12]

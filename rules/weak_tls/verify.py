@@ -88,6 +88,8 @@ class VerifyKnowledge:
     negations: frozenset[str] = frozenset()
     # Words of test and development files and classes, where such a default is expected.
     dev_words: frozenset[str] = frozenset()
+    # Words of SIP and PBX settings, whose TLS checks weak-voip reports.
+    telephony_words: frozenset[str] = frozenset()
 
     def names_setting(self, name: str) -> Optional[bool]:
         """The value that turns checks off for a setting named ``name``: False for
@@ -172,6 +174,7 @@ class VerifyKnowledge:
             not_tls_modules=tuple(catalog.strings("tls.named-switches.not-tls-modules")),
             not_tls_words=frozenset(catalog.strings("tls.named-switches.not-tls-words")),
             negations=frozenset(catalog.strings("tls.named-switches.negations")),
+            telephony_words=frozenset(catalog.strings("tls.named-switches.telephony-words")),
             insecure_texts=re.compile(
                 "|".join(f"(?:{p})" for p in catalog.strings("tls.insecure-texts.lines")) or "(?!)",
                 re.IGNORECASE | re.MULTILINE,
@@ -580,7 +583,7 @@ class TlsVerifyDisabled(Rule):
             return
         knowledge: VerifyKnowledge = self.compiled
         off = knowledge.names_setting(target.value)
-        if off is None or self._development():
+        if off is None or self._development() or self._telephony(target.value):
             return
         if type(value) is cst.Call and last_name(value.func) in ("Field", "field", "attrib", "ib"):
             # `verify_tls: bool = Field(False, ...)`
@@ -593,6 +596,24 @@ class TlsVerifyDisabled(Rule):
         )
         if is_insecure(self.ctx, value, switch):
             self._settings.append((target.value, node, self.ctx.code(value, 30)))
+
+    def _telephony(self, name: str) -> bool:
+        """A SIP trunk's or PBX link's setting (`SIP_TLS_VERIFY`, a field of
+        `SipTrunk`, or of a class with an `esl_host` field): weak-voip's finding."""
+        knowledge: VerifyKnowledge = self.compiled
+        names = [name]
+        cls = enclosing_class(self.ctx)
+        if cls is not None:
+            names.append(cls.name.value)
+            body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+            for small in small_statements(body):
+                if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                    names.append(small.target.value)
+                elif type(small) is cst.Assign:
+                    names.extend(
+                        t.target.value for t in small.targets if type(t.target) is cst.Name
+                    )
+        return any(not knowledge.telephony_words.isdisjoint(words_of(n)) for n in names)
 
     def _development(self) -> bool:
         """In a test or development file, or a class such as `TestingConfig`."""
