@@ -57,6 +57,9 @@ class _Report:
     message: str
     severity: Severity
     categories: tuple[str, ...]
+    # For a node that spans lines (configuration text in a string): the line of the
+    # node, counted from its first (0), that shows the problem.
+    line_offset: int = 0
 
 
 @dataclass
@@ -232,6 +235,7 @@ class FileContext:
         message: str,
         severity: Severity,
         categories: tuple[str, ...],
+        line_offset: int = 0,
     ) -> None:
         self.reports.append(
             _Report(
@@ -242,6 +246,7 @@ class FileContext:
                 message,
                 severity,
                 categories,
+                max(line_offset, 0),
             )
         )
 
@@ -727,6 +732,10 @@ class Checker:
         occurrences: dict[str, int] = {}
         for report in ctx.reports:
             span = ranges.get(id(report.node), ((1, 0), (1, 0)))
+            if report.line_offset:
+                # A line inside the node: it starts the finding, at its first column.
+                line = min(span[0][0] + report.line_offset, span[1][0])
+                span = ((line, 0), (max(line, span[1][0]), span[1][1]))
             first, last = span[0][0], span[1][0]
             if report.statement is not None and id(report.statement) in ranges:
                 stmt_span = ranges[id(report.statement)]

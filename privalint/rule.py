@@ -112,11 +112,14 @@ class Rule:
         *,
         severity: Optional[Severity] = None,
         categories: Sequence[str] = (),
+        line_offset: int = 0,
         **fields: Any,
     ) -> None:
-        """Report ``node`` (the narrowest node that shows the problem)."""
+        """Report ``node`` (the narrowest node that shows the problem). For a node that
+        spans lines, such as configuration text in a string, ``line_offset`` is the line
+        of the node (counted from its first, 0) that holds the problem."""
         text = (message or self.message).format(**fields) if fields else (message or self.message)
-        self.ctx.report(self, node, text, severity or self.severity, tuple(categories))
+        self.ctx.report(self, node, text, severity or self.severity, tuple(categories), line_offset)
 
     def finish(self) -> None:
         """Called once after the walk of the file."""

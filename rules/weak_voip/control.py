@@ -39,7 +39,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     library_call,
 )
-from privalint.rules.weak_voip.lines import LineLists, sections
+from privalint.rules.weak_voip.lines import LineLists, sections, source_line
 from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
@@ -57,6 +57,8 @@ _PLAIN_URL = re.compile(r"^\s*(http|ws)://", re.IGNORECASE)
 # Letters and digits a password template must fix to be predictable
 # (`Agent{name}2024!`, not `{prefix}-{suffix}`).
 _PREDICTABLE = 4
+# A replacement field of a `str.format` template: `{password}`, `{0}`, `{cfg[secret]}`.
+_FORMAT_FIELD = re.compile(r"\{[a-z_0-9][\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}")
 # An environment variable's name, not a secret (`SIP_PASSWORD_VAR = "SIP_PASSWORD"`).
 _IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _AMI_SECRET = re.compile(
@@ -639,6 +641,8 @@ class HardcodedVoipSecret(Rule):
             return None
         if not value or self._placeholder(value, folded=True):
             return None
+        # A `str.format` field of a template (`password={password}`) is filled later.
+        value = _FORMAT_FIELD.sub(UNKNOWN_PART, value)
         if UNKNOWN_PART not in value:
             return " (in configuration text)"
         fixed = sum(c.isalnum() for c in value.replace(UNKNOWN_PART, ""))
@@ -652,12 +656,17 @@ class HardcodedVoipSecret(Rule):
         text = config_text(node)
         if text is None or ("password" not in text.lower() and "secret" not in text.lower()):
             return
-        for _, values in asterisk.sections(text):
+        for _, values, rows in asterisk.sections(text):
             for key in asterisk.secret_keys:
                 found = self._section_secret(values.get("type", ""), key, values.get(key, ""))
                 if found is not None and id(node) not in self._reported:
                     self._reported.add(id(node))
-                    self.report(node, what="password of an Asterisk section", detail=found)
+                    self.report(
+                        node,
+                        what="password of an Asterisk section",
+                        detail=found,
+                        line_offset=source_line(node, rows[key]),
+                    )
                     return
 
     def _param_text(self, node: cst.SimpleString) -> None:

@@ -118,6 +118,58 @@ class LineLists:
         return [Line(part, node, own) for part in parts]
 
 
+def source_lines(node: cst.CSTNode) -> list[int]:
+    """For each line of a string's text (as its value reads, split on newlines), the
+    line of the source it is written on, counted from the string's first line. An
+    escaped newline (``"\\n"``) starts a line of the text on the same source line;
+    a backslash at the end of a source line joins two source lines into one of the
+    text. An f-string's fields count as text without newlines."""
+    if type(node) is cst.SimpleString:
+        raw_prefix = "r" in node.prefix.lower()
+        body = node.value[len(node.prefix) :]
+        quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+        body = body[len(quote) : len(body) - len(quote)]
+    elif type(node) is cst.FormattedString:
+        raw_prefix = "r" in node.prefix.lower()
+        body = "".join(p.value if type(p) is cst.FormattedStringText else "{}" for p in node.parts)
+    else:
+        return [0]
+    # A line of the text is on the source line of its first character (or of the
+    # newline that ends it).
+    starts: list[int] = []
+    pending = True
+    row = 0
+    i = 0
+    while i < len(body):
+        char = body[i]
+        step = 1
+        ends = char == "\n"
+        if char == "\\" and not raw_prefix and i + 1 < len(body):
+            step = 2
+            if body[i + 1] == "\n":
+                row += 1
+                i += step
+                continue
+            ends = body[i + 1] == "n"
+        if pending:
+            starts.append(row)
+            pending = False
+        if ends:
+            pending = True
+        if char == "\n":
+            row += 1
+        i += step
+    if pending:
+        starts.append(row)
+    return starts
+
+
+def source_line(node: cst.CSTNode, index: int) -> int:
+    """The source line (from the string's first, 0) of line ``index`` of its text."""
+    starts = source_lines(node)
+    return starts[index] if 0 <= index < len(starts) else 0
+
+
 def sections(lines: list[Line], comment: str = ";") -> list[Entry]:
     """The ``key = value`` lines of an INI-like text (Asterisk's ``pjsip.conf``,
     Kamailio's ``tls.cfg``) that are strings of their own, with their section's name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -43,7 +43,7 @@ from privalint.rules.weak_voip.config import (
     stored_under,
     telephony_context,
 )
-from privalint.rules.weak_voip.lines import Entry, Line, LineLists, sections
+from privalint.rules.weak_voip.lines import Entry, Line, LineLists, sections, source_line
 from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
 
 from privalint.catalog import Catalog
@@ -292,6 +292,15 @@ class ServerConfigKnowledge:
         )
 
 
+class AsteriskSection(NamedTuple):
+    """A typed section of Asterisk configuration text."""
+
+    name: str
+    values: dict[str, str]
+    # Lowercased key -> the line of the text it is set on (from 0).
+    rows: dict[str, int]
+
+
 @dataclass(frozen=True)
 class AsteriskKnowledge:
     """Asterisk ``pjsip.conf``/``sip.conf`` text (see ``[voip.asterisk-config]``)."""
@@ -350,32 +359,43 @@ class AsteriskKnowledge:
         protocols = {p.strip() for p in (text or "").split(",")}
         return bool(text) and protocols <= self.plain_protocols
 
-    def sections(self, text: str) -> list[tuple[str, dict[str, str]]]:
+    def sections(self, text: str) -> list[AsteriskSection]:
         """The sections of Asterisk configuration text that have a known ``type``:
-        (name, lowercased key -> lowercased value)."""
+        name, lowercased key -> lowercased value, and the line of the text each key
+        is set on."""
         if "type" not in text or "[" not in text:
             return []
-        found: list[tuple[str, dict[str, str]]] = []
+        found: list[AsteriskSection] = []
         name: Optional[str] = None
         values: dict[str, str] = {}
-        for raw in (*text.splitlines(), "[]"):
+        rows: dict[str, int] = {}
+        for row, raw in enumerate((*text.split("\n"), "[]")):
             line = raw.split(";", 1)[0].strip()
             if line.startswith("["):
                 if name is not None and values.get("type") in self.section_types:
-                    found.append((name, values))
-                name, values = line[1 : line.find("]")].strip() if "]" in line else "", {}
+                    found.append(AsteriskSection(name, values, rows))
+                name = line[1 : line.find("]")].strip() if "]" in line else ""
+                values, rows = {}, {}
                 continue
             if name is None:
                 continue
             key, equals, value = line.replace("=>", "=").partition("=")
             if equals:
-                values[key.strip().lower()] = value.strip().lower()
+                key = key.strip().lower()
+                values[key] = value.strip().lower()
+                rows[key] = row
         return found
 
     def weak(self, values: dict[str, str], table: dict[str, frozenset[str]]) -> Optional[str]:
+        key = self.weak_key(values, table)
+        return f"{key}={values[key]}" if key is not None else None
+
+    @staticmethod
+    def weak_key(values: dict[str, str], table: dict[str, frozenset[str]]) -> Optional[str]:
+        """The first key of ``table`` set to one of its weak values."""
         for key, bad in table.items():
             if values.get(key) in bad:
-                return f"{key}={values[key]}"
+                return key
         return None
 
 
@@ -647,6 +667,7 @@ class SipWithoutTls(Rule):
                 ),
                 where="",
                 instead="a `tls:` socket (port 5061) for clients outside the host",
+                line_offset=source_line(node, text.count("\n", 0, match.start(1))),
             )
             return
 
@@ -654,10 +675,11 @@ class SipWithoutTls(Rule):
         asterisk = self.compiled.asterisk
         if asterisk is None:
             return False
-        for name, values in asterisk.sections(text):
-            protocol = next((values[k] for k in asterisk.transport_keys if k in values), None)
-            if protocol is None:
+        for name, values, rows in asterisk.sections(text):
+            protocol_key = next((k for k in asterisk.transport_keys if k in values), None)
+            if protocol_key is None:
                 continue
+            protocol = values[protocol_key]
             protocols = {p.strip() for p in protocol.split(",")}
             if not protocols or not protocols <= asterisk.plain_protocols:
                 continue
@@ -675,6 +697,7 @@ class SipWithoutTls(Rule):
                 what=f"Asterisk `[{name}]` with `{protocol}`".replace(UNKNOWN_PART, "…"),
                 where="",
                 instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
+                line_offset=source_line(node, rows[protocol_key]),
             )
             return True
         return False
@@ -1240,16 +1263,17 @@ class SrtpNotEnforced(Rule):
             or (names and names[0] in knowledge.relay_keys)
         ):
             return
-        line = next(
+        row, line = next(
             (
-                raw.strip()
-                for raw in text.splitlines()
+                (row, raw.strip())
+                for row, raw in enumerate(text.split("\n"))
                 if profile in {t.upper() for t in _RELAY_TOKEN.split(raw)}
             ),
-            profile,
+            (0, profile),
         )
         self.report(
             node,
+            line_offset=source_line(node, row),
             code=line.replace(UNKNOWN_PART, "…")[:60],
             fix=f"the media relay offers `{profile}` (plain RTP); offer `RTP/SAVP` (or "
             "`UDP/TLS/RTP/SAVPF`) so the call leg keeps SRTP",
@@ -1262,13 +1286,14 @@ class SrtpNotEnforced(Rule):
         text = config_text(node)
         if asterisk is None or text is None or _documentation(self.ctx):
             return
-        for name, values in asterisk.sections(text):
-            weak = asterisk.weak(values, asterisk.weak_media)
-            if weak is not None:
+        for name, values, rows in asterisk.sections(text):
+            key = asterisk.weak_key(values, asterisk.weak_media)
+            if key is not None:
                 self.report(
                     node,
-                    code=f"[{name}] {weak}".replace(UNKNOWN_PART, "…"),
+                    code=f"[{name}] {key}={values[key]}".replace(UNKNOWN_PART, "…"),
                     fix="set `media_encryption` to `sdes` or `dtls`",
+                    line_offset=source_line(node, rows[key]),
                 )
                 return
 
@@ -1326,6 +1351,11 @@ class SrtpNotEnforced(Rule):
         if value.lower() in knowledge.fs_weak:
             self.report(
                 node,
+                line_offset=source_line(
+                    node,
+                    text.count("\n", 0, start)
+                    + (text.count("\\n", 0, start) if type(node) is cst.FormattedString else 0),
+                ),
                 code=f"{marker}{value}",
                 fix="set `rtp_secure_media=mandatory`",
             )
@@ -1656,6 +1686,7 @@ class SipTlsUnverified(Rule):
                     node,
                     code=match.group(0),
                     why="the SIP server accepts TLS peers without checking their certificates",
+                    line_offset=source_line(node, text.count("\n", 0, match.start())),
                 )
                 return
         if f"[{server.client_section}" in text.lower():
@@ -1682,24 +1713,26 @@ class SipTlsUnverified(Rule):
             self.report(node, code=line, why=_OLD_TLS)
             return
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
-        for name, values in asterisk.sections(text) if asterisk is not None else ():
+        for name, values, rows in asterisk.sections(text) if asterisk is not None else ():
             assert asterisk is not None
-            weak = asterisk.weak(values, asterisk.weak_verify)
-            if weak is not None:
+            key = asterisk.weak_key(values, asterisk.weak_verify)
+            if key is not None:
                 self.report(
                     node,
-                    code=f"[{name}] {weak}",
+                    code=f"[{name}] {key}={values[key]}",
                     why="the SIP-TLS transport accepts any server certificate; anyone on "
                     "the path can pose as the peer",
+                    line_offset=source_line(node, rows[key]),
                 )
                 return
-            method = next((values[k] for k in asterisk.method_keys if k in values), None)
-            if method in asterisk.weak_methods:
+            key = next((k for k in asterisk.method_keys if k in values), None)
+            if key is not None and values[key] in asterisk.weak_methods:
                 self.report(
                     node,
-                    code=f"[{name}] method={method}",
+                    code=f"[{name}] method={values[key]}",
                     why="the SIP-TLS transport allows an obsolete protocol version; use "
                     "TLS 1.2 or newer",
+                    line_offset=source_line(node, rows[key]),
                 )
                 return
 
