@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
-
 from privalint.rules.weak_voip.lines import source_lines
+
 from tests.conftest import check_code, ids_by_line
 
 
