@@ -164,6 +164,20 @@ def xml_params(node: cst.SimpleString) -> list[Param]:
     ]
 
 
+def xml_param_line(node: cst.CSTNode, key: str) -> int:
+    """The source line (from the string's first, 0) of the ``<param>`` named ``key``
+    in XML text; 0 for a node that is no string."""
+    if type(node) is not cst.SimpleString:
+        return 0
+    text = literal(node)
+    if not isinstance(text, str):
+        return 0
+    for match in _XML_PARAM.finditer(text):
+        if match.group(1).lower() == key:
+            return source_line(node, text.count("\n", 0, match.start()))
+    return 0
+
+
 @dataclass(frozen=True)
 class ServerConfigKnowledge:
     """Kamailio/OpenSIPS configuration text (see ``[voip.sip-server-config]``)."""
@@ -1324,6 +1338,7 @@ class SrtpNotEnforced(Rule):
             if key in profile.srtp_keys and mode in knowledge.fs_weak:
                 self.report(
                     where,
+                    line_offset=xml_param_line(where, key),
                     code=f"{key}={value}"[:60],
                     fix=f"set `{key}` to `mandatory`",
                 )
@@ -1343,11 +1358,15 @@ class SrtpNotEnforced(Rule):
             text = "".join(
                 p.value if type(p) is cst.FormattedStringText else UNKNOWN_PART for p in node.parts
             )
-        marker = knowledge.fs_variable + "="
-        start = text.find(marker)
-        if start < 0 or not imports_any(self.ctx, knowledge.voip_modules):
+        # `rtp_secure_media=optional` (dialplan, channel variables), or the variable and
+        # its value as arguments of a command (`uuid_setvar <uuid> rtp_secure_media no`).
+        found = re.search(
+            re.escape(knowledge.fs_variable) + r"(?:\s*=\s*|[ \t]+)([^,}\s;'\"]*)", text
+        )
+        if found is None or not imports_any(self.ctx, knowledge.voip_modules):
             return
-        value = re.split(r"[,}\s;'\"]", text[start + len(marker) :], maxsplit=1)[0]
+        start, value = found.start(), found.group(1)
+        marker = knowledge.fs_variable + "="
         if value.lower() in knowledge.fs_weak:
             self.report(
                 node,
@@ -1660,6 +1679,9 @@ class SipTlsUnverified(Rule):
         )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        profile: Optional[ProfileKnowledge] = self.compiled.profile
+        if profile is not None and "<param" in node.value and not _documentation(self.ctx):
+            self._profile(profile_params(self.ctx, profile, node))
         server: ServerConfigKnowledge = self.compiled.server_config
         if (
             "modparam" in node.value
@@ -1938,6 +1960,7 @@ class SipTlsUnverified(Rule):
             if profile.unverified(key, value):
                 self.report(
                     where,
+                    line_offset=xml_param_line(where, key),
                     code=f"{key}={value}",
                     why="the SIP-TLS profile accepts any peer certificate; anyone on the "
                     "path can pose as the peer",
