@@ -37,6 +37,7 @@ class CacheKnowledge:
     methods: frozenset[str]
     wrapper_verbs: frozenset[str]
     control_keywords: frozenset[str]
+    same_client: frozenset[str]
     labels: tuple[tuple[str, str], ...]
     records: RecordKnowledge
     policy: StoragePolicy
@@ -52,6 +53,7 @@ class CacheKnowledge:
             methods=frozenset(catalog.strings("storage.cache.methods")),
             wrapper_verbs=frozenset(catalog.strings("storage.cache.wrapper-verbs")),
             control_keywords=frozenset(catalog.strings("storage.cache.control-keywords")),
+            same_client=frozenset(catalog.strings("storage.cache.same-client-methods")),
             labels=tuple(
                 (k, v)
                 for k, v in (labels.items() if isinstance(labels, dict) else ())
@@ -74,9 +76,9 @@ class PersonalDataInCache(Rule):
     """
     ## What it does
     Flags personal data stored in a cache or key-value store in clear, as a key or as
-    a value: Redis (`set`, `setex`, `hset`, `lpush`, `sadd`, pipelines, `redis.asyncio`),
-    Django's cache framework, Flask-Caching, memcached clients (pymemcache,
-    python-memcached, pylibmc) and disk caches. Clients are recognised through their
+    a value: Redis (`set`, `setex`, `hset`, `lpush`, `sadd`, pipelines, RedisJSON,
+    Sentinel, `redis.asyncio`), Django's cache framework, Flask-Caching, memcached
+    clients (pymemcache, python-memcached, pylibmc) and disk caches. Clients are recognised through their
     imports, through `self.` attributes, and by name (`redis_client`, `self.cache`)
     when their type is not visible; helper functions that pass their arguments to a
     cache are followed, and functions of the project's other modules named for
@@ -158,10 +160,14 @@ class PersonalDataInCache(Rule):
             return None
         if qualified in self.k.clients:
             return self.k.label(qualified, "")
-        if type(receiver) is cst.Call and type(receiver.func) is cst.Attribute:
-            # `r.pipeline()` keeps the client's type.
+        if (
+            type(receiver) is cst.Call
+            and type(receiver.func) is cst.Attribute
+            and receiver.func.attr.value in self.k.same_client
+        ):
+            # `r.pipeline()`, `r.json()` keep the client's store.
             inner = self._client(receiver.func.value)
-            if inner is not None and receiver.func.attr.value in ("pipeline", "pipe", "client"):
+            if inner is not None:
                 return inner
         if type(receiver) is cst.Subscript:
             # `caches["default"]`

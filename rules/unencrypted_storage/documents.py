@@ -1,5 +1,5 @@
 """Personal data written in clear into a document database (MongoDB, DynamoDB,
-Firestore, TinyDB)."""
+Firestore, TinyDB) or into tables filled from dicts (sqlite-utils, dataset)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from privalint.rules.unencrypted_storage.common import (
     QualifiedNames,
     RecordKnowledge,
     Records,
+    ScopedNames,
     StoragePolicy,
     argument,
     call_text,
@@ -105,7 +106,8 @@ class PersonalDataInDocumentStore(Rule):
     writes through pymongo, Motor and compatible drivers (`insert_one`, `insert_many`,
     `replace_one`, and the update document of `update_one`, `update_many` and
     `find_one_and_update`), DynamoDB items (`put_item`, `update_item`), Firestore
-    documents (`set`, `add`, `update`) and TinyDB tables (a JSON file). Stores are
+    documents (`set`, `add`, `update`), TinyDB tables (a JSON file) and the tables that
+    sqlite-utils and dataset fill from dicts. Stores are
     recognised through their clients' imports and, for methods no other common API has
     (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
     are followed through variables and helper functions of the module; an opaque value
@@ -168,12 +170,17 @@ class PersonalDataInDocumentStore(Rule):
         # Names bound to a client opened with automatic encryption, or to its databases
         # and collections.
         self._encrypted: set[str] = set()
+        # Names bound to an object of a store reached through subscripts
+        # (`table = db["users"]`), with the qualified name of that store's client.
+        self._objects = ScopedNames(ctx)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.enter_function()
+        self._objects.enter_function()
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.records.leave_function()
+        self._objects.leave_function()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         encrypted = self._encrypted_chain(node.value)
@@ -181,6 +188,12 @@ class PersonalDataInDocumentStore(Rule):
             self.records.bind(target.target, node.value)
             path = dotted_name(target.target)
             if path is not None:
+                if type(node.value) is cst.Subscript:
+                    self._objects.set(
+                        path, (self._store_object(node.value), self._collection(node.value))
+                    )
+                else:
+                    self._objects.forget(path)
                 if encrypted:
                     self._encrypted.add(path)
                 else:
@@ -224,7 +237,7 @@ class PersonalDataInDocumentStore(Rule):
                 return None
             if method not in store.anywhere:
                 if qualified is None:
-                    qualified = self.ctx.qualname(func) or ""
+                    qualified = self._store_object(func)
                 if qualified not in store.drivers:
                     continue
             position, keywords = spec
@@ -234,9 +247,34 @@ class PersonalDataInDocumentStore(Rule):
             return document, self._collection(receiver), f"{store.label} {store.unit}"
         return None
 
+    def _store_object(self, expr: cst.BaseExpression) -> str:
+        """What a write method belongs to: its qualified name, or that of the client it
+        is reached from through subscripts (`client["app"]["users"].insert`, `table`
+        with `table = db["users"]`)."""
+        node = expr
+        for _ in range(6):
+            qualified = self.ctx.qualname(node)
+            if qualified is not None:
+                return qualified
+            path = dotted_name(node)
+            known, bound = self._objects.find(path) if path is not None else (False, None)
+            if known and bound is not None:
+                return str(bound[0])
+            if isinstance(node, (cst.Attribute, cst.Subscript)):
+                node = node.value
+            elif type(node) is cst.Call:
+                node = node.func
+            else:
+                break
+        return ""
+
     def _collection(self, receiver: cst.BaseExpression) -> str:
         """``chat`` for ``db.chat``, ``db["chat"]``, ``db.collection("chat").document(id)``
         or a name ``chat``."""
+        path = dotted_name(receiver)
+        known, bound = self._objects.find(path) if path is not None else (False, None)
+        if known and bound is not None:
+            return str(bound[1])
         node = receiver
         for _ in range(6):
             if type(node) is cst.Call:
@@ -247,7 +285,7 @@ class PersonalDataInDocumentStore(Rule):
                 node = node.func
             elif type(node) is cst.Subscript:
                 if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
-                    text = string_value(node.slice[0].slice.value)  # type: ignore[union-attr]
+                    text = string_value(node.slice[0].slice.value)
                     if text:
                         return text
                 node = node.value

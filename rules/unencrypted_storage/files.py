@@ -624,7 +624,8 @@ class PersonalDataWrittenToFile(Rule):
                 target = self._file(receiver)
                 if target is not None:
                     return [a.value for a in node.args if a.keyword is None], target
-                return None
+                if qualified not in k.dumpers:
+                    return None
             if name in k.path_writers and node.args:
                 return [node.args[0].value], self._describe_path(receiver)
             if name in k.row_methods and node.args:
