@@ -1797,9 +1797,10 @@ class Flow:
         """Positional parameters of ``definition`` whose value reaches a sink inside
         it (directly or through further local helpers); ``EXTRA_KEYWORDS`` when its
         ``**kwargs`` does. ``sink_values(call)`` says which expressions a call writes
-        to the sink (empty when it is no sink). With ``reported_inside``, a value
-        that carries personal data at the sink by itself (a parameter named `phone`)
-        does not count: the sink inside the helper is reported, not its callers."""
+        to the sink (empty when it is no sink). With ``reported_inside``, a sink
+        that writes a value carrying personal data by itself (a parameter named
+        `phone`, `patient.full_name`) does not count: it is reported inside the
+        helper, for everything it writes, not at its callers."""
         memo_key = (key, id(definition))
         cached = self._reaching.get(memo_key)
         if cached is not None:
@@ -1810,10 +1811,14 @@ class Flow:
         found: set[int] = set()
 
         def on_call(call: cst.Call) -> None:
-            for expr in sink_values(call):
-                value = self.evaluate(expr)
-                if not reported_inside or not any(not cat.startswith("@") for cat in value.cats):
-                    found.update(_markers(value))
+            values = [self.evaluate(expr) for expr in sink_values(call)]
+            if reported_inside and any(
+                not cat.startswith("@") for value in values for cat in value.cats
+            ):
+                # The sink is reported inside, for all it writes: not at every caller.
+                values = []
+            for value in values:
+                found.update(_markers(value))
             inner = self._resolve_local(call.func)
             if inner is not None and inner is not definition:
                 for index in self.reaching_params(inner, sink_values, key, reported_inside):

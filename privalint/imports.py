@@ -286,9 +286,18 @@ class ImportTable:
 
     def instance_of(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
         """What a name bound to ``value`` refers to: an alias or a call result
-        (``client or redis_client()``: the first operand that is known)."""
+        (``client or redis_client()``: the first operand that is known), the
+        function of a ``functools.partial``."""
         if value is None:
             return None
+        if (
+            type(value) is cst.Call
+            and value.args
+            and value.args[0].keyword is None
+            and self.qualname(value.func) == "functools.partial"
+        ):
+            # `eprint = functools.partial(print, file=sys.stderr)`: still that function.
+            return self.instance_of(value.args[0].value)
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await)):
             return self.qualname(value)
         if type(value) is cst.BooleanOperation:

@@ -1,5 +1,5 @@
-"""Flow facts the pii-in-logs and pii-exposure rules rely on: what handler reads and
-elements stored as personal fields carry."""
+"""Flow and import facts the pii-in-logs and pii-exposure rules rely on: what handler
+reads and elements stored as personal fields carry, what a partial refers to."""
 
 from __future__ import annotations
 
@@ -50,3 +50,22 @@ def test_an_element_of_a_known_value_keeps_what_it_carries() -> None:
             probe(row["kind"])
     """
     assert probe(code) == [(), ()]
+
+
+def test_a_partial_refers_to_the_function_it_wraps() -> None:
+    from tests.test_imports import qualnames
+
+    code = """
+        import functools
+        import logging
+        from functools import partial
+
+        log = logging.getLogger(__name__)
+        note = partial(log.info, "note: %s")
+        eprint = functools.partial(print, flush=True)
+        keyed = partial(key=len)
+        probe(note)
+        probe(eprint)
+        probe(keyed)
+    """
+    assert qualnames(code) == ["logging.getLogger().info", "print", "functools.partial()"]

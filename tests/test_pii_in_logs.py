@@ -53,3 +53,22 @@ def test_message_words_label_opaque_values(message: str, expected: list[tuple[in
             log.info({message})
     """
     assert _lines(code) == expected
+
+
+def test_a_helper_sink_reported_inside_is_not_reported_again_at_its_callers() -> None:
+    code = """
+        import logging
+        log = logging.getLogger(__name__)
+
+        def escalated(patient, complaint):
+            log.warning("escalated %s: %s", patient.full_name, complaint)
+
+        def booked(ref, complaint):
+            log.info("booked %s: %s", ref, complaint)
+
+        def book(patient, form):
+            complaint = form["chief_complaint"]
+            escalated(patient, complaint)
+            booked(patient.pk, complaint)
+    """
+    assert _lines(code) == [(6, "PV101"), (14, "PV101")]
