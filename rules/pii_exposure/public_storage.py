@@ -50,6 +50,7 @@ class StorageKnowledge:
     object_methods: frozenset[str]
     acl_handle_methods: frozenset[str]
     container_methods: frozenset[str]
+    bucket_acl_methods: frozenset[str]
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
@@ -79,6 +80,7 @@ class StorageKnowledge:
             object_methods=frozenset(strings("object-methods")),
             acl_handle_methods=frozenset(strings("acl-handle-methods")),
             container_methods=frozenset(strings("container-methods")),
+            bucket_acl_methods=frozenset(strings("bucket-acl-methods")),
             skip_keywords=frozenset(strings("skip-keywords")),
             people_words=frozenset(
                 w for word in strings("people-words") for w in split_words(word)
@@ -138,7 +140,8 @@ class PersonalDataInPublicStorage(Rule):
     Flags uploads that make personal data readable by anyone: S3 objects written
     with a public canned ACL (`ACL="public-read"`, `ExtraArgs={"ACL": "public-read"}`,
     grants to AllUsers), Google Cloud Storage blobs uploaded with
-    `predefined_acl="publicRead"`, made public afterwards (`make_public()`,
+    `predefined_acl="publicRead"` or into a bucket whose ACL was made public
+    (`put_bucket_acl(Bucket=..., ACL="public-read")`), made public afterwards (`make_public()`,
     `blob.acl.all().grant_read()`, `obj.Acl().put(ACL="public-read")`) or uploaded to a bucket made public, and Azure
     blobs in containers created with public access (however the container is
     reached again: `get_blob_client(container=name, ...)`), when the object's key,
@@ -426,7 +429,9 @@ class PersonalDataInPublicStorage(Rule):
         if method in knowledge.grant_methods:
             self._granted(node)
             return
-        if method in knowledge.container_methods and self._public_argument(node) is not None:
+        if (
+            method in knowledge.container_methods or method in knowledge.bucket_acl_methods
+        ) and self._public_argument(node) is not None:
             name = self._container_name(node)
             if name is not None:
                 self._public_container_names.add(name)
@@ -443,12 +448,16 @@ class PersonalDataInPublicStorage(Rule):
             self._uploaded.setdefault(receiver, []).extend(values)
         public = self._public_argument(node)
         in_public_container = (
-            (receiver or "") in self._public_containers
-            or (_receiver_base(node) or "") in self._public_containers
-        ) or (
-            type(func) is cst.Attribute
-            and type(func.value) is cst.Call
-            and self._names_public_container(func.value)
+            (
+                (receiver or "") in self._public_containers
+                or (_receiver_base(node) or "") in self._public_containers
+            )
+            or (
+                type(func) is cst.Attribute
+                and type(func.value) is cst.Call
+                and self._names_public_container(func.value)
+            )
+            or self._into_public_bucket(node)
         )
         if public is None and not in_public_container:
             return
@@ -459,6 +468,20 @@ class PersonalDataInPublicStorage(Rule):
             self._report(node, values, self._destination(qualified), at=node, handle=handle)
             return
         self._report(node, values, self._destination(qualified))
+
+    def _into_public_bucket(self, node: cst.Call) -> bool:
+        """An upload naming a bucket made public in this file
+        (`s3.put_bucket_acl(Bucket="exports", ACL="public-read")`)."""
+        if not self._public_container_names:
+            return False
+        for bucket in self._bucket_args(node):
+            literal = string_value(bucket)
+            if literal is None and type(bucket) is cst.Name:
+                literal = self._strings.get(bucket.value)
+            name = repr(literal) if literal is not None else dotted_name(bucket)
+            if name is not None and name in self._public_container_names:
+                return True
+        return False
 
     def _container_made_public(
         self, node: cst.Call, name: Optional[str], at: Optional[cst.Call] = None

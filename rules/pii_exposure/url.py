@@ -269,6 +269,9 @@ class PersonalDataInUrl(Rule):
         qualified = self.ctx.qualname(url.func)
         if self.ctx.is_local(qualified) or not names_url(last_name(url.func)):
             return Carried()
+        knowledge: HttpKnowledge = self.compiled
+        if qualified in knowledge.builders:
+            return Carried()  # `httpx.URL(base, params=...)` is reported where it is built
         values = [self.ctx.categories(arg.value) for arg in url.args]
         found = [carried for carried in values if carried.cats]
         return union(found) if found else Carried()

@@ -152,6 +152,9 @@ class PersonalDataInException(Rule):
     `--select PV103`). Many codebases deliberately put the offending value in
     validation errors shown back to the person who entered it.
 
+    Redirect responses raised as exceptions (`raise HTTPFound(url)`) carry a URL,
+    not a message: the URL rule looks at them.
+
     ## Why is this bad?
     Exception messages end up in tracebacks, log files, error trackers (Sentry,
     Rollbar) and sometimes in HTTP error pages, far from the code that had a reason
@@ -177,9 +180,17 @@ class PersonalDataInException(Rule):
         "def lookup(email):\n    raise LookupError(email_not_found_message())",
     )
 
+    @classmethod
+    def compile(cls, catalog: Catalog) -> Any:
+        # Redirect responses raised as exceptions carry a URL, not a message (their
+        # query strings are the URL rule's).
+        return frozenset(
+            (*catalog.strings("exceptions.ignore"), *catalog.strings("exposure.url.calls.redirect"))
+        )
+
     def visit_Raise(self, node: cst.Raise) -> None:
         exc = node.exc
-        if type(exc) is not cst.Call:
+        if type(exc) is not cst.Call or self.ctx.qualname(exc.func) in self.compiled:
             return
         values = list(written_values(self.ctx, exc, frozenset()))
         carried = combined(values)
