@@ -197,7 +197,9 @@ class Classifier:
             _str_list(settings, "person-record-requires", where)
         )
         self._flag_prefixes = frozenset(_str_list(settings, "flag-prefixes", where))
-        self._flag_process_words = frozenset(_str_list(settings, "flag-process-words", where))
+        self._flag_process_words = frozenset(
+            w for s in _str_list(settings, "flag-process-words", where) for w in split_words(s)
+        )
         unclear_in_prose = set(_phrases(_str_list(settings, "unclear-in-prose", where)))
         prose = [
             (phrase, category)

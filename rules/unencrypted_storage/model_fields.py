@@ -59,8 +59,6 @@ class OrmKnowledge:
     flag_types: frozenset[str]
     identifier_types: frozenset[str]
     identifier_categories: frozenset[str]
-    flag_prefixes: frozenset[str]
-    flag_process_words: frozenset[str]
     binary: frozenset[str]
     binary_content: frozenset[str]
     binary_content_words: frozenset[str]
@@ -117,10 +115,6 @@ class OrmKnowledge:
             identifier_types=frozenset(catalog.strings("storage.orm.identifier-types")),
             identifier_categories=frozenset(
                 catalog.strings("storage.orm.identifier-type-categories")
-            ),
-            flag_prefixes=frozenset(catalog.strings("storage.orm.flag-prefixes")),
-            flag_process_words=frozenset(
-                w for t in catalog.strings("storage.orm.flag-process-words") for w in split_words(t)
             ),
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
@@ -228,7 +222,8 @@ class UnencryptedModelField(Rule):
     Encrypted types are recognised: django-cryptography `encrypt(...)`,
     django-fernet-fields and django-encrypted-model-fields `Encrypted*Field`,
     django-pgcrypto-fields, sqlalchemy-utils `EncryptedType`/`StringEncryptedType`,
-    any type whose name says it encrypts, and field or `TypeDecorator` classes of the
+    any type whose name says it encrypts, a field declared with an encryption option
+    (ormar's `encrypt_secret=` and `encrypt_backend=`), and field or `TypeDecorator` classes of the
     project that encrypt or hash in `process_bind_param`/`get_prep_value`. A field
     the code only ever assigns a hash or ciphertext to (`self.key_hash =
     make_password(key)`, a `@validates("ssn")` method that encrypts) is not reported. Declare other encrypted types in
@@ -477,6 +472,14 @@ class UnencryptedModelField(Rule):
                 decl.binary = True
             if decl.typed is None and part_name in self.k.typed:
                 decl.typed = self.k.typed[part_name]
+        if any(
+            arg.keyword is not None
+            and self._names_encryption(arg.keyword.value)
+            and not _is_off(arg.value)
+            for arg in current.args
+        ):
+            # ormar: `String(max_length=254, encrypt_secret=KEY, encrypt_backend=FERNET)`.
+            decl.encrypted = True
         if len(current.args) and type(current.args[0].value) is cst.SimpleString:
             # Pony: `Set("Order")`, `Required("Customer")` name other entities.
             text = string_value(current.args[0].value) or ""
@@ -923,16 +926,13 @@ class UnencryptedModelField(Rule):
         """The special category a boolean field reveals about the person
         (`union_member`, `is_hiv_positive`, `has_criminal_record`); `None` for flags
         about the data or the account (`is_active`, `has_email`, `email_verified`)."""
-        words = split_words(name)
-        if len(words) > 1 and words[0] in self.k.flag_prefixes:
-            words = words[1:]
-        if words[-1] in self.k.flag_process_words:
-            return None  # `has_dbs_check`, `health_questionnaire_done`: a step was taken
-        category = self.ctx.classify("_".join(words), owner=owner)
-        if category is None or self.ctx.sensitivity(category) != "special":
-            return None
-        return category
+        return self.ctx.classify_flag(name, owner)
 
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _is_off(value: cst.BaseExpression) -> bool:
+    """`encrypt=False`, `encrypt_secret=None`: the keyword turns encryption off."""
+    return type(value) is cst.Name and value.value in ("False", "None")
