@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import Destination, report_sent, sent_values
-from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule, Values
+from privalint.rules.pii_exposure.common import report_sent, sent_values
+from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule
 
 from privalint.catalog import Catalog
 from privalint.engine import IMPORT_TRIGGER, FileContext
-from privalint.flow import Carried
 from privalint.model import Family, Severity
-from privalint.personal import KEY, split_words
+from privalint.personal import split_words
 
 
 @dataclass(frozen=True)
 class PromptKnowledge(SendingKnowledge):
-    # Parameter names that say what a prompt's content is only together with the
-    # function's name (`body` in `classify_email(body)`), besides the vague ones.
-    content_parameters: frozenset[str]
     # The project's own language-model functions in other modules: words of their
     # module, of their name, and the verbs that send (`from app.ai import summarise`).
     wrapper_module_words: frozenset[str]
@@ -66,9 +61,8 @@ class PersonalDataInLlmPrompt(SendingRule):
     call. The project's own model functions imported from another module are
     recognised by their name (`ask_llm(...)`) or by a sending verb and a module
     named for models (`from app.ai import summarise_ticket`). A parameter whose
-    name says nothing definite (`text`, `body`, `content`)
-    is what the function's name says it is: `text` in `screen_message(text)` is a
-    message's text.
+    name says nothing definite (`text`, `body`, `content`) is what the function's
+    name says it is: `text` in `screen_message(text)` is a message's text.
 
     ## Why is this bad?
     The prompt is sent to the model provider, which may log it, keep it for abuse
@@ -109,7 +103,7 @@ class PersonalDataInLlmPrompt(SendingRule):
         return PromptKnowledge(
             base.destinations,
             base.http,
-            words("content-parameters"),
+            base.content_parameters,
             words("wrapper-module-words"),
             words("wrapper-name-words"),
             words("wrapper-verbs"),
@@ -146,84 +140,3 @@ class PersonalDataInLlmPrompt(SendingRule):
             via=f" through `{self.ctx.code(node.func, 30)}()`",
             fact_detail=f"a language model (through {shown})",
         )
-
-    def __init__(self, ctx: Any, compiled: Any = None) -> None:
-        super().__init__(ctx, compiled)
-        # Local names -> the message list, f-string or concatenation last assigned to
-        # them in this function (`prompt = f"...{text}"`).
-        self._built: dict[str, cst.BaseExpression] = {}
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._built = {}
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        super().visit_Assign(node)
-        for target in node.targets:
-            if type(target.target) is cst.Name:
-                if isinstance(node.value, _PROMPT_PARTS):
-                    self._built[target.target.value] = node.value
-                else:
-                    self._built.pop(target.target.value, None)
-
-    def values_for(self, call: cst.Call, destination: Destination) -> Values:
-        values = super().values_for(call, destination)
-        if values:
-            return values
-        function = self.ctx.ancestor(cst.FunctionDef)
-        if type(function) is not cst.FunctionDef:
-            return values
-        params = {p.name.value for p in (*function.params.posonly_params, *function.params.params)}
-        subjects = list(reversed(split_words(function.name.value)))
-        classifier = self.ctx.classifier
-        knowledge: PromptKnowledge = self.compiled
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in destination.skip_keywords:
-                continue
-            for holder, name in _names_in_prompt(arg.value, self._built):
-                if name.value not in params or not (
-                    classifier.is_vague(name.value) or name.value in knowledge.content_parameters
-                ):
-                    continue
-                carried = self.ctx.categories(name)
-                if carried.cats or carried.known:
-                    continue
-                for subject in subjects:
-                    category = self.ctx.classify(f"{subject}_{name.value}", "", KEY)
-                    if category is not None:
-                        values.append((holder, Carried({category: name}, known=False)))
-                        break
-        return values
-
-
-_PROMPT_PARTS = (cst.List, cst.Tuple, cst.Dict, cst.FormattedString, cst.BinaryOperation)
-
-
-def _names_in_prompt(
-    expr: cst.BaseExpression, built: Mapping[str, cst.BaseExpression], depth: int = 0
-) -> Iterator[tuple[cst.Name, cst.Name]]:
-    """The bare names a prompt is made of: in message lists and dicts, f-strings and
-    concatenations, also when built in a local name first (``built``); each with the
-    name in the prompt that holds it (itself, or the local name)."""
-    if depth > 8:
-        return
-    depth += 1
-    if type(expr) is cst.Name:
-        if expr.value in built:
-            for _, name in _names_in_prompt(built[expr.value], {}, depth):
-                yield expr, name
-        else:
-            yield expr, expr
-    elif isinstance(expr, (cst.List, cst.Tuple)):
-        for element in expr.elements:
-            yield from _names_in_prompt(element.value, built, depth)
-    elif type(expr) is cst.Dict:
-        for element in expr.elements:
-            if type(element) is cst.DictElement:
-                yield from _names_in_prompt(element.value, built, depth)
-    elif type(expr) is cst.FormattedString:
-        for part in expr.parts:
-            if type(part) is cst.FormattedStringExpression:
-                yield from _names_in_prompt(part.expression, built, depth)
-    elif type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
-        yield from _names_in_prompt(expr.left, built, depth)
-        yield from _names_in_prompt(expr.right, built, depth)

@@ -4,6 +4,7 @@ destinations, and local helper functions that pass their parameters on to either
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -22,6 +23,7 @@ from privalint.rules.pii_exposure.http import REQUEST, HttpKnowledge, ModuleStri
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.flow import Carried
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 Values = list[tuple[cst.BaseExpression, Carried]]
@@ -31,10 +33,17 @@ Values = list[tuple[cst.BaseExpression, Carried]]
 class SendingKnowledge:
     destinations: Destinations
     http: HttpKnowledge
+    # Parameter names that say only that they hold some content: they are what their
+    # function's name says (`body` in `classify_email(body)`).
+    content_parameters: frozenset[str]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, section: str) -> SendingKnowledge:
-        return cls(Destinations.from_catalog(catalog, section), HttpKnowledge.from_catalog(catalog))
+        return cls(
+            Destinations.from_catalog(catalog, section),
+            HttpKnowledge.from_catalog(catalog),
+            frozenset(catalog.strings("exposure.content-parameters.names")),
+        )
 
 
 class SendingRule(Rule):
@@ -59,10 +68,44 @@ class SendingRule(Rule):
         self.knowledge: SendingKnowledge = compiled
         self._helpers = HelperDestinations(self.knowledge.destinations.roots)
         self._strings = ModuleStrings()
+        # Local names -> the dict, list, f-string or concatenation last assigned to
+        # them in this function (`props = {"notes": notes}`, `prompt = f"...{text}"`).
+        self._built: dict[str, cst.BaseExpression] = {}
 
     def values_for(self, call: cst.Call, destination: Destination) -> Values:
         """The personal data a matched SDK call sends (subclasses may narrow it)."""
-        return sent_values(self.ctx, call, destination.skip_keywords)
+        values = sent_values(self.ctx, call, destination.skip_keywords)
+        return values or self._named_by_function(call, destination.skip_keywords)
+
+    def _named_by_function(self, call: cst.Call, skip_keywords: frozenset[str]) -> Values:
+        """Parameters of the enclosing function whose names say only that they hold
+        some content (`text`, `notes`, `body`), sent as they are: what the function's
+        name says they are (`text` in `screen_message(text)` is a message's text)."""
+        function = self.ctx.ancestor(cst.FunctionDef)
+        if type(function) is not cst.FunctionDef:
+            return []
+        params = {p.name.value for p in (*function.params.posonly_params, *function.params.params)}
+        subjects = list(reversed(split_words(function.name.value)))
+        content = self.knowledge.content_parameters
+        out: Values = []
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in skip_keywords:
+                continue
+            for holder, name in _names_sent(self.ctx, arg.value, self._built):
+                if name.value not in params or name.value not in content:
+                    continue
+                carried = self.ctx.categories(name)
+                if carried.cats or carried.known:
+                    continue
+                for subject in subjects:
+                    category = self.ctx.classify(f"{subject}_{name.value}", "", KEY)
+                    if category is not None:
+                        out.append((holder, Carried({category: name}, known=False)))
+                        break
+        return out
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._built = {}
 
     def _match(self, call: cst.Call) -> Optional[tuple[Destination, frozenset[str]]]:
         """The destination of a call (an SDK call or a request to the API host of a
@@ -81,6 +124,12 @@ class SendingRule(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._strings.note(node)
+        for target in node.targets:
+            if type(target.target) is cst.Name:
+                if isinstance(node.value, _BUILT):
+                    self._built[target.target.value] = node.value
+                else:
+                    self._built.pop(target.target.value, None)
         for target in node.targets:
             destination = self.knowledge.destinations.match_attribute(self.ctx, target.target)
             if destination is not None:
@@ -120,3 +169,44 @@ class SendingRule(Rule):
 
     def unmatched_call(self, node: cst.Call) -> None:
         """A call that reaches no known destination (subclasses may look further)."""
+
+
+_BUILT = (cst.List, cst.Tuple, cst.Dict, cst.FormattedString, cst.BinaryOperation)
+
+
+def _names_sent(
+    ctx: FileContext,
+    expr: cst.BaseExpression,
+    built: Mapping[str, cst.BaseExpression],
+    depth: int = 0,
+) -> Iterator[tuple[cst.Name, cst.Name]]:
+    """The bare names a sent value is made of: in lists and dicts, f-strings,
+    concatenations and objects that only pack their arguments (`HumanMessage(content=
+    text)`), also when built in a local name first (``built``); each with the name in
+    the call that holds it (itself, or the local name)."""
+    if depth > 8:
+        return
+    depth += 1
+    if type(expr) is cst.Name:
+        if expr.value in built:
+            for _, name in _names_sent(ctx, built[expr.value], {}, depth):
+                yield expr, name
+        else:
+            yield expr, expr
+    elif isinstance(expr, (cst.List, cst.Tuple)):
+        for element in expr.elements:
+            yield from _names_sent(ctx, element.value, built, depth)
+    elif type(expr) is cst.Dict:
+        for element in expr.elements:
+            if type(element) is cst.DictElement:
+                yield from _names_sent(ctx, element.value, built, depth)
+    elif type(expr) is cst.FormattedString:
+        for part in expr.parts:
+            if type(part) is cst.FormattedStringExpression:
+                yield from _names_sent(ctx, part.expression, built, depth)
+    elif type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
+        yield from _names_sent(ctx, expr.left, built, depth)
+        yield from _names_sent(ctx, expr.right, built, depth)
+    elif type(expr) is cst.Call and ctx.flow.settings.is_propagator(ctx.qualname(expr.func)):
+        for arg in expr.args:
+            yield from _names_sent(ctx, arg.value, built, depth)

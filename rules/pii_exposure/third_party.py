@@ -153,7 +153,10 @@ class _WrappedSendingRule(SendingRule):
     def compile(cls, catalog: Catalog) -> Any:
         base = SendingKnowledge.from_catalog(catalog, cls.section)
         return AnalyticsKnowledge(
-            base.destinations, base.http, TrackingWrappers.from_catalog(catalog, cls.wrappers)
+            base.destinations,
+            base.http,
+            base.content_parameters,
+            TrackingWrappers.from_catalog(catalog, cls.wrappers),
         )
 
     @classmethod
@@ -177,7 +180,8 @@ class PersonalDataToAnalytics(_WrappedSendingRule):
     beyond the contact details they exist to receive. The SDK is recognised
     however its client was imported, aliased or created, and the data is followed
     through variables, dicts, builder objects (`Identify().set(...)`) and helper
-    functions of the same module. The project's own tracking functions imported from
+    functions of the same module; a parameter that only says it holds some content
+    is what its function's name says (`text` in `track_chat_message(text)`). The project's own tracking functions imported from
     another module (`track_event(uid, "Signed Up", {...})`) are recognised by their
     name and the shape of the call: an event name and a properties mapping, or
     keyword properties when the module is named for tracking (`tracking.track(uid,
