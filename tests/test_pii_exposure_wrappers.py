@@ -1,4 +1,5 @@
-"""The project's own language-model functions, imported from other modules."""
+"""The project's own language-model and indexing functions, imported from other
+modules."""
 
 from __future__ import annotations
 
@@ -40,3 +41,28 @@ def test_model_functions_of_other_modules(imports: str, call: str, expected: obj
     """
     want = [(expected, "PV207")] if expected else []
     assert _lines(code) == _lines(code, prefilter=False) == want
+
+
+@pytest.mark.parametrize(
+    ("imports", "call", "expected"),
+    [
+        ("from app.search import index_customer", "index_customer(c.pk, {'email': c.email})", 5),
+        ("from app.utils import algolia_sync", "algolia_sync({'phone': c.phone})", 5),
+        ("from app.search import search_customers", "search_customers(c.email)", None),
+        ("from app.utils import save", "save(c.email)", None),
+    ],
+)
+def test_indexing_functions_of_other_modules(imports: str, call: str, expected: object) -> None:
+    code = f"""
+        {imports}
+
+        def joined(c):
+            {call}
+    """
+    result = checker(("PV201",), prefilter=True).check("case.py", textwrap.dedent(code).encode())
+    unfiltered = checker(("PV201",), prefilter=False).check(
+        "case.py", textwrap.dedent(code).encode()
+    )
+    lines = [(f.span.start_line, f.rule_id) for f in result.findings]
+    assert lines == [(f.span.start_line, f.rule_id) for f in unfiltered.findings]
+    assert lines == ([(expected, "PV201")] if expected else [])

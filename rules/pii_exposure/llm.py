@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import libcst as cst
-from privalint.rules.pii_exposure.common import report_sent, sent_values
-from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule
+from privalint.rules.pii_exposure.sending import ModuleWrappers, SendingKnowledge, SendingRule
 
 from privalint.catalog import Catalog
-from privalint.engine import IMPORT_TRIGGER, FileContext
 from privalint.model import Family, Severity
-from privalint.personal import split_words
-
-
-@dataclass(frozen=True)
-class PromptKnowledge(SendingKnowledge):
-    # The project's own language-model functions in other modules: words of their
-    # module, of their name, and the verbs that send (`from app.ai import summarise`).
-    wrapper_module_words: frozenset[str]
-    wrapper_name_words: frozenset[str]
-    wrapper_verbs: frozenset[str]
-    wrapper_skip_keywords: frozenset[str]
-
-    def wrapper(self, ctx: FileContext, call: cst.Call) -> Optional[str]:
-        """The qualified name of a language-model function of another module of the
-        project that ``call`` calls: named for a model (`ask_llm`, `gpt_complete`), or
-        a sending verb (`summarise_ticket`, `complete`) from a module named for one
-        (`app.ai`, `common.llm`)."""
-        qualified = ctx.qualname(call.func)
-        if qualified is None or "." not in qualified or ctx.is_local(qualified):
-            return None
-        if "()" in qualified:
-            return None  # a method of an object: its class is out of sight
-        module, _, name = qualified.rpartition(".")
-        if not name[:1].islower():
-            return None  # a class, not a function that sends
-        words = split_words(name)
-        if any(w in self.wrapper_name_words for w in words):
-            return qualified
-        if not words or words[0] not in self.wrapper_verbs:
-            return None
-        module_words = {w for part in module.split(".") for w in split_words(part)}
-        return qualified if module_words & self.wrapper_module_words else None
 
 
 class PersonalDataInLlmPrompt(SendingRule):
@@ -95,48 +60,25 @@ class PersonalDataInLlmPrompt(SendingRule):
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
-        base = SendingKnowledge.from_catalog(catalog, cls.section)
-
-        def words(key: str) -> frozenset[str]:
-            return frozenset(catalog.strings("exposure.llm-prompts." + key))
-
-        return PromptKnowledge(
-            base.destinations,
-            base.http,
-            base.content_parameters,
-            words("wrapper-module-words"),
-            words("wrapper-name-words"),
-            words("wrapper-verbs"),
-            words("wrapper-skip-keywords"),
+        return (
+            SendingKnowledge.from_catalog(catalog, cls.section),
+            ModuleWrappers.from_catalog(catalog, "exposure.llm-wrappers"),
         )
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         sdk_words, personal = super().trigger_words(catalog)
-        words = set(sdk_words)
-        # An import of the project's own model functions: by a name word anywhere in
-        # the import, or from a module named with a module word.
-        for word in catalog.strings("exposure.llm-prompts.wrapper-name-words"):
-            words.add(IMPORT_TRIGGER + word)
-        for word in catalog.strings("exposure.llm-prompts.wrapper-module-words"):
-            words.update(
-                IMPORT_TRIGGER + form
-                for form in (f".{word}", f"from {word} ", f"from {word}.", f"import {word} ")
-            )
-        return (tuple(sorted(words)), personal)
+        wrappers = ModuleWrappers.from_catalog(catalog, "exposure.llm-wrappers").trigger_words()
+        return (tuple(sorted({*sdk_words, *wrappers})), personal)
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        knowledge, self._wrappers = compiled
+        super().__init__(ctx, knowledge)
 
     def unmatched_call(self, node: cst.Call) -> None:
         """A language-model function of the project's own, imported from another
         module: its body is out of sight, but its name and module say where its
         arguments go."""
-        knowledge: PromptKnowledge = self.compiled
-        shown = knowledge.wrapper(self.ctx, node)
-        if shown is None:
-            return
-        report_sent(
-            self,
-            sent_values(self.ctx, node, knowledge.wrapper_skip_keywords),
-            "a language model",
-            via=f" through `{self.ctx.code(node.func, 30)}()`",
-            fact_detail=f"a language model (through {shown})",
-        )
+        shown = self._wrappers.wrapper(self.ctx, node)
+        if shown is not None:
+            self._wrappers.report(self, node, shown, "a language model")

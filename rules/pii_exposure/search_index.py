@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.pii_exposure.common import import_words, keyword_arg, phrases, string_value
-from privalint.rules.pii_exposure.sending import SendingKnowledge, SendingRule
+from privalint.rules.pii_exposure.sending import ModuleWrappers, SendingKnowledge, SendingRule
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -69,7 +69,9 @@ class PersonalDataInSearchIndex(SendingRule):
     (`documents.create/upsert/import_`), Solr, Whoosh, Azure AI Search, vector
     databases (Pinecone, Qdrant, Weaviate, Chroma), and document classes of
     django-elasticsearch-dsl, elasticsearch-dsl, Haystack and algoliasearch-django
-    whose fields are personal.
+    whose fields are personal. The project's own indexing functions imported from
+    another module are recognised by their name (`index_customer` from a module
+    named for search, `algolia_sync(...)`).
 
     ## Why is this bad?
     Search indexes are built to be queried: they back public search pages,
@@ -108,6 +110,7 @@ class PersonalDataInSearchIndex(SendingRule):
         return (
             SendingKnowledge.from_catalog(catalog, cls.section),
             DocumentKnowledge.from_catalog(catalog),
+            ModuleWrappers.from_catalog(catalog, "exposure.search-index-wrappers"),
         )
 
     @classmethod
@@ -115,11 +118,21 @@ class PersonalDataInSearchIndex(SendingRule):
         sdk_words, personal = super().trigger_words(catalog)
         documents = DocumentKnowledge.from_catalog(catalog)
         roots = {base.split(".", 1)[0] for base in documents.bases}
-        return (tuple(sorted({*sdk_words, *import_words(roots)})), personal)
+        wrappers = ModuleWrappers.from_catalog(catalog, "exposure.search-index-wrappers")
+        words = {*sdk_words, *import_words(roots), *wrappers.trigger_words()}
+        return (tuple(sorted(words)), personal)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
-        destinations, self._documents = compiled
+        destinations, self._documents, self._wrappers = compiled
         super().__init__(ctx, destinations)
+
+    def unmatched_call(self, node: cst.Call) -> None:
+        """An indexing function of the project's own, imported from another module
+        (`from app.search import index_customer`): its name and module say where its
+        arguments go."""
+        shown = self._wrappers.wrapper(self.ctx, node)
+        if shown is not None:
+            self._wrappers.report(self, node, shown, "a search index")
 
     # -- document classes --------------------------------------------------------------
 

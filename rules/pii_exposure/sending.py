@@ -21,7 +21,7 @@ from privalint.rules.pii_exposure.common import (
 from privalint.rules.pii_exposure.http import REQUEST, HttpKnowledge, ModuleStrings
 
 from privalint.catalog import Catalog
-from privalint.engine import FileContext
+from privalint.engine import IMPORT_TRIGGER, FileContext
 from privalint.flow import Carried
 from privalint.personal import KEY, split_words
 from privalint.rule import Rule
@@ -43,6 +43,67 @@ class SendingKnowledge:
             Destinations.from_catalog(catalog, section),
             HttpKnowledge.from_catalog(catalog),
             frozenset(catalog.strings("exposure.content-parameters.names")),
+        )
+
+
+@dataclass(frozen=True)
+class ModuleWrappers:
+    """The project's own functions in other modules that send to a kind of
+    destination, whose bodies are out of sight: named for it (`ask_llm`), or a
+    sending verb from a module named for it (`from app.ai import summarise_ticket`,
+    `from app.search import index_customer`). Read from a catalog table with
+    `name-words`, `module-words`, `verbs` and `skip-keywords`."""
+
+    name_words: frozenset[str]
+    module_words: frozenset[str]
+    verbs: frozenset[str]
+    skip_keywords: frozenset[str]
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog, section: str) -> ModuleWrappers:
+        def words(key: str) -> frozenset[str]:
+            return frozenset(catalog.strings(f"{section}.{key}"))
+
+        return cls(
+            words("name-words"), words("module-words"), words("verbs"), words("skip-keywords")
+        )
+
+    def trigger_words(self) -> list[str]:
+        """An import of such a function: a name word anywhere in the import, or a
+        module named with a module word."""
+        words = [IMPORT_TRIGGER + word for word in self.name_words]
+        for word in self.module_words:
+            words.extend(
+                IMPORT_TRIGGER + form
+                for form in (f".{word}", f"from {word} ", f"from {word}.", f"import {word} ")
+            )
+        return words
+
+    def wrapper(self, ctx: FileContext, call: cst.Call) -> Optional[str]:
+        """The qualified name of the function ``call`` calls, if it is one."""
+        qualified = ctx.qualname(call.func)
+        if qualified is None or "." not in qualified or ctx.is_local(qualified):
+            return None
+        if "()" in qualified:
+            return None  # a method of an object: its class is out of sight
+        module, _, name = qualified.rpartition(".")
+        if not name[:1].islower():
+            return None  # a class, not a function that sends
+        words = split_words(name)
+        if any(w in self.name_words for w in words):
+            return qualified
+        if not words or words[0] not in self.verbs:
+            return None
+        module_words = {w for part in module.split(".") for w in split_words(part)}
+        return qualified if module_words & self.module_words else None
+
+    def report(self, rule: Rule, call: cst.Call, shown: str, destination: str) -> None:
+        report_sent(
+            rule,
+            sent_values(rule.ctx, call, self.skip_keywords),
+            destination,
+            via=f" through `{rule.ctx.code(call.func, 30)}()`",
+            fact_detail=f"{destination} (through {shown})",
         )
 
 

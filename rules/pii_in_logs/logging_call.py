@@ -37,6 +37,7 @@ class LoggerKnowledge:
     binding_methods: frozenset[str]
     adapters: frozenset[str]
     function_words: frozenset[str]
+    writer_verbs: frozenset[str]
     not_logging_modules: frozenset[str]
     setup_verbs: frozenset[str]
 
@@ -52,6 +53,7 @@ class LoggerKnowledge:
             binding_methods=frozenset(catalog.strings("logging.binding-methods")),
             adapters=frozenset(catalog.strings("logging.adapters")),
             function_words=frozenset(catalog.strings("logging.function-words")),
+            writer_verbs=frozenset(catalog.strings("logging.writer-verbs")),
             not_logging_modules=frozenset(catalog.strings("logging.not-logging-modules")),
             setup_verbs=frozenset(catalog.strings("logging.setup-verbs")),
         )
@@ -93,7 +95,11 @@ class LoggerKnowledge:
             return False  # a logger factory or configuration, not a record
         if ctx.flow.settings.is_sanitizer(qualified, name):
             return False  # `mask_phone`, `fingerprint` next to the log helpers
-        if words[0] not in self.function_words and not module_says_log:
+        writes = words[0] in self.function_words or (
+            # `write_audit_entry(...)`, `emit_log(...)`: a writing verb, then the word.
+            len(words) > 1 and words[0] in self.writer_verbs and words[1] in self.function_words
+        )
+        if not writes and not module_says_log:
             return False
         return ctx.flow.resolve_local(func) is None
 
@@ -174,8 +180,10 @@ class LoggerKnowledge:
         if type(func) is cst.Attribute:
             method = func.attr.value
             logs = method in self.methods or method in self.binding_methods
-            if logs or qualified is None or "." not in qualified:
-                return 0 if logs and self.is_logger(ctx, func.value, local_loggers) else None
+            if logs and self.is_logger(ctx, func.value, local_loggers):
+                return 0
+            if qualified is None or "." not in qualified:
+                return None
             # `self.say = log.info` in `__init__`: a bound log method kept on an object.
         elif self._log_helper(ctx, call, qualified) or (
             type(func) is cst.Call and self._dynamic_level(ctx, func, local_loggers)
