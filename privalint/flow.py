@@ -784,7 +784,7 @@ class Flow:
             return
         for arg in node.args:
             if arg.keyword is not None and type(arg.value) is cst.Name:
-                category = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
+                category = self._field_category(arg.keyword.value, owner)
                 if category is not None:
                     yield arg.value, category
 
@@ -792,30 +792,42 @@ class Flow:
         """``Message.create(body=text)``, ``profile.update(orientation=value)``: a value
         that says nothing by itself, stored as a field that names personal data, is
         that data from then on (``text`` is the body of a message)."""
-        for name, category in self.stored_fields(node):
-            bound = self._lookup(name.value)
-            if bound is not None and not (bound.cats or bound.known):
-                self._set(name.value, Carried({category: name}, False, user_input=bound.user_input))
         owner = self.field_owner(node)
         if not owner:
             return
         for arg in node.args:
-            # `Activity.create(start_lat=first[0])`: that element of an opaque value (and
-            # only that element) is the data.
             value = arg.value
-            if arg.keyword is None or type(value) is not cst.Subscript:
+            if arg.keyword is None:
                 continue
-            key = self._subscript_key(value)
-            path = dotted_name(value.value)
-            if key is None or path is None or self.evaluate(value).cats:
-                continue
-            current = self._lookup(path)
-            if current is None or current.known or current.cats:
-                continue
-            field = self.classifier.classify(arg.keyword.value, owner, NAME, self.context)
-            if field is not None:
-                fields = {**(current.fields or {}), key: Carried({field: value}, False)}
-                self._set(path, Carried({}, False, fields, user_input=current.user_input))
+            if type(value) is cst.Name:
+                bound = self._lookup(value.value)
+                if bound is not None and not (bound.cats or bound.known):
+                    category = self._field_category(arg.keyword.value, owner)
+                    if category is not None:
+                        self._set(
+                            value.value,
+                            Carried({category: value}, False, user_input=bound.user_input),
+                        )
+            elif type(value) is cst.Subscript:
+                self._stored_element(value, arg.keyword.value, owner)
+
+    def _field_category(self, field: str, owner: str) -> Optional[str]:
+        return self.classifier.classify(field, owner, NAME, self.context)
+
+    def _stored_element(self, value: cst.Subscript, field: str, owner: str) -> None:
+        """``Activity.create(start_lat=first[0])``: that element of an opaque value (and
+        only that element) is the data."""
+        key = self._subscript_key(value)
+        path = dotted_name(value.value)
+        if key is None or path is None or self.evaluate(value).cats:
+            return
+        current = self._lookup(path)
+        if current is None or current.known or current.cats:
+            return
+        category = self._field_category(field, owner)
+        if category is not None:
+            fields = {**(current.fields or {}), key: Carried({category: value}, False)}
+            self._set(path, Carried({}, False, fields, user_input=current.user_input))
 
     def _store(self, path: str, added: Carried) -> None:
         """The object at ``path`` (and the stream it wraps) now holds ``added``."""

@@ -112,6 +112,10 @@ class SendingRule(Rule):
     their message may use ``{data}``, ``{verb}``, ``{destination}`` and ``{via}``."""
 
     section: str = ""
+    # Whether a content parameter is what its function's name says (`text` in
+    # `screen_message(text)`); not for destinations whose text is the system's own
+    # (an error message, an alert).
+    names_content_by_function: bool = True
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
@@ -136,7 +140,9 @@ class SendingRule(Rule):
     def values_for(self, call: cst.Call, destination: Destination) -> Values:
         """The personal data a matched SDK call sends (subclasses may narrow it)."""
         values = sent_values(self.ctx, call, destination.skip_keywords)
-        return values or self._named_by_function(call, destination.skip_keywords)
+        if values or not self.names_content_by_function:
+            return values
+        return self._named_by_function(call, destination.skip_keywords)
 
     def _named_by_function(self, call: cst.Call, skip_keywords: frozenset[str]) -> Values:
         """Parameters of the enclosing function whose names say only that they hold

@@ -288,6 +288,7 @@ class PersonalDataToErrorTracker(_WrappedSendingRule):
     message = "{data} {verb} sent to {destination}{via}"
     provides_facts = True
     section = "exposure.error-tracking"
+    names_content_by_function = False
     INVALID = (
         'import sentry_sdk\n\ndef status(customer):\n    sentry_sdk.set_user({"id": customer.pk, "email": customer.email})',
         'import rollbar\n\ndef failed(patient, exc):\n    rollbar.report_message("triage failed", "error", extra_data={"diagnosis": patient.diagnosis})',
