@@ -140,34 +140,24 @@ class FileContext:
         records = self._person_records
         if records is None:
             records = self._person_records = {}
-            wanted = self.classifier.person_record_categories
-            minimum = self.classifier.person_record_minimum
             for stmt in self.module.body:
                 if type(stmt) is not cst.ClassDef or type(stmt.body) is not cst.IndentedBlock:
                     continue
-                found: set[str] = set()
+                fields: list[str] = []
                 for line in stmt.body.body:
                     if type(line) is not cst.SimpleStatementLine:
                         continue
                     for small in line.body:
-                        target = (
-                            small.target
-                            if type(small) is cst.AnnAssign
-                            else small.targets[0].target
-                            if type(small) is cst.Assign and len(small.targets) == 1
-                            else None
-                        )
-                        if type(target) is cst.Name:
-                            category = self.classifier.classify(target.value)
-                            if category in wanted:
-                                found.add(category)
-                words = split_words(stmt.name.value)
-                if (
-                    len(found) >= minimum
-                    and found & self.classifier.person_record_requires
-                    and not self.classifier.is_business_owner(words)
-                ):
-                    records["_".join(words)] = True
+                        if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                            fields.append(small.target.value)
+                        elif (
+                            type(small) is cst.Assign
+                            and len(small.targets) == 1
+                            and type(small.targets[0].target) is cst.Name
+                        ):
+                            fields.append(small.targets[0].target.value)
+                if self.classifier.is_person_record(stmt.name.value, fields):
+                    records["_".join(split_words(stmt.name.value))] = True
         return records.get("_".join(split_words(owner)), False)
 
     def sensitivity(self, category: str) -> str:

@@ -442,7 +442,18 @@ class Classifier:
             return False
         return not any(w in self._person_words for w in words)
 
-    def is_business_owner(self, owner_words: Sequence[str]) -> bool:
+    def is_person_record(self, class_name: str, fields: Iterable[str]) -> bool:
+        """Whether a class with these fields is a record about a person: fields of at
+        least ``person-record-minimum`` of ``person-record-categories``, one of which
+        only a person has (``person-record-requires``), and not named as a business."""
+        if self._is_business_owner(split_words(class_name)):
+            return False
+        found = {self.classify(name) for name in fields} & self.person_record_categories
+        return len(found) >= self.person_record_minimum and bool(
+            found & self.person_record_requires
+        )
+
+    def _is_business_owner(self, owner_words: Sequence[str]) -> bool:
         """Whether a class or object named so is a business (its head noun)."""
         return bool(owner_words) and owner_words[-1] in self._business_words
 
