@@ -487,6 +487,22 @@ class SignallingKnowledge:
     identity_calls: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = ()
 
 
+def _read_configuration(rule: Any, node: cst.Call) -> None:
+    """What a call adds to the configuration a rule judges: FreeSWITCH profile
+    parameters, Asterisk sections, settings passed as keywords (unless the call builds a
+    section), and lines joined into configuration text. ``rule`` has ``_params``,
+    ``_sections`` and ``_lines`` readers and ``_profile``, ``_setting`` and
+    ``_joined_lines`` judges."""
+    rule._profile(rule._params.call(node))
+    rule._sections.observe(node)
+    if not _typed_section(rule.ctx, node, rule._sections.types):
+        for setting in keyword_settings(node):
+            rule._setting(setting)
+    lines = rule._lines.call(node)
+    if lines is not None:
+        rule._joined_lines(lines)
+
+
 class SipWithoutTls(Rule):
     """
     ## What it does
@@ -855,14 +871,7 @@ class SipWithoutTls(Rule):
     # Transports and clients.
 
     def visit_Call(self, node: cst.Call) -> None:
-        self._profile(self._params.call(node))
-        self._sections.observe(node)
-        if not _typed_section(self.ctx, node, self._sections.types):
-            for setting in keyword_settings(node):
-                self._setting(setting)
-        lines = self._lines.call(node)
-        if lines is not None:
-            self._joined_lines(lines)
+        _read_configuration(self, node)
         knowledge: SignallingKnowledge = self.compiled
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
@@ -1968,14 +1977,7 @@ class SipTlsUnverified(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
-        self._profile(self._params.call(node))
-        self._sections.observe(node)
-        if not _typed_section(self.ctx, node, self._sections.types):
-            for setting in keyword_settings(node):
-                self._setting(setting)
-        lines = self._lines.call(node)
-        if lines is not None:
-            self._joined_lines(lines)
+        _read_configuration(self, node)
         func = node.func
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
