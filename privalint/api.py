@@ -430,21 +430,40 @@ def _project_findings(
 ) -> list[Finding]:
     from privalint.cache import real_rules
 
+    from privalint.project import HELPER_CALL, helper_findings, resolve_helper_calls
+
     chosen = [r for r in rules if r.project and r.id in rule_ids]
-    if not chosen:
+    calls = any(fact.kind == HELPER_CALL for result in results for fact in result.facts)
+    if not chosen and not calls:
         return []
-    key = None
     others: list[Fact] = []
     if cache is not None:
         others = unchecked_facts(config, results, srcroot, paths, cache, settings)
+    findings: list[Finding] = []
+    if calls:
+        # Personal data passed to the project's helpers of other modules: reported by
+        # the rule whose sink the helper reaches.
+        flows = resolve_helper_calls([f for r in results for f in r.facts], others)
+        enabled = [r for r in rules if r.id in rule_ids and not r.project]
+        # A call the file's own check reported already (a wrapper known by its name).
+        reported = {(f.rule_id, f.path, f.span.start_line) for r in results for f in r.findings}
+        findings.extend(
+            f
+            for f in helper_findings(flows, enabled, catalog, dict(config.severity))
+            if (f.rule_id, f.path, f.span.start_line) not in reported
+        )
+    if not chosen:
+        return findings
+    key = None
+    if cache is not None:
         # Same facts, manifest and config as a run before: the same findings, without
         # importing the project rules (some pull in the engine).
         key = _project_key(cache, config, chosen, results, srcroot, paths, others)
         stored = cache.get_project(key)
         if stored is not None:
-            return stored
+            return findings + stored
     context = project_context(config, catalog, results, srcroot, paths, others)
-    findings: list[Finding] = []
+    joined = len(findings)
     for rule in real_rules(chosen):
         try:
             findings.extend(rule(None, None).check_project(context))  # type: ignore[arg-type]
@@ -463,7 +482,7 @@ def _project_findings(
                 )
             )
     if cache is not None and key is not None:
-        cache.put_project(key, findings)
+        cache.put_project(key, findings[joined:])
     return findings
 
 

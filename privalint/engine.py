@@ -26,7 +26,7 @@ import libcst as cst
 
 from privalint import suppress
 from privalint.baseline import digest, normalise_code
-from privalint.flow import Carried, Flow, FlowSettings
+from privalint.flow import EXTRA_KEYWORDS, Carried, Flow, FlowSettings
 from privalint.imports import LOCAL, ImportTable
 from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
@@ -36,6 +36,13 @@ from privalint.nodes import child_fields as _child_fields
 from privalint.personal import Classifier, redact_literals, split_words
 from privalint.positions import node_ranges
 from privalint.prefilter import IMPORT, Prefilter
+from privalint.project import (
+    EXTRA,
+    HELPER_CALL,
+    HELPER_SINK,
+    helper_call_detail,
+    helper_sink_detail,
+)
 from privalint.rule import Rule
 from privalint.settings import Settings
 
@@ -60,6 +67,19 @@ class _Report:
     # For a node that spans lines (configuration text in a string): the line of the
     # node, counted from its first (0), that shows the problem.
     line_offset: int = 0
+
+# What a call writes to a rule's sink (see ``Flow.reaching_params``).
+SinkValues = Callable[[cst.Call], Sequence[cst.BaseExpression]]
+# Modules of the standard library: never the project's own helpers.
+_STDLIB = frozenset(
+    getattr(sys, "stdlib_module_names", ())
+    or (
+        "abc asyncio base64 collections contextlib copy csv dataclasses datetime email "
+        "enum functools gzip hashlib hmac http io itertools json logging math os pathlib "
+        "pickle random re shutil smtplib socket sqlite3 ssl string subprocess sys tempfile "
+        "threading time traceback typing unittest urllib uuid warnings xml zipfile"
+    ).split()
+)
 
 
 @dataclass
@@ -110,6 +130,9 @@ class FileContext:
         self.facts: list[_FactReport] = []
         self._scope_names: list[str] = []
         self._person_records: Optional[dict[str, bool]] = None
+        # Functions at the module's top level in which a rule met one of its sinks:
+        # (rule, function, the rule's sink values, what the sink does).
+        self._exports: dict[tuple[str, int], tuple[Rule, cst.FunctionDef, SinkValues, str]] = {}
 
     # -- questions rules ask -----------------------------------------------------------
 
@@ -245,6 +268,78 @@ class FileContext:
         the walk (in ``finish``) that the finding belongs elsewhere."""
         self.reports = [r for r in self.reports if not (r.rule_id == rule.id and r.node is node)]
 
+    def export_sink(self, rule: Rule, sink_values: SinkValues, phrase: str) -> None:
+        """``rule`` met one of its sinks. Inside a function at the module's top level,
+        that function may pass its parameters on to the sink; once the walk is over,
+        the parameters that do are recorded (a ``helper-sink`` fact), so that a call
+        from another module that passes personal data to one of them is reported
+        there (``privalint.project.resolve_helper_calls``). ``sink_values(call)`` is
+        what a call writes to the rule's sink (as for ``Flow.reaching_params``);
+        ``phrase`` says what the sink does with it ("writes it to the log")."""
+        stack = self.stack
+        if len(stack) > 1 and type(stack[1]) is cst.FunctionDef:
+            function = stack[1]
+            self._exports.setdefault(
+                (rule.id, id(function)), (rule, function, sink_values, phrase)
+            )
+
+    def _export_helpers(self, rule: Rule, function: cst.FunctionDef, sink_values: SinkValues, phrase: str) -> None:
+        flow = self.flow
+        reaching = flow.reaching_params(function, sink_values, rule.id, reported_inside=True)
+        if not reaching:
+            return
+        slots = sorted(EXTRA if i == EXTRA_KEYWORDS else str(i) for i in reaching)
+        detail = helper_sink_detail(
+            function.name.value,
+            rule.id,
+            phrase,
+            slots,
+            flow.parameters(function, bound_method=False),
+        )
+        self.facts.append(_FactReport(HELPER_SINK, "", function.name, detail, None, None))
+
+    def _record_helper_call(self, call: cst.Call) -> None:
+        """A call of a function imported from another module that passes personal
+        data: a ``helper-call`` fact per argument, for the project stage to join with
+        what that module's function does with it."""
+        func = call.func
+        if not call.args or not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        qualified = self.imports.resolve(func)
+        if (
+            qualified is None
+            or "." not in qualified
+            or "()" in qualified
+            or qualified.startswith(LOCAL + ".")
+            or qualified.partition(".")[0] in _STDLIB
+        ):
+            return
+        function = qualified.rpartition(".")[2]
+        if not function or function[0].isupper():
+            return  # a class: built, not called
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                if arg.star == "*":
+                    position = -1_000  # later positions are unknown
+                continue
+            if arg.keyword is None:
+                slot = str(position)
+                position += 1
+                if position < 0:
+                    continue
+            else:
+                slot = "=" + arg.keyword.value
+            carried = self.flow.evaluate(arg.value)
+            cats = sorted(c for c in carried.cats if not c.startswith("@"))
+            if not cats:
+                continue
+            personal = Carried({c: carried.cats[c] for c in cats}, carried.user_input)
+            detail = helper_call_detail(
+                qualified, slot, self.describe(personal), self.verb(personal), cats
+            )
+            self.fact(HELPER_CALL, cats[0], arg.value, detail)
+
     def fact(
         self,
         kind: str,
@@ -330,6 +425,7 @@ class _Tracker:
         self.flow.named_expr(node)
 
     def leave_Call(self, node: cst.Call) -> None:
+        self.ctx._record_helper_call(node)
         self.flow.call_effects(node)
 
     def leave_Subscript(self, node: cst.Subscript) -> None:
@@ -619,6 +715,15 @@ class Checker:
                     rule.finish()
                 except Exception as error:
                     self._rule_crashed(ctx, rule, module, error)
+        for rule, function, sink_values, phrase in ctx._exports.values():
+            if rule.id not in disabled:
+                try:
+                    ctx._export_helpers(rule, function, sink_values, phrase)
+                except RecursionError:
+                    raise
+                except Exception as error:
+                    disabled.add(rule.id)
+                    self._rule_crashed(ctx, rule, function, error)
 
     def _prepass(self, ctx: FileContext, module: cst.Module) -> None:
         """Module-level imports and aliases first, so functions above them resolve."""

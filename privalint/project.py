@@ -24,11 +24,25 @@ field is where the bank details are collected, not ``payload["sort_code"]``:
 :meth:`ProjectContext.collected` resolves them: the fields of every class reachable
 from a request body are collected, and a validated read is collected only when no
 checked file declares its class.
+
+Two more follow personal data into the project's own helper functions of other
+modules (``trace(logger, "signup %s", user.email)`` with ``trace`` in ``logutil.py``):
+
+- ``helper-sink``: a function at the top level of its module passes some of its
+  parameters to a rule's sink (no category; ``detail`` is ``"name rule phrase
+  reaching parameters"``, see :func:`helper_sink_detail`);
+- ``helper-call``: a call of a function imported from another module passes personal
+  data (``category`` set; ``detail`` is ``"qualified-name slot ..."``, see
+  :func:`helper_call_detail`).
+
+:func:`resolve_helper_calls` joins them; the rule whose sink the helper reaches
+reports at the call.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,7 +51,7 @@ from typing import Any, Optional
 
 from privalint.catalog import Catalog
 from privalint.manifest import Manifest, Rules
-from privalint.model import Fact
+from privalint.model import Fact, Finding, Severity, Span
 
 COLLECTED = "collected"
 STORED = "stored"
@@ -48,13 +62,19 @@ REQUEST_BODY = "request-body"
 MODEL_LINK = "model-link"
 SCHEMA = "schema"
 VALIDATED_READ = "validated-read"
+HELPER_SINK = "helper-sink"
+HELPER_CALL = "helper-call"
+# A helper's `**kwargs` reaches the sink: keywords no other parameter takes do.
+EXTRA = "**"
+_SEP = "\x1f"
 
 
 def join_names(facts: Iterable[Fact]) -> frozenset[str]:
     """The classes that other files' facts could still join with: those whose fields
     are personal data or that include such a class (so a request body of theirs
-    collects it), and the schemas that validated a request read. A file that names
-    none of them adds nothing to what the project stage resolves."""
+    collects it), the schemas that validated a request read, and the functions of
+    other modules called with personal data. A file that names none of them adds
+    nothing to what the project stage resolves."""
     personal: set[str] = set()
     included_by: dict[str, set[str]] = {}
     names: set[str] = set()
@@ -66,6 +86,10 @@ def join_names(facts: Iterable[Fact]) -> frozenset[str]:
             included_by.setdefault(inner, set()).add(outer)
         elif fact.kind == VALIDATED_READ:
             names.add(fact.detail.partition(" ")[0])
+        elif fact.kind == HELPER_CALL:
+            # The function called with personal data: the module defining it says
+            # whether it passes the data on to a sink.
+            names.add(fact.detail.split(_SEP, 1)[0].rsplit(".", 1)[-1])
     pending = list(personal)
     while pending:
         for outer in included_by.get(pending.pop(), ()):
@@ -79,7 +103,7 @@ def join_names(facts: Iterable[Fact]) -> frozenset[str]:
 
 # The kinds that join what different files say; a run on some files takes them from
 # the cache for the project's other files (``ProjectContext.context_facts``).
-JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA)
+JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA, HELPER_SINK)
 
 
 def resolve_collection(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> list[Fact]:
@@ -176,3 +200,185 @@ class ProjectContext:
     def sensitivity(self, category: str) -> str:
         value = self.catalog.get(f"categories.{category}.sensitivity")
         return value if isinstance(value, str) else "personal"
+
+
+# -- helpers of other modules ------------------------------------------------------------
+
+
+def helper_sink_detail(
+    function: str, rule_id: str, phrase: str, reaching: Iterable[str], parameters: Iterable[str]
+) -> str:
+    """The detail of a ``helper-sink`` fact: the function, the rule whose sink it
+    reaches, how that rule says what the sink does ("written to the log"), the
+    parameters that reach it (positions, or ``**`` for extra keywords) and the names
+    of all its positional parameters (to place keyword arguments)."""
+    return _SEP.join((function, rule_id, phrase, " ".join(reaching), " ".join(parameters)))
+
+
+def helper_call_detail(
+    qualified: str, slot: str, description: str, verb: str, categories: Iterable[str]
+) -> str:
+    """The detail of a ``helper-call`` fact: the qualified name called, the argument
+    (its position, or ``=keyword``), what it carries in words and the categories."""
+    return _SEP.join((qualified, slot, description, verb, " ".join(categories)))
+
+
+@dataclass(frozen=True)
+class HelperFlow:
+    """Personal data passed to a function of another module that hands it to a sink."""
+
+    call: Fact
+    sink: Fact
+    rule_id: str
+    phrase: str
+    function: str
+    description: str
+    verb: str
+    categories: tuple[str, ...]
+
+
+def resolve_helper_calls(
+    facts: Iterable[Fact], context: Iterable[Fact] = ()
+) -> list[HelperFlow]:
+    """Calls of the checked files that pass personal data to a parameter that a
+    function of the project (a checked file, or one in ``context``) hands to a sink.
+
+    A call names its function as imported: absolutely (``app.logutil.trace``, found
+    in a file whose path ends with ``app/logutil.py`` or ``app/logutil/__init__.py``)
+    or relatively (``.logutil.trace``, resolved from the calling file's folder).
+    """
+    facts = list(facts)
+    sinks: dict[str, list[tuple[Fact, list[str]]]] = {}
+    for fact in (*facts, *(f for f in context if f.kind == HELPER_SINK)):
+        if fact.kind == HELPER_SINK:
+            parts = fact.detail.split(_SEP)
+            if len(parts) == 5:
+                sinks.setdefault(parts[0], []).append((fact, parts))
+    if not sinks:
+        return []
+    out: list[HelperFlow] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for fact in facts:
+        if fact.kind != HELPER_CALL:
+            continue
+        parts = fact.detail.split(_SEP)
+        if len(parts) != 5:
+            continue
+        qualified, slot, description, verb, categories = parts
+        module, _, function = qualified.rpartition(".")
+        candidates = sinks.get(function)
+        if not candidates or not module.strip("."):
+            continue
+        wanted = _module_parts(module, fact.path)
+        for sink, (_, rule_id, phrase, reaching, parameters) in candidates:
+            if not _defines(sink.path, wanted) or not _reaches(slot, reaching, parameters):
+                continue
+            key = (fact.path, fact.line, fact.column, rule_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                HelperFlow(
+                    fact,
+                    sink,
+                    rule_id,
+                    phrase,
+                    function,
+                    description,
+                    verb,
+                    tuple(categories.split()),
+                )
+            )
+    return out
+
+
+def _path_parts(path: str) -> list[str]:
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if parts and parts[-1].endswith((".py", ".pyi")):
+        parts[-1] = parts[-1].rsplit(".", 1)[0]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return parts
+
+
+def _module_parts(module: str, caller: str) -> list[str]:
+    """The path components a module's file ends with: ``app.logutil`` gives
+    ``["app", "logutil"]``; ``..common.log`` from ``app/views/x.py`` gives
+    ``["app", "common", "log"]``."""
+    dots = len(module) - len(module.lstrip("."))
+    names = [n for n in module[dots:].split(".") if n]
+    if not dots:
+        return names
+    folder = [p for p in caller.replace("\\", "/").split("/") if p not in ("", ".")][:-1]
+    if dots > 1:
+        folder = folder[: max(0, len(folder) - (dots - 1))]
+    return folder + names
+
+
+def _defines(path: str, wanted: list[str]) -> bool:
+    parts = _path_parts(path)
+    return bool(wanted) and len(parts) >= len(wanted) and parts[-len(wanted) :] == wanted
+
+
+def _reaches(slot: str, reaching: str, parameters: str) -> bool:
+    """Whether the argument ``slot`` of a call lands on a parameter that reaches the
+    sink."""
+    reached = set(reaching.split())
+    if slot.startswith("="):
+        names = parameters.split()
+        keyword = slot[1:]
+        if keyword in names:
+            return str(names.index(keyword)) in reached
+        return EXTRA in reached
+    return slot in reached
+
+
+def helper_findings(
+    flows: Iterable[HelperFlow],
+    rules: Iterable[Any],
+    catalog: Catalog,
+    severities: Optional[dict[str, Severity]] = None,
+) -> list[Finding]:
+    """One finding of the sink's rule (when enabled, among ``rules``) at each call
+    that passes personal data to a helper of another module. Its fingerprint names
+    the rule, the file, the function and the data, never the line."""
+    by_id = {rule.id: rule for rule in rules}
+    out: list[Finding] = []
+    counts: dict[str, int] = {}
+    for flow in flows:
+        rule = by_id.get(flow.rule_id)
+        if rule is None:
+            continue
+        call = flow.call
+        sink = flow.sink
+        where = f"{sink.path}:{sink.line}" if sink.path != call.path else f"line {sink.line}"
+        message = (
+            f"{flow.description} {flow.verb} passed to `{flow.function}()` ({where}), "
+            f"which {flow.phrase}"
+        )
+        severity = rule.severity
+        if any(
+            catalog.get(f"categories.{c}.sensitivity") in ("special", "credential")
+            for c in flow.categories
+        ):
+            severity = Severity.ERROR
+        if severities and rule.id in severities:
+            severity = severities[rule.id]
+        material = "\x1f".join((rule.id, call.path, flow.function, " ".join(flow.categories)))
+        base = hashlib.sha256(material.encode()).hexdigest()[:16]
+        index = counts.get(base, 0)
+        counts[base] = index + 1
+        out.append(
+            Finding(
+                rule_id=rule.id,
+                path=call.path,
+                message=message,
+                severity=severity,
+                span=Span(call.line, call.column, call.line, call.column),
+                statement_lines=(call.line, call.line),
+                categories=flow.categories,
+                fingerprint=f"{base}:{index}",
+                suppressed=rule.id in call.suppressed or "*" in call.suppressed,
+            )
+        )
+    return out

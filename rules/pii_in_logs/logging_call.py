@@ -239,6 +239,9 @@ class PersonalDataInLog(Rule):
     title = "Personal data written to a log"
     message = "{data} {verb} written to the log{via}"
     triggers = (("log", "journal"), ("@personal", "@people"))
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     provides_facts = True
     INVALID = (
         'import logging\nlogger = logging.getLogger(__name__)\n\ndef signup(user):\n    logger.info("new signup %s", user.email)',
@@ -283,6 +286,7 @@ class PersonalDataInLog(Rule):
         knowledge: LoggerKnowledge = self.compiled
         skip = knowledge.written_by(self.ctx, node, self._local_loggers)
         if skip is not None:
+            self.ctx.export_sink(self, self._sink_values, "writes it to the log")
             values = list(
                 written_values(self.ctx, node, knowledge.control_keywords, skip_first=skip)
             )

@@ -49,6 +49,9 @@ class PersonalDataPrinted(Rule):
     message = "{data} {verb} printed to {stream}"
     provides_facts = True
     triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal", "@people"))
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     INVALID = (
         'def notify(customer):\n    print("sending receipt to", customer.email)',
         'import sys\n\ndef fail(phone):\n    sys.stderr.write(f"cannot reach {phone}\\n")',
@@ -113,6 +116,7 @@ class PersonalDataPrinted(Rule):
                     stream=f"standard output by `{self.ctx.code(node.func, 30)}()`",
                 )
             return
+        self.ctx.export_sink(self, self._sink_values, "writes it to standard output")
         qualified = self.ctx.qualname(node.func) or ""
         values = list(written_values(self.ctx, node, control))
         if not values:

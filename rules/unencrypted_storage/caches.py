@@ -107,6 +107,9 @@ class PersonalDataInCache(Rule):
         ("set", "push", "add", "append", "replace", "cas", "cache", "redis"),
         ("@personal", "@people"),
     )
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     INVALID = (
         'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',
         'from django.core.cache import cache\n\ndef remember(phone, code):\n    cache.set(f"otp:{phone}", code, timeout=300)',
@@ -124,7 +127,7 @@ class PersonalDataInCache(Rule):
         super().__init__(ctx, compiled)
         self.k: CacheKnowledge = compiled
         self.records = Records(ctx, self.k.records)
-        self.helpers = HelperSinks()
+        self.helpers = HelperSinks(self, "stores it in a cache in clear")
         # Names bound to a cache client, per function.
         self._aliases = ScopedNames(ctx)
 

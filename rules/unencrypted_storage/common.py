@@ -19,6 +19,7 @@ from privalint.imports import dotted_name
 from privalint.model import Severity
 from privalint.nodes import string_value as literal_string
 from privalint.personal import split_words
+from privalint.rule import Rule
 
 
 class QualifiedNames:
@@ -155,13 +156,17 @@ class ScopedNames:
 
 class HelperSinks:
     """Sink calls seen inside the file's own functions, so a call to such a helper
-    (``save_json(path, customers)``) is checked like the sink it wraps."""
+    (``save_json(path, customers)``) is checked like the sink it wraps, here and in
+    the project's other modules (``phrase`` says what the sink does there)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rule: Rule, phrase: str) -> None:
         self._values: dict[int, list[cst.BaseExpression]] = {}
+        self._rule = rule
+        self._phrase = phrase
 
     def add(self, call: cst.Call, values: Sequence[cst.BaseExpression]) -> None:
         self._values[id(call)] = list(values)
+        self._rule.ctx.export_sink(self._rule, self.values, self._phrase)
 
     def values(self, call: cst.Call) -> list[cst.BaseExpression]:
         return self._values.get(id(call), [])

@@ -82,6 +82,9 @@ class PersonalDataInCookie(Rule):
     message = "{data} {verb} stored on the client in {where}; {suggestion}"
     provides_facts = True
     triggers = (("cookie", "session"), ("@personal", "@people"))
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     INVALID = (
         'def remember(request, customer, response):\n    response.set_cookie("remembered_email", customer.email, max_age=86400)',
         'from flask import session\n\ndef login(user):\n    session["phone"] = user.phone',
@@ -100,7 +103,7 @@ class PersonalDataInCookie(Rule):
         super().__init__(ctx, compiled)
         self.k: ClientKnowledge = compiled
         self._server_sessions: Optional[bool] = None
-        self.helpers = HelperSinks()
+        self.helpers = HelperSinks(self, "stores it in a cookie in clear")
 
     def _sessions_on_server(self) -> bool:
         if self._server_sessions is None:

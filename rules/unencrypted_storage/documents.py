@@ -142,6 +142,9 @@ class PersonalDataInDocumentStore(Rule):
         ("insert_one", "insert_many", "replace_one", "update_one", "update_many", "find_one_and_"),
         ("@personal", "@people"),
     )
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     INVALID = (
         'from pymongo import MongoClient\ndb = MongoClient().shop\n\ndef save(customer):\n    db.customers.insert_one({"email": customer.email, "phone": customer.phone})',
         'async def remember(request, patient):\n    await request.app["db"].patients.update_one({"_id": patient.id}, {"$set": {"diagnosis": patient.diagnosis}})',
@@ -166,7 +169,7 @@ class PersonalDataInDocumentStore(Rule):
         super().__init__(ctx, compiled)
         self.k: DocumentKnowledge = compiled
         self.records = Records(ctx, self.k.records)
-        self.helpers = HelperSinks()
+        self.helpers = HelperSinks(self, "stores it in a document database in clear")
         # Names bound to a client opened with automatic encryption, or to its databases
         # and collections.
         self._encrypted: set[str] = set()

@@ -201,6 +201,9 @@ class PersonalDataWrittenToFile(Rule):
         ),
         ("@personal", "@people"),
     )  # fmt: skip
+    # A function of the file may hand its parameters to the sink: the file matters to
+    # other modules that call it with personal data (`privalint.project`).
+    join_triggers = triggers[0]
     INVALID = (
         'import json\n\ndef save(customer):\n    with open("/var/backups/customer.json", "w") as fh:\n        json.dump({"email": customer.email, "phone": customer.phone}, fh)',
         'import csv\n\ndef export(patients):\n    with open("patients.csv", "w") as fh:\n        writer = csv.writer(fh)\n        for p in patients:\n            writer.writerow([p.full_name, p.date_of_birth])',
@@ -240,7 +243,7 @@ class PersonalDataWrittenToFile(Rule):
         super().__init__(ctx, compiled)
         self.k: FileKnowledge = compiled
         self.records = Records(ctx, self.k.records)
-        self.helpers = HelperSinks()
+        self.helpers = HelperSinks(self, "writes it to a file in clear")
         # name -> the file it is open on ("file `path`"), or None for a stream that
         # is not a file; per function.
         self._streams = ScopedNames(ctx)
