@@ -429,7 +429,6 @@ def _project_findings(
     settings: Optional[Settings] = None,
 ) -> list[Finding]:
     from privalint.cache import real_rules
-
     from privalint.project import HELPER_CALL, helper_findings, resolve_helper_calls
 
     chosen = [r for r in rules if r.project and r.id in rule_ids]

@@ -68,17 +68,59 @@ class _Report:
     # node, counted from its first (0), that shows the problem.
     line_offset: int = 0
 
+
 # What a call writes to a rule's sink (see ``Flow.reaching_params``).
 SinkValues = Callable[[cst.Call], Sequence[cst.BaseExpression]]
 # Modules of the standard library: never the project's own helpers.
 _STDLIB = frozenset(
     getattr(sys, "stdlib_module_names", ())
-    or (
-        "abc asyncio base64 collections contextlib copy csv dataclasses datetime email "
-        "enum functools gzip hashlib hmac http io itertools json logging math os pathlib "
-        "pickle random re shutil smtplib socket sqlite3 ssl string subprocess sys tempfile "
-        "threading time traceback typing unittest urllib uuid warnings xml zipfile"
-    ).split()
+    or [
+        "abc",
+        "asyncio",
+        "base64",
+        "collections",
+        "contextlib",
+        "copy",
+        "csv",
+        "dataclasses",
+        "datetime",
+        "email",
+        "enum",
+        "functools",
+        "gzip",
+        "hashlib",
+        "hmac",
+        "http",
+        "io",
+        "itertools",
+        "json",
+        "logging",
+        "math",
+        "os",
+        "pathlib",
+        "pickle",
+        "random",
+        "re",
+        "shutil",
+        "smtplib",
+        "socket",
+        "sqlite3",
+        "ssl",
+        "string",
+        "subprocess",
+        "sys",
+        "tempfile",
+        "threading",
+        "time",
+        "traceback",
+        "typing",
+        "unittest",
+        "urllib",
+        "uuid",
+        "warnings",
+        "xml",
+        "zipfile",
+    ]
 )
 
 
@@ -279,11 +321,11 @@ class FileContext:
         stack = self.stack
         if len(stack) > 1 and type(stack[1]) is cst.FunctionDef:
             function = stack[1]
-            self._exports.setdefault(
-                (rule.id, id(function)), (rule, function, sink_values, phrase)
-            )
+            self._exports.setdefault((rule.id, id(function)), (rule, function, sink_values, phrase))
 
-    def _export_helpers(self, rule: Rule, function: cst.FunctionDef, sink_values: SinkValues, phrase: str) -> None:
+    def _export_helpers(
+        self, rule: Rule, function: cst.FunctionDef, sink_values: SinkValues, phrase: str
+    ) -> None:
         flow = self.flow
         reaching = flow.reaching_params(function, sink_values, rule.id, reported_inside=True)
         if not reaching:

@@ -237,9 +237,7 @@ class HelperFlow:
     categories: tuple[str, ...]
 
 
-def resolve_helper_calls(
-    facts: Iterable[Fact], context: Iterable[Fact] = ()
-) -> list[HelperFlow]:
+def resolve_helper_calls(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> list[HelperFlow]:
     """Calls of the checked files that pass personal data to a parameter that a
     function of the project (a checked file, or one in ``context``) hands to a sink.
 

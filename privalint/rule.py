@@ -58,7 +58,9 @@ class Rule:
     # `triggers` skip, facts that only matter joined with other files' facts about a
     # class (an endpoint that takes `SignupRequest` as its body, a model that
     # includes another). Such a file is deferred: it is checked only when a fact of
-    # another file names a class it mentions (see `privalint.runner`).
+    # another file names a class it mentions (see `privalint.runner`). A rule that
+    # offers helpers to other modules (`FileContext.export_sink`) lists its sink words
+    # here: a helper module without personal data is checked when a call names it.
     join_triggers: ClassVar[tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()

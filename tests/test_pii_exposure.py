@@ -139,7 +139,9 @@ def test_request_bodies_are_inventoried_but_not_reported() -> None:
     """
     result = run(code, collect_facts=True)
     assert findings(result) == []
-    facts = {(f.kind, f.category, f.line, f.detail) for f in result.facts}
+    # (A `helper-call` fact is recorded too, for the project stage to join with a
+    # helper of another module; it names the function called, not a destination.)
+    facts = {(f.kind, f.category, f.line, f.detail) for f in result.facts if f.kind == "sent"}
     assert facts == {("sent", "email", 5, "api.mail.example.com")}
 
 

@@ -51,7 +51,7 @@ class PersonalDataPrinted(Rule):
     triggers = (("print", "write", "echo", "warn", "console", "ic("), ("@personal", "@people"))
     # A function of the file may hand its parameters to the sink: the file matters to
     # other modules that call it with personal data (`privalint.project`).
-    join_triggers = triggers[0]
+    join_triggers = ("print", "echo", "stdout", "stderr")
     INVALID = (
         'def notify(customer):\n    print("sending receipt to", customer.email)',
         'import sys\n\ndef fail(phone):\n    sys.stderr.write(f"cannot reach {phone}\\n")',

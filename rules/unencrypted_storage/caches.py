@@ -109,7 +109,7 @@ class PersonalDataInCache(Rule):
     )
     # A function of the file may hand its parameters to the sink: the file matters to
     # other modules that call it with personal data (`privalint.project`).
-    join_triggers = triggers[0]
+    join_triggers = ("cache", "redis", "memcache", "pylibmc", "walrus", "valkey", "keydb")
     INVALID = (
         'import json, redis\nr = redis.Redis()\n\ndef warm(customer):\n    r.setex(f"profile:{customer.pk}", 3600, json.dumps({"email": customer.email}))',
         'from django.core.cache import cache\n\ndef remember(phone, code):\n    cache.set(f"otp:{phone}", code, timeout=300)',

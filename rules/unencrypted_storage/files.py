@@ -203,7 +203,17 @@ class PersonalDataWrittenToFile(Rule):
     )  # fmt: skip
     # A function of the file may hand its parameters to the sink: the file matters to
     # other modules that call it with personal data (`privalint.project`).
-    join_triggers = triggers[0]
+    join_triggers = (
+        "write",
+        "dump",
+        "to_csv",
+        "to_json",
+        "to_parquet",
+        "to_excel",
+        "to_pickle",
+        "shelve",
+        "save",
+    )
     INVALID = (
         'import json\n\ndef save(customer):\n    with open("/var/backups/customer.json", "w") as fh:\n        json.dump({"email": customer.email, "phone": customer.phone}, fh)',
         'import csv\n\ndef export(patients):\n    with open("patients.csv", "w") as fh:\n        writer = csv.writer(fh)\n        for p in patients:\n            writer.writerow([p.full_name, p.date_of_birth])',
