@@ -25,10 +25,13 @@ class Knowledge:
     argument_declarations: frozenset[str]
     form_bases: frozenset[str]
     form_suffixes: tuple[str, ...]
+    request_model_suffixes: tuple[str, ...]
     request_key_methods: frozenset[str]
     model_loader_functions: frozenset[str]
     request_names: frozenset[str]
     non_data_fields: frozenset[str]
+    flag_fields: frozenset[str]
+    encryption_words: frozenset[str]
     output_fields: frozenset[str]
     output_keywords: frozenset[str]
     class_suffixes: frozenset[str]
@@ -81,10 +84,13 @@ class Knowledge:
             argument_declarations=strings("argument-declarations"),
             form_bases=strings("form-bases"),
             form_suffixes=tuple(catalog.strings("collection.form-suffixes")),
+            request_model_suffixes=tuple(catalog.strings("collection.request-model-suffixes")),
             request_key_methods=strings("request-key-methods"),
             model_loader_functions=strings("model-loader-functions"),
             request_names=frozenset(catalog.strings("flow.request-names")),
             non_data_fields=strings("non-data-fields"),
+            flag_fields=strings("flag-fields"),
+            encryption_words=strings("encryption-words"),
             output_fields=strings("output-fields"),
             output_keywords=strings("output-keywords"),
             class_suffixes=frozenset(
@@ -133,3 +139,16 @@ class Knowledge:
         while len(words) > 1 and words[-1] in self.class_suffixes:
             words.pop()
         return "_".join(words)
+
+
+def named_as_input(name: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether a class name ends with one of ``suffixes`` as its last CamelCase word
+    (`SelfieIn`, `UserCreate`; not `Login` nor `In`)."""
+    for suffix in suffixes:
+        if (
+            name.endswith(suffix)
+            and len(name) > len(suffix)
+            and (name[-len(suffix) - 1].islower() or name[-len(suffix) - 1].isdigit())
+        ):
+            return True
+    return False

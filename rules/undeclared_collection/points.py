@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
 import libcst as cst
-from privalint.rules.undeclared_collection.knowledge import Knowledge
+from privalint.rules.undeclared_collection.knowledge import Knowledge, named_as_input
 
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
@@ -468,6 +468,13 @@ class CollectionPoints:
                 name = _last_name(base)
                 if knowledge.is_model_name(name):
                     self._link(MODEL_LINK, f"{node.name.value} {name}")
+        if (
+            bases
+            and named_as_input(node.name.value, knowledge.request_model_suffixes)
+            and _declares_annotated_fields(node.body)
+        ):
+            # `class SelfieIn(BaseModel)`: named for what a client sends.
+            self._link(REQUEST_BODY, node.name.value)
         if type(node.body) is cst.IndentedBlock and any(
             self._is_model_form(base) for base in bases
         ):
@@ -580,13 +587,20 @@ class CollectionPoints:
         if type(target) is not cst.Name or type(node.value) is not cst.Call:
             return
         call = node.value
+        owner = self.knowledge.owner_of(owner_class.name.value)
         if id(owner_class) in self._input_classes:
             if not self._is_input_type(call):
                 return
         elif not self._is_input_field(call, id(owner_class) in self._form_classes):
+            if _last_name(call.func) in self.knowledge.flag_fields and self._is_input_field(
+                call, id(owner_class) in self._form_classes, flags=True
+            ):
+                # A yes/no answer collects only what it reveals (`pregnant`).
+                flag = self.ctx.classify_flag(target.value, owner)
+                if flag is not None:
+                    self._record(flag, target, f"field `{owner_class.name.value}.{target.value}`")
             return
-        owner = self.knowledge.owner_of(owner_class.name.value)
-        category = self.ctx.classify(target.value, owner, NAME) or self._label_category(
+        category = self._field_category(target.value, owner) or self._label_category(
             call, target.value, owner
         )
         types = list(_field_types(call))
@@ -595,6 +609,18 @@ class CollectionPoints:
         category = category or self._named_person(target.value, types)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
+
+    def _field_category(self, name: str, owner: str) -> Optional[str]:
+        """The category a field's name says it holds. A field named for holding its data
+        encrypted (`passport_number_enc`) still collects it: encryption is undone by
+        whoever holds the key, unlike a hash."""
+        category = self.ctx.classify(name, owner, NAME)
+        if category is None:
+            words = split_words(name)
+            kept = [w for w in words if w not in self.knowledge.encryption_words]
+            if kept and len(kept) < len(words):
+                category = self.ctx.classify("_".join(kept), owner, NAME)
+        return category
 
     def _typed_category(self, type_name: str, name: str, owner: str) -> Optional[str]:
         """The category a field's type says it holds (``contact = forms.EmailField()``,
@@ -717,9 +743,9 @@ class CollectionPoints:
             and type_name not in self.knowledge.non_data_fields
         )
 
-    def _is_input_field(self, call: cst.Call, in_form: bool) -> bool:
+    def _is_input_field(self, call: cst.Call, in_form: bool, flags: bool = False) -> bool:
         """A field constructor of a form library, or any ``...Field()`` in the body of a
-        form, serializer or schema."""
+        form, serializer or schema (with ``flags``, a yes/no field counts too)."""
         knowledge = self.knowledge
         qualified = self.ctx.qualname(call.func)
         module, _, field_class = (qualified or "").rpartition(".")
@@ -733,7 +759,10 @@ class CollectionPoints:
                 or field_class in self._form_names
             ):
                 return False
-        if field_class in knowledge.non_data_fields or field_class in knowledge.output_fields:
+        if field_class in knowledge.output_fields or (
+            field_class in knowledge.non_data_fields
+            and not (flags and field_class in knowledge.flag_fields)
+        ):
             return False
         return not any(
             arg.keyword is not None
@@ -761,7 +790,7 @@ class CollectionPoints:
             if flag is not None:
                 self._record(flag, node.target, f"{class_name}.{node.target.value}", MODEL_FIELD)
             return
-        category = self.ctx.classify(node.target.value, owner, NAME)
+        category = self._field_category(node.target.value, owner)
         if category is None and type(node.value) is cst.Call:
             category = self._label_category(node.value, node.target.value, owner, positional=False)
         for name in names:
