@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional, Union
+from weakref import WeakKeyDictionary
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
+    NOT_LITERAL,
     argument,
     enclosing_class,
+    env_default,
     last_name,
     literal,
     matches_module,
@@ -37,6 +40,15 @@ class Setting:
     siblings: tuple[cst.BaseExpression, ...] = ()
     # The call a keyword setting is passed to (``Trunk(srtp="optional")``).
     call: Optional[cst.Call] = None
+    # A module constant: the names of the module's other constants (a settings module
+    # of a PBX, ``SIP_DOMAIN`` beside ``MAX_CONCURRENT_CALLS = 0``).
+    module_names: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The name as catalogs spell settings: ``sip_transport`` for a constant
+        written ``SIP_TRANSPORT``."""
+        return self.name.lower() if self.name.isupper() else self.name
 
 
 AssignNode = Union[cst.Assign, cst.AnnAssign]
@@ -51,8 +63,60 @@ def field_default(ctx: FileContext, value: cst.BaseExpression) -> cst.BaseExpres
     return value
 
 
+# Conversions of an environment value whose fallback is still the setting's value.
+_CASTS = {"int": int, "str": str}
+
+
 def setting_value(ctx: FileContext, value: cst.BaseExpression) -> Any:
-    return value_of(ctx, field_default(ctx, value))
+    """The literal value of a setting; for a setting read from the environment, the
+    value it falls back to (``os.environ.get("SIP_TRANSPORT", "udp")``,
+    ``int(os.getenv("MAX_CALLS", "0"))``): what runs unless someone overrides it."""
+    expr = field_default(ctx, value)
+    found = value_of(ctx, expr)
+    if found is not NOT_LITERAL:
+        return found
+    cast = None
+    if (
+        type(expr) is cst.Call
+        and type(expr.func) is cst.Name
+        and expr.func.value in _CASTS
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+    ):
+        cast = _CASTS[expr.func.value]
+        expr = expr.args[0].value
+    default = env_default(ctx, expr)
+    if default is None:
+        return NOT_LITERAL
+    found = value_of(ctx, default)
+    if cast is not None and isinstance(found, (str, int)) and not isinstance(found, bool):
+        try:
+            return cast(found)
+        except ValueError:
+            return NOT_LITERAL
+    return found
+
+
+_MODULE_NAMES: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
+
+
+def module_constants(ctx: FileContext) -> tuple[str, ...]:
+    """The names assigned at the module's top level (computed once a file)."""
+    found = _MODULE_NAMES.get(ctx)
+    if found is None:
+        names: list[str] = []
+        for stmt in ctx.module.body:
+            if type(stmt) is not cst.SimpleStatementLine:
+                continue
+            for small in stmt.body:
+                if type(small) is cst.Assign:
+                    names.extend(
+                        t.target.value for t in small.targets if type(t.target) is cst.Name
+                    )
+                elif type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                    names.append(small.target.value)
+        found = _MODULE_NAMES[ctx] = tuple(names)
+    return found
 
 
 def _class_fields(node: cst.ClassDef) -> tuple[tuple[str, ...], tuple[cst.BaseExpression, ...]]:
@@ -101,7 +165,16 @@ def assigned_settings(ctx: FileContext, node: AssignNode) -> list[Setting]:
                 )
                 continue
             elif len(stack) >= 3 and type(stack[-3]) is cst.Module:
-                found.append(Setting(node, target.value, value, (target.value,), constant=True))
+                found.append(
+                    Setting(
+                        node,
+                        target.value,
+                        value,
+                        (target.value,),
+                        constant=True,
+                        module_names=module_constants(ctx),
+                    )
+                )
         elif type(target) is cst.Attribute:
             name = dotted_name(target)
             if name is None or not name.startswith("self."):
@@ -180,6 +253,12 @@ def stored_under(ctx: FileContext) -> list[str]:
 def telephony_context(setting: Setting, words: frozenset[str]) -> bool:
     """Whether the names around a setting say it configures telephony."""
     return any(set(words_of(name)) & words for name in setting.around)
+
+
+def settings_module(setting: Setting, words: frozenset[str]) -> bool:
+    """Whether a module constant sits among constants that say the module configures
+    telephony (``SIP_DOMAIN``, ``TRUNK_USER``, ``ARI_BASE``): a settings module."""
+    return setting.constant and any(set(words_of(name)) & words for name in setting.module_names)
 
 
 def library_call(ctx: FileContext, setting: Setting, modules: Iterable[str]) -> bool:

@@ -42,6 +42,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     library_call,
     setting_value,
+    settings_module,
     telephony_context,
 )
 
@@ -1524,6 +1525,7 @@ class UnboundedCallVolume(Rule):
         if not (
             telephony_context(setting, knowledge.context_words)
             or (setting.constant and imports_any(self.ctx, knowledge.voip_modules))
+            or settings_module(setting, knowledge.context_words)
             or library_call(self.ctx, setting, knowledge.voip_modules)
         ):
             return

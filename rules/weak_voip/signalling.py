@@ -40,6 +40,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     library_call,
     setting_value,
+    settings_module,
     stored_under,
     telephony_context,
 )
@@ -736,14 +737,16 @@ class SipWithoutTls(Rule):
 
     def _setting(self, setting: Setting) -> None:
         knowledge: SignallingKnowledge = self.compiled
-        if setting.name not in knowledge.transport_settings:
+        if setting.key not in knowledge.transport_settings:
             return
         value = setting_value(self.ctx, setting.value)
         if not isinstance(value, str) or value.lower() not in knowledge.plain_transport_values:
             return
-        if not any(
-            set(words_of(name)) & knowledge.class_words for name in setting.around
-        ) and not library_call(self.ctx, setting, knowledge.voip_modules):
+        if not (
+            telephony_context(setting, knowledge.class_words)
+            or settings_module(setting, knowledge.class_words)
+            or library_call(self.ctx, setting, knowledge.voip_modules)
+        ):
             return
         for sibling in setting.siblings:
             text = text_of(self.ctx, sibling)
@@ -1202,8 +1205,8 @@ class SrtpNotEnforced(Rule):
 
     def _setting(self, setting: Setting) -> None:
         knowledge: MediaKnowledge = self.compiled
-        general = setting.name in knowledge.srtp_settings
-        if not general and setting.name not in knowledge.library_srtp_settings:
+        general = setting.key in knowledge.srtp_settings
+        if not general and setting.key not in knowledge.library_srtp_settings:
             return
         library = setting.call is not None and library_call(
             self.ctx, setting, knowledge.voip_modules
@@ -1835,7 +1838,9 @@ class SipTlsUnverified(Rule):
     def _setting(self, setting: Setting) -> None:
         knowledge: PeerKnowledge = self.compiled
         settings = knowledge.settings
-        if settings is None or setting.name in self._own_keys:
+        if settings is None or (
+            setting.name in self._own_keys and type(setting.node) is cst.DictElement
+        ):
             # pjsua2's `tlsConfig.verifyServer`, sofia and Asterisk parameters are
             # judged on their own.
             return
