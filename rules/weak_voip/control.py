@@ -33,6 +33,7 @@ from privalint.rules.weak_tls.common import (
     words_of,
 )
 from privalint.rules.weak_voip.config import (
+    AssignNode,
     Setting,
     assigned_settings,
     field_default,
@@ -84,6 +85,7 @@ class ControlKnowledge:
     socket_calls: frozenset[str]
     ports: dict[int, str]
     ari_ports: frozenset[int] = frozenset()
+    url_setting_words: frozenset[str] = frozenset()
 
 
 def _url_port(url: str) -> Optional[int]:
@@ -211,6 +213,9 @@ class VoipControlPlaintext(Rule):
                 for k, v in (catalog.get("voip.control.ports", {}) or {}).items()
                 if str(k).isdigit()
             },
+            url_setting_words=frozenset(
+                w.lower() for w in catalog.strings("voip.control.url-setting-words")
+            ),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -218,6 +223,35 @@ class VoipControlPlaintext(Rule):
         # Plain base URLs on Asterisk's HTTP port, reported when the file calls ARI paths.
         self._port_urls: list[tuple[cst.Call, str, str]] = []
         self._ari_paths = False
+        # Plain ARI URLs kept in settings (`ARI_URL = "http://pbx:8088"`), by name:
+        # reported at the end unless a connection of this file is made with them (the
+        # connection is reported then).
+        self._url_settings: dict[str, tuple[cst.CSTNode, str, str]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._url_setting(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._url_setting(node)
+
+    def _url_setting(self, node: AssignNode) -> None:
+        knowledge: ControlKnowledge = self.compiled
+        for setting in assigned_settings(self.ctx, node):
+            if not set(words_of(setting.name)) & knowledge.url_setting_words:
+                continue
+            text = text_of(self.ctx, field_default(self.ctx, setting.value))
+            if text is None or not _PLAIN_URL.match(text):
+                continue
+            host = url_host(text)
+            if host is None or UNKNOWN_PART in host or is_loopback(host, knowledge.loopback):
+                continue
+            path = text.split("://", 1)[1]
+            path = path[path.find("/") :] if "/" in path else ""
+            if _url_port(text) not in knowledge.ari_ports and not (
+                path == knowledge.ari_path or path.startswith(knowledge.ari_path + "/")
+            ):
+                continue
+            self._url_settings[setting.name] = (setting.node, text, host)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if not self._ari_paths and self.compiled.ari_path + "/" in node.value:
@@ -228,6 +262,8 @@ class VoipControlPlaintext(Rule):
             self._ari_paths = True
 
     def finish(self) -> None:
+        for node, text, host in self._url_settings.values():
+            self.report(node, protocol=f"ARI ({text.split(':', 1)[0].lower()}://)", host=host)
         if not self._ari_paths:
             return
         for node, text, host in self._port_urls:
@@ -244,6 +280,9 @@ class VoipControlPlaintext(Rule):
         url = argument(node, 0, "url", "base_url")
         if url is None:
             return
+        if type(url.value) is cst.Name:
+            # Reported here, or not at all (a loopback check, say), not at the setting.
+            self._url_settings.pop(url.value.value, None)
         text = text_of(self.ctx, url.value)
         if text is None or not _PLAIN_URL.match(text):
             return

@@ -45,6 +45,7 @@ from privalint.rules.weak_voip.config import (
     settings_module,
     telephony_context,
 )
+from privalint.rules.weak_voip.lines import source_line
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
@@ -100,6 +101,7 @@ class ForwardingKnowledge:
     target_attributes: frozenset[str] = frozenset()
     input_parameters: frozenset[str] = frozenset()
     ncco_endpoint_keys: frozenset[str] = frozenset()
+    ncco_action_keys: tuple[str, ...] = ("action",)
     store_writes: tuple[tuple[str, int], ...] = ()
     store_reads: frozenset[str] = frozenset()
     helper_words: frozenset[str] = frozenset()
@@ -182,6 +184,7 @@ class ForwardingKnowledge:
             target_attributes=frozenset(catalog.strings("voip.forwarding.target-attributes")),
             input_parameters=frozenset(catalog.strings("voip.forwarding.input-parameters")),
             ncco_endpoint_keys=frozenset(catalog.strings("voip.forwarding.ncco-endpoint-keys")),
+            ncco_action_keys=tuple(catalog.strings("voip.forwarding.ncco-action-keys")),
             store_writes=tuple(
                 (str(method), int(position))
                 for method, position in (
@@ -842,7 +845,7 @@ class OpenCallForwarding(Rule):
     (`redis.set("fwd:" + account, form["forward_to"])`) is request input again where
     the file reads it back under the same key prefix and dials it. Vonage NCCO
     endpoints are looked into (`[{"type": "phone", "number": forward}]`, also kept in a
-    variable). In a file that does telephony, a function of another module whose name
+    variable), and so are Sinch SVAML actions (`{"name": "connectPstn", "number": ...}`). In a file that does telephony, a function of another module whose name
     says it places a call (`conference.dial_out(room, body["number"])`,
     `carriers.plivo_callback(form["phone"])`) given a phone number from request input
     counts as a sink too. Asterisk dialplans written as text whose pattern matches
@@ -1147,7 +1150,8 @@ class OpenCallForwarding(Rule):
     def _open(self, value: cst.BaseExpression) -> bool:
         return self._outside(value) and not self.guards.guarded(value)
 
-    # Call-control markup built as text (TwiML, AMI actions) and Vonage NCCOs.
+    # Call-control markup built as text (TwiML, AMI actions), Vonage NCCO and Sinch
+    # SVAML actions.
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         raw = node.value
@@ -1176,6 +1180,7 @@ class OpenCallForwarding(Rule):
                     "premium-rate and international numbers; match the numbers you mean to "
                     "allow (`_0[1-9]XXXXXXXXX`)",
                     severity=Severity.WARNING,
+                    line_offset=source_line(node, text.count("\n", 0, match.start())),
                 )
                 return
 
@@ -1210,8 +1215,13 @@ class OpenCallForwarding(Rule):
                 key = literal(element.key)
                 if isinstance(key, str):
                     values[key] = element.value
-        action = values.get("action")
-        if action is None or literal(action) not in knowledge.ncco_actions:
+        action = None
+        for key in knowledge.ncco_action_keys:
+            name = literal(values[key]) if key in values else None
+            if isinstance(name, str) and name in knowledge.ncco_actions:
+                action = name
+                break
+        if action is None:
             return
         if any(id(n) in self._reported for n in self.ctx.stack):
             return
@@ -1220,8 +1230,21 @@ class OpenCallForwarding(Rule):
             for value in self._endpoint_values(target) if target is not None else ():
                 if self._open(value):
                     self._reported.add(id(node))
-                    self.report(node, what="Vonage NCCO `connect`", code=self.ctx.code(value, 40))
+                    # On the destination when it is written inside the action (the
+                    # line a reader looks at), else on the action.
+                    where = value if self._within(value, node) else node
+                    self.report(where, what=f"call-control action `{action}`", code=self.ctx.code(value, 40))
                     return
+
+    def _within(self, value: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """Whether ``value`` is written inside ``node`` (not reached through a name)."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current is value:
+                return True
+            stack.extend(current.children)
+        return False
 
     def _endpoint_values(self, target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
         """The values of an NCCO endpoint that say where the call goes: the endpoint

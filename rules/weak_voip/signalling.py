@@ -504,6 +504,10 @@ def _read_configuration(rule: Any, node: cst.Call) -> None:
         rule._joined_lines(lines)
 
 
+# A literal that is one word or identifier (``connectSip``, ``sip-trunk``), not text.
+_IDENTIFIER = re.compile(r"[A-Za-z][\w-]{0,40}")
+
+
 class SipWithoutTls(Rule):
     """
     ## What it does
@@ -735,6 +739,20 @@ class SipWithoutTls(Rule):
 
     # Transport settings of SIP accounts and trunks kept in Python.
 
+    def _sip_named(self, setting: Setting) -> bool:
+        """Whether another entry of a dict names SIP as its kind by a literal word
+        (``{"name": "connectSip", "transport": "UDP"}``, ``{"type": "sip", ...}``)."""
+        if type(setting.node) is not cst.DictElement:
+            return False
+        words: frozenset[str] = self.compiled.class_words
+        for sibling in setting.siblings:
+            if type(sibling) is cst.SimpleString:
+                text = literal(sibling)
+                if isinstance(text, str) and _IDENTIFIER.fullmatch(text):
+                    if set(words_of(text)) & words:
+                        return True
+        return False
+
     def _setting(self, setting: Setting) -> None:
         knowledge: SignallingKnowledge = self.compiled
         if setting.key not in knowledge.transport_settings:
@@ -746,6 +764,7 @@ class SipWithoutTls(Rule):
             telephony_context(setting, knowledge.class_words)
             or settings_module(setting, knowledge.class_words)
             or library_call(self.ctx, setting, knowledge.voip_modules)
+            or self._sip_named(setting)
         ):
             return
         for sibling in setting.siblings:
