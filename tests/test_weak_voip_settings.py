@@ -155,3 +155,29 @@ def test_dialplan_finding_is_on_the_extension_line() -> None:
         """
     '''
     assert voip_findings(code) == Counter({(6, "PV604"): 1})
+
+
+def test_digits_collected_into_a_channel_variable_are_caller_input() -> None:
+    code = """\
+        from . import settings
+
+        ARI = settings.ARI_BASE
+
+        async def on_dtmf(http, event):
+            chan_id = event["channel"]["id"]
+            digits = event["channel"].get("channelvars", {}).get("COLLECTED_DIGITS", "")
+            if event["digit"] == "#" and digits:
+                await http.post(
+                    f"{ARI}/channels/{chan_id}/redirect",
+                    params={"endpoint": f"PJSIP/{digits}@carrier"},
+                )
+
+        async def on_menu(http, event):
+            chan_id = event["channel"]["id"]
+            queue = event["channel"].get("channelvars", {}).get("QUEUE_NAME", "")
+            await http.post(
+                f"{ARI}/channels/{chan_id}/redirect",
+                params={"endpoint": f"PJSIP/{queue}@agents"},
+            )
+    """
+    assert voip_findings(code) == Counter({(9, "PV604"): 1})

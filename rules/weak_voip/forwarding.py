@@ -88,6 +88,7 @@ class ForwardingKnowledge:
     input_defaults: frozenset[str]
     caller_methods: frozenset[str]
     caller_keys: frozenset[str]
+    caller_key_words: frozenset[str]
     # Each entry: the parts a text must all hold (`<Dial`; `<Transfer` with `<PhoneNumber`).
     markup: tuple[tuple[str, ...], ...]
     ncco_actions: frozenset[str]
@@ -163,6 +164,9 @@ class ForwardingKnowledge:
             input_defaults=frozenset(catalog.strings("voip.forwarding.input-defaults")),
             caller_methods=frozenset(catalog.strings("voip.forwarding.caller-input-methods")),
             caller_keys=frozenset(catalog.strings("voip.forwarding.caller-input-keys")),
+            caller_key_words=frozenset(
+                w.lower() for w in catalog.strings("voip.forwarding.caller-input-key-words")
+            ),
             markup=(
                 *((m,) for m in catalog.strings("voip.forwarding.markup")),
                 *(
@@ -604,8 +608,25 @@ def _keyed_in(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool
     """Caller input (see ``_caller_input``), also read with ``event.get("digits")``."""
     if _caller_input(knowledge, value):
         return True
-    field = _field_read(value, knowledge.field_readers) if type(value) is cst.Call else None
-    return field is not None and any(field.endswith(f"[{k!r}]") for k in knowledge.caller_keys)
+    return (
+        type(value) is cst.Call
+        and type(value.func) is cst.Attribute
+        and value.func.attr.value in knowledge.field_readers
+        and bool(value.args)
+        and value.args[0].keyword is None
+        and _caller_key(knowledge, literal(value.args[0].value))
+    )
+
+
+def _caller_key(knowledge: ForwardingKnowledge, key: Any) -> bool:
+    """A key of what the caller keyed in: one of `caller-input-keys`, or ending in a word
+    of `caller-input-key-words` (`COLLECTED_DIGITS`, `dtmf`)."""
+    if not isinstance(key, str):
+        return False
+    if key in knowledge.caller_keys:
+        return True
+    words = words_of(key)
+    return bool(words) and words[-1].lower() in knowledge.caller_key_words
 
 
 def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
@@ -616,7 +637,7 @@ def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> 
         return last_name(value.func) in knowledge.caller_methods
     if type(value) is cst.Subscript and len(value.slice) == 1:
         element = value.slice[0].slice
-        return type(element) is cst.Index and literal(element.value) in knowledge.caller_keys
+        return type(element) is cst.Index and _caller_key(knowledge, literal(element.value))
     return False
 
 
