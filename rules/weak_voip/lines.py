@@ -196,3 +196,15 @@ def sections(lines: list[Line], comment: str = ";") -> list[Entry]:
         for i, name, key, value, line in parsed
         if line.own
     ]
+
+
+def space_settings(text: str, keys: frozenset[str]) -> list[tuple[int, str, str]]:
+    """The ``key<space or tab>value`` lines of a configuration text whose key is one of
+    ``keys`` (baresip's ``config``: ``sip_trans_def\tudp``), as (line of the text,
+    key, value lowercased)."""
+    found = []
+    for index, line in enumerate(text.split("\n")):
+        parts = line.split(None, 2)
+        if len(parts) >= 2 and parts[0] in keys and not parts[0].startswith("#"):
+            found.append((index, parts[0], parts[1].lower()))
+    return found

@@ -44,7 +44,14 @@ from privalint.rules.weak_voip.config import (
     stored_under,
     telephony_context,
 )
-from privalint.rules.weak_voip.lines import Entry, Line, LineLists, sections, source_line
+from privalint.rules.weak_voip.lines import (
+    Entry,
+    Line,
+    LineLists,
+    sections,
+    source_line,
+    space_settings,
+)
 from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
 
 from privalint.catalog import Catalog
@@ -52,7 +59,9 @@ from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.rule import Rule
 
-_SIP_URI = re.compile(r"^\s*(?:[^<>\s]*\s*<)?\s*sip:", re.IGNORECASE)
+# A SIP URI, also as a display name's `<sip:...>` or a Kamailio dispatcher line
+# (`1 sip:10.0.0.5:5060`: set id, then the destination).
+_SIP_URI = re.compile(r"^\s*(?:\d+\s+)?(?:[^<>\s]*\s*<)?\s*sip:", re.IGNORECASE)
 
 
 _XML_PARAM = re.compile(
@@ -198,6 +207,23 @@ class ServerConfigKnowledge:
     profile_sections: tuple[str, ...] = ()
     method_params: frozenset[str] = frozenset()
     weak_methods: frozenset[str] = frozenset()
+    # baresip `config` lines (see ``[voip.baresip]``).
+    space_transport_keys: frozenset[str] = frozenset()
+    space_plain: frozenset[str] = frozenset()
+    space_verify_keys: frozenset[str] = frozenset()
+    space_verify_off: frozenset[str] = frozenset()
+
+    def space_lines(self, node: StringNode) -> list[tuple[int, str, str]]:
+        """The baresip ``key value`` lines of a string with a key this knows, as (source
+        line from the string's first, key, value)."""
+        text = config_text(node)
+        if text is None:
+            return []
+        keys = self.space_transport_keys | self.space_verify_keys
+        return [
+            (source_line(node, index), key, value)
+            for index, key, value in space_settings(text, keys)
+        ]
 
     def profile_entries(self, lines: list[Line]) -> list[tuple[Entry, str]]:
         """The lines of `tls.cfg` profiles that weaken TLS: (entry, why) for a client
@@ -282,10 +308,15 @@ class ServerConfigKnowledge:
             rf"(\[[^\]]*\]|[^\s:/\[\]]+)(?::\d+)?\s*$",
             re.IGNORECASE,
         )
+        space_transport = frozenset(catalog.strings("voip.baresip.transport-keys"))
+        space_verify = frozenset(catalog.strings("voip.baresip.verify-keys"))
         return cls(
             listen,
             unverified,
-            tuple(catalog.strings(f"{section}.trigger-words")),
+            (
+                *catalog.strings(f"{section}.trigger-words"),
+                *sorted(space_transport | space_verify),
+            ),
             socket_value=socket_value,
             directives=frozenset(
                 w.lower() for w in catalog.strings(f"{section}.listen-directives")
@@ -304,6 +335,14 @@ class ServerConfigKnowledge:
             ),
             method_params=frozenset(p.lower() for p in catalog.strings(f"{section}.method-params")),
             weak_methods=frozenset(m.lower() for m in catalog.strings(f"{section}.weak-methods")),
+            space_transport_keys=space_transport,
+            space_plain=frozenset(
+                v.lower() for v in catalog.strings("voip.baresip.plain-transports")
+            ),
+            space_verify_keys=space_verify,
+            space_verify_off=frozenset(
+                v.lower() for v in catalog.strings("voip.baresip.verify-off")
+            ),
         )
 
 
@@ -502,6 +541,18 @@ def _read_configuration(rule: Any, node: cst.Call) -> None:
     lines = rule._lines.call(node)
     if lines is not None:
         rule._joined_lines(lines)
+
+
+def _string_text(ctx: Any, node: cst.BaseExpression) -> Optional[str]:
+    """``text_of``, also for strings written side by side over lines, f-strings among
+    them (``(f"<sip:{unit}@{domain};transport=udp>" ";regint=600")``)."""
+    if type(node) is cst.ConcatenatedString:
+        left = _string_text(ctx, node.left)
+        right = _string_text(ctx, node.right)
+        if left is None:
+            return None
+        return left + (right if right is not None else UNKNOWN_PART)
+    return text_of(ctx, node)
 
 
 # A literal that is one word or identifier (``connectSip``, ``sip-trunk``), not text.
@@ -970,6 +1021,22 @@ class SipWithoutTls(Rule):
             self._server_config(node)
         if "<param" in node.value:
             self._profile(profile_params(self.ctx, self.compiled.profile, node))
+        if "sip_" in node.value:
+            self._space_config(node)
+
+    def _space_config(self, node: cst.SimpleString) -> None:
+        """``sip_trans_def udp`` in baresip's ``config``."""
+        server: ServerConfigKnowledge = self.compiled.server_config
+        for line, key, value in server.space_lines(node):
+            if key in server.space_transport_keys and value in server.space_plain:
+                self.report(
+                    node,
+                    what=f"baresip `{key} {value}`",
+                    where="",
+                    instead="`sip_trans_def tls` and `sips:` account URIs",
+                    line_offset=line,
+                )
+                return
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._string(node)
@@ -1008,7 +1075,7 @@ class SipWithoutTls(Rule):
         top, user, index = string_use(stack)
         if id(top) in self._reported or not self._used_for_signalling(user, index):
             return
-        full = text_of(self.ctx, top)
+        full = _string_text(self.ctx, top)
         if full is None:
             return
         lowered = full.lower()
@@ -1690,6 +1757,7 @@ class SipTlsUnverified(Rule):
             f"[{section}",
             *(f"[{s}" for s in catalog.strings("voip.sip-server-config.profile-sections")),
             *catalog.strings("voip.sip-server-config.core-verify-params"),
+            *catalog.strings("voip.baresip.verify-keys"),
             *asterisk.words,
             *asterisk.dict_triggers,
             *sorted(asterisk.weak_verify),
@@ -1721,6 +1789,17 @@ class SipTlsUnverified(Rule):
             or any(s in node.value for s in server.profile_sections)
         ):
             self._server_config(node)
+        if "sip_" in node.value:
+            for line, key, value in server.space_lines(node):
+                if key in server.space_verify_keys and value in server.space_verify_off:
+                    self.report(
+                        node,
+                        code=f"{key} {value}",
+                        why="baresip accepts any certificate from the SIP server; anyone on "
+                        "the path can pose as the PBX",
+                        line_offset=line,
+                    )
+                    break
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._server_config(node)
