@@ -181,3 +181,75 @@ def test_digits_collected_into_a_channel_variable_are_caller_input() -> None:
             )
     """
     assert voip_findings(code) == Counter({(9, "PV604"): 1})
+
+
+def test_sip_password_as_the_fallback_of_an_environment_lookup() -> None:
+    code = """\
+        import os
+
+        PROFILES = {
+            "hq": {"user": "agent-hq", "password": os.environ.get("HQ_SIP_PASSWORD", "")},
+            "wh": {"user": "agent-wh", "password": os.environ.get("WH_SIP_PASSWORD", "Wh#2019")},
+            "db": {"user": "app", "password": os.environ.get("DB_PASSWORD", "postgres")},
+            "x": {"user": "x", "password": os.environ.get("SIP_PASSWORD_FILE", "/run/s")},
+        }
+    """
+    assert voip_findings(code) == Counter({(5, "PV608"): 1})
+
+
+def test_dialplan_in_a_format_template() -> None:
+    code = '''\
+        DIALPLAN = """
+        [tenant-{tenant}]
+        exten => _1XXX,1,Dial(PJSIP/${{EXTEN}},30)
+        exten => _X.,1,Dial(PJSIP/${{EXTEN}}@{trunk})
+        """
+
+        def render(tenant, trunk):
+            return DIALPLAN.format(tenant=tenant, trunk=trunk)
+    '''
+    assert voip_findings(code) == Counter({(4, "PV604"): 1})
+
+
+def test_ami_originate_over_http() -> None:
+    code = """\
+        import cherrypy
+        import requests
+
+        AMI_HTTP = "https://pbx.example.net:8089/rawman"
+
+        class Forwarding:
+            @cherrypy.expose
+            def follow_me(self, extension, target):
+                requests.post(
+                    AMI_HTTP,
+                    data={"action": "Originate", "channel": f"PJSIP/{target}@carrier"},
+                )
+
+            @cherrypy.expose
+            def ring_reception(self):
+                requests.post(
+                    AMI_HTTP,
+                    data={"action": "Originate", "channel": "PJSIP/2100"},
+                )
+
+            @cherrypy.expose
+            def status(self, target):
+                requests.post(AMI_HTTP, data={"action": "Status", "channel": target})
+    """
+    assert voip_findings(code) == Counter({(9, "PV604"): 1})
+
+
+def test_call_limits_of_a_voice_policy() -> None:
+    code = """\
+        from dataclasses import dataclass
+
+        @dataclass
+        class VoicePolicy:
+            tenant_id: int
+            max_concurrent_calls: int = 30
+
+        OPEN = VoicePolicy(tenant_id=0, max_concurrent_calls=None)
+        CAPPED = VoicePolicy(tenant_id=0, max_concurrent_calls=5)
+    """
+    assert voip_findings(code) == Counter({(8, "PV606"): 1})

@@ -643,6 +643,7 @@ class HardcodedVoipSecret(Rule):
         if name is None:
             for setting in keyword_settings(node):
                 self._setting_secret(setting)
+            self._env_secret(node)
             return
         spec = knowledge.calls[name]
         for name in spec.keywords:
@@ -856,6 +857,27 @@ class HardcodedVoipSecret(Rule):
             self._named_secret(node.target, node.value)
         for setting in assigned_settings(self.ctx, node):
             self._setting_secret(setting)
+
+    def _env_secret(self, node: cst.Call) -> None:
+        """``os.environ.get("WAREHOUSE_SIP_PASSWORD", "Warehouse#2019")``: the variable's
+        name says it holds a SIP/PBX password, and the code carries one as its fallback,
+        wherever the lookup is used."""
+        if not node.args or env_default(self.ctx, node) is None:
+            return
+        variable = literal(node.args[0].value)
+        if isinstance(variable, str) and self._secret_name(variable):
+            found = self._secret(node)
+            if found is not None and not _IDENTIFIER.match(found[1]):
+                self._report_secret(node, "SIP/PBX password")
+
+    def _secret_name(self, name: str) -> bool:
+        knowledge: SecretKnowledge = self.compiled
+        words = set(words_of(name))
+        return bool(
+            words & knowledge.secret_name_words
+            and words & knowledge.config_words
+            and not words & knowledge.secret_name_exclusions
+        )
 
     def _named_secret(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """`SIP_PASSWORD = "..."`, `self.ami_secret = "..."`: a name that says it holds

@@ -661,6 +661,14 @@ def match_sink(ctx: FileContext, knowledge: ForwardingKnowledge, call: cst.Call)
                 ):
                     return sink
             continue
+        if sink.kind == "ami-http":
+            if type(func) is cst.Attribute and method in sink.methods:
+                for key, value in _request_mappings(ctx, call):
+                    if key.lower() == "action":
+                        name = value_of(ctx, value)
+                        if isinstance(name, str) and name.lower() in knowledge.ami_actions:
+                            return sink
+            continue
         if matches_module(qualified, sink.modules):
             assert qualified is not None
             stripped = strip_calls(qualified)
@@ -807,6 +815,8 @@ def destinations(
         return values
     if sink.kind == "ari-rest":
         return _ari_rest_targets(ctx, sink, call)
+    if sink.kind == "ami-http":
+        return [value for key, value in _request_mappings(ctx, call) if key.lower() in sink.keywords]
     if sink.kind == "esl":
         method = (last_name(call.func) or "").lower()
         texts = [text_of(ctx, a.value) or "" for a in call.args]
@@ -1191,6 +1201,9 @@ class OpenCallForwarding(Rule):
         _, user, _ = string_use(self.ctx.stack)
         if type(user) is cst.Expr:
             return
+        if "${{" in text:
+            # A `str.format` template: `${{EXTEN}}` is `${EXTEN}` once formatted.
+            text = text.replace("{{", "{").replace("}}", "}")
         for match in _DIALPLAN.finditer(text):
             pattern, target = match.group(1), match.group(2)
             if pattern.endswith(knowledge.dialplan_wildcards) and _THROUGH_TRUNK.search(target):
