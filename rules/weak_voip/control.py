@@ -865,12 +865,13 @@ class HardcodedVoipSecret(Rule):
         if not node.args or env_default(self.ctx, node) is None:
             return
         variable = literal(node.args[0].value)
-        if isinstance(variable, str) and self._secret_name(variable):
+        if isinstance(variable, str) and self._voip_secret_name(variable):
             found = self._secret(node)
             if found is not None and not _IDENTIFIER.match(found[1]):
                 self._report_secret(node, "SIP/PBX password")
 
-    def _secret_name(self, name: str) -> bool:
+    def _voip_secret_name(self, name: str) -> bool:
+        """A name that says it holds a SIP/PBX password (`WH_SIP_PASSWORD`)."""
         knowledge: SecretKnowledge = self.compiled
         words = set(words_of(name))
         return bool(
