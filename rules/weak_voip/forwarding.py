@@ -816,7 +816,9 @@ def destinations(
     if sink.kind == "ari-rest":
         return _ari_rest_targets(ctx, sink, call)
     if sink.kind == "ami-http":
-        return [value for key, value in _request_mappings(ctx, call) if key.lower() in sink.keywords]
+        return [
+            value for key, value in _request_mappings(ctx, call) if key.lower() in sink.keywords
+        ]
     if sink.kind == "esl":
         method = (last_name(call.func) or "").lower()
         texts = [text_of(ctx, a.value) or "" for a in call.args]
@@ -1267,7 +1269,9 @@ class OpenCallForwarding(Rule):
                     # On the destination when it is written inside the action (the
                     # line a reader looks at), else on the action.
                     where = value if self._within(value, node) else node
-                    self.report(where, what=f"call-control action `{action}`", code=self.ctx.code(value, 40))
+                    self.report(
+                        where, what=f"call-control action `{action}`", code=self.ctx.code(value, 40)
+                    )
                     return
 
     def _within(self, value: cst.CSTNode, node: cst.CSTNode) -> bool:

@@ -799,9 +799,12 @@ class SipWithoutTls(Rule):
         for sibling in setting.siblings:
             if type(sibling) is cst.SimpleString:
                 text = literal(sibling)
-                if isinstance(text, str) and _IDENTIFIER.fullmatch(text):
-                    if set(words_of(text)) & words:
-                        return True
+                if (
+                    isinstance(text, str)
+                    and _IDENTIFIER.fullmatch(text)
+                    and set(words_of(text)) & words
+                ):
+                    return True
         return False
 
     def _setting(self, setting: Setting) -> None:
