@@ -87,6 +87,9 @@ class _PlainNode:
     host: Optional[str]
     shown: str
     why: str
+    # The part of the call that says so (`"protocol": "http"`, the `http://` URL), when
+    # it is written in the call itself rather than in a name it refers to.
+    at: Optional[cst.CSTNode] = None
 
 
 @dataclass(frozen=True)
@@ -761,12 +764,12 @@ class InsecureConnectionOption(Rule):
     def _service(self, node: cst.Call, spec: PlainService) -> bool:
         loopback = self.compiled.loopback
         found: list[_PlainNode] = []
-        hosts: list[cst.BaseExpression] = []
+        hosts: list[tuple[cst.BaseExpression, bool]] = []
         arg = argument(node, spec.host_position, *spec.host_keywords)
         if arg is not None and not arg.star:
-            hosts = self._nodes(arg.value, spec)
-        for host in hosts:
-            plain = self._plain_node(host, spec)
+            hosts = self._nodes(arg.value, spec, True)
+        for host, direct in hosts:
+            plain = self._plain_node(host, spec, direct)
             if plain is not None:
                 found.append(plain)
         # Switches of the whole client: `use_ssl=False`, `scheme="http"`.
@@ -776,14 +779,14 @@ class InsecureConnectionOption(Rule):
             why = self._switch_off(call_arg.keyword.value, call_arg.value, spec)
             if why is None:
                 continue
-            named = [self._host_of(h) for h in hosts] or [(None, "its server")]
-            found.extend(_PlainNode(host, shown, why) for host, shown in named)
+            named = [self._host_of(h) for h, _ in hosts] or [(None, "its server")]
+            found.extend(_PlainNode(host, shown, why, call_arg) for host, shown in named)
         remote = [f for f in found if not is_loopback(f.host, loopback)]
         if not remote:
             return False
         first = remote[0]
         self.report(
-            node,
+            first.at if first.at is not None else node,
             "{service} client talks to {host} without TLS ({why}): the data it holds, and "
             "its credentials, cross the network in clear text",
             service=spec.service,
@@ -793,21 +796,25 @@ class InsecureConnectionOption(Rule):
         )
         return True
 
-    def _nodes(self, expr: cst.BaseExpression, spec: PlainService) -> list[cst.BaseExpression]:
+    def _nodes(
+        self, expr: cst.BaseExpression, spec: PlainService, direct: bool
+    ) -> list[tuple[cst.BaseExpression, bool]]:
         """The server entries of a client's host argument: URLs, host dicts, or the
-        entries under `nodes` of a configuration dict."""
+        entries under `nodes` of a configuration dict; each with whether it is written
+        in the call itself."""
         value = resolve(self.ctx, expr)
+        direct = direct and value is expr
         if isinstance(value, (cst.List, cst.Tuple)):
-            out: list[cst.BaseExpression] = []
+            out: list[tuple[cst.BaseExpression, bool]] = []
             for element in value.elements:
                 if type(element) is cst.Element:
-                    out.extend(self._nodes(element.value, spec))
+                    out.extend(self._nodes(element.value, spec, direct))
             return out
         if type(value) is cst.Dict:
             for item in value.elements:
                 if type(item) is cst.DictElement and literal(item.key) in spec.node_keys:
-                    return self._nodes(item.value, spec)
-        return [value]
+                    return self._nodes(item.value, spec, direct)
+        return [(value, direct)]
 
     def _host_of(self, entry: cst.BaseExpression) -> tuple[Optional[str], str]:
         if type(entry) is cst.Dict:
@@ -820,7 +827,9 @@ class InsecureConnectionOption(Rule):
         host = host_text(self.ctx, entry) if text is not None else None
         return host, host or self.ctx.code(entry, 30)
 
-    def _plain_node(self, entry: cst.BaseExpression, spec: PlainService) -> Optional[_PlainNode]:
+    def _plain_node(
+        self, entry: cst.BaseExpression, spec: PlainService, direct: bool = False
+    ) -> Optional[_PlainNode]:
         if type(entry) is cst.Dict:
             for element in entry.elements:
                 if type(element) is not cst.DictElement:
@@ -831,14 +840,16 @@ class InsecureConnectionOption(Rule):
                 why = self._switch_off(key, element.value, spec)
                 if why is not None:
                     host, shown = self._host_of(entry)
-                    return _PlainNode(host, shown, why)
+                    return _PlainNode(host, shown, why, element if direct else None)
             return None
         text = text_of(self.ctx, entry)
         if text is None or not text.lower().lstrip().startswith(spec.plain_url_schemes):
             return None
         host = url_host(text.strip())
         shown = host or text.replace(UNKNOWN_PART, "…")[:40]
-        return _PlainNode(host, shown, f"`{text.split('://', 1)[0].strip()}://` URL")
+        return _PlainNode(
+            host, shown, f"`{text.split('://', 1)[0].strip()}://` URL", entry if direct else None
+        )
 
     def _switch_off(self, key: str, value: cst.BaseExpression, spec: PlainService) -> Optional[str]:
         """Why a keyword or key leaves TLS off (`scheme="http"`, `use_ssl=False`)."""

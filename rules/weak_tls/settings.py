@@ -49,10 +49,24 @@ class SettingsKnowledge:
     # and of its Secure flag: such a setting set to False sends the cookie over HTTP.
     cookie_words: frozenset[str] = frozenset()
     secure_words: frozenset[str] = frozenset()
+    # Settings whose positive values below a minimum are too weak (`SECURE_HSTS_SECONDS`).
+    minimum: Optional[dict[str, int]] = None
+    # Wrappers that take a middleware class and its options (`Middleware(cls, **options)`).
+    middleware_wrappers: frozenset[str] = frozenset()
 
 
 def _same(value: Any, options: tuple[Any, ...]) -> bool:
     return any(type(value) is type(v) and value == v for v in options)
+
+
+def _number(ctx: Any, expr: cst.BaseExpression, depth: int = 4) -> Optional[int]:
+    """An integer literal or a product of them (`60 * 60 * 24`), after following names."""
+    expr = resolve(ctx, expr)
+    if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Multiply and depth:
+        left, right = _number(ctx, expr.left, depth - 1), _number(ctx, expr.right, depth - 1)
+        return left * right if left is not None and right is not None else None
+    found = literal(expr)
+    return found if type(found) is int else None
 
 
 class InsecureHttpsSetting(Rule):
@@ -157,6 +171,12 @@ class InsecureHttpsSetting(Rule):
             config_attributes=frozenset(catalog.strings("tls.settings.context.config-attributes")),
             cookie_words=frozenset(catalog.strings("tls.settings.cookie-flags.cookie-words")),
             secure_words=frozenset(catalog.strings("tls.settings.cookie-flags.secure-words")),
+            minimum={
+                str(k): v
+                for k, v in (catalog.get("tls.settings.minimum", {}) or {}).items()
+                if type(v) is int
+            },
+            middleware_wrappers=frozenset(catalog.strings("tls.settings.middleware-wrappers")),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -200,6 +220,17 @@ class InsecureHttpsSetting(Rule):
         if name in knowledge.mail:
             self._mail(node, name, value, code)
             return
+        least = (knowledge.minimum or {}).get(name)
+        if least is not None:
+            seconds = _number(self.ctx, value)
+            if seconds is not None and 0 < seconds < least and not self._in_dev_context():
+                self.report(
+                    node,
+                    code=code,
+                    why=f"{seconds} seconds is too short to protect later visits "
+                    f"(use at least {least}, ideally a year)",
+                )
+                return
         options = knowledge.insecure.get(name)
         why = knowledge.messages.get(name, "HTTPS is weakened")
         if options is None:
@@ -280,9 +311,12 @@ class InsecureHttpsSetting(Rule):
             if owner is not None and owner.rsplit(".", 1)[-1] in knowledge.config_attributes:
                 self._config_call(node)
                 return
-        if type(func) is cst.Attribute and func.attr.value == "add_middleware":
-            # Starlette: add_middleware(SessionMiddleware, https_only=False).
-            first = argument(node, 0, "middleware_class")
+        if (
+            type(func) is cst.Attribute and func.attr.value == "add_middleware"
+        ) or self.ctx.qualname(func) in knowledge.middleware_wrappers:
+            # Starlette: add_middleware(SessionMiddleware, https_only=False),
+            # Middleware(SessionMiddleware, https_only=False).
+            first = argument(node, 0, "middleware_class", "cls")
             if first is not None:
                 self._options(node, self.ctx.qualname(first.value), first.value)
             return
