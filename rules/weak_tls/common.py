@@ -497,15 +497,28 @@ ENV_GETTERS = frozenset(
 _JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.path.join"})
 
 
+# Configuration readers whose fallback is only given as `default=` (Starlette's
+# `config("X", cast=bool, default=False)`, python-decouple), and reader objects whose
+# typed methods take it second (`env.bool("X", False)` with environs or django-environ).
+CONFIG_READERS = frozenset({"starlette.config.Config()", "decouple.config", "decouple.AutoConfig()"})
+TYPED_READERS = ("environs.Env()", "environ.Env()")
+
+
 def env_default(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """The fallback of an environment lookup (``os.environ.get("X", "fallback")``)."""
+    """The fallback of an environment or configuration lookup
+    (``os.environ.get("X", "fallback")``, ``config("X", default="fallback")``)."""
     if type(expr) is not cst.Call:
         return None
     qualified = ctx.qualname(expr.func) or dotted_name(expr.func) or ""
     if qualified in ENV_GETTERS or qualified.endswith((".getenv", "environ.get")):
         default = positional(expr, 1) or keyword(expr, "default")
-        return default.value if default is not None else None
-    return None
+    elif qualified in CONFIG_READERS or qualified in TYPED_READERS:
+        default = keyword(expr, "default")
+    elif qualified.startswith(TYPED_READERS) and qualified.count("()") == 1:
+        default = keyword(expr, "default") or positional(expr, 1)
+    else:
+        return None
+    return default.value if default is not None else None
 
 
 def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optional[str]:
@@ -546,9 +559,9 @@ def text_of(ctx: FileContext, expr: cst.BaseExpression, depth: int = 5) -> Optio
     if type(expr) is cst.Call:
         func = expr.func
         qualified = ctx.qualname(func) or dotted_name(func) or ""
-        if qualified in ENV_GETTERS or qualified.endswith(".getenv"):
-            default = positional(expr, 1) or keyword(expr, "default")
-            return text_of(ctx, default.value, depth - 1) if default is not None else None
+        fallback = env_default(ctx, expr)
+        if fallback is not None:
+            return text_of(ctx, fallback, depth - 1)
         if qualified in _JOINERS or qualified.endswith(".urljoin"):
             first = positional(expr, 0)
             if first is None:
