@@ -148,8 +148,12 @@ class PersonalDataInUrl(Rule):
                 self._links.pop(name, None)
                 if self._names_link(name):
                     values = self._link_values(node.value)
-                    if values:
-                        self._links[name] = values
+                else:
+                    # `share = f"https://x.example/p/{t}?guest={name}"`: whatever the
+                    # name, a web address whose query string carries the data.
+                    values = self._link_values(node.value, query_only=True)
+                if values:
+                    self._links[name] = values
 
     def visit_Return(self, node: cst.Return) -> None:
         functions = self._function_names
@@ -160,21 +164,27 @@ class PersonalDataInUrl(Rule):
         knowledge: HttpKnowledge = self.compiled
         return any(word in knowledge.link_words for word in split_words(name))
 
-    def _link_values(self, expr: cst.BaseExpression) -> Values:
-        """Values a string template puts inside a URL (`https://x.com/verify?email={e}`)."""
+    def _link_values(self, expr: cst.BaseExpression, query_only: bool = False) -> Values:
+        """Values a string template puts inside a URL (`https://x.com/verify?email={e}`);
+        with ``query_only``, only those in the query string of a whole web address."""
         out: Values = []
-        for part in self._template_parts(expr):
+        for part in self._template_parts(expr, query_only):
             carried = self.ctx.categories(part)
             if carried.cats:
                 out.append((part, carried))
+        if query_only:
+            return out
         keyed = self._keyed_values(expr)
         if keyed.cats:
             out.append((expr, keyed))
         return out
 
-    def _template_parts(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    def _template_parts(
+        self, expr: cst.BaseExpression, query_only: bool = False
+    ) -> list[cst.BaseExpression]:
         """The expressions of a string template that fall inside a URL: after a
-        `scheme://` or a `?` in the same whitespace-free token."""
+        `scheme://` or a `?` in the same whitespace-free token (with ``query_only``,
+        after both)."""
         out: list[cst.BaseExpression] = []
         token = ""
         for piece in _pieces(expr):
@@ -184,7 +194,11 @@ class PersonalDataInUrl(Rule):
                 else:
                     token += piece
                 continue
-            if _in_web_url(token):
+            if (
+                "?" in token and "://" in token and _in_web_url(token)
+                if query_only
+                else _in_web_url(token)
+            ):
                 out.append(piece)
             token += self._constants.text(piece) or "x"
         return out
