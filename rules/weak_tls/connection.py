@@ -253,8 +253,9 @@ class InsecureConnectionOption(Rule):
     as parameters of a connection string (`postgresql://...?sslmode=disable`); and
     search and database clients configured for clear text: `http://` nodes or
     `scheme="http"` for Elasticsearch, OpenSearch, Typesense (`"protocol": "http"`),
-    Meilisearch and Solr, `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB
-    and Redis (the catalog lists the clients). Connections to loopback hosts are not
+    Meilisearch and Solr, an `http://` account URL for Azure Storage clients,
+    `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB and Redis (the catalog
+    lists the clients). Connections to loopback hosts are not
     flagged.
 
     It also flags logins sent in clear text: a `redis://`, `amqp://`, `mongodb://` or

@@ -74,10 +74,12 @@ class InsecureHttpsSetting(Rule):
     ## What it does
     Flags Django and Flask settings that weaken HTTPS: `SESSION_COOKIE_SECURE`,
     `CSRF_COOKIE_SECURE`, `REMEMBER_COOKIE_SECURE` or `SECURE_SSL_REDIRECT` set to
-    `False`, `SECURE_HSTS_SECONDS = 0`, a `SECURE_PROXY_SSL_HEADER` that treats a
+    `False`, `SECURE_HSTS_SECONDS = 0` or an HSTS max-age shorter than a day
+    (`SECURE_HSTS_SECONDS = 300`), a `SECURE_PROXY_SSL_HEADER` that treats a
     non-`https` value as secure, the same keys in `app.config[...]`,
     `app.config.update(...)` and `from_mapping(...)`, and the equivalent options of
-    Flask-Talisman and Starlette's `SessionMiddleware`. Other frameworks' settings
+    Flask-Talisman and Starlette's `SessionMiddleware` (also given through
+    `Middleware(SessionMiddleware, https_only=False)`). Other frameworks' settings
     named for a session or cookie `Secure` flag count too when set to `False`
     (CherryPy's `"tools.sessions.secure": False`, `session_cookie_secure = False` in
     a settings class). Settings files, classes and

@@ -240,7 +240,7 @@ class TlsVerifyDisabled(Rule):
     Flags HTTP and API clients told not to verify certificates: `verify=False` on
     `requests` and `httpx` calls and on the methods of `Session`, `Client` and
     `AsyncClient` objects however they were created or aliased, `ssl=False` for
-    `aiohttp`, `cert_reqs="CERT_NONE"` for `urllib3` pools, `session.verify = False`,
+    `aiohttp`, `cert_reqs="CERT_NONE"` (or its value `0`) for `urllib3` pools, `session.verify = False`,
     Tornado's `validate_cert=False`, the same switches of other client libraries
     listed in the catalog, helpers whose `verify` parameter defaults to `False`,
     wrapper classes whose constructor argument ends up as the switch
@@ -254,8 +254,9 @@ class TlsVerifyDisabled(Rule):
     `verify=False` counts on the client class of any library (`pysolr.Solr(url,
     verify=False)`) except token and signature checks (`jwt`). A module constant or
     settings-class field named for TLS verification whose default turns it off
-    (`VERIFY_SSL = False`, `verify_partner_tls: bool = False`, `TLS_INSECURE = True`)
-    is flagged where it is set, unless a switch it reaches in the file is flagged.
+    (`VERIFY_SSL = False`, `verify_partner_tls: bool = False`, `TLS_INSECURE = True`,
+    also as the fallback of an environment or configuration lookup such as Starlette's
+    `config("VERIFY_SSL", cast=bool, default=False)`) is flagged where it is set, unless a switch it reaches in the file is flagged.
     Configuration text and command lines written from Python count too: a broker
     configuration with `bridge_insecure true`, a kubeconfig with
     `insecure-skip-tls-verify: true`, `curl --insecure` or `wget --no-check-certificate`.
