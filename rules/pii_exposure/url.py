@@ -57,7 +57,7 @@ class PersonalDataInUrl(Rule):
     `HttpResponseRedirect`, `RedirectResponse`); and the arguments of URL builders
     such as `url_for(..., email=...)` and `reverse(...)`; and a link kept in a
     variable (`invite_url`), or any web address whose query string carries the data
-    (`share = f"{BASE}/{token}?guest={visitor.name}"`). The data is followed
+    (`share = BASE + "?guest=" + visitor.name`). The data is followed
     through f-strings, concatenation, `urlencode` and variables, and a query
     parameter's name (`"?email=" + value`) speaks for an opaque value. The query of
     a telephony control API the project runs itself (Asterisk ARI's `/ari/` paths,
