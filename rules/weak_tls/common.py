@@ -500,7 +500,9 @@ _JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.p
 # Configuration readers whose fallback is only given as `default=` (Starlette's
 # `config("X", cast=bool, default=False)`, python-decouple), and reader objects whose
 # typed methods take it second (`env.bool("X", False)` with environs or django-environ).
-CONFIG_READERS = frozenset({"starlette.config.Config()", "decouple.config", "decouple.AutoConfig()"})
+CONFIG_READERS = frozenset(
+    {"starlette.config.Config()", "decouple.config", "decouple.AutoConfig()"}
+)
 TYPED_READERS = ("environs.Env()", "environ.Env()")
 
 
