@@ -15,6 +15,7 @@ from privalint.rules.pii_exposure.common import (
     HelperDestinations,
     argument_expressions,
     helper_via,
+    is_own_code,
     report_sent,
     sent_values,
 )
@@ -198,13 +199,35 @@ class SendingRule(Rule):
                 else:
                     self._built.pop(target.target.value, None)
         for target in node.targets:
-            destination = self.knowledge.destinations.match_attribute(self.ctx, target.target)
+            if type(target.target) is cst.Subscript:
+                destination = self._filled_event(target.target)
+            else:
+                destination = self.knowledge.destinations.match_attribute(self.ctx, target.target)
             if destination is not None:
                 carried = self.ctx.categories(node.value)
                 if carried.cats:
                     report_sent(
                         self, [(node.value, carried)], destination.name, destination.expected
                     )
+
+    def _filled_event(self, target: cst.Subscript) -> Optional[Destination]:
+        """The destination of an event an SDK call returned and the code fills in
+        before it is sent (`notice["context"]["user"] = ...` after `notice =
+        notifier.build_notice(exc)`)."""
+        root: cst.BaseExpression = target
+        while type(root) is cst.Subscript:
+            root = root.value
+        if type(root) is not cst.Name:
+            return None
+        qualified = self.ctx.qualname(root)
+        if not qualified or not qualified.endswith("()") or is_own_code(self.ctx, qualified):
+            return None
+        called = qualified[:-2]
+        member = called.rsplit(".", 1)[-1]
+        for destination in self.knowledge.destinations.all:
+            if destination.matches_name(called, member):
+                return destination
+        return None
 
     def _sink_values(self, call: cst.Call) -> list[cst.BaseExpression]:
         matched = self._match(call)

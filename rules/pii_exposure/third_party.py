@@ -263,8 +263,9 @@ class PersonalDataToErrorTracker(_WrappedSendingRule):
     services: Sentry (`set_user`, `set_context`, `set_extra`, `set_tag`,
     `capture_message`, breadcrumbs, on any scope), Rollbar, Bugsnag, Honeybadger,
     Airbrake, Datadog, New Relic, Elastic APM and OpenTelemetry span attributes,
-    and alerts posted to chat incoming webhooks (Slack, Microsoft Teams, Discord).
-    The project's own error-reporting functions imported from a module named for
+    and alerts posted to chat incoming webhooks (Slack, Microsoft Teams, Discord),
+    also when filled into an event the SDK built (`notice = notifier.build_notice(exc)`,
+    then `notice["context"]["user"] = {...}`). The project's own error-reporting functions imported from a module named for
     monitoring or error tracking (`from app.monitoring import report_error`,
     `set_user_context(uid, email=...)`) are recognised by their name and module.
 
