@@ -3,6 +3,7 @@ FTP, and mail protocols without STARTTLS."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -60,6 +61,14 @@ class HttpKnowledge:
     callback_words: frozenset[str] = frozenset()
     callback_url_words: frozenset[str] = frozenset()
     callback_keywords: frozenset[str] = frozenset()
+    # Settings that name a remote service's endpoint (`COURT_FILING_URL`,
+    # `partner_webhook_url: str = ...`): words one of which the name must have, words
+    # that make it a link for people rather than a service, hosts of XML namespaces,
+    # and the words of development files and classes.
+    endpoint_words: frozenset[str] = frozenset()
+    endpoint_skip_words: frozenset[str] = frozenset()
+    namespace_hosts: tuple[str, ...] = ()
+    dev_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,17 @@ def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
 
 
 _CREDENTIALS = "credentials"
+_SETTINGS_WORDS = frozenset({"setting", "config", "configuration", "conf", "option"})
+
+
+def _settings_class(node: cst.ClassDef) -> bool:
+    """A settings class: named so, or derived from one (`BaseSettings`)."""
+    names = [node.name.value]
+    for base in node.bases:
+        shown = dotted_name(base.value)
+        if shown is not None:
+            names.append(shown.rsplit(".", 1)[-1])
+    return any(not _SETTINGS_WORDS.isdisjoint(words_of(n)) for n in names)
 
 
 class PlaintextHttpPersonalData(Rule):
@@ -154,7 +174,12 @@ class PlaintextHttpPersonalData(Rule):
     cross the network as it does. A service told to call back a plain-HTTP
     URL (`answer_url="http://..."`, `status_callback="http://..."` given to a
     telephony, messaging or payment API) is flagged there: it posts its events, with
-    the numbers, addresses and messages they hold, in clear text.
+    the numbers, addresses and messages they hold, in clear text; so is such a key in
+    a call-control document (`{"action": "record", "eventUrl": ["http://..."]}`). A
+    setting that names a remote service's endpoint (`COURT_FILING_URL`,
+    `partner_webhook_url` in a settings class) with an `http://` value or default is
+    flagged where it is set when the file does not use it itself: the code that sends
+    data there is elsewhere.
 
     ## Why is this bad?
     Plain HTTP is readable and changeable by everyone on the path: Wi-Fi neighbours,
@@ -212,6 +237,19 @@ class PlaintextHttpPersonalData(Rule):
             callback_words=frozenset(catalog.strings("tls.plaintext-http.callbacks.words")),
             callback_url_words=frozenset(catalog.strings("tls.plaintext-http.callbacks.url-words")),
             callback_keywords=frozenset(catalog.strings("tls.plaintext-http.callbacks.keywords")),
+            endpoint_words=frozenset(catalog.strings("tls.plaintext-http.endpoint-settings.words")),
+            endpoint_skip_words=frozenset(
+                catalog.strings("tls.plaintext-http.endpoint-settings.skip-words")
+            ),
+            namespace_hosts=tuple(
+                catalog.strings("tls.plaintext-http.endpoint-settings.namespace-hosts")
+            ),
+            dev_words=frozenset(
+                (
+                    *catalog.strings("tls.settings.context.dev-path-words"),
+                    *catalog.strings("tls.settings.context.dev-words"),
+                )
+            ),
         )
 
     @classmethod
@@ -225,6 +263,9 @@ class PlaintextHttpPersonalData(Rule):
         # Hosts of the plain-HTTP requests found while looking into a helper.
         self._fixed_hosts: dict[int, str] = {}
         self._helper_hosts: dict[int, set[str]] = {}
+        # Endpoint settings over plain HTTP: (name, node, host), reported at the end
+        # when the file does not use them itself.
+        self._endpoints: list[tuple[str, cst.CSTNode, str]] = []
 
     # What a request call sends where.
 
@@ -315,6 +356,101 @@ class PlaintextHttpPersonalData(Rule):
             return
         self._report(node, self._carried(url.value, self._data(node, qualified, method)), host)
 
+    def _is_callback_name(self, name: str) -> bool:
+        knowledge: HttpKnowledge = self.compiled
+        if name in knowledge.callback_keywords:
+            return True
+        words = set(words_of(name))
+        return not words.isdisjoint(knowledge.callback_words) and not words.isdisjoint(
+            knowledge.callback_url_words
+        )
+
+    def _plain_remote(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The host (or the shown URL) of a plain-HTTP URL to another machine."""
+        knowledge: HttpKnowledge = self.compiled
+        if isinstance(expr, (cst.List, cst.Tuple)) and len(expr.elements) == 1:
+            expr = expr.elements[0].value
+        text = text_of(self.ctx, expr)
+        if text is None or not text.lstrip().lower().startswith("http://"):
+            return None
+        host = url_host(text.strip())
+        if is_loopback(host, knowledge.loopback):
+            return None
+        return host or text.replace(UNKNOWN_PART, "…")[:40]
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        """``{"action": "record", "eventUrl": ["http://hooks.example.com/rec"]}``: a
+        call-control or webhook document that tells a service where to post events."""
+        key = literal(node.key)
+        if not isinstance(key, str) or not self._is_callback_name(key):
+            return
+        host = self._plain_remote(node.value)
+        if host is not None:
+            self.report(
+                node,
+                "`{key}` tells the service to call back `{host}` over plain HTTP: the "
+                "events it posts there, with the personal data they hold, travel in "
+                "clear text",
+                key=key,
+                host=host,
+            )
+
+    # Endpoint settings read by other modules.
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
+            self._endpoint_setting(node, node.targets[0].target.value, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if type(node.target) is cst.Name and node.value is not None:
+            self._endpoint_setting(node, node.target.value, node.value)
+
+    def _endpoint_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
+        """``COURT_FILING_URL = config("...", default="http://efiling.example.org")``,
+        ``partner_webhook_url: str = "http://..."`` in a settings class: the endpoint of
+        a remote service, configured for plain HTTP where the code that calls it
+        cannot be seen (a request in the same file is judged where it is made)."""
+        knowledge: HttpKnowledge = self.compiled
+        words = set(words_of(name))
+        if words.isdisjoint(knowledge.endpoint_words) or not words.isdisjoint(
+            knowledge.endpoint_skip_words
+        ):
+            return
+        stack = self.ctx.stack
+        if any(type(n) in (cst.FunctionDef, cst.Lambda) for n in stack):
+            return
+        classes = [n for n in stack if type(n) is cst.ClassDef]
+        if classes:
+            if not _settings_class(classes[-1]):
+                return
+        elif not name.isupper():
+            return
+        host = self._plain_remote(value)
+        if host is None or "." not in host or host.endswith(knowledge.namespace_hosts):
+            return
+        names = [c.name.value for c in classes]
+        parts = self.ctx.path.replace("\\", "/").split("/")[-3:]
+        parts[-1] = parts[-1].rsplit(".", 1)[0]
+        if any(not knowledge.dev_words.isdisjoint(words_of(n)) for n in names + parts):
+            return
+        self._endpoints.append((name, node, host))
+
+    def finish(self) -> None:
+        if not self._endpoints:
+            return
+        source = self.ctx.module.code
+        for name, node, host in self._endpoints:
+            if len(re.findall(rf"(?<![\w\"']){re.escape(name)}(?![\w\"'])", source)) > 1:
+                continue  # used here: its requests are judged where they are made
+            self.report(
+                node,
+                "setting `{name}` points at `{host}` over plain HTTP: whatever the code "
+                "sends to it crosses the network in clear text",
+                name=name,
+                host=host,
+                severity=Severity.WARNING,
+            )
+
     def _callbacks(self, node: cst.Call) -> None:
         """``calls.create(to=number, answer_url="http://hooks.example.com/answer")``: a
         service told to call back a plain-HTTP URL sends its events (the numbers,
@@ -324,12 +460,8 @@ class PlaintextHttpPersonalData(Rule):
             if arg.keyword is None:
                 continue
             name = arg.keyword.value
-            if name not in knowledge.callback_keywords:
-                words = set(words_of(name))
-                if words.isdisjoint(knowledge.callback_words) or words.isdisjoint(
-                    knowledge.callback_url_words
-                ):
-                    continue
+            if not self._is_callback_name(name):
+                continue
             text = text_of(self.ctx, arg.value)
             if text is None or not text.lstrip().lower().startswith("http://"):
                 continue
