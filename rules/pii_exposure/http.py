@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import libcst as cst
@@ -77,6 +77,9 @@ class HttpKnowledge:
     roots: frozenset[str]
     # The modules those calls are imported from.
     modules: frozenset[str]
+    # Option setters that take the URL after an option constant
+    # (`curl.setopt(pycurl.URL, url)`): call -> the constant's last name.
+    option_setters: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> HttpKnowledge:
@@ -85,6 +88,10 @@ class HttpKnowledge:
         if isinstance(table, Mapping):
             positions = {str(k): v for k, v in table.items() if isinstance(v, int)}
         clients = catalog.strings("exposure.url.clients")
+        setters: dict[str, str] = {}
+        table = catalog.get("exposure.url.option-setters", {})
+        if isinstance(table, Mapping):
+            setters = {str(k): str(v) for k, v in table.items()}
         calls = [
             *catalog.strings("exposure.url.calls.open"),
             *catalog.strings("exposure.url.calls.redirect"),
@@ -94,15 +101,19 @@ class HttpKnowledge:
             *catalog.strings("exposure.url.url-first-methods"),
             *catalog.strings("exposure.url.url-second-methods"),
             *catalog.strings("exposure.url.calls.build-methods"),
-            *(name.rsplit(".", 1)[-1] for name in (*calls, *positions)),
+            *(name.rsplit(".", 1)[-1] for name in (*calls, *positions, *setters)),
             "redirect",
         ]
         return cls(
             names=frozenset(methods),
-            roots=frozenset(name.split(".", 1)[0] for name in (*clients, *calls)),
+            roots=frozenset(name.split(".", 1)[0] for name in (*clients, *calls, *setters)),
             modules=frozenset(
-                [*(module_of(c) for c in calls), *(module_of(c + ".request") for c in clients)]
+                [
+                    *(module_of(c) for c in (*calls, *setters)),
+                    *(module_of(c + ".request") for c in clients),
+                ]
             ),
+            option_setters=setters,
             clients=tuple(clients),
             url_first=frozenset(catalog.strings("exposure.url.url-first-methods")),
             url_second=frozenset(catalog.strings("exposure.url.url-second-methods")),
@@ -172,6 +183,13 @@ class HttpKnowledge:
                 return UrlCall(REDIRECT, qualified, self._url_arg(call, 0), None)
             if qualified in self.builders:
                 return UrlCall(BUILD, qualified, self._url_arg(call, 0), None)
+            option = self.option_setters.get(qualified)
+            if option is not None:
+                # `curl.setopt(pycurl.URL, url)`: only the URL option opens it.
+                given = positional_args(call)
+                if len(given) > 1 and last_name(given[0].value) == option:
+                    return UrlCall(REQUEST, qualified, given[1].value, None)
+                return None
             if qualified in self.open_calls:
                 position = self.positions.get(qualified, 0)
                 return UrlCall(REQUEST, qualified, self._url_arg(call, position), None)

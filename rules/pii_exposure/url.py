@@ -48,7 +48,7 @@ class PersonalDataInUrl(Rule):
     ## What it does
     Flags personal data placed in a URL: the URL, query parameters (`params=`) or
     path of an outbound request made with `requests`, `httpx`, `aiohttp`, `urllib`,
-    `urllib3` and other HTTP clients (also clients made for a base URL by the
+    `urllib3`, pycurl (`curl.setopt(pycurl.URL, url)`) and other HTTP clients (also clients made for a base URL by the
     project's own factories: `api = make_client("https://...")`, and clients named
     for the service they call, whose GET keywords are the query:
     `screening_client.get("/v1/screen", name=...)`); URLs made by builders of other
