@@ -310,7 +310,7 @@ class Classifier:
             # A constant (EMAIL_HOST, ADMIN_EMAIL) is configuration, not someone's data.
             if letters.isupper() and len(letters) > 1:
                 return None
-        words = split_words(text)
+        words = without_window(split_words(text))
         if not words:
             return None
         for phrase in self._negating:
@@ -657,3 +657,40 @@ def classify_literal(value: str) -> Optional[str]:
     if 15 <= len(compact) <= 34 and _IBAN.match(compact) and _iban_ok(compact):
         return "bank-account"
     return None
+
+
+# A trailing time window (`partners_last_3m`, `weight_past_7_days`, `hr_24h`): the value
+# is still what the words before it name.
+_WINDOW_UNITS = frozenset(
+    [
+        "s",
+        "sec",
+        "secs",
+        "m",
+        "min",
+        "mins",
+        "h",
+        "hr",
+        "hrs",
+        "d",
+        "day",
+        "w",
+        "wk",
+        "week",
+        "mo",
+        "mon",
+        "month",
+        "y",
+        "yr",
+        "year",
+    ]
+)
+_WINDOW_WORDS = frozenset({"last", "past", "previous", "prev", "rolling"})
+
+
+def without_window(words: tuple[str, ...]) -> tuple[str, ...]:
+    if len(words) > 2 and words[-1] in _WINDOW_UNITS and words[-2].isdigit():
+        words = words[:-2]
+        if len(words) > 1 and words[-1] in _WINDOW_WORDS:
+            words = words[:-1]
+    return words

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
-from privalint.personal import Classifier, split_words
+from privalint.personal import Classifier, split_words, without_window
 
 PERSONAL = "@personal"
 # The file could name people (`customers`, `patient_rows`, `"users.csv"`): rules that
@@ -258,7 +258,7 @@ class PersonalVocabulary:
 
     def _analyse(self, raw: bytes) -> _Unit:
         text = raw.decode("ascii")
-        words = split_words(text)
+        words = without_window(split_words(text))
         sure = False
         ambiguous: list[_Phrase] = []
         partial: list[tuple[_Phrase, int]] = []
