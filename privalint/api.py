@@ -399,14 +399,15 @@ def _deferred_facts(
 ) -> list[Fact]:
     """The joining facts of unchecked deferred files that mention a class the facts
     known so far could join with, checked now (and again until no class turns up)."""
-    from privalint.project import JOINING, join_names
+    from privalint.project import JOINING, helper_names, join_names
     from privalint.runner import mentions
 
     known = [fact for result in results for fact in result.facts] + facts
     found: list[Fact] = []
     while deferred:
         names = join_names(known)
-        needed = [shown for shown, (_, data) in deferred.items() if mentions(data, names)]
+        helpers = helper_names(known)
+        needed = [shown for shown, (_, data) in deferred.items() if mentions(data, names, helpers)]
         if not needed:
             break
         jobs = [Job(str(deferred.pop(shown)[0]), shown) for shown in needed]

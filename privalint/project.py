@@ -72,9 +72,8 @@ _SEP = "\x1f"
 def join_names(facts: Iterable[Fact]) -> frozenset[str]:
     """The classes that other files' facts could still join with: those whose fields
     are personal data or that include such a class (so a request body of theirs
-    collects it), the schemas that validated a request read, and the functions of
-    other modules called with personal data. A file that names none of them adds
-    nothing to what the project stage resolves."""
+    collects it) and the schemas that validated a request read. A file that names
+    none of them adds nothing to what the project stage resolves."""
     personal: set[str] = set()
     included_by: dict[str, set[str]] = {}
     names: set[str] = set()
@@ -86,10 +85,6 @@ def join_names(facts: Iterable[Fact]) -> frozenset[str]:
             included_by.setdefault(inner, set()).add(outer)
         elif fact.kind == VALIDATED_READ:
             names.add(fact.detail.partition(" ")[0])
-        elif fact.kind == HELPER_CALL:
-            # The function called with personal data: the module defining it says
-            # whether it passes the data on to a sink.
-            names.add(fact.detail.split(_SEP, 1)[0].rsplit(".", 1)[-1])
     pending = list(personal)
     while pending:
         for outer in included_by.get(pending.pop(), ()):
@@ -99,6 +94,16 @@ def join_names(facts: Iterable[Fact]) -> frozenset[str]:
     names |= personal
     names.discard("")
     return frozenset(names)
+
+
+def helper_names(facts: Iterable[Fact]) -> frozenset[str]:
+    """The functions of other modules called with personal data: a file that defines
+    none of them has no helper whose sink those calls could reach."""
+    return frozenset(
+        fact.detail.split(_SEP, 1)[0].rsplit(".", 1)[-1]
+        for fact in facts
+        if fact.kind == HELPER_CALL
+    )
 
 
 # The kinds that join what different files say; a run on some files takes them from

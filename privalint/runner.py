@@ -139,8 +139,9 @@ def run(
     With ``defer`` (a run over whole folders), a file on which rules could only record
     facts for other files' facts to join (``Rule.join_triggers``) is not parsed at
     first. Once the other files are checked, the deferred files that mention a class
-    their facts could join (``privalint.project.join_names``) are checked, again until
-    no new class turns up; the others stay unparsed: nothing of theirs could change a
+    their facts could join (``privalint.project.join_names``), or define a function
+    that other modules call with personal data (``privalint.project.helper_names``),
+    are checked, again until no new name turns up; the others stay unparsed: nothing of theirs could change a
     finding.
     """
     results: list[Optional[FileResult]] = [None] * len(jobs)
@@ -199,12 +200,21 @@ _Item = tuple[int, str, bytes, bool]
 _UNIT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def mentions(data: bytes, names: frozenset[str]) -> bool:
-    """Whether ``data`` has one of ``names`` as a whole identifier."""
-    if not names:
+def mentions(data: bytes, names: frozenset[str], helpers: frozenset[str] = frozenset()) -> bool:
+    """Whether ``data`` has one of ``names`` as a whole identifier, or defines a
+    function named as one of ``helpers``."""
+    if names and not {name.encode() for name in names}.isdisjoint(_UNIT.findall(data)):
+        return True
+    return bool(helpers) and _defines(data, helpers)
+
+
+def _defines(data: bytes, helpers: frozenset[str]) -> bool:
+    if not any(name.encode() in data for name in helpers):
         return False
-    wanted = {name.encode() for name in names}
-    return not wanted.isdisjoint(_UNIT.findall(data))
+    pattern = (
+        rb"\bdef\s+(?:" + b"|".join(re.escape(n.encode()) for n in sorted(helpers)) + rb")\s*\("
+    )
+    return re.search(pattern, data) is not None
 
 
 def _needed(
@@ -214,15 +224,14 @@ def _needed(
     leave ``waiting`` and are checked in full."""
     if not waiting:
         return []
-    from privalint.project import join_names
+    from privalint.project import helper_names, join_names
 
-    names = join_names(fact for result in results if result is not None for fact in result.facts)
-    if not names:
+    facts = [fact for result in results if result is not None for fact in result.facts]
+    names = join_names(facts)
+    helpers = helper_names(facts)
+    if not names and not helpers:
         return []
-    wanted = {name.encode() for name in names}
-    chosen = [
-        index for index, (_, data) in waiting.items() if not wanted.isdisjoint(_UNIT.findall(data))
-    ]
+    chosen = [index for index, (_, data) in waiting.items() if mentions(data, names, helpers)]
     todo = []
     for index in chosen:
         display, data = waiting.pop(index)
