@@ -211,6 +211,12 @@ _COLLECTION_WORDS = frozenset(
 )  # fmt: skip
 
 
+def _class_name(name: str) -> bool:
+    """Whether ``name`` is spelt as a class (``Customer``), not as a constant
+    (``SIP_PROFILE``, ``TTL``)."""
+    return name[:1].isupper() and any(c.islower() for c in name)
+
+
 def _raw_words(text: str) -> list[str]:
     return [w.lower() for w in _RAW_WORD.findall(text)]
 
@@ -363,7 +369,7 @@ class Records:
                     return None
                 for arg in node.args:
                     value = arg.value
-                    if type(value) is cst.Name and value.value[:1].isupper():
+                    if type(value) is cst.Name and _class_name(value.value):
                         found = self._model_people(value.value)
                         if found:
                             return found
@@ -373,10 +379,14 @@ class Records:
             else:
                 break
         if type(node) is cst.Name:
-            if node.value[:1].isupper() and node is not expr:
+            if _class_name(node.value) and node is not expr:
                 # `Customer.objects.all()`: a query over a model of people;
                 # `PatientSerializer(p).data`, `CustomerSchema().dump(c)`: their records.
                 return self._model_people(node.value)
+            if node.value[:1].isupper() and node is not expr:
+                # `PATIENTS.values()`: a module constant, named for what it holds;
+                # `SIP_PROFILE.substitute(...)` is a template, not a model.
+                return self.people(node.value)
             known, value = self._lookup(node.value)
             if known:
                 return value
@@ -403,7 +413,7 @@ class Records:
             return self._one_person(last_name(expr))
         if type(expr) is cst.Call:
             for arg in expr.args:
-                if type(arg.value) is cst.Name and arg.value.value[:1].isupper():
+                if type(arg.value) is cst.Name and _class_name(arg.value.value):
                     # `get_object_or_404(Patient, pk=pk)`
                     return self._model_people(arg.value.value)
             # `load_customer(pk)`, `Patient.objects.get(pk=pk)`

@@ -77,6 +77,8 @@ class FileKnowledge:
     call_controls: tuple[CallControl, ...]
     recording_stops: frozenset[str]
     buffer_keywords: tuple[str, ...]
+    empty_containers: frozenset[str]
+    container_fills: frozenset[str]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -134,6 +136,8 @@ class FileKnowledge:
             ),
             recording_stops=frozenset(catalog.strings("storage.files.recording-stop-words")),
             buffer_keywords=tuple(catalog.strings("storage.files.stream-keywords")),
+            empty_containers=names("empty-containers"),
+            container_fills=names("container-fills"),
             recording_extensions=frozenset(
                 e.lower() for e in catalog.strings("storage.files.recording-extensions")
             ),
@@ -275,10 +279,23 @@ class PersonalDataWrittenToFile(Rule):
         self._paths = ScopedNames(ctx)
         self._recordings = ScopedNames(ctx)
         self._controls: Optional[tuple[CallControl, ...]] = None
+        # Containers bound at module level (`PASSES = {}`) -> what the module's
+        # functions put in them; writes of one met before it is filled wait for the
+        # end of the file.
+        self._containers: dict[str, Optional[Carried]] = {}
+        self._waiting: list[tuple[cst.CSTNode, str, str, str]] = []
+        self._depth = 0
+        # Names each enclosing function binds itself (its own locals).
+        self._locals: list[set[str]] = []
 
     # -- scopes --------------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+        params = node.params
+        self._locals.append(
+            {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        )
         self.records.enter_function()
         for table in self._tables():
             table.enter_function()
@@ -289,6 +306,8 @@ class PersonalDataWrittenToFile(Rule):
                 self._paths.set(param.name.value, param.default)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth -= 1
+        self._locals.pop()
         self.records.leave_function()
         for table in self._tables():
             table.leave_function()
@@ -557,12 +576,90 @@ class PersonalDataWrittenToFile(Rule):
                 cats.setdefault(category, element.value)
         return Carried(cats, False) if cats else None
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth -= 1
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self.records.bind(target.target, node.value)
             self._bind_stream(target.target, node.value)
+            self._bind_container(target.target, node.value)
             if type(target.target) is cst.Subscript:
                 self._shelf_write(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_container(node.target, node.value)
+
+    # -- module-level containers -----------------------------------------------------------
+
+    def _bind_container(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if self._depth == 0:
+            if type(target) is cst.Name:
+                if self._empty_container(value):
+                    self._containers[target.value] = None
+                else:
+                    self._containers.pop(target.value, None)
+        elif type(target) is cst.Name:
+            if self._locals:
+                self._locals[-1].add(target.value)
+        elif (
+            self._containers
+            and type(target) is cst.Subscript
+            and type(target.value) is cst.Name
+            and self._module_container(target.value.value)
+        ):
+            # `PASSES[token] = {"name": form.visitor_name.data}` in a function.
+            self._fill(target.value.value, [value])
+
+    def _empty_container(self, value: cst.BaseExpression) -> bool:
+        if isinstance(value, (cst.Dict, cst.List)):
+            return not value.elements
+        if type(value) is cst.Call:
+            qualified = self.ctx.qualname(value.func) or dotted_name(value.func)
+            return qualified in self.k.empty_containers and not any(
+                isinstance(a.value, (cst.Dict, cst.List, cst.Tuple)) and a.value.elements
+                for a in value.args
+            )
+        return False
+
+    def _module_container(self, name: str) -> bool:
+        """Whether ``name`` is a module-level container here, not a local."""
+        return name in self._containers and not (self._locals and name in self._locals[-1])
+
+    def _fill(self, name: str, values: list[cst.BaseExpression]) -> None:
+        _, carried = values_carried(self.ctx, values)
+        if carried.cats:
+            held = self._containers.get(name)
+            self._containers[name] = union([held, carried]) if held is not None else carried
+
+    def _container(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The module-level container ``expr`` writes out whole (``PASSES``,
+        ``list(PASSES.values())``), else None."""
+        for _ in range(4):
+            if type(expr) is cst.Name:
+                return expr.value if self._module_container(expr.value) else None
+            if type(expr) is not cst.Call:
+                return None
+            func = expr.func
+            if type(func) is cst.Attribute and not expr.args:
+                # `PASSES.values()`, `PASSES.copy()`
+                expr = func.value
+            elif expr.args and self.ctx.flow.settings.is_propagator(self.ctx.qualname(func)):
+                # `list(PASSES)`, `dict(PASSES)`
+                expr = expr.args[0].value
+            else:
+                return None
+        return None
+
+    def finish(self) -> None:
+        for node, name, target, call in self._waiting:
+            held = self._containers.get(name)
+            if held is not None:
+                self._report(node, [held], target, call)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
@@ -848,6 +945,18 @@ class PersonalDataWrittenToFile(Rule):
         return True
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            self._depth
+            and self._containers
+            and type(func) is cst.Attribute
+            and type(func.value) is cst.Name
+            and func.attr.value in self.k.container_fills
+            and self._module_container(func.value.value)
+        ):
+            # `VISITORS.append({"name": name})` in a function.
+            self._fill(func.value.value, [a.value for a in node.args])
+            return
         if self._download(node) or self._recorder(node) or self._copy(node):
             return
         self._sink_columns = None
@@ -899,6 +1008,15 @@ class PersonalDataWrittenToFile(Rule):
                     call=call,
                     suggestion=_SUGGESTION,
                 )
+                return
+        for expr in exprs:
+            name = self._container(expr)
+            if name is not None:
+                held = self._containers[name]
+                if held is not None:
+                    self._report(node, [held], target, call)
+                else:
+                    self._waiting.append((node, name, target, call))
                 return
 
     def _report(self, node: cst.CSTNode, carried: list[Carried], target: str, call: str) -> None:
