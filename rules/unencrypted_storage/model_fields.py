@@ -301,6 +301,8 @@ class UnencryptedModelField(Rule):
         self._validated: list[tuple[str, ...]] = []
         # Field names that the code only ever assigns protected values to.
         self._protected_fields: set[str] = set()
+        # The module's classes, for the plain ones a document embeds.
+        self._class_nodes: dict[str, cst.ClassDef] = {}
 
     # -- types -------------------------------------------------------------------------
 
@@ -569,6 +571,14 @@ class UnencryptedModelField(Rule):
         target_type = inner if mapped is not None else annotation
         if target_type is None or self._is_relation_type(target_type):
             return None
+        if table and model.framework is not None and model.framework.annotated:
+            embedded = self._embedded_classes(target_type)
+            if embedded:
+                # `addresses: List[SavedAddress]` in a Beanie document: the fields of
+                # the embedded class are stored in it, and judged there.
+                for class_name in embedded:
+                    self._embed(class_name, model.framework)
+                return None
         if type(value) is cst.Call:
             # `email: str = ormar.String(...)`, `x: Mapped[str] = mapped_column(...)`.
             decl = self._field_from_call(name, node, value, model)
@@ -601,6 +611,38 @@ class UnencryptedModelField(Rule):
             decl.binary = True
         if decl.typed is None and part_name in self.k.typed:
             decl.typed = self.k.typed[part_name]
+
+    def _embedded_classes(self, expr: cst.BaseExpression, depth: int = 0) -> list[str]:
+        """The plain classes of the module with annotated fields (pydantic models,
+        dataclasses) that a document's field annotation names: `SavedAddress`,
+        `List[SavedAddress]`, `Optional[Contact]`."""
+        if depth > 3:
+            return []
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            name = last_name(expr)
+            node = self._class_nodes.get(name)
+            if node is None or self._is_model_class(name) or not _annotates(node):
+                return []
+            return [name]
+        found: list[str] = []
+        if type(expr) is cst.Subscript:
+            for element in expr.slice:
+                if type(element.slice) is cst.Index:
+                    found.extend(self._embedded_classes(element.slice.value, depth + 1))
+        elif type(expr) is cst.BinaryOperation:
+            found.extend(self._embedded_classes(expr.left, depth + 1))
+            found.extend(self._embedded_classes(expr.right, depth + 1))
+        return found
+
+    def _embed(self, name: str, framework: Framework) -> None:
+        """Make the plain class ``name`` part of a document of ``framework``."""
+        model = self._classes.get(name)
+        if model is None or model.is_model:
+            return
+        model.framework = framework
+        model.is_model = True
+        model.fields = []
+        self._collect_fields(self._class_nodes[name], model, True)
 
     def _is_model_class(self, name: str) -> bool:
         model = self._classes.get(name)
@@ -688,6 +730,7 @@ class UnencryptedModelField(Rule):
             if model.framework is None:
                 model.framework = next((f.framework for f in model.fields if f.framework), None)
         self._classes[name] = model
+        self._class_nodes[name] = node
         self._order.append(model)
 
     def _mark_stored(self, bases: list[str]) -> None:
@@ -927,6 +970,17 @@ class UnencryptedModelField(Rule):
         (`union_member`, `is_hiv_positive`, `has_criminal_record`); `None` for flags
         about the data or the account (`is_active`, `has_email`, `email_verified`)."""
         return self.ctx.classify_flag(name, owner)
+
+
+def _annotates(node: cst.ClassDef) -> bool:
+    """Whether the class body declares an annotated attribute."""
+    if type(node.body) is not cst.IndentedBlock:
+        return False
+    return any(
+        type(stmt) is cst.SimpleStatementLine
+        and any(type(small) is cst.AnnAssign for small in stmt.body)
+        for stmt in node.body.body
+    )
 
 
 def _capitalised(text: str) -> str:
