@@ -39,6 +39,7 @@ class CacheKnowledge:
     control_keywords: frozenset[str]
     same_client: frozenset[str]
     labels: tuple[tuple[str, str], ...]
+    protect_words: frozenset[str]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -58,6 +59,9 @@ class CacheKnowledge:
                 (k, v)
                 for k, v in (labels.items() if isinstance(labels, dict) else ())
                 if isinstance(v, str)
+            ),
+            protect_words=frozenset(
+                w for t in catalog.strings("storage.orm.protect-words") for w in split_words(t)
             ),
             records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
@@ -277,18 +281,41 @@ class PersonalDataInCache(Rule):
     def _named_by_key(self, exprs: list[cst.BaseExpression]) -> Optional[Carried]:
         """`cache.set(f"user:{uid}:email", value)`, `r.hset(key, "phone", value)`: an
         opaque value stored under a key that names personal data."""
-        opaque = [e for e in exprs if not self.ctx.categories(e).known]
+        opaque = [
+            e for e in exprs if not self.ctx.categories(e).known and not self._protected(e)
+        ]
         if not opaque:
             return None
         for expr in exprs:
             text = key_text(expr)
             if text is None:
                 continue
-            last = re.split(r"[:/.|#]", text.strip(":/.|# "))[-1]
+            if expr in opaque and len(opaque) == 1:
+                continue
+            segments = re.split(r"[:/.|#]", text.strip(":/.|# "))
+            last = segments[-1]
             category = self.ctx.classify(last, "", KEY) if last else None
-            if category is not None and not (expr in opaque and len(opaque) == 1):
+            if category is None:
+                # `f"convictions:{client_id}"`: a namespace naming a special category
+                # says what every value under it is.
+                for segment in segments[:-1]:
+                    found = self.ctx.classify(segment, "", KEY) if "…" not in segment else None
+                    if found is not None and self.ctx.classifier.categories[found].special:
+                        category = found
+                        break
+            if category is not None:
                 return Carried({category: opaque[-1]}, False)
         return None
+
+    def _protected(self, expr: cst.BaseExpression) -> bool:
+        """`seal(json.dumps(record))`, `fernet.encrypt(raw)`: a value encrypted or hashed
+        by a function of the project."""
+        while type(expr) is cst.Await:
+            expr = expr.expression
+        if type(expr) is not cst.Call:
+            return False
+        name = dotted_name(expr.func) or ""
+        return any(w in self.k.protect_words for w in split_words(name.rsplit(".", 1)[-1]))
 
     def _report(
         self, node: cst.CSTNode, carried: list[Carried], store: str, role: str, call: cst.Call
