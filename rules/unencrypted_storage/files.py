@@ -163,7 +163,10 @@ class PersonalDataWrittenToFile(Rule):
     frames built from personal records. Rows of unknown shape count by the column
     names they are written under (`pd.DataFrame(rows, columns=["nino", "full_name"])`,
     `csv.DictWriter(fh, fieldnames=FIELDS)`). The data is followed through variables,
-    SQL query results, in-memory buffers and helper functions; a collection named
+    SQL query results, in-memory buffers and helper functions (a helper of the module
+    that writes once is reported on that write; one that writes more, at the call that
+    hands it personal data); a container the module's functions fill
+    (`PASSES[token] = {"name": ...}`) holds what they put in it; a collection named
     after people (`customers = Customer.objects.all()`, `raw = load_customers()`,
     `pd.read_csv("patients.csv")`) counts as their records, and an audio file named
     after a call (`SPOOL / f"{call.sid}.wav"`) holds a call recording. A file holds
@@ -287,11 +290,17 @@ class PersonalDataWrittenToFile(Rule):
         self._depth = 0
         # Names each enclosing function binds itself (its own locals).
         self._locals: list[set[str]] = []
+        # The module's functions -> the sinks inside them (call, target, call text), so
+        # a helper called with personal data is reported on the write it makes.
+        self._functions: list[cst.FunctionDef] = []
+        self._inner_sinks: dict[int, list[tuple[cst.Call, str, str]]] = {}
+        self._reported_inside: set[int] = set()
 
     # -- scopes --------------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth += 1
+        self._functions.append(node)
         params = node.params
         self._locals.append(
             {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
@@ -308,6 +317,7 @@ class PersonalDataWrittenToFile(Rule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth -= 1
         self._locals.pop()
+        self._functions.pop()
         self.records.leave_function()
         for table in self._tables():
             table.leave_function()
@@ -964,7 +974,17 @@ class PersonalDataWrittenToFile(Rule):
         if sink is None:
             arguments = self.helpers.arguments(self.ctx, node, self.id)
             if arguments:
-                # `export(rows, "out.csv")` where `export` writes its rows to a file.
+                # `export(rows, "out.csv")` where `export` writes its rows to a file: the
+                # write inside `export` is reported, once, when it makes just one.
+                definition = self.ctx.flow.resolve_local(node.func)
+                inner = self._inner_sinks.get(id(definition)) if definition is not None else None
+                if inner is not None and len(inner) == 1:
+                    sink_call, target, text = inner[0]
+                    if id(sink_call) not in self._reported_inside and self._check(
+                        sink_call, arguments, target, text
+                    ):
+                        self._reported_inside.add(id(sink_call))
+                    return
                 self._check(node, arguments, "a file", call_text(self.ctx, node))
                 return
             named = self._named_writer(node)
@@ -974,7 +994,10 @@ class PersonalDataWrittenToFile(Rule):
         exprs, target = sink
         self.helpers.add(node, exprs)
         columns = self._sink_columns or self._recording_of(node)
-        self._check(node, exprs, target, call_text(self.ctx, node), columns)
+        text = call_text(self.ctx, node)
+        if self._functions:
+            self._inner_sinks.setdefault(id(self._functions[-1]), []).append((node, target, text))
+        self._check(node, exprs, target, text, columns)
 
     def _check(
         self,
@@ -983,19 +1006,16 @@ class PersonalDataWrittenToFile(Rule):
         target: str,
         call: str,
         columns: Optional[Carried] = None,
-    ) -> None:
+    ) -> bool:
         first, carried = values_carried(self.ctx, exprs)
         if first is not None:
-            self._report(node, [carried], target, call)
-            return
+            return self._report(node, [carried], target, call)
         if columns is not None and not all(self.ctx.categories(e).known for e in exprs):
-            self._report(node, [columns], target, call)
-            return
+            return self._report(node, [columns], target, call)
         for expr in exprs:
             copied = self._stored_copy(expr)
             if copied is not None:
-                self._report(node, [copied], target, call)
-                return
+                return self._report(node, [copied], target, call)
         for expr in exprs:
             people = self.records.subject(expr)
             if people is not None:
@@ -1008,18 +1028,18 @@ class PersonalDataWrittenToFile(Rule):
                     call=call,
                     suggestion=_SUGGESTION,
                 )
-                return
+                return True
         for expr in exprs:
             name = self._container(expr)
             if name is not None:
                 held = self._containers[name]
                 if held is not None:
-                    self._report(node, [held], target, call)
-                else:
-                    self._waiting.append((node, name, target, call))
-                return
+                    return self._report(node, [held], target, call)
+                self._waiting.append((node, name, target, call))
+                return False
+        return False
 
-    def _report(self, node: cst.CSTNode, carried: list[Carried], target: str, call: str) -> None:
+    def _report(self, node: cst.CSTNode, carried: list[Carried], target: str, call: str) -> bool:
         cats: dict[str, Any] = {}
         for value in carried:
             for cat, origin in value.cats.items():
@@ -1034,7 +1054,7 @@ class PersonalDataWrittenToFile(Rule):
             # data at rest.
             cats = {c: o for c, o in cats.items() if c not in self.k.config_categories}
             if not cats:
-                return
+                return False
         merged = Carried(cats, False)
         record_stored(self.ctx, cats, node, _fact_detail(target))
         self.report(
@@ -1047,6 +1067,7 @@ class PersonalDataWrittenToFile(Rule):
             call=call,
             suggestion=_SUGGESTION,
         )
+        return True
 
 
 _CONFIG_FILE = re.compile(r"\.(?:cfg|conf|ini|cnf|properties|env)\b", re.IGNORECASE)
