@@ -87,6 +87,9 @@ class PersonalDataInCache(Rule):
     when their type is not visible; helper functions that pass their arguments to a
     cache are followed, and functions of the project's other modules named for
     caching (`cache_put(key, value)`, `store_in_redis(...)`) store their arguments.
+    A value the code knows nothing about counts by the key it is stored under: a key
+    naming personal data (`f"user:{uid}:email"`), or a namespace naming a special
+    category (`f"convictions:{client_id}"`), unless the value is sealed or hashed first.
 
     ## Why is this bad?
     Caches are copied to replicas, persisted to disk (RDB/AOF snapshots), shared by

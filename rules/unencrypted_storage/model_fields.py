@@ -217,7 +217,9 @@ class UnencryptedModelField(Rule):
     `has_criminal_record`); flags about the account or a step taken (`is_active`,
     `email_verified`, `has_dbs_check`) are not reported, nor are relations and embedded
     documents (`EmbeddedDocumentField(Address)`): their fields are judged in their own
-    class.
+    class. A plain class of the module (a pydantic model, a dataclass) that a Beanie,
+    ODMantic or Redis OM document embeds (`addresses: List[SavedAddress]`) is stored
+    with it: its fields are judged as the document's.
 
     Encrypted types are recognised: django-cryptography `encrypt(...)`,
     django-fernet-fields and django-encrypted-model-fields `Encrypted*Field`,
