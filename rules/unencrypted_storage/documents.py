@@ -1,5 +1,5 @@
 """Personal data written in clear into a document database (MongoDB, DynamoDB,
-Firestore, TinyDB) or into tables filled from dicts (sqlite-utils, dataset)."""
+Firestore, TinyDB, Whoosh) or into tables filled from dicts (sqlite-utils, dataset)."""
 
 from __future__ import annotations
 
@@ -106,7 +106,8 @@ class PersonalDataInDocumentStore(Rule):
     writes through pymongo, Motor and compatible drivers (`insert_one`, `insert_many`,
     `replace_one`, and the update document of `update_one`, `update_many` and
     `find_one_and_update`), DynamoDB items (`put_item`, `update_item`), Firestore
-    documents (`set`, `add`, `update`), TinyDB tables (a JSON file) and the tables that
+    documents (`set`, `add`, `update`), TinyDB tables (a JSON file), Whoosh indexes kept
+    on disk (`writer.add_document(name=..., email=...)`) and the tables that
     sqlite-utils and dataset fill from dicts. Stores are
     recognised through their clients' imports and, for methods no other common API has
     (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
@@ -244,7 +245,9 @@ class PersonalDataInDocumentStore(Rule):
                 if qualified not in store.drivers:
                     continue
             position, keywords = spec
-            document = argument(node, position, keywords)
+            document = (
+                _keywords_document(node) if "**" in keywords else argument(node, position, keywords)
+            )
             if document is None:
                 return None
             return document, self._collection(receiver), f"{store.label} {store.unit}"
@@ -381,3 +384,14 @@ class PersonalDataInDocumentStore(Rule):
             place=place,
             call=call_text(self.ctx, node),
         )
+
+
+def _keywords_document(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The document a call gives as keyword arguments (Whoosh's
+    `writer.add_document(name=..., email=...)`), as the dict it amounts to."""
+    elements = [
+        cst.DictElement(cst.SimpleString(repr(arg.keyword.value)), arg.value)
+        for arg in call.args
+        if arg.keyword is not None
+    ]
+    return cst.Dict(elements) if elements else None
