@@ -284,9 +284,7 @@ class PersonalDataInCache(Rule):
     def _named_by_key(self, exprs: list[cst.BaseExpression]) -> Optional[Carried]:
         """`cache.set(f"user:{uid}:email", value)`, `r.hset(key, "phone", value)`: an
         opaque value stored under a key that names personal data."""
-        opaque = [
-            e for e in exprs if not self.ctx.categories(e).known and not self._protected(e)
-        ]
+        opaque = [e for e in exprs if not self.ctx.categories(e).known and not self._protected(e)]
         if not opaque:
             return None
         for expr in exprs:
