@@ -88,8 +88,8 @@ class PersonalDataInCache(Rule):
     cache are followed, and functions of the project's other modules named for
     caching (`cache_put(key, value)`, `store_in_redis(...)`) store their arguments.
     A value the code knows nothing about counts by the key it is stored under: a key
-    naming personal data (`f"user:{uid}:email"`), or a namespace naming a special
-    category (`f"convictions:{client_id}"`), unless the value is sealed or hashed first.
+    that ends with a name of personal data (`user:…:email`), or a namespace naming a
+    special category (`convictions:…`), unless the value is sealed or hashed first.
 
     ## Why is this bad?
     Caches are copied to replicas, persisted to disk (RDB/AOF snapshots), shared by
