@@ -239,8 +239,28 @@ def test_helpers_that_write_their_arguments_are_followed() -> None:
         remember(response, "theme", "dark")
     """
     result = check(code)
-    assert lines(result, "PV303") == [12]
+    # The file helper writes once: its write is reported, where the data lands; the
+    # cookie is reported at the call that hands it personal data.
+    assert lines(result, "PV303") == [6]
     assert lines(result, "PV304") == [14]
+
+
+def test_a_file_helper_with_several_writes_is_reported_at_its_callers() -> None:
+    code = """\
+    import json
+
+    def save_both(stem, payload):
+        with open(stem + ".json", "w") as f:
+            json.dump(payload, f)
+        with open(stem + ".bak", "w") as f:
+            json.dump(payload, f)
+
+    def main(customer):
+        save_both("/srv/out/last", {"phone": customer.phone})
+        save_both("/srv/out/count", {"count": 3})
+    """
+    result = check(code)
+    assert lines(result, "PV303") == [10]
 
 
 def test_cache_keys_and_cookie_headers_that_name_the_data() -> None:
