@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from privalint.catalog import Catalog
 from privalint.personal import split_words
@@ -32,6 +33,7 @@ class Knowledge:
     non_data_fields: frozenset[str]
     flag_fields: frozenset[str]
     encryption_words: frozenset[str]
+    input_defaults: tuple[tuple[str, str], ...]
     output_fields: frozenset[str]
     output_keywords: frozenset[str]
     class_suffixes: frozenset[str]
@@ -91,6 +93,7 @@ class Knowledge:
             non_data_fields=strings("non-data-fields"),
             flag_fields=strings("flag-fields"),
             encryption_words=strings("encryption-words"),
+            input_defaults=_pairs(catalog.get("collection.input-defaults", {})),
             output_fields=strings("output-fields"),
             output_keywords=strings("output-keywords"),
             class_suffixes=frozenset(
@@ -133,6 +136,17 @@ class Knowledge:
         """Whether a name in an annotation or a base-class list may be a model class."""
         return bool(name) and name[:1].isupper() and name not in self.scalar_annotations
 
+    def input_default(self, name: str) -> Optional[str]:
+        """The category a form field, request key or endpoint parameter holds when its
+        name alone is too vague for the classifier but asked of a person it is not
+        (`address`, `location`)."""
+        words = split_words(name)
+        joined = " ".join(words)
+        for phrase, category in self.input_defaults:
+            if joined == phrase:
+                return category
+        return None
+
     def owner_of(self, class_name: str) -> str:
         """Whose data a class's fields are: ``PatientSerializer`` -> ``patient``."""
         words = list(split_words(class_name))
@@ -152,3 +166,9 @@ def named_as_input(name: str, suffixes: tuple[str, ...]) -> bool:
         ):
             return True
     return False
+
+
+def _pairs(table: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(table, dict):
+        return ()
+    return tuple((" ".join(split_words(k)), v) for k, v in table.items() if isinstance(v, str))

@@ -334,7 +334,11 @@ class CollectionPoints:
         if not categories:
             # The name of a request payload says nothing about whose data it holds:
             # `body["email"]` is an email address even though `body.email` would not be.
-            fallback = ctx.classify(key, "", KEY) or self._destination_category(node)
+            fallback = (
+                ctx.classify(key, "", KEY)
+                or self._destination_category(node)
+                or self.knowledge.input_default(key)
+            )
             categories = {fallback} if fallback else set()
         self._record_read(categories, node, base)
 
@@ -607,6 +611,7 @@ class CollectionPoints:
         for type_name in types:
             category = category or self._typed_category(type_name, target.value, owner)
         category = category or self._named_person(target.value, types)
+        category = category or self.knowledge.input_default(target.value)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
 
@@ -863,7 +868,7 @@ class CollectionPoints:
                 for model in models:
                     self._link(REQUEST_BODY, model)
                 continue
-            category = ctx.classify(name, "", NAME)
+            category = ctx.classify(name, "", NAME) or knowledge.input_default(name)
             if category is None:
                 continue
             via = f" ({source})" if source in knowledge.parameter_sources else ""
