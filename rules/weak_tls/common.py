@@ -341,6 +341,11 @@ def scope_values(
     return list(_table(ctx, scope).get(name, []))
 
 
+def scope_names(ctx: FileContext, scope: ScopeNode) -> list[str]:
+    """The names assigned in ``scope`` (a module, class or function)."""
+    return list(_table(ctx, scope))
+
+
 @dataclass
 class _Frame:
     """A helper being looked into from a call site: names resolve in the helper (its

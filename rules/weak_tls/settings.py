@@ -17,6 +17,7 @@ from privalint.rules.weak_tls.common import (
     keyword,
     literal,
     resolve,
+    scope_names,
     scope_values,
     target_name,
     value_of,
@@ -53,6 +54,12 @@ class SettingsKnowledge:
     minimum: Optional[dict[str, int]] = None
     # Wrappers that take a middleware class and its options (`Middleware(cls, **options)`).
     middleware_wrappers: frozenset[str] = frozenset()
+    # Words of other mail settings: a flag named for mail and TLS (`smtp_starttls`), and
+    # the words of the mail host setting beside it.
+    mail_words: frozenset[str] = frozenset()
+    mail_tls_words: frozenset[str] = frozenset()
+    mail_host_words: frozenset[str] = frozenset()
+    mail_skip_words: frozenset[str] = frozenset()
 
 
 def _same(value: Any, options: tuple[Any, ...]) -> bool:
@@ -82,7 +89,10 @@ class InsecureHttpsSetting(Rule):
     `Middleware(SessionMiddleware, https_only=False)`). Other frameworks' settings
     named for a session or cookie `Secure` flag count too when set to `False`
     (CherryPy's `"tools.sessions.secure": False`, `session_cookie_secure = False` in
-    a settings class). Settings files, classes and
+    a settings class). So do mail settings that leave TLS off: `EMAIL_USE_TLS = False`
+    with a remote `EMAIL_HOST`, or a flag named for mail and TLS
+    (`smtp_starttls: bool = False`) unless another such flag beside it is on or the mail
+    host is this machine. Settings files, classes and
     `if DEBUG:` blocks for development and tests are not flagged.
 
     ## Why is this bad?
@@ -116,6 +126,11 @@ class InsecureHttpsSetting(Rule):
             "strict_transport_security",
             "WTF_CSRF_SSL_STRICT",
             "_USE_TLS",
+            "starttls",
+            "smtp_tls",
+            "smtp_ssl",
+            "mail_tls",
+            "mail_ssl",
         ),
     )
 
@@ -179,6 +194,16 @@ class InsecureHttpsSetting(Rule):
                 if type(v) is int
             },
             middleware_wrappers=frozenset(catalog.strings("tls.settings.middleware-wrappers")),
+            mail_words=frozenset(catalog.strings("tls.settings.mail-flags.mail-words")),
+            mail_tls_words=frozenset(
+                w for t in catalog.strings("tls.settings.mail-flags.tls-words") for w in words_of(t)
+            ),
+            mail_skip_words=frozenset(
+                w
+                for t in catalog.strings("tls.settings.mail-flags.skip-words")
+                for w in words_of(t)
+            ),
+            mail_host_words=frozenset(catalog.strings("tls.settings.mail-flags.host-words")),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -235,6 +260,9 @@ class InsecureHttpsSetting(Rule):
                 return
         options = knowledge.insecure.get(name)
         why = knowledge.messages.get(name, "HTTPS is weakened")
+        if options is None and self._mail_flag(name):
+            self._other_mail(node, name, value, code)
+            return
         if options is None:
             words = set(words_of(name))
             if words.isdisjoint(knowledge.secure_words) or words.isdisjoint(knowledge.cookie_words):
@@ -268,6 +296,47 @@ class InsecureHttpsSetting(Rule):
         if host is None or is_loopback(host, knowledge.loopback) or self._in_dev_context():
             return
         self.report(node, code=code, why=f"mail to `{host}` is sent without TLS")
+
+    def _mail_flag(self, name: str) -> bool:
+        """A setting named for mail and TLS (`SMTP_STARTTLS`, `smtp_use_tls`)."""
+        knowledge: SettingsKnowledge = self.compiled
+        words = set(words_of(name))
+        return (
+            not words.isdisjoint(knowledge.mail_words)
+            and not words.isdisjoint(knowledge.mail_tls_words)
+            and words.isdisjoint(knowledge.mail_skip_words)
+        )
+
+    def _other_mail(
+        self, node: cst.CSTNode, name: str, value: cst.BaseExpression, code: str
+    ) -> None:
+        """`smtp_starttls: bool = False` in a settings class, `SMTP_USE_TLS = False`: off,
+        unless another mail TLS setting beside it is on or the mail host is this
+        machine."""
+        if value_of(self.ctx, value) is not False or type(node) not in (cst.Assign, cst.AnnAssign):
+            return
+        knowledge: SettingsKnowledge = self.compiled
+        scope = enclosing_class(self.ctx) or self.ctx.module
+        host = None
+        for other in scope_names(self.ctx, scope):
+            if other == name:
+                continue
+            values = [v for v in scope_values(self.ctx, other, scope) if v is not None]
+            if self._mail_flag(other) and any(value_of(self.ctx, v) is True for v in values):
+                return
+            words = set(words_of(other))
+            if (
+                values
+                and not words.isdisjoint(knowledge.mail_words)
+                and not words.isdisjoint(knowledge.mail_host_words)
+            ):
+                host = host_text(self.ctx, values[-1])
+                if host is not None and is_loopback(host, knowledge.loopback):
+                    return
+        if self._in_dev_context():
+            return
+        where = f" to `{host}`" if host else ""
+        self.report(node, code=code, why=f"mail{where} is sent without TLS")
 
     def _proxy_header(self, node: cst.CSTNode, value: cst.BaseExpression, code: str) -> None:
         value = resolve(self.ctx, value)
