@@ -425,10 +425,12 @@ class Classifier:
         self, category: Category, before: tuple[str, ...], owner_words: tuple[str, ...]
     ) -> bool:
         """Whether the owner is a business, not a person (`branch.phone`,
-        `pharmacy["address"]`): its contact details are not personal data, unless a
-        person or a qualifier of the category is named too (`store.owner_email`,
-        `delivery_location.address`)."""
-        if not owner_words or owner_words[-1] not in self._business_words:
+        `pharmacy["address"]`, `office_phone`): its contact details are not personal
+        data, unless a person or a qualifier of the category is named too
+        (`store.owner_email`, `delivery_location.address`, `home_office_address`)."""
+        named = bool(owner_words) and owner_words[-1] in self._business_words
+        # `office_phone`, `gp_surgery_phone`: the business named just before the head.
+        if not named and not (before and before[-1] in self._business_words):
             return False
         return not any(
             w in self._person_words or w in category.qualifiers for w in (*before, *owner_words)

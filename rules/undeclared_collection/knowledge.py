@@ -34,6 +34,7 @@ class Knowledge:
     flag_fields: frozenset[str]
     encryption_words: frozenset[str]
     input_defaults: tuple[tuple[str, str], ...]
+    container_fields: frozenset[str]
     output_fields: frozenset[str]
     output_keywords: frozenset[str]
     class_suffixes: frozenset[str]
@@ -94,6 +95,7 @@ class Knowledge:
             flag_fields=strings("flag-fields"),
             encryption_words=strings("encryption-words"),
             input_defaults=_pairs(catalog.get("collection.input-defaults", {})),
+            container_fields=strings("container-fields"),
             output_fields=strings("output-fields"),
             output_keywords=strings("output-keywords"),
             class_suffixes=frozenset(

@@ -611,7 +611,15 @@ class CollectionPoints:
         for type_name in types:
             category = category or self._typed_category(type_name, target.value, owner)
         category = category or self._named_person(target.value, types)
-        category = category or self.knowledge.input_default(target.value)
+        if category is None and not any(
+            t in self.knowledge.container_fields
+            or t in self._form_names
+            or t.endswith(self.knowledge.form_suffixes)
+            for t in types
+        ):
+            # A plain field, not a nested form or schema (whose own fields say what
+            # they hold).
+            category = self.knowledge.input_default(target.value)
         if category is not None:
             self._record(category, target, f"field `{owner_class.name.value}.{target.value}`")
 
