@@ -60,8 +60,10 @@ def test_stored_logged_and_sent_places_come_from_the_other_families(
     assert email["sent"] == [{"path": "clinic/views.py", "line": 20, "detail": "Segment"}]
     government = by_id["government-id"]
     assert government["declared"] is False
-    assert [p["encrypted"] for p in government["stored"]] == [True]
-    assert [p["line"] for p in government["collected"]] == [12]
+    # The NI number in an encrypted field, the passport number encrypted before it is
+    # saved (`passport_number_enc`): both kept, both collected.
+    assert [p["encrypted"] for p in government["stored"]] == [True, True]
+    assert [p["line"] for p in government["collected"]] == [12, 17]
     assert [p["line"] for p in by_id["person-name"]["logged"]] == [28]
     assert by_id["health"]["special_condition"] == "health-or-social-care"
 

@@ -62,6 +62,7 @@ class OrmKnowledge:
     binary: frozenset[str]
     binary_content: frozenset[str]
     binary_content_words: frozenset[str]
+    sealed_words: frozenset[str]
     typed: Mapping[str, str]
     typed_by_argument: Mapping[str, Mapping[str, str]]
     not_field_modules: tuple[str, ...]
@@ -119,6 +120,7 @@ class OrmKnowledge:
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
             binary_content_words=frozenset(catalog.strings("storage.orm.binary-content-words")),
+            sealed_words=frozenset(catalog.strings("storage.orm.sealed-words")),
             typed={k: v for k, v in typed.items() if isinstance(v, str)}
             if isinstance(typed, dict)
             else {},
@@ -925,6 +927,12 @@ class UnencryptedModelField(Rule):
                     category = self.ctx.classify(decl.name, owner=owner)
                 if category is None and decl.column_name and decl.column_name != decl.name:
                     category = self.ctx.classify(decl.column_name, owner=owner, kind="key")
+                sealed = False
+                if category is None and not decl.flag:
+                    # `passport_number_enc`: named for holding its data encrypted. Not
+                    # reported, but the data is still collected and kept.
+                    category = self._sealed_category(decl.name, owner)
+                    sealed = category is not None
                 if (
                     category is None
                     and decl.typed
@@ -944,7 +952,7 @@ class UnencryptedModelField(Rule):
                 if decl.identifier and category not in k.identifier_categories:
                     # `conversation = UUIDField()` holds the conversation's id.
                     continue
-                protected = decl.encrypted or decl.name in self._protected_fields
+                protected = sealed or decl.encrypted or decl.name in self._protected_fields
                 if decl.binary and category not in k.binary_content:
                     # Bytes are ciphertext, unless the name says they are an image or
                     # a document of the data (`passport_scan`).
@@ -966,6 +974,15 @@ class UnencryptedModelField(Rule):
                     type=f"`{decl.type_text}`",
                     suggestion=framework.suggestion if framework else "an encrypted field type",
                 )
+
+    def _sealed_category(self, name: str, owner: str) -> Optional[str]:
+        """The category of a field whose name says its value is kept encrypted
+        (`passport_number_enc`, `encrypted_iban`, `iban_sealed`)."""
+        words = split_words(name)
+        kept = [w for w in words if w not in self.k.sealed_words]
+        if not kept or len(kept) == len(words):
+            return None
+        return self.ctx.classify("_".join(kept), owner=owner)
 
     def _special_flag(self, name: str, owner: str) -> Optional[str]:
         """The special category a boolean field reveals about the person
