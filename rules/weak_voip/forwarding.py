@@ -45,7 +45,7 @@ from privalint.rules.weak_voip.config import (
     settings_module,
     telephony_context,
 )
-from privalint.rules.weak_voip.lines import source_line
+from privalint.rules.weak_voip.lines import rendered, source_line
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
@@ -1466,6 +1466,9 @@ class LimitKnowledge:
     unlimited: tuple[int, ...] = ()
     context_words: frozenset[str] = frozenset()
     voip_modules: tuple[str, ...] = ()
+    # `modparam("dialog", "default_timeout", 0)`: dialogs that never end.
+    endless_dialog: re.Pattern[str] = re.compile("(?!)")
+    endless_words: tuple[str, ...] = ()
 
 
 class UnboundedCallVolume(Rule):
@@ -1524,6 +1527,21 @@ class UnboundedCallVolume(Rule):
             ),
             context_words=frozenset(catalog.strings("voip.limits.context-words")),
             voip_modules=tuple(catalog.strings("voip.modules")),
+            endless_dialog=re.compile(
+                r"modparam\(\s*[\"'](?:"
+                + (
+                    "|".join(map(re.escape, catalog.strings("voip.limits.dialog-modules")))
+                    or "(?!)"
+                )
+                + r")[\"']\s*,\s*[\"'](?:"
+                + (
+                    "|".join(map(re.escape, catalog.strings("voip.limits.dialog-timeouts")))
+                    or "(?!)"
+                )
+                + r")[\"']\s*,\s*[\"']?0[\"']?\s*\)",
+                re.IGNORECASE,
+            ),
+            endless_words=tuple(catalog.strings("voip.limits.dialog-timeouts")),
         )
 
     @classmethod
@@ -1531,7 +1549,12 @@ class UnboundedCallVolume(Rule):
         knowledge: LimitKnowledge = cls.compile(catalog)
         # A known attribute or Twilio satisfies every group; a limit kept in settings
         # needs a call word, a limit word and a VoIP context word in the file.
-        always = (*sorted(knowledge.attributes), "twilio", "signalwire")
+        always = (
+            *sorted(knowledge.attributes),
+            "twilio",
+            "signalwire",
+            *knowledge.endless_words,
+        )
         # Words of identifiers, not substrings (`ami` is in `dynamic`, `cap` in `escape`).
         return (
             (*always, *(f"name:{w}" for w in sorted(knowledge.call_words))),
@@ -1561,8 +1584,38 @@ class UnboundedCallVolume(Rule):
             self._setting(setting)
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        for setting in dict_settings(self.ctx, node):
+        settings = dict_settings(self.ctx, node)
+        for setting in settings:
             self._setting(setting)
+        self._rendered(settings)
+
+    # Kamailio/OpenSIPS dialogs without a timeout, in text or a filled template.
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        knowledge: LimitKnowledge = self.compiled
+        if any(w in node.value for w in knowledge.endless_words):
+            text = literal(node)
+            match = knowledge.endless_dialog.search(text) if isinstance(text, str) else None
+            if match is not None and isinstance(text, str):
+                self._endless(
+                    node, match.group(0), source_line(node, text.count("\n", 0, match.start()))
+                )
+
+    def _rendered(self, settings: list[Setting]) -> None:
+        knowledge: LimitKnowledge = self.compiled
+        for lines in rendered(self.ctx, [(s.name, s.value, s.node) for s in settings]):
+            for line in lines:
+                match = knowledge.endless_dialog.search(line.text) if line.own else None
+                if match is not None:
+                    self._endless(line.node, match.group(0), 0)
+
+    def _endless(self, node: cst.CSTNode, code: str, offset: int) -> None:
+        self.report(
+            node,
+            what=f"`{code}` lets calls run without a time limit: a call left up by an abused "
+            "account or a stuck client is never ended",
+            line_offset=offset,
+        )
 
     def _limit_name(self, name: str) -> bool:
         knowledge: LimitKnowledge = self.compiled
@@ -1621,8 +1674,10 @@ class UnboundedCallVolume(Rule):
         knowledge: LimitKnowledge = self.compiled
         if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
-        for setting in keyword_settings(node):
+        settings = keyword_settings(node)
+        for setting in settings:
             self._setting(setting)
+        self._rendered(settings)
         qualified = self.ctx.qualname(node.func)
         if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
             return

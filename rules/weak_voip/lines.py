@@ -7,11 +7,20 @@ and a finding goes to the string that holds the offending line."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
+from weakref import WeakKeyDictionary
 
 import libcst as cst
-from privalint.rules.weak_tls.common import UNKNOWN_PART, binding, resolve, text_of
+from privalint.rules.weak_tls.common import (
+    UNKNOWN_PART,
+    binding,
+    last_name,
+    resolve,
+    text_of,
+    value_of,
+)
 
 from privalint.engine import FileContext
 
@@ -208,3 +217,133 @@ def space_settings(text: str, keys: frozenset[str]) -> list[tuple[int, str, str]
         if len(parts) >= 2 and parts[0] in keys and not parts[0].startswith("#"):
             found.append((index, parts[0], parts[1].lower()))
     return found
+
+
+# -- configuration templates ---------------------------------------------------------------
+
+# A Jinja placeholder (`{{ protocol }}`, `{{ port|default(5060) }}`) and a block tag.
+_PLACEHOLDER = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)\s*(?:\|[^}]*)?-?\}\}")
+_BLOCK_TAG = re.compile(r"\{%-?.*?-?%\}")
+# At most this many renderings of one context (values chosen by `a if c else b`).
+_VARIANTS = 8
+
+
+@dataclass(frozen=True)
+class Template:
+    """Configuration text with Jinja placeholders, kept in a module constant."""
+
+    text: str
+    names: frozenset[str]
+
+
+_TEMPLATES: WeakKeyDictionary[Any, tuple[Template, ...]] = WeakKeyDictionary()
+
+
+def module_templates(ctx: FileContext) -> tuple[Template, ...]:
+    """The templates made at the module's top level with a call of
+    ``voip.templates.constructors`` (``T = Template("...")``, ``env.from_string("...")``),
+    computed once a file."""
+    found = _TEMPLATES.get(ctx)
+    if found is not None:
+        return found
+    constructors = frozenset(ctx.catalog.strings("voip.templates.constructors"))
+    templates: list[Template] = []
+    for stmt in ctx.module.body:
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            if (
+                type(value) is not cst.Call
+                or not value.args
+                or last_name(value.func) not in constructors
+            ):
+                continue
+            text = text_of(ctx, value.args[0].value)
+            if text is None or "{{" not in text:
+                continue
+            names = frozenset(m.group(1) for m in _PLACEHOLDER.finditer(text))
+            if names:
+                templates.append(Template(text, names))
+    found = _TEMPLATES[ctx] = tuple(templates)
+    return found
+
+
+def _choices(ctx: FileContext, expr: cst.BaseExpression) -> list[Any]:
+    """The literal values an expression may take (both branches of ``a if c else b``)."""
+    if type(expr) is cst.IfExp:
+        return _choices(ctx, expr.body) + _choices(ctx, expr.orelse)
+    value = value_of(ctx, expr)
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return [value]
+    return []
+
+
+def rendered(
+    ctx: FileContext, values: list[tuple[str, cst.BaseExpression, cst.CSTNode]]
+) -> list[list[Line]]:
+    """The lines of the module's templates filled with a context (the entries of a dict,
+    the keywords of ``render()``: (name, value, where it is written)), when most of the
+    context's names are placeholders of the template. A line is the context's own
+    (``own``, with the entry's node) when a literal of the context fills it."""
+    templates = module_templates(ctx) if values else ()
+    if not templates:
+        return []
+    names = {name for name, _, _ in values}
+    found: list[list[Line]] = []
+    for template in templates:
+        shared = names & template.names
+        if len(shared) < 2 or 2 * len(shared) < len(names):
+            continue
+        choices = {name: (_choices(ctx, value), node) for name, value, node in values}
+        variants: list[dict[str, Any]] = [{}]
+        for name in sorted(shared):
+            options = choices[name][0]
+            if len(options) > 1 and len(variants) * len(options) <= _VARIANTS:
+                variants = [{**v, name: o} for v in variants for o in options]
+            elif options:
+                variants = [{**v, name: options[0]} for v in variants]
+        # A line filled the same way in an earlier variant is judged there.
+        seen: set[tuple[int, str]] = set()
+        for variant in variants:
+            lines: list[Line] = []
+            text = _BLOCK_TAG.sub("", _conditions(template.text, variant))
+            for index, raw in enumerate(text.split("\n")):
+                filled = [m.group(1) for m in _PLACEHOLDER.finditer(raw) if m.group(1) in variant]
+                line = _fill(raw, variant)
+                if filled and (index, line) not in seen:
+                    seen.add((index, line))
+                    lines.append(Line(line, choices[filled[0]][1], True))
+                else:
+                    lines.append(Line(line, _NOWHERE, False))
+            found.append(lines)
+    return found
+
+
+# `{% if name == 'value' %}...{% endif %}` (also `!=`), without nesting.
+_IF_BLOCK = re.compile(
+    r"\{%-?\s*if\s+([A-Za-z_]\w*)\s*(==|!=)\s*(['\"])(.*?)\3\s*-?%\}(.*?)\{%-?\s*endif\s*-?%\}",
+    re.DOTALL,
+)
+_NOWHERE = cst.Name("_")
+
+
+def _conditions(text: str, values: dict[str, Any]) -> str:
+    """The template with the blocks whose simple condition is false for ``values``
+    emptied (their lines kept blank, so that lines keep their numbers)."""
+
+    def block(match: re.Match[str]) -> str:
+        name, operator, _, literal_value, _ = match.groups()
+        if name not in values:
+            return match.group(0)
+        equal = str(values[name]) == literal_value
+        if equal == (operator == "=="):
+            return match.group(0)
+        return "\n" * match.group(0).count("\n")
+
+    return _IF_BLOCK.sub(block, text) if "{%" in text else text
+
+
+def _fill(line: str, values: dict[str, Any]) -> str:
+    """A template line with its placeholders replaced (``UNKNOWN_PART`` when unknown)."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), UNKNOWN_PART)), line)

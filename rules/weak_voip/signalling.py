@@ -48,6 +48,7 @@ from privalint.rules.weak_voip.lines import (
     Entry,
     Line,
     LineLists,
+    rendered,
     sections,
     source_line,
     space_settings,
@@ -207,6 +208,10 @@ class ServerConfigKnowledge:
     profile_sections: tuple[str, ...] = ()
     method_params: frozenset[str] = frozenset()
     weak_methods: frozenset[str] = frozenset()
+    # `modparam("tls_mgm", "tls_method", "TLSv1")`: an old TLS version.
+    weak_modparam_method: re.Pattern[str] = re.compile("(?!)")
+    # `modparam("tls_mgm", "verify_cert", "0")`: the peer's certificate is not checked.
+    unverified_peer: re.Pattern[str] = re.compile("(?!)")
     # baresip `config` lines (see ``[voip.baresip]``).
     space_transport_keys: frozenset[str] = frozenset()
     space_plain: frozenset[str] = frozenset()
@@ -301,6 +306,17 @@ class ServerConfigKnowledge:
             rf"[\"'](?:{alternatives('verify-params')})[\"']\s*,\s*[\"']?(?:\[[^\]]*\])?0[\"']?\s*\)",
             re.IGNORECASE,
         )
+        unverified_peer = re.compile(
+            rf"modparam\(\s*[\"'](?:{alternatives('tls-modules')})[\"']\s*,\s*"
+            rf"[\"'](?:{alternatives('client-verify-params')})[\"']\s*,\s*[\"']?(?:\[[^\]]*\])?0[\"']?\s*\)",
+            re.IGNORECASE,
+        )
+        weak_modparam_method = re.compile(
+            rf"modparam\(\s*[\"'](?:{alternatives('tls-modules')})[\"']\s*,\s*"
+            rf"[\"'](?:{alternatives('modparam-method-params')})[\"']\s*,\s*[\"']"
+            rf"(?:\[[^\]]*\])?(?:{alternatives('weak-methods')})[\"']\s*\)",
+            re.IGNORECASE,
+        )
         # Not `ws:` (a part of `rows:`, too common a prefilter word).
         protocols = [p.lower() for p in catalog.strings(f"{section}.plain-protocols") if len(p) > 2]
         socket_value = re.compile(
@@ -335,6 +351,8 @@ class ServerConfigKnowledge:
             ),
             method_params=frozenset(p.lower() for p in catalog.strings(f"{section}.method-params")),
             weak_methods=frozenset(m.lower() for m in catalog.strings(f"{section}.weak-methods")),
+            weak_modparam_method=weak_modparam_method,
+            unverified_peer=unverified_peer,
             space_transport_keys=space_transport,
             space_plain=frozenset(
                 v.lower() for v in catalog.strings("voip.baresip.plain-transports")
@@ -536,11 +554,20 @@ def _read_configuration(rule: Any, node: cst.Call) -> None:
     rule._profile(rule._params.call(node))
     rule._sections.observe(node)
     if not _typed_section(rule.ctx, node, rule._sections.types):
-        for setting in keyword_settings(node):
+        settings = keyword_settings(node)
+        for setting in settings:
             rule._setting(setting)
+        for filled in template_lines(rule.ctx, settings):
+            rule._rendered_lines(filled)
     lines = rule._lines.call(node)
     if lines is not None:
         rule._joined_lines(lines)
+
+
+def template_lines(ctx: Any, settings: list[Setting]) -> list[list[Line]]:
+    """The module's configuration templates filled with these settings (see
+    ``lines.rendered``)."""
+    return rendered(ctx, [(s.name, s.value, s.node) for s in settings])
 
 
 def _string_text(ctx: Any, node: cst.BaseExpression) -> Optional[str]:
@@ -859,8 +886,35 @@ class SipWithoutTls(Rule):
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
         self._sections.observe(node)
         if not _typed_section(self.ctx, node, self._sections.types):
-            for setting in dict_settings(self.ctx, node):
+            settings = dict_settings(self.ctx, node)
+            for setting in settings:
                 self._setting(setting)
+            for filled in template_lines(self.ctx, settings):
+                self._rendered_lines(filled)
+
+    def _rendered_lines(self, lines: list[Line]) -> None:
+        """A configuration template filled with a context: Asterisk sections, and
+        Kamailio/OpenSIPS sockets (``socket={{ proto }}:...`` with ``proto="udp"``)."""
+        self._joined_lines(lines)
+        for line in lines:
+            match = self.compiled.server_config.listen.search(line.text) if line.own else None
+            if match is None:
+                continue
+            host = match.group(1)
+            if (
+                UNKNOWN_PART not in host
+                and host not in ("0.0.0.0", "::", "*")
+                and is_loopback(host, self.compiled.loopback)
+            ):
+                continue
+            self.report(
+                line.node,
+                what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(
+                    UNKNOWN_PART, "…"
+                ),
+                where="",
+                instead="a `tls:` socket (port 5061) for clients outside the host",
+            )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._sections.observe(node)
@@ -1480,24 +1534,33 @@ class SrtpNotEnforced(Rule):
                 fix="set `rtp_secure_media=mandatory`",
             )
 
+    def _media_lines(self, lines: list[Line]) -> None:
+        """Asterisk endpoints without SRTP in configuration rendered line by line or
+        from a template."""
+        asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
+        if asterisk is None:
+            return
+        for entry in sections(lines):
+            bad = asterisk.weak_media.get(entry.key, frozenset())
+            if entry.value in bad and entry.kind in asterisk.section_types:
+                self.report(
+                    entry.node,
+                    code=f"[{entry.section}] {entry.key}={entry.value}".replace(UNKNOWN_PART, "…"),
+                    fix="set `media_encryption` to `sdes` or `dtls`",
+                )
+
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: MediaKnowledge = self.compiled
-        for setting in keyword_settings(node):
+        settings = keyword_settings(node)
+        for setting in settings:
             self._setting(setting)
+        for filled in template_lines(self.ctx, settings):
+            self._media_lines(filled)
         self._profile(self._params.call(node))
         self._sections.observe(node)
         lines = self._lines.call(node)
-        if lines is not None and knowledge.asterisk is not None:
-            for entry in sections(lines):
-                bad = knowledge.asterisk.weak_media.get(entry.key, frozenset())
-                if entry.value in bad and entry.kind in knowledge.asterisk.section_types:
-                    self.report(
-                        entry.node,
-                        code=f"[{entry.section}] {entry.key}={entry.value}".replace(
-                            UNKNOWN_PART, "…"
-                        ),
-                        fix="set `media_encryption` to `sdes` or `dtls`",
-                    )
+        if lines is not None:
+            self._media_lines(lines)
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -1575,8 +1638,11 @@ class SrtpNotEnforced(Rule):
         knowledge: MediaKnowledge = self.compiled
         self._profile(profile_params(self.ctx, knowledge.profile, node))
         self._sections.observe(node)
-        for setting in dict_settings(self.ctx, node):
+        settings = dict_settings(self.ctx, node)
+        for setting in settings:
             self._setting(setting)
+        for filled in template_lines(self.ctx, settings):
+            self._media_lines(filled)
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
             if type(element) is cst.DictElement:
@@ -1824,6 +1890,15 @@ class SipTlsUnverified(Rule):
                     line_offset=source_line(node, text.count("\n", 0, match.start())),
                 )
                 return
+            match = server.weak_modparam_method.search(text)
+            if match is not None:
+                self.report(
+                    node,
+                    code=match.group(0),
+                    why=_OLD_TLS,
+                    line_offset=source_line(node, text.count("\n", 0, match.start())),
+                )
+                return
         if f"[{server.client_section}" in text.lower():
             line = server.unverified_client(text)
             if line is not None:
@@ -1880,6 +1955,8 @@ class SipTlsUnverified(Rule):
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
         self._lines = LineLists(ctx)
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
+        # Settings reported by name, not again as the template line they fill.
+        self._reported_settings: set[int] = set()
         self._own_keys = frozenset(
             (
                 *compiled.verify_attributes,
@@ -1953,6 +2030,7 @@ class SipTlsUnverified(Rule):
             or library_call(self.ctx, setting, settings.voip_modules)
         ):
             return
+        self._reported_settings.add(id(setting.node))
         self.report(
             setting.node,
             code=f"{setting.name}={value!r}",
@@ -2040,8 +2118,36 @@ class SipTlsUnverified(Rule):
             self._profile(profile_params(self.ctx, profile, node))
         self._sections.observe(node)
         if not _typed_section(self.ctx, node, self._sections.types):
-            for setting in dict_settings(self.ctx, node):
+            settings = dict_settings(self.ctx, node)
+            for setting in settings:
                 self._setting(setting)
+            for filled in template_lines(self.ctx, settings):
+                self._rendered_lines(filled)
+
+    def _rendered_lines(self, lines: list[Line]) -> None:
+        """A configuration template filled with a context: Asterisk transports, and
+        Kamailio/OpenSIPS ``modparam`` lines that turn the check off or pin an old TLS."""
+        self._joined_lines(lines)
+        server: ServerConfigKnowledge = self.compiled.server_config
+        for line in lines:
+            if (
+                not line.own
+                or "modparam" not in line.text
+                or id(line.node) in self._reported_settings
+            ):
+                continue
+            # Not `require_cert`: a server need not ask its clients for certificates.
+            match = server.unverified_peer.search(line.text)
+            if match is not None:
+                self.report(
+                    line.node,
+                    code=match.group(0),
+                    why="the SIP server accepts TLS peers without checking their certificates",
+                )
+                continue
+            match = server.weak_modparam_method.search(line.text)
+            if match is not None:
+                self.report(line.node, code=match.group(0), why=_OLD_TLS)
 
     def finish(self) -> None:
         """Asterisk TLS transports built as dicts that do not verify the server or
