@@ -145,7 +145,9 @@ class VoipControlPlaintext(Rule):
     other than the loopback address. A host the code does not spell out counts when
     the caller chooses it (a parameter, `self.host`), not when the deployment does
     (`settings.esl_host`, an environment variable): control interfaces usually stay on
-    the loopback address there.
+    the loopback address there. Plain ARI URLs kept in settings (`ARI_URL =
+    "http://pbx.example.com:8088"`) count where they are defined when no connection of
+    the file is made with them.
 
     ## Why is this bad?
     These interfaces control every call of the PBX: they originate and redirect
@@ -414,7 +416,9 @@ class HardcodedVoipSecret(Rule):
     (`"password=Agent" + name + "2024!"`), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
-    where the constant is defined).
+    where the constant is defined), and fallbacks of environment lookups whose variable
+    names such a secret (`os.environ.get("WH_SIP_PASSWORD", "Warehouse#2019")`),
+    wherever the lookup is used.
 
     ## Why is this bad?
     Anyone who can read the repository, a build artefact or a stack trace can

@@ -1483,7 +1483,11 @@ class UnboundedCallVolume(Rule):
     (`DialerSettings`, a `trunk` field) or when it is given to a provider's API
     (`telnyx.OutboundVoiceProfile.create(concurrent_call_limit=None)`), also the
     participants of a conference bridge (`max_participants: int = 0` beside
-    `esl_host`); and Twilio `<Dial>` forwarding to a number
+    `esl_host`), also module constants of a settings module with other telephony
+    constants (`MAX_CONCURRENT_CALLS = int(os.environ.get("MAX_CONCURRENT_CALLS", "0"))`
+    beside `SIP_DOMAIN`); Kamailio/OpenSIPS dialogs that never time out
+    (`modparam("dialog", "default_timeout", 0)`, in text or filled into a template);
+    and Twilio `<Dial>` forwarding to a number
     taken from data or request input without a `time_limit` (not when the number is
     looked up in a fixed table).
 

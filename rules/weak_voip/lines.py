@@ -269,14 +269,39 @@ def module_templates(ctx: FileContext) -> tuple[Template, ...]:
     return found
 
 
-def _choices(ctx: FileContext, expr: cst.BaseExpression) -> list[Any]:
-    """The literal values an expression may take (both branches of ``a if c else b``)."""
-    if type(expr) is cst.IfExp:
-        return _choices(ctx, expr.body) + _choices(ctx, expr.orelse)
+def _literal(ctx: FileContext, expr: cst.BaseExpression) -> Any:
     value = value_of(ctx, expr)
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return [value]
-    return []
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _variants(
+    ctx: FileContext, values: list[tuple[str, cst.BaseExpression]]
+) -> list[dict[str, Any]]:
+    """The ways a context may fill a template: values chosen by ``a if c else b`` take
+    each branch, and values chosen by the same test take the same one
+    (``"udp" if legacy else "tls"`` with ``"no" if legacy else "sdes"``)."""
+    fixed: dict[str, Any] = {}
+    tests: dict[str, list[tuple[str, Any, Any]]] = {}
+    for name, expr in values:
+        if type(expr) is cst.IfExp:
+            key = cst.Module([]).code_for_node(expr.test)
+            tests.setdefault(key, []).append(
+                (name, _literal(ctx, expr.body), _literal(ctx, expr.orelse))
+            )
+        else:
+            value = _literal(ctx, expr)
+            if value is not None:
+                fixed[name] = value
+    variants = [fixed]
+    for branches in tests.values():
+        if 2 * len(variants) > _VARIANTS:
+            break
+        variants = [
+            {**v, **{n: choice[i] for n, *choice in branches if choice[i] is not None}}
+            for v in variants
+            for i in (0, 1)
+        ]
+    return variants
 
 
 def rendered(
@@ -295,14 +320,8 @@ def rendered(
         shared = names & template.names
         if len(shared) < 2 or 2 * len(shared) < len(names):
             continue
-        choices = {name: (_choices(ctx, value), node) for name, value, node in values}
-        variants: list[dict[str, Any]] = [{}]
-        for name in sorted(shared):
-            options = choices[name][0]
-            if len(options) > 1 and len(variants) * len(options) <= _VARIANTS:
-                variants = [{**v, name: o} for v in variants for o in options]
-            elif options:
-                variants = [{**v, name: options[0]} for v in variants]
+        nodes = {name: node for name, _, node in values}
+        variants = _variants(ctx, [(n, v) for n, v, _ in values if n in shared])
         # A line filled the same way in an earlier variant is judged there.
         seen: set[tuple[int, str]] = set()
         for variant in variants:
@@ -313,7 +332,7 @@ def rendered(
                 line = _fill(raw, variant)
                 if filled and (index, line) not in seen:
                     seen.add((index, line))
-                    lines.append(Line(line, choices[filled[0]][1], True))
+                    lines.append(Line(line, nodes[filled[0]], True))
                 else:
                     lines.append(Line(line, _NOWHERE, False))
             found.append(lines)

@@ -611,7 +611,13 @@ class SipWithoutTls(Rule):
     Listening sockets kept as values, for a YAML or JSON configuration
     (`{"socket": ["udp:0.0.0.0:5060"]}`), count like those in configuration text, and
     so do Asterisk sections rendered line by line (`body.append("transport=transport-udp")`
-    then `"\n".join(body)`), where the offending line is reported.
+    then `"\n".join(body)`), where the offending line is reported, and configuration
+    templates of the module (`Template("...protocol={{ protocol }}...")`) filled from a
+    dict or `render()` keywords, where the value that fills the line is reported.
+    Settings modules count too: `SIP_TRANSPORT = os.environ.get("SIP_TRANSPORT",
+    "udp")` beside other telephony constants, the fallback being what runs. baresip's
+    `sip_trans_def udp`, Kamailio dispatcher lines (`1 sip:10.0.0.5:5060`) and dicts
+    whose kind names SIP (`{"name": "connectSip", "transport": "UDP"}`) as well.
     URIs and servers on loopback addresses are not flagged, nor the SIP identities of
     endpoints registered with a provider (Plivo XML `<User>sip:alice@phone.plivo.com`).
 
@@ -1230,7 +1236,10 @@ class SrtpNotEnforced(Rule):
     to offer plain RTP (`rtpengine_offer("RTP/AVP ...")` in Kamailio/OpenSIPS text, an
     rtpengine `flags_offer` setting or an NG `transport-protocol` of `RTP/AVP`).
     Asterisk endpoints rendered line by line (`body.append("media_encryption=no")`)
-    count too.
+    or filled into a Jinja template of the module (`{"media_encryption": "no"}` passed
+    to `render()`) count too, and so do SRTP settings of settings modules read from the
+    environment with a weak fallback (`os.environ.get("SRTP_POLICY", "optional")`) and
+    linphone's `media_encryption_mandatory` set to `0`.
     Provider URIs need their SRTP parameter only when they are `sip:` URIs: a `sips:`
     URI is already TLS end to end.
 
@@ -1752,7 +1761,10 @@ class SipTlsUnverified(Rule):
     `SipTrunk(tls_insecure=True)`, `{"tls_verify_server": "no"}` in a trunk dict).
     Kamailio `tls.cfg` profiles with an old `method` (`TLSv1+` allows TLS 1.0) count, also
     when the file is rendered line by line (`["[client:default]", "method = TLSv1+"]`
-    joined with newlines), as do Asterisk transports rendered that way.
+    joined with newlines), as do Asterisk transports rendered that way, OpenSIPS
+    `modparam("tls_mgm", "tls_method", "TLSv1")`, baresip's `sip_verify_server no`,
+    and such settings filled into a Jinja template of the module
+    (`EDGE.render(**{"verify_cert": "0", ...})`), reported on the value that fills it.
 
     ## Why is this bad?
     TLS without certificate checks encrypts the signalling to whoever answers:
