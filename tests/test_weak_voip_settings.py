@@ -253,3 +253,16 @@ def test_call_limits_of_a_voice_policy() -> None:
         CAPPED = VoicePolicy(tenant_id=0, max_concurrent_calls=5)
     """
     assert voip_findings(code) == Counter({(8, "PV606"): 1})
+
+
+def test_freeswitch_limit_without_a_maximum() -> None:
+    code = """\
+        import ESL
+
+        def bridge(con, uuid):
+            con.execute("limit", "hash outbound carrier -1", uuid)
+            con.execute("limit", "hash outbound carrier 20", uuid)
+            con.execute("limit", "hash outbound carrier 5/1", uuid)
+            con.execute("set", "limit_max=-1", uuid)
+    """
+    assert voip_findings(code) == Counter({(4, "PV606"): 1})

@@ -1469,6 +1469,10 @@ class LimitKnowledge:
     # `modparam("dialog", "default_timeout", 0)`: dialogs that never end.
     endless_dialog: re.Pattern[str] = re.compile("(?!)")
     endless_words: tuple[str, ...] = ()
+    # FreeSWITCH's `limit` application run over the event socket with no maximum.
+    limit_apps: frozenset[str] = frozenset()
+    limit_methods: frozenset[str] = frozenset()
+    limit_modules: tuple[str, ...] = ()
 
 
 class UnboundedCallVolume(Rule):
@@ -1483,7 +1487,9 @@ class UnboundedCallVolume(Rule):
     (`DialerSettings`, a `trunk` field) or when it is given to a provider's API
     (`telnyx.OutboundVoiceProfile.create(concurrent_call_limit=None)`), also the
     participants of a conference bridge (`max_participants: int = 0` beside
-    `esl_host`), also module constants of a settings module with other telephony
+    `esl_host`), FreeSWITCH's `limit` application run over the event socket with a
+    maximum of -1 (`con.execute("limit", "hash outbound carrier -1", uuid)`), also
+    module constants of a settings module with other telephony
     constants (`MAX_CONCURRENT_CALLS = int(os.environ.get("MAX_CONCURRENT_CALLS", "0"))`
     beside `SIP_DOMAIN`); Kamailio/OpenSIPS dialogs that never time out
     (`modparam("dialog", "default_timeout", 0)`, in text or filled into a template);
@@ -1546,6 +1552,9 @@ class UnboundedCallVolume(Rule):
                 re.IGNORECASE,
             ),
             endless_words=tuple(catalog.strings("voip.limits.dialog-timeouts")),
+            limit_apps=frozenset(catalog.strings("voip.limits.freeswitch-limit-apps")),
+            limit_methods=frozenset(catalog.strings("voip.limits.freeswitch-limit-methods")),
+            limit_modules=tuple(catalog.strings("voip.limits.freeswitch-modules")),
         )
 
     @classmethod
@@ -1558,6 +1567,8 @@ class UnboundedCallVolume(Rule):
             "twilio",
             "signalwire",
             *knowledge.endless_words,
+            # FreeSWITCH's `limit` over the event socket.
+            *module_words(knowledge.limit_modules),
         )
         # Words of identifiers, not substrings (`ami` is in `dynamic`, `cap` in `escape`).
         return (
@@ -1612,6 +1623,32 @@ class UnboundedCallVolume(Rule):
                 match = knowledge.endless_dialog.search(line.text) if line.own else None
                 if match is not None:
                     self._endless(line.node, match.group(0), 0)
+
+    def _freeswitch_limit(self, node: cst.Call) -> None:
+        """``con.execute("limit", "hash outbound carrier -1", uuid)``: FreeSWITCH's
+        `limit` application with a maximum of -1 counts calls but never refuses one."""
+        knowledge: LimitKnowledge = self.compiled
+        if (
+            type(node.func) is not cst.Attribute
+            or node.func.attr.value not in knowledge.limit_methods
+            or len(node.args) < 2
+        ):
+            return
+        app = literal(node.args[0].value)
+        data = text_of(self.ctx, node.args[1].value)
+        if app not in knowledge.limit_apps or data is None:
+            return
+        words = data.split()
+        # `<backend> <realm> <resource> <max>[/<interval>]`
+        if len(words) < 4 or words[3].split("/", 1)[0] not in ("-1",):
+            return
+        if not imports_any(self.ctx, knowledge.limit_modules):
+            return
+        self.report(
+            node,
+            what=f"FreeSWITCH `limit {data[:40]}` has no maximum: the calls an abused "
+            "account or trunk can run are not bounded",
+        )
 
     def _endless(self, node: cst.CSTNode, code: str, offset: int) -> None:
         self.report(
@@ -1682,6 +1719,7 @@ class UnboundedCallVolume(Rule):
         for setting in settings:
             self._setting(setting)
         self._rendered(settings)
+        self._freeswitch_limit(node)
         qualified = self.ctx.qualname(node.func)
         if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
             return
