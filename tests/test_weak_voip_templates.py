@@ -78,3 +78,15 @@ def test_a_template_is_only_read_at_the_module_level() -> None:
     CTX = {"protocol": "udp", "kind": "transport"}
     """
     assert voip_findings(code) == Counter()
+
+
+def test_dialog_timeouts_in_text_but_not_in_docstrings() -> None:
+    code = '''\
+    def render():
+        """Writes `modparam("dialog", "default_timeout", 0)` only when asked."""
+        return [
+            'modparam("dialog", "default_timeout", 0)',
+            'modparam("dialog", "default_timeout", 7200)',
+        ]
+    '''
+    assert voip_findings(code) == Counter({(4, "PV606"): 1})
