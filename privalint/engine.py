@@ -553,7 +553,7 @@ class Checker:
             [(r, r.trigger_words(catalog)) for r in self.walking],
             self.classifier,
             flow_builtins,
-            [(r, r.join_triggers) for r in self.walking if r.join_triggers],
+            [(r, words) for r in self.walking if (words := r.join_words(catalog))],
         )
         self.emits_notices = any(
             r.id.startswith("PV00") for r in rules if r.id in settings.rule_ids

@@ -78,6 +78,11 @@ class Rule:
         self.ctx = ctx
         self.compiled = compiled
 
+    @classmethod
+    def join_words(cls, catalog: Catalog) -> tuple[str, ...]:
+        """The rule's `join_triggers`, for rules that derive them from the catalog."""
+        return cls.join_triggers
+
     # -- declaration helpers -----------------------------------------------------------
 
     @classmethod

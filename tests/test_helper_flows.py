@@ -222,3 +222,46 @@ def test_helper_facts_are_plain_data(project: Path) -> None:
     for result in outcome.results:
         for fact in result.facts:
             assert dataclasses.replace(fact) == fact
+
+
+TRACKING = """\
+import mixpanel
+import requests
+
+mp = mixpanel.Mixpanel("token")
+
+
+def note_signup(distinct_id, properties):
+    mp.track(distinct_id, "signup", properties)
+
+
+def lookup(value):
+    return requests.get("https://crm.example.com/find?q=" + value, timeout=5)
+"""
+
+SIGNUP = """\
+from app.tracking import lookup, note_signup
+
+
+def signup(user):
+    note_signup(user.pk, {"email": user.email})
+    lookup(user.phone_number)
+    note_signup(user.pk, {"plan": user.plan})
+"""
+
+
+def test_analytics_and_url_helpers_of_another_module(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = tmp_project / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "tracking.py").write_text(TRACKING)
+    (app / "views.py").write_text(SIGNUP)
+    monkeypatch.chdir(tmp_project)
+    outcome = _check(use_cache=False)
+    assert _joined(outcome) == [("app/views.py", 5, "PV204"), ("app/views.py", 6, "PV202")]
+    messages = [f.message for f in outcome.report.findings if "passed to" in f.message]
+    assert "which sends it to Mixpanel" in messages[0]
+    assert "which puts it in the URL of a request to crm.example.com" in messages[1]
+    assert _joined(_check(use_cache=False, prefilter=False)) == _joined(outcome)

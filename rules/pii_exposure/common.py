@@ -548,3 +548,18 @@ def narrowest(ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
 
 def helper_via(ctx: FileContext, call: cst.Call) -> str:
     return f" through `{ctx.code(call.func, 30)}()`"
+
+
+def imported_words(groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The modules a rule's trigger words look for among the imports (`import:mixpanel`),
+    as plain words: a helper module that wraps one of them imports it."""
+    words = set()
+    for group in groups:
+        for word in group:
+            if word.startswith("import:"):
+                name = word[len("import:") :].strip(".")
+                root = name.split(".", 1)[0]
+                # Short roots (`ai`) are in every file's text: no test at all.
+                if " " not in name and len(root) >= 4:
+                    words.add(root)
+    return tuple(sorted(words))

@@ -50,6 +50,7 @@ class PersonalDataInLlmPrompt(SendingRule):
     message = "{data} {verb} sent to {destination} in a prompt{via}"
     provides_facts = True
     section = "exposure.llm"
+    helper_phrase = "puts it in a prompt to {destination}"
     INVALID = (
         'from openai import OpenAI\nclient = OpenAI()\n\ndef triage(appt):\n    prompt = f"Patient {appt.patient_name} reports {appt.symptoms}"\n    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])',
         'import anthropic\nclaude = anthropic.Anthropic()\n\ndef summarise(customer):\n    return claude.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[{"role": "user", "content": f"Write to {customer.email}"}])',

@@ -95,6 +95,7 @@ class PersonalDataInSearchIndex(SendingRule):
     message = "{data} {verb} indexed in {destination}{via}"
     provides_facts = True
     section = "exposure.search-index"
+    helper_phrase = "indexes it in {destination}"
     INVALID = (
         'from elasticsearch import Elasticsearch\nes = Elasticsearch("https://es:9200")\n\ndef index_customer(customer):\n    es.index(index="customers", id=customer.pk, document={"name": customer.full_name, "email": customer.email})',
         'from elasticsearch import helpers\n\ndef reindex(es, customers):\n    helpers.bulk(es, ({"_index": "c", "_source": {"phone": c.phone}} for c in customers))',

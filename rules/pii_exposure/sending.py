@@ -15,6 +15,7 @@ from privalint.rules.pii_exposure.common import (
     HelperDestinations,
     argument_expressions,
     helper_via,
+    imported_words,
     is_own_code,
     report_sent,
     sent_values,
@@ -117,6 +118,8 @@ class SendingRule(Rule):
     # `screen_message(text)`); not for destinations whose text is the system's own
     # (an error message, an alert).
     names_content_by_function: bool = True
+    # What a helper of another module that reaches the destination does with the data.
+    helper_phrase: str = "sends it to {destination}"
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
@@ -128,6 +131,12 @@ class SendingRule(Rule):
             Destinations.from_catalog(catalog, cls.section).trigger_words(),
             ("@personal", "@people"),
         )
+
+    @classmethod
+    def join_words(cls, catalog: Catalog) -> tuple[str, ...]:
+        # A module whose functions hand their parameters to the SDK: it matters to
+        # the modules that call them with personal data (`privalint.project`).
+        return imported_words(cls.trigger_words(catalog))
 
     def __init__(self, ctx: FileContext, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
@@ -242,6 +251,9 @@ class SendingRule(Rule):
         if matched is not None:
             self._helpers.sink_seen()
             destination, skip = matched
+            self.ctx.export_sink(
+                self, self._sink_values, self.helper_phrase.format(destination=destination.name)
+            )
             values = (
                 sent_values(self.ctx, node, skip) if skip else self.values_for(node, destination)
             )

@@ -89,6 +89,12 @@ class PersonalDataInUrl(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         return (HttpKnowledge.from_catalog(catalog).trigger_words(), ("@personal", "@people"))
 
+    # A module whose functions send requests to URLs built from their parameters: it
+    # matters to the modules that call them with personal data (`privalint.project`).
+    join_triggers = (
+        "requests", "httpx", "aiohttp", "urllib", "httplib2", "grequests", "pycurl", "niquests",
+    )  # fmt: skip
+
     INVALID = (
         'import requests\n\ndef lookup(phone):\n    return requests.get(f"https://crm.example.com/people?phone={phone}")',
         'import httpx\n\ndef find(customer):\n    return httpx.get("https://api.example.com/search", params={"email": customer.email})',
@@ -442,6 +448,7 @@ class PersonalDataInUrl(Rule):
                     report_sent(self, self._link_values(arg.value), "a link")
             return
         self._helpers.sink_seen()
+        self.ctx.export_sink(self, self._sink_values, f"puts it in {self._destination(found)}")
         self._consume_links([a.value for a in node.args])
         if found.kind == REQUEST and self._controls_own_service(found):
             return

@@ -915,6 +915,10 @@ class UnencryptedModelField(Rule):
                 model.stored = True
             if not (model.is_model or (model.pending and model.stored)):
                 continue
+            # A sealed copy of another field (`body_sealed` beside `body`) adds nothing
+            # to what is collected.
+            names = {decl.name for decl in model.fields}
+            sealed_fields: list[tuple[Any, str]] = []
             for decl in model.fields:
                 if decl.framework is None and not model.is_model:
                     continue
@@ -960,6 +964,9 @@ class UnencryptedModelField(Rule):
                     protected = protected or not (last and last[0] in k.binary_content_words)
                 place = f"{model.name}.{decl.name}"
                 detail = f"model field {place}"
+                if sealed:
+                    sealed_fields.append((decl, category))
+                    continue
                 self.ctx.fact("stored", category, decl.node, detail, encrypted=protected)
                 self.ctx.fact("collected", category, decl.node, detail)
                 if protected or k.policy.allowed(place):
@@ -974,6 +981,15 @@ class UnencryptedModelField(Rule):
                     type=f"`{decl.type_text}`",
                     suggestion=framework.suggestion if framework else "an encrypted field type",
                 )
+            for decl, category in sealed_fields:
+                if self._unsealed_name(decl.name) not in names:
+                    detail = f"model field {model.name}.{decl.name}"
+                    self.ctx.fact("stored", category, decl.node, detail, encrypted=True)
+                    self.ctx.fact("collected", category, decl.node, detail)
+
+    def _unsealed_name(self, name: str) -> str:
+        """`passport_number` for `passport_number_enc`, `iban` for `encrypted_iban`."""
+        return "_".join(w for w in name.split("_") if w.lower() not in self.k.sealed_words)
 
     def _sealed_category(self, name: str, owner: str) -> Optional[str]:
         """The category of a field whose name says its value is kept encrypted
