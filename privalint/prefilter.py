@@ -810,6 +810,16 @@ class Prefilter:
                 key=lambda g: not (g[2] and not g[0] and not g[1] and not g[3] and not g[4])
             )
             self.rules.append((rule, compiled))
+        # The text `select` last saw, lower-cased, and its runs (for `joiners`).
+        self._last: Optional[tuple[bytes, bytes]] = None
+        self._last_runs: Optional[tuple[bytes, bytes]] = None
+        # Per join word, its longest run of name characters (as `_keys` below).
+        self._join_keys: dict[bytes, bytes] = {}
+        for _, join_words in self.joins:
+            for word in join_words:
+                runs = _LOWER_RUN.findall(word)
+                key = max(runs, key=len) if runs else b""
+                self._join_keys[word] = word if key == word else key
         # Per word of the text tests, its longest run of name characters (the word
         # itself when it is one run; empty when it has none).
         self._keys: dict[bytes, bytes] = {}
@@ -836,6 +846,7 @@ class Prefilter:
         runs: Optional[bytes] = None
         code: Optional[bytes] = None
         keys = self._keys
+        self._last = (data, lowered)
         found: dict[bytes, bool] = {}
         imports: Optional[bytes] = None
         personal: Optional[bool] = None
@@ -851,7 +862,7 @@ class Prefilter:
                         key = keys[word]
                         if key:
                             if runs is None:
-                                runs = b"\n".join(set(_LOWER_RUN.findall(lowered)))
+                                runs = self._runs(lowered)
                             present = key in runs and (len(key) == len(word) or word in lowered)
                         else:
                             present = word in lowered
@@ -894,12 +905,31 @@ class Prefilter:
         join (``Rule.join_triggers``)."""
         if not self.joins:
             return []
-        lowered = data.lower()
+        last = self._last
+        lowered = last[1] if last is not None and last[0] is data else data.lower()
+        runs = self._runs(lowered)
+        keys = self._join_keys
         return [
             rule
             for rule, words in self.joins
-            if rule not in chosen and any(word in lowered for word in words)
+            if rule not in chosen
+            and any(
+                keys[word] in runs and (len(keys[word]) == len(word) or word in lowered)
+                if keys[word]
+                else word in lowered
+                for word in words
+            )
         ]
+
+    def _runs(self, lowered: bytes) -> bytes:
+        """The distinct runs of name characters of a lower-cased text, one per line
+        (computed once per text)."""
+        cached = self._last_runs
+        if cached is not None and cached[0] is lowered:
+            return cached[1]
+        runs = b"\n".join(set(_LOWER_RUN.findall(lowered)))
+        self._last_runs = (lowered, runs)
+        return runs
 
 
 _Group = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool, frozenset[str]]
