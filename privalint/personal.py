@@ -169,6 +169,9 @@ class Classifier:
         )
         self._negating = _phrases(_str_list(settings, "negating-prefixes", where))
         self._transformed = _phrases(_str_list(settings, "transformed", where))
+        self._sealed = frozenset(
+            w for s in _str_list(settings, "sealed-words", where) for w in split_words(s)
+        )
         self._person = _phrases(_str_list(settings, "person-words", where))
         self._person_words = frozenset(p[0] for p in self._person if len(p) == 1)
         self._ignored = frozenset(_str_list(settings, "ignore", where))
@@ -511,6 +514,15 @@ class Classifier:
         )
 
     # -- labels and descriptions ------------------------------------------------------
+
+    def unsealed(self, name: str) -> Optional[str]:
+        """``name`` without the words that say its value is kept encrypted
+        (`passport_number` for `passport_number_enc`), or None when it has none."""
+        words = split_words(name)
+        kept = [w for w in words if w not in self._sealed]
+        if not kept or len(kept) == len(words):
+            return None
+        return "_".join(kept)
 
     def classify_flag(
         self, name: str, owner: str = "", context: frozenset[str] = frozenset()

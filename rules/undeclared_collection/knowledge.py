@@ -32,7 +32,6 @@ class Knowledge:
     request_names: frozenset[str]
     non_data_fields: frozenset[str]
     flag_fields: frozenset[str]
-    encryption_words: frozenset[str]
     input_defaults: tuple[tuple[str, str], ...]
     container_fields: frozenset[str]
     output_fields: frozenset[str]
@@ -93,7 +92,6 @@ class Knowledge:
             request_names=frozenset(catalog.strings("flow.request-names")),
             non_data_fields=strings("non-data-fields"),
             flag_fields=strings("flag-fields"),
-            encryption_words=strings("encryption-words"),
             input_defaults=_pairs(catalog.get("collection.input-defaults", {})),
             container_fields=strings("container-fields"),
             output_fields=strings("output-fields"),

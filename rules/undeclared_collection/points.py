@@ -629,10 +629,9 @@ class CollectionPoints:
         whoever holds the key, unlike a hash."""
         category = self.ctx.classify(name, owner, NAME)
         if category is None:
-            words = split_words(name)
-            kept = [w for w in words if w not in self.knowledge.encryption_words]
-            if kept and len(kept) < len(words):
-                category = self.ctx.classify("_".join(kept), owner, NAME)
+            unsealed = self.ctx.classifier.unsealed(name)
+            if unsealed is not None:
+                category = self.ctx.classify(unsealed, owner, NAME)
         return category
 
     def _typed_category(self, type_name: str, name: str, owner: str) -> Optional[str]:

@@ -62,7 +62,6 @@ class OrmKnowledge:
     binary: frozenset[str]
     binary_content: frozenset[str]
     binary_content_words: frozenset[str]
-    sealed_words: frozenset[str]
     typed: Mapping[str, str]
     typed_by_argument: Mapping[str, Mapping[str, str]]
     not_field_modules: tuple[str, ...]
@@ -120,7 +119,6 @@ class OrmKnowledge:
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
             binary_content_words=frozenset(catalog.strings("storage.orm.binary-content-words")),
-            sealed_words=frozenset(catalog.strings("storage.orm.sealed-words")),
             typed={k: v for k, v in typed.items() if isinstance(v, str)}
             if isinstance(typed, dict)
             else {},
@@ -982,23 +980,16 @@ class UnencryptedModelField(Rule):
                     suggestion=framework.suggestion if framework else "an encrypted field type",
                 )
             for decl, category in sealed_fields:
-                if self._unsealed_name(decl.name) not in names:
+                if self.ctx.classifier.unsealed(decl.name) not in names:
                     detail = f"model field {model.name}.{decl.name}"
                     self.ctx.fact("stored", category, decl.node, detail, encrypted=True)
                     self.ctx.fact("collected", category, decl.node, detail)
 
-    def _unsealed_name(self, name: str) -> str:
-        """`passport_number` for `passport_number_enc`, `iban` for `encrypted_iban`."""
-        return "_".join(w for w in name.split("_") if w.lower() not in self.k.sealed_words)
-
     def _sealed_category(self, name: str, owner: str) -> Optional[str]:
         """The category of a field whose name says its value is kept encrypted
         (`passport_number_enc`, `encrypted_iban`, `iban_sealed`)."""
-        words = split_words(name)
-        kept = [w for w in words if w not in self.k.sealed_words]
-        if not kept or len(kept) == len(words):
-            return None
-        return self.ctx.classify("_".join(kept), owner=owner)
+        unsealed = self.ctx.classifier.unsealed(name)
+        return self.ctx.classify(unsealed, owner=owner) if unsealed is not None else None
 
     def _special_flag(self, name: str, owner: str) -> Optional[str]:
         """The special category a boolean field reveals about the person

@@ -564,6 +564,18 @@ def _read_configuration(rule: Any, node: cst.Call) -> None:
         rule._joined_lines(lines)
 
 
+def _read_dict(rule: Any, node: cst.Dict) -> None:
+    """What a dict adds to the configuration a rule judges: an Asterisk section, or
+    settings (and the templates they fill), as for :func:`_read_configuration`."""
+    rule._sections.observe(node)
+    if not _typed_section(rule.ctx, node, rule._sections.types):
+        settings = dict_settings(rule.ctx, node)
+        for setting in settings:
+            rule._setting(setting)
+        for filled in template_lines(rule.ctx, settings):
+            rule._rendered_lines(filled)
+
+
 def template_lines(ctx: Any, settings: list[Setting]) -> list[list[Line]]:
     """The module's configuration templates filled with these settings (see
     ``lines.rendered``)."""
@@ -890,13 +902,7 @@ class SipWithoutTls(Rule):
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self._profile(profile_params(self.ctx, self.compiled.profile, node))
-        self._sections.observe(node)
-        if not _typed_section(self.ctx, node, self._sections.types):
-            settings = dict_settings(self.ctx, node)
-            for setting in settings:
-                self._setting(setting)
-            for filled in template_lines(self.ctx, settings):
-                self._rendered_lines(filled)
+        _read_dict(self, node)
 
     def _rendered_lines(self, lines: list[Line]) -> None:
         """A configuration template filled with a context: Asterisk sections, and
@@ -2128,13 +2134,7 @@ class SipTlsUnverified(Rule):
         profile: Optional[ProfileKnowledge] = self.compiled.profile
         if profile is not None:
             self._profile(profile_params(self.ctx, profile, node))
-        self._sections.observe(node)
-        if not _typed_section(self.ctx, node, self._sections.types):
-            settings = dict_settings(self.ctx, node)
-            for setting in settings:
-                self._setting(setting)
-            for filled in template_lines(self.ctx, settings):
-                self._rendered_lines(filled)
+        _read_dict(self, node)
 
     def _rendered_lines(self, lines: list[Line]) -> None:
         """A configuration template filled with a context: Asterisk transports, and
