@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -336,6 +336,44 @@ def _reaches(slot: str, reaching: str, parameters: str) -> bool:
     return slot in reached
 
 
+def project_finding(
+    rule: Any,
+    path: str,
+    line: int,
+    message: str,
+    severity: Severity,
+    categories: Sequence[str] = (),
+    column: int = 1,
+    identity: str = "",
+    suppressed: Iterable[str] = (),
+) -> Finding:
+    """A finding of a project rule. Its fingerprint depends on the rule, the file and
+    ``identity`` (what is reported), never on the line."""
+    silenced = set(suppressed)
+    material = "\x1f".join((rule.id, path, identity or message))
+    return Finding(
+        rule_id=rule.id,
+        path=path,
+        message=message,
+        severity=severity,
+        span=Span(line, column, line, column),
+        statement_lines=(line, line),
+        categories=tuple(categories),
+        fingerprint=hashlib.sha256(material.encode()).hexdigest()[:16],
+        suppressed=rule.id in silenced or "*" in silenced,
+    )
+
+
+def numbered(findings: list[Finding]) -> list[Finding]:
+    """Give identical findings of one file distinct fingerprints (``base:0``, ``base:1``)."""
+    seen: dict[str, int] = {}
+    for finding in findings:
+        index = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = index + 1
+        finding.fingerprint = f"{finding.fingerprint}:{index}"
+    return findings
+
+
 def helper_findings(
     flows: Iterable[HelperFlow],
     rules: Iterable[Any],
@@ -347,7 +385,6 @@ def helper_findings(
     the rule, the file, the function and the data, never the line."""
     by_id = {rule.id: rule for rule in rules}
     out: list[Finding] = []
-    counts: dict[str, int] = {}
     for flow in flows:
         rule = by_id.get(flow.rule_id)
         if rule is None:
@@ -367,21 +404,17 @@ def helper_findings(
             severity = Severity.ERROR
         if severities and rule.id in severities:
             severity = severities[rule.id]
-        material = "\x1f".join((rule.id, call.path, flow.function, " ".join(flow.categories)))
-        base = hashlib.sha256(material.encode()).hexdigest()[:16]
-        index = counts.get(base, 0)
-        counts[base] = index + 1
         out.append(
-            Finding(
-                rule_id=rule.id,
-                path=call.path,
-                message=message,
-                severity=severity,
-                span=Span(call.line, call.column, call.line, call.column),
-                statement_lines=(call.line, call.line),
-                categories=flow.categories,
-                fingerprint=f"{base}:{index}",
-                suppressed=rule.id in call.suppressed or "*" in call.suppressed,
+            project_finding(
+                rule,
+                call.path,
+                call.line,
+                message,
+                severity,
+                flow.categories,
+                column=call.column,
+                identity=f"{flow.function}\x1f{' '.join(flow.categories)}",
+                suppressed=call.suppressed,
             )
         )
-    return out
+    return numbered(out)

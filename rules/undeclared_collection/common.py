@@ -2,50 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 
-from privalint.model import Fact, Finding, Severity, Span
-from privalint.project import ProjectContext
-from privalint.rule import Rule
+from privalint.model import Fact, Severity
+from privalint.project import ProjectContext, numbered, project_finding
 
-
-def project_finding(
-    rule: Rule,
-    path: str,
-    line: int,
-    message: str,
-    severity: Severity,
-    categories: Sequence[str] = (),
-    column: int = 1,
-    identity: str = "",
-    suppressed: Iterable[str] = (),
-) -> Finding:
-    """A finding of a project rule. Its fingerprint depends on the rule, the file and
-    ``identity`` (what is reported), never on the line."""
-    silenced = set(suppressed)
-    material = "\x1f".join((rule.id, path, identity or message))
-    return Finding(
-        rule_id=rule.id,
-        path=path,
-        message=message,
-        severity=severity,
-        span=Span(line, column, line, column),
-        statement_lines=(line, line),
-        categories=tuple(categories),
-        fingerprint=hashlib.sha256(material.encode()).hexdigest()[:16],
-        suppressed=rule.id in silenced or "*" in silenced,
-    )
-
-
-def numbered(findings: list[Finding]) -> list[Finding]:
-    """Give identical findings of one file distinct fingerprints (``base:0``, ``base:1``)."""
-    seen: dict[str, int] = {}
-    for finding in findings:
-        index = seen.get(finding.fingerprint, 0)
-        seen[finding.fingerprint] = index + 1
-        finding.fingerprint = f"{finding.fingerprint}:{index}"
-    return findings
+__all__ = ["numbered", "project_finding", "severity_for", "sites"]
 
 
 def severity_for(project: ProjectContext, categories: Iterable[str], base: Severity) -> Severity:
