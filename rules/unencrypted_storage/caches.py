@@ -8,11 +8,9 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
-    HelperSinks,
     QualifiedNames,
     RecordKnowledge,
-    Records,
-    ScopedNames,
+    ScopedStorageRule,
     StoragePolicy,
     call_text,
     key_text,
@@ -25,7 +23,6 @@ from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import KEY, split_words
-from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,7 @@ class CacheKnowledge:
         return "a cache"
 
 
-class PersonalDataInCache(Rule):
+class PersonalDataInCache(ScopedStorageRule):
     """
     ## What it does
     Flags personal data stored in a cache or key-value store in clear, as a key or as
@@ -110,6 +107,7 @@ class PersonalDataInCache(Rule):
     title = "Personal data stored in a cache in clear"
     message = "{data} {verb} stored in {store}{role} by `{call}`; key the cache by an internal id, or encrypt the value before caching it"
     provides_facts = True
+    phrase = "stores it in a cache in clear"
     triggers = (
         ("set", "push", "add", "append", "replace", "cas", "cache", "redis"),
         ("@personal", "@people"),
@@ -133,18 +131,8 @@ class PersonalDataInCache(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: CacheKnowledge = compiled
-        self.records = Records(ctx, self.k.records)
-        self.helpers = HelperSinks(self, "stores it in a cache in clear")
         # Names bound to a cache client, per function.
-        self._aliases = ScopedNames(ctx)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.records.enter_function()
-        self._aliases.enter_function()
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.records.leave_function()
-        self._aliases.leave_function()
+        self._aliases = self.scoped()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

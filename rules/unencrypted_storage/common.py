@@ -154,6 +154,36 @@ class ScopedNames:
         return False, None
 
 
+class ScopedStorageRule(Rule):
+    """A storage rule that follows records (``self.records``) and names bound in
+    each function (the ``ScopedNames`` it makes with :meth:`scoped`), entered and
+    left with every function, and offers its sinks to other modules
+    (``self.helpers``, with ``phrase``)."""
+
+    phrase: str = ""
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        self.records = Records(ctx, compiled.records)
+        self.helpers = HelperSinks(self, self.phrase)
+        self._scoped: list[ScopedNames] = []
+
+    def scoped(self) -> ScopedNames:
+        names = ScopedNames(self.ctx)
+        self._scoped.append(names)
+        return names
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.enter_function()
+        for names in self._scoped:
+            names.enter_function()
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.records.leave_function()
+        for names in self._scoped:
+            names.leave_function()
+
+
 class HelperSinks:
     """Sink calls seen inside the file's own functions, so a call to such a helper
     (``save_json(path, customers)``) is checked like the sink it wraps, here and in

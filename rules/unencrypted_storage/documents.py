@@ -8,11 +8,9 @@ from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
-    HelperSinks,
     QualifiedNames,
     RecordKnowledge,
-    Records,
-    ScopedNames,
+    ScopedStorageRule,
     StoragePolicy,
     argument,
     call_text,
@@ -27,7 +25,6 @@ from privalint.flow import Carried
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import KEY
-from privalint.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ class DocumentKnowledge:
         return frozenset(m for s in self.stores for m in s.methods)
 
 
-class PersonalDataInDocumentStore(Rule):
+class PersonalDataInDocumentStore(ScopedStorageRule):
     """
     ## What it does
     Flags personal data written in clear into a document database: MongoDB collection
@@ -139,6 +136,7 @@ class PersonalDataInDocumentStore(Rule):
     title = "Personal data written in clear to a document database"
     message = "{data} {verb} stored in clear in {place} by `{call}`; encrypt those fields before they are stored (client-side field level encryption) or keep only an internal id"
     provides_facts = True
+    phrase = "stores it in a document database in clear"
     triggers = (
         ("insert_one", "insert_many", "replace_one", "update_one", "update_many", "find_one_and_"),
         ("@personal", "@people"),
@@ -169,22 +167,12 @@ class PersonalDataInDocumentStore(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.k: DocumentKnowledge = compiled
-        self.records = Records(ctx, self.k.records)
-        self.helpers = HelperSinks(self, "stores it in a document database in clear")
         # Names bound to a client opened with automatic encryption, or to its databases
         # and collections.
         self._encrypted: set[str] = set()
         # Names bound to an object of a store reached through subscripts
         # (`table = db["users"]`), with the qualified name of that store's client.
-        self._objects = ScopedNames(ctx)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.records.enter_function()
-        self._objects.enter_function()
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.records.leave_function()
-        self._objects.leave_function()
+        self._objects = self.scoped()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         encrypted = self._encrypted_chain(node.value)
