@@ -27,7 +27,8 @@ class PersonalDataPrinted(Rule):
     ## What it does
     Flags personal data written to standard output or error: `print`,
     `sys.stdout.write`/`sys.stderr.write`, `click.echo`, `rich` console printing,
-    `pprint`, `tqdm.write` and `warnings.warn`.
+    `pprint`, `tqdm.write` and `warnings.warn`, and the Asterisk console of an AGI
+    script (`agi.verbose(...)`).
 
     ## Why is this bad?
     In services, standard streams are collected into the same log pipelines as
@@ -68,6 +69,7 @@ class PersonalDataPrinted(Rule):
             frozenset(catalog.strings("output.calls")),
             frozenset(catalog.strings("output.control-keywords")),
             Labels.from_catalog(catalog),
+            {str(k): str(v) for k, v in (catalog.get("output.streams") or {}).items()},
         )
 
     def _is_output(self, node: cst.Call) -> bool:
@@ -125,7 +127,9 @@ class PersonalDataPrinted(Rule):
         if carried is None:
             return
         record_logged(self.ctx, values[0][0], carried, f"`{self.ctx.code(node.func, 40)}`")
-        stream = "a warning" if qualified.startswith("warnings.") else "standard output"
+        stream = self.compiled[3].get(qualified) or (
+            "a warning" if qualified.startswith("warnings.") else "standard output"
+        )
         if (
             "stderr" in qualified
             or "stderr" in self.ctx.code(node.func)
