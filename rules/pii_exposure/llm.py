@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import libcst as cst
-from privalint.rules.pii_exposure.sending import ModuleWrappers, SendingKnowledge, SendingRule
+from privalint.rules.pii_exposure.common import Destination
+from privalint.rules.pii_exposure.sending import (
+    ModuleWrappers,
+    SendingKnowledge,
+    SendingRule,
+    Values,
+)
 
 from privalint.catalog import Catalog
+from privalint.flow import Carried
 from privalint.model import Family, Severity
 
 
@@ -25,7 +32,10 @@ class PersonalDataInLlmPrompt(SendingRule):
     `.format`, message lists, comprehensions, helper functions) are followed to the
     call. The project's own model functions imported from another module are
     recognised by their name (`ask_llm(...)`) or by a sending verb and a module
-    named for models (`from app.ai import summarise_ticket`). A parameter whose
+    named for models (`from app.ai import summarise_ticket`). Audio sent to be
+    transcribed (`audio.transcriptions.create(file=...)`, Hugging Face
+    `automatic_speech_recognition`) is a recording of what someone said, whatever
+    the variable holding it is called. A parameter whose
     name says nothing definite (`text`, `body`, `content`) is what the function's
     name says it is: `text` in `screen_message(text)` is a message's text.
 
@@ -61,9 +71,15 @@ class PersonalDataInLlmPrompt(SendingRule):
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
+        speech = catalog.get("exposure.llm-speech") or {}
         return (
             SendingKnowledge.from_catalog(catalog, cls.section),
             ModuleWrappers.from_catalog(catalog, "exposure.llm-wrappers"),
+            (
+                tuple(str(s) for s in speech.get("calls", ())),
+                frozenset(str(k) for k in speech.get("keywords", ())),
+                str(speech.get("category", "communications")),
+            ),
         )
 
     @classmethod
@@ -73,8 +89,25 @@ class PersonalDataInLlmPrompt(SendingRule):
         return (tuple(sorted({*sdk_words, *wrappers})), personal)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
-        knowledge, self._wrappers = compiled
+        knowledge, self._wrappers, self._speech = compiled
         super().__init__(ctx, knowledge)
+
+    def values_for(self, call: cst.Call, destination: Destination) -> Values:
+        values = super().values_for(call, destination)
+        return values or self._recorded_speech(call)
+
+    def _recorded_speech(self, call: cst.Call) -> Values:
+        """A transcription call sends a recording of what someone said, whatever the
+        variable holding the file is called: the audio is the conversation."""
+        calls, keywords, category = self._speech
+        func = self.ctx.code(call.func)
+        if not any(func == c or func.endswith("." + c) for c in calls):
+            return []
+        for arg in call.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword is None or keyword in keywords:
+                return [(arg.value, Carried({category: arg.value}, known=False))]
+        return []
 
     def unmatched_call(self, node: cst.Call) -> None:
         """A language-model function of the project's own, imported from another
