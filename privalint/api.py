@@ -30,7 +30,15 @@ from privalint.output import Notification, Report
 from privalint.personal import CatalogError, Classifier
 from privalint.registry import all_rules
 from privalint.rule import Rule
-from privalint.runner import PARSE_ERROR, RULE_ERROR, Job, Reporter, default_workers, run
+from privalint.runner import (
+    PARSE_ERROR,
+    RULE_ERROR,
+    Job,
+    Reporter,
+    default_workers,
+    recheck_seeded,
+    run,
+)
 from privalint.settings import Settings
 
 if TYPE_CHECKING:
@@ -158,14 +166,18 @@ def _run_jobs(
     options: CheckOptions,
     config: Config,
     cache: Optional[Cache],
-) -> list[FileResult]:
-    """The per-file checks of ``privalint check`` and ``privalint inventory``."""
+    srcroot: Path,
+) -> tuple[list[FileResult], Optional[list[Fact]]]:
+    """The per-file checks of ``privalint check`` and ``privalint inventory``, and the
+    joining facts of the project's files the run did not check (``unchecked_facts``;
+    ``None`` when not needed)."""
     if cache is not None:
         cache.bind(settings)
-    return run(
+    workers = options.jobs or default_workers()
+    results = run(
         jobs,
         settings,
-        options.jobs or default_workers(),
+        workers,
         max_file_size=config.max_file_size,
         timeout=config.timeout,
         max_memory=config.max_memory,
@@ -175,6 +187,26 @@ def _run_jobs(
         # some files by name checks each of them in full.
         defer=options.prefilter and all(p.is_dir() for p in options.paths),
     )
+    from privalint.project import HELPER_CALL
+
+    if not any(fact.kind == HELPER_CALL for result in results for fact in result.facts):
+        return results, None
+    others: list[Fact] = []
+    if cache is not None:
+        others = unchecked_facts(config, results, srcroot, options.paths, cache, settings)
+    # Methods of objects that other modules create (`from app.clients import mp`).
+    results = recheck_seeded(
+        jobs,
+        results,
+        settings,
+        workers,
+        others,
+        max_file_size=config.max_file_size,
+        timeout=config.timeout,
+        cache=cache,
+        max_memory=config.max_memory,
+    )
+    return results, others
 
 
 def run_check(options: CheckOptions) -> Outcome:
@@ -197,7 +229,7 @@ def run_check(options: CheckOptions) -> Outcome:
         # Without project rules, unchanged files cannot contribute a finding.
         files = [f for f in files if changes.for_path(f) is not None]
     jobs = [Job(str(f), display_path(f, srcroot)) for f in files]
-    results = _run_jobs(jobs, settings, options, config, setup.cache)
+    results, others = _run_jobs(jobs, settings, options, config, setup.cache, srcroot)
     findings: list[Finding] = []
     for result in results:
         findings.extend(result.findings)
@@ -212,6 +244,7 @@ def run_check(options: CheckOptions) -> Outcome:
             options.paths,
             setup.cache,
             settings,
+            others,
         )
     )
     findings = _apply_per_file_ignores(findings, config, rules, srcroot)
@@ -307,7 +340,7 @@ def collect_facts(options: CheckOptions) -> CollectedFacts:
         collect_facts=True,
     )
     jobs = [Job(str(f), display_path(f, setup.srcroot)) for f in setup.files]
-    results = _run_jobs(jobs, settings, options, setup.config, setup.cache)
+    results, _ = _run_jobs(jobs, settings, options, setup.config, setup.cache, setup.srcroot)
     return CollectedFacts(setup.config, setup.catalog, results, setup.srcroot, setup.errors)
 
 
@@ -428,6 +461,7 @@ def _project_findings(
     paths: list[Path],
     cache: Optional[Cache] = None,
     settings: Optional[Settings] = None,
+    others: Optional[list[Fact]] = None,
 ) -> list[Finding]:
     from privalint.cache import real_rules
     from privalint.project import HELPER_CALL, helper_findings, resolve_helper_calls
@@ -436,9 +470,10 @@ def _project_findings(
     calls = any(fact.kind == HELPER_CALL for result in results for fact in result.facts)
     if not chosen and not calls:
         return []
-    others: list[Fact] = []
-    if cache is not None:
-        others = unchecked_facts(config, results, srcroot, paths, cache, settings)
+    if others is None:
+        others = []
+        if cache is not None:
+            others = unchecked_facts(config, results, srcroot, paths, cache, settings)
     findings: list[Finding] = []
     if calls:
         # Personal data passed to the project's helpers of other modules: reported by

@@ -148,11 +148,14 @@ class Cache:
     # -- entries ---------------------------------------------------------------------
 
     @staticmethod
-    def key(display: str, data: bytes) -> str:
-        """Identity of one file's input: its path (as shown) and its bytes."""
+    def key(display: str, data: bytes, seeds: Sequence[tuple[str, str]] = ()) -> str:
+        """Identity of one file's input: its path (as shown), its bytes and what names
+        imported from other modules were seeded with (``privalint.imports``)."""
         digest = hashlib.blake2b(display.encode("utf-8", "surrogateescape"), digest_size=20)
         digest.update(b"\0")
         digest.update(data)
+        for name, qualified in seeds:
+            digest.update(f"\0{name}\0{qualified}".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def get(self, key: str, display: str) -> Optional[FileResult]:

@@ -18,7 +18,7 @@ import builtins
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
@@ -37,9 +37,11 @@ from privalint.personal import Classifier, redact_literals, split_words
 from privalint.positions import node_ranges
 from privalint.prefilter import IMPORT, Prefilter
 from privalint.project import (
+    BINDING,
     EXTRA,
     HELPER_CALL,
     HELPER_SINK,
+    binding_detail,
     helper_call_detail,
     helper_sink_detail,
 )
@@ -160,12 +162,13 @@ class FileContext:
         path: str,
         module: cst.Module,
         checker: Checker,
+        seeds: Optional[Mapping[str, str]] = None,
     ) -> None:
         self.path = path
         self.module = module
         self.catalog = checker.settings.catalog
         self.classifier = checker.classifier
-        self.imports = ImportTable(checker.aliases)
+        self.imports = ImportTable(checker.aliases, seeds)
         self.flow = Flow(checker.classifier, checker.flow_settings, self.imports, module)
         self.stack: list[cst.CSTNode] = []
         self.reports: list[_Report] = []
@@ -351,11 +354,17 @@ class FileContext:
         if (
             qualified is None
             or "." not in qualified
-            or "()" in qualified
             or qualified.startswith(LOCAL + ".")
             or qualified.partition(".")[0] in _STDLIB
         ):
             return
+        if "()" in qualified:
+            # A method of what an imported function returns (`get_store().set`): the
+            # project stage may learn what that is from the function's module.
+            head, _, method = qualified.partition("().")
+            name = head.rpartition(".")[2]
+            if not method or "(" in method or "." in method or "(" in head or name[:1].isupper():
+                return
         function = qualified.rpartition(".")[2]
         if not function or function[0].isupper():
             return  # a class: built, not called
@@ -576,9 +585,17 @@ class Checker:
 
     # -- checking -------------------------------------------------------------------------
 
-    def check(self, path: str, data: bytes, defer: bool = False) -> FileResult:
+    def check(
+        self,
+        path: str,
+        data: bytes,
+        defer: bool = False,
+        seeds: Optional[Mapping[str, str]] = None,
+    ) -> FileResult:
         """Check one file's bytes; never raises for bad input. With ``defer``, a file
-        that only joins other files' facts is not parsed (``FileResult.deferred``)."""
+        that only joins other files' facts is not parsed (``FileResult.deferred``).
+        ``seeds`` are what names imported from the project's other modules are
+        (``privalint.imports``); the prefilter reads them as part of the file."""
         result = FileResult(path=path)
         if b"\0" in data:
             # Never Python source (the interpreter refuses it), and cheap to tell: report
@@ -590,7 +607,12 @@ class Checker:
             )
             return result
         has_marker = suppress.MARKER in data
-        rules, deferred = self.rules_for(data, defer and not has_marker)
+        screened = data
+        if seeds:
+            # As if the file imported and used the seeds' libraries itself.
+            lines = [f"import {q.split('(')[0]}\n{q}\n" for q in seeds.values()]
+            screened = data + b"\n" + "".join(lines).encode("utf-8", "replace")
+        rules, deferred = self.rules_for(screened, defer and not has_marker)
         skipped = not rules and not has_marker
         if skipped:
             result.skipped_by_prefilter = True
@@ -640,7 +662,7 @@ class Checker:
         if skipped:
             return result
         result.parsed = True
-        ctx = FileContext(path, module, self)
+        ctx = FileContext(path, module, self, seeds)
         try:
             text = module.code if has_marker else ""
             instances = []
@@ -757,6 +779,8 @@ class Checker:
                     rule.finish()
                 except Exception as error:
                     self._rule_crashed(ctx, rule, module, error)
+        for name, qualified in ctx.imports.module_bindings():
+            ctx.fact(BINDING, "", None, binding_detail(name, qualified))
         for rule, function, sink_values, phrase in ctx._exports.values():
             if rule.id not in disabled:
                 try:

@@ -14,6 +14,12 @@ else (parameters, loop variables, other values) shadow imports and resolve to
 ``None``, so a module that defines its own ``requests`` object is not mistaken for the
 library. Classes and functions defined in the file resolve to ``<local>.Name``.
 
+What other modules of the project bind can be given as *seeds*: with
+``{"app.clients.mp": "mixpanel.Mixpanel()"}``, ``from app.clients import mp`` makes
+``mp.track`` resolve to ``mixpanel.Mixpanel().track``; a seed whose name ends with
+``()`` is a factory (``app.clients.get_store()`` returning ``redis.Redis()``).
+:meth:`ImportTable.module_bindings` is what a module offers as seeds to others.
+
 The table is filled during the one walk of the file (plus a cheap pre-pass over the
 module's top-level statements, so a function can use an alias bound below it).
 """
@@ -73,10 +79,16 @@ def _module_name(node: Union[cst.Attribute, cst.Name]) -> str:
 class ImportTable:
     """Scoped bindings from local names to qualified names."""
 
-    def __init__(self, aliases: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(
+        self,
+        aliases: Optional[Mapping[str, str]] = None,
+        seeds: Optional[Mapping[str, str]] = None,
+    ) -> None:
         # Canonical spellings for re-exported APIs (``requests.sessions.Session`` is
         # ``requests.Session``); from the catalog.
         self._aliases = dict(aliases or {})
+        # Instances bound by other modules of the project, by their imported name.
+        self._seeds = {k: v for k, v in (seeds or {}).items() if not k.endswith("()")}
         # (is_class_scope, names): module first, then classes and functions as nested.
         self._scopes: list[tuple[bool, dict[str, str]]] = [(False, {})]
         # Attributes assigned on ``self`` (or at class level), per class name.
@@ -84,7 +96,9 @@ class ImportTable:
         self._classes: list[str] = []
         self.imported_modules: set[str] = set()
         self._local_classes: dict[str, _LocalClass] = {}
-        self._factories: dict[str, str] = {}
+        self._factories: dict[str, str] = {
+            k[:-2]: v for k, v in (seeds or {}).items() if k.endswith("()")
+        }
         # (class, method) -> the instance a factory method returns; properties apart.
         self._method_factories: dict[tuple[str, str], str] = {}
         self._property_factories: dict[tuple[str, str], str] = {}
@@ -136,6 +150,10 @@ class ImportTable:
     # -- binding ------------------------------------------------------------------
 
     def _canonical(self, qualified: str) -> str:
+        if self._seeds:
+            seeded = self._seeds.get(qualified)
+            if seeded is not None:
+                return seeded
         if not self._aliases:
             return qualified
         head = qualified
@@ -275,6 +293,22 @@ class ImportTable:
         if type(expr) is cst.Await:
             return self.qualname(expr.expression)
         return None
+
+    def module_bindings(self) -> list[tuple[str, str]]:
+        """What this module offers other modules that import from it: its module-level
+        names bound to library instances (``("mp", "mixpanel.Mixpanel()")``) and its
+        factory functions (``("get_store()", "redis.Redis()")``), sorted."""
+        out = [
+            (name, value)
+            for name, value in self._scopes[0][1].items()
+            if value.endswith("()") and not value.startswith(_LOCAL_PREFIX)
+        ]
+        out.extend(
+            (name[len(_LOCAL_PREFIX) :] + "()", value)
+            for name, value in self._factories.items()
+            if name.startswith(_LOCAL_PREFIX) and not value.startswith(_LOCAL_PREFIX)
+        )
+        return sorted(out)
 
     def _inherited(self, class_name: str, attr: str) -> Optional[str]:
         """``requests.Session().get`` for ``get`` of a local subclass of

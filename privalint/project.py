@@ -37,6 +37,18 @@ modules (``trace(logger, "signup %s", user.email)`` with ``trace`` in ``logutil.
 
 :func:`resolve_helper_calls` joins them; the rule whose sink the helper reaches
 reports at the call.
+
+One more tells other modules what a module's names are, when they are library
+objects it creates (``mp = Mixpanel(token)``, ``def get_store(): return
+redis.Redis()``):
+
+- ``binding``: no category, no line; ``detail`` is ``"name qualified"`` (a factory's
+  name ends with ``()``), see :func:`binding_detail`.
+
+:func:`resolve_seeds` matches them with the ``helper-call`` facts of calls of their
+methods in other modules (``from app.clients import mp; mp.track(...)``); the
+calling file is then checked again with those names seeded
+(``privalint.imports``), so every rule sees ``mp.track`` as Mixpanel's.
 """
 
 from __future__ import annotations
@@ -64,6 +76,7 @@ SCHEMA = "schema"
 VALIDATED_READ = "validated-read"
 HELPER_SINK = "helper-sink"
 HELPER_CALL = "helper-call"
+BINDING = "binding"
 # A helper's `**kwargs` reaches the sink: keywords no other parameter takes do.
 EXTRA = "**"
 _SEP = "\x1f"
@@ -108,7 +121,7 @@ def helper_names(facts: Iterable[Fact]) -> frozenset[str]:
 
 # The kinds that join what different files say; a run on some files takes them from
 # the cache for the project's other files (``ProjectContext.context_facts``).
-JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA, HELPER_SINK)
+JOINING = (MODEL_FIELD, REQUEST_BODY, MODEL_LINK, SCHEMA, HELPER_SINK, BINDING)
 
 
 def resolve_collection(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> list[Fact]:
@@ -228,6 +241,65 @@ def helper_call_detail(
     return _SEP.join((qualified, slot, description, verb, " ".join(categories)))
 
 
+def binding_detail(name: str, qualified: str) -> str:
+    """The detail of a ``binding`` fact: a module-level name (``get_store()`` for a
+    factory function) and the library object it is (``redis.Redis()``)."""
+    return f"{name}{_SEP}{qualified}"
+
+
+def _imported_objects(facts: Iterable[Fact]) -> Iterable[tuple[Fact, str, str, str]]:
+    """For each ``helper-call`` fact that calls a method of an imported name
+    (``app.clients.mp.track``, ``.clients.get_store().set``): the fact, the imported
+    name as written (``app.clients.mp``, ``.clients.get_store()``), its module and
+    its name in that module (``mp``, ``get_store()``)."""
+    for fact in facts:
+        if fact.kind != HELPER_CALL:
+            continue
+        qualified = fact.detail.split(_SEP, 1)[0]
+        imported = qualified.rpartition(".")[0]
+        plain = imported[:-2] if imported.endswith("()") else imported
+        module, _, name = plain.rpartition(".")
+        if not name or not module.strip(".") or "(" in plain:
+            continue
+        yield fact, imported, module, name + imported[len(plain) :]
+
+
+def binding_targets(facts: Iterable[Fact]) -> list[tuple[list[str], str]]:
+    """The module (as path components) and name of every imported object whose
+    methods the facts' calls pass personal data to: a deferred file at that path that
+    binds that name is needed (see :func:`defines_binding`)."""
+    seen: set[tuple[tuple[str, ...], str]] = set()
+    for fact, _, module, name in _imported_objects(facts):
+        seen.add((tuple(_module_parts(module, fact.path)), name.rstrip("()")))
+    return [(list(parts), name) for parts, name in sorted(seen)]
+
+
+def resolve_seeds(
+    facts: Iterable[Fact], context: Iterable[Fact] = ()
+) -> dict[str, dict[str, str]]:
+    """Per calling file, the imported names whose methods it passes personal data to
+    that another module of the project binds to a library object (its ``binding``
+    facts, from the checked files or ``context``): ``{"app/views.py":
+    {"app.clients.mp": "mixpanel.Mixpanel()"}}``."""
+    facts = list(facts)
+    bindings: dict[str, list[tuple[str, str]]] = {}
+    for fact in (*facts, *context):
+        if fact.kind == BINDING:
+            name, _, qualified = fact.detail.partition(_SEP)
+            if qualified:
+                bindings.setdefault(name, []).append((fact.path, qualified))
+    if not bindings:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for fact, imported, module, name in _imported_objects(facts):
+        wanted = _module_parts(module, fact.path)
+        for path, qualified in bindings.get(name, ()):
+            if path != fact.path and module_is(path, wanted):
+                out.setdefault(fact.path, {})[imported] = qualified
+                break
+    return out
+
+
 @dataclass(frozen=True)
 class HelperFlow:
     """Personal data passed to a function of another module that hands it to a sink."""
@@ -274,7 +346,7 @@ def resolve_helper_calls(facts: Iterable[Fact], context: Iterable[Fact] = ()) ->
             continue
         wanted = _module_parts(module, fact.path)
         for sink, (_, rule_id, phrase, reaching, parameters) in candidates:
-            if not _defines(sink.path, wanted) or not _reaches(slot, reaching, parameters):
+            if not module_is(sink.path, wanted) or not _reaches(slot, reaching, parameters):
                 continue
             key = (fact.path, fact.line, fact.column, rule_id)
             if key in seen:
@@ -318,7 +390,8 @@ def _module_parts(module: str, caller: str) -> list[str]:
     return folder + names
 
 
-def _defines(path: str, wanted: list[str]) -> bool:
+def module_is(path: str, wanted: list[str]) -> bool:
+    """Whether the file ``path`` is the module whose path ends with ``wanted``."""
     parts = _path_parts(path)
     return bool(wanted) and len(parts) >= len(wanted) and parts[-len(wanted) :] == wanted
 

@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from privalint.model import FileResult, Finding, Severity, Span
+from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.registry import all_rules
 from privalint.settings import Settings
 
@@ -165,7 +165,7 @@ def run(
                 if cached.deferred:
                     waiting[index] = (job.display, data)
                 continue
-        todo.append((index, job.display, data, defer))
+        todo.append((index, job.display, data, defer, ()))
     if report is not None:
         report(progress)
     pool: Optional[_Pool] = None
@@ -195,8 +195,56 @@ def run(
     return done
 
 
-# A file's work: (index, display, bytes, whether the file may be deferred).
-_Item = tuple[int, str, bytes, bool]
+def recheck_seeded(
+    jobs: Sequence[Job],
+    results: list[FileResult],
+    settings: Settings,
+    workers: int,
+    context: Sequence[Fact] = (),
+    max_file_size: int = 5_000_000,
+    timeout: float = 60.0,
+    cache: Optional[Cache] = None,
+    max_memory: int = 0,
+) -> list[FileResult]:
+    """``results`` with the files that call methods of objects other modules of the
+    project bind (``privalint.project.resolve_seeds``, with the binding facts of
+    ``results`` and ``context``) checked again, those names seeded. The file's new
+    result replaces its first one."""
+    from privalint.project import resolve_seeds
+
+    seeds = resolve_seeds([f for r in results for f in r.facts], context)
+    if not seeds:
+        return results
+    out = list(results)
+    todo: list[_Item] = []
+    keys: dict[int, str] = {}
+    for index, (job, result) in enumerate(zip(jobs, results)):
+        chosen = seeds.get(result.path)
+        if not chosen or result.path != job.display:
+            continue
+        data, failed = read_job(job, max_file_size)
+        if data is None:
+            continue
+        pairs = tuple(sorted(chosen.items()))
+        if cache is not None:
+            key = keys[index] = cache.key(job.display, data, pairs)
+            cached = cache.get(key, job.display)
+            if cached is not None:
+                out[index] = cached
+                continue
+        todo.append((index, job.display, data, False, pairs))
+    if todo:
+        pool = _Pool(settings, max(1, min(workers, len(todo))), timeout, max_memory)
+        for index, result, lasting in pool.check(todo):
+            out[index] = result
+            if cache is not None and lasting:
+                cache.put(keys[index], result)
+    return out
+
+
+# A file's work: (index, display, bytes, whether the file may be deferred, seeds as
+# sorted pairs).
+_Item = tuple[int, str, bytes, bool, tuple[tuple[str, str], ...]]
 _UNIT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -217,6 +265,23 @@ def _defines(data: bytes, helpers: frozenset[str]) -> bool:
     return re.search(pattern, data) is not None
 
 
+def binds(display: str, data: bytes, targets: Sequence[tuple[list[str], str]]) -> bool:
+    """Whether the file ``display`` is the module of one of ``targets`` (path
+    components, name) and binds that name at its top level (an assignment or a
+    function definition)."""
+    from privalint.project import module_is
+
+    for parts, name in targets:
+        if name.encode() in data and module_is(display, parts):
+            pattern = rb"(?m)^(?:def\s+%s\s*\(|%s\s*(?::[^=\n]*)?=(?!=))" % (
+                re.escape(name.encode()),
+                re.escape(name.encode()),
+            )
+            if re.search(pattern, data):
+                return True
+    return False
+
+
 def _needed(
     waiting: dict[int, tuple[str, bytes]], results: Sequence[Optional[FileResult]]
 ) -> list[_Item]:
@@ -224,18 +289,23 @@ def _needed(
     leave ``waiting`` and are checked in full."""
     if not waiting:
         return []
-    from privalint.project import helper_names, join_names
+    from privalint.project import binding_targets, helper_names, join_names
 
     facts = [fact for result in results if result is not None for fact in result.facts]
     names = join_names(facts)
     helpers = helper_names(facts)
-    if not names and not helpers:
+    targets = binding_targets(facts)
+    if not names and not helpers and not targets:
         return []
-    chosen = [index for index, (_, data) in waiting.items() if mentions(data, names, helpers)]
+    chosen = [
+        index
+        for index, (display, data) in waiting.items()
+        if mentions(data, names, helpers) or binds(display, data, targets)
+    ]
     todo = []
     for index in chosen:
         display, data = waiting.pop(index)
-        todo.append((index, display, data, False))
+        todo.append((index, display, data, False, ()))
     return todo
 
 
@@ -305,9 +375,9 @@ def _worker_main(conn: Connection, settings: Settings, max_memory: int = 0) -> N
             return
         if message is None:
             return
-        for index, display, data, defer in message:
+        for index, display, data, defer, seeds in message:
             try:
-                result = checker.check(display, data, defer)
+                result = checker.check(display, data, defer, dict(seeds))
             except MemoryError:
                 conn.send((index, _noticed(display, "ran out of memory; not checked"), False))
                 continue
@@ -444,7 +514,7 @@ class _Pool:
         self._stop(worker, kill=True)
         if not worker.queue or worker.broken:
             return None
-        index, display, _, _ = worker.queue.popleft()
+        index, display = worker.queue.popleft()[:2]
         if overdue:
             message = (
                 f"checking took longer than the time budget ({self.timeout:g} s, "

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import signal
 import time
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,9 @@ def test_unreadable_and_oversized_files_become_notices(tmp_path: Path) -> None:
 def _crash_on(name: str, how: str):  # type: ignore[no-untyped-def]
     original = Checker.check
 
-    def check(self: Checker, path: str, data: bytes, defer: bool = False) -> FileResult:
+    def check(
+        self: Checker, path: str, data: bytes, defer: bool = False, seeds: Any = None
+    ) -> FileResult:
         if path == name:
             if how == "segfault":
                 os.kill(os.getpid(), signal.SIGSEGV)
@@ -85,7 +88,7 @@ def _crash_on(name: str, how: str):  # type: ignore[no-untyped-def]
                 time.sleep(60)
             elif how == "raise":
                 raise RuntimeError("boom")
-        return original(self, path, data, defer)
+        return original(self, path, data, defer, seeds)
 
     return check
 
