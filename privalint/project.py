@@ -274,9 +274,7 @@ def binding_targets(facts: Iterable[Fact]) -> list[tuple[list[str], str]]:
     return [(list(parts), name) for parts, name in sorted(seen)]
 
 
-def resolve_seeds(
-    facts: Iterable[Fact], context: Iterable[Fact] = ()
-) -> dict[str, dict[str, str]]:
+def resolve_seeds(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> dict[str, dict[str, str]]:
     """Per calling file, the imported names whose methods it passes personal data to
     that another module of the project binds to a library object (its ``binding``
     facts, from the checked files or ``context``): ``{"app/views.py":

@@ -222,7 +222,7 @@ def recheck_seeded(
         chosen = seeds.get(result.path)
         if not chosen or result.path != job.display:
             continue
-        data, failed = read_job(job, max_file_size)
+        data, _ = read_job(job, max_file_size)
         if data is None:
             continue
         pairs = tuple(sorted(chosen.items()))
@@ -302,7 +302,7 @@ def _needed(
         for index, (display, data) in waiting.items()
         if mentions(data, names, helpers) or binds(display, data, targets)
     ]
-    todo = []
+    todo: list[_Item] = []
     for index in chosen:
         display, data = waiting.pop(index)
         todo.append((index, display, data, False, ()))

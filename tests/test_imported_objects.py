@@ -206,9 +206,7 @@ def test_seeded_names_resolve_to_the_library_objects() -> None:
         {"app.clients.mp": "mixpanel.Mixpanel()", "app.clients.get_store()": "redis.Redis()"},
     )
     assert table.qualname(cst.parse_expression("client.track")) == "mixpanel.Mixpanel().track"
-    assert table.qualname(cst.parse_expression("clients.mp.track")) == (
-        "mixpanel.Mixpanel().track"
-    )
+    assert table.qualname(cst.parse_expression("clients.mp.track")) == ("mixpanel.Mixpanel().track")
     assert table.qualname(cst.parse_expression("get_store().set")) == "redis.Redis().set"
     assert table.qualname(cst.parse_expression("get_store.cache_info")) == (
         "app.clients.get_store.cache_info"

@@ -6,8 +6,8 @@ import dataclasses
 import os
 import signal
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
