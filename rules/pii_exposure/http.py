@@ -71,6 +71,9 @@ class HttpKnowledge:
     client_texts: tuple[str, ...]
     weak_client_words: tuple[tuple[str, ...], ...]
     generic_client_words: frozenset[str]
+    # HTTP method names: `<object>.request("GET", url)` is a request whatever the
+    # object is called (`pool.request("GET", GEOCODER, fields=...)`).
+    http_methods: frozenset[str]
     # The last names of every call this knowledge recognises (a cheap first test).
     names: frozenset[str]
     # Top-level packages whose import makes a URL call possible.
@@ -144,6 +147,7 @@ class HttpKnowledge:
             generic_client_words=frozenset(
                 catalog.strings("exposure.url.settings.generic-client-words")
             ),
+            http_methods=frozenset(catalog.strings("exposure.url.settings.http-methods")),
         )
 
     def trigger_words(self) -> tuple[str, ...]:
@@ -210,7 +214,11 @@ class HttpKnowledge:
         words = receiver_words(func)
         made = bool(strings is not None and strings.client_base(func.value))
         strong = made or contains_phrase(words, self.client_words)
-        if not strong and not contains_phrase(words, self.weak_client_words):
+        if (
+            not strong
+            and not contains_phrase(words, self.weak_client_words)
+            and not self._method_first(call, method)
+        ):
             return None
         request = self._request(call, dotted_name(func) or method, method)
         if request.url is None:
@@ -226,6 +234,16 @@ class HttpKnowledge:
             # A client class or factory no catalog knows: the project's own, or an SDK's.
             return replace(request, wrapper=True)
         return request
+
+    def _method_first(self, call: cst.Call, method: str) -> bool:
+        """``(method, url, ...)`` with an HTTP method name first (`pool.request("GET",
+        url)`): the shape of a request, whatever the object is called (the URL must
+        still be absolute)."""
+        if method not in self.url_second:
+            return False
+        given = positional_args(call)
+        literal = string_value(given[0].value) if given else None
+        return literal is not None and literal in self.http_methods
 
     def _service_client(self, words: Sequence[str]) -> bool:
         """A client named for a service (`screening_client`, `self.geo_api`), not a
