@@ -495,6 +495,15 @@ class _Tracker:
     def visit_For(self, node: cst.For) -> None:
         self.imports.bind_target(node.target, None)
 
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self.flow.enter_comprehension(node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self.flow.leave_comprehension()
+
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
+
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         # Loop bodies start here (after the iterable was evaluated).
         parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None

@@ -449,6 +449,8 @@ class Flow:
         self._reaching: dict[tuple[str, int], frozenset[int]] = {}
         self._reaching_in_progress: set[tuple[str, int]] = set()
         self._memo: dict[int, tuple[cst.BaseExpression, Carried]] = {}
+        # What comprehensions entered during the walk hid (see `enter_comprehension`).
+        self._comprehensions: list[tuple[dict[str, Carried], dict[str, str]]] = []
         # Methods of the module's classes -> their class (`self` in their summaries).
         self._method_class: dict[int, str] = {}
         # Dict literals -> the key or name they are stored under, whose words qualify
@@ -871,6 +873,30 @@ class Flow:
         if type(node) is cst.For:
             self.bind(node.target, self._element_of(self.evaluate(node.iter)))
             self._note_loop_owner(node.target, node.iter)
+
+    def enter_comprehension(
+        self, node: Union[cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]
+    ) -> None:
+        """The walk enters a comprehension: until :meth:`leave_comprehension`, its
+        targets are the elements of what they iterate, so that a call in it
+        (`[Sample(**s) for s in payload["samples"]]`) sees what they carry."""
+        scope = self._scope
+        self._comprehensions.append((dict(scope.env), dict(scope.loop_owners)))
+        clause: Optional[cst.CompFor] = node.for_in
+        while clause is not None:
+            self.bind(clause.target, self._element_of(self.evaluate(clause.iter)))
+            self._note_loop_owner(clause.target, clause.iter)
+            clause = clause.inner_for_in
+
+    def leave_comprehension(self) -> None:
+        """The comprehension's targets go out of scope."""
+        if not self._comprehensions:
+            return
+        env, owners = self._comprehensions.pop()
+        scope = self._scope
+        scope.env = env
+        scope.loop_owners = owners
+        self._memo.clear()
 
     def _note_loop_owner(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if type(target) is not cst.Name:
