@@ -250,7 +250,11 @@ class InsecureConnectionOption(Rule):
     `DISABLED`/`PREFERRED`/`REQUIRED` (MySQL), `ssl_disabled=True`,
     `ssl_cert_reqs=none`, `tlsInsecure=true` and the like, whether passed as keyword
     arguments, as keys of an options dict (Django's `DATABASES[...]["OPTIONS"]`) or
-    as parameters of a connection string (`postgresql://...?sslmode=disable`); and
+    as parameters of a connection string (`postgresql://...?sslmode=disable`), or as
+    the value (or environment-lookup fallback) of a setting named after the option
+    (`KAFKA_SECURITY_PROTOCOL = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")`);
+    Kafka clients told not to check the broker certificate or host name
+    (`enable.ssl.certificate.verification`, `ssl.endpoint.identification.algorithm`); and
     search and database clients configured for clear text: `http://` nodes or
     `scheme="http"` for Elasticsearch, OpenSearch, Typesense (`"protocol": "http"`),
     Meilisearch and Solr, an `http://` account URL for Azure Storage clients,
@@ -734,8 +738,44 @@ class InsecureConnectionOption(Rule):
     def _tls_setting(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """`BROKER_USE_SSL = {...}`, `app.conf.broker_use_ssl = True`."""
         name = target_name(target)
-        if name is not None and name.lower() in self.compiled.logins.tls_settings:
+        if name is None:
+            return
+        if name.lower() in self.compiled.logins.tls_settings:
             self._file_tls = self._file_tls or self._switched_on(value)
+        self._option_setting(name, value)
+
+    def _option_setting(self, name: str, value: cst.BaseExpression) -> None:
+        """A setting named after a connection option, given an insecure value directly
+        or as the fallback of an environment lookup:
+        `KAFKA_SECURITY_PROTOCOL = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")`,
+        `DB_SSLMODE = "disable"`."""
+        lowered = name.lower()
+        options = self.compiled.options
+        option = lowered if lowered in options else None
+        if option is None and "_" in lowered:
+            # The option is the end of the setting's name (`KAFKA_` + `SECURITY_PROTOCOL`).
+            parts = lowered.split("_")
+            for start in range(1, len(parts)):
+                tail = "_".join(parts[start:])
+                if tail in options:
+                    option = tail
+                    break
+        if option is None:
+            return
+        fallback = env_default(self.ctx, value)
+        shown = self._value(fallback if fallback is not None else value)
+        meaning = self._meaning(option, shown)
+        if meaning is None or self._dev_context():
+            return
+        self.report(
+            value,
+            option=name,
+            value=shown,
+            meaning=meaning,
+            where=" (the default when the environment does not set it)"
+            if fallback is not None
+            else "",
+        )
 
     def _login_report(self, node: cst.CSTNode, scheme: str, host: str) -> None:
         found = self.compiled.logins.schemes[scheme]

@@ -436,12 +436,14 @@ class InsecureHttpsSetting(Rule):
 class InsecureSessionCookie(Rule):
     """
     ## What it does
-    Flags `set_cookie(..., secure=False)` for cookies that hold a session, a login
-    token or a CSRF token (judged by the cookie's name).
+    Flags `set_cookie(..., secure=False)` (Sanic's `add_cookie` too) for cookies that
+    hold a session, a login token or a CSRF token (judged by the cookie's name), or
+    whose value carries personal data (an e-mail address, a name).
 
     ## Why is this bad?
     A cookie without `Secure` is also sent over plain HTTP, where anyone on the path
-    can copy it and take over the account it authenticates.
+    can copy it and take over the account it authenticates, or read the personal data
+    it holds.
 
     ## How to fix
     Pass `secure=True` (and `httponly=True`, `samesite="Lax"`) for such cookies.
@@ -455,9 +457,10 @@ class InsecureSessionCookie(Rule):
     title = "Session cookie set without Secure"
     message = "cookie `{cookie}` carries a session or token but is set with `secure=False`"
     precision = "high"
-    triggers = (("set_cookie", "set_signed_cookie"), ("secure",))
+    triggers = (("set_cookie", "set_signed_cookie", "add_cookie"), ("secure",))
     INVALID = (
         'def login(response, token):\n    response.set_cookie("session_token", token, secure=False)',
+        'def remember(response, user):\n    response.add_cookie("last", user.email, secure=False)',
     )
     VALID = (
         'def login(response, token):\n    response.set_cookie("session_token", token, secure=True, httponly=True)',
@@ -489,3 +492,20 @@ class InsecureSessionCookie(Rule):
             cookie = dotted_name(name_arg.value) or ""
         if set(words_of(cookie)) & words:
             self.report(secure, cookie=cookie)
+            return
+        value_arg = argument(node, 1, "value")
+        if value_arg is None:
+            return
+        carried = self.ctx.categories(value_arg.value)
+        if not carried.cats:
+            return
+        categories = carried.categories
+        self.report(
+            secure,
+            "cookie `{cookie}` holds {data} but is set with `secure=False`: it is also "
+            "sent over plain HTTP",
+            cookie=cookie,
+            data=self.ctx.describe(carried),
+            severity=self.ctx.severity_for(categories, self.severity),
+            categories=categories,
+        )
