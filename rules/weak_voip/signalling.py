@@ -612,7 +612,8 @@ class SipWithoutTls(Rule):
     `protocol=udp`/`tcp` or `transport=udp`, or built for `configparser` as dicts
     (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`) or key by
     key (`cfg.set("transport-udp", "protocol", "udp")`), and
-    endpoints bound to such a transport (`"transport": "transport-udp"`). FreeSWITCH
+    endpoints bound to such a transport (`"transport": "transport-udp"`) defined in
+    another file (one defined in the same file is reported where it is defined). FreeSWITCH
     gateways registering over `udp`/`tcp` (`register-transport`) count too. Sofia
     parameters are read from dicts, lists of (name, value) pairs, XML text and
     `<param>` elements made with ElementTree, lxml or minidom directly, with `.set()`,
@@ -959,12 +960,11 @@ class SipWithoutTls(Rule):
             if section.kind == asterisk.transport_section:
                 continue
             # A pjsip endpoint, aor or registration names the transport section it uses.
-            bound = transports.get(text)
-            if bound is not None:
-                plain = asterisk.plain(self._transport(asterisk, bound)[1])
-                plain = plain and not self._bound_locally(asterisk, bound)
-            else:
-                plain = bool(set(words_of(text)) & asterisk.plain_protocols)
+            # A plain transport defined in this file is reported where it is defined:
+            # the sections that use it are the same problem.
+            if text in transports:
+                continue
+            plain = bool(set(words_of(text)) & asterisk.plain_protocols)
             if plain:
                 self.report(
                     element,
