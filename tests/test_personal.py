@@ -76,6 +76,14 @@ def test_context_imports_resolve_ambiguous_phone_words() -> None:
     assert CLASSIFIER.context_for(["requests", "os"]) == frozenset()
 
 
+def test_context_imports_resolve_ambiguous_mail_words() -> None:
+    mail = CLASSIFIER.context_for(["smtplib"])
+    assert CLASSIFIER.classify("to_addr", "", NAME, mail) == "email"
+    assert CLASSIFIER.classify("recipient", "", NAME, mail) == "email"
+    assert CLASSIFIER.classify("to_addr") is None  # a socket's peer, without mail
+    assert CLASSIFIER.classify("smtp_host", "", NAME, mail) is None
+
+
 def test_user_extension_adds_and_ignores_words() -> None:
     from privalint.catalog import merge
 
