@@ -302,6 +302,8 @@ class FlowSettings:
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
         self.record_methods = frozenset(catalog.strings("flow.record-methods"))
         self.record_functions = frozenset(catalog.strings("flow.record-functions"))
+        self.repr_decorators = frozenset(catalog.strings("flow.repr-decorators"))
+        self.repr_bases = frozenset(catalog.strings("flow.repr-bases"))
         # Calls that coarsen a location when their precision argument is small enough:
         # qualified name -> (position, keyword, largest coarse value, categories dropped).
         self.coarseners: dict[str, tuple[int, str, int, frozenset[str]]] = {}
@@ -414,6 +416,31 @@ def _first_token(node: cst.Subscript) -> bool:
     return separator == " " and type(index) is cst.Integer and index.value == "0"
 
 
+def _hidden_from_repr(line: cst.SimpleStatementLine) -> Iterator[str]:
+    """The fields a class body line declares with `repr=False` (`field(repr=False)`,
+    `attr.ib(repr=False)`, `Field(repr=False)`)."""
+    for stmt in line.body:
+        if type(stmt) is cst.AnnAssign:
+            targets = [stmt.target]
+            value = stmt.value
+        elif type(stmt) is cst.Assign:
+            targets = [t.target for t in stmt.targets]
+            value = stmt.value
+        else:
+            continue
+        if type(value) is not cst.Call or not any(
+            arg.keyword is not None
+            and arg.keyword.value == "repr"
+            and type(arg.value) is cst.Name
+            and arg.value.value == "False"
+            for arg in value.args
+        ):
+            continue
+        for target in targets:
+            if type(target) is cst.Name:
+                yield target.value
+
+
 def _declared_fields(line: cst.SimpleStatementLine) -> Iterator[str]:
     """The names a class body line declares as fields (`email: str`,
     `email = Column(String)`), not constants or methods."""
@@ -460,6 +487,11 @@ class Flow:
         # (`card_number: str`, `email = Column(String)`).
         self._class_fields: dict[str, list[str]] = {}
         self._records: dict[str, Carried] = {}
+        # The module's classes whose text is their fields (dataclasses, attrs, pydantic).
+        self._shown_classes: set[str] = set()
+        # Their fields left out of that text (`phone: str = field(repr=False)`).
+        self._hidden_fields: dict[str, set[str]] = {}
+        self._shown_records: dict[str, Carried] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -477,6 +509,27 @@ class Flow:
                         self._method_class[id(inner)] = stmt.name.value
                     elif type(inner) is cst.SimpleStatementLine:
                         fields.extend(_declared_fields(inner))
+                if self._shows_fields(stmt) and not ({"__repr__", "__str__"} & set(methods)):
+                    self._shown_classes.add(stmt.name.value)
+                    hidden = {
+                        name
+                        for inner in stmt.body.body
+                        if type(inner) is cst.SimpleStatementLine
+                        for name in _hidden_from_repr(inner)
+                    }
+                    if hidden:
+                        self._hidden_fields[stmt.name.value] = hidden
+
+    def _shows_fields(self, node: cst.ClassDef) -> bool:
+        """Whether a class's generated text lists its fields (see `repr-decorators`)."""
+        settings = self.settings
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if type(target) is cst.Call:
+                target = target.func
+            if dotted_name(target) in settings.repr_decorators:
+                return True
+        return any(_last_name(arg.value) in settings.repr_bases for arg in node.bases)
 
     def set_context(self, context: frozenset[str]) -> None:
         self.context = context
@@ -1082,16 +1135,22 @@ class Flow:
             if bound.cats or bound.known:
                 return bound
             classified = self._classified(name, node)
-            return (
-                classified.with_input(bound.user_input)
-                if classified
-                else self._observed(name, bound)
-            )
+            if classified:
+                return classified.with_input(bound.user_input)
+            if self._shown_classes:
+                record = self._shown_record(name)
+                if record is not None:
+                    return record.with_input(bound.user_input)
+            return self._observed(name, bound)
         if self.imports.is_bound(name):
             qualified = self.imports.lookup(name)
             if qualified is not None and not qualified.endswith("()"):
                 # An imported module, class or function is code, not data.
                 return CLEAN
+            if self._shown_classes:
+                record = self._shown_record(name)
+                if record is not None:
+                    return record
         return self._classified(name, node) or UNKNOWN
 
     def _eval_Attribute(self, node: cst.Attribute) -> Carried:
@@ -1541,6 +1600,9 @@ class Flow:
                 # `sorted(body)` of a dict known only by the keys read from it: its keys.
                 return CLEAN
             return self._propagate(node, qualified)
+        shown = self._shown_instance(node, func)
+        if shown is not None:
+            return shown
         summary = self._local_call(node, func)
         if summary is not None:
             return summary
@@ -1603,6 +1665,58 @@ class Flow:
                 if category is not None:
                     cats.setdefault(category, f"{class_name}.{field}")
             record = self._records[class_name] = Carried(cats, False)
+        return record if record.cats else None
+
+    def _shown_class(self, qualified: Optional[str]) -> Optional[str]:
+        """The module's class whose text is its fields that ``qualified`` names."""
+        prefix = LOCAL + "."
+        if qualified is None or not qualified.startswith(prefix):
+            return None
+        name = qualified[len(prefix) :]
+        return name if name in self._shown_classes else None
+
+    def _shown_instance(self, node: cst.Call, func: cst.BaseExpression) -> Optional[Carried]:
+        """``Incident(caller=number, ...)`` of such a class: the instance carries what
+        its fields were given, field by field (positional arguments in the order the
+        class declares its fields)."""
+        class_name = self._shown_class(self.imports.resolve(func))
+        if class_name is None:
+            return None
+        declared = self._class_fields.get(class_name, [])
+        fields: dict[str, Carried] = {}
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        for field, arg in zip(declared, positional):
+            fields[field] = self.evaluate(arg.value)
+        for arg in node.args:
+            if arg.keyword is not None:
+                fields[arg.keyword.value] = self.evaluate(arg.value)
+        spread = [self.evaluate(a.value) for a in node.args if a.star]
+        hidden = self._hidden_fields.get(class_name, set())
+        whole = union([*(v for k, v in fields.items() if k not in hidden), *spread])
+        if not whole.cats and not whole.user_input:
+            return None
+        return Carried(dict(whole.cats), False, fields, user_input=whole.user_input)
+
+    def _shown_record(self, name: str) -> Optional[Carried]:
+        """An instance of a class whose text is its fields, known only by its type
+        (`incident: Incident`): what the class's fields name."""
+        qualified = self.imports.lookup(name)
+        if qualified is None or not qualified.endswith("()"):
+            return None
+        class_name = self._shown_class(qualified[:-2])
+        if class_name is None:
+            return None
+        record = self._shown_records.get(class_name)
+        if record is None:
+            cats: dict[str, Origin] = {}
+            hidden = self._hidden_fields.get(class_name, set())
+            for field in self._class_fields.get(class_name, []):
+                if field in hidden:
+                    continue
+                category = self.classifier.classify(field, class_name, context=self.context)
+                if category is not None:
+                    cats.setdefault(category, f"{class_name}.{field}")
+            record = self._shown_records[class_name] = Carried(cats, False)
         return record if record.cats else None
 
     def _person_record(self, expr: cst.BaseExpression, owner: Optional[str]) -> Optional[Carried]:
