@@ -303,6 +303,8 @@ class FlowSettings:
         self.record_methods = frozenset(catalog.strings("flow.record-methods"))
         self.record_functions = frozenset(catalog.strings("flow.record-functions"))
         self.repr_decorators = frozenset(catalog.strings("flow.repr-decorators"))
+        self.generated_attributes = frozenset(catalog.strings("flow.generated-attributes"))
+        self.generated_categories = frozenset(catalog.strings("flow.generated-categories"))
         self.repr_bases = frozenset(catalog.strings("flow.repr-bases"))
         # Calls that coarsen a location when their precision argument is small enough:
         # qualified name -> (position, keyword, largest coarse value, categories dropped).
@@ -1169,6 +1171,10 @@ class Flow:
         classified = self._classified(attr, node, owner)
         base = self.evaluate(node.value)
         if classified is not None:
+            if set(classified.cats) <= self.settings.generated_categories and self._generated(
+                node.value
+            ):
+                return self._unnamed(attr, base.user_input)
             return classified.with_input(base.user_input)
         if base.fields and attr in base.fields:
             return base.fields[attr]
@@ -1177,6 +1183,21 @@ class Flow:
         if attr in self.settings.value_attributes and (base.cats or base.user_input):
             return base
         return self._unnamed(attr, base.user_input)
+
+    def _generated(self, expr: cst.BaseExpression) -> bool:
+        """Whether ``expr`` is part of what a language model generated: read through
+        one of its response's `generated-attributes` (`resp.choices[0].message`)."""
+        marks = self.settings.generated_attributes
+        node = expr
+        while True:
+            if type(node) is cst.Attribute:
+                if node.attr.value in marks:
+                    return True
+                node = node.value
+            elif type(node) is cst.Subscript:
+                node = node.value
+            else:
+                return False
 
     def is_request_read(self, node: cst.Attribute) -> bool:
         """``request.form``, ``request.GET``, ``self.request.data``...: where a web
