@@ -27,7 +27,7 @@ import libcst as cst
 from privalint import suppress
 from privalint.baseline import digest, normalise_code
 from privalint.flow import EXTRA_KEYWORDS, Carried, Flow, FlowSettings
-from privalint.imports import LOCAL, ImportTable
+from privalint.imports import LOCAL, SHOWN, ImportTable
 from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import NODE_TYPES as _NODE_TYPES
@@ -38,6 +38,7 @@ from privalint.positions import node_ranges
 from privalint.prefilter import IMPORT, Prefilter
 from privalint.project import (
     BINDING,
+    CLASS_USE,
     EXTRA,
     HELPER_CALL,
     HELPER_SINK,
@@ -178,6 +179,24 @@ class FileContext:
         # Functions at the module's top level in which a rule met one of its sinks:
         # (rule, function, the rule's sink values, what the sink does).
         self._exports: dict[tuple[str, int], tuple[Rule, cst.FunctionDef, SinkValues, str]] = {}
+        # Classes imported from other modules whose instances the file holds
+        # (`body: SignupIn`, `booking = Booking(...)`): a `class-use` fact each.
+        self._class_uses: set[str] = set()
+
+    def note_instance(self, qualified: Optional[str]) -> None:
+        """A name now holds an instance of ``qualified`` (``app.schemas.Booking()``):
+        when that is a class imported from another module, the project stage may learn
+        from that module whether its text lists personal fields."""
+        if (
+            qualified is not None
+            and qualified.endswith("()")
+            and qualified.count("(") == 1
+            and "." in qualified
+            and not qualified.startswith(LOCAL + ".")
+            and qualified.rpartition(".")[2][:1].isupper()
+            and qualified.partition(".")[0] not in _STDLIB
+        ):
+            self._class_uses.add(qualified[:-2])
 
     # -- questions rules ask -----------------------------------------------------------
 
@@ -431,6 +450,7 @@ class _Tracker:
             if annotation is not None:
                 kind = self.imports.qualname(annotation.annotation)
                 qualified = f"{kind}()" if kind is not None else None
+                self.ctx.note_instance(qualified)
             self.imports.bind(param.name.value, qualified)
         for star in (params.star_arg, params.star_kwarg):
             if type(star) is cst.Param:
@@ -456,6 +476,8 @@ class _Tracker:
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.imports.instance_of(node.value)
+        if type(node.value) is cst.Call:
+            self.ctx.note_instance(value)
         for target in node.targets:
             self.imports.bind_target(target.target, value)
         self.flow.assign(node)
@@ -618,8 +640,12 @@ class Checker:
         has_marker = suppress.MARKER in data
         screened = data
         if seeds:
-            # As if the file imported and used the seeds' libraries itself.
-            lines = [f"import {q.split('(')[0]}\n{q}\n" for q in seeds.values()]
+            # As if the file imported and used the seeds' libraries itself (or, for a
+            # class whose text lists its fields, named those fields).
+            lines = [
+                f"{q}\n" if q.startswith(SHOWN) else f"import {q.split('(')[0]}\n{q}\n"
+                for q in seeds.values()
+            ]
             screened = data + b"\n" + "".join(lines).encode("utf-8", "replace")
         rules, deferred = self.rules_for(screened, defer and not has_marker)
         skipped = not rules and not has_marker
@@ -788,8 +814,10 @@ class Checker:
                     rule.finish()
                 except Exception as error:
                     self._rule_crashed(ctx, rule, module, error)
-        for name, qualified in ctx.imports.module_bindings():
+        for name, qualified in (*ctx.imports.module_bindings(), *ctx.flow.shown_classes()):
             ctx.fact(BINDING, "", None, binding_detail(name, qualified))
+        for qualified in sorted(ctx._class_uses):
+            ctx.fact(CLASS_USE, "", None, qualified)
         for rule, function, sink_values, phrase in ctx._exports.values():
             if rule.id not in disabled:
                 try:

@@ -33,7 +33,7 @@ import libcst as cst
 
 from privalint import sql
 from privalint.catalog import Catalog
-from privalint.imports import LOCAL, ImportTable, dotted_name
+from privalint.imports import LOCAL, SHOWN, ImportTable, dotted_name
 from privalint.nodes import iter_nodes
 from privalint.nodes import string_value as literal_string
 from privalint.personal import KEY, NAME, Classifier, classify_literal, split_words
@@ -418,6 +418,16 @@ def _first_token(node: cst.Subscript) -> bool:
     return separator == " " and type(index) is cst.Integer and index.value == "0"
 
 
+# A class of another module whose text lists its fields is seeded (``privalint.imports``)
+# as a descriptor: ``<fields>Booking:name=person-name,slot=,phone=!`` (each field with
+# its category, empty for none, ``!`` for a field left out of the text).
+
+
+def shown_descriptor(class_name: str, fields: Sequence[tuple[str, str]]) -> str:
+    """The descriptor of a class whose text lists its fields (see ``SHOWN``)."""
+    return SHOWN + class_name + ":" + ",".join(f"{name}={mark}" for name, mark in fields)
+
+
 def _hidden_from_repr(line: cst.SimpleStatementLine) -> Iterator[str]:
     """The fields a class body line declares with `repr=False` (`field(repr=False)`,
     `attr.ib(repr=False)`, `Field(repr=False)`)."""
@@ -494,6 +504,8 @@ class Flow:
         # Their fields left out of that text (`phone: str = field(repr=False)`).
         self._hidden_fields: dict[str, set[str]] = {}
         self._shown_records: dict[str, Carried] = {}
+        # Such classes of other modules may be seeded into the import table.
+        self._shows = bool(imports.shown_seeds)
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -512,6 +524,7 @@ class Flow:
                     elif type(inner) is cst.SimpleStatementLine:
                         fields.extend(_declared_fields(inner))
                 if self._shows_fields(stmt) and not ({"__repr__", "__str__"} & set(methods)):
+                    self._shows = True
                     self._shown_classes.add(stmt.name.value)
                     hidden = {
                         name
@@ -1139,7 +1152,7 @@ class Flow:
             classified = self._classified(name, node)
             if classified:
                 return classified.with_input(bound.user_input)
-            if self._shown_classes:
+            if self._shows:
                 record = self._shown_record(name)
                 if record is not None:
                     return record.with_input(bound.user_input)
@@ -1149,7 +1162,7 @@ class Flow:
             if qualified is not None and not qualified.endswith("()"):
                 # An imported module, class or function is code, not data.
                 return CLEAN
-            if self._shown_classes:
+            if self._shows:
                 record = self._shown_record(name)
                 if record is not None:
                     return record
@@ -1672,6 +1685,12 @@ class Flow:
         """What every field of an instance of one of the module's classes carries
         (`card.dict()` with `card: CardIn`), when its fields name personal data."""
         owner = self.imports.resolve(expr)
+        if owner is not None and owner[:-2] in self.imports.shown_seeds:
+            # A class of another module, known by its descriptor.
+            seeded = self._shown_class(owner[:-2])
+            if seeded is not None:
+                shown = self._shown_records[seeded]
+                return shown if shown.cats else None
         prefix = LOCAL + "."
         if owner is None or not owner.startswith(prefix) or not owner.endswith("()"):
             return self._person_record(expr, owner)
@@ -1689,12 +1708,60 @@ class Flow:
         return record if record.cats else None
 
     def _shown_class(self, qualified: Optional[str]) -> Optional[str]:
-        """The module's class whose text is its fields that ``qualified`` names."""
+        """The class whose text is its fields that ``qualified`` names: one of the
+        module's, or one of another module seeded as its descriptor (see ``SHOWN``)."""
+        if qualified is None:
+            return None
+        if qualified in self.imports.shown_seeds:
+            if qualified not in self._shown_classes and not self._learn_shown(
+                qualified, self.imports.shown_seeds[qualified]
+            ):
+                return None
+            return qualified
         prefix = LOCAL + "."
-        if qualified is None or not qualified.startswith(prefix):
+        if not qualified.startswith(prefix):
             return None
         name = qualified[len(prefix) :]
         return name if name in self._shown_classes else None
+
+    def _learn_shown(self, qualified: str, descriptor: str) -> bool:
+        """Take in the class of another module ``qualified`` from its descriptor."""
+        class_name, _, listed = descriptor[len(SHOWN) :].partition(":")
+        if not class_name or "(" in listed:
+            return False
+        fields: list[str] = []
+        hidden: set[str] = set()
+        cats: dict[str, Origin] = {}
+        for item in listed.split(","):
+            name, _, mark = item.partition("=")
+            if not name:
+                continue
+            fields.append(name)
+            if mark == "!":
+                hidden.add(name)
+            elif mark:
+                cats.setdefault(mark, f"{class_name}.{name}")
+        self._shown_classes.add(qualified)
+        self._class_fields[qualified] = fields
+        self._hidden_fields[qualified] = hidden
+        self._shown_records[qualified] = Carried(cats, False)
+        return True
+
+    def shown_classes(self) -> list[tuple[str, str]]:
+        """The module's classes whose text lists personal fields, with their
+        descriptors (what other modules that import them are seeded with)."""
+        out = []
+        for class_name in sorted(self._shown_classes):
+            if class_name in self.imports.shown_seeds:
+                continue
+            hidden = self._hidden_fields.get(class_name, set())
+            marks = []
+            for field in self._class_fields.get(class_name, []):
+                category = self.classifier.classify(field, class_name, context=self.context)
+                marks.append((field, "!" if field in hidden else category or ""))
+            if any(mark not in ("", "!") for _, mark in marks):
+                out.append((class_name, shown_descriptor(class_name, marks)))
+        return out
 
     def _shown_instance(self, node: cst.Call, func: cst.BaseExpression) -> Optional[Carried]:
         """``Incident(caller=number, ...)`` of such a class: the instance carries what

@@ -34,6 +34,9 @@ from typing import Optional, Union
 import libcst as cst
 
 LOCAL = "<local>"
+# A seed for a class of another module whose text lists its fields starts with this
+# (``privalint.flow.shown_descriptor``); the class's name still resolves as imported.
+SHOWN = "<fields>"
 _LOCAL_PREFIX = LOCAL + "."
 _BUILTINS = frozenset(dir(builtins))
 # A name bound to something we cannot describe: it shadows imports and builtins.
@@ -88,7 +91,13 @@ class ImportTable:
         # ``requests.Session``); from the catalog.
         self._aliases = dict(aliases or {})
         # Instances bound by other modules of the project, by their imported name.
-        self._seeds = {k: v for k, v in (seeds or {}).items() if not k.endswith("()")}
+        self._seeds = {
+            k: v
+            for k, v in (seeds or {}).items()
+            if not k.endswith("()") and not v.startswith(SHOWN)
+        }
+        # Classes of other modules whose text lists their fields: for the flow.
+        self.shown_seeds = {k: v for k, v in (seeds or {}).items() if v.startswith(SHOWN)}
         # (is_class_scope, names): module first, then classes and functions as nested.
         self._scopes: list[tuple[bool, dict[str, str]]] = [(False, {})]
         # Attributes assigned on ``self`` (or at class level), per class name.

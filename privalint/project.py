@@ -43,7 +43,11 @@ objects it creates (``mp = Mixpanel(token)``, ``def get_store(): return
 redis.Redis()``):
 
 - ``binding``: no category, no line; ``detail`` is ``"name qualified"`` (a factory's
-  name ends with ``()``), see :func:`binding_detail`.
+  name ends with ``()``), see :func:`binding_detail`. A class whose text lists its
+  personal fields (a dataclass, attrs or pydantic class) is bound to its descriptor
+  (``privalint.imports.SHOWN``).
+- ``class-use``: no category, no line; the file holds an instance of a class imported
+  from another module (``detail`` is its qualified name, ``app.schemas.Booking``).
 
 :func:`resolve_seeds` matches them with the ``helper-call`` facts of calls of their
 methods in other modules (``from app.clients import mp; mp.track(...)``); the
@@ -77,6 +81,7 @@ VALIDATED_READ = "validated-read"
 HELPER_SINK = "helper-sink"
 HELPER_CALL = "helper-call"
 BINDING = "binding"
+CLASS_USE = "class-use"
 # A helper's `**kwargs` reaches the sink: keywords no other parameter takes do.
 EXTRA = "**"
 _SEP = "\x1f"
@@ -249,14 +254,17 @@ def binding_detail(name: str, qualified: str) -> str:
 
 def _imported_objects(facts: Iterable[Fact]) -> Iterable[tuple[Fact, str, str, str]]:
     """For each ``helper-call`` fact that calls a method of an imported name
-    (``app.clients.mp.track``, ``.clients.get_store().set``): the fact, the imported
-    name as written (``app.clients.mp``, ``.clients.get_store()``), its module and
-    its name in that module (``mp``, ``get_store()``)."""
+    (``app.clients.mp.track``, ``.clients.get_store().set``) and each ``class-use``
+    fact (``app.schemas.Booking``): the fact, the imported name as written
+    (``app.clients.mp``, ``.clients.get_store()``, ``app.schemas.Booking``), its
+    module and its name in that module (``mp``, ``get_store()``, ``Booking``)."""
     for fact in facts:
-        if fact.kind != HELPER_CALL:
+        if fact.kind == CLASS_USE:
+            imported = fact.detail
+        elif fact.kind == HELPER_CALL:
+            imported = fact.detail.split(_SEP, 1)[0].rpartition(".")[0]
+        else:
             continue
-        qualified = fact.detail.split(_SEP, 1)[0]
-        imported = qualified.rpartition(".")[0]
         plain = imported[:-2] if imported.endswith("()") else imported
         module, _, name = plain.rpartition(".")
         if not name or not module.strip(".") or "(" in plain:

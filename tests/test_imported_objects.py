@@ -234,3 +234,81 @@ def test_a_module_offers_its_library_objects_and_factories() -> None:
         ("s3", "boto3.client()"),
         ("slog", "structlog.get_logger()"),
     ]
+
+
+SCHEMAS = """\
+from dataclasses import dataclass, field
+
+import attr
+from pydantic import BaseModel
+
+
+@attr.s(auto_attribs=True)
+class BookingRequest:
+    visitor_name: str
+    visitor_email: str
+    slot_id: int
+
+
+@dataclass
+class Quiet:
+    slot: str
+    phone: str = field(repr=False)
+
+
+class JoinRequest(BaseModel):
+    full_name: str
+    iban: str
+    employer: str
+
+
+class Plain:
+    email: str
+"""
+
+BOOKINGS = """\
+import logging
+
+from app.schemas import BookingRequest, JoinRequest, Plain, Quiet
+
+log = logging.getLogger(__name__)
+
+
+def book(body):
+    booking = BookingRequest(visitor_name=body["name"], visitor_email=body["mail"], slot_id=1)
+    log.info("booking received %s", booking)
+    log.info("slot %s", booking.slot_id)
+    quiet = Quiet(slot="x", phone=body["phone"])
+    log.info("quiet %s", quiet)
+
+
+def join(req: JoinRequest, plain: Plain):
+    log.info("join payload %s", req.dict())
+    log.info("join %s", req)
+    log.info("employer %s", req.employer)
+    log.info("plain %s", plain)
+"""
+
+
+def test_instances_of_classes_of_another_module_whose_text_lists_their_fields(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = tmp_project / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "schemas.py").write_text(SCHEMAS)
+    (app / "bookings.py").write_text(BOOKINGS)
+    monkeypatch.chdir(tmp_project)
+    outcome = _check(use_cache=False)
+    found = sorted(
+        (f.span.start_line, f.rule_id)
+        for f in outcome.report.findings
+        if f.path == "app/bookings.py"
+    )
+    assert found == [(10, "PV101"), (17, "PV101"), (18, "PV101")]
+    messages = {f.span.start_line: f.message for f in outcome.report.findings}
+    assert "person name from `JoinRequest.full_name`" in messages[18]
+    assert _check().report.findings == outcome.report.findings
+    assert run_check(CheckOptions(paths=[Path("app/bookings.py")], jobs=1)).report.findings == [
+        f for f in outcome.report.findings if f.path == "app/bookings.py"
+    ]
