@@ -99,10 +99,15 @@ def transports(cfg):
 
 
 def test_an_endpoint_bound_to_a_transport_defined_further_down_is_judged_by_it() -> None:
+    # The plain transport is reported once, where it is defined, not again where an
+    # endpoint of the same file uses it.
     plain = check_code(PJSIP_DICTS, ("PV601",))
-    assert [f.span.start_line for f in plain.findings] == [3, 7]
+    assert [f.span.start_line for f in plain.findings] == [7]
     tls = check_code(PJSIP_DICTS.replace('"udp"', '"tls"'), ("PV601",))
     assert tls.findings == []
+    # A transport defined elsewhere is judged by its name.
+    elsewhere = PJSIP_DICTS.replace("transport-edge", "transport-udp-edge").split("\n\n\n")[0]
+    assert [f.span.start_line for f in check_code(elsewhere, ("PV601",)).findings] == [3]
 
 
 def test_section_dicts_need_a_key_only_asterisk_uses_somewhere_in_the_file() -> None:
