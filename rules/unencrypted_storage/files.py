@@ -74,6 +74,7 @@ class FileKnowledge:
     config_dirs: tuple[str, ...]
     recorders: dict[str, int]
     copiers: frozenset[str]
+    archive_adders: frozenset[str]
     call_controls: tuple[CallControl, ...]
     recording_stops: frozenset[str]
     buffer_keywords: tuple[str, ...]
@@ -125,6 +126,7 @@ class FileKnowledge:
                 if isinstance(v, int)
             },
             copiers=names("copiers"),
+            archive_adders=names("archive-adders"),
             call_controls=tuple(
                 CallControl(
                     modules=frozenset(_strings(entry, "modules")),
@@ -238,6 +240,9 @@ class PersonalDataWrittenToFile(Rule):
         # telephony control channel that makes it, not by a personal word.
         writes, personal = cls.triggers
         copiers = tuple(c.rsplit(".", 1)[-1] for c in catalog.strings("storage.files.copiers"))
+        archives = tuple(
+            sorted({c.split(".", 1)[0] for c in catalog.strings("storage.files.archive-adders")})
+        )
         extensions = tuple("." + e for e in catalog.strings("storage.files.recording-extensions"))
         recorders = catalog.get("storage.files.recorders", {})
         modules = {
@@ -250,7 +255,7 @@ class PersonalDataWrittenToFile(Rule):
             if isinstance(entry, dict):
                 modules.update(_strings(entry, "modules"))
         imports = tuple(f"import:{m}" for m in sorted(modules))
-        return ((*writes, *copiers), (*personal, *extensions, *imports))
+        return ((*writes, *copiers, *archives), (*personal, *extensions, *imports))
 
     @classmethod
     def compile(cls, catalog: Catalog) -> Any:
@@ -457,15 +462,22 @@ class PersonalDataWrittenToFile(Rule):
         if type(expr) is cst.BinaryOperation:
             return self._recording_path(expr.right, depth + 1)
         if type(expr) is cst.Call:
+            # `recording_path(uid)`: a function that names the recording's path.
+            words = set(split_words(last_name(expr.func)))
+            if words & self.k.recording_words and words & self.k.path_words:
+                return Carried({"communications": expr}, False)
             args = [a for a in expr.args if a.keyword is None and not a.star]
             return self._recording_path(args[-1].value, depth + 1) if args else None
-        if type(expr) is not cst.FormattedString:
+        if type(expr) is cst.SimpleString:
+            text = string_value(expr) or ""
+        elif type(expr) is cst.FormattedString:
+            text = "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)
+        else:
             return None
-        text = "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)
         if text.rpartition(".")[2].lower() not in self.k.recording_extensions:
             return None
         words = set(split_words(text.rpartition(".")[0]))
-        for part in expr.parts:
+        for part in expr.parts if type(expr) is cst.FormattedString else ():
             if type(part) is cst.FormattedStringExpression:
                 name = dotted_name(part.expression)
                 words.update(split_words(name) if name is not None else ())
@@ -940,18 +952,26 @@ class PersonalDataWrittenToFile(Rule):
 
     def _copy(self, node: cst.Call) -> bool:
         """`shutil.copy(src, NAS / f"{uid}.wav")`: a file copied to another place on
-        disk holds what its source or its destination's path says it holds."""
-        if self.ctx.qualname(node.func) not in self.k.copiers:
+        disk holds what its source or its destination's path says it holds; so does an
+        archive a file is added to (`tar.add(path, arcname="call.wav")`)."""
+        qualified = self.ctx.qualname(node.func)
+        if qualified in self.k.copiers:
+            source = argument(node, 0, ("src",))
+            destination = argument(node, 1, ("dst",))
+            if source is None or destination is None:
+                return True
+            target = self._describe_path(destination)
+        elif qualified in self.k.archive_adders:
+            source = argument(node, 0, ("name", "filename"))
+            destination = argument(node, 1, ("arcname",))
+            if source is None:
+                return True
+            target = "an archive"
+        else:
             return False
-        source = argument(node, 0, ("src",))
-        destination = argument(node, 1, ("dst",))
-        if source is None or destination is None:
-            return True
         content = self._destination_content(source) or self._path_content(destination)
         if content is not None:
-            self._report(
-                node, [content], self._describe_path(destination), call_text(self.ctx, node)
-            )
+            self._report(node, [content], target, call_text(self.ctx, node))
         return True
 
     def visit_Call(self, node: cst.Call) -> None:
