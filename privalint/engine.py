@@ -378,11 +378,12 @@ class FileContext:
         ):
             return
         if "()" in qualified:
-            # A method of what an imported function returns (`get_store().set`): the
-            # project stage may learn what that is from the function's module.
+            # A method of what an imported function returns (`get_store().set`,
+            # `gcs_bucket(name).blob(key).upload_from_string`): the project stage may
+            # learn what that is from the function's module.
             head, _, method = qualified.partition("().")
             name = head.rpartition(".")[2]
-            if not method or "(" in method or "." in method or "(" in head or name[:1].isupper():
+            if not method or "(" in head or name[:1].isupper():
                 return
         function = qualified.rpartition(".")[2]
         if not function or function[0].isupper():

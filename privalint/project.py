@@ -262,7 +262,10 @@ def _imported_objects(facts: Iterable[Fact]) -> Iterable[tuple[Fact, str, str, s
         if fact.kind == CLASS_USE:
             imported = fact.detail
         elif fact.kind == HELPER_CALL:
-            imported = fact.detail.split(_SEP, 1)[0].rpartition(".")[0]
+            qualified = fact.detail.split(_SEP, 1)[0]
+            head, called, _ = qualified.partition("()")
+            # What a function returns (`get_store()`), else the object (`app.clients.mp`).
+            imported = head + called if called else qualified.rpartition(".")[0]
         else:
             continue
         plain = imported[:-2] if imported.endswith("()") else imported

@@ -23,6 +23,7 @@ import logging
 import boto3
 import redis
 import structlog
+from google.cloud import storage
 from mixpanel import Mixpanel
 
 mp = Mixpanel("token")
@@ -36,6 +37,10 @@ def get_store():
     return redis.Redis(host="cache.internal")
 
 
+def bucket(name):
+    return storage.Client().bucket(name)
+
+
 class Thing:
     def track(self, *args):
         return args
@@ -45,7 +50,7 @@ thing = Thing()
 """
 
 VIEWS = """\
-from app.clients import calls, get_store, kv, s3, slog, thing
+from app.clients import bucket, calls, get_store, kv, s3, slog, thing
 
 from .clients import mp as mixpanel_client
 
@@ -64,6 +69,12 @@ def quiet(user):
     calls.info("call from user %s", user.pk)
     thing.track(user.email)
     get_store().set("ssn", user.ssn)  # privalint: ignore[PV305]
+
+
+def export(user):
+    blob = bucket("exports").blob(f"{user.pk}.txt")
+    blob.upload_from_string(user.email)
+    blob.make_public()
 """
 
 # Same names, another module: not what `views.py` imports.
@@ -80,6 +91,7 @@ EXPECTED = [
     (10, "PV101"),
     (11, "PV203"),
     (12, "PV305"),
+    (25, "PV203"),
 ]
 
 
@@ -170,6 +182,10 @@ def _fact(kind: str, path: str, detail: str) -> Fact:
         ("other.clients.mp.track", None),
         ("..clients.mp.track", None),
         ("app.clients.get_store().set", {"app.clients.get_store()": "redis.Redis()"}),
+        (
+            "app.clients.get_store().pipeline().set",
+            {"app.clients.get_store()": "redis.Redis()"},
+        ),
         ("app.clients.get_store.set", None),  # the function itself, not what it returns
         ("app.clients.track", None),  # a function of the module, not an object's method
     ],
@@ -227,6 +243,7 @@ def test_a_module_offers_its_library_objects_and_factories() -> None:
             assign = stmt.body[0]
             table.bind_target(assign.targets[0].target, table.instance_of(assign.value))
     assert table.module_bindings() == [
+        ("bucket()", "google.cloud.storage.Client().bucket()"),
         ("calls", "logging.getLogger()"),
         ("get_store()", "redis.Redis()"),
         ("kv", "redis.Redis()"),
