@@ -1220,6 +1220,7 @@ class MediaKnowledge:
     plain_profiles: frozenset[str] = frozenset()
     relay_words: tuple[str, ...] = ()
     relay_keys: frozenset[str] = frozenset()
+    relay_flags: frozenset[str] = frozenset()
 
 
 class SrtpNotEnforced(Rule):
@@ -1329,6 +1330,7 @@ class SrtpNotEnforced(Rule):
             relay_keys=frozenset(
                 k.lower() for k in catalog.strings("voip.media.relay-profile-keys")
             ),
+            relay_flags=frozenset(f.upper() for f in catalog.strings("voip.media.relay-flags")),
         )
 
     @classmethod
@@ -1445,6 +1447,7 @@ class SrtpNotEnforced(Rule):
         if not (
             any(w in lowered or any(w in n for n in names) for w in knowledge.relay_words)
             or (names and names[0] in knowledge.relay_keys)
+            or not tokens.isdisjoint(knowledge.relay_flags)
         ):
             return
         row, line = next(
