@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -313,6 +313,28 @@ def guard_names(expr: cst.CSTNode, readers: frozenset[str]) -> Iterator[str]:
         yield from guard_names(expr.test, readers)
         yield from guard_names(expr.body, readers)
         yield from guard_names(expr.orelse, readers)
+
+
+def _domain_part(
+    parts: Sequence[cst.BaseFormattedStringContent],
+) -> list[cst.BaseFormattedStringContent]:
+    """The parts of a formatted SIP URI that follow a host label up to the end of the
+    host (a port, parameters or headers end it), when they name a domain: more than
+    the dot that starts them."""
+    domain: list[cst.BaseFormattedStringContent] = []
+    for part in parts:
+        if type(part) is cst.FormattedStringText:
+            text = cast(cst.FormattedStringText, part).value
+            end = min((i for i in (text.find(c) for c in ":;?>") if i >= 0), default=-1)
+            if end >= 0:
+                if text[:end].strip("."):
+                    domain.append(part)
+                break
+            if text.strip("."):
+                domain.append(part)
+        else:
+            domain.append(part)
+    return domain
 
 
 def _has_literal_word(pattern: Any) -> bool:
@@ -1181,7 +1203,42 @@ class OpenCallForwarding(Rule):
                 return
 
     def _open(self, value: cst.BaseExpression) -> bool:
-        return self._outside(value) and not self.guards.guarded(value)
+        return (
+            self._outside(value)
+            and not self.guards.guarded(value)
+            and not self._own_subdomain(value)
+        )
+
+    def _own_subdomain(self, value: cst.BaseExpression) -> bool:
+        """``f"sip:reception@{tenant}.{SIP_DOMAIN}"``: outside input only names a
+        subdomain of a fixed domain that follows it; the call stays on your own hosts."""
+        if type(value) is not cst.FormattedString:
+            return False
+        parts = value.parts
+        host = False
+        for index, part in enumerate(parts):
+            if type(part) is cst.FormattedStringText:
+                host = host or "@" in part.value
+                continue
+            expression = cast(cst.FormattedStringExpression, part).expression
+            if not self._outside(expression):
+                continue
+            rest = parts[index + 1 :]
+            if (
+                not host
+                or not rest
+                or type(rest[0]) is not cst.FormattedStringText
+                or not cast(cst.FormattedStringText, rest[0]).value.startswith(".")
+            ):
+                return False
+            domain = _domain_part(rest)
+            if not domain or any(
+                type(p) is cst.FormattedStringExpression
+                and self._outside(cast(cst.FormattedStringExpression, p).expression)
+                for p in domain
+            ):
+                return False
+        return host
 
     # Call-control markup built as text (TwiML, AMI actions), Vonage NCCO and Sinch
     # SVAML actions.
