@@ -793,6 +793,10 @@ class ClientKind:
     server_secure_keywords: frozenset[str] = frozenset()
     bind_keywords: frozenset[str] = frozenset()
     bind_insecure: tuple[Any, ...] = ()
+    # Keywords that turn TLS on when True (`use_tls=True`), and keywords that, when given
+    # and False, keep a client that upgrades by itself in clear text (`start_tls=False`).
+    tls_keywords: frozenset[str] = frozenset()
+    plain_switches: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -810,7 +814,7 @@ class PlaintextProtocolClient(Rule):
     Flags clients of plaintext protocols, where they are created: `telnetlib.Telnet`
     and `ftplib.FTP` always, `smtplib.SMTP` when it logs in or sends mail before
     `starttls()` (also when a helper of the file creates it and another function
-    uses it), `imaplib.IMAP4` / `poplib.POP3` when they log in before upgrading,
+    uses it) and `aiosmtplib.SMTP` told `start_tls=False`, `imaplib.IMAP4` / `poplib.POP3` when they log in before upgrading,
     `ftplib.FTP_TLS` when it transfers files before `prot_p()`, gRPC insecure
     channels, and LDAP (python-ldap, ldap3) binding without TLS. Connections to
     loopback addresses are not flagged.
@@ -873,6 +877,8 @@ class PlaintextProtocolClient(Rule):
                 server_secure_keywords=frozenset(map(str, entry.get("server-secure-keywords", []))),
                 bind_keywords=frozenset(map(str, entry.get("bind-keywords", []))),
                 bind_insecure=tuple(entry.get("bind-insecure", [])),
+                tls_keywords=frozenset(map(str, entry.get("tls-keywords", []))),
+                plain_switches=frozenset(map(str, entry.get("plain-switches", []))),
             )
             for name in entry.get("classes", []):
                 kinds[str(name)] = kind
@@ -1018,14 +1024,14 @@ class PlaintextProtocolClient(Rule):
         return _Client(kind, returned, self._shown_host(returned, host), is_upgraded)
 
     def _host(self, node: cst.Call) -> Optional[str]:
-        arg = argument(node, 0, "host", "uri", "target")
+        arg = argument(node, 0, "host", "uri", "target", "hostname")
         return host_text(self.ctx, arg.value) if arg is not None else None
 
     def _shown_host(self, node: cst.Call, host: Optional[str]) -> str:
         """The host for messages: its name, or the expression that holds it."""
         if host:
             return host
-        arg = argument(node, 0, "host")
+        arg = argument(node, 0, "host", "hostname")
         return self.ctx.code(arg.value, 30) if arg is not None else "its server"
 
     def _created(self, node: cst.Call, kind: ClientKind, loopback: tuple[str, ...]) -> None:
@@ -1050,6 +1056,18 @@ class PlaintextProtocolClient(Rule):
             arg = argument(server, 0, "uri", "host", "server")
             text = text_of(self.ctx, arg.value) if arg is not None else None
             if text is not None and text.lower().startswith(kind.secure_prefixes):
+                return
+        if kind.tls_keywords or kind.plain_switches:
+            switches = {
+                a.keyword.value: value_of(self.ctx, a.value)
+                for a in node.args
+                if a.keyword is not None
+            }
+            if any(switches.get(k) is True for k in kind.tls_keywords):
+                return
+            if kind.plain_switches and not any(
+                switches.get(k) is False for k in kind.plain_switches
+            ):
                 return
         host = self._host(server)
         if is_loopback(host, loopback):
