@@ -410,10 +410,16 @@ class InsecureHttpsSetting(Rule):
                     and _same(found, options[arg.keyword.value])
                     and not self._in_dev_context()
                 ):
+                    cookie = "secure" in arg.keyword.value or arg.keyword.value == "https_only"
                     self.report(
                         arg,
                         code=arg_code(self.ctx, arg),
-                        why=f"`{self.ctx.code(what, 30)}` stops enforcing HTTPS",
+                        why=f"`{self.ctx.code(what, 30)}` "
+                        + (
+                            "also sends its cookie over plain HTTP"
+                            if cookie
+                            else "stops enforcing HTTPS"
+                        ),
                     )
 
     def _config_call(self, node: cst.Call) -> None:
