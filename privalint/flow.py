@@ -304,6 +304,9 @@ class FlowSettings:
         self.record_functions = frozenset(catalog.strings("flow.record-functions"))
         self.repr_decorators = frozenset(catalog.strings("flow.repr-decorators"))
         self.generated_attributes = frozenset(catalog.strings("flow.generated-attributes"))
+        self.bucketed = frozenset(catalog.strings("flow.bucketed-categories"))
+        minimum = catalog.get("flow.bucket-minimum", 5)
+        self.bucket_minimum = minimum if isinstance(minimum, int) else 5
         self.generated_categories = frozenset(catalog.strings("flow.generated-categories"))
         self.repr_bases = frozenset(catalog.strings("flow.repr-bases"))
         # Calls that coarsen a location when their precision argument is small enough:
@@ -1406,7 +1409,17 @@ class Flow:
                         self._in_template(exprs, before),
                     )
                 )
-        return union((self.evaluate(node.left), right))
+        left = self.evaluate(node.left)
+        if (
+            type(node.operator) is cst.FloorDivide
+            and type(node.right) is cst.Integer
+            and int(node.right.evaluated_value) >= self.settings.bucket_minimum
+            and self.settings.bucketed & set(left.cats)
+        ):
+            # `birth_year // 10`: a decade, not a birth date.
+            kept = {c: o for c, o in left.cats.items() if c not in self.settings.bucketed}
+            return Carried(kept, False, user_input=left.user_input)
+        return union((left, right))
 
     def _in_template(self, exprs: Sequence[cst.BaseExpression], before: Sequence[str]) -> Carried:
         """What opaque names put into a string template carry, the template's text

@@ -57,6 +57,7 @@ class StorageKnowledge:
     media_extensions: frozenset[str]
     record_words: frozenset[str]
     media_record_words: frozenset[str]
+    media_path_words: frozenset[str]
     bucket_positions: Mapping[str, int]
 
     @classmethod
@@ -93,6 +94,7 @@ class StorageKnowledge:
             media_record_words=frozenset(
                 w for word in strings("media-record-words") for w in split_words(word)
             ),
+            media_path_words=frozenset(strings("media-path-words")),
             bucket_positions=_positions(catalog),
         )
 
@@ -668,7 +670,7 @@ class PersonalDataInPublicStorage(Rule):
             earlier = {id(a.value) for a in handle.args}
         for value in candidates:
             built = self._built.get(value.value) if type(value) is cst.Name else None
-            if self._per_person(built or value):
+            if self._per_person(built or value) or self._record_path(value):
                 return (node if id(value) in earlier else value), value
         for container in (receiver, _receiver_base(node) or ""):
             named = self._container_names.get(container)
@@ -737,6 +739,21 @@ class PersonalDataInPublicStorage(Rule):
                 if set(words) & record_words:
                     return True
         return False
+
+    def _record_path(self, value: cst.BaseExpression) -> bool:
+        """The local file uploaded is named by a function for a record about someone's
+        path (`str(recording_path(uid))`, `scan_file(visitor)`)."""
+        knowledge: StorageKnowledge = self.compiled
+        while (
+            type(value) is cst.Call
+            and len(value.args) == 1
+            and last_name(value.func) in ("str", "Path", "fspath", "PurePath")
+        ):
+            value = value.args[0].value
+        if type(value) is not cst.Call:
+            return False
+        words = set(split_words(last_name(value.func)))
+        return bool(words & knowledge.media_record_words and words & knowledge.media_path_words)
 
     def _records_container(self, named: cst.BaseExpression) -> bool:
         """A container or bucket whose name says it holds records about people
