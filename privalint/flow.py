@@ -905,6 +905,21 @@ class Flow:
     def _store(self, path: str, added: Carried) -> None:
         """The object at ``path`` (and the stream it wraps) now holds ``added``."""
         if not added.cats and added.element is None:
+            current = self._lookup(path)
+            if not added.known and current is not None and current.known:
+                # `frames = []`, then `frames.append(call.read_audio())`: no longer known
+                # to be empty of anything.
+                self._set(
+                    path,
+                    Carried(
+                        dict(current.cats),
+                        False,
+                        current.fields,
+                        current.element,
+                        current.query,
+                        current.user_input,
+                    ),
+                )
             return
         target: Optional[str] = path
         seen: set[str] = set()

@@ -401,9 +401,15 @@ class PersonalDataWrittenToFile(Rule):
         """The path an `open(...)`-like call opens."""
         if type(expr) is not cst.Call:
             return None
-        if type(expr.func) is cst.Attribute and last_name(expr.func) == "open":
+        qualified = self.ctx.qualname(expr)
+        if (
+            type(expr.func) is cst.Attribute
+            and last_name(expr.func) == "open"
+            and (qualified is None or qualified.startswith("pathlib"))
+        ):
+            # `path.open("wb")`, not `wave.open(path, "wb")`.
             return expr.func.value
-        return argument(expr, 0, ("file", "filename", "path", "name"))
+        return argument(expr, 0, ("file", "filename", "path", "name", "f"))
 
     def _path_content(self, expr: Optional[cst.BaseExpression]) -> Optional[Carried]:
         """What a file holds, by its path: a call recording (an audio file named
