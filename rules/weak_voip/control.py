@@ -393,6 +393,14 @@ class SecretKnowledge:
     asterisk: Optional[AsteriskKnowledge] = None
     class_words: frozenset[str] = frozenset()
     voip_modules: tuple[str, ...] = ()
+    directory_markers: tuple[str, ...] = ()
+
+
+# `<param name="password" value="1234"/>` (the value's text).
+_DIRECTORY_PARAM = re.compile(
+    r"<param\s+name\s*=\s*[\"']([\w.-]+)[\"']\s+value\s*=\s*[\"']([^\"']*)[\"']",
+    re.IGNORECASE,
+)
 
 
 class HardcodedVoipSecret(Rule):
@@ -406,7 +414,9 @@ class HardcodedVoipSecret(Rule):
     (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), of Asterisk
     sections built as dicts (`cfg["trunk-auth"] = {"type": "auth", "password": "..."}`)
     and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements in
-    XML text or made with ElementTree, also through a helper), password fields and keywords of trunk or
+    XML text or made with ElementTree, also through a helper), users of FreeSWITCH
+    directory XML (`<user id="1000"><params><param name="password" value="1234"/>`,
+    served to `mod_xml_curl`), password fields and keywords of trunk or
     account classes (`password: str = "..."` in a `SipTrunk` dataclass,
     `SipAccount(password="...")`), SIP credentials created at a provider through its
     API (`telnyx.CredentialConnection.create(password="...")`, a Plivo client's
@@ -489,6 +499,7 @@ class HardcodedVoipSecret(Rule):
                 w.lower() for w in catalog.strings("voip.secrets.config.class-words")
             ),
             voip_modules=tuple(catalog.strings("voip.modules")),
+            directory_markers=tuple(catalog.strings("voip.secrets.directory.markers")),
         )
 
     @classmethod
@@ -537,6 +548,8 @@ class HardcodedVoipSecret(Rule):
             for secret in self._param_secrets:
                 self._report_secret(secret, "FreeSWITCH gateway password")
             for node in self._text_secrets:
+                if id(node) in self._reported:
+                    continue
                 self.report(node, what="FreeSWITCH gateway password", detail=" (in XML text)")
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         if self._sections is None or asterisk is None:
@@ -667,6 +680,7 @@ class HardcodedVoipSecret(Rule):
             self._login_text(node)
         if "<param" in node.value:
             self._param_text(node)
+            self._directory_text(node)
         if "type" in node.value:
             self._asterisk_text(node)
 
@@ -729,6 +743,39 @@ class HardcodedVoipSecret(Rule):
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._login_text(node)
         self._asterisk_text(node)
+        self._directory_text(node)
+
+    def _directory_text(self, node: StringNode) -> None:
+        """``<user id="1000"><params><param name="password" value="1234"/>`` in FreeSWITCH
+        directory XML (served to `mod_xml_curl` or written to a file): the SIP password
+        every phone registering as that user needs."""
+        knowledge: SecretKnowledge = self.compiled
+        profile = knowledge.profile
+        if profile is None or id(node) in self._reported:
+            return
+        text = config_text(node)
+        if text is None or not any(m in text for m in knowledge.directory_markers):
+            return
+        _, user, _ = string_use(self.ctx.stack)
+        if type(user) is cst.Expr:
+            return
+        for match in _DIRECTORY_PARAM.finditer(text):
+            key, value = match.group(1).lower(), match.group(2)
+            if (
+                key not in profile.secret_keys
+                or not value.strip()
+                or UNKNOWN_PART in value
+                or self._placeholder(value)
+            ):
+                continue
+            self._reported.add(id(node))
+            self.report(
+                node,
+                what="SIP password of a FreeSWITCH directory user",
+                detail=" (in XML text)",
+                line_offset=source_line(node, text.count("\n", 0, match.start())),
+            )
+            return
 
     def _login_text(self, node: StringNode) -> None:
         text = (
