@@ -95,6 +95,8 @@ class ForwardingKnowledge:
     ncco_keys: tuple[str, ...]
     esl_prefixes: frozenset[str] = frozenset()
     esl_trigger_words: tuple[str, ...] = ()
+    dialplan_applications: frozenset[str] = frozenset()
+    local_endpoints: tuple[str, ...] = ()
     regex_methods: frozenset[str] = frozenset()
     regex_compilers: frozenset[str] = frozenset()
     regex_functions: frozenset[str] = frozenset()
@@ -160,6 +162,10 @@ class ForwardingKnowledge:
             esl_commands=frozenset(
                 c.lower() for c in catalog.strings("voip.forwarding.esl-commands")
             ),
+            dialplan_applications=frozenset(
+                a.lower() for a in catalog.strings("voip.forwarding.dialplan-applications")
+            ),
+            local_endpoints=tuple(catalog.strings("voip.forwarding.local-endpoints")),
             handler_decorators=frozenset(catalog.strings("voip.forwarding.handler-decorators")),
             input_defaults=frozenset(catalog.strings("voip.forwarding.input-defaults")),
             caller_methods=frozenset(catalog.strings("voip.forwarding.caller-input-methods")),
@@ -762,6 +768,47 @@ def _esl_targets(
     return [p for w in rest for p in w if isinstance(p, cst.BaseExpression)]
 
 
+# `<action application="bridge" data="...">` with the data's text (fields as `\x00<i>\x00`).
+_XML_ACTION = re.compile(r'application\s*=\s*"([\w-]+)"\s+data\s*=\s*"([^"]*)"')
+_FIELD = re.compile(r"\x00(\d+)\x00")
+# Variables set for a dial string (`{ignore_early_media=true}`, `[leg_timeout=20]`).
+_DIAL_VARIABLES = re.compile(r"^(?:\{[^}]*\}|\[[^\]]*\]|<[^>]*>)+")
+
+
+def _dialplan_targets(
+    knowledge: ForwardingKnowledge, text: cst.FormattedString
+) -> list[cst.BaseExpression]:
+    """The fields of dialplan XML that say where an action sends the call: the last
+    part of each dial string of a ``bridge`` (``sofia/gateway/gw/{dest}``; a local
+    user's ``user/{ext}@{domain}`` rings a phone of yours), the first word of a
+    ``transfer``."""
+    fields: list[cst.BaseExpression] = []
+    skeleton = []
+    for part in text.parts:
+        if type(part) is cst.FormattedStringText:
+            skeleton.append(part.value.replace('\\"', '"'))
+        elif type(part) is cst.FormattedStringExpression:
+            skeleton.append(f"\x00{len(fields)}\x00")
+            fields.append(part.expression)
+    found: list[cst.BaseExpression] = []
+    for match in _XML_ACTION.finditer("".join(skeleton)):
+        application, data = match.group(1).lower(), match.group(2)
+        if application not in knowledge.dialplan_applications:
+            continue
+        if application in ("bridge", "originate"):
+            targets = []
+            for dial in re.split(r"[|,]", _DIAL_VARIABLES.sub("", data)):
+                dial = _DIAL_VARIABLES.sub("", dial.strip())
+                if not dial or dial.lower().startswith(knowledge.local_endpoints):
+                    continue
+                targets.append(dial.rsplit("/", 1)[-1])
+        else:
+            targets = data.split()[:1]
+        for target in targets:
+            found.extend(fields[int(m.group(1))] for m in _FIELD.finditer(target))
+    return found
+
+
 def _request_mappings(ctx: FileContext, call: cst.Call) -> Iterator[tuple[str, cst.BaseExpression]]:
     """The keys and values of the ``params``/``json``/``data`` dicts of a request."""
     for arg in call.args:
@@ -875,9 +922,11 @@ class OpenCallForwarding(Rule):
     `Originate`/`Redirect`/`BlindTransfer` actions, ARI `originate`/`redirect`/
     `continueInDialplan`, FreeSWITCH `uuid_transfer`/`originate` (also event-socket
     command text such as `conn.send("api uuid_transfer " + uuid + " " + dest)` on a
-    connection made elsewhere), Plivo XML `NumberElement`/`UserElement`, pjsua2
+    connection made elsewhere, and `bridge`/`transfer` actions of dialplan XML built as
+    text for `mod_xml_curl`, a local user's `user/...` dial string aside), Plivo XML `NumberElement`/`UserElement`, pjsua2
     `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
-    (`DESTINATIONS[team]`) are not flagged. ARI's REST interface called through any
+    (`DESTINATIONS[team]`) are not flagged, nor SIP URIs whose host is a subdomain of a
+    fixed domain (`f"sips:reception@{tenant}.{SIP_DOMAIN}"`). ARI's REST interface called through any
     HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`, or
     `http.post(f"{settings.ari_url}/channels", params={"endpoint": ...})`) counts
     as a sink; a helper that passes request input on to a sink is reported at the call
@@ -947,6 +996,7 @@ class OpenCallForwarding(Rule):
                 *knowledge.esl_trigger_words,
                 *sorted(knowledge.target_attributes),
                 *sorted(markup),
+                *(f'application="{a}"' for a in sorted(knowledge.dialplan_applications)),
             ),
         )
 
@@ -1279,6 +1329,26 @@ class OpenCallForwarding(Rule):
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._markup(node)
+        if any(
+            type(p) is cst.FormattedStringText and "application=" in p.value for p in node.parts
+        ):
+            self._dialplan_action(node)
+
+    def _dialplan_action(self, node: cst.FormattedString) -> None:
+        """``<action application="bridge" data="sofia/gateway/carrier/{number}"/>`` in
+        FreeSWITCH dialplan XML (served to `mod_xml_curl`): the number comes from outside."""
+        knowledge: ForwardingKnowledge = self.compiled
+        if any(id(n) in self._reported for n in self.ctx.stack):
+            return
+        for value in _dialplan_targets(knowledge, node):
+            if self._open(value):
+                self._reported.add(id(node))
+                self.report(
+                    node,
+                    what="FreeSWITCH dialplan action",
+                    code=self.ctx.code(value, 40),
+                )
+                return
 
     def _markup(self, node: StringNode) -> None:
         knowledge: ForwardingKnowledge = self.compiled
