@@ -1221,6 +1221,8 @@ class MediaKnowledge:
     relay_words: tuple[str, ...] = ()
     relay_keys: frozenset[str] = frozenset()
     relay_flags: frozenset[str] = frozenset()
+    # `name="rtp_secure_media" value="` before a field of FreeSWITCH XML text.
+    fs_xml_field: Optional[re.Pattern[str]] = None
 
 
 class SrtpNotEnforced(Rule):
@@ -1331,6 +1333,11 @@ class SrtpNotEnforced(Rule):
                 k.lower() for k in catalog.strings("voip.media.relay-profile-keys")
             ),
             relay_flags=frozenset(f.upper() for f in catalog.strings("voip.media.relay-flags")),
+            fs_xml_field=re.compile(
+                r"name\s*=\s*[\"']"
+                + re.escape(str(catalog.get("voip.media.freeswitch-variable", "rtp_secure_media")))
+                + r"[\"']\s+value\s*=\s*[\"']$"
+            ),
         )
 
     @classmethod
@@ -1518,8 +1525,41 @@ class SrtpNotEnforced(Rule):
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._freeswitch_text(node)
+        self._freeswitch_xml_field(node)
         self._asterisk(node)
         self._relay_profile(node)
+
+    def _freeswitch_xml_field(self, node: cst.FormattedString) -> None:
+        """``<variable name="rtp_secure_media" value="{srtp}"/>`` in FreeSWITCH XML (a
+        directory or dialplan served to `mod_xml_curl`) filled with a value that leaves
+        SRTP optional or off: reported where that value is written
+        (``srtp = "mandatory" if secure else "optional"``)."""
+        knowledge: MediaKnowledge = self.compiled
+        marker = knowledge.fs_xml_field
+        if marker is None:
+            return
+        parts = node.parts
+        for index, part in enumerate(parts[:-1]):
+            following = parts[index + 1]
+            if (
+                type(part) is not cst.FormattedStringText
+                or type(following) is not cst.FormattedStringExpression
+                or knowledge.fs_variable not in part.value
+                or not marker.search(part.value.replace('\\"', '"'))
+            ):
+                continue
+            value = resolve(self.ctx, following.expression)
+            choices = (value.body, value.orelse) if type(value) is cst.IfExp else (value,)
+            for choice in choices:
+                found = value_of(self.ctx, choice)
+                if isinstance(found, str) and found.lower() in knowledge.fs_weak:
+                    at = resolve(self.ctx, choice)
+                    self.report(
+                        at if type(at) is cst.SimpleString else node,
+                        code=f"{knowledge.fs_variable}={found}",
+                        fix="set `rtp_secure_media=mandatory`",
+                    )
+                    return
 
     def _freeswitch_text(self, node: StringNode) -> None:
         knowledge: MediaKnowledge = self.compiled
