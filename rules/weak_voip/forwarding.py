@@ -925,8 +925,9 @@ class OpenCallForwarding(Rule):
     connection made elsewhere, and `bridge`/`transfer` actions of dialplan XML built as
     text for `mod_xml_curl`, a local user's `user/...` dial string aside), Plivo XML `NumberElement`/`UserElement`, pjsua2
     `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
-    (`DESTINATIONS[team]`) are not flagged, nor SIP URIs whose host is a subdomain of a
-    fixed domain (`f"sips:reception@{tenant}.{SIP_DOMAIN}"`). ARI's REST interface called through any
+    (`DESTINATIONS[team]`) are not flagged, nor SIP URIs (f-strings) whose host puts a
+    subdomain from the request before a fixed domain (`sips:reception@<tenant>.pbx.example.com`).
+    ARI's REST interface called through any
     HTTP client (`session.post(".../ari/channels/<id>/continue", params=...)`, or
     `http.post(f"{settings.ari_url}/channels", params={"endpoint": ...})`) counts
     as a sink; a helper that passes request input on to a sink is reported at the call
