@@ -286,9 +286,11 @@ class PersonalDataInCache(ScopedStorageRule):
             category = self.ctx.classify(last, "", KEY) if last else None
             if category is None:
                 # `f"convictions:{client_id}"`: a namespace naming a special category
-                # says what every value under it is.
+                # says what every value under it is; whose it is, the key's id says
+                # (`f"face:{resident_id}"`).
+                owner = _first_interpolated(expr)
                 for segment in segments[:-1]:
-                    found = self.ctx.classify(segment, "", KEY) if "…" not in segment else None
+                    found = self.ctx.classify(segment, owner, KEY) if "…" not in segment else None
                     if found is not None and self.ctx.classifier.categories[found].special:
                         category = found
                         break
@@ -329,3 +331,19 @@ class PersonalDataInCache(ScopedStorageRule):
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _first_interpolated(expr: cst.BaseExpression) -> str:
+    """Whose id is first put into an f-string key (`resident` for
+    `f"face:{resident_id}"`, `resident.pk`)."""
+    if type(expr) is cst.FormattedString:
+        for part in expr.parts:
+            if type(part) is cst.FormattedStringExpression:
+                words = list(split_words(dotted_name(part.expression) or ""))
+                while words and words[-1] in _ID_WORDS:
+                    words.pop()
+                return "_".join(words)
+    return ""
+
+
+_ID_WORDS = frozenset({"id", "ids", "pk", "uuid", "uid", "key", "no", "number"})
