@@ -1794,9 +1794,9 @@ class SipTlsUnverified(Rule):
     """
     ## What it does
     Flags SIP over TLS that does not authenticate the peer or uses an old TLS
-    version: pjsua2 `tlsConfig.verifyServer`/`verifyClient` set to `False`, a TLS
+    version: pjsua2 `tlsConfig.verifyServer` set to `False`, a TLS
     transport created from a config whose `verifyServer` was never turned on (its
-    default is off), `requireClientCert = False`, `tlsConfig.method` or `proto` below
+    default is off), `tlsConfig.method` or `proto` below
     TLS 1.2, pyVoIP's `set_tls_security(ssl.CERT_NONE)`, Kamailio/OpenSIPS
     configuration text with `modparam("tls", "verify_certificate", 0)`, and Kamailio
     `tls.cfg` text whose client profile (`[client:default]`) sets
@@ -1822,7 +1822,7 @@ class SipTlsUnverified(Rule):
 
     ## How to fix
     Set `tlsConfig.verifyServer = True` (and `verifyClient`/`requireClientCert` on
-    servers), load the CA list (`CaListFile`), and use
+    servers that rely on client certificates), load the CA list (`CaListFile`), and use
     `PJSIP_TLSV1_2_METHOD` or newer.
     """
 
