@@ -275,14 +275,17 @@ def _imported_objects(facts: Iterable[Fact]) -> Iterable[tuple[Fact, str, str, s
         yield fact, imported, module, name + imported[len(plain) :]
 
 
-def binding_targets(facts: Iterable[Fact]) -> list[tuple[list[str], str]]:
-    """The module (as path components) and name of every imported object whose
-    methods the facts' calls pass personal data to: a deferred file at that path that
-    binds that name is needed (see :func:`defines_binding`)."""
-    seen: set[tuple[tuple[str, ...], str]] = set()
+def binding_targets(facts: Iterable[Fact]) -> dict[tuple[str, ...], set[str]]:
+    """The modules (as path components) and names of the imported objects whose
+    methods the facts' calls pass personal data to: a deferred file at such a path
+    that binds such a name is needed (``privalint.runner.binds``). Classes are left
+    out: one whose fields name personal data is never deferred."""
+    targets: dict[tuple[str, ...], set[str]] = {}
     for fact, _, module, name in _imported_objects(facts):
-        seen.add((tuple(_module_parts(module, fact.path)), name.rstrip("()")))
-    return [(list(parts), name) for parts, name in sorted(seen)]
+        if fact.kind == HELPER_CALL:
+            parts = tuple(_module_parts(module, fact.path))
+            targets.setdefault(parts, set()).add(name.rstrip("()"))
+    return targets
 
 
 def resolve_seeds(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> dict[str, dict[str, str]]:
@@ -376,7 +379,9 @@ def resolve_helper_calls(facts: Iterable[Fact], context: Iterable[Fact] = ()) ->
     return out
 
 
-def _path_parts(path: str) -> list[str]:
+def path_parts(path: str) -> list[str]:
+    """A file's path as module path components (`app/logutil.py` is `app`,
+    `logutil`; a package's `__init__.py` is the package)."""
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if parts and parts[-1].endswith((".py", ".pyi")):
         parts[-1] = parts[-1].rsplit(".", 1)[0]
@@ -401,7 +406,7 @@ def _module_parts(module: str, caller: str) -> list[str]:
 
 def module_is(path: str, wanted: list[str]) -> bool:
     """Whether the file ``path`` is the module whose path ends with ``wanted``."""
-    parts = _path_parts(path)
+    parts = path_parts(path)
     return bool(wanted) and len(parts) >= len(wanted) and parts[-len(wanted) :] == wanted
 
 

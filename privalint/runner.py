@@ -26,7 +26,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -265,14 +265,19 @@ def _defines(data: bytes, helpers: frozenset[str]) -> bool:
     return re.search(pattern, data) is not None
 
 
-def binds(display: str, data: bytes, targets: Sequence[tuple[list[str], str]]) -> bool:
+def binds(display: str, data: bytes, targets: Mapping[tuple[str, ...], set[str]]) -> bool:
     """Whether the file ``display`` is the module of one of ``targets`` (path
-    components, name) and binds that name at its top level (an assignment or a
-    function definition)."""
-    from privalint.project import module_is
+    components to names) and binds one of its names at its top level (an assignment
+    or a function definition)."""
+    if not targets:
+        return False
+    from privalint.project import path_parts
 
-    for parts, name in targets:
-        if name.encode() in data and module_is(display, parts):
+    parts = path_parts(display)
+    for size in range(1, len(parts) + 1):
+        for name in targets.get(tuple(parts[-size:]), ()):
+            if name.encode() not in data:
+                continue
             pattern = rb"(?m)^(?:def\s+%s\s*\(|%s\s*(?::[^=\n]*)?=(?!=))" % (
                 re.escape(name.encode()),
                 re.escape(name.encode()),

@@ -203,7 +203,7 @@ def test_calls_join_bindings_by_module_path(called: str, seeded: object) -> None
 
 def test_the_modules_of_used_objects_are_the_targets_of_deferred_files() -> None:
     call = _fact(HELPER_CALL, "app/views.py", ".clients.get_store().set\x1f0\x1fe\x1fis\x1femail")
-    assert binding_targets([call]) == [(["app", "clients"], "get_store")]
+    assert binding_targets([call]) == {("app", "clients"): {"get_store"}}
 
 
 def _table(source: str, seeds: dict[str, str]) -> ImportTable:
