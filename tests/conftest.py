@@ -49,6 +49,15 @@ def expectations(text: str) -> Counter[tuple[int, str]]:
     return expected
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (paths relative to ``root``, folders made as needed); ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Path:
     """An empty project folder with its own config, so no outer config leaks in."""

@@ -13,6 +13,7 @@ import pytest
 from privalint.api import CheckOptions, Outcome, run_check
 from privalint.model import Fact
 from privalint.project import HELPER_CALL, HELPER_SINK, resolve_helper_calls
+from tests.conftest import write_tree
 
 LOGUTIL = """\
 import logging
@@ -89,17 +90,18 @@ def run(user):
 
 @pytest.fixture
 def project(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    app = tmp_project / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
-    (app / "logutil.py").write_text(LOGUTIL)
-    (app / "views.py").write_text(VIEWS)
-    (app / "records.py").write_text(RELATIVE)
-    tools = tmp_project / "tools"
-    tools.mkdir()
-    # A function of the same name in another module: not the one imported.
-    (tools / "tracing.py").write_text(OTHER)
-    (tools / "jobs.py").write_text(CALLER_OF_OTHER)
+    write_tree(
+        tmp_project,
+        {
+            "app/__init__.py": "",
+            "app/logutil.py": LOGUTIL,
+            "app/views.py": VIEWS,
+            "app/records.py": RELATIVE,
+            # A function of the same name in another module: not the one imported.
+            "tools/tracing.py": OTHER,
+            "tools/jobs.py": CALLER_OF_OTHER,
+        },
+    )
     monkeypatch.chdir(tmp_project)
     return tmp_project
 
@@ -253,11 +255,10 @@ def signup(user):
 def test_analytics_and_url_helpers_of_another_module(
     tmp_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = tmp_project / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
-    (app / "tracking.py").write_text(TRACKING)
-    (app / "views.py").write_text(SIGNUP)
+    write_tree(
+        tmp_project,
+        {"app/__init__.py": "", "app/tracking.py": TRACKING, "app/views.py": SIGNUP},
+    )
     monkeypatch.chdir(tmp_project)
     outcome = _check(use_cache=False)
     assert _joined(outcome) == [("app/views.py", 5, "PV204"), ("app/views.py", 6, "PV202")]

@@ -16,6 +16,7 @@ from privalint.api import CheckOptions, Outcome, run_check
 from privalint.imports import ImportTable
 from privalint.model import Fact
 from privalint.project import BINDING, HELPER_CALL, binding_targets, resolve_seeds
+from tests.conftest import write_tree
 
 CLIENTS = """\
 import logging
@@ -97,14 +98,15 @@ EXPECTED = [
 
 @pytest.fixture
 def project(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    app = tmp_project / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
-    (app / "clients.py").write_text(CLIENTS)
-    (app / "views.py").write_text(VIEWS)
-    tools = tmp_project / "tools"
-    tools.mkdir()
-    (tools / "clients.py").write_text(OTHER)
+    write_tree(
+        tmp_project,
+        {
+            "app/__init__.py": "",
+            "app/clients.py": CLIENTS,
+            "app/views.py": VIEWS,
+            "tools/clients.py": OTHER,
+        },
+    )
     monkeypatch.chdir(tmp_project)
     return tmp_project
 
@@ -310,11 +312,10 @@ def join(req: JoinRequest, plain: Plain):
 def test_instances_of_classes_of_another_module_whose_text_lists_their_fields(
     tmp_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = tmp_project / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
-    (app / "schemas.py").write_text(SCHEMAS)
-    (app / "bookings.py").write_text(BOOKINGS)
+    write_tree(
+        tmp_project,
+        {"app/__init__.py": "", "app/schemas.py": SCHEMAS, "app/bookings.py": BOOKINGS},
+    )
     monkeypatch.chdir(tmp_project)
     outcome = _check(use_cache=False)
     found = sorted(

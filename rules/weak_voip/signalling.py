@@ -757,12 +757,7 @@ class SipWithoutTls(Rule):
                 continue
             if entry.kind == asterisk.transport_section:
                 host = binds.get(entry.index, "").rsplit(":", 1)[0].strip("[]")
-                plain = asterisk.plain(entry.value) and not (
-                    host
-                    and UNKNOWN_PART not in host
-                    and host not in ("0.0.0.0", "::", "*")
-                    and is_loopback(host, self.compiled.loopback)
-                )
+                plain = asterisk.plain(entry.value) and not self._bound_to_host(host)
             else:
                 plain = bool(set(words_of(entry.value)) & asterisk.plain_protocols)
             if plain:
@@ -785,12 +780,7 @@ class SipWithoutTls(Rule):
             return
         for match in self.compiled.server_config.listen.finditer(text):
             host = match.group(1)
-            known = UNKNOWN_PART not in host
-            if (
-                known
-                and host not in ("0.0.0.0", "::", "*")
-                and is_loopback(host, self.compiled.loopback)
-            ):
+            if self._bound_to_host(host):
                 continue
             self.report(
                 node,
@@ -817,12 +807,7 @@ class SipWithoutTls(Rule):
                 continue
             bind = next((values[k] for k in asterisk.bind_keys if k in values), None)
             host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
-            if (
-                host
-                and UNKNOWN_PART not in host
-                and host not in ("0.0.0.0", "::", "*")
-                and is_loopback(host, self.compiled.loopback)
-            ):
+            if self._bound_to_host(host):
                 continue
             self.report(
                 node,
@@ -914,11 +899,7 @@ class SipWithoutTls(Rule):
             if match is None:
                 continue
             host = match.group(1)
-            if (
-                UNKNOWN_PART not in host
-                and host not in ("0.0.0.0", "::", "*")
-                and is_loopback(host, self.compiled.loopback)
-            ):
+            if self._bound_to_host(host):
                 continue
             self.report(
                 line.node,
@@ -981,14 +962,20 @@ class SipWithoutTls(Rule):
                 return key, text
         return "", None
 
-    def _bound_locally(self, asterisk: AsteriskKnowledge, section: SectionDict) -> bool:
-        bind = next((t for k in asterisk.bind_keys if (t := section.text(k))), None)
-        host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
+    def _bound_to_host(self, host: Optional[str]) -> bool:
+        """A socket bound to this host only (a loopback address), not to every address
+        (`0.0.0.0`, `::`, `*`) or to one filled in at run time."""
         return bool(
             host
+            and UNKNOWN_PART not in host
             and host not in ("0.0.0.0", "::", "*")
             and is_loopback(host, self.compiled.loopback)
         )
+
+    def _bound_locally(self, asterisk: AsteriskKnowledge, section: SectionDict) -> bool:
+        bind = next((t for k in asterisk.bind_keys if (t := section.text(k))), None)
+        host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
+        return self._bound_to_host(host)
 
     # FreeSWITCH sofia profiles and gateways.
 
@@ -1121,11 +1108,7 @@ class SipWithoutTls(Rule):
         if match is None:
             return
         host = match.group(2).strip("[]")
-        if (
-            UNKNOWN_PART not in host
-            and host not in ("0.0.0.0", "::", "*")
-            and is_loopback(host, self.compiled.loopback)
-        ):
+        if self._bound_to_host(host):
             return
         if not any(set(words_of(name)) & server.directives for name in stored_under(self.ctx)):
             return
