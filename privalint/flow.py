@@ -989,8 +989,11 @@ class Flow:
             return
         owners = self._scope.loop_owners
         owners.pop(target.value, None)
-        if isinstance(iterable, (cst.Name, cst.Attribute)) and not self.classifier.is_person(
-            target.value
+        if self.classifier.is_person(target.value):
+            return
+        if isinstance(iterable, (cst.Name, cst.Attribute)) or (
+            # `for s in event["sightings"]`: the key names what is iterated.
+            type(iterable) is cst.Subscript and self._subscript_key(iterable) is not None
         ):
             owners[target.value] = self._owner_text(iterable)
 
