@@ -761,12 +761,9 @@ class SipWithoutTls(Rule):
             else:
                 plain = bool(set(words_of(entry.value)) & asterisk.plain_protocols)
             if plain:
-                self.report(
+                self._report_plain(
                     entry.node,
-                    what=f"Asterisk `[{entry.section}]` with `{entry.key}={entry.value}`".replace(
-                        UNKNOWN_PART, "…"
-                    ),
-                    where="",
+                    what=f"Asterisk `[{entry.section}]` with `{entry.key}={entry.value}`",
                     instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
                 )
 
@@ -782,12 +779,9 @@ class SipWithoutTls(Rule):
             host = match.group(1)
             if self._bound_to_host(host):
                 continue
-            self.report(
+            self._report_plain(
                 node,
-                what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(
-                    UNKNOWN_PART, "…"
-                ),
-                where="",
+                what=f"SIP server socket `{match.group(0).strip()[:40]}`",
                 instead="a `tls:` socket (port 5061) for clients outside the host",
                 line_offset=source_line(node, text.count("\n", 0, match.start(1))),
             )
@@ -809,10 +803,9 @@ class SipWithoutTls(Rule):
             host = bind.rsplit(":", 1)[0].strip("[]") if bind else None
             if self._bound_to_host(host):
                 continue
-            self.report(
+            self._report_plain(
                 node,
-                what=f"Asterisk `[{name}]` with `{protocol}`".replace(UNKNOWN_PART, "…"),
-                where="",
+                what=f"Asterisk `[{name}]` with `{protocol}`",
                 instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
                 line_offset=source_line(node, rows[protocol_key]),
             )
@@ -865,10 +858,9 @@ class SipWithoutTls(Rule):
                 host = lowered
             if is_loopback(host, knowledge.loopback):
                 return
-        self.report(
+        self._report_plain(
             setting.node,
             what=f"`{setting.name}={value!r}`",
-            where="",
             instead="`tls` with `sips:` URIs",
         )
 
@@ -901,12 +893,9 @@ class SipWithoutTls(Rule):
             host = match.group(1)
             if self._bound_to_host(host):
                 continue
-            self.report(
+            self._report_plain(
                 line.node,
-                what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(
-                    UNKNOWN_PART, "…"
-                ),
-                where="",
+                what=f"SIP server socket `{match.group(0).strip()[:40]}`",
                 instead="a `tls:` socket (port 5061) for clients outside the host",
             )
 
@@ -930,10 +919,9 @@ class SipWithoutTls(Rule):
             element = section.entries[key][0]
             if asterisk.plain(text):
                 if not self._bound_locally(asterisk, section):
-                    self.report(
+                    self._report_plain(
                         element,
                         what=f"Asterisk `[{section.shown}]` with `{key}={text}`",
-                        where="",
                         instead="a `tls` transport (port 5061) and `sips:` for peers outside "
                         "the host",
                     )
@@ -947,10 +935,9 @@ class SipWithoutTls(Rule):
                 continue
             plain = bool(set(words_of(text)) & asterisk.plain_protocols)
             if plain:
-                self.report(
+                self._report_plain(
                     element,
                     what=f"Asterisk `[{section.shown}]` bound to the transport `{text}`",
-                    where="",
                     instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
                 )
 
@@ -961,6 +948,11 @@ class SipWithoutTls(Rule):
             if text is not None:
                 return key, text
         return "", None
+
+    def _report_plain(self, node: cst.CSTNode, what: str, instead: str, **extra: Any) -> None:
+        """Report a plain channel the file itself sets up (no separate "where"); parts
+        filled in at run time show as `…`."""
+        self.report(node, what=what.replace(UNKNOWN_PART, "…"), where="", instead=instead, **extra)
 
     def _bound_to_host(self, host: Optional[str]) -> bool:
         """A socket bound to this host only (a loopback address), not to every address
@@ -983,17 +975,15 @@ class SipWithoutTls(Rule):
         profile: ProfileKnowledge = self.compiled.profile
         for where, key, value, _ in params:
             if key in profile.tls_keys and value in profile.off_values:
-                self.report(
+                self._report_plain(
                     where,
                     what=f"FreeSWITCH profile parameter `{key}={value}`",
-                    where="",
                     instead="`tls` (and `tls-only`) set to `true` with `sips:` URIs",
                 )
             elif key in profile.transport_keys and value in profile.plain_transports:
-                self.report(
+                self._report_plain(
                     where,
                     what=f"FreeSWITCH gateway parameter `{key}={value}`",
-                    where="",
                     instead="`tls` with a `sips:` proxy",
                 )
 
@@ -1007,10 +997,9 @@ class SipWithoutTls(Rule):
             kind = argument(node, 0, "type")
             name = constant_name(self.ctx, kind.value) if kind is not None else None
             if name in knowledge.plain_transports:
-                self.report(
+                self._report_plain(
                     node,
                     what=f"`{name}` transport",
-                    where="",
                     instead="`PJSIP_TRANSPORT_TLS` with `verifyServer = True`",
                 )
             return
@@ -1029,10 +1018,9 @@ class SipWithoutTls(Rule):
         shown = (
             f"`{arg_code(self.ctx, mode)}`" if mode is not None else "the default transport (UDP)"
         )
-        self.report(
+        self._report_plain(
             node,
             what=f"{client.library} with {shown}",
-            where="",
             instead="a TLS transport",
         )
 
@@ -1085,10 +1073,9 @@ class SipWithoutTls(Rule):
         server: ServerConfigKnowledge = self.compiled.server_config
         for line, key, value in server.space_lines(node):
             if key in server.space_transport_keys and value in server.space_plain:
-                self.report(
+                self._report_plain(
                     node,
                     what=f"baresip `{key} {value}`",
-                    where="",
                     instead="`sip_trans_def tls` and `sips:` account URIs",
                     line_offset=line,
                 )
@@ -1112,10 +1099,9 @@ class SipWithoutTls(Rule):
             return
         if not any(set(words_of(name)) & server.directives for name in stored_under(self.ctx)):
             return
-        self.report(
+        self._report_plain(
             node,
-            what=f"SIP server socket `{match.group(0).strip()[:40]}`".replace(UNKNOWN_PART, "…"),
-            where="",
+            what=f"SIP server socket `{match.group(0).strip()[:40]}`",
             instead="a `tls:` socket (port 5061) for clients outside the host",
         )
 
