@@ -80,6 +80,12 @@ _LITERAL = re.compile(rb"[0-9](?:[ -]?[0-9]){12,18}|[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9
 _SQL = re.compile(
     rb"[\"']\s*(?i:select|with|insert|update|delete|create|replace|merge|upsert|alter)\b"
 )
+# The table a SQL statement reads or writes (the owner of its columns).
+# (Overlapping: in `SELECT id, from FROM customers` the column `from` is followed by
+# the keyword.)
+_SQL_TABLE = re.compile(
+    rb"(?i)(?=\b(?:from|into|update|join|table(?:\s+if\s+not\s+exists)?)\s+([\w.\"`\[\]]+))"
+)
 # Identifiers written like class names (`Customer`, `PatientSerializer`): rules take
 # a model's or a class's name for the owner of its fields.
 _CLASS_LIKE = re.compile(rb"(?<![A-Za-z0-9_])[A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*")
@@ -408,6 +414,7 @@ class _FileContext:
         self._known = known
         self._words: Optional[frozenset[str]] = None
         self._sql: Optional[frozenset[str]] = None
+        self._has_sql: Optional[bool] = None
         self._classes: Optional[frozenset[str]] = None
         self._could: dict[_Phrase, bool] = {}
         self._anywhere: dict[_Phrase, bool] = {}
@@ -429,22 +436,28 @@ class _FileContext:
 
     @property
     def has_sql(self) -> bool:
-        return bool(self.sql_words)
+        """Whether a string of the file starts like a SQL statement."""
+        if self._has_sql is None:
+            self._has_sql = _SQL.search(self.code) is not None
+        return self._has_sql
 
     @property
     def sql_words(self) -> frozenset[str]:
-        """The words of the file's SQL statements (a column's owner is its table)."""
+        """The words of the tables the file's SQL statements name (a column's owner is
+        its table: `FROM customers`, `INTO patients`, `UPDATE users`, `TABLE members`)."""
         if self._sql is None:
             code = self.code
             words: set[str] = set()
-            for match in _SQL.finditer(code):
-                first = match.start()
-                quote = code[first : first + 1]
-                if code[first - 2 : first + 1] == quote * 3:
-                    quote = quote * 3
-                body = _STRING_BODY[quote].match(code, first + 1)
-                text = code[first : body.end() if body else len(code)]
-                words.update(split_words(text.decode("latin-1")))
+            if self.has_sql:
+                for match in _SQL.finditer(code):
+                    first = match.start()
+                    quote = code[first : first + 1]
+                    if code[first - 2 : first + 1] == quote * 3:
+                        quote = quote * 3
+                    body = _STRING_BODY[quote].match(code, first + 1)
+                    text = code[first : body.end() if body else len(code)]
+                    for table in _SQL_TABLE.findall(text):
+                        words.update(split_words(table.decode("latin-1")))
             self._sql = frozenset(words)
         return self._sql
 

@@ -234,6 +234,9 @@ def test_vocabulary_matches_literal_card_numbers_and_ibans(literal: str) -> None
         'raise ValueError("User settings need a name of the form x")\nname = 1\n',
         # Words follow the ambiguous word in its string: not a key's last words.
         'warn("the lead to the customer record is stale")\n',
+        # A message that starts like SQL names no table: its words own no column.
+        'HELP = "Update the user cache before use"\ndef label(f):\n    return f.name\n',
+        'cur.execute("SELECT id FROM jobs WHERE user_id = %s", (uid,))\nlabel = row.name\n',
     ],
 )
 def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
@@ -252,6 +255,10 @@ def test_vocabulary_skips_what_cannot_be_personal(code: str) -> None:
         # The last word of a key or label in a string, before a placeholder.
         'log.info("forwarding to %s", lead_to)\n',
         'row = {"customer name": n}\n',
+        # A column's owner is the table its statement names.
+        'cur.execute("SELECT id, name FROM customers")\n',
+        'cur.execute("""\n    UPDATE patients SET notes = %s\n""", (n,))\n',
+        'db.execute("CREATE TABLE IF NOT EXISTS patients (id INT, name TEXT)")\n',
     ],
 )
 def test_vocabulary_sees_the_owners_the_flow_gives(code: str) -> None:
@@ -379,3 +386,25 @@ def test_call_control_markup_built_as_text_is_enough_to_check_a_file() -> None:
     )
     result = checker(("PV604",)).check("bxml.py", code.encode())
     assert [f.rule_id for f in result.findings] == ["PV604"]
+
+
+@pytest.mark.parametrize(
+    ("code", "selected"),
+    [
+        ("requests.get(url, verify=False)", True),
+        ('ctx = make_context(validate="CERT_NONE")', True),
+        ("pool = make_pool(host, validate_certs=False)", True),
+        ("VALIDATE_PEER = False", True),
+        # Validators of forms and models say nothing about certificates.
+        ("def validate(self, value):\n    return validate_email(value)", False),
+        ("form.full_clean()\nvalidators = [validate_slug]", False),
+    ],
+)
+def test_the_verification_rule_needs_a_switch_that_can_be_off(code: str, selected: bool) -> None:
+    """`validate` is a verification switch only with the value that turns it off;
+    a keyword named for the check has a word of what is checked."""
+    from privalint.registry import all_rules
+
+    settings = Settings(rule_ids=("PV501",), catalog=bundled())
+    rules = [r for r in all_rules() if r.id == "PV501"]
+    assert bool(Checker(settings, rules).rules_for(code.encode())[0]) is selected

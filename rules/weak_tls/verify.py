@@ -297,8 +297,19 @@ class TlsVerifyDisabled(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge = VerifyKnowledge.from_catalog(catalog)
-        words = {*cls.triggers[0], *knowledge.switches, *knowledge.environment}
-        words |= knowledge.verify_attributes
+        words = {*cls.triggers[0], *knowledge.environment, *knowledge.verify_attributes}
+        for keyword, switches in knowledge.switches.items():
+            values = [v for s in switches for v in s.insecure]
+            if values and all(isinstance(v, str) for v in values):
+                # Off only with a named value (`validate=ssl.CERT_NONE`): the file
+                # writes that value, and `validate` alone is any validator's word.
+                words.update(values)
+                words.update(n for s in switches for n in s.insecure_names)
+            else:
+                words.add(keyword)
+        # A keyword or setting named for the check (`validate_certs`, `VERIFY_SSL`)
+        # has a word of its object.
+        words.update(f"name:{o}" for o in knowledge.named_objects)
         return (tuple(sorted(words)),)
 
     INVALID = (
