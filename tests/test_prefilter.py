@@ -388,23 +388,57 @@ def test_call_control_markup_built_as_text_is_enough_to_check_a_file() -> None:
     assert [f.rule_id for f in result.findings] == ["PV604"]
 
 
-@pytest.mark.parametrize(
-    ("code", "selected"),
-    [
-        ("requests.get(url, verify=False)", True),
-        ('ctx = make_context(validate="CERT_NONE")', True),
-        ("pool = make_pool(host, validate_certs=False)", True),
-        ("VALIDATE_PEER = False", True),
-        # Validators of forms and models say nothing about certificates.
-        ("def validate(self, value):\n    return validate_email(value)", False),
-        ("form.full_clean()\nvalidators = [validate_slug]", False),
-    ],
-)
-def test_the_verification_rule_needs_a_switch_that_can_be_off(code: str, selected: bool) -> None:
-    """`validate` is a verification switch only with the value that turns it off;
-    a keyword named for the check has a word of what is checked."""
+def _selects(rule_id: str, code: str) -> bool:
+    """Whether the prefilter lets the bundled rule ``rule_id`` check ``code``."""
     from privalint.registry import all_rules
 
-    settings = Settings(rule_ids=("PV501",), catalog=bundled())
-    rules = [r for r in all_rules() if r.id == "PV501"]
-    assert bool(Checker(settings, rules).rules_for(code.encode())[0]) is selected
+    settings = Settings(rule_ids=(rule_id,), catalog=bundled())
+    rules = [r for r in all_rules() if r.id == rule_id]
+    return bool(Checker(settings, rules).rules_for(code.encode())[0])
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "code", "selected"),
+    [
+        ("PV501", "requests.get(url, verify=False)", True),
+        ("PV501", 'ctx = make_context(validate="CERT_NONE")', True),
+        ("PV501", "pool = make_pool(host, validate_certs=False)", True),
+        ("PV501", "VALIDATE_PEER = False", True),
+        # Validators of forms and models say nothing about certificates.
+        ("PV501", "def validate(self, value):\n    return validate_email(value)", False),
+        ("PV501", "form.full_clean()\nvalidators = [validate_slug]", False),
+        # Public storage needs a storage SDK or an object named like a storage client.
+        ("PV203", 'import boto3\ns3 = boto3.client("s3")\ns3.put_object(ACL="public-read")', True),
+        ("PV203", "blob = bucket.blob(key)\nblob.make_public()", True),
+        ("PV203", 'PUBLIC_METHODS = ["get"]\ndef is_public(view):\n    return view.public', False),
+        # A dialog module's timeout is set in `modparam(...)` text, not by any cache.
+        ("PV606", 'CFG = \'modparam("dialog", "default_timeout", 0)\'', True),
+        (
+            "PV606",
+            "def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):\n    return self.default_timeout",
+            False,
+        ),
+        # A special category's flag is a word of an identifier (`archive` has no `hiv`).
+        ("PV301", "class Patient(Model):\n    hiv_positive = BooleanField()", True),
+        (
+            "PV301",
+            "class Job(Model):\n    archived = BooleanField()\n    disable_retry = BooleanField()",
+            False,
+        ),
+        # A prompt is a builtin's or an imported module's (`clickjacking` is not `click`).
+        (
+            "PV401",
+            "import click\n@click.option('--pin', prompt=True)\ndef cli(pin):\n    pass",
+            True,
+        ),
+        ("PV401", "from getpass import getpass\nsecret = getpass()", True),
+        ("PV401", "answer = input('Continue? ')", True),
+        (
+            "PV401",
+            "class XFrameOptionsMiddleware:\n    # against clickjacking\n    prompt = None",
+            False,
+        ),
+    ],
+)
+def test_rules_are_screened_by_what_they_need(rule_id: str, code: str, selected: bool) -> None:
+    assert _selects(rule_id, code) is selected

@@ -190,6 +190,17 @@ class PersonalDataInPublicStorage(Rule):
     )
 
     @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        # Every upload, grant and public container is a storage SDK's call or one on an
+        # object named like a storage client (`public` alone is any API's word).
+        knowledge = StorageKnowledge.from_catalog(catalog)
+        storage = {
+            *catalog.strings("exposure.public-storage.receiver-words"),
+            *(module.split(".", 1)[0] for module in knowledge.services),
+        }
+        return (*cls.triggers, tuple(sorted(storage)))
+
+    @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         return StorageKnowledge.from_catalog(catalog)
 

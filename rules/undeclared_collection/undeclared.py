@@ -73,8 +73,9 @@ class UndeclaredCollection(Rule):
     message = "{data} is collected ({detail}) but {manifest} does not declare `{category}`"
     project = True
     provides_facts = True
-    # Personal data, or a prompt (whose answer may be a secret whatever it says).
-    triggers = (("@personal", "input(", "prompt", "getpass"),)
+    # Personal data, or a prompt (whose answer may be a secret whatever it says): the
+    # builtin, or a function or option of a module the file imports (`trigger_words`).
+    triggers = (("@personal", "input("),)
     # Structure that other files' facts may join: request bodies, models, schemas.
     join_triggers = (
         "request",
@@ -96,9 +97,14 @@ class UndeclaredCollection(Rule):
         knowledge = Knowledge.from_catalog(catalog)
         # A field named after a person (`recipient`, `next_of_kin`) holds their name.
         words = {*cls.triggers[0], *(f"name:{w}" for w in knowledge.named_persons)}
-        for name in (*knowledge.prompt_functions, *knowledge.secret_prompts):
-            # A module's function is imported from it; a builtin is called by name.
-            words.add(name.split(".", 1)[0] if "." in name else f"{name}(")
+        for name in (
+            *knowledge.prompt_functions,
+            *knowledge.secret_prompts,
+            *knowledge.prompt_options,
+        ):
+            # A module's function is imported from it (`click` in an import statement,
+            # not in `clickjacking`); a builtin is called by name.
+            words.add(f"import:{name.split('.', 1)[0]}" if "." in name else f"{name}(")
         return (tuple(sorted(w for w in words if w)),)
 
     INVALID = (

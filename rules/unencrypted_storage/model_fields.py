@@ -19,7 +19,7 @@ from privalint.catalog import Catalog
 from privalint.engine import IMPORT_TRIGGER
 from privalint.imports import LOCAL, dotted_name
 from privalint.model import Family, Severity
-from privalint.personal import split_words
+from privalint.personal import load_categories, split_words
 from privalint.rule import Rule
 
 
@@ -204,6 +204,23 @@ _SKIPPED_ANNOTATIONS = frozenset({"ClassVar", "typing.ClassVar", "Final", "typin
 _WRAPPER_KEYWORDS = frozenset({"type_", "sa_column", "sa_type", "base_field", "field"})
 
 
+def _flag_words(catalog: Catalog) -> list[str]:
+    """The words of the special categories' phrases that a flag's word starts with
+    (`storage.orm.flag-trigger-words`: `disab` for `has_disability`), as words of
+    identifiers: `archive` has no word `hiv`, `disable_tls` no `disability`."""
+    prefixes = tuple(catalog.strings("storage.orm.flag-trigger-words"))
+    return sorted(
+        {
+            word
+            for category in load_categories(catalog.get("categories", {})).values()
+            if category.special
+            for phrase in (*category.include, *category.ambiguous)
+            for word in phrase
+            if word.startswith(prefixes)
+        }
+    )
+
+
 class UnencryptedModelField(Rule):
     """
     ## What it does
@@ -287,7 +304,7 @@ class UnencryptedModelField(Rule):
         return (
             tuple(sorted({*first, *imported})),
             flags,
-            ("@personal", *catalog.strings("storage.orm.flag-trigger-words")),
+            ("@personal", *(f"name:{w}" for w in _flag_words(catalog))),
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:

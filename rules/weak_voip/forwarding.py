@@ -1694,7 +1694,9 @@ class UnboundedCallVolume(Rule):
             *sorted(knowledge.attributes),
             "twilio",
             "signalwire",
-            *knowledge.endless_words,
+            # A dialog module's timeout is set in `modparam(...)` text (`default_timeout`
+            # alone is any cache's).
+            "modparam",
             # FreeSWITCH's `limit` over the event socket.
             *module_words(knowledge.limit_modules),
         )
