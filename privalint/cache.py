@@ -190,6 +190,24 @@ class Cache:
         except OSError:
             self._writable = False
 
+    # -- the prefilter ------------------------------------------------------------------
+
+    def get_prefilter(self) -> Any:
+        """What the engine's prefilter was built from for these settings
+        (``Prefilter.spec``), or None: the main process screens a few files with it
+        without importing the engine."""
+        assert self._entries is not None, "bind() the cache to the run's settings first"
+        try:
+            entry = json.loads((self._entries / "prefilter.json").read_bytes())
+            if entry.get("format") != FORMAT:
+                return None
+            return entry["spec"]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def put_prefilter(self, spec: Any) -> None:
+        self._put("prefilter.json", {"format": FORMAT, "spec": spec})
+
     # -- the project stage -------------------------------------------------------------
 
     @staticmethod

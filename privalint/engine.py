@@ -35,7 +35,7 @@ from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
 from privalint.personal import Classifier, redact_literals, split_words
 from privalint.positions import node_ranges
-from privalint.prefilter import IMPORT, Prefilter
+from privalint.prefilter import IMPORT, Prefilter, compiles
 from privalint.project import (
     BINDING,
     CLASS_USE,
@@ -655,7 +655,7 @@ class Checker:
             result.deferred = deferred
             # A skipped file still gets its syntax checked, by Python's own (much
             # cheaper) parser; libcst re-parses only a file that fails, for the notice.
-            if _compiles(path, data):
+            if compiles(path, data):
                 return result
         try:
             module = _parse_module(data)
@@ -1105,17 +1105,6 @@ def _parse_module(data: bytes) -> cst.Module:
         return cst.parse_module(data)
     finally:
         base.__post_init__ = validate  # type: ignore[method-assign]
-
-
-def _compiles(path: str, data: bytes) -> bool:
-    """Whether Python's parser accepts ``data`` (syntax only; nothing is executed)."""
-    try:
-        with warnings.catch_warnings():  # the checked file's problems are not ours
-            warnings.simplefilter("ignore")
-            compile(data, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, ...
-        return False
-    return True
 
 
 def _body_start(statement: cst.CSTNode) -> Optional[cst.CSTNode]:

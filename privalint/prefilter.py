@@ -40,15 +40,19 @@ Two kinds of trigger words:
 
 from __future__ import annotations
 
+import ast
 import bisect
 import keyword
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
+from privalint.model import FileResult
 from privalint.personal import Classifier, split_words, without_window
+from privalint.suppress import MARKER
 
 PERSONAL = "@personal"
 # The file could name people (`customers`, `patient_rows`, `"users.csv"`): rules that
@@ -770,6 +774,22 @@ def _matching_open(code: bytes, close: int, limit: int = 20_000) -> Optional[int
     return None
 
 
+def compiles(path: str, data: bytes) -> bool:
+    """Whether Python's parser accepts ``data`` (syntax only; nothing is executed)."""
+    try:
+        with warnings.catch_warnings():  # the checked file's problems are not ours
+            warnings.simplefilter("ignore")
+            compile(data, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, ...
+        return False
+    return True
+
+
+# Any of these in a file makes the engine look at it whatever the rules' triggers say:
+# NUL bytes (a notice) and suppression comments (whose use is checked).
+_ALWAYS_CHECKED = (b"\0", MARKER)
+
+
 class Prefilter:
     """Per-rule trigger tests, built once per process from the enabled rules."""
 
@@ -780,6 +800,13 @@ class Prefilter:
         builtin_calls: Iterable[str] = (),
         joins: Sequence[tuple[Any, Sequence[str]]] = (),
     ) -> None:
+        # What it was built from, by rule id: the main process rebuilds it from this
+        # (``spec``, ``from_spec``) without importing any rule.
+        self._spec = {
+            "rules": [[getattr(r, "id", r), [list(g) for g in groups]] for r, groups in rules],
+            "builtins": sorted(builtin_calls),
+            "joins": [[getattr(r, "id", r), list(words)] for r, words in joins],
+        }
         self._personal: Optional[PersonalVocabulary] = None
         # Per rule, the words with which it may record facts that other files' facts
         # join (``Rule.join_triggers``).
@@ -842,6 +869,38 @@ class Prefilter:
                     runs = _LOWER_RUN.findall(trigger)
                     key = max(runs, key=len) if runs else b""
                     self._keys[trigger] = trigger if key == trigger else key
+
+    def spec(self) -> dict[str, Any]:
+        """What the prefilter was built from (plain data, the rules named by id)."""
+        return self._spec
+
+    @classmethod
+    def from_spec(cls, spec: Any, classifier: Classifier) -> Optional[Prefilter]:
+        """The prefilter ``spec`` describes, its rules standing as their ids; None for
+        a spec that is not one."""
+        try:
+            rules = [(str(i), [[str(w) for w in g] for g in groups]) for i, groups in spec["rules"]]
+            joins = [(str(i), [str(w) for w in words]) for i, words in spec["joins"]]
+            builtins = [str(b) for b in spec["builtins"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(rules, classifier, builtins, joins)
+
+    def unparsed(self, path: str, data: bytes, defer: bool) -> Optional[FileResult]:
+        """The result of a file that no rule needs parsed (``Checker.check`` gives the
+        same): skipped, or with ``defer`` deferred, once Python's own parser accepts
+        it. None when the file is to be checked by the engine."""
+        if any(marker in data for marker in _ALWAYS_CHECKED):
+            return None
+        chosen = self.select(data)
+        if chosen:
+            return None
+        deferred = bool(self.joiners(data, chosen))
+        if deferred and not defer:
+            return None
+        if not compiles(path, data):
+            return None  # the engine reports where
+        return FileResult(path=path, skipped_by_prefilter=True, deferred=deferred)
 
     @property
     def personal(self) -> PersonalVocabulary:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from privalint.cache import Cache
     from privalint.engine import Checker
+    from privalint.prefilter import Prefilter
 
 PARSE_ERROR = "PV000"
 RULE_ERROR = "PV003"
@@ -49,6 +50,10 @@ RULE_ERROR = "PV003"
 # process never blocks on a full pipe.
 CHUNK_FILES = 16
 CHUNK_BYTES = 256 * 1024
+# Up to this many files to check, the main process first screens them itself with the
+# prefilter the cache describes: when none needs parsing (an edit to a file no rule
+# could match), no worker is started and nothing heavy is imported.
+SCREEN_FILES = 32
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,22 @@ def run(
                     waiting[index] = (job.display, data)
                 continue
         todo.append((index, job.display, data, defer, ()))
+    screen = _screen(cache, settings) if 0 < len(todo) <= SCREEN_FILES else None
+    if screen is not None:
+        unscreened = []
+        for item in todo:
+            index, display, data = item[0], item[1], item[2]
+            screened = screen.unparsed(display, data, defer)
+            if screened is None:
+                unscreened.append(item)
+                continue
+            results[index] = screened
+            progress.add(screened)
+            if screened.deferred:
+                waiting[index] = (display, data)
+            if cache is not None:
+                cache.put(keys[index], screened)
+        todo = unscreened
     if report is not None:
         report(progress)
     pool: Optional[_Pool] = None
@@ -190,9 +211,25 @@ def run(
             if report is not None:
                 report(progress)
         todo = _needed(waiting, results)
+    if cache is not None and pool is not None and pool.checker is not None:
+        if settings.prefilter and cache.get_prefilter() is None:
+            cache.put_prefilter(pool.checker.prefilter.spec())
     done = [r for r in results if r is not None]
     assert len(done) == len(jobs), "a file went missing in the runner"
     return done
+
+
+def _screen(cache: Optional[Cache], settings: Settings) -> Optional[Prefilter]:
+    """The prefilter of ``settings`` as the cache describes it, if it does."""
+    if cache is None or not settings.prefilter:
+        return None
+    spec = cache.get_prefilter()
+    if spec is None:
+        return None
+    from privalint.personal import Classifier
+    from privalint.prefilter import Prefilter
+
+    return Prefilter.from_spec(spec, Classifier(settings.catalog.data))
 
 
 def recheck_seeded(

@@ -48,7 +48,11 @@ def _plain(outcome: Outcome) -> list[tuple]:
 
 
 def _entries(root: Path) -> list[Path]:
-    return sorted(p for p in (root / FOLDER).glob("*/*.json") if not p.name.startswith("project-"))
+    return sorted(
+        p
+        for p in (root / FOLDER).glob("*/*.json")
+        if not p.name.startswith("project-") and p.name != "prefilter.json"
+    )
 
 
 def test_a_warm_run_gives_the_same_report_from_the_cache(project: Path) -> None:
@@ -236,6 +240,38 @@ def test_a_warm_run_imports_neither_libcst_nor_the_rules(project: Path) -> None:
     cold = run()
     assert "libcst" in cold[0]
     assert run() == ["[]", "[]"]
+
+
+def test_a_changed_file_no_rule_could_match_is_screened_without_the_engine(
+    project: Path,
+) -> None:
+    """After an edit to a file the prefilter skips, the run imports no rule and no
+    libcst: the main process screens it with the prefilter the cache describes."""
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", WARM_IMPORTS],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "CI": "1"},
+        )
+        return done.stdout.splitlines()
+
+    run()
+    before = json.loads((project / "out.json").read_text())
+    with (project / "m1.py").open("a") as handle:
+        handle.write("\n# an edit\n")
+    assert run() == ["[]", "[]"]
+    after = json.loads((project / "out.json").read_text())
+    assert after["findings"] == before["findings"]
+    assert after["summary"]["files_skipped_by_prefilter"] == 3
+    # An edit that needs the engine still gets it.
+    (project / "m1.py").write_text(LEAKY)
+    assert "libcst" in run()[0]
+    assert any(
+        f["path"] == "m1.py" for f in json.loads((project / "out.json").read_text())["findings"]
+    )
 
 
 def test_rule_stand_ins_carry_every_piece_of_metadata(project: Path) -> None:

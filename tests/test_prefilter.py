@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 import textwrap
 from pathlib import Path
 from typing import ClassVar
@@ -22,7 +23,7 @@ from privalint.catalog import bundled
 from privalint.engine import Checker
 from privalint.model import Family, Finding, Severity
 from privalint.personal import KEY, NAME, Classifier
-from privalint.prefilter import PersonalVocabulary, code_view
+from privalint.prefilter import PersonalVocabulary, Prefilter, code_view
 from privalint.rule import Rule
 from privalint.settings import Settings
 from tests.conftest import FIXTURES, checker
@@ -442,3 +443,33 @@ def _selects(rule_id: str, code: str) -> bool:
 )
 def test_rules_are_screened_by_what_they_need(rule_id: str, code: str, selected: bool) -> None:
     assert _selects(rule_id, code) is selected
+
+
+_SCREENING = checker()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(p.parents[2])))
+def test_the_main_process_screens_files_as_the_engine_does(path: Path) -> None:
+    """`Prefilter.unparsed`, with the prefilter rebuilt from its plain description
+    (as the main process does from the cache), agrees with `Checker.check`."""
+    engine = _SCREENING
+    spec = json.loads(json.dumps(engine.prefilter.spec()))
+    screen = Prefilter.from_spec(spec, Classifier(bundled().data))
+    assert screen is not None
+    data = path.read_bytes()
+    for defer in (False, True):
+        checked = engine.check(str(path), data, defer)
+        unparsed = screen.unparsed(str(path), data, defer)
+        if unparsed is None:
+            assert checked.parsed or checked.findings, path
+        else:
+            assert not checked.parsed and not checked.findings and not checked.facts
+            assert (unparsed.skipped_by_prefilter, unparsed.deferred) == (
+                checked.skipped_by_prefilter,
+                checked.deferred,
+            )
+
+
+def test_a_prefilter_description_that_is_not_one_gives_none() -> None:
+    assert Prefilter.from_spec({"rules": 3}, Classifier(bundled().data)) is None
+    assert Prefilter.from_spec(None, Classifier(bundled().data)) is None
