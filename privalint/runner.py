@@ -211,9 +211,15 @@ def run(
             if report is not None:
                 report(progress)
         todo = _needed(waiting, results)
-    if cache is not None and pool is not None and pool.checker is not None:
-        if settings.prefilter and cache.get_prefilter() is None:
-            cache.put_prefilter(pool.checker.prefilter.spec())
+    # The prefilter described for the next runs (once per code, catalog and settings).
+    checker = pool.checker if pool is not None else None
+    if (
+        cache is not None
+        and checker is not None
+        and settings.prefilter
+        and cache.get_prefilter() is None
+    ):
+        cache.put_prefilter(checker.prefilter.spec())
     done = [r for r in results if r is not None]
     assert len(done) == len(jobs), "a file went missing in the runner"
     return done
