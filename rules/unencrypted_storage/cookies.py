@@ -28,6 +28,7 @@ class ClientKnowledge:
     cookie_methods: frozenset[str]
     cookie_jars: frozenset[str]
     cookie_objects: frozenset[str]
+    cookie_constructors: QualifiedNames
     client_sessions: QualifiedNames
     server_session_modules: frozenset[str]
     session_methods: frozenset[str]
@@ -39,6 +40,9 @@ class ClientKnowledge:
             cookie_methods=frozenset(catalog.strings("storage.client.cookie-methods")),
             cookie_jars=frozenset(catalog.strings("storage.client.cookie-jars")),
             cookie_objects=frozenset(catalog.strings("storage.client.cookie-objects")),
+            cookie_constructors=QualifiedNames(
+                catalog.strings("storage.client.cookie-constructors")
+            ),
             client_sessions=QualifiedNames(catalog.strings("storage.client.client-sessions")),
             server_session_modules=frozenset(
                 catalog.strings("storage.client.server-session-modules")
@@ -147,6 +151,13 @@ class PersonalDataInCookie(Rule):
             label = string_value(key) if key is not None else None
             where = f"cookie `{label}`" if label else "a cookie"
             self._check(key, value, where, "cookie " + (label or ""), node)
+        elif name not in self.k.cookie_methods and self._is_cookie_constructor(func):
+            # Litestar `Cookie(key="k", value=v)` handed to a response.
+            key = argument(node, 0, ("key",))
+            value = argument(node, 1, ("value",))
+            label = string_value(key) if key is not None else None
+            where = f"cookie `{label}`" if label else "a cookie"
+            self._check(key, value, where, "cookie " + (label or ""), node)
         elif self._is_set_cookie_header(argument(node, 0, ("name", "key", "_key"))):
             # `response.headers.add("Set-Cookie", f"email={email}")`
             value = argument(node, 1, ("value", "_value"))
@@ -195,6 +206,14 @@ class PersonalDataInCookie(Rule):
                 label = string_value(key) if key is not None else None
                 where = f"cookie `{label}`" if label else "a cookie"
                 self._check(key, node.value, where, "cookie " + (label or ""), subscript)
+
+    def _is_cookie_constructor(self, func: cst.BaseExpression) -> bool:
+        if type(func) is cst.Name:
+            if func.value != "Cookie":
+                return False
+        elif type(func) is not cst.Attribute or func.attr.value != "Cookie":
+            return False
+        return self.ctx.qualname(func) in self.k.cookie_constructors
 
     @staticmethod
     def _is_set_cookie_header(expr: Optional[cst.BaseExpression]) -> bool:
