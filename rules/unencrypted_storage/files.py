@@ -67,6 +67,8 @@ class FileKnowledge:
     path_words: frozenset[str]
     downloaders: frozenset[str]
     data_writers: dict[str, int]
+    saved_writers: frozenset[str]
+    document_saves: dict[str, int]
     recording_words: frozenset[str]
     recording_extensions: frozenset[str]
     path_categories: frozenset[str]
@@ -90,6 +92,7 @@ class FileKnowledge:
 
         writers = catalog.get("storage.files.data-writers", {})
         recorders = catalog.get("storage.files.recorders", {})
+        saves = catalog.get("storage.files.document-saves", {})
         controls = catalog.get("storage.files.call-recording", [])
         if not isinstance(controls, list):
             controls = []
@@ -113,6 +116,12 @@ class FileKnowledge:
             data_writers={
                 k: v
                 for k, v in (writers.items() if isinstance(writers, dict) else ())
+                if isinstance(v, int)
+            },
+            saved_writers=names("saved-writers"),
+            document_saves={
+                k: v
+                for k, v in (saves.items() if isinstance(saves, dict) else ())
                 if isinstance(v, int)
             },
             recording_words=frozenset(
@@ -298,6 +307,10 @@ class PersonalDataWrittenToFile(Rule):
         # The module's functions -> the sinks inside them (call, target, call text), so
         # a helper called with personal data is reported on the write it makes.
         self._functions: list[cst.FunctionDef] = []
+        # Rows put in a document built in memory (`sheet.append(row)`), per function:
+        # reported where the function saves the document (`wb.save(path)`), else where
+        # they were put.
+        self._held: dict[int, list[tuple[cst.Call, list[cst.BaseExpression], str, str]]] = {}
         self._inner_sinks: dict[int, list[tuple[cst.Call, str, str]]] = {}
         self._reported_inside: set[int] = set()
 
@@ -320,6 +333,8 @@ class PersonalDataWrittenToFile(Rule):
                 self._paths.set(param.name.value, param.default)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for call, exprs, target, text in self._held.pop(id(node), ()):
+            self._check(call, exprs, target, text)
         self._depth -= 1
         self._locals.pop()
         self._functions.pop()
@@ -996,6 +1011,8 @@ class PersonalDataWrittenToFile(Rule):
         if self._download(node) or self._recorder(node) or self._copy(node):
             return
         self._sink_columns = None
+        if self._held and self._functions and self._document_saved(node):
+            return
         sink = self._sink(node)
         if sink is None:
             arguments = self.helpers.arguments(self.ctx, node, self.id)
@@ -1023,7 +1040,29 @@ class PersonalDataWrittenToFile(Rule):
         text = call_text(self.ctx, node)
         if self._functions:
             self._inner_sinks.setdefault(id(self._functions[-1]), []).append((node, target, text))
+            if columns is None and self.ctx.qualname(node.func) in self.k.saved_writers:
+                self._held.setdefault(id(self._functions[-1]), []).append(
+                    (node, exprs, target, text)
+                )
+                return
         self._check(node, exprs, target, text, columns)
+
+    def _document_saved(self, node: cst.Call) -> bool:
+        """Whether ``node`` saves a document (`wb.save(path)`) the function put rows in:
+        they are reported once, here, where they reach the disk."""
+        position = self.k.document_saves.get(self.ctx.qualname(node.func) or "")
+        held = self._held.get(id(self._functions[-1])) if position is not None else None
+        if not held or position is None:
+            return False
+        destination = argument(node, position, ("filename", "path", "file"))
+        if destination is None:
+            return False
+        del self._held[id(self._functions[-1])]
+        if self._not_a_file(destination):
+            return True  # `wb.save(buffer)`: the document stays in memory.
+        exprs = [e for _, values, _, _ in held for e in values]
+        self._check(node, exprs, self._describe_path(destination), call_text(self.ctx, node))
+        return True
 
     def _check(
         self,
