@@ -52,6 +52,7 @@ class SqlKnowledge:
     execute_methods: frozenset[str]
     execute_functions: dict[str, int]
     text_wrappers: frozenset[str]
+    prepare_methods: frozenset[str]
     protecting: re.Pattern[str]
     binary_types: frozenset[str]
     frame_writers: frozenset[str]
@@ -71,6 +72,7 @@ class SqlKnowledge:
                 if isinstance(v, int)
             },
             text_wrappers=frozenset(catalog.strings("storage.sql.text-wrappers")),
+            prepare_methods=frozenset(catalog.strings("storage.sql.prepare-methods")),
             protecting=re.compile(
                 r"\b(?:" + "|".join(re.escape(p) for p in protecting) + r")\s*\(", re.I
             ),
@@ -203,9 +205,18 @@ class UnencryptedSqlColumn(Rule):
                 if expr.value in table:
                     return table[expr.value]
             return None
+        if type(expr) is cst.Await:
+            return self._source(expr.expression)
         if type(expr) is cst.Call:
             func = expr.func
             if self.ctx.qualname(func) in self.k.text_wrappers and expr.args:
+                return self._source(expr.args[0].value)
+            if (
+                type(func) is cst.Attribute
+                and func.attr.value in self.k.prepare_methods
+                and expr.args
+            ):
+                # `INSERT_POINT = session.prepare("INSERT INTO positions ...")`.
                 return self._source(expr.args[0].value)
             if type(func) is cst.Attribute and func.attr.value == "format":
                 return self._source(func.value)
