@@ -1,8 +1,9 @@
 """Personal data written in clear into a document database (MongoDB, DynamoDB,
-Firestore, TinyDB, Whoosh) or into tables filled from dicts (sqlite-utils, dataset)."""
+Firestore, TinyDB, Whoosh, Neo4j) or into tables filled from dicts (sqlite-utils, dataset)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -14,6 +15,7 @@ from privalint.rules.unencrypted_storage.common import (
     StoragePolicy,
     argument,
     call_text,
+    key_text,
     last_name,
     record_stored,
     string_value,
@@ -41,6 +43,9 @@ class Store:
     anywhere: frozenset[str]
     # Keywords of a client that turn on automatic client-side encryption.
     encryption_keywords: frozenset[str]
+    # For stores written through a query language (Cypher): what the query (the
+    # first argument) says when it writes; the document is then its parameters.
+    writes: Optional[re.Pattern[str]] = None
 
 
 def _strings(table: dict[str, Any], key: str) -> list[str]:
@@ -65,6 +70,9 @@ def _store(data: dict[str, Any], name: str) -> Store:
         methods=methods,
         anywhere=frozenset(_strings(data, "anywhere")),
         encryption_keywords=frozenset(_strings(data, "encryption-keywords")),
+        writes=re.compile("|".join(_strings(data, "write-queries")), re.IGNORECASE)
+        if _strings(data, "write-queries")
+        else None,
     )
 
 
@@ -104,8 +112,10 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
     `replace_one`, and the update document of `update_one`, `update_many` and
     `find_one_and_update`), DynamoDB items (`put_item`, `update_item`), Firestore
     documents (`set`, `add`, `update`), TinyDB tables (a JSON file), Whoosh indexes kept
-    on disk (`writer.add_document(name=..., email=...)`) and the tables that
-    sqlite-utils and dataset fill from dicts. Stores are
+    on disk (`writer.add_document(name=..., email=...)`), the parameters of Cypher
+    queries that create, merge or set graph nodes in Neo4j (`tx.run("MERGE (p:Player
+    {postcode: $pc})", pc=postcode)`), and the tables that sqlite-utils and dataset
+    fill from dicts. Stores are
     recognised through their clients' imports and, for methods no other common API has
     (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
     are followed through variables and helper functions of the module; an opaque value
@@ -233,9 +243,20 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
                 if qualified not in store.drivers:
                     continue
             position, keywords = spec
-            document = (
-                _keywords_document(node) if "**" in keywords else argument(node, position, keywords)
-            )
+            if store.writes is not None:
+                query = argument(node, 0, ("query", "query_", "cypher", "statement"))
+                text = key_text(query) if query is not None else None
+                if text is None or store.writes.search(text) is None:
+                    continue
+            named = tuple(k for k in keywords if k != "**")
+            document = argument(node, position, named) if position >= 0 or named else None
+            if document is None and "**" in keywords:
+                document = _keywords_document(node, named)
+            if document is not None and store.writes is not None:
+                # What the query writes is named by its first node label (`:Player`).
+                label = _NODE_LABEL.search(text or "")
+                if label is not None:
+                    return document, label.group(1), f"{store.label} {store.unit}"
             if document is None:
                 return None
             return document, self._collection(receiver), f"{store.label} {store.unit}"
@@ -374,12 +395,16 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
         )
 
 
-def _keywords_document(call: cst.Call) -> Optional[cst.BaseExpression]:
+_NODE_LABEL = re.compile(r"\(\s*\w*\s*:\s*`?(\w+)")
+
+
+def _keywords_document(call: cst.Call, named: tuple[str, ...] = ()) -> Optional[cst.BaseExpression]:
     """The document a call gives as keyword arguments (Whoosh's
-    `writer.add_document(name=..., email=...)`), as the dict it amounts to."""
+    `writer.add_document(name=..., email=...)`, a Cypher query's parameters), as the
+    dict it amounts to."""
     elements = [
         cst.DictElement(cst.SimpleString(repr(arg.keyword.value)), arg.value)
         for arg in call.args
-        if arg.keyword is not None
+        if arg.keyword is not None and arg.keyword.value not in named
     ]
     return cst.Dict(elements) if elements else None
