@@ -423,8 +423,14 @@ class ImportTable:
                         run(orelse.body)
 
         run(definition.body)
-        if len(found) == 1:
-            value = next(iter(found))
-            if value is not None and value.endswith("()"):
-                return value
-        return None
+        if not found or None in found or not all(v.endswith("()") for v in found if v):
+            return None
+        # Returns that disagree but are all the same library's objects
+        # (`index.create_in(...)` or `index.open_dir(...)`): its methods are what the
+        # caller uses, whichever it gets.
+        packages = {v.split(".", 1)[0] for v in found if v}
+        if len(found) > 1 and (
+            len(packages) > 1 or any(v.startswith(_LOCAL_PREFIX) for v in found if v)
+        ):
+            return None
+        return min(v for v in found if v)

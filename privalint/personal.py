@@ -229,6 +229,9 @@ class Classifier:
         self._container_owners = frozenset(
             w for s in _str_list(settings, "container-owners", where) for w in split_words(s)
         )
+        self._submission_owners = frozenset(
+            w for s in _str_list(settings, "submission-owners", where) for w in split_words(s)
+        )
         by_last: dict[str, list[_Candidate]] = {}
         for category in self.categories.values():
             for phrase in category.include:
@@ -384,15 +387,18 @@ class Classifier:
             # Exclusions apply to the identifier, and to the owner's head noun: a
             # `table.fullname` is a table's, a `shop_customer.first_name` a customer's.
             # A phrase of several words that needs no qualifier (`legal_name`) on an
-            # owner named for a person (`Driver`, also a database driver's name) is
-            # that person's.
+            # owner named for a person (`Driver`, also a database driver's name) or
+            # for what a person submits (a loan `Application`) is that person's.
             owner_vetoes = (
                 ()
                 if (
                     n > 1
                     and not cand.ambiguous
                     and excluding_owner
-                    and excluding_owner[-1] in self._person_words
+                    and (
+                        excluding_owner[-1] in self._person_words
+                        or excluding_owner[-1] in self._submission_owners
+                    )
                 )
                 # `ReturnLabel.sender_name`: the name says whose it is.
                 or any(w in self._person_words for w in words[:start])

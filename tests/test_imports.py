@@ -135,6 +135,32 @@ def test_factory_functions_and_local_subclasses() -> None:
     ]
 
 
+def test_a_factory_returning_either_of_one_librarys_objects() -> None:
+    """Returns that disagree name the library's objects when they are all of one
+    library; of two libraries, the factory's result is unknown."""
+    code = """
+        import os
+        import redis
+        import requests
+        from whoosh import index
+
+        def open_index(folder):
+            if not os.path.exists(folder):
+                return index.create_in(folder, SCHEMA)
+            return index.open_dir(folder)
+
+        def mixed(flag):
+            if flag:
+                return redis.Redis()
+            return requests.Session()
+
+        def use():
+            probe(open_index("ix").writer)
+            probe(mixed(True).get)
+    """
+    assert qualnames(code) == ["whoosh.index.create_in().writer", "<local>.mixed().get"]
+
+
 def test_methods_of_a_local_subclass_called_on_self_and_super() -> None:
     code = """
         import requests

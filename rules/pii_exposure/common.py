@@ -373,10 +373,12 @@ def sent_values(
     """(node, carried) for each argument of ``call`` that carries personal data.
 
     An opaque value under a telling keyword counts as that keyword
-    (``identify(uid, email=value)``); an object constructed in the argument carries
-    what its constructor's arguments carry.
+    (``identify(uid, email=value)``), and so does one that follows a telling key
+    (``span.set_tag("callback.number", value)``); an object constructed in the argument
+    carries what its constructor's arguments carry.
     """
     out: list[tuple[cst.BaseExpression, Carried]] = []
+    positional = [a for a in call.args if a.keyword is None and not a.star]
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in skip_keywords:
             continue
@@ -387,9 +389,25 @@ def sent_values(
                 carried = built
         if not arg.star:
             carried = keyed(ctx, carried, arg.keyword)
+            if len(positional) == 2 and arg is positional[1]:
+                carried = _after_key(ctx, carried, positional[0].value)
         if carried.cats:
             out.append((arg.value, carried))
     return out
+
+
+def _after_key(ctx: FileContext, carried: Carried, key: cst.BaseExpression) -> Carried:
+    """``carried``, or what a literal key before it names when the value itself is
+    unknown (``set_tag("user.email", value)``)."""
+    if carried.cats or carried.known or type(key) is not cst.SimpleString:
+        return carried
+    text = string_value(key)
+    if not text:
+        return carried
+    category = ctx.classify(text, "", KEY)
+    if category is None:
+        return carried
+    return Carried({category: text}, known=False, user_input=carried.user_input)
 
 
 def argument_expressions(call: cst.Call, skip_keywords: frozenset[str]) -> list[cst.BaseExpression]:
