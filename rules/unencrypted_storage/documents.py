@@ -1,5 +1,5 @@
 """Personal data written in clear into a document database (MongoDB, DynamoDB,
-Firestore, TinyDB, Whoosh, Neo4j) or into tables filled from dicts (sqlite-utils, dataset)."""
+Firestore, TinyDB, Whoosh, Neo4j, Kinesis) or into tables filled from dicts (sqlite-utils, dataset)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ class Store:
     # For stores written through a query language (Cypher): what the query (the
     # first argument) says when it writes; the document is then its parameters.
     writes: Optional[re.Pattern[str]] = None
+    # Keywords whose string names the set of documents (`DeliveryStreamName="events"`).
+    name_keywords: tuple[str, ...] = ()
 
 
 def _strings(table: dict[str, Any], key: str) -> list[str]:
@@ -70,6 +72,7 @@ def _store(data: dict[str, Any], name: str) -> Store:
         methods=methods,
         anywhere=frozenset(_strings(data, "anywhere")),
         encryption_keywords=frozenset(_strings(data, "encryption-keywords")),
+        name_keywords=tuple(_strings(data, "name-keywords")),
         writes=re.compile("|".join(_strings(data, "write-queries")), re.IGNORECASE)
         if _strings(data, "write-queries")
         else None,
@@ -114,8 +117,9 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
     documents (`set`, `add`, `update`), TinyDB tables (a JSON file), Whoosh indexes kept
     on disk (`writer.add_document(name=..., email=...)`), the parameters of Cypher
     queries that create, merge or set graph nodes in Neo4j (`tx.run("MERGE (p:Player
-    {postcode: $pc})", pc=postcode)`), and the tables that sqlite-utils and dataset
-    fill from dicts. Stores are
+    {postcode: $pc})", pc=postcode)`), records put on Kinesis streams and Firehose
+    delivery streams (which land in a data lake), and the tables that sqlite-utils and
+    dataset fill from dicts. Stores are
     recognised through their clients' imports and, for methods no other common API has
     (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
     are followed through variables and helper functions of the module; an opaque value
@@ -259,7 +263,15 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
                     return document, label.group(1), f"{store.label} {store.unit}"
             if document is None:
                 return None
-            return document, self._collection(receiver), f"{store.label} {store.unit}"
+            name = next(
+                (
+                    string_value(a.value)
+                    for a in node.args
+                    if a.keyword is not None and a.keyword.value in store.name_keywords
+                ),
+                None,
+            )
+            return document, name or self._collection(receiver), f"{store.label} {store.unit}"
         return None
 
     def _store_object(self, expr: cst.BaseExpression) -> str:

@@ -157,10 +157,10 @@ class UnencryptedSqlColumn(Rule):
         # ran them (and was checked with its parameters).
         self._writes: list[tuple[cst.CSTNode, sql.Statement]] = []
         self._executed: set[int] = set()
-        # CREATE TABLE findings, reported at the end unless the same function wrote
-        # into that table and was reported (`preview_db()` makes a table and fills
-        # it: one problem, reported where the values are written). A schema of its
-        # own (a module constant, a migration) is always reported.
+        # CREATE TABLE findings, reported at the end unless a function of the file
+        # wrote into that table and was reported (`open_log()` makes a table that
+        # `record_call()` fills: one problem, reported where the values are written).
+        # A schema of its own (a module constant, a migration) is always reported.
         self._creates: list[tuple[tuple[str, int], cst.CSTNode, dict[str, Any]]] = []
         self._written: set[tuple[str, int]] = set()
         self._functions: list[int] = []
@@ -454,8 +454,9 @@ class UnencryptedSqlColumn(Rule):
         for node, statement in self._writes:
             if id(node) not in self._executed:
                 self._check_write(node, statement, None, None)
+        written = {table for table, _ in self._written}
         for (table, function), node, details in self._creates:
-            if not function or (table, function) not in self._written:
+            if not function or table not in written:
                 self.report(
                     node,
                     "Table `{table}` is created with {data} in clear (columns {columns}); "
