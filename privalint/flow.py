@@ -1982,6 +1982,13 @@ class Flow:
         extra = self.extra_keywords(node, definition)
         if extra:
             args[_param_marker(EXTRA_KEYWORDS)] = union(self.evaluate(e) for e in extra)
+        if args and not summary.cats:
+            name = self._query_parameter(definition)
+            query = args.get(_param_marker(params.index(name))) if name in params else None
+            if query is not None and query.query is not None:
+                # `def frame(sql): return pd.read_sql_query(sql, conn)` called with a
+                # SELECT: the rows of its columns.
+                return _result_set(query.query)
         if not any(cat.startswith("@") for cat in summary.cats):
             # The result does not depend on the arguments: keep its structure (rows,
             # fields), where its data came from and whether the request supplied it.
@@ -2005,6 +2012,32 @@ class Flow:
         if cats or summary.user_input:
             return Carried(cats, False, user_input=summary.user_input)
         return CLEAN if summary.known else UNKNOWN
+
+    def _query_parameter(self, definition: cst.FunctionDef) -> Optional[str]:
+        """The parameter a function runs as a query and returns the result of (its
+        last statement is `return pd.read_sql_query(sql, conn)`, `return
+        cur.execute(sql)`), if any."""
+        body = definition.body
+        if type(body) is not cst.IndentedBlock or not body.body:
+            return None
+        last = body.body[-1]
+        if type(last) is not cst.SimpleStatementLine or type(last.body[0]) is not cst.Return:
+            return None
+        value = last.body[0].value
+        if type(value) is cst.Await:
+            value = value.expression
+        if type(value) is not cst.Call or not value.args:
+            return None
+        query = value.args[0].value
+        if type(query) is not cst.Name:
+            return None
+        func = value.func
+        settings = self.settings
+        if not (type(func) is cst.Attribute and func.attr.value in settings.query_methods):
+            qualified = self.imports.resolve(func)
+            if qualified is None or qualified not in settings.query_functions:
+                return None
+        return query.value
 
     @staticmethod
     def parameters(definition: cst.FunctionDef, bound_method: bool) -> list[str]:
