@@ -119,6 +119,21 @@ def union(values: Iterable[Carried]) -> Carried:
     return Carried(cats, known, element=element, query=query, user_input=user_input)
 
 
+def _origin_is_key(origin: Origin, key: str) -> bool:
+    """Whether a category came from ``key`` of its container (`customers.email`,
+    `row["email"]`, `c.email`, a column named so)."""
+    if isinstance(origin, str):
+        return origin == key or origin.endswith("." + key)
+    if type(origin) is cst.Attribute:
+        return origin.attr.value == key
+    if type(origin) is cst.Name:
+        return origin.value == key
+    if type(origin) is cst.Subscript and len(origin.slice) == 1:
+        index = origin.slice[0].slice
+        return type(index) is cst.Index and _string_value(index.value) == key
+    return False
+
+
 def _result_set(row: Carried) -> Carried:
     """The result of running a query: a collection of rows shaped like ``row``."""
     return Carried(dict(row.cats), False, element=row)
@@ -290,6 +305,7 @@ class FlowSettings:
         self.query_wrappers = frozenset(catalog.strings("flow.query-wrappers"))
         self.element_methods = frozenset(catalog.strings("flow.element-methods"))
         self.collection_methods = frozenset(catalog.strings("flow.collection-methods"))
+        self.mapping_methods = frozenset(catalog.strings("flow.mapping-methods"))
         self.storing_methods = frozenset(catalog.strings("flow.storing-methods"))
         self.builder_methods = frozenset(catalog.strings("flow.builder-methods"))
         self.template_fillers = frozenset(catalog.strings("flow.template-filler-words"))
@@ -611,6 +627,9 @@ class Flow:
         if key is not None:
             fields[key] = value
         cats = dict(current.cats)
+        if key is not None and value.known and not value.cats:
+            # `df["email"] = df["email"].map(sha256_hex)`: what that key held is gone.
+            cats = {c: o for c, o in cats.items() if not _origin_is_key(o, key)}
         for cat, origin in value.cats.items():
             cats.setdefault(cat, origin)
         self._set(base_path, Carried(cats, current.known and value.known, fields or None))
@@ -1620,6 +1639,15 @@ class Flow:
                 base = self.evaluate(receiver)
                 if base.element is not None:
                     return base
+            if (
+                name in settings.mapping_methods
+                and len(node.args) == 1
+                and node.args[0].keyword is None
+                and not node.args[0].star
+            ):
+                mapped = self._mapped(receiver, node.args[0].value)
+                if mapped is not None:
+                    return mapped
             if name == "format" and any(a.star == "**" or a.keyword is not None for a in node.args):
                 template = _string_value(receiver)
                 if template is not None:
@@ -1672,6 +1700,32 @@ class Flow:
         if summary is not None:
             return summary
         return self._named_call(node, func, name)
+
+    def _mapped(
+        self, values: cst.BaseExpression, function: cst.BaseExpression
+    ) -> Optional[Carried]:
+        """What ``values.map(function)`` carries: what a lambda's body makes of one value,
+        nothing for a sanitizer (`apply(hash_email)`); None when that is not known."""
+        owner = self.imports.resolve(values)
+        if owner is not None and "()" not in owner:
+            return None  # a module's function (`executor.map`), not a column's values
+        if type(function) is cst.Lambda:
+            params = function.params.params
+            if len(params) != 1:
+                return None
+            scope = self._scope
+            saved = dict(scope.env)
+            try:
+                self.bind(params[0].name, self._element_of(self.evaluate(values)))
+                return self.evaluate(function.body)
+            finally:
+                scope.env = saved
+                self._memo.clear()
+        if isinstance(function, (cst.Name, cst.Attribute)):
+            qualified = self.imports.resolve(function)
+            if self.settings.is_sanitizer(qualified, _last_name(function)):
+                return CLEAN
+        return None
 
     def _selected_columns(self, node: cst.Call) -> Optional[Carried]:
         """``.values_list("given_name", "family_name")``: rows of those columns."""

@@ -470,18 +470,17 @@ class Classifier:
 
     def is_business_detail(self, text: str, owner: str, kind: str = NAME) -> bool:
         """Whether ``text`` names a contact detail of a business ``owner``
-        (`branch.phone`): known not to be personal data."""
-        if not owner:
-            return False
+        (`branch.phone`), or one its own words name a business's
+        (`store.switchboard_phone`, `s.office_email`): known not to be personal data."""
         key: tuple[str, str, str, frozenset[str]] = (text, owner, kind + ":business", frozenset())
         try:
             return self._cache[key] is not None
         except KeyError:
             pass
         owner_words = split_words(owner)
+        named = any(w in self._business_words for w in split_words(text)[:-1])
         found = (
-            bool(owner_words)
-            and owner_words[-1] in self._business_words
+            ((bool(owner_words) and owner_words[-1] in self._business_words) or named)
             and self.classify(text, owner, kind) is None
             and self.classify(text, "person", kind) in self._business_categories
         )

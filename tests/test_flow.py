@@ -413,6 +413,25 @@ def test_template_placeholders(code: str, expected: list[tuple[str, ...]]) -> No
         ("def f(user):\n    probe(user.email.split('@')[1])", [()]),
         ("def f(user):\n    probe(user.email.partition('@')[2])", [()]),
         ("def f(user):\n    probe(user.email.split('@')[0])", [("email",)]),
+        # a function applied to every value: what it makes of one value
+        (
+            "import hashlib\n\ndef f(df):\n"
+            "    probe(df['email'].map(lambda e: hashlib.sha256(e.encode()).hexdigest()))\n"
+            "    probe(df['email'].map(lambda e: e.strip().lower()))\n"
+            "    probe(df['email'].apply(hash_email))",
+            [(), ("email",), ()],
+        ),
+        # a column replaced by its hashes no longer holds what it held
+        (
+            "import hashlib\nimport pandas as pd\n\ndef f(conn, user):\n"
+            "    df = pd.read_sql('SELECT id, email, phone FROM customers', conn)\n"
+            "    df['email'] = df['email'].map(lambda e: hashlib.sha256(e.encode()).hexdigest())\n"
+            "    probe(df)\n"
+            "    row = {'email': user.email}\n"
+            "    row['email'] = mask_email(row['email'])\n"
+            "    probe(row)",
+            [("phone",), ()],
+        ),
     ],
 )
 def test_methods_of_values(code: str, expected: list[tuple[str, ...]]) -> None:
