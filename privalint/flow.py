@@ -119,6 +119,12 @@ def union(values: Iterable[Carried]) -> Carried:
     return Carried(cats, known, element=element, query=query, user_input=user_input)
 
 
+# A web socket a client talks to a handler on: each message is what the client sent.
+_CLIENT_SOCKET = Carried(
+    known=False, user_input=True, element=Carried(known=False, user_input=True)
+)
+
+
 def _origin_is_key(origin: Origin, key: str) -> bool:
     """Whether a category came from ``key`` of its container (`customers.email`,
     `row["email"]`, `c.email`, a column named so)."""
@@ -314,6 +320,9 @@ class FlowSettings:
         self.request_attributes = frozenset(catalog.strings("flow.request-attributes"))
         self.request_sources = frozenset(catalog.strings("flow.request-sources"))
         self.handler_input_methods = frozenset(catalog.strings("flow.handler-input-methods"))
+        self.websocket_parameters = frozenset(catalog.strings("flow.websocket-parameters"))
+        self.websocket_sources = frozenset(catalog.strings("flow.websocket-sources"))
+        self.websocket_methods = frozenset(catalog.strings("flow.websocket-methods"))
         self.fetchers = frozenset(catalog.strings("flow.fetchers"))
         self.fetched_categories = frozenset(catalog.strings("flow.fetched-categories"))
         self.record_methods = frozenset(catalog.strings("flow.record-methods"))
@@ -640,12 +649,20 @@ class Flow:
         scope = _Scope(node)
         params = node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            scope.env[param.name.value] = UNKNOWN
+            scope.env[param.name.value] = _CLIENT_SOCKET if self._websocket(param) else UNKNOWN
         for star in (params.star_arg, params.star_kwarg):
             if type(star) is cst.Param:
                 scope.env[star.name.value] = UNKNOWN
         self._scopes.append(scope)
         self._memo.clear()
+
+    def _websocket(self, param: cst.Param) -> bool:
+        """Whether a handler's parameter is the web socket a client talks to it on."""
+        settings = self.settings
+        if param.annotation is not None:
+            qualified = self.imports.qualname(param.annotation.annotation)
+            return qualified is not None and f"{qualified}()" in settings.websocket_sources
+        return param.name.value in settings.websocket_parameters
 
     def leave_function(self) -> None:
         if len(self._scopes) > 1:
@@ -1609,6 +1626,14 @@ class Flow:
             content = {c: o for c, o in url.cats.items() if c in settings.fetched_categories}
             if content:
                 return Carried(content, known=False)
+        if (
+            type(func) is cst.Attribute
+            and name in settings.websocket_methods
+            and type(func.value) is cst.Name
+            and self._lookup(func.value.value) is _CLIENT_SOCKET
+        ):
+            # `await ws.recv()`: a message the client sent.
+            return Carried(known=False, user_input=True)
         if type(func) is cst.Attribute and self.is_request_read(func):
             key = _string_value(node.args[0].value) if node.args else None
             if key is not None and name in settings.handler_input_methods:
