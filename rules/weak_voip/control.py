@@ -40,7 +40,7 @@ from privalint.rules.weak_voip.config import (
     keyword_settings,
     library_call,
 )
-from privalint.rules.weak_voip.lines import LineLists, sections, source_line
+from privalint.rules.weak_voip.lines import Line, LineLists, sections, source_line
 from privalint.rules.weak_voip.pbx_config import ParamReader, Sections
 from privalint.rules.weak_voip.signalling import (
     AsteriskKnowledge,
@@ -543,6 +543,19 @@ class HardcodedVoipSecret(Rule):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._lines.augmented(node)
 
+    def visit_Return(self, node: cst.Return) -> None:
+        lines = self._lines.returned(node)
+        if lines is not None:
+            self._line_secrets(lines)
+
+    def _line_secrets(self, lines: list[Line]) -> None:
+        """Passwords of Asterisk sections rendered line by line."""
+        for entry in sections(lines):
+            found = self._section_secret(entry.kind, entry.key, entry.value)
+            if found is not None and id(entry.node) not in self._reported:
+                self._reported.add(id(entry.node))
+                self.report(entry.node, what="password of an Asterisk section", detail=found)
+
     def finish(self) -> None:
         if self._sofia:
             for secret in self._param_secrets:
@@ -651,11 +664,7 @@ class HardcodedVoipSecret(Rule):
             self._sections.observe(node)
         lines = self._lines.call(node)
         if lines is not None:
-            for entry in sections(lines):
-                found = self._section_secret(entry.kind, entry.key, entry.value)
-                if found is not None and id(entry.node) not in self._reported:
-                    self._reported.add(id(entry.node))
-                    self.report(entry.node, what="password of an Asterisk section", detail=found)
+            self._line_secrets(lines)
         name = known_name(self.ctx, node.func, knowledge.calls)
         if name is None:
             for setting in keyword_settings(node):

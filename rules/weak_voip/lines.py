@@ -18,6 +18,7 @@ from privalint.rules.weak_tls.common import (
     binding,
     last_name,
     resolve,
+    scope_values,
     text_of,
     value_of,
 )
@@ -59,6 +60,8 @@ class LineLists:
         # (function, list name) -> the values added to it, in order.
         self._added: dict[tuple[int, str], list[cst.BaseExpression]] = {}
         self._joined: set[int] = set()
+        # (function, list name) -> how many `+=` statements extend it.
+        self._augmented: dict[tuple[int, str], int] = {}
 
     def _scope(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -69,8 +72,9 @@ class LineLists:
     def augmented(self, node: cst.AugAssign) -> None:
         """Record what ``lines += [...]`` adds."""
         if type(node.operator) is cst.AddAssign and type(node.target) is cst.Name:
-            added = self._added.setdefault((self._scope(), node.target.value), [])
-            added.extend(self._elements(node.value, _DEPTH))
+            key = (self._scope(), node.target.value)
+            self._augmented[key] = self._augmented.get(key, 0) + 1
+            self._added.setdefault(key, []).extend(self._elements(node.value, _DEPTH))
 
     def call(self, node: cst.Call) -> Optional[list[Line]]:
         """Record what ``lines.append(...)`` adds; at ``"\\n".join(lines)``, the lines
@@ -102,6 +106,24 @@ class LineLists:
             lines.extend(self._lines(value))
         return lines if len(lines) > 1 else None
 
+    def returned(self, node: cst.Return) -> Optional[list[Line]]:
+        """The lines of a list a function returns for its caller to join (``return
+        lines`` after ``lines += [...]``), when they read as sections of configuration:
+        a ``[section]`` line and a ``key=value`` line among its own strings."""
+        value = node.value
+        if value is None or not isinstance(value, (cst.Name, cst.List, cst.BinaryOperation)):
+            return None
+        key = id(resolve(self.ctx, value)) if type(value) is cst.Name else id(value)
+        if key in self._joined:
+            return None
+        lines: list[Line] = []
+        for element in self._elements(value, _DEPTH):
+            lines.extend(self._lines(element))
+        if len(lines) < 2 or not _sectioned(lines):
+            return None
+        self._joined.add(key)
+        return lines
+
     def _elements(self, expr: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
         """The values a list expression holds: a literal, ``a + b``, or a name bound
         to one, with what this function's ``append``/``extend`` calls added to it."""
@@ -112,10 +134,23 @@ class LineLists:
         if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
             return self._elements(expr.left, depth - 1) + self._elements(expr.right, depth - 1)
         if type(expr) is cst.Name:
-            bound = binding(self.ctx, expr)
+            bound = binding(self.ctx, expr) or self._extended(expr.value)
             found = self._elements(bound, depth - 1) if bound is not None else []
             return found + self._added.get((self._scope(), expr.value), [])
         return []
+
+    def _extended(self, name: str) -> Optional[cst.BaseExpression]:
+        """The list a name is first given in this function when every other binding of
+        it is a ``+=`` that adds to it (``lines = [...]`` then ``lines += [...]``)."""
+        scope = next((n for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef), None)
+        count = self._augmented.get((self._scope(), name), 0)
+        if scope is None or not count:
+            return None
+        values = scope_values(self.ctx, name, scope)
+        given = [v for v in values if v is not None]
+        if len(given) != 1 or len(values) - 1 != count or type(given[0]) is not cst.List:
+            return None
+        return given[0]
 
     def _lines(self, value: cst.BaseExpression) -> list[Line]:
         node = resolve(self.ctx, value)
@@ -125,6 +160,21 @@ class LineLists:
         parts = text.splitlines() or [""]
         own = len(parts) == 1 and isinstance(node, (cst.SimpleString, cst.FormattedString))
         return [Line(part, node, own) for part in parts]
+
+
+def _sectioned(lines: list[Line]) -> bool:
+    """Whether lines of a list hold a ``[section]`` header and a ``key=value`` line
+    (strings of their own)."""
+    header = setting = False
+    for line in lines:
+        if not line.own:
+            continue
+        text = line.text.strip()
+        if text.startswith("[") and text.endswith("]"):
+            header = True
+        elif "=" in text:
+            setting = True
+    return header and setting
 
 
 def source_lines(node: cst.CSTNode) -> list[int]:

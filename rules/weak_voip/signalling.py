@@ -742,6 +742,11 @@ class SipWithoutTls(Rule):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._lines.augmented(node)
 
+    def visit_Return(self, node: cst.Return) -> None:
+        lines = self._lines.returned(node)
+        if lines is not None:
+            self._joined_lines(lines)
+
     def _joined_lines(self, lines: list[Line]) -> None:
         """Asterisk transports on UDP/TCP, and endpoints bound to one, rendered line by
         line (``body.append("transport=transport-udp")``)."""
@@ -753,6 +758,9 @@ class SipWithoutTls(Rule):
             e.index: e.value for e in entries if e.key in asterisk.bind_keys and e.value
         }
         for entry in entries:
+            if entry.kind in asterisk.section_types and entry.value.startswith("sip:"):
+                self._line_uri(entry)
+                continue
             if entry.key not in asterisk.transport_keys or entry.kind not in asterisk.section_types:
                 continue
             if entry.kind == asterisk.transport_section:
@@ -766,6 +774,25 @@ class SipWithoutTls(Rule):
                     what=f"Asterisk `[{entry.section}]` with `{entry.key}={entry.value}`",
                     instead="a `tls` transport (port 5061) and `sips:` for peers outside the host",
                 )
+
+    def _line_uri(self, entry: Entry) -> None:
+        """``outbound_proxy=sip:sbc.example.net`` in a section rendered line by line:
+        a remote peer reached without TLS."""
+        uri = entry.value
+        host = uri_host(uri)
+        if (
+            id(entry.node) in self._reported
+            or any(p in uri for p in self.compiled.secure_params)
+            or not host
+            or is_loopback(host, self.compiled.loopback)
+        ):
+            return
+        self._reported.add(id(entry.node))
+        self._report_plain(
+            entry.node,
+            what=f"Asterisk `[{entry.section}]` with `{entry.key}={uri[:50]}`",
+            instead="`sips:` or `;transport=tls`",
+        )
 
     def _server_config(self, node: StringNode) -> None:
         """``listen=udp:<public address>:5060`` in Kamailio/OpenSIPS text, and Asterisk
@@ -1336,6 +1363,11 @@ class SrtpNotEnforced(Rule):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._lines.augmented(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        lines = self._lines.returned(node)
+        if lines is not None:
+            self._media_lines(lines)
 
     # SRTP settings of trunks and endpoints kept in Python.
 
@@ -1997,6 +2029,11 @@ class SipTlsUnverified(Rule):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._lines.augmented(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        lines = self._lines.returned(node)
+        if lines is not None:
+            self._joined_lines(lines)
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
