@@ -46,6 +46,7 @@ from privalint.rules.weak_voip.config import (
     telephony_context,
 )
 from privalint.rules.weak_voip.lines import rendered, source_line
+from privalint.rules.weak_voip.pbx_config import stored_section
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
@@ -1601,6 +1602,8 @@ class LimitKnowledge:
     limit_apps: frozenset[str] = frozenset()
     limit_methods: frozenset[str] = frozenset()
     limit_modules: tuple[str, ...] = ()
+    # Keys of PBX configuration sections that cap calls (chan_sip's `call-limit`).
+    pbx_keys: frozenset[str] = frozenset()
 
 
 class UnboundedCallVolume(Rule):
@@ -1683,6 +1686,7 @@ class UnboundedCallVolume(Rule):
             limit_apps=frozenset(catalog.strings("voip.limits.freeswitch-limit-apps")),
             limit_methods=frozenset(catalog.strings("voip.limits.freeswitch-limit-methods")),
             limit_modules=tuple(catalog.strings("voip.limits.freeswitch-modules")),
+            pbx_keys=frozenset(k.lower() for k in catalog.strings("voip.limits.pbx-limit-keys")),
         )
 
     @classmethod
@@ -1699,6 +1703,8 @@ class UnboundedCallVolume(Rule):
             "modparam",
             # FreeSWITCH's `limit` over the event socket.
             *module_words(knowledge.limit_modules),
+            # Call caps of PBX configuration sections.
+            *sorted(knowledge.pbx_keys),
         )
         # Words of identifiers, not substrings (`ami` is in `dynamic`, `cap` in `escape`).
         return (
@@ -1733,6 +1739,35 @@ class UnboundedCallVolume(Rule):
         for setting in settings:
             self._setting(setting)
         self._rendered(settings)
+        if self.compiled.pbx_keys:
+            self._pbx_section(node)
+
+    def _pbx_section(self, node: cst.Dict) -> None:
+        """``cfg["general"] = {..., "call-limit": "0"}``: a call cap of a PBX
+        configuration section (a dict stored under a section name, as configparser
+        wants it) set to a value that means "no limit"."""
+        knowledge: LimitKnowledge = self.compiled
+        for element in node.elements:
+            if type(element) is not cst.DictElement:
+                continue
+            key = literal(element.key)
+            if not isinstance(key, str) or key.lower() not in knowledge.pbx_keys:
+                continue
+            value = value_of(self.ctx, element.value)
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value)
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value not in knowledge.unlimited
+                or stored_section(self.ctx) is None
+            ):
+                continue
+            self.report(
+                element,
+                what=f"`{key}` is `{value}` in a PBX configuration section, which sets no "
+                "limit: the calls an abused account, trunk or peer can run are not bounded",
+            )
 
     # Kamailio/OpenSIPS dialogs without a timeout, in text or a filled template.
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional, Union
 
@@ -24,6 +24,24 @@ from privalint.imports import dotted_name
 
 # The tag of a sofia parameter element.
 PARAM_TAG = "param"
+
+
+@dataclass(frozen=True)
+class General:
+    """A global section without a ``type`` (chan_sip's ``[general]``): one of ``names``
+    that sets one of ``keys`` (keys only that section uses); read as a section of
+    kind ``kind``."""
+
+    names: frozenset[str]
+    keys: frozenset[str]
+    kind: str = "general"
+
+    def holds(self, name: Optional[str], keys: Iterable[str]) -> bool:
+        return (
+            name is not None
+            and name.lower() in self.names
+            and not self.keys.isdisjoint(k.lower() for k in keys)
+        )
 
 
 @dataclass(frozen=True)
@@ -69,11 +87,16 @@ class Sections:
     A section's `type` is one of `types`; `distinctive` are keys only Asterisk uses."""
 
     def __init__(
-        self, ctx: FileContext, types: frozenset[str], distinctive: frozenset[str]
+        self,
+        ctx: FileContext,
+        types: frozenset[str],
+        distinctive: frozenset[str],
+        general: Optional[General] = None,
     ) -> None:
         self.ctx = ctx
         self.types = types
         self.distinctive = distinctive
+        self.general = general
         self._dicts: list[SectionDict] = []
         # (configuration object, section) -> entries set key by key.
         self._items: dict[tuple[str, str], dict[str, tuple[cst.CSTNode, Any]]] = {}
@@ -104,10 +127,12 @@ class Sections:
             if isinstance(kind, str) and kind.lower() in self.types:
                 known = bool(entries.keys() & self.distinctive)
                 found.append(SectionDict(name.lower(), kind.lower(), entries, known))
+            elif self.general is not None and self.general.holds(name, entries):
+                found.append(SectionDict(name.lower(), self.general.kind, entries, True))
         return found if any(s.distinctive for s in found) else []
 
     def _dict(self, node: Union[cst.Dict, cst.Call]) -> None:
-        found = section_dict(self.ctx, node, self.types, self.distinctive)
+        found = section_dict(self.ctx, node, self.types, self.distinctive, self.general)
         if found is not None:
             self._dicts.append(found)
 
@@ -138,9 +163,11 @@ def section_dict(
     node: Union[cst.Dict, cst.Call],
     types: frozenset[str],
     distinctive: frozenset[str],
+    general: Optional[General] = None,
 ) -> Optional[SectionDict]:
     """The dict being visited (a literal or ``dict(type=..., ...)``) as an Asterisk
-    section: its `type` is one of `types`."""
+    section: its `type` is one of `types`, or it is the global section ``general``
+    describes (stored under its name)."""
     entries: dict[str, tuple[cst.CSTNode, Any]] = {}
     if type(node) is cst.Dict:
         for element in node.elements:
@@ -153,6 +180,11 @@ def section_dict(
             if arg.keyword is not None:
                 entries[arg.keyword.value.lower()] = (arg, value_of(ctx, arg.value))
     kind = entries.get("type", (None, NOT_LITERAL))[1]
+    if general is not None and "type" not in entries and general.keys & entries.keys():
+        keyed, name = _section_name(ctx)
+        if name is not None and general.holds(name, entries):
+            return SectionDict(name, general.kind, entries, True)
+        return None
     if not isinstance(kind, str) or kind.lower() not in types:
         return None
     keyed, name = _section_name(ctx)
@@ -162,6 +194,13 @@ def section_dict(
     if not keyed and not known:
         return None
     return SectionDict(name, kind.lower(), entries, known)
+
+
+def stored_section(ctx: FileContext) -> Optional[str]:
+    """The literal section name the dict being visited is stored under
+    (`cfg["general"] = {...}`, `{"general": {...}}`), if any."""
+    keyed, name = _section_name(ctx)
+    return name if keyed else None
 
 
 def _section_name(ctx: FileContext) -> tuple[bool, Optional[str]]:

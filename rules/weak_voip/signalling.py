@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
 import libcst as cst
@@ -53,7 +53,7 @@ from privalint.rules.weak_voip.lines import (
     source_line,
     space_settings,
 )
-from privalint.rules.weak_voip.pbx_config import Param, ParamReader, SectionDict, Sections
+from privalint.rules.weak_voip.pbx_config import General, Param, ParamReader, SectionDict, Sections
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -390,6 +390,9 @@ class AsteriskKnowledge:
     dict_triggers: tuple[str, ...] = ()
     transport_section: str = "transport"
     secret_keys: frozenset[str] = frozenset()
+    # chan_sip's global section, and its switches that turn TLS off (`tlsenable=no`).
+    general: Optional[General] = None
+    tls_switches: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> AsteriskKnowledge:
@@ -420,11 +423,15 @@ class AsteriskKnowledge:
             dict_triggers=tuple(catalog.strings(f"{section}.dict-trigger-words")),
             transport_section=str(catalog.get(f"{section}.transport-section", "transport")),
             secret_keys=frozenset(lowered("secret-keys")),
+            general=General(
+                frozenset(lowered("general-sections")), frozenset(lowered("general-keys"))
+            ),
+            tls_switches=table("tls-switches"),
         )
 
     def sections_of(self, ctx: Any) -> Sections:
         """A collector of the Asterisk sections a file builds."""
-        return Sections(ctx, self.section_types, self.dict_keys)
+        return Sections(ctx, self.section_types, self.dict_keys, self.general)
 
     def plain(self, text: Optional[str]) -> bool:
         """Whether a `protocol`/`transport` value names only clear-text protocols."""
@@ -435,7 +442,7 @@ class AsteriskKnowledge:
         """The sections of Asterisk configuration text that have a known ``type``:
         name, lowercased key -> lowercased value, and the line of the text each key
         is set on."""
-        if "type" not in text or "[" not in text:
+        if "[" not in text or ("type" not in text and not self._general_in(text)):
             return []
         found: list[AsteriskSection] = []
         name: Optional[str] = None
@@ -444,7 +451,10 @@ class AsteriskKnowledge:
         for row, raw in enumerate((*text.split("\n"), "[]")):
             line = raw.split(";", 1)[0].strip()
             if line.startswith("["):
-                if name is not None and values.get("type") in self.section_types:
+                if name is not None and (
+                    values.get("type") in self.section_types
+                    or ("type" not in values and self.general and self.general.holds(name, values))
+                ):
                     found.append(AsteriskSection(name, values, rows))
                 name = line[1 : line.find("]")].strip() if "]" in line else ""
                 values, rows = {}, {}
@@ -457,6 +467,14 @@ class AsteriskKnowledge:
                 values[key] = value.strip().lower()
                 rows[key] = row
         return found
+
+    @property
+    def general_keys(self) -> frozenset[str]:
+        return self.general.keys if self.general is not None else frozenset()
+
+    def _general_in(self, text: str) -> bool:
+        lowered = text.lower()
+        return self.general is not None and any(f"[{n}]" in lowered for n in self.general.names)
 
     def weak(self, values: dict[str, str], table: dict[str, frozenset[str]]) -> Optional[str]:
         key = self.weak_key(values, table)
@@ -724,6 +742,8 @@ class SipWithoutTls(Rule):
                 *server.words,
                 *asterisk.words,
                 *asterisk.dict_triggers,
+                # chan_sip's global section.
+                *sorted(asterisk.general_keys),
                 *catalog.strings("voip.secrets.config.class-words"),
                 # Transport settings passed to a provider's API.
                 *module_words(catalog.strings("voip.modules")),
@@ -819,6 +839,14 @@ class SipWithoutTls(Rule):
         if asterisk is None:
             return False
         for name, values, rows in asterisk.sections(text):
+            switch = asterisk.weak_key(values, asterisk.tls_switches)
+            if switch is not None:
+                self._report_plain(
+                    node,
+                    what=f"Asterisk `[{name}]` with `{switch}={values[switch]}`",
+                    instead="`tlsenable=yes` with a `tls` transport and `sips:` for peers",
+                    line_offset=source_line(node, rows[switch]),
+                )
             protocol_key = next((k for k in asterisk.transport_keys if k in values), None)
             if protocol_key is None:
                 continue
@@ -940,6 +968,13 @@ class SipWithoutTls(Rule):
             s.name: s for s in sections if s.kind == asterisk.transport_section and s.name
         }
         for section in sections:
+            for switch, off in asterisk.tls_switches.items():
+                if section.text(switch) in off:
+                    self._report_plain(
+                        section.entries[switch][0],
+                        what=f"Asterisk `[{section.shown}]` with `{switch}={section.text(switch)}`",
+                        instead="`tlsenable=yes` with a `tls` transport and `sips:` for peers",
+                    )
             key, text = self._transport(asterisk, section)
             if text is None:
                 continue
