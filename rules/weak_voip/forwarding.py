@@ -1618,7 +1618,9 @@ class UnboundedCallVolume(Rule):
     (`DialerSettings`, a `trunk` field) or when it is given to a provider's API
     (`telnyx.OutboundVoiceProfile.create(concurrent_call_limit=None)`), also the
     participants of a conference bridge (`max_participants: int = 0` beside
-    `esl_host`), FreeSWITCH's `limit` application run over the event socket with a
+    `esl_host`), call caps of PBX configuration sections built for configparser
+    (`cfg["general"] = {"call-limit": "0"}`, asterisk.conf's `maxcalls`), FreeSWITCH's
+    `limit` application run over the event socket with a
     maximum of -1 (`con.execute("limit", "hash outbound carrier -1", uuid)`), also
     module constants of a settings module with other telephony
     constants (`MAX_CONCURRENT_CALLS = int(os.environ.get("MAX_CONCURRENT_CALLS", "0"))`

@@ -642,7 +642,10 @@ class SipWithoutTls(Rule):
     Listening sockets kept as values, for a YAML or JSON configuration
     (`{"socket": ["udp:0.0.0.0:5060"]}`), count like those in configuration text, and
     so do Asterisk sections rendered line by line (`body.append("transport=transport-udp")`
-    then `"\n".join(body)`), where the offending line is reported, and configuration
+    then `"\n".join(body)`, or a list of lines a function returns for its caller to
+    join), where the offending line is reported (a `sip:` proxy or URI among them too),
+    chan_sip's `[general]` section (known by its own keys) with `transport=udp` or
+    `tlsenable=no`, and configuration
     templates of the module (`Template("...protocol={{ protocol }}...")`) filled from a
     dict or `render()` keywords, where the value that fills the line is reported.
     Settings modules count too: `SIP_TRANSPORT = os.environ.get("SIP_TRANSPORT",
