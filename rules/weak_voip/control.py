@@ -590,9 +590,43 @@ class HardcodedVoipSecret(Rule):
             if fallback is not None:
                 value = literal(fallback)
                 node, how = fallback, "fallback"
+        if value is NOT_LITERAL:
+            stem = self._stem(expr)
+            if stem is not None:
+                value, how = stem, "stem"
         if not isinstance(value, str) or self._placeholder(value):
             return None
         return node, value, how
+
+    # The shortest hard-coded part that makes a password built around it predictable.
+    _STEM = 4
+
+    def _stem(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The literal text a password is built around (``"Stat10n-" + ext``,
+        ``f"Desk{ext}!"``) when the other parts are not secrets themselves: whoever
+        reads the code can work out every such password."""
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
+            parts: list[cst.BaseExpression] = [expr.left, expr.right]
+            text = "".join(p for p in map(literal, parts) if isinstance(p, str))
+            others = [p for p in parts if not isinstance(literal(p), str)]
+        elif type(expr) is cst.FormattedString:
+            text = "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)
+            others = [p.expression for p in expr.parts if type(p) is cst.FormattedStringExpression]
+        else:
+            return None
+        if len(text.strip()) < self._STEM or not others:
+            return None
+        knowledge: SecretKnowledge = self.compiled
+        for other in others:
+            if isinstance(other, (cst.BinaryOperation, cst.FormattedString)):
+                return None
+            # A value fetched at run time (`vault.read("sip")`) may be the secret.
+            if type(other) is cst.Call and last_name(other.func) not in ("str", "format"):
+                return None
+            name = self.ctx.code(other, 60)
+            if set(words_of(name)) & knowledge.secret_name_words:
+                return None
+        return text
 
     def _placeholder(self, value: str, folded: bool = False) -> bool:
         """A placeholder, not a secret; ``folded`` values were lowercased."""
@@ -617,6 +651,8 @@ class HardcodedVoipSecret(Rule):
             detail = f" (constant `{self.ctx.code(expr, 30)}`)"
         elif how == "fallback":
             detail = " (as the fallback of an environment lookup)"
+        elif how == "stem":
+            detail = f" (built around the fixed text `{value}`, so it can be guessed)"
         self.report(node, what=what, detail=detail)
 
     def _setting_secret(self, setting: Setting) -> None:
