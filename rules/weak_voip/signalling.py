@@ -505,6 +505,22 @@ def _typed_section(ctx: Any, node: cst.CSTNode, types: frozenset[str]) -> bool:
     return False
 
 
+def _lookup_default(ctx: Any, expr: cst.BaseExpression) -> Any:
+    """The literal a lookup falls back to when its key is missing
+    (``station.get("verify", False)``, ``getattr(cfg, "verify", False)``), else
+    ``NOT_LITERAL``."""
+    if type(expr) is not cst.Call or len(expr.args) < 2:
+        return NOT_LITERAL
+    func = expr.func
+    method = func.attr.value if type(func) is cst.Attribute else None
+    name = func.value if type(func) is cst.Name else None
+    if method == "get" and len(expr.args) == 2:
+        return value_of(ctx, expr.args[1].value)
+    if name == "getattr" and len(expr.args) == 3:
+        return value_of(ctx, expr.args[2].value)
+    return NOT_LITERAL
+
+
 def config_text(node: StringNode) -> Optional[str]:
     """The text of a string literal or f-string (fields as ``UNKNOWN_PART``)."""
     if type(node) is cst.SimpleString:
@@ -2174,13 +2190,17 @@ class SipTlsUnverified(Rule):
                 key = (self._function(), config)
                 if key in self._configs and attr == "verifyServer":
                     self._configs[key] = bool(value) if value is not NOT_LITERAL else True
+                unless = ""
+                if value is NOT_LITERAL:
+                    value = _lookup_default(self.ctx, node.value)
+                    unless = " unless the setting is given"
                 if value is not NOT_LITERAL and not value:
                     who = "server" if attr == "verifyServer" else "client"
                     self.report(
                         node,
                         code=code,
-                        why=f"the SIP {who}'s certificate is not verified; anyone on the path can "
-                        "pose as it",
+                        why=f"the SIP {who}'s certificate is not verified{unless}; anyone on the "
+                        "path can pose as it",
                     )
             elif (
                 attr in knowledge.client_cert_attributes and value is not NOT_LITERAL and not value
