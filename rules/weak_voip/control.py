@@ -145,9 +145,12 @@ class VoipControlPlaintext(Rule):
     other than the loopback address. A host the code does not spell out counts when
     the caller chooses it (a parameter, `self.host`), not when the deployment does
     (`settings.esl_host`, an environment variable): control interfaces usually stay on
-    the loopback address there. Plain ARI URLs kept in settings (`ARI_URL =
+    the loopback address there, unless the code turns TLS off in so many words
+    (`Manager(host=PBX_HOST, ssl=False)`). Plain ARI URLs kept in settings (`ARI_URL =
     "http://pbx.example.com:8088"`) count where they are defined when no connection of
-    the file is made with them.
+    the file is made with them. ARI called over HTTPS with `verify=False`
+    (`requests.get(f"{ARI_URL}/ari/recordings/stored", verify=False)`) counts too: any
+    certificate answers for the PBX.
 
     ## Why is this bad?
     These interfaces control every call of the PBX: they originate and redirect
@@ -286,6 +289,8 @@ class VoipControlPlaintext(Rule):
             # Reported here, or not at all (a loopback check, say), not at the setting.
             self._url_settings.pop(url.value.value, None)
         text = text_of(self.ctx, url.value)
+        if text is not None and not _PLAIN_URL.match(text):
+            self._unverified_ari(node, url.value, text)
         if text is None or not _PLAIN_URL.match(text):
             return
         is_ari = known_name(self.ctx, node.func, knowledge.ari_connect) is not None
@@ -310,6 +315,33 @@ class VoipControlPlaintext(Rule):
             protocol=f"ARI ({text.split(':', 1)[0].lower()}://)",
             host=host or text.replace(UNKNOWN_PART, "…")[:40],
             severity=Severity.ERROR if host else Severity.WARNING,
+        )
+
+    def _unverified_ari(self, node: cst.Call, url: cst.BaseExpression, text: str) -> None:
+        """An HTTP client's call of an ARI path (``f"{ARI_URL}/ari/recordings"``) with
+        ``verify=False``: TLS that any certificate answers, call control's credentials
+        included."""
+        knowledge: ControlKnowledge = self.compiled
+        verify = keyword(node, "verify")
+        if verify is None or value_of(self.ctx, verify.value) is not False:
+            return
+        if "://" in text:
+            rest = text.split("://", 1)[1]
+            path = rest[rest.find("/") :] if "/" in rest else ""
+        else:
+            # A base URL filled in at run time (`f"{ARI_URL}/ari/..."`).
+            path = text.lstrip(UNKNOWN_PART)
+        if not path.startswith(knowledge.ari_path + "/"):
+            return
+        host = url_host(text) if "://" in text else None
+        if is_loopback(host, knowledge.loopback):
+            return
+        shown = host or self.ctx.code(url, 40)
+        self.report(
+            node,
+            f"ARI connection to `{shown}` does not verify the server's certificate "
+            "(`verify=False`): anyone on the path can pose as the PBX and take call control "
+            "and its credentials",
         )
 
     def _socket(self, node: cst.Call) -> None:
@@ -346,10 +378,15 @@ class VoipControlPlaintext(Rule):
 
     def _client(self, node: cst.Call, client: ControlClient) -> None:
         knowledge: ControlKnowledge = self.compiled
+        # TLS turned off in so many words (`ssl=False`): the host matters, not who picks it.
+        switched_off = False
         for name in client.tls_keywords:
             arg = keyword(node, name)
-            if arg is not None and value_of(self.ctx, arg.value) not in (False, None, 0):
-                return
+            if arg is not None:
+                value = value_of(self.ctx, arg.value)
+                if value not in (False, None, 0):
+                    return
+                switched_off = value is False or value == 0
         position = client.host_position if client.host_position >= 0 else None
         arg = argument(node, position, *client.host_keywords)
         if arg is None:
@@ -358,7 +395,7 @@ class VoipControlPlaintext(Rule):
         else:
             host = host_text(self.ctx, arg.value)
             shown = host or self.ctx.code(arg.value, 30)
-            if host is None and not _caller_chosen(self.ctx, arg.value):
+            if host is None and not switched_off and not _caller_chosen(self.ctx, arg.value):
                 return
         if is_loopback(host, knowledge.loopback):
             return

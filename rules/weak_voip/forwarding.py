@@ -592,6 +592,17 @@ def _fixed_table(ctx: FileContext, table: cst.BaseExpression) -> bool:
     return is_constant_name(ctx, table) and not ctx.categories(table).user_input
 
 
+def _subscript_parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The subscripts an f-string is filled with (``f"PJSIP/{args[1]}@carrier"``)."""
+    if type(expr) is not cst.FormattedString:
+        return []
+    return [
+        p.expression
+        for p in expr.parts
+        if type(p) is cst.FormattedStringExpression and type(p.expression) is cst.Subscript
+    ]
+
+
 def _simple_names(expr: cst.BaseExpression) -> list[cst.Name]:
     if type(expr) is cst.Name:
         return [expr]
@@ -612,7 +623,11 @@ def _chosen_by_caller(
     """A forwarding target read back from where its owner set it
     (``guest.forward_number``), or an element of what a caller keyed in
     (``args[1]`` after ``args = event.get("args", [])``), directly or through a variable."""
-    for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
+    for value in (
+        expr,
+        *(binding(ctx, n) for n in _simple_names(expr)),
+        *_subscript_parts(expr),
+    ):
         if value is None:
             continue
         if any(
@@ -623,10 +638,12 @@ def _chosen_by_caller(
         for _ in range(3):
             if _keyed_in(knowledge, value):
                 return True
-            if type(value) is not cst.Subscript or type(value.value) is not cst.Name:
+            if type(value) is not cst.Subscript:
                 break
-            # An element of a list the caller filled.
-            bound = binding(ctx, value.value)
+            # An element of a list the caller filled (`event["args"][0]`, or `args[1]`
+            # after `args = event.get("args", [])`).
+            inner = value.value
+            bound = binding(ctx, inner) if type(inner) is cst.Name else inner
             if bound is None:
                 break
             value = bound
