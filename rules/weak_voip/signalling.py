@@ -86,6 +86,9 @@ class ProfileKnowledge:
     transport_keys: frozenset[str] = frozenset()
     plain_transports: frozenset[str] = frozenset()
     secret_keys: frozenset[str] = frozenset()
+    # Parameters that list the TLS versions allowed, and the obsolete ones among them.
+    version_keys: frozenset[str] = frozenset()
+    old_versions: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ProfileKnowledge:
@@ -106,6 +109,14 @@ class ProfileKnowledge:
             transport_keys=lowered("transport-keys"),
             plain_transports=lowered("plain-transports"),
             secret_keys=lowered("secret-keys"),
+            version_keys=lowered("version-keys"),
+            old_versions=lowered("old-versions"),
+        )
+
+    def obsolete(self, key: str, value: str) -> bool:
+        """A version list (``tls-version=tlsv1,tlsv1.2``) that allows an obsolete one."""
+        return key in self.version_keys and any(
+            v.strip() in self.old_versions for v in value.split(",")
         )
 
     @property
@@ -2304,6 +2315,14 @@ class SipTlsUnverified(Rule):
                     code=f"{key}={value}",
                     why="the SIP-TLS profile accepts any peer certificate; anyone on the "
                     "path can pose as the peer",
+                )
+            elif profile.obsolete(key, value):
+                self.report(
+                    where,
+                    line_offset=xml_param_line(where, key),
+                    code=f"{key}={value}",
+                    why="the SIP-TLS profile allows an obsolete protocol version; use TLS 1.2 "
+                    "or newer",
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
