@@ -1869,7 +1869,8 @@ class SipTlsUnverified(Rule):
     `verify_certificate = no` (or the older core parameter `tls_verify_server = 0`),
     Asterisk TLS transports written as configuration text
     with `verify_server=no` or `method=tlsv1` (also as dicts for `configparser`), and
-    FreeSWITCH profiles with `tls-verify-policy` `none` or `tls-verify-peer` `false`
+    FreeSWITCH profiles with `tls-verify-policy` `none` or `tls-verify-peer` `false`, or
+    a `tls-version` list that allows TLS 1.0 or 1.1
     (as dicts, XML text or `<param>` elements, also made through a helper), and
     settings of trunks, carriers and PBX connections kept in Python that turn the
     check off (`verify_carrier_tls: bool = False` beside `esl_host` settings,
