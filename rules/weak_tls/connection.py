@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import libcst as cst
@@ -240,6 +240,8 @@ class _Knowledge:
     loopback: tuple[str, ...]
     services: dict[str, PlainService]
     logins: PlainLogins
+    # URL schemes that accept any certificate (`neo4j+ssc://`) -> what they do.
+    schemes: dict[str, str] = field(default_factory=dict)
 
 
 class InsecureConnectionOption(Rule):
@@ -259,7 +261,8 @@ class InsecureConnectionOption(Rule):
     `scheme="http"` for Elasticsearch, OpenSearch, Typesense (`"protocol": "http"`),
     Meilisearch and Solr, an `http://` account URL for Azure Storage clients,
     `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB and Redis (the catalog
-    lists the clients). Connections to loopback hosts are not
+    lists the clients), and URL schemes that encrypt but accept any certificate
+    (Neo4j's `neo4j+ssc://`, `bolt+ssc://`). Connections to loopback hosts are not
     flagged.
 
     It also flags logins sent in clear text: a `redis://`, `amqp://`, `mongodb://` or
@@ -327,6 +330,10 @@ class InsecureConnectionOption(Rule):
             loopback=tuple(catalog.strings("tls.loopback-hosts")),
             services=_services(catalog),
             logins=_logins(catalog),
+            schemes={
+                str(k).lower(): str(v)
+                for k, v in (catalog.get("tls.unverified-schemes", {}) or {}).items()
+            },
         )
 
     @classmethod
@@ -337,6 +344,7 @@ class InsecureConnectionOption(Rule):
                 *sorted(known.options),
                 *module_words(known.services),
                 *known.logins.prefixes,
+                *(f"{scheme}://" for scheme in sorted(known.schemes)),
                 # A client is known only through an import of its package.
                 *sorted({f"import:{name.split('.', 1)[0]}" for name in known.logins.clients}),
             ),
@@ -440,10 +448,35 @@ class InsecureConnectionOption(Rule):
             self._connection_string(node)
         if "://" in node.value:
             self._login_string(node)
+            if "+" in node.value:
+                self._unverified_scheme(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._connection_string(node)
         self._login_string(node)
+        self._unverified_scheme(node)
+
+    def _unverified_scheme(self, node: StringNode) -> None:
+        """``neo4j+ssc://graph.example.com``: a URL whose scheme turns TLS on but accepts
+        any certificate."""
+        schemes: dict[str, str] = self.compiled.schemes
+        start = leading_text(node)
+        scheme = start.split("://", 1)[0].strip().lower() if start and "://" in start else ""
+        meaning = schemes.get(scheme)
+        if meaning is None:
+            return
+        top, user, _ = string_use(self.ctx.stack)
+        if id(top) in self._reported or user is None or type(user) is cst.Expr:
+            return
+        text = text_of(self.ctx, top) or start or ""
+        host = url_host(text)
+        if is_loopback(host, self.compiled.loopback):
+            return
+        self._reported.add(id(top))
+        self.report(
+            top,
+            f"`{scheme}://` {meaning}{f' (connection to `{host}`)' if host else ''}",
+        )
 
     def _connection_string(self, node: StringNode) -> None:
         loopback = self.compiled.loopback
