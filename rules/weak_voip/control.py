@@ -451,7 +451,9 @@ class HardcodedVoipSecret(Rule):
     (`SIP_TRUNKS = {"backup": {"uri": "sip:...", "password": "..."}}`), of Asterisk
     sections built as dicts (`cfg["trunk-auth"] = {"type": "auth", "password": "..."}`)
     and FreeSWITCH gateways (a sofia dict, or `<param name="password">` elements in
-    XML text or made with ElementTree, also through a helper), users of FreeSWITCH
+    XML text or made with ElementTree, also through a helper, or given as a literal to
+    a function of the module that makes the gateway: `gateway("carrier", realm, user,
+    "Fs-Carrier-9!")`), users of FreeSWITCH
     directory XML (`<user id="1000"><params><param name="password" value="1234"/>`,
     served to `mod_xml_curl`), password fields and keywords of trunk or
     account classes (`password: str = "..."` in a `SipTrunk` dataclass,
@@ -460,7 +462,8 @@ class HardcodedVoipSecret(Rule):
     `endpoints.create(password="...")`), passwords of Asterisk `auth` sections and
     `secret`s of `sip.conf` peers written as configuration text or rendered line by
     line, also a template that fills a name into a fixed password
-    (`"password=Agent" + name + "2024!"`), literals
+    (`"password=Agent" + name + "2024!"`) and a SIP password built around a fixed text
+    (`AuthCredInfo(..., "Stat10n-" + ext)`), literals
     assigned to names that say they hold such a secret (`AMI_SECRET = "..."`), and
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined), and fallbacks of environment lookups whose variable
@@ -573,6 +576,12 @@ class HardcodedVoipSecret(Rule):
         self._sofia = False
         self._param_secrets: list[cst.BaseExpression] = []
         self._text_secrets: list[cst.SimpleString] = []
+        # Passwords of `<param>` elements that are a parameter of the function making
+        # them (`def gateway(name, password)`): (that function, the parameter's name),
+        # judged at the calls of the function that pass a literal.
+        self._secret_params: list[tuple[cst.FunctionDef, str]] = []
+        # Calls of this module's functions that pass a literal, by function.
+        self._literal_calls: dict[int, list[cst.Call]] = {}
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
         self._sections: Optional[Sections] = asterisk.sections_of(ctx) if asterisk else None
         self._lines = LineLists(ctx)
@@ -593,10 +602,30 @@ class HardcodedVoipSecret(Rule):
                 self._reported.add(id(entry.node))
                 self.report(entry.node, what="password of an Asterisk section", detail=found)
 
+    def _secret_parameter(self, expr: cst.BaseExpression) -> None:
+        """Note a password that is a positional parameter of the function being walked."""
+        if type(expr) is not cst.Name:
+            return
+        definition = next((n for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef), None)
+        if definition is None:
+            return
+        if expr.value in self.ctx.flow.parameters(definition, False):
+            self._secret_params.append((definition, expr.value))
+
     def finish(self) -> None:
         if self._sofia:
             for secret in self._param_secrets:
                 self._report_secret(secret, "FreeSWITCH gateway password")
+            # `gateway("carrier", realm, "fs-user", "Fs-Carrier-9!")`: the literal a call
+            # passes for the password parameter of a function that makes the `<param>`.
+            for definition, name in self._secret_params:
+                for call in self._literal_calls.get(id(definition), ()):
+                    names = self.ctx.flow.parameters(definition, type(call.func) is cst.Attribute)
+                    if name not in names:
+                        continue
+                    arg = self.ctx.flow.argument_for(call, definition, names.index(name))
+                    if type(arg) is cst.SimpleString:
+                        self._report_secret(arg, "FreeSWITCH gateway password")
             for node in self._text_secrets:
                 if id(node) in self._reported:
                     continue
@@ -733,6 +762,11 @@ class HardcodedVoipSecret(Rule):
                 self._sofia = True
             elif param.key in profile.secret_keys and param.expr is not None:
                 self._param_secrets.append(param.expr)
+                self._secret_parameter(param.expr)
+        if any(type(a.value) is cst.SimpleString for a in node.args):
+            definition = self.ctx.flow.resolve_local(node.func)
+            if definition is not None:
+                self._literal_calls.setdefault(id(definition), []).append(node)
         if self._sections is not None:
             self._sections.observe(node)
         lines = self._lines.call(node)
