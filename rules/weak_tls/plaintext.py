@@ -165,7 +165,8 @@ class PlaintextHttpPersonalData(Rule):
     or credentials: in the body (`json=`, `data=`, `files=`), the query (`params=`),
     the headers, `auth=`, or the URL itself. It follows URLs kept in constants and
     helpers of the same module that pass their arguments on to the request. Personal
-    data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`), over
+    data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`, gmqtt's
+    `connect(host, 1883, ssl=False)`), over
     plain CoAP (`coap://`) or NATS is flagged once, where the connection is opened;
     through an XML-RPC proxy on an `http://` URL, where it is sent. A channel whose URL
     carries personal data or a credential
@@ -634,6 +635,11 @@ class PlaintextHttpPersonalData(Rule):
             host_arg = argument(node, 0, *kind.url_keywords)
             channel.opened = True
             channel.opening = node
+            # gmqtt's `client.connect(host, 1883, ssl=context)`.
+            for tls_keyword in kind.tls_keywords:
+                switch = keyword(node, tls_keyword)
+                if switch is not None and value_of(self.ctx, switch.value) not in (None, False):
+                    channel.secure = True
             if host_arg is not None:
                 channel.host = host_text(self.ctx, host_arg.value)
                 channel.shown = channel.host or self.ctx.code(host_arg.value, 30)
