@@ -92,6 +92,10 @@ class ChannelKind:
     # Personal data sent over the channel is reported where the channel is opened:
     # one finding per connection, however many sends follow.
     report_at_open: bool = False
+    # Keywords whose value says whether TLS is on (Kafka's `security_protocol`): one of
+    # the listed values (lowercased) turns it on; a value the code does not spell out
+    # may too. Without the keyword the channel is in clear text.
+    tls_values: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass
@@ -129,6 +133,11 @@ def _channels(catalog: Catalog) -> dict[str, ChannelKind]:
             data_keywords=frozenset(map(str, entry.get("data-keywords", []))),
             sends_at_once=bool(entry.get("sends-at-once", False)),
             report_at_open=str(entry.get("report", "")) == "opened",
+            tls_values=tuple(
+                (str(k), frozenset(str(v).lower() for v in values))
+                for k, values in (entry.get("tls-values", {}) or {}).items()
+                if isinstance(values, list)
+            ),
             credential_keywords=frozenset(map(str, entry.get("credential-keywords", []))),
             credential_header_keywords=frozenset(
                 map(str, entry.get("credential-header-keywords", []))
@@ -168,6 +177,8 @@ class PlaintextHttpPersonalData(Rule):
     data sent over a `ws://` WebSocket, over MQTT without TLS (no `tls_set()`, gmqtt's
     `connect(host, 1883, ssl=False)`), over
     plain CoAP (`coap://`) or NATS is flagged once, where the connection is opened;
+    sent to a Kafka producer without `security_protocol` `SSL`/`SASL_SSL` (also one
+    the module makes once for its functions), where it is sent;
     through an XML-RPC proxy on an `http://` URL, where it is sent. A channel whose URL
     carries personal data or a credential
     (`ws://host/feed?token=...`), or an MQTT client given a password
@@ -570,6 +581,11 @@ class PlaintextHttpPersonalData(Rule):
             switch = keyword(node, tls_keyword)
             if switch is not None and value_of(self.ctx, switch.value) not in (None, False):
                 secure = True
+        for tls_keyword, values in kind.tls_values:
+            switch = keyword(node, tls_keyword)
+            chosen = value_of(self.ctx, switch.value) if switch is not None else None
+            if chosen is NOT_LITERAL or (isinstance(chosen, str) and chosen.lower() in values):
+                secure = True
         host: Optional[str] = None
         shown = "its server"
         address = url.value if url is not None else None
@@ -624,7 +640,12 @@ class PlaintextHttpPersonalData(Rule):
 
     def _channel_used(self, node: cst.Call, func: cst.Attribute) -> None:
         name = dotted_name(func.value)
-        channel = self._channels.get(self._channel_key(name)) if name is not None else None
+        if name is None:
+            return
+        # A channel of this function (or class), else one the module opens for all.
+        channel = self._channels.get(self._channel_key(name)) or self._channels.get(
+            (id(self.ctx.module), name)
+        )
         if channel is None:
             return
         method = func.attr.value
