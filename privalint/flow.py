@@ -197,6 +197,17 @@ def _short_slice(node: cst.Subscript, limit: int = 4) -> bool:
     return (lower >= 0) == (upper >= 0) and 0 < upper - lower <= limit
 
 
+def _prefix_length(node: cst.Subscript) -> Optional[int]:
+    """How many leading items ``node`` slices (``x[:5]``, ``x[0:6]``), or None."""
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice:
+        return None
+    part = node.slice[0].slice
+    if part.step is not None or (part.lower is not None and _int_value(part.lower) != 0):
+        return None
+    upper = _int_value(part.upper)
+    return upper if upper is not None and upper > 0 else None
+
+
 def _param_marker(index: int) -> str:
     return f"@{index}"
 
@@ -332,6 +343,12 @@ class FlowSettings:
         self.bucketed = frozenset(catalog.strings("flow.bucketed-categories"))
         minimum = catalog.get("flow.bucket-minimum", 5)
         self.bucket_minimum = minimum if isinstance(minimum, int) else 5
+        lengths = catalog.get("flow.prefix-lengths", {}) or {}
+        self.prefix_lengths: dict[str, int] = (
+            {str(c): n for c, n in lengths.items() if isinstance(n, int)}
+            if isinstance(lengths, dict)
+            else {}
+        )
         self.generated_categories = frozenset(catalog.strings("flow.generated-categories"))
         self.repr_bases = frozenset(catalog.strings("flow.repr-bases"))
         # Calls that coarsen a location when their precision argument is small enough:
@@ -1318,6 +1335,17 @@ class Flow:
         if _email_domain(node):
             # `email.rsplit("@", 1)[-1]`: the domain names no one.
             return CLEAN
+        prefix = _prefix_length(node)
+        if prefix is not None:
+            # `cdr["to"][:5]`: the dialling prefix of a phone number.
+            whole = self.evaluate(node.value)
+            kept = {
+                c: o
+                for c, o in whole.cats.items()
+                if self.settings.prefix_lengths.get(c, 0) < prefix
+            }
+            if len(kept) < len(whole.cats):
+                return Carried(kept, False, user_input=whole.user_input) if kept else CLEAN
         if _first_token(node):
             # `postcode.split()[0]`: the outward code of a postcode is a district, the
             # first word of an address a house number; other data keeps its category

@@ -413,6 +413,12 @@ def test_template_placeholders(code: str, expected: list[tuple[str, ...]]) -> No
         ("def f(user):\n    probe(user.email.split('@')[1])", [()]),
         ("def f(user):\n    probe(user.email.partition('@')[2])", [()]),
         ("def f(user):\n    probe(user.email.split('@')[0])", [("email",)]),
+        # the first digits of a phone number are its country and area code
+        (
+            "def f(cdr, user):\n    probe(cdr['to'][:5])\n    probe(user.phone[:8])\n"
+            "    probe(user.email[:6])",
+            [(), ("phone",), ("email",)],
+        ),
         # a function applied to every value: what it makes of one value
         (
             "import hashlib\n\ndef f(df):\n"
