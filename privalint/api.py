@@ -187,9 +187,10 @@ def _run_jobs(
         # some files by name checks each of them in full.
         defer=options.prefilter and all(p.is_dir() for p in options.paths),
     )
-    from privalint.project import CLASS_USE, HELPER_CALL
+    from privalint.project import CLASS_USE, CONSTANT_USE, HELPER_CALL
 
-    if not any(f.kind in (HELPER_CALL, CLASS_USE) for result in results for f in result.facts):
+    seeding = (HELPER_CALL, CLASS_USE, CONSTANT_USE)
+    if not any(f.kind in seeding for result in results for f in result.facts):
         return results, None
     others: list[Fact] = []
     if cache is not None:

@@ -39,6 +39,8 @@ from privalint.prefilter import IMPORT, Prefilter, compiles
 from privalint.project import (
     BINDING,
     CLASS_USE,
+    CONSTANT,
+    CONSTANT_USE,
     EXTRA,
     HELPER_CALL,
     HELPER_SINK,
@@ -169,6 +171,7 @@ class FileContext:
         self.module = module
         self.catalog = checker.settings.catalog
         self.classifier = checker.classifier
+        self.checker = checker
         self.imports = ImportTable(checker.aliases, seeds)
         self.flow = Flow(checker.classifier, checker.flow_settings, self.imports, module)
         self.stack: list[cst.CSTNode] = []
@@ -182,6 +185,7 @@ class FileContext:
         # Classes imported from other modules whose instances the file holds
         # (`body: SignupIn`, `booking = Booking(...)`): a `class-use` fact each.
         self._class_uses: set[str] = set()
+        self._constant_uses: set[str] = set()
 
     def note_instance(self, qualified: Optional[str]) -> None:
         """A name now holds an instance of ``qualified`` (``app.schemas.Booking()``):
@@ -197,6 +201,40 @@ class FileContext:
             and qualified.partition(".")[0] not in _STDLIB
         ):
             self._class_uses.add(qualified[:-2])
+
+    def note_constants(self, expr: Optional[cst.BaseExpression]) -> None:
+        """Names in ``expr`` (a call's argument, an assigned value, the parts of a
+        string built from them) that read a constant of another module of the project
+        (`settings.PARTNER_URL`): a ``constant-use`` fact each, for the project stage
+        to look up its literal."""
+        words = self.checker.constant_words
+        if expr is None or not words or not self.checker.constant_prefixes:
+            return
+        todo = [expr]
+        while todo:
+            node = todo.pop()
+            if type(node) is cst.BinaryOperation:
+                todo.extend((node.left, node.right))
+            elif type(node) is cst.FormattedString:
+                todo.extend(
+                    p.expression for p in node.parts if type(p) is cst.FormattedStringExpression
+                )
+            elif type(node) is cst.Call:
+                todo.extend(a.value for a in node.args[:2])
+            elif isinstance(node, (cst.Name, cst.Attribute)):
+                qualified = self.imports.resolve(node)
+                if (
+                    qualified is None
+                    or "." not in qualified
+                    or "(" in qualified
+                    or qualified in self._constant_uses
+                    or qualified.startswith(LOCAL + ".")
+                    or qualified.partition(".")[0] in _STDLIB
+                    or words.isdisjoint(split_words(qualified.rpartition(".")[2]))
+                ):
+                    continue
+                self._constant_uses.add(qualified)
+                self.fact(CONSTANT_USE, "", node, qualified)
 
     # -- questions rules ask -----------------------------------------------------------
 
@@ -476,6 +514,7 @@ class _Tracker:
             self.ctx._scope_names.pop()
 
     def leave_Assign(self, node: cst.Assign) -> None:
+        self.ctx.note_constants(node.value)
         value = self.imports.instance_of(node.value)
         if type(node.value) is cst.Call:
             self.ctx.note_instance(value)
@@ -499,6 +538,8 @@ class _Tracker:
         self.flow.named_expr(node)
 
     def leave_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            self.ctx.note_constants(arg.value)
         self.ctx._record_helper_call(node)
         self.flow.call_effects(node)
 
@@ -582,6 +623,12 @@ class Checker:
         self.flow_settings = FlowSettings(catalog)
         aliases = catalog.get("imports.aliases", {})
         self.aliases: dict[str, str] = dict(aliases) if isinstance(aliases, dict) else {}
+        # Constants other modules may read (`imports.constant-prefixes`), and the words
+        # of the names a file reads them by (`settings.PARTNER_URL`).
+        self.constant_prefixes = tuple(
+            p.lower() for p in catalog.strings("imports.constant-prefixes")
+        )
+        self.constant_words = frozenset(catalog.strings("imports.constant-words"))
         self.compiled = {r.id: r.compile(catalog) for r in self.rules}
         self.hooks = {r.id: r.hooks() for r in self.rules}
         # Rules that take part in the walk; the notices (PV0xx) are the engine's own.
@@ -644,7 +691,7 @@ class Checker:
             # As if the file imported and used the seeds' libraries itself (or, for a
             # class whose text lists its fields, named those fields).
             lines = [
-                f"{q}\n" if q.startswith(SHOWN) else f"import {q.split('(')[0]}\n{q}\n"
+                f"{q}\n" if q.startswith((SHOWN, CONSTANT)) else f"import {q.split('(')[0]}\n{q}\n"
                 for q in seeds.values()
             ]
             screened = data + b"\n" + "".join(lines).encode("utf-8", "replace")
@@ -855,6 +902,7 @@ class Checker:
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 ctx.imports.bind_import(small)
         ctx.imports.learn_definitions(module)
+        ctx.imports.learn_constants(module, self.constant_prefixes)
         for small in statements(module.body):
             if type(small) is cst.Assign:
                 value = ctx.imports.instance_of(small.value)

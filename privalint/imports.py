@@ -27,11 +27,12 @@ module's top-level statements, so a function can use an alias bound below it).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional, Union
 
 import libcst as cst
+from privalint.project import CONSTANT
 
 LOCAL = "<local>"
 # A seed for a class of another module whose text lists its fields starts with this
@@ -94,8 +95,16 @@ class ImportTable:
         self._seeds = {
             k: v
             for k, v in (seeds or {}).items()
-            if not k.endswith("()") and not v.startswith(SHOWN)
+            if not k.endswith("()") and not v.startswith((SHOWN, CONSTANT))
         }
+        # Constants of other modules, by their imported name (`app.settings.API_URL`).
+        self._constant_seeds = {
+            k: v[len(CONSTANT) :] for k, v in (seeds or {}).items() if v.startswith(CONSTANT)
+        }
+        self._constant_nodes: dict[str, Optional[cst.BaseExpression]] = {}
+        # This module's constants that other modules may read: name (`API_URL`, or
+        # `settings.api_url` for a field default of an instance made here) -> literal.
+        self._constants: dict[str, str] = {}
         # Classes of other modules whose text lists their fields: for the flow.
         self.shown_seeds = {k: v for k, v in (seeds or {}).items() if v.startswith(SHOWN)}
         # (is_class_scope, names): module first, then classes and functions as nested.
@@ -305,19 +314,69 @@ class ImportTable:
 
     def module_bindings(self) -> list[tuple[str, str]]:
         """What this module offers other modules that import from it: its module-level
-        names bound to library instances (``("mp", "mixpanel.Mixpanel()")``) and its
-        factory functions (``("get_store()", "redis.Redis()")``), sorted."""
+        names bound to library instances (``("mp", "mixpanel.Mixpanel()")``), its
+        factory functions (``("get_store()", "redis.Redis()")``) and the constants
+        `learn_constants` kept (``("API_URL", '<const>"http://..."')``), sorted."""
         out = [
             (name, value)
             for name, value in self._scopes[0][1].items()
             if value.endswith("()") and not value.startswith(_LOCAL_PREFIX)
         ]
+        out.extend((name, CONSTANT + text) for name, text in self._constants.items())
         out.extend(
             (name[len(_LOCAL_PREFIX) :] + "()", value)
             for name, value in self._factories.items()
             if name.startswith(_LOCAL_PREFIX) and not value.startswith(_LOCAL_PREFIX)
         )
         return sorted(out)
+
+    def constant(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The literal a constant of another module that ``expr`` names was given
+        there (seeded: ``settings.PARTNER_URL``), or None."""
+        if not self._constant_seeds or not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        qualified = self.resolve(expr)
+        if qualified is None or qualified not in self._constant_seeds:
+            return None
+        if qualified not in self._constant_nodes:
+            try:
+                node: Optional[cst.BaseExpression] = cst.parse_expression(
+                    self._constant_seeds[qualified]
+                )
+            except Exception:  # a damaged seed: no value
+                node = None
+            self._constant_nodes[qualified] = node
+        return self._constant_nodes[qualified]
+
+    def learn_constants(self, module: cst.Module, prefixes: tuple[str, ...]) -> None:
+        """The module's string constants whose value starts with one of ``prefixes``
+        (`PARTNER_URL = "http://..."`), and the field defaults so written of a class
+        this module makes its one instance of (`settings = Settings()` with
+        `partner_url: str = "http://..."`): what other modules may read of it."""
+        if not prefixes:
+            return
+        fields: dict[str, dict[str, str]] = {}
+        for stmt in module.body:
+            if type(stmt) is cst.ClassDef and type(stmt.body) is cst.IndentedBlock:
+                for inner in stmt.body.body:
+                    if type(inner) is cst.SimpleStatementLine:
+                        for name, text in _constant_assignments(inner, prefixes):
+                            fields.setdefault(stmt.name.value, {})[name] = text
+            elif type(stmt) is cst.SimpleStatementLine:
+                for name, text in _constant_assignments(stmt, prefixes):
+                    self._constants[name] = text
+                for small in stmt.body:
+                    if (
+                        type(small) is cst.Assign
+                        and len(small.targets) == 1
+                        and type(small.targets[0].target) is cst.Name
+                        and type(small.value) is cst.Call
+                        and type(small.value.func) is cst.Name
+                        and small.value.func.value in fields
+                    ):
+                        instance = small.targets[0].target.value
+                        for attr, text in fields[small.value.func.value].items():
+                            self._constants[f"{instance}.{attr}"] = text
 
     def _inherited(self, class_name: str, attr: str) -> Optional[str]:
         """``requests.Session().get`` for ``get`` of a local subclass of
@@ -434,3 +493,24 @@ class ImportTable:
         ):
             return None
         return min(v for v in found if v)
+
+
+def _constant_assignments(
+    line: cst.SimpleStatementLine, prefixes: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """``(name, literal source)`` for each ``NAME = "<prefix>..."`` (or annotated) of a
+    line whose string starts with one of ``prefixes``."""
+    for small in line.body:
+        if type(small) is cst.Assign and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        elif type(small) is cst.AnnAssign and small.value is not None:
+            target, value = small.target, small.value
+        else:
+            continue
+        if type(target) is not cst.Name or not isinstance(
+            value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            continue
+        text = value.evaluated_value
+        if isinstance(text, str) and text.lower().startswith(prefixes):
+            yield target.value, repr(text)

@@ -82,6 +82,11 @@ HELPER_SINK = "helper-sink"
 HELPER_CALL = "helper-call"
 BINDING = "binding"
 CLASS_USE = "class-use"
+# A file reads a constant another module may define (`settings.PARTNER_URL`): its
+# detail is the qualified name as imported.
+CONSTANT_USE = "constant-use"
+# A binding or seed that is a constant's literal (``<const>'http://partner.example'``).
+CONSTANT = "<const>"
 # A helper's `**kwargs` reaches the sink: keywords no other parameter takes do.
 EXTRA = "**"
 _SEP = "\x1f"
@@ -288,7 +293,11 @@ def binding_targets(facts: Iterable[Fact]) -> dict[tuple[str, ...], set[str]]:
     return targets
 
 
-def resolve_seeds(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> dict[str, dict[str, str]]:
+def resolve_seeds(
+    facts: Iterable[Fact],
+    context: Iterable[Fact] = (),
+    settings_objects: Sequence[str] = (),
+) -> dict[str, dict[str, str]]:
     """Per calling file, the imported names whose methods it passes personal data to
     that another module of the project binds to a library object (its ``binding``
     facts, from the checked files or ``context``): ``{"app/views.py":
@@ -309,7 +318,41 @@ def resolve_seeds(facts: Iterable[Fact], context: Iterable[Fact] = ()) -> dict[s
             if path != fact.path and module_is(path, wanted):
                 out.setdefault(fact.path, {})[imported] = qualified
                 break
+    for fact in facts:
+        if fact.kind == CONSTANT_USE:
+            found = _constant(fact, bindings, settings_objects)
+            if found is not None:
+                out.setdefault(fact.path, {})[fact.detail] = found
     return out
+
+
+def _constant(
+    fact: Fact,
+    bindings: dict[str, list[tuple[str, str]]],
+    settings_objects: Sequence[str],
+) -> Optional[str]:
+    """The literal of the constant a ``constant-use`` fact reads, from the ``binding``
+    facts of the module it names (``app.settings.API_URL``, ``app.config.settings.
+    api_url`` for a field of the instance made there), or of a settings module of the
+    project for a framework's settings object (``django.conf.settings.API_URL``)."""
+    qualified = fact.detail
+    for head in settings_objects:
+        if qualified.startswith(head + "."):
+            name = qualified[len(head) + 1 :]
+            for path, value in bindings.get(name, ()):
+                if value.startswith(CONSTANT) and "settings" in path_parts(path)[-2:]:
+                    return value
+            return None
+    parts = qualified.split(".")
+    for cut in (1, 2):
+        if len(parts) <= cut:
+            break
+        module, name = ".".join(parts[:-cut]), ".".join(parts[-cut:])
+        wanted = _module_parts(module, fact.path)
+        for path, value in bindings.get(name, ()):
+            if value.startswith(CONSTANT) and path != fact.path and module_is(path, wanted):
+                return value
+    return None
 
 
 @dataclass(frozen=True)

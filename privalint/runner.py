@@ -255,7 +255,11 @@ def recheck_seeded(
     result replaces its first one."""
     from privalint.project import resolve_seeds
 
-    seeds = resolve_seeds([f for r in results for f in r.facts], context)
+    seeds = resolve_seeds(
+        [f for r in results for f in r.facts],
+        context,
+        settings.catalog.strings("imports.settings-objects"),
+    )
     if not seeds:
         return results
     out = list(results)

@@ -420,8 +420,10 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
         for scope in enclosing_scopes(ctx):
             values = _table(ctx, scope).get(expr.value)
             if values is not None:
-                return _single(values)
-        return None
+                # An imported name has no value here; a constant imported from another
+                # module of the project may have one there.
+                return _single(values) or ctx.imports.constant(expr)
+        return ctx.imports.constant(expr)
     if type(expr) is cst.Attribute and type(expr.value) is cst.Name:
         if expr.value.value in ("self", "cls"):
             frame = _frame(ctx)
@@ -440,7 +442,8 @@ def binding(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpr
             values = _table(ctx, cls).get(expr.attr.value)
             if values is not None:
                 return _single(values)
-        return None
+        # `settings.PARTNER_URL`: a constant of another module of the project.
+        return ctx.imports.constant(expr)
     # `CONFIG["password"]` and `CONFIG.get("password")` of a dict literal.
     key: Any = NOT_LITERAL
     if type(expr) is cst.Subscript and len(expr.slice) == 1:

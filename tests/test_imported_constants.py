@@ -1,0 +1,117 @@
+"""Constants of one module read in another: `PARTNER_URL = "http://..."` in
+`app/settings.py`, `requests.post(settings.PARTNER_URL, ...)` elsewhere. The defining
+module offers its constants with an insecure scheme (`binding` facts), the reading
+module records which such names it reads (`constant-use` facts), and the reading file
+is checked again with their literals known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from privalint.api import CheckOptions, run_check
+from privalint.model import Fact
+from privalint.project import BINDING, CONSTANT, CONSTANT_USE, binding_detail, resolve_seeds
+from tests.conftest import write_tree
+
+SETTINGS = """\
+DEBUG = False
+PARTNER_URL = "http://partner.example/api/v1"
+SECURE_URL = "https://partner.example/api/v1"
+"""
+
+CONFIG = """\
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    registry_url: str = "http://registry.example/api"
+    billing_url: str = "https://billing.example/api"
+
+
+settings = Settings()
+"""
+
+TASKS = """\
+import requests
+from django.conf import settings as django_settings
+
+from app import settings
+from app.config import settings as config
+from app.settings import PARTNER_URL, SECURE_URL
+
+
+def sync(client):
+    requests.post(PARTNER_URL, json={"dob": client.date_of_birth.isoformat()})
+    requests.post(settings.PARTNER_URL, json={"email": client.email})
+    requests.post(SECURE_URL, json={"email": client.email})
+    lookup = config.registry_url + "/search"
+    requests.get(lookup, params={"surname": client.last_name})
+    requests.get(config.billing_url, params={"surname": client.last_name})
+    requests.post(django_settings.PARTNER_URL, json={"email": client.email})
+    requests.post(django_settings.DEBUG_URL, json={"email": client.email})
+"""
+
+
+@pytest.fixture
+def project(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_tree(
+        tmp_project,
+        {
+            "app/__init__.py": "",
+            "app/settings.py": SETTINGS,
+            "app/config.py": CONFIG,
+            "app/tasks.py": TASKS,
+        },
+    )
+    monkeypatch.chdir(tmp_project)
+    return tmp_project
+
+
+def _plain_http(paths: list[Path], **options: object) -> list[int]:
+    outcome = run_check(CheckOptions(paths=paths, jobs=1, **options))  # type: ignore[arg-type]
+    return sorted(
+        f.span.start_line
+        for f in outcome.report.findings
+        if f.path == "app/tasks.py" and f.rule_id == "PV508"
+    )
+
+
+def test_an_insecure_url_read_from_another_module_is_judged_where_it_is_used(
+    project: Path,
+) -> None:
+    # Module constants by name and as attributes of the module, a field default of
+    # the one instance of a settings class, and Django's settings object; not the
+    # https:// ones, nor a name no settings module defines.
+    assert _plain_http([Path(".")], use_cache=False) == [10, 11, 14, 16]
+
+
+def test_the_cache_and_a_run_on_the_reading_file_alone_agree(project: Path) -> None:
+    assert _plain_http([Path(".")]) == [10, 11, 14, 16]
+    assert _plain_http([Path("app/tasks.py")]) == [10, 11, 14, 16]
+
+
+def _fact(kind: str, path: str, detail: str) -> Fact:
+    return Fact(kind=kind, category="", path=path, line=1, detail=detail)
+
+
+def test_constants_join_by_module_path() -> None:
+    url = CONSTANT + repr("http://x.example")
+    facts = [
+        _fact(BINDING, "app/settings.py", binding_detail("API_URL", url)),
+        _fact(BINDING, "app/config.py", binding_detail("settings.api_url", url)),
+        _fact(BINDING, "other/settings.py", binding_detail("OTHER_URL", url)),
+        _fact(CONSTANT_USE, "app/views.py", "app.settings.API_URL"),
+        _fact(CONSTANT_USE, "app/views.py", "app.config.settings.api_url"),
+        _fact(CONSTANT_USE, "app/views.py", "django.conf.settings.OTHER_URL"),
+        # another module's name of the same spelling is not it
+        _fact(CONSTANT_USE, "app/views.py", "app.client.API_URL"),
+    ]
+    assert resolve_seeds(facts, (), ["django.conf.settings"]) == {
+        "app/views.py": {
+            "app.settings.API_URL": url,
+            "app.config.settings.api_url": url,
+            "django.conf.settings.OTHER_URL": url,
+        }
+    }
