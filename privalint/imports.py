@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 import libcst as cst
+
 from privalint.project import CONSTANT
 
 LOCAL = "<local>"
