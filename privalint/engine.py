@@ -20,6 +20,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Optional, Union
 
 import libcst as cst
@@ -139,6 +140,12 @@ class _FactReport:
     statement: Optional[cst.CSTNode]
 
 
+@lru_cache(maxsize=8192)
+def _names_constant(name: str, words: frozenset[str]) -> bool:
+    """Whether ``name`` has one of ``words`` (``PARTNER_URL``, ``registry_base_url``)."""
+    return not words.isdisjoint(split_words(name))
+
+
 def _origin_text(module: cst.Module, origin: Union[cst.CSTNode, str]) -> str:
     if isinstance(origin, str):
         return origin
@@ -222,6 +229,9 @@ class FileContext:
             elif type(node) is cst.Call:
                 todo.extend(a.value for a in node.args[:2])
             elif isinstance(node, (cst.Name, cst.Attribute)):
+                last = node.attr.value if isinstance(node, cst.Attribute) else node.value
+                if not _names_constant(last, words):
+                    continue
                 qualified = self.imports.resolve(node)
                 if (
                     qualified is None
@@ -230,11 +240,11 @@ class FileContext:
                     or qualified in self._constant_uses
                     or qualified.startswith(LOCAL + ".")
                     or qualified.partition(".")[0] in _STDLIB
-                    or words.isdisjoint(split_words(qualified.rpartition(".")[2]))
                 ):
                     continue
                 self._constant_uses.add(qualified)
-                self.fact(CONSTANT_USE, "", node, qualified)
+                # Where it is read does not matter to the project stage: no position.
+                self.fact(CONSTANT_USE, "", None, qualified)
 
     # -- questions rules ask -----------------------------------------------------------
 
