@@ -426,6 +426,9 @@ def _selects(rule_id: str, code: str) -> bool:
             "class Job(Model):\n    archived = BooleanField()\n    disable_retry = BooleanField()",
             False,
         ),
+        # A control URL kept in settings is named for it (`variable` has no word `ari`).
+        ("PV607", 'ARI_URL = os.environ.get("ARI_URL", "http://pbx.example:8088")', True),
+        ("PV607", 'VARIABLE_URL = "http://docs.example/variables"', False),
         # A prompt is a builtin's or an imported module's (`clickjacking` is not `click`).
         (
             "PV401",

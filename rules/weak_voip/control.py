@@ -177,7 +177,9 @@ class VoipControlPlaintext(Rule):
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: ControlKnowledge = cls.compile(catalog)
         words = module_words((*knowledge.ari_connect, *knowledge.clients))
-        return ((*cls.triggers[0], *words),)
+        # A control URL kept in settings (`ARI_URL = "http://pbx:8088"`), by its name.
+        named = (f"name:{w}" for w in sorted(knowledge.url_setting_words))
+        return ((*cls.triggers[0], *words, *named),)
 
     INVALID = (
         'import ari\nclient = ari.connect("http://pbx.example.com:8088", "app", "secret")',
