@@ -226,20 +226,22 @@ print(sorted(m for m in sys.modules if m.startswith("privalint.rules.")))
 """
 
 
-def test_a_warm_run_imports_neither_libcst_nor_the_rules(project: Path) -> None:
-    def run() -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", WARM_IMPORTS],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "CI": "1"},
-        )
-        return done.stdout.splitlines()
+def _imports_of_a_run() -> list[str]:
+    """The libcst/rich modules and the rule modules a run of the CLI imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_IMPORTS],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "CI": "1"},
+    )
+    return done.stdout.splitlines()
 
-    cold = run()
+
+def test_a_warm_run_imports_neither_libcst_nor_the_rules(project: Path) -> None:
+    cold = _imports_of_a_run()
     assert "libcst" in cold[0]
-    assert run() == ["[]", "[]"]
+    assert _imports_of_a_run() == ["[]", "[]"]
 
 
 def test_a_changed_file_no_rule_could_match_is_screened_without_the_engine(
@@ -247,17 +249,7 @@ def test_a_changed_file_no_rule_could_match_is_screened_without_the_engine(
 ) -> None:
     """After an edit to a file the prefilter skips, the run imports no rule and no
     libcst: the main process screens it with the prefilter the cache describes."""
-
-    def run() -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", WARM_IMPORTS],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "CI": "1"},
-        )
-        return done.stdout.splitlines()
-
+    run = _imports_of_a_run
     run()
     before = json.loads((project / "out.json").read_text())
     with (project / "m1.py").open("a") as handle:

@@ -2310,21 +2310,19 @@ class SipTlsUnverified(Rule):
             return
         for where, key, value, _ in params:
             if profile.unverified(key, value):
-                self.report(
-                    where,
-                    line_offset=xml_param_line(where, key),
-                    code=f"{key}={value}",
-                    why="the SIP-TLS profile accepts any peer certificate; anyone on the "
-                    "path can pose as the peer",
+                why = (
+                    "the SIP-TLS profile accepts any peer certificate; anyone on the path can "
+                    "pose as the peer"
                 )
             elif profile.obsolete(key, value):
-                self.report(
-                    where,
-                    line_offset=xml_param_line(where, key),
-                    code=f"{key}={value}",
-                    why="the SIP-TLS profile allows an obsolete protocol version; use TLS 1.2 "
-                    "or newer",
+                why = (
+                    "the SIP-TLS profile allows an obsolete protocol version; use TLS 1.2 or newer"
                 )
+            else:
+                continue
+            self.report(
+                where, line_offset=xml_param_line(where, key), code=f"{key}={value}", why=why
+            )
 
     def visit_Call(self, node: cst.Call) -> None:
         knowledge: PeerKnowledge = self.compiled
