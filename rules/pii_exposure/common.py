@@ -399,15 +399,8 @@ def sent_values(
 def _after_key(ctx: FileContext, carried: Carried, key: cst.BaseExpression) -> Carried:
     """``carried``, or what a literal key before it names when the value itself is
     unknown (``set_tag("user.email", value)``)."""
-    if carried.cats or carried.known or type(key) is not cst.SimpleString:
-        return carried
-    text = string_value(key)
-    if not text:
-        return carried
-    category = ctx.classify(text, "", KEY)
-    if category is None:
-        return carried
-    return Carried({category: text}, known=False, user_input=carried.user_input)
+    text = string_value(key) if type(key) is cst.SimpleString else None
+    return _named_by(ctx, carried, text)
 
 
 def argument_expressions(call: cst.Call, skip_keywords: frozenset[str]) -> list[cst.BaseExpression]:
@@ -450,10 +443,18 @@ def through_helper(
 def keyed(ctx: FileContext, carried: Carried, keyword: Optional[cst.Name]) -> Carried:
     """``carried``, or what the keyword it is passed under names when the value itself
     is unknown (`f(email=value)`)."""
-    if carried.cats or carried.known or keyword is None:
+    return _named_by(ctx, carried, keyword.value if keyword is not None else None)
+
+
+def _named_by(ctx: FileContext, carried: Carried, name: Optional[str]) -> Carried:
+    """``carried``, or, for a value nothing is known of, what ``name`` (the keyword or
+    key it is sent under) names."""
+    if carried.cats or carried.known or not name:
         return carried
-    category = ctx.classify(keyword.value, "", KEY)
-    return carried if category is None else Carried({category: keyword.value}, known=False)
+    category = ctx.classify(name, "", KEY)
+    if category is None:
+        return carried
+    return Carried({category: name}, known=False, user_input=carried.user_input)
 
 
 def _may_carry(ctx: FileContext, arg: cst.Arg) -> bool:
