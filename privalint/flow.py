@@ -344,6 +344,8 @@ class FlowSettings:
         minimum = catalog.get("flow.bucket-minimum", 5)
         self.bucket_minimum = minimum if isinstance(minimum, int) else 5
         lengths = catalog.get("flow.prefix-lengths", {}) or {}
+        self.sibling_qualified = frozenset(catalog.strings("flow.sibling-qualified"))
+        self.sibling_categories = frozenset(catalog.strings("flow.sibling-categories"))
         self.prefix_lengths: dict[str, int] = (
             {str(c): n for c, n in lengths.items() if isinstance(n, int)}
             if isinstance(lengths, dict)
@@ -551,6 +553,9 @@ class Flow:
         self._shown_records: dict[str, Carried] = {}
         # Such classes of other modules may be seeded into the import table.
         self._shows = bool(imports.shown_seeds)
+        # Per function: the literal keys the code reads of each mapping it names
+        # (`data` -> {"name", "email"}), computed when an ambiguous key needs them.
+        self._sibling_keys: dict[int, dict[str, frozenset[str]]] = {}
         self._collect_definitions(module)
 
     # -- definitions (for return summaries) ------------------------------------------
@@ -1376,9 +1381,16 @@ class Flow:
             if base.element is not None:
                 return base.element
             return Carried(base.cats, False) if base.cats else UNKNOWN
-        return self._field(base, key, node, self._owner_text(node.value))
+        return self._field(base, key, node, self._owner_text(node.value), node.value)
 
-    def _field(self, base: Carried, key: str, origin: Origin, owner: str) -> Carried:
+    def _field(
+        self,
+        base: Carried,
+        key: str,
+        origin: Origin,
+        owner: str,
+        holder: Optional[cst.BaseExpression] = None,
+    ) -> Carried:
         if base.fields is not None and key in base.fields:
             return base.fields[key].with_input(base.user_input)
         classified = self._classified(key, origin, owner, KEY)
@@ -1386,7 +1398,62 @@ class Flow:
             return classified.with_input(base.user_input)
         if self.classifier.is_business_detail(key, owner, KEY):
             return CLEAN
+        if holder is not None:
+            sibling = self._sibling_qualified(key, holder)
+            if sibling is not None:
+                return Carried({sibling: origin}, False, user_input=base.user_input)
         return self._unnamed(key, base.user_input)
+
+    def _sibling_qualified(self, key: str, holder: cst.BaseExpression) -> Optional[str]:
+        """The category of a key that only a person's record makes personal
+        (`data["address"]`) when the function also reads, of the same mapping, a key
+        of a category only people have (`data["email"]`): a body holding someone's
+        e-mail holds their address too. Only a key of one word: the other words of
+        `Conference-Name` say whose it is. None otherwise."""
+        settings = self.settings
+        if len(split_words(key)) != 1:
+            return None  # `Conference-Name`: the other words say whose it is
+        category = self.classifier.classify(key, "person", KEY, self.context)
+        if category is None or category not in settings.sibling_qualified:
+            return None
+        function = self._scope.node
+        name = dotted_name(holder)
+        if name is None or type(function) is not cst.FunctionDef:
+            return None
+        table = self._sibling_keys.get(id(function))
+        if table is None:
+            table = self._sibling_keys[id(function)] = self._keys_read(function)
+        for other in table.get(name, ()):
+            if other != key and (
+                self.classifier.classify(other, "", KEY, self.context)
+                in settings.sibling_categories
+            ):
+                return category
+        return None
+
+    def _keys_read(self, function: cst.FunctionDef) -> dict[str, frozenset[str]]:
+        """The literal keys ``function`` reads of each mapping it names:
+        ``data["email"]``, ``form.get("name")``."""
+        found: dict[str, set[str]] = {}
+        getters = self.settings.key_getters
+        for node in iter_nodes(function.body, (cst.Subscript, cst.Call)):
+            holder: Optional[cst.BaseExpression] = None
+            key: Optional[str] = None
+            if type(node) is cst.Subscript:
+                if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
+                    holder, key = node.value, _string_value(node.slice[0].slice.value)
+            elif (
+                type(node) is cst.Call
+                and type(node.func) is cst.Attribute
+                and node.func.attr.value in getters
+                and node.args
+            ):
+                holder, key = node.func.value, _string_value(node.args[0].value)
+            if holder is not None and key is not None:
+                name = dotted_name(holder)
+                if name is not None:
+                    found.setdefault(name, set()).add(key)
+        return {name: frozenset(keys) for name, keys in found.items()}
 
     def _unnamed(self, name: str, user_input: bool) -> Carried:
         """A field or attribute whose name is not personal data: an identifier, count
@@ -1710,7 +1777,7 @@ class Flow:
                 key = _string_value(node.args[0].value)
                 if key is not None:
                     base = self.evaluate(receiver)
-                    found = self._field(base, key, node, self._owner_text(receiver))
+                    found = self._field(base, key, node, self._owner_text(receiver), receiver)
                     if not found.cats and len(node.args) > 1:
                         return union((found, self.evaluate(node.args[1].value)))
                     return found

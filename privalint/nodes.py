@@ -10,7 +10,7 @@ import dataclasses
 import warnings
 from ast import literal_eval
 from collections.abc import Iterator
-from typing import Optional
+from typing import Optional, Union
 
 import libcst as cst
 
@@ -96,7 +96,7 @@ def child_fields(node_type: type) -> tuple[str, ...]:
     return names
 
 
-def iter_nodes(node: cst.CSTNode, kind: type) -> Iterator[cst.CSTNode]:
+def iter_nodes(node: cst.CSTNode, kind: Union[type, tuple[type, ...]]) -> Iterator[cst.CSTNode]:
     """Every node of type ``kind`` in ``node``'s subtree, in source order."""
     stack = [node]
     while stack:

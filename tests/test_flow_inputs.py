@@ -69,3 +69,40 @@ def test_a_partial_refers_to_the_function_it_wraps() -> None:
         probe(keyed)
     """
     assert qualnames(code) == ["logging.getLogger().info", "print", "functools.partial()"]
+
+
+def test_a_key_only_a_person_has_qualifies_the_ambiguous_keys_of_its_mapping() -> None:
+    """`data["address"]` is someone's postal address when the same function reads
+    `data["email"]` (or a phone, a card number...) of the same body; a mapping read
+    only for its `name` and `address`, or whose other keys name nothing personal,
+    stays unqualified, and so do other mappings of the function."""
+    code = """
+        async def create(request):
+            data = await request.get_json()
+            probe(data["address"])
+            probe(data.get("name"))
+            customer = find(email=data["email"])
+            probe(cfg["address"])
+            probe(data["conference_name"])
+
+        def connect(cfg):
+            probe(cfg["address"])
+            probe(cfg["name"])
+            probe(cfg.get("port"))
+
+        def rename(form, other):
+            probe(form["name"])
+            probe(other["name"])
+            return form["title"], other.get("card_number")
+    """
+    assert probe(code) == [
+        ("postal-address",),
+        ("person-name",),
+        (),
+        (),
+        (),
+        (),
+        (),
+        (),
+        ("person-name",),
+    ]
