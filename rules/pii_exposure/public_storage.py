@@ -687,6 +687,15 @@ class PersonalDataInPublicStorage(Rule):
             named = self._container_names.get(container)
             if named is not None and self._records_container(named):
                 return node, named
+        if (
+            handle is not None
+            and type(handle.func) is cst.Attribute
+            and type(handle.func.value) is cst.Call
+        ):
+            # `blob = gcs.bucket("ng-voicemail").blob(key)`: the bucket it was got from.
+            for arg in handle.func.value.args:
+                if arg.keyword is None and self._records_container(arg.value):
+                    return node, arg.value
         for bucket in self._bucket_args(node):
             if self._records_container(bucket):
                 return bucket, bucket
