@@ -344,6 +344,17 @@ class Classifier:
                 end -= 1
                 continue
             break
+        if "of" in words[1:-1]:
+            # `religion_of_family`, `email_of_guarantor`: what the words before `of`
+            # name on their own, of the owner the words after it name (a business's
+            # contact details stay a business's); not `number_of_users`, whose head
+            # names nothing by itself.
+            cut = words.index("of")
+            head = "_".join(words[:cut])
+            if self.classify(head, "", kind, context) is not None:
+                found = self.classify(head, "_".join(words[cut + 1 :]), kind, context)
+                if found is not None:
+                    return found
         if owner and words[-1] in self._content_words and len(words) <= 2:
             # The notes of a `MedicalRecord`, the result of a `CriminalRecordCheck`: a
             # record's free-text content is of the special category the record is about.

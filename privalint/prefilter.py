@@ -292,6 +292,10 @@ class PersonalVocabulary:
             if not (last in self.transparent or last.isdigit()):
                 break
             end -= 1
+        if not sure and "of" in words[1:-1]:
+            # As the classifier: the words before `of` name the data on their own.
+            head = "_".join(words[: words.index("of")])
+            sure = self._analyse(head.encode("ascii")).sure
         letters = text.replace("_", "")
         name_rejected = (text.startswith("__") and text.endswith("__")) or (
             letters.isupper() and len(letters) > 1
