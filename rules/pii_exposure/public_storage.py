@@ -779,9 +779,20 @@ class PersonalDataInPublicStorage(Rule):
         """A container or bucket whose name says it holds records about people
         (`"courier-manifests"`, `"qa-call-samples"`, `RECORDINGS_BUCKET`)."""
         knowledge: StorageKnowledge = self.compiled
-        text = self._constant(named) or literal_text(named)
+        text = self._constant(named) or literal_text(named) or _setting_name(named)
         words = set(split_words(text))
         return bool(words & knowledge.record_words or words & knowledge.people_words)
+
+
+def _setting_name(named: cst.BaseExpression) -> str:
+    """The name of a setting whose value is out of sight (`Config.RECORDINGS_CONTAINER`,
+    `settings.VOICEMAIL_BUCKET`): written in capitals, it names what it configures."""
+    name = named.attr.value if type(named) is cst.Attribute else None
+    if type(named) is cst.Name:
+        name = named.value
+    if name is None or not name.isupper():
+        return ""
+    return name
 
 
 def _receiver(call: cst.Call) -> Optional[str]:
