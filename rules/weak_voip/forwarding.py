@@ -46,7 +46,7 @@ from privalint.rules.weak_voip.config import (
     telephony_context,
 )
 from privalint.rules.weak_voip.lines import rendered, source_line
-from privalint.rules.weak_voip.pbx_config import stored_section
+from privalint.rules.weak_voip.pbx_config import ParamReader, stored_section
 
 from privalint.catalog import Catalog
 from privalint.engine import FileContext
@@ -74,6 +74,10 @@ class Sink:
     paths: tuple[str, ...] = ()
     loose_paths: tuple[str, ...] = ()
     loose_keys: frozenset[str] = frozenset()
+    # Methods (or event-socket commands) that move a live call elsewhere: a destination
+    # spliced in from an unchecked parameter of a helper nobody in the file calls is
+    # an open transfer.
+    live_transfers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,9 @@ class ForwardingKnowledge:
                     paths=tuple(map(str, entry.get("paths", []))),
                     loose_paths=tuple(map(str, entry.get("loose-paths", []))),
                     loose_keys=frozenset(map(str, entry.get("loose-keys", []))),
+                    live_transfers=frozenset(
+                        str(m).lower() for m in entry.get("live-transfers", [])
+                    ),
                 )
             )
         return cls(
@@ -531,12 +538,31 @@ def from_outside(
     names = set(names_in(expr))
     if names & _handler_params(ctx, knowledge):
         return True
-    for value in (expr, *(binding(ctx, n) for n in _simple_names(expr))):
+    # A dial string built around the value (`f"PJSIP/{params['to']}@carrier"`).
+    fields = (
+        [p.expression for p in expr.parts if type(p) is cst.FormattedStringExpression]
+        if type(expr) is cst.FormattedString
+        else []
+    )
+    for value in (expr, *fields, *(binding(ctx, n) for n in _simple_names(expr))):
         if value is not None and (
             _caller_input(knowledge, value) or _input_parameter_read(ctx, knowledge, value)
         ):
             return True
     return False
+
+
+def _bare_names(expr: cst.BaseExpression) -> set[str]:
+    """Names that are the value, or a whole field of an f-string."""
+    if type(expr) is cst.Name:
+        return {expr.value}
+    if type(expr) is cst.FormattedString:
+        return {
+            p.expression.value
+            for p in expr.parts
+            if type(p) is cst.FormattedStringExpression and type(p.expression) is cst.Name
+        }
+    return set()
 
 
 def _input_parameter_read(
@@ -1025,8 +1051,13 @@ class OpenCallForwarding(Rule):
         self._reported: set[int] = set()
         # Sinks whose destination is an unchecked parameter of their function, by
         # function: reported when a call in this file passes request input there.
-        self._param_sinks: dict[int, list[tuple[cst.Call, str, cst.BaseExpression, set[str]]]] = {}
+        self._param_sinks: dict[
+            int, list[tuple[cst.Call, str, cst.BaseExpression, set[str], bool]]
+        ] = {}
         self._fed: set[tuple[int, str]] = set()
+        # Functions of this file called in it: a transfer helper nobody here calls is
+        # judged on its own.
+        self._called: set[int] = set()
         self._helper_checks: dict[int, set[str]] = {}
         # Containers filled with request input or caller digits (`keyed[uuid] += digit`):
         # what is read back from them is outside input too.
@@ -1040,8 +1071,10 @@ class OpenCallForwarding(Rule):
 
     def finish(self) -> None:
         for function, sinks in self._param_sinks.items():
-            for node, what, value, params in sinks:
-                if any((function, p) in self._fed for p in params):
+            for node, what, value, params, live in sinks:
+                if any((function, p) in self._fed for p in params) or (
+                    live and function not in self._called
+                ):
                     self.report(node, what=what, code=self.ctx.code(value, 40))
                     break
         for node, what, value, prefix in self._store_sinks:
@@ -1146,12 +1179,30 @@ class OpenCallForwarding(Rule):
             return
         params = {p.name.value for p in (*function.params.posonly_params, *function.params.params)}
         params -= {"self", "cls"}
+        transfer = self._live_transfer(node, sink)
         for value in values:
             used = set(names_in(value)) & params
             if used and not self.guards.guarded(value):
+                # The parameter itself is the destination (not a field of it, as the
+                # channel id of an event).
+                live = transfer and bool(_bare_names(value) & params)
                 self._param_sinks.setdefault(id(function), []).append(
-                    (node, sink.what, value, used)
+                    (node, sink.what, value, used, live)
                 )
+
+    def _live_transfer(self, node: cst.Call, sink: Sink) -> bool:
+        """Whether the call moves a live call elsewhere (``channel.redirect(...)``,
+        ``api uuid_transfer <uuid> <dest>``) rather than placing a new one."""
+        if not sink.live_transfers:
+            return False
+        if sink.kind == "esl":
+            first = positional(node, 0)
+            text = text_of(self.ctx, first.value) if first is not None else None
+            words = (text or "").replace("\x00", " ").lower().split()
+            if words and words[0] in self.compiled.esl_prefixes:
+                words = words[1:]
+            return bool(words) and words[0] in sink.live_transfers
+        return (last_name(node.func) or "").lower() in sink.live_transfers
 
     def visit_If(self, node: cst.If) -> None:
         self.guards.test(node.test)
@@ -1243,6 +1294,9 @@ class OpenCallForwarding(Rule):
             return
         qualified = self.ctx.qualname(node.func)
         if self.ctx.is_local(qualified):
+            definition = local_definition(self.ctx, node.func)
+            if definition is not None:
+                self._called.add(id(definition))
             self._helper(node)
         elif qualified is not None:
             self._imported_helper(node, qualified)
@@ -1621,6 +1675,12 @@ class LimitKnowledge:
     limit_modules: tuple[str, ...] = ()
     # Keys of PBX configuration sections that cap calls (chan_sip's `call-limit`).
     pbx_keys: frozenset[str] = frozenset()
+    # FreeSWITCH session caps: `fsctl max_sessions <n>` over the event socket and
+    # `<param name="max-sessions" value="<n>"/>` in switch.conf; `session_ceiling` and
+    # above is no bound.
+    session_controls: frozenset[str] = frozenset()
+    session_params: frozenset[str] = frozenset()
+    session_ceiling: int = 100000
 
 
 class UnboundedCallVolume(Rule):
@@ -1706,6 +1766,13 @@ class UnboundedCallVolume(Rule):
             limit_methods=frozenset(catalog.strings("voip.limits.freeswitch-limit-methods")),
             limit_modules=tuple(catalog.strings("voip.limits.freeswitch-modules")),
             pbx_keys=frozenset(k.lower() for k in catalog.strings("voip.limits.pbx-limit-keys")),
+            session_controls=frozenset(
+                k.lower() for k in catalog.strings("voip.limits.freeswitch-session-controls")
+            ),
+            session_params=frozenset(
+                k.lower() for k in catalog.strings("voip.limits.freeswitch-session-params")
+            ),
+            session_ceiling=int(catalog.get("voip.limits.freeswitch-session-ceiling", 100000)),
         )
 
     @classmethod
@@ -1724,6 +1791,9 @@ class UnboundedCallVolume(Rule):
             *module_words(knowledge.limit_modules),
             # Call caps of PBX configuration sections.
             *sorted(knowledge.pbx_keys),
+            # FreeSWITCH session caps (event-socket `fsctl`, switch.conf parameters).
+            *sorted(knowledge.session_controls),
+            *sorted(knowledge.session_params),
         )
         # Words of identifiers, not substrings (`ami` is in `dynamic`, `cap` in `escape`).
         return (
@@ -1740,12 +1810,55 @@ class UnboundedCallVolume(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self.guards = GuardTracker(ctx, compiled.forwarding)
+        self._params = ParamReader(ctx, compiled.session_params)
 
     def visit_If(self, node: cst.If) -> None:
         self.guards.test(node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.guards.test(node.test)
+
+    def _unbounded_sessions(self, value: object) -> bool:
+        knowledge: LimitKnowledge = self.compiled
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return False
+        return number in knowledge.unlimited or number >= knowledge.session_ceiling
+
+    def _session_cap(self, node: cst.Call) -> None:
+        """``con.send("api fsctl max_sessions 0")`` and
+        ``SubElement(settings, "param", name="max-sessions", value="1000000")``:
+        FreeSWITCH's cap on simultaneous sessions removed."""
+        knowledge: LimitKnowledge = self.compiled
+        for param in self._params.call(node):
+            if param.key in knowledge.session_params and self._unbounded_sessions(param.value):
+                self.report(
+                    param.node,
+                    what=f"FreeSWITCH `{param.key}` set to {param.value}: the sessions an "
+                    "abused account or trunk can run at once are not bounded",
+                )
+                return
+        if type(node.func) is not cst.Attribute:
+            return
+        first = positional(node, 0)
+        text = text_of(self.ctx, first.value) if first is not None else None
+        if text is None or "fsctl" not in text:
+            return
+        words = text.replace("\x00", " ").split()
+        while words and words[0].lower() in knowledge.forwarding.esl_prefixes:
+            words = words[1:]
+        if (
+            len(words) == 3
+            and words[0] == "fsctl"
+            and words[1].lower() in knowledge.session_controls
+            and self._unbounded_sessions(words[2])
+        ):
+            self.report(
+                node,
+                what=f"FreeSWITCH `fsctl {words[1]} {words[2]}` lifts the cap on sessions: "
+                "the calls an abused account or trunk can run at once are not bounded",
+            )
 
     # Call limits kept in configuration.
 
@@ -1907,6 +2020,7 @@ class UnboundedCallVolume(Rule):
             self._setting(setting)
         self._rendered(settings)
         self._freeswitch_limit(node)
+        self._session_cap(node)
         qualified = self.ctx.qualname(node.func)
         if qualified is None or not qualified.startswith(("twilio.", "signalwire.")):
             return
