@@ -414,6 +414,11 @@ class SecretCall:
     keywords: tuple[str, ...]
     positions: tuple[int, ...]
     what: str
+    # Where the call names the host it logs in to (a keyword, or a position; -1 for
+    # none): a control interface on the loopback address is reached only from the
+    # machine itself.
+    host_keywords: tuple[str, ...] = ()
+    host_position: int = -1
 
 
 @dataclass(frozen=True)
@@ -433,6 +438,7 @@ class SecretKnowledge:
     class_words: frozenset[str] = frozenset()
     voip_modules: tuple[str, ...] = ()
     directory_markers: tuple[str, ...] = ()
+    loopback: tuple[str, ...] = ()
 
 
 # `<param name="password" value="1234"/>` (the value's text).
@@ -510,6 +516,8 @@ class HardcodedVoipSecret(Rule):
                 keywords=tuple(map(str, entry.get("keywords", []))),
                 positions=tuple(int(p) for p in entry.get("positions", [])),
                 what=str(entry.get("what", "VoIP secret")),
+                host_keywords=tuple(map(str, entry.get("host-keywords", []))),
+                host_position=int(entry.get("host-position", -1)),
             )
             for name in entry.get("classes", []):
                 calls[str(name)] = spec
@@ -542,6 +550,7 @@ class HardcodedVoipSecret(Rule):
             ),
             voip_modules=tuple(catalog.strings("voip.modules")),
             directory_markers=tuple(catalog.strings("voip.secrets.directory.markers")),
+            loopback=tuple(catalog.strings("tls.loopback-hosts")),
         )
 
     @classmethod
@@ -781,6 +790,8 @@ class HardcodedVoipSecret(Rule):
             self._env_secret(node)
             return
         spec = knowledge.calls[name]
+        if self._on_loopback(node, spec):
+            return
         for name in spec.keywords:
             arg = keyword(node, name)
             if arg is not None:
@@ -790,6 +801,20 @@ class HardcodedVoipSecret(Rule):
             arg = positional(node, index)
             if arg is not None:
                 self._report_secret(arg.value, spec.what)
+
+    def _on_loopback(self, node: cst.Call, spec: SecretCall) -> bool:
+        """Whether the login goes to the loopback address (``host="127.0.0.1"``,
+        ``"http://localhost:8088"``, a setting holding one)."""
+        if not spec.host_keywords and spec.host_position < 0:
+            return False
+        arg = argument(
+            node, spec.host_position if spec.host_position >= 0 else None, *spec.host_keywords
+        )
+        text = text_of(self.ctx, arg.value) if arg is not None else None
+        if text is None:
+            return False
+        host = url_host(text) if "://" in text else text.split(":", 1)[0]
+        return is_loopback(host, self.compiled.loopback)
 
     # AMI logins written as protocol text: "Action: Login\r\nUsername: ...\r\nSecret: ...".
 
