@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
@@ -313,6 +313,12 @@ class FlowSettings:
         self.column_methods = frozenset(catalog.strings("flow.column-methods"))
         self.field_setters = frozenset(catalog.strings("flow.field-setters"))
         self.key_getters = frozenset(catalog.strings("flow.key-getters"))
+        aliases = catalog.get("flow.key-aliases", {})
+        self.key_aliases: dict[str, str] = (
+            {str(k): v for k, v in aliases.items() if isinstance(v, str)}
+            if isinstance(aliases, Mapping)
+            else {}
+        )
         self.getter_verbs = frozenset(catalog.strings("flow.getter-verbs"))
         self.value_attributes = frozenset(catalog.strings("flow.value-attributes"))
         self.identifier_words = frozenset(catalog.strings("flow.identifier-words"))
@@ -1776,6 +1782,8 @@ class Flow:
             if name in settings.key_getters and node.args:
                 key = _string_value(node.args[0].value)
                 if key is not None:
+                    # A variable of a routing script read by its symbol (`$fU`).
+                    key = settings.key_aliases.get(key, key)
                     base = self.evaluate(receiver)
                     found = self._field(base, key, node, self._owner_text(receiver), receiver)
                     if not found.cats and len(node.args) > 1:

@@ -377,6 +377,21 @@ def test_user_configured_sanitizer() -> None:
     assert probe(code, catalog) == [()]
 
 
+def test_keys_read_by_their_symbol_are_the_field_they_stand_for() -> None:
+    # Kamailio's pseudo-variables: `$fU` is the caller's number, `$rm` the SIP method.
+    code = """
+    import KSR as KSR
+
+    def route():
+        probe(KSR.pv.get("$fU"))
+        probe(KSR.pv.get("$rm"))
+        probe(KSR.pv.get("$fn"))
+    """
+    assert probe(code) == [("phone",), (), ("person-name",)]
+    catalog = Catalog(merge(bundled().data, {"flow": {"key-aliases": {"$caller": "caller number"}}}))
+    assert probe('def f(call):\n    probe(call.get("$caller"))', catalog) == [("phone",)]
+
+
 def test_recursive_helpers_terminate() -> None:
     code = "def a(x):\n    return b(x)\n\ndef b(x):\n    return a(x)\n\ndef g(c):\n    probe(a(c.email))"
     assert probe(code) in ([("email",)], [()])

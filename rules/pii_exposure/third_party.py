@@ -173,7 +173,8 @@ class PersonalDataToAnalytics(_WrappedSendingRule):
     (`analytics.track/identify`), Mixpanel (`track`, `people_set`...), Amplitude,
     PostHog (`capture`, `identify`), RudderStack, Heap, Snowplow, Google Analytics
     (including measurement-protocol requests), marketing-automation platforms
-    (HubSpot, Customer.io, Klaviyo, Braze, Intercom: any personal data),
+    (HubSpot, Customer.io, Klaviyo, Braze, Intercom, Amazon Pinpoint endpoints: any
+    personal data),
     feature-flag and experiment services that keep the attributes they are sent
     (LaunchDarkly, Statsig, Optimizely, Flagsmith, Split), and
     mailing-list providers and CRMs (Mailchimp, Brevo, Salesforce) when the data goes
@@ -262,7 +263,8 @@ class PersonalDataToErrorTracker(_WrappedSendingRule):
     Flags personal data attached to error reports and traces sent to monitoring
     services: Sentry (`set_user`, `set_context`, `set_extra`, `set_tag`,
     `capture_message`, breadcrumbs, on any scope), Rollbar, Bugsnag, Honeybadger,
-    Airbrake, Datadog, New Relic, Elastic APM and OpenTelemetry span attributes,
+    Airbrake, Datadog, New Relic, Elastic APM and OpenTelemetry span attributes
+    (also on a span of unknown type: `span.set_tag(...)` on a parameter),
     and alerts posted to chat incoming webhooks (Slack, Microsoft Teams, Discord),
     also when filled into an event the SDK built (`notice = notifier.build_notice(exc)`,
     then `notice["context"]["user"] = {...}`). The project's own error-reporting functions imported from a module named for

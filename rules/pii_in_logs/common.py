@@ -73,6 +73,9 @@ class Labels:
     owner_words: frozenset[str]
     # Words that link a value to a label before an owner (`"caller name for %s is %s"`).
     copulas: frozenset[str]
+    # Words of reaching someone (`"call to %s"`, `"sms from %s"`): the value after them,
+    # with the word that joins them, is who was reached.
+    contact_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Labels:
@@ -80,6 +83,9 @@ class Labels:
             skip_words=frozenset(catalog.strings("logging.label-skip-words")),
             owner_words=frozenset(catalog.strings("logging.label-owner-words")),
             copulas=frozenset(catalog.strings("logging.label-copulas")),
+            contact_words=frozenset(
+                w for text in catalog.strings("logging.label-contact-words") for w in split_words(text)
+            ),
         )
 
 
@@ -134,7 +140,8 @@ def template_labels(
         if all(w in labels.copulas for w in split_words(label)):
             # Only punctuation or a copula since the value before: the label before
             # that one speaks of this value (`"name for %s: %s"`, `"... is %s"`).
-            words, _ = _label_words(earlier, fillers, labels.owner_words)
+            label = earlier
+            words, _ = _label_words(label, fillers, labels.owner_words)
             owned = False
         else:
             words, owned = _label_words(label, fillers, labels.owner_words)
@@ -155,6 +162,12 @@ def template_labels(
         if category is None:
             # The label qualifies the value's own name: "dialled %s", number.
             category = ctx.classify("_".join((words[-1], name)), "", KEY)
+        if category is None and words[-1] in labels.contact_words:
+            # ... with the word that joins them: "call to %s", number (the number
+            # called), "sms from %s", sender.
+            joining = split_words(label)[len(words) :]
+            if joining:
+                category = ctx.classify("_".join((words[-1], *joining, name)), "", KEY)
         if category is not None:
             yield value, Carried({category: value}, known=False)
 

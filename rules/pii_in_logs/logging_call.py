@@ -208,15 +208,17 @@ class PersonalDataInLog(Rule):
     Flags personal data passed to a logger: the standard `logging` module and its
     loggers (however created, aliased, stored on `self` or wrapped in an adapter,
     instances of the project's own `logging.LoggerAdapter` subclasses included),
-    `structlog`, `loguru`, `logbook`, Logfire, `syslog` and the systemd journal,
-    and any object named like a logger; log methods are followed when aliased
+    `structlog`, `loguru`, `logbook`, Logfire, `syslog`, the systemd journal and
+    Kamailio's KEMI (`KSR.info(...)`, with pseudo-variables such as `$fU` read as
+    the numbers they hold), and any object named like a logger; log methods are followed when aliased
     (`warn = log.warning`, `self.say = log.info`) or chosen by name
     (`getattr(log, level)(...)`). The
     message, its `%`-arguments, `extra=` dicts and structured key-value pairs are
     all checked, and the data is followed through variables, f-strings, `.format`
     and helper functions of the same module. A value whose name says nothing is
     known by the message's words just before it (`"caller keyed DOB %s", digits`),
-    alone or qualifying the value's own name (`"dialled %s", number`), and so is a
+    alone or qualifying the value's own name (`"dialled %s", number`, `"call to %s",
+    number`), and so is a
     field read by a vague name (`"caller name for %s is %s", sid, lookup.get("name")`).
 
     ## Why is this bad?
@@ -238,7 +240,7 @@ class PersonalDataInLog(Rule):
     cwe = 532
     title = "Personal data written to a log"
     message = "{data} {verb} written to the log{via}"
-    triggers = (("log", "journal"), ("@personal", "@people"))
+    triggers = (("log", "journal", "KSR."), ("@personal", "@people"))
     # A function of the file may hand its parameters to the sink: the file matters to
     # other modules that call it with personal data (`privalint.project`).
     join_triggers = triggers[0]
