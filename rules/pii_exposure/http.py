@@ -67,6 +67,7 @@ class HttpKnowledge:
     link_words: frozenset[str]
     body_keywords: frozenset[str]
     local_schemes: tuple[str, ...]
+    dial_strings: tuple[str, ...]
     client_words: tuple[tuple[str, ...], ...]
     client_texts: tuple[str, ...]
     weak_client_words: tuple[tuple[str, ...], ...]
@@ -135,6 +136,7 @@ class HttpKnowledge:
             ),
             body_keywords=frozenset(catalog.strings("exposure.url.settings.body-keywords")),
             local_schemes=tuple(catalog.strings("exposure.url.settings.local-schemes")),
+            dial_strings=tuple(catalog.strings("exposure.url.settings.dial-strings")),
             control_paths=tuple(catalog.strings("exposure.url.settings.control-paths")),
             link_words=frozenset(
                 w

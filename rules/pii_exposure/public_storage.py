@@ -101,9 +101,10 @@ class StorageKnowledge:
     def is_storage_call(
         self, qualified: Optional[str], func: cst.BaseExpression, own: bool
     ) -> bool:
-        """A call into a storage SDK, or on an object named like a storage client."""
-        if qualified is not None and not own:
-            return self.service(qualified) is not None
+        """A call into a storage SDK, or on an object named like a storage client (also
+        one imported from another module of the project: `from app.clients import s3`)."""
+        if qualified is not None and not own and self.service(qualified) is not None:
+            return True
         if type(func) is not cst.Attribute:
             return False
         return contains_phrase(receiver_words(func), self.receiver_words)

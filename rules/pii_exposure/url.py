@@ -251,8 +251,12 @@ class PersonalDataInUrl(Rule):
         knowledge: HttpKnowledge = self.compiled
         if url is None:
             return []
-        if self._constants.text(url).lower().startswith(knowledge.local_schemes):
-            # `mailto:` and `tel:` open a local application, nothing is requested.
+        text = self._constants.text(url)
+        if text.lower().startswith(knowledge.local_schemes) or text.startswith(
+            knowledge.dial_strings
+        ):
+            # `mailto:` and `tel:` open a local application, and a dial string
+            # (`PJSIP/2001`) names a phone: nothing is requested.
             return []
         carried = union((self.ctx.categories(url), self._keyed_values(url), self._built_url(url)))
         name = own_name(url)
