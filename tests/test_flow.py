@@ -388,7 +388,9 @@ def test_keys_read_by_their_symbol_are_the_field_they_stand_for() -> None:
         probe(KSR.pv.get("$fn"))
     """
     assert probe(code) == [("phone",), (), ("person-name",)]
-    catalog = Catalog(merge(bundled().data, {"flow": {"key-aliases": {"$caller": "caller number"}}}))
+    catalog = Catalog(
+        merge(bundled().data, {"flow": {"key-aliases": {"$caller": "caller number"}}})
+    )
     assert probe('def f(call):\n    probe(call.get("$caller"))', catalog) == [("phone",)]
 
 

@@ -84,7 +84,9 @@ class Labels:
             owner_words=frozenset(catalog.strings("logging.label-owner-words")),
             copulas=frozenset(catalog.strings("logging.label-copulas")),
             contact_words=frozenset(
-                w for text in catalog.strings("logging.label-contact-words") for w in split_words(text)
+                w
+                for text in catalog.strings("logging.label-contact-words")
+                for w in split_words(text)
             ),
         )
 
