@@ -101,3 +101,39 @@ def test_users_add_document_store_methods_from_config() -> None:
         }
     }
     assert [f.rule_id for f in check(code, extension=extension).findings] == ["PV306"]
+
+
+WAREHOUSE_WRITES = [
+    (
+        "from google.cloud import bigquery\nbq = bigquery.Client()\n\n"
+        'def load(rows):\n    bq.insert_rows_json("proj.marts.contacts", [{"email": r["email"]} for r in rows])\n',
+        "BigQuery table `contacts`",
+    ),
+    (
+        "import clickhouse_connect\nch = clickhouse_connect.get_client(host='h')\n\n"
+        'def point(trip, lat, lon):\n    ch.insert("trip_points", [[trip, lat, lon]])\n',
+        "ClickHouse table `trip_points`",
+    ),
+    (
+        "from supabase import create_client\nsb = create_client('u', 'k')\n\n"
+        'def audit(body):\n    sb.table("payouts").insert({"iban": body["iban"]}).execute()\n',
+        "Supabase table `payouts`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "place"), WAREHOUSE_WRITES)
+def test_warehouse_and_supabase_rows_are_stored_in_the_named_table(code: str, place: str) -> None:
+    for prefilter in (True, False):
+        found = check(code, prefilter=prefilter).findings
+        assert [f.rule_id for f in found] == ["PV306"]
+        assert place in found[0].message
+
+
+def test_rows_without_personal_data_and_other_inserts_are_not_stored() -> None:
+    code = (
+        "from google.cloud import bigquery\nbq = bigquery.Client()\n\n"
+        'def counts(rows):\n    bq.insert_rows_json("p.d.regions", [{"region": r, "n": n} for r, n in rows])\n\n'
+        "def queue(items, email):\n    items.insert(0, email)\n"
+    )
+    assert check(code).findings == []

@@ -1,5 +1,6 @@
 """Personal data written in clear into a document database (MongoDB, DynamoDB,
-Firestore, TinyDB, Whoosh, Neo4j, Kinesis) or into tables filled from dicts (sqlite-utils, dataset)."""
+Firestore, TinyDB, Whoosh, Neo4j, Kinesis) or into tables filled from dicts and rows
+(sqlite-utils, dataset, Supabase, BigQuery, ClickHouse)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ class Store:
     drivers: QualifiedNames
     # method -> (position of the stored document, keywords that give it)
     methods: dict[str, tuple[int, tuple[str, ...]]]
+    # method -> position of the argument naming the table it writes to
+    # (`bq.insert_rows_json("project.dataset.patients", rows)`)
+    names: dict[str, int]
     # Methods no other common API has: collection writes on any receiver.
     anywhere: frozenset[str]
     # Keywords of a client that turn on automatic client-side encryption.
@@ -57,6 +61,7 @@ def _strings(table: dict[str, Any], key: str) -> list[str]:
 
 def _store(data: dict[str, Any], name: str) -> Store:
     methods: dict[str, tuple[int, tuple[str, ...]]] = {}
+    names: dict[str, int] = {}
     table = data.get("methods", {})
     for method, spec in table.items() if isinstance(table, dict) else ():
         if isinstance(spec, dict):
@@ -65,11 +70,15 @@ def _store(data: dict[str, Any], name: str) -> Store:
                 position if isinstance(position, int) else -1,
                 tuple(_strings(spec, "keywords")),
             )
+            name = spec.get("name")
+            if isinstance(name, int) and not isinstance(name, bool) and name >= 0:
+                names[method] = name
     return Store(
         label=str(data.get("label", name)),
         unit=str(data.get("unit", "collection")),
         drivers=QualifiedNames(f"{m}.*" for m in _strings(data, "modules")),
         methods=methods,
+        names=names,
         anywhere=frozenset(_strings(data, "anywhere")),
         encryption_keywords=frozenset(_strings(data, "encryption-keywords")),
         name_keywords=tuple(_strings(data, "name-keywords")),
@@ -118,8 +127,10 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
     on disk (`writer.add_document(name=..., email=...)`), the parameters of Cypher
     queries that create, merge or set graph nodes in Neo4j (`tx.run("MERGE (p:Player
     {postcode: $pc})", pc=postcode)`), records put on Kinesis streams and Firehose
-    delivery streams (which land in a data lake), and the tables that sqlite-utils and
-    dataset fill from dicts. Stores are
+    delivery streams (which land in a data lake), the tables that sqlite-utils,
+    dataset and Supabase (`sb.table("drivers").insert({...})`) fill from dicts, and
+    warehouse tables streamed into from rows (BigQuery's `insert_rows_json`,
+    ClickHouse's `client.insert`). Stores are
     recognised through their clients' imports and, for methods no other common API has
     (`insert_one`, `put_item`), on any receiver (`request.app["db"].users`). Documents
     are followed through variables and helper functions of the module; an opaque value
@@ -271,6 +282,11 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
                 ),
                 None,
             )
+            if name is None and method in store.names:
+                table_name = argument(node, store.names[method], ("table", "table_name"))
+                text = string_value(table_name) if table_name is not None else None
+                # `project.dataset.table`: the table's own name.
+                name = text.rsplit(".", 1)[-1] if text else None
             return document, name or self._collection(receiver), f"{store.label} {store.unit}"
         return None
 
