@@ -35,6 +35,7 @@ class CacheKnowledge:
     wrapper_verbs: frozenset[str]
     control_keywords: frozenset[str]
     same_client: frozenset[str]
+    memoizers: QualifiedNames
     labels: tuple[tuple[str, str], ...]
     protect_words: frozenset[str]
     records: RecordKnowledge
@@ -52,6 +53,7 @@ class CacheKnowledge:
             wrapper_verbs=frozenset(catalog.strings("storage.cache.wrapper-verbs")),
             control_keywords=frozenset(catalog.strings("storage.cache.control-keywords")),
             same_client=frozenset(catalog.strings("storage.cache.same-client-methods")),
+            memoizers=QualifiedNames(catalog.strings("storage.cache.memoizers")),
             labels=tuple(
                 (k, v)
                 for k, v in (labels.items() if isinstance(labels, dict) else ())
@@ -84,6 +86,8 @@ class PersonalDataInCache(ScopedStorageRule):
     when their type is not visible; helper functions that pass their arguments to a
     cache are followed, and functions of the project's other modules named for
     caching (`cache_put(key, value)`, `store_in_redis(...)`) store their arguments.
+    A function memoised on disk or in a shared cache (joblib's `@memory.cache`,
+    diskcache's `@cache.memoize()`, Flask-Caching, cachier) stores what it returns.
     A value the code knows nothing about counts by the key it is stored under: a key
     that ends with a name of personal data (`user:…:email`), or a namespace naming a
     special category (`convictions:…`), unless the value is sealed or hashed first.
@@ -109,7 +113,7 @@ class PersonalDataInCache(ScopedStorageRule):
     provides_facts = True
     phrase = "stores it in a cache in clear"
     triggers = (
-        ("set", "push", "add", "append", "replace", "cas", "cache", "redis"),
+        ("set", "push", "add", "append", "replace", "cas", "cache", "redis", "memoize", "cachier"),
         ("@personal", "@people"),
     )
     # A function of the file may hand its parameters to the sink: the file matters to
@@ -133,6 +137,48 @@ class PersonalDataInCache(ScopedStorageRule):
         self.k: CacheKnowledge = compiled
         # Names bound to a cache client, per function.
         self._aliases = self.scoped()
+        # Per enclosing function: the decorator that memoises its result in a store
+        # (reported once, at the first return of personal data), else None.
+        self._memoised: list[Optional[cst.Decorator]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        found = None
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if type(expr) is cst.Call:
+                expr = expr.func
+            if self.ctx.qualname(expr) in self.k.memoizers:
+                found = decorator
+                break
+        self._memoised.append(found)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(node)
+        self._memoised.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        decorator = self._memoised[-1] if self._memoised else None
+        if decorator is None or node.value is None:
+            return
+        carried = self.ctx.categories(node.value)
+        if not carried.cats:
+            return
+        self._memoised[-1] = None
+        expr = decorator.decorator
+        qualified = self.ctx.qualname(expr.func if type(expr) is cst.Call else expr)
+        store = self.k.label(qualified, self.ctx.code(expr, 40))
+        record_stored(self.ctx, carried.cats, node, f"cache {store}")
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            store=store,
+            role=" as the memoised result",
+            call=f"@{self.ctx.code(expr, 40)}",
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

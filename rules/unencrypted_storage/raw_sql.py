@@ -35,6 +35,9 @@ _PLACEHOLDER = re.compile(r"%s|\?|%\(\w+\)s|(?<![:\w]):\w+|\$\d+")
 _SQL_HINT = re.compile(
     r"\b(?:create\s+(?:temp\w*\s+|unlogged\s+)?table|insert|update|replace\s+into|upsert)\b", re.I
 )
+# `COPY (SELECT ...) TO '/data/out.csv'` (PostgreSQL, DuckDB): the rows of the query
+# are written to a file. `TO STDOUT` streams them to the client instead.
+_COPY_TO = re.compile(r"^\s*copy\s*\((?P<query>.*)\)\s*to\s*'(?P<path>[^']+)'", re.I | re.S)
 _PARAM_KEYWORDS = (
     "params",
     "parameters",
@@ -102,7 +105,9 @@ class UnencryptedSqlColumn(Rule):
     `cursor.execute`/`executemany` (sqlite3, psycopg, MySQLdb, asyncpg, SQLAlchemy
     `text()`/`exec_driver_sql`) that write personal values into a column, queries
     kept in another module whose name says they write (`queries.INSERT_CUSTOMER`)
-    run with personal parameters, and DataFrames written to a table with `to_sql`. Columns whose value goes through an
+    run with personal parameters, DataFrames written to a table with `to_sql`, and
+    query results copied to a file (`COPY (SELECT email, phone FROM customers) TO
+    '/srv/export.csv'` in PostgreSQL or DuckDB). Columns whose value goes through an
     SQL encryption or hash function (`pgp_sym_encrypt(%s, key)`, `AES_ENCRYPT`,
     `crypt`), parameters the code hashed or encrypted first, and binary columns
     (which hold ciphertext) are not reported. A table that a function creates and
@@ -128,7 +133,7 @@ class UnencryptedSqlColumn(Rule):
     message = "{data} {verb} written in clear to table `{table}` ({columns}){via}; encrypt the values before they are stored (in the application, or with pgcrypto `pgp_sym_encrypt`) or store a hash"
     provides_facts = True
     triggers = (
-        ("insert", "update", "create table", "replace", "upsert", "to_sql"),
+        ("insert", "update", "create table", "replace", "upsert", "to_sql", "copy"),
         ("@personal", "@people"),
     )
     INVALID = (
@@ -312,6 +317,11 @@ class UnencryptedSqlColumn(Rule):
         statements = [s for s in map(sql.parse, sql.split_statements(text)) if s is not None]
         writes = [s for s in statements if s.kind in ("insert", "update")]
         if not writes:
+            copied = _COPY_TO.match(text)
+            if copied is not None:
+                shown = _COPY_TO.match(self._shown(string_node))
+                path = shown.group("path") if shown is not None else copied.group("path")
+                self._copy_to_file(node, copied.group("query"), path)
             return
         self._executed.add(id(string_node))
         params = argument(node, index + 1, _PARAM_KEYWORDS)
@@ -328,6 +338,50 @@ class UnencryptedSqlColumn(Rule):
         extra = self.ctx.categories(query) if type(query) is cst.FormattedString else None
         for statement in writes:
             self._check_write(node, statement, carried, extra)
+
+    def _shown(self, node: cst.CSTNode) -> str:
+        """The text of a string as the code spells it (`{out}` for an f-string's field)."""
+        if type(node) is cst.FormattedString:
+            return "".join(
+                p.value
+                if type(p) is cst.FormattedStringText
+                else "{" + self.ctx.code(p.expression, 30) + "}"  # type: ignore[union-attr]
+                for p in node.parts
+            )
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return _text_of(node) or ""
+        return ""
+
+    def _copy_to_file(self, node: cst.Call, query: str, path: str) -> None:
+        """`COPY (SELECT email, phone FROM customers) TO '/srv/out.csv'`: the selected
+        personal columns are written to a file in clear."""
+        statement = sql.parse(query)
+        if statement is None or statement.kind != "select":
+            return
+        table = statement.table
+        if table and re.search(rf"\bfrom\s+{re.escape(table)}\s*\(", query, re.I):
+            table = ""  # a table function (`read_parquet('...')`), not a table
+        cats: dict[str, Origin] = {}
+        for column in statement.columns:
+            category = self.ctx.classify(column, owner=table, kind=KEY) if column else None
+            if category is not None and not self.k.policy.allowed(f"{table}.{column}"):
+                cats.setdefault(category, f"{table}.{column}" if table else column)
+        if not cats:
+            return
+        carried = Carried(cats, False)
+        record_stored(self.ctx, cats, node, "file")
+        self.report(
+            node,
+            "{data} {verb} copied in clear from the database to the file `{path}` by "
+            "`{call}`; encrypt the export (e.g. with age or GPG) or copy only "
+            "pseudonymised columns",
+            severity=self.k.policy.severity(self.ctx, cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            path=path,
+            call=call_text(self.ctx, node),
+        )
 
     def _named_write(self, node: cst.Call, query: cst.BaseExpression, index: int) -> None:
         """`cur.execute(queries.INSERT_CUSTOMER, (email, phone))`: SQL kept in another
