@@ -84,6 +84,13 @@ class HttpKnowledge:
     # Option setters that take the URL after an option constant
     # (`curl.setopt(pycurl.URL, url)`): call -> the constant's last name.
     option_setters: Mapping[str, str] = field(default_factory=dict)
+    # Geocoding services: what a request to one asks about in its query (`q=...`) is a
+    # place, most often someone's address. Known by host, or by the words of the URL's
+    # name (`GEOCODER_URL`).
+    geocoder_hosts: tuple[str, ...] = ()
+    geocoder_words: frozenset[str] = frozenset()
+    geocoder_keys: frozenset[str] = frozenset()
+    geocoder_category: str = "postal-address"
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> HttpKnowledge:
@@ -118,6 +125,12 @@ class HttpKnowledge:
                 ]
             ),
             option_setters=setters,
+            geocoder_hosts=tuple(
+                h.lower() for h in catalog.strings("exposure.url.geocoders.hosts")
+            ),
+            geocoder_words=frozenset(catalog.strings("exposure.url.geocoders.url-words")),
+            geocoder_keys=frozenset(catalog.strings("exposure.url.geocoders.query-keys")),
+            geocoder_category=str(catalog.get("exposure.url.geocoders.category", "postal-address")),
             clients=tuple(clients),
             url_first=frozenset(catalog.strings("exposure.url.url-first-methods")),
             url_second=frozenset(catalog.strings("exposure.url.url-second-methods")),
@@ -289,7 +302,7 @@ def looks_like_url(expr: cst.BaseExpression, text: str, absolute: bool = False) 
         return True
     if not absolute and ("?" in text or "/" in text):
         return True
-    for part in _url_heads(expr):
+    for part in url_heads(expr):
         if type(part) is cst.Call:
             # `build_url(BASE, "Patient", ...)`: a function named for what it makes.
             part = part.func
@@ -300,15 +313,15 @@ def looks_like_url(expr: cst.BaseExpression, text: str, absolute: bool = False) 
     return False
 
 
-def _url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+def url_heads(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The expressions a URL template starts with (`BASE_URL` in `BASE_URL + path`)."""
     if type(expr) is cst.FormattedString:
         first = expr.parts[0] if expr.parts else None
         return [first.expression] if type(first) is cst.FormattedStringExpression else []
     if type(expr) is cst.BinaryOperation:
-        return _url_heads(expr.left)
+        return url_heads(expr.left)
     if type(expr) is cst.Call and type(expr.func) is cst.Attribute:
-        return _url_heads(expr.func.value)
+        return url_heads(expr.func.value)
     return [expr]
 
 

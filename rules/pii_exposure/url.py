@@ -25,10 +25,12 @@ from privalint.rules.pii_exposure.http import (
     host_of,
     names_url,
     own_name,
+    url_heads,
 )
 
 from privalint.catalog import Catalog
 from privalint.flow import Carried, union
+from privalint.imports import dotted_name
 from privalint.model import Family, Severity
 from privalint.personal import KEY, split_words
 from privalint.project import SENT
@@ -59,7 +61,9 @@ class PersonalDataInUrl(Rule):
     variable (`invite_url`), or any web address whose query string carries the data
     (`share = BASE + "?guest=" + visitor.name`). The data is followed
     through f-strings, concatenation, `urlencode` and variables, and a query
-    parameter's name (`"?email=" + value`) speaks for an opaque value. The query of
+    parameter's name (`"?email=" + value`) speaks for an opaque value, and what a
+    geocoding service is asked to find (`params={"q": addr}` to Nominatim or to a
+    `GEOCODER_URL`) is an address. The query of
     a telephony control API the project runs itself (Asterisk ARI's `/ari/` paths,
     which take the extension to dial there) is a command to its own PBX and is not
     reported (`exposure.url.settings.control-paths` in the catalog).
@@ -310,9 +314,16 @@ class PersonalDataInUrl(Rule):
             keywords = set(knowledge.query_keywords)
             if found.method in knowledge.query_methods:
                 keywords |= knowledge.method_keywords
+            geocoder: Optional[bool] = None
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value in keywords:
-                    out.extend(self._params(arg.value))
+                    params = self._params(arg.value)
+                    if not params and type(arg.value) is cst.Dict:
+                        if geocoder is None:
+                            geocoder = self._is_geocoder(found.url)
+                        if geocoder:
+                            params = self._geocoded(arg.value)
+                    out.extend(params)
             if found.wrapper and found.method in knowledge.query_methods:
                 out.extend(self._wrapper_query(call, found))
             return out
@@ -369,6 +380,45 @@ class PersonalDataInUrl(Rule):
             if found:
                 return [(value, Carried(found, known=False))]
         return []
+
+    def _is_geocoder(self, url: Optional[cst.BaseExpression]) -> bool:
+        """A request to a geocoding service: by its host, or by the name the URL is
+        kept under (`settings.GEOCODER_URL`)."""
+        knowledge: HttpKnowledge = self.compiled
+        if url is None:
+            return False
+        text = self._constants.text(url).lower()
+        if any(host in text for host in knowledge.geocoder_hosts):
+            return True
+        for head in (url, *url_heads(url)):
+            name = dotted_name(head)
+            if name is not None and set(split_words(name)) & knowledge.geocoder_words:
+                return True
+        return False
+
+    def _geocoded(self, params: cst.Dict) -> Values:
+        """The opaque values a geocoder is asked to find (`{"q": addr}`): addresses."""
+        knowledge: HttpKnowledge = self.compiled
+        out: Values = []
+        for element in params.elements:
+            if type(element) is not cst.DictElement:
+                continue
+            key = string_value(element.key)
+            if key is None or key.lower() not in knowledge.geocoder_keys:
+                continue
+            carried = self.ctx.categories(element.value)
+            if not carried.cats and not carried.known:
+                out.append(
+                    (
+                        element.value,
+                        Carried(
+                            {knowledge.geocoder_category: element.value},
+                            known=False,
+                            user_input=carried.user_input,
+                        ),
+                    )
+                )
+        return out
 
     def _values(self, call: cst.Call, found: UrlCall) -> Values:
         return [*self._url_values(found.url), *self._argument_values(call, found)]
