@@ -248,7 +248,8 @@ class InsecureConnectionOption(Rule):
     """
     ## What it does
     Flags database and message-broker connections configured without verified TLS:
-    `sslmode` `disable`, `allow`, `prefer` or `require` (PostgreSQL), `ssl_mode`
+    `sslmode` `disable`, `allow` or `prefer` (PostgreSQL; not `require`, which libpq
+    verifies against a root certificate when one is installed), `ssl_mode`
     `DISABLED`/`PREFERRED`/`REQUIRED` (MySQL), `ssl_disabled=True`,
     `ssl_cert_reqs=none`, `tlsInsecure=true` and the like, whether passed as keyword
     arguments, as keys of an options dict (Django's `DATABASES[...]["OPTIONS"]`) or
@@ -260,6 +261,7 @@ class InsecureConnectionOption(Rule):
     search and database clients configured for clear text: `http://` nodes or
     `scheme="http"` for Elasticsearch, OpenSearch, Typesense (`"protocol": "http"`),
     Meilisearch and Solr, an `http://` account URL for Azure Storage clients,
+    ClickHouse on its plain HTTP port (`port=8123`),
     `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB and Redis (the catalog
     lists the clients), and URL schemes that encrypt but accept any certificate
     (Neo4j's `neo4j+ssc://`, `bolt+ssc://`). Connections to loopback hosts are not
@@ -281,7 +283,7 @@ class InsecureConnectionOption(Rule):
 
     ## Why is this bad?
     The database holds the personal data. Without TLS every query and result crosses
-    the network in clear text; TLS without certificate verification (`require`)
+    the network in clear text; TLS without certificate verification (`REQUIRED`)
     encrypts to whoever answers, so anyone on the path can intercept it. Redis `AUTH`
     and AMQP `PLAIN` logins carry the password itself: whoever sees one connection
     can log in to the cache or broker, and read the sessions and task payloads it
@@ -304,7 +306,7 @@ class InsecureConnectionOption(Rule):
     precision = "high"
     INVALID = (
         'import psycopg2\nconn = psycopg2.connect(host="db.example.com", dbname="shop", sslmode="disable")',
-        'from sqlalchemy import create_engine\nengine = create_engine("postgresql://app@db.example.com/shop?sslmode=require")',
+        'from sqlalchemy import create_engine\nengine = create_engine("postgresql://app@db.example.com/shop?sslmode=prefer")',
         'from elasticsearch import Elasticsearch\nes = Elasticsearch("http://es.internal.example.com:9200")',
         'import os\nimport redis\ncache = redis.Redis(host="cache.example.com", password=os.environ["REDIS_PASSWORD"])',
         'CELERY_BROKER_URL = "amqp://app:secret@mq.example.com:5672//"',

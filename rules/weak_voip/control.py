@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import libcst as cst
@@ -86,6 +86,10 @@ class ControlKnowledge:
     ports: dict[int, str]
     ari_ports: frozenset[int] = frozenset()
     url_setting_words: frozenset[str] = frozenset()
+    # Media-server and call-control APIs reached by URL (LiveKit, Janus): their
+    # clients (qualified name -> service) and the words of settings named for them.
+    url_clients: dict[str, str] = field(default_factory=dict)
+    service_words: dict[str, str] = field(default_factory=dict)
 
 
 def _url_port(url: str) -> Optional[int]:
@@ -176,9 +180,11 @@ class VoipControlPlaintext(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         knowledge: ControlKnowledge = cls.compile(catalog)
-        words = module_words((*knowledge.ari_connect, *knowledge.clients))
+        words = module_words((*knowledge.ari_connect, *knowledge.clients, *knowledge.url_clients))
         # A control URL kept in settings (`ARI_URL = "http://pbx:8088"`), by its name.
-        named = (f"name:{w}" for w in sorted(knowledge.url_setting_words))
+        named = (
+            f"name:{w}" for w in sorted({*knowledge.url_setting_words, *knowledge.service_words})
+        )
         return ((*cls.triggers[0], *words, *named),)
 
     INVALID = (
@@ -223,6 +229,18 @@ class VoipControlPlaintext(Rule):
             url_setting_words=frozenset(
                 w.lower() for w in catalog.strings("voip.control.url-setting-words")
             ),
+            url_clients={
+                str(name): str(entry.get("service", "media server"))
+                for entry in catalog.get("voip.control.url-services", []) or []
+                if isinstance(entry, dict)
+                for name in entry.get("classes", [])
+            },
+            service_words={
+                str(word).lower(): str(entry.get("service", "media server"))
+                for entry in catalog.get("voip.control.url-services", []) or []
+                if isinstance(entry, dict)
+                for word in entry.get("setting-words", [])
+            },
         )
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
@@ -233,7 +251,7 @@ class VoipControlPlaintext(Rule):
         # Plain ARI URLs kept in settings (`ARI_URL = "http://pbx:8088"`), by name:
         # reported at the end unless a connection of this file is made with them (the
         # connection is reported then).
-        self._url_settings: dict[str, tuple[cst.CSTNode, str, str]] = {}
+        self._url_settings: dict[str, tuple[cst.CSTNode, str, str, str]] = {}
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._url_setting(node)
@@ -244,7 +262,12 @@ class VoipControlPlaintext(Rule):
     def _url_setting(self, node: AssignNode) -> None:
         knowledge: ControlKnowledge = self.compiled
         for setting in assigned_settings(self.ctx, node):
-            if not set(words_of(setting.name)) & knowledge.url_setting_words:
+            words = set(words_of(setting.name))
+            service = next(
+                (knowledge.service_words[w] for w in words if w in knowledge.service_words),
+                None,
+            )
+            if not words & knowledge.url_setting_words and service is None:
                 continue
             text = text_of(self.ctx, field_default(self.ctx, setting.value))
             if text is None or not _PLAIN_URL.match(text):
@@ -252,13 +275,28 @@ class VoipControlPlaintext(Rule):
             host = url_host(text)
             if host is None or UNKNOWN_PART in host or is_loopback(host, knowledge.loopback):
                 continue
+            if service is not None:
+                # A media server's API or signalling URL: any plain one is in clear.
+                scheme = text.split(":", 1)[0].lower()
+                self._url_settings[setting.name] = (
+                    setting.node,
+                    text,
+                    host,
+                    f"{service} ({scheme}://)",
+                )
+                continue
             path = text.split("://", 1)[1]
             path = path[path.find("/") :] if "/" in path else ""
             if _url_port(text) not in knowledge.ari_ports and not (
                 path == knowledge.ari_path or path.startswith(knowledge.ari_path + "/")
             ):
                 continue
-            self._url_settings[setting.name] = (setting.node, text, host)
+            self._url_settings[setting.name] = (
+                setting.node,
+                text,
+                host,
+                f"ARI ({text.split(':', 1)[0].lower()}://)",
+            )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if not self._ari_paths and self.compiled.ari_path + "/" in node.value:
@@ -269,8 +307,8 @@ class VoipControlPlaintext(Rule):
             self._ari_paths = True
 
     def finish(self) -> None:
-        for node, text, host in self._url_settings.values():
-            self.report(node, protocol=f"ARI ({text.split(':', 1)[0].lower()}://)", host=host)
+        for node, _text, host, protocol in self._url_settings.values():
+            self.report(node, protocol=protocol, host=host)
         if not self._ari_paths:
             return
         for node, text, host in self._port_urls:
@@ -281,6 +319,10 @@ class VoipControlPlaintext(Rule):
         client = known_name(self.ctx, node.func, knowledge.clients)
         if client is not None:
             self._client(node, knowledge.clients[client])
+            return
+        service = known_name(self.ctx, node.func, knowledge.url_clients)
+        if service is not None:
+            self._service_client(node, knowledge.url_clients[service])
             return
         if last_name(node.func) in knowledge.socket_calls:
             self._socket(node)
@@ -318,6 +360,22 @@ class VoipControlPlaintext(Rule):
             host=host or text.replace(UNKNOWN_PART, "…")[:40],
             severity=Severity.ERROR if host else Severity.WARNING,
         )
+
+    def _service_client(self, node: cst.Call, service: str) -> None:
+        """``LiveKitAPI("http://livekit.example.com:7880", key, secret)``: a media
+        server's API client given a plain URL to another host."""
+        url = argument(node, 0, "url", "base_url", "host")
+        if url is None:
+            return
+        if type(url.value) is cst.Name:
+            self._url_settings.pop(url.value.value, None)
+        text = text_of(self.ctx, url.value)
+        if text is None or not _PLAIN_URL.match(text):
+            return
+        host = url_host(text)
+        if host is None or is_loopback(host, self.compiled.loopback):
+            return
+        self.report(node, protocol=f"{service} ({text.split(':', 1)[0].lower()}://)", host=host)
 
     def _unverified_ari(self, node: cst.Call, url: cst.BaseExpression, text: str) -> None:
         """An HTTP client's call of an ARI path (``f"{ARI_URL}/ari/recordings"``) with
