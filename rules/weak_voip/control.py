@@ -154,7 +154,10 @@ class VoipControlPlaintext(Rule):
     "http://pbx.example.com:8088"`) count where they are defined when no connection of
     the file is made with them. ARI called over HTTPS with `verify=False`
     (`requests.get(f"{ARI_URL}/ari/recordings/stored", verify=False)`) counts too: any
-    certificate answers for the PBX.
+    certificate answers for the PBX. Media servers reached by URL count too: a LiveKit
+    API client given a plain `http://` URL, or a setting named for LiveKit or Janus
+    holding a plain `http://`/`ws://` URL (`JANUS_WS = "ws://janus.example.com:8188/"`),
+    to a host other than loopback.
 
     ## Why is this bad?
     These interfaces control every call of the PBX: they originate and redirect
@@ -534,7 +537,9 @@ class HardcodedVoipSecret(Rule):
     literals kept in a constant of the same module or a class attribute (reported
     where the constant is defined), and fallbacks of environment lookups whose variable
     names such a secret (`os.environ.get("WH_SIP_PASSWORD", "Warehouse#2019")`),
-    wherever the lookup is used.
+    wherever the lookup is used. Logins to a control interface on the loopback address
+    (`Manager(host="127.0.0.1", secret="...")`, `ari.connect("http://localhost:8088",
+    ...)`) are not flagged: only the machine itself reaches them.
 
     ## Why is this bad?
     Anyone who can read the repository, a build artefact or a stack trace can

@@ -1698,7 +1698,9 @@ class UnboundedCallVolume(Rule):
     `esl_host`), call caps of PBX configuration sections built for configparser
     (`cfg["general"] = {"call-limit": "0"}`, asterisk.conf's `maxcalls`), FreeSWITCH's
     `limit` application run over the event socket with a
-    maximum of -1 (`con.execute("limit", "hash outbound carrier -1", uuid)`), also
+    maximum of -1 (`con.execute("limit", "hash outbound carrier -1", uuid)`),
+    FreeSWITCH's session cap lifted (`fsctl max_sessions 0` over the event socket,
+    switch.conf's `max-sessions`/`max-proceeding` set to 0 or 100000 and more), also
     module constants of a settings module with other telephony
     constants (`MAX_CONCURRENT_CALLS = int(os.environ.get("MAX_CONCURRENT_CALLS", "0"))`
     beside `SIP_DOMAIN`); Kamailio/OpenSIPS dialogs that never time out
