@@ -980,6 +980,10 @@ class OpenCallForwarding(Rule):
     `Forwarding(forward_to=...)`) from request input, unless the value is an e-mail
     address. A field read from a parameter named for request data
     (`def bridge(uuid, params): ... params["relative_number"]`) is request input too.
+    A helper that moves a live call (ARI `redirect`/`continueInDialplan`, event-socket
+    `uuid_transfer`/`uuid_deflect`) to a destination it is handed, unchecked, counts
+    when nothing in its file calls it (`def transfer(uuid, dest): fs.send(f"api
+    uuid_transfer {uuid} {dest}")`): whoever calls it chooses where callers go.
     Digits a caller keys in stay outside input when they are collected in a
     dict first (`keyed[uuid] += digit`, later `keyed.pop(uuid)`). A membership test
     (`if to not in ALLOWED: abort()`), a comparison with a constant or a validating
