@@ -117,6 +117,14 @@ class ForwardingKnowledge:
     helper_exclusions: frozenset[str] = frozenset()
     voip_modules: tuple[str, ...] = ()
     dialplan_wildcards: tuple[str, ...] = ()
+    # Kamailio KEMI: setters of where a request goes (name -> position of the value),
+    # the variables that say so, readers of variables, and the variables (or the
+    # readers of headers) whose value the client wrote.
+    kemi_setters: tuple[tuple[str, int], ...] = ()
+    kemi_targets: frozenset[str] = frozenset()
+    kemi_readers: frozenset[str] = frozenset()
+    kemi_header_readers: frozenset[str] = frozenset()
+    kemi_client_vars: tuple[str, ...] = ()
 
     def dialling_helper(self, name: str) -> bool:
         """Whether a function's name says it places or forwards a call."""
@@ -216,6 +224,17 @@ class ForwardingKnowledge:
             helper_exclusions=frozenset(catalog.strings("voip.forwarding.helper-exclusions")),
             voip_modules=tuple(catalog.strings("voip.modules")),
             dialplan_wildcards=tuple(catalog.strings("voip.forwarding.dialplan-wildcards")),
+            kemi_setters=tuple(
+                (str(name), int(position))
+                for name, position in (
+                    catalog.get("voip.forwarding.kemi.setters", {}) or {}
+                ).items()
+                if isinstance(position, int) and not isinstance(position, bool)
+            ),
+            kemi_targets=frozenset(catalog.strings("voip.forwarding.kemi.targets")),
+            kemi_readers=frozenset(catalog.strings("voip.forwarding.kemi.readers")),
+            kemi_header_readers=frozenset(catalog.strings("voip.forwarding.kemi.header-readers")),
+            kemi_client_vars=tuple(catalog.strings("voip.forwarding.kemi.client-variables")),
         )
 
 
@@ -982,8 +1001,10 @@ class OpenCallForwarding(Rule):
     (`def bridge(uuid, params): ... params["relative_number"]`) is request input too.
     A helper that moves a live call (ARI `redirect`/`continueInDialplan`, event-socket
     `uuid_transfer`/`uuid_deflect`) to a destination it is handed, unchecked, counts
-    when nothing in its file calls it (`def transfer(uuid, dest): fs.send(f"api
-    uuid_transfer {uuid} {dest}")`): whoever calls it chooses where callers go.
+    when nothing in its file calls it (`def transfer(uuid, dest)` that sends
+    `api uuid_transfer <uuid> <dest>`): whoever calls it chooses where callers go. A
+    Kamailio KEMI script that sets the request URI from a header the client wrote
+    (`KSR.pv.sets("$ru", KSR.pv.get("$hdr(X-Forward-To)"))`) relays calls anywhere.
     Digits a caller keys in stay outside input when they are collected in a
     dict first (`keyed[uuid] += digit`, later `keyed.pop(uuid)`). A membership test
     (`if to not in ALLOWED: abort()`), a comparison with a constant or a validating
@@ -1046,6 +1067,8 @@ class OpenCallForwarding(Rule):
                 *sorted(knowledge.target_attributes),
                 *sorted(markup),
                 *(f'application="{a}"' for a in sorted(knowledge.dialplan_applications)),
+                # Kamailio KEMI scripts.
+                *sorted({name.split(".", 1)[0] for name, _ in knowledge.kemi_setters}),
             ),
         )
 
@@ -1280,6 +1303,8 @@ class OpenCallForwarding(Rule):
         knowledge: ForwardingKnowledge = self.compiled
         if type(self.ctx.parent) is cst.Expr:
             self.guards.call(node)
+        if knowledge.kemi_setters and type(node.func) is cst.Attribute:
+            self._kemi_route(node)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in knowledge.target_attributes:
                 self._forwarding_target(arg, f"{arg.keyword.value}=", arg.value)
@@ -1304,6 +1329,62 @@ class OpenCallForwarding(Rule):
             self._helper(node)
         elif qualified is not None:
             self._imported_helper(node, qualified)
+
+    def _kemi_route(self, node: cst.Call) -> None:
+        """``KSR.pv.sets("$ru", KSR.pv.get("$hdr(X-Forward-To)"))``: a Kamailio KEMI
+        script sends the request where a header the client wrote says."""
+        knowledge: ForwardingKnowledge = self.compiled
+        name = dotted_name(node.func)
+        position = next((p for n, p in knowledge.kemi_setters if n == name), None)
+        if position is None:
+            return
+        if position > 0:
+            target = positional(node, 0)
+            if target is None or literal(target.value) not in knowledge.kemi_targets:
+                return
+        value = positional(node, position)
+        if value is None:
+            return
+        if self._client_header(value.value, 4):
+            self._reported.add(id(node))
+            self.report(
+                node,
+                what="Kamailio request URI",
+                code=self.ctx.code(value.value, 40),
+            )
+
+    def _client_header(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """Whether a KEMI value is read from what the client wrote (a header)."""
+        knowledge: ForwardingKnowledge = self.compiled
+        if depth <= 0:
+            return False
+        if type(expr) is cst.Name:
+            bound = binding(self.ctx, expr)
+            return (
+                bound is not None
+                and not self.guards.guarded(expr)
+                and self._client_header(bound, depth - 1)
+            )
+        if type(expr) is cst.Call:
+            name = dotted_name(expr.func)
+            if name in knowledge.kemi_header_readers:
+                return True
+            if name in knowledge.kemi_readers:
+                first = positional(expr, 0)
+                text = literal(first.value) if first is not None else None
+                return isinstance(text, str) and text.startswith(knowledge.kemi_client_vars)
+            return any(self._client_header(a.value, depth - 1) for a in expr.args)
+        if type(expr) is cst.BinaryOperation:
+            return self._client_header(expr.left, depth - 1) or self._client_header(
+                expr.right, depth - 1
+            )
+        if type(expr) is cst.FormattedString:
+            return any(
+                self._client_header(p.expression, depth - 1)
+                for p in expr.parts
+                if type(p) is cst.FormattedStringExpression
+            )
+        return False
 
     def _imported_helper(self, node: cst.Call, qualified: str) -> None:
         """``esl_control.dial_out(fs, room, body["number"])``: a function of another
