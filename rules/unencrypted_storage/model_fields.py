@@ -906,6 +906,9 @@ class UnencryptedModelField(Rule):
         owner_words = split_words(owner)
         if known is None or not owner_words:
             return False
+        if self.ctx.classifier.is_person(owner_words[-1]):
+            # `User.name` is the user's name, not a "user name" (a login).
+            return False
         words = (owner_words[-1], *split_words(name))
         return any(len(p) > 1 and words[: len(p)] == p for p in known.exclude)
 
