@@ -257,6 +257,12 @@ class PersonalDataInLog(Rule):
     )
 
     @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        # A function named as a log writer (`audit_payout(...)`) logs too.
+        words = {*cls.triggers[0], *catalog.strings("logging.function-words")}
+        return (tuple(sorted(words)), *cls.triggers[1:])
+
+    @classmethod
     def compile(cls, catalog: Catalog) -> Any:
         return LoggerKnowledge.from_catalog(catalog)
 
