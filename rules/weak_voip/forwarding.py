@@ -52,6 +52,7 @@ from privalint.catalog import Catalog
 from privalint.engine import FileContext
 from privalint.imports import dotted_name
 from privalint.model import Family, Severity
+from privalint.personal import split_words
 from privalint.rule import Rule
 
 if sys.version_info >= (3, 11):
@@ -108,6 +109,7 @@ class ForwardingKnowledge:
     format_only_length: int = 7
     target_attributes: frozenset[str] = frozenset()
     input_parameters: frozenset[str] = frozenset()
+    internal_destination_words: frozenset[str] = frozenset()
     ncco_endpoint_keys: frozenset[str] = frozenset()
     ncco_action_keys: tuple[str, ...] = ("action",)
     store_writes: tuple[tuple[str, int], ...] = ()
@@ -209,6 +211,9 @@ class ForwardingKnowledge:
             format_only_length=int(catalog.get("voip.forwarding.format-only-length", 7)),
             target_attributes=frozenset(catalog.strings("voip.forwarding.target-attributes")),
             input_parameters=frozenset(catalog.strings("voip.forwarding.input-parameters")),
+            internal_destination_words=frozenset(
+                catalog.strings("voip.forwarding.internal-destination-words")
+            ),
             ncco_endpoint_keys=frozenset(catalog.strings("voip.forwarding.ncco-endpoint-keys")),
             ncco_action_keys=tuple(catalog.strings("voip.forwarding.ncco-action-keys")),
             store_writes=tuple(
@@ -1212,7 +1217,14 @@ class OpenCallForwarding(Rule):
             if used and not self.guards.guarded(value):
                 # The parameter itself is the destination (not a field of it, as the
                 # channel id of an event).
-                live = transfer and bool(_bare_names(value) & params)
+                # A parameter named for an internal extension (`agent_ext`) is a
+                # desk of the PBX, not wherever a caller asks; the call's own id
+                # (`uuid`) is what is moved, not where to.
+                internal = self.compiled.internal_destination_words
+                live = transfer and any(
+                    not internal.intersection(split_words(name)[-1:])
+                    for name in _bare_names(value) & params
+                )
                 self._param_sinks.setdefault(id(function), []).append(
                     (node, sink.what, value, used, live)
                 )
