@@ -60,6 +60,9 @@ class SqlKnowledge:
     binary_types: frozenset[str]
     frame_writers: frozenset[str]
     write_words: frozenset[str]
+    variable_setters: frozenset[str]
+    record_variables: re.Pattern[str]
+    record_tables: dict[str, str]
     records: RecordKnowledge
     policy: StoragePolicy
 
@@ -67,6 +70,12 @@ class SqlKnowledge:
     def from_catalog(cls, catalog: Catalog) -> SqlKnowledge:
         functions = catalog.get("storage.sql.execute-functions", {})
         protecting = catalog.strings("storage.sql.protecting-functions") or ["encrypt"]
+        variables = catalog.get("storage.sql.record-variables", {})
+        record_tables = {
+            k.lower(): v
+            for k, v in (variables.items() if isinstance(variables, dict) else ())
+            if isinstance(k, str) and isinstance(v, str)
+        }
         return cls(
             execute_methods=frozenset(catalog.strings("storage.sql.execute-methods")),
             execute_functions={
@@ -82,6 +91,15 @@ class SqlKnowledge:
             binary_types=frozenset(catalog.strings("storage.sql.binary-types")),
             frame_writers=frozenset(catalog.strings("storage.sql.frame-writers")),
             write_words=frozenset(catalog.strings("storage.sql.write-words")),
+            variable_setters=frozenset(catalog.strings("storage.sql.variable-setters")),
+            # `CDR(userfield)`: the record's function and the field; none when empty.
+            record_variables=re.compile(
+                r"^\s*("
+                + ("|".join(re.escape(k) for k in record_tables) or r"(?!)")
+                + r")\((\w+)\)\s*$",
+                re.I,
+            ),
+            record_tables=record_tables,
             records=RecordKnowledge.from_catalog(catalog),
             policy=StoragePolicy.from_catalog(catalog),
         )
@@ -133,7 +151,7 @@ class UnencryptedSqlColumn(Rule):
     message = "{data} {verb} written in clear to table `{table}` ({columns}){via}; encrypt the values before they are stored (in the application, or with pgcrypto `pgp_sym_encrypt`) or store a hash"
     provides_facts = True
     triggers = (
-        ("insert", "update", "create table", "replace", "upsert", "to_sql", "copy"),
+        ("insert", "update", "create table", "replace", "upsert", "to_sql", "copy", "cdr(", "cel("),
         ("@personal", "@people"),
     )
     INVALID = (
@@ -300,6 +318,9 @@ class UnencryptedSqlColumn(Rule):
         if type(func) is cst.Attribute and name in self.k.frame_writers:
             self._frame_to_table(node, func.value)
             return
+        if type(func) is cst.Attribute and name in self.k.variable_setters:
+            self._record_variable(node)
+            return
         qualified = self.ctx.qualname(func)
         index = self.k.execute_functions.get(qualified or "")
         if index is None:
@@ -407,6 +428,34 @@ class UnencryptedSqlColumn(Rule):
             data=_capitalised(self.ctx.describe(carried)),
             verb=self.ctx.verb(carried),
             query=f"{self.ctx.code(node.func, 30)}({self.ctx.code(query, 40)}, …)",
+        )
+
+    def _record_variable(self, node: cst.Call) -> None:
+        """`agi.set_variable("CDR(userfield)", pan)`: a channel variable that is a field
+        of the call detail record, which the PBX writes to its database."""
+        variable = argument(node, 0, ("variable", "name", "var"))
+        text = string_value(variable) if variable is not None else None
+        match = self.k.record_variables.match(text) if text is not None else None
+        if match is None:
+            return
+        table = self.k.record_tables[match.group(1).lower()]
+        column = match.group(2)
+        if self.k.policy.allowed(f"{table}.{column}"):
+            return
+        value = argument(node, 1, ("value", "val"))
+        carried = self.ctx.categories(value) if value is not None else None
+        if carried is None or not carried.cats:
+            return
+        record_stored(self.ctx, carried.cats, node, f"table {table}")
+        self.report(
+            node,
+            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
+            categories=carried.categories,
+            data=_capitalised(self.ctx.describe(carried)),
+            verb=self.ctx.verb(carried),
+            table=table,
+            columns=f"column `{column}`",
+            via=f" by `{call_text(self.ctx, node)}`",
         )
 
     def _frame_to_table(self, node: cst.Call, frame: cst.BaseExpression) -> None:
