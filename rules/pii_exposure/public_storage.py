@@ -51,6 +51,7 @@ class StorageKnowledge:
     acl_handle_methods: frozenset[str]
     container_methods: frozenset[str]
     bucket_acl_methods: frozenset[str]
+    acl_attributes: frozenset[str]
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
@@ -82,6 +83,7 @@ class StorageKnowledge:
             acl_handle_methods=frozenset(strings("acl-handle-methods")),
             container_methods=frozenset(strings("container-methods")),
             bucket_acl_methods=frozenset(strings("bucket-acl-methods")),
+            acl_attributes=frozenset(strings("acl-attributes")),
             skip_keywords=frozenset(strings("skip-keywords")),
             people_words=frozenset(
                 w for word in strings("people-words") for w in split_words(word)
@@ -234,6 +236,9 @@ class PersonalDataInPublicStorage(Rule):
         # Names of containers reported when they were made public: what is uploaded
         # to them later is the same problem.
         self._reported_containers: set[str] = set()
+        # The file's storage backend classes whose files are saved with a public ACL
+        # (`default_acl = "public-read"`): their instances are public containers.
+        self._public_classes: set[str] = set()
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -324,6 +329,9 @@ class PersonalDataInPublicStorage(Rule):
         if not self._depth:
             self._note_constant(names, value)
         public = self._is_public_value(value)
+        if public and not self._depth and self.ctx.current_class is not None:
+            if any(name in knowledge.acl_attributes for name in names):
+                self._public_classes.add(self.ctx.current_class)
         for name in names:
             if name is None:
                 continue
@@ -342,6 +350,13 @@ class PersonalDataInPublicStorage(Rule):
                 self._public_names.add(name)
         if type(value) is not cst.Call:
             return
+        if self._public_classes and type(value.func) is cst.Name:
+            if value.func.value in self._public_classes:
+                # `public_store = PublicAssetStorage()`: a storage whose files are public.
+                for name in names:
+                    if name is not None:
+                        self._add_public(name)
+                return
         method = last_name(value.func)
         if method in knowledge.container_methods or (
             method not in knowledge.object_methods
@@ -454,9 +469,11 @@ class PersonalDataInPublicStorage(Rule):
         if method not in knowledge.upload_methods:
             return
         qualified = chain_qualname(self.ctx, func)
-        if not knowledge.is_storage_call(qualified, func, is_own_code(self.ctx, qualified)):
-            return
         receiver = _receiver(node)
+        if not knowledge.is_storage_call(qualified, func, is_own_code(self.ctx, qualified)) and (
+            receiver is None or receiver not in self._public_containers
+        ):
+            return
         values = self._upload_values(node)
         if receiver is not None and values:
             self._uploaded.setdefault(receiver, []).extend(values)
