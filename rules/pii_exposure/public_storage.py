@@ -329,9 +329,14 @@ class PersonalDataInPublicStorage(Rule):
         if not self._depth:
             self._note_constant(names, value)
         public = self._is_public_value(value)
-        if public and not self._depth and self.ctx.current_class is not None:
-            if any(name in knowledge.acl_attributes for name in names):
-                self._public_classes.add(self.ctx.current_class)
+        current_class = self.ctx.current_class
+        if (
+            public
+            and not self._depth
+            and current_class is not None
+            and any(name in knowledge.acl_attributes for name in names)
+        ):
+            self._public_classes.add(current_class)
         for name in names:
             if name is None:
                 continue
@@ -350,13 +355,12 @@ class PersonalDataInPublicStorage(Rule):
                 self._public_names.add(name)
         if type(value) is not cst.Call:
             return
-        if self._public_classes and type(value.func) is cst.Name:
-            if value.func.value in self._public_classes:
-                # `public_store = PublicAssetStorage()`: a storage whose files are public.
-                for name in names:
-                    if name is not None:
-                        self._add_public(name)
-                return
+        if type(value.func) is cst.Name and value.func.value in self._public_classes:
+            # `public_store = PublicAssetStorage()`: a storage whose files are public.
+            for name in names:
+                if name is not None:
+                    self._add_public(name)
+            return
         method = last_name(value.func)
         if method in knowledge.container_methods or (
             method not in knowledge.object_methods
