@@ -45,6 +45,26 @@ class General:
 
 
 @dataclass(frozen=True)
+class Untyped:
+    """How to read a section dict without a ``type`` that is stored under a section
+    name (a dict of trunks a deploy job renders): one holding every key of one of
+    ``required`` is a section of that kind (``protocol`` and ``bind``: a transport);
+    else one holding a key only Asterisk uses is a section of kind ``default``."""
+
+    required: tuple[tuple[str, frozenset[str]], ...] = ()
+    default: Optional[str] = None
+
+    def kind(self, keys: Iterable[str], distinctive: frozenset[str]) -> Optional[str]:
+        present = set(keys)
+        for kind, needed in self.required:
+            if needed and needed <= present:
+                return kind
+        if self.default and present & distinctive:
+            return self.default
+        return None
+
+
+@dataclass(frozen=True)
 class SectionDict:
     """An Asterisk section built in Python."""
 
@@ -92,11 +112,13 @@ class Sections:
         types: frozenset[str],
         distinctive: frozenset[str],
         general: Optional[General] = None,
+        untyped: Optional[Untyped] = None,
     ) -> None:
         self.ctx = ctx
         self.types = types
         self.distinctive = distinctive
         self.general = general
+        self.untyped = untyped
         self._dicts: list[SectionDict] = []
         # (configuration object, section) -> entries set key by key.
         self._items: dict[tuple[str, str], dict[str, tuple[cst.CSTNode, Any]]] = {}
@@ -132,7 +154,9 @@ class Sections:
         return found if any(s.distinctive for s in found) else []
 
     def _dict(self, node: Union[cst.Dict, cst.Call]) -> None:
-        found = section_dict(self.ctx, node, self.types, self.distinctive, self.general)
+        found = section_dict(
+            self.ctx, node, self.types, self.distinctive, self.general, self.untyped
+        )
         if found is not None:
             self._dicts.append(found)
 
@@ -164,10 +188,12 @@ def section_dict(
     types: frozenset[str],
     distinctive: frozenset[str],
     general: Optional[General] = None,
+    untyped: Optional[Untyped] = None,
 ) -> Optional[SectionDict]:
     """The dict being visited (a literal or ``dict(type=..., ...)``) as an Asterisk
     section: its `type` is one of `types`, or it is the global section ``general``
-    describes (stored under its name)."""
+    describes (stored under its name), or a dict without a `type` stored under a
+    section name whose keys say its kind (``untyped``)."""
     entries: dict[str, tuple[cst.CSTNode, Any]] = {}
     if type(node) is cst.Dict:
         for element in node.elements:
@@ -185,6 +211,12 @@ def section_dict(
         if name is not None and general.holds(name, entries):
             return SectionDict(name, general.kind, entries, True)
         return None
+    if "type" not in entries and untyped is not None:
+        keyed, name = _section_name(ctx)
+        guessed = untyped.kind(entries, distinctive) if keyed and name else None
+        if guessed is None:
+            return None
+        return SectionDict(name, guessed, entries, bool(entries.keys() & distinctive))
     if not isinstance(kind, str) or kind.lower() not in types:
         return None
     keyed, name = _section_name(ctx)

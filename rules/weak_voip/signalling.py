@@ -53,7 +53,14 @@ from privalint.rules.weak_voip.lines import (
     source_line,
     space_settings,
 )
-from privalint.rules.weak_voip.pbx_config import General, Param, ParamReader, SectionDict, Sections
+from privalint.rules.weak_voip.pbx_config import (
+    General,
+    Param,
+    ParamReader,
+    SectionDict,
+    Sections,
+    Untyped,
+)
 
 from privalint.catalog import Catalog
 from privalint.imports import dotted_name
@@ -404,6 +411,8 @@ class AsteriskKnowledge:
     # chan_sip's global section, and its switches that turn TLS off (`tlsenable=no`).
     general: Optional[General] = None
     tls_switches: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Section dicts without a `type`, stored under a section name.
+    untyped: Optional[Untyped] = None
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> AsteriskKnowledge:
@@ -438,11 +447,19 @@ class AsteriskKnowledge:
                 frozenset(lowered("general-sections")), frozenset(lowered("general-keys"))
             ),
             tls_switches=table("tls-switches"),
+            untyped=Untyped(
+                tuple(
+                    (kind, frozenset(keys))
+                    for kind, keys in table("untyped-sections").items()
+                    if kind in lowered("section-types")
+                ),
+                str(catalog.get(f"{section}.untyped-default", "")).lower() or None,
+            ),
         )
 
     def sections_of(self, ctx: Any) -> Sections:
         """A collector of the Asterisk sections a file builds."""
-        return Sections(ctx, self.section_types, self.dict_keys, self.general)
+        return Sections(ctx, self.section_types, self.dict_keys, self.general, self.untyped)
 
     def plain(self, text: Optional[str]) -> bool:
         """Whether a `protocol`/`transport` value names only clear-text protocols."""
