@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 import libcst as cst
 from privalint.rules.weak_tls.common import (
@@ -230,6 +230,9 @@ class ServerConfigKnowledge:
     weak_modparam_method: re.Pattern[str] = re.compile("(?!)")
     # `modparam("tls_mgm", "verify_cert", "0")`: the peer's certificate is not checked.
     unverified_peer: re.Pattern[str] = re.compile("(?!)")
+    # Parameters of the TLS module, kept in a dict that is written out as `modparam`
+    # lines (`{"method": "TLSv1", "verify_certificate": "0"}`).
+    dict_params: frozenset[str] = frozenset()
     # baresip `config` lines (see ``[voip.baresip]``).
     space_transport_keys: frozenset[str] = frozenset()
     space_plain: frozenset[str] = frozenset()
@@ -307,6 +310,23 @@ class ServerConfigKnowledge:
                 return f"[{section}] {key.strip()} = {value.strip()}"
         return None
 
+    def weak_params(self, entries: dict[str, Any]) -> Optional[tuple[str, str]]:
+        """A dict of TLS module parameters (two or more of `dict-params`) that turns
+        the peer's certificate check off or allows an old TLS version: (the setting,
+        "verify" or "method")."""
+        if len(entries.keys() & self.dict_params) < 2:
+            return None
+        found = None
+        for key, value in entries.items():
+            text = str(value).lower() if isinstance(value, (str, int)) else None
+            if text is None:
+                continue
+            if key in self.client_verify and text in self.off_values:
+                return f"{key}={value}", "verify"
+            if key in self.method_params and text in self.weak_methods and found is None:
+                found = (f"{key}={value}", "method")
+        return found
+
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ServerConfigKnowledge:
         section = "voip.sip-server-config"
@@ -371,6 +391,7 @@ class ServerConfigKnowledge:
             weak_methods=frozenset(m.lower() for m in catalog.strings(f"{section}.weak-methods")),
             weak_modparam_method=weak_modparam_method,
             unverified_peer=unverified_peer,
+            dict_params=frozenset(p.lower() for p in catalog.strings(f"{section}.dict-params")),
             space_transport_keys=space_transport,
             space_plain=frozenset(
                 v.lower() for v in catalog.strings("voip.baresip.plain-transports")
@@ -1996,6 +2017,8 @@ class SipTlsUnverified(Rule):
         if profile is not None and "<param" in node.value and not _documentation(self.ctx):
             self._profile(profile_params(self.ctx, profile, node))
         server: ServerConfigKnowledge = self.compiled.server_config
+        if "modparam" in node.value:
+            self._modparam = True
         if (
             "modparam" in node.value
             or "type" in node.value
@@ -2016,7 +2039,32 @@ class SipTlsUnverified(Rule):
                     break
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if not self._modparam:
+            self._modparam = any(
+                type(p) is cst.FormattedStringText and "modparam" in p.value for p in node.parts
+            )
         self._server_config(node)
+
+    def _param_dict(self, node: Union[cst.Dict, cst.Call]) -> None:
+        """A dict of Kamailio/OpenSIPS TLS module parameters (a literal, or
+        ``dict(BASE, method="TLSv1")``) that turns the check off or pins an old TLS."""
+        server: ServerConfigKnowledge = self.compiled.server_config
+        if not server.dict_params:
+            return
+        entries: dict[str, Any] = {}
+        if type(node) is cst.Dict:
+            for element in node.elements:
+                if type(element) is cst.DictElement:
+                    key = literal(element.key)
+                    if isinstance(key, str):
+                        entries[key.lower()] = value_of(self.ctx, element.value)
+        else:
+            for arg in node.args:
+                if arg.keyword is not None:
+                    entries[arg.keyword.value.lower()] = value_of(self.ctx, arg.value)
+        found = server.weak_params(entries)
+        if found is not None:
+            self._param_dicts.append((node, *found))
 
     def _server_config(self, node: StringNode) -> None:
         """``modparam("tls", "verify_certificate", 0)`` in Kamailio/OpenSIPS text, and
@@ -2102,6 +2150,10 @@ class SipTlsUnverified(Rule):
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
         # Settings reported by name, not again as the template line they fill.
         self._reported_settings: set[int] = set()
+        # Dicts of TLS module parameters that weaken TLS, reported when the file writes
+        # `modparam` lines; whether it does.
+        self._param_dicts: list[tuple[cst.CSTNode, str, str]] = []
+        self._modparam = False
         self._own_keys = frozenset(
             (
                 *compiled.verify_attributes,
@@ -2271,6 +2323,7 @@ class SipTlsUnverified(Rule):
         if profile is not None:
             self._profile(profile_params(self.ctx, profile, node))
         _read_dict(self, node)
+        self._param_dict(node)
 
     def _rendered_lines(self, lines: list[Line]) -> None:
         """A configuration template filled with a context: Asterisk transports, and
@@ -2300,6 +2353,16 @@ class SipTlsUnverified(Rule):
     def finish(self) -> None:
         """Asterisk TLS transports built as dicts that do not verify the server or
         allow an old TLS version."""
+        if self._modparam:
+            for node, code, kind in self._param_dicts:
+                self.report(
+                    node,
+                    code=code,
+                    why="the SIP server's TLS module accepts peers without checking their "
+                    "certificates"
+                    if kind == "verify"
+                    else _OLD_TLS,
+                )
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
         if asterisk is None:
             return
@@ -2345,6 +2408,8 @@ class SipTlsUnverified(Rule):
         knowledge: PeerKnowledge = self.compiled
         _read_configuration(self, node)
         func = node.func
+        if type(func) is cst.Name and func.value == "dict":
+            self._param_dict(node)
         if type(func) is cst.Attribute and func.attr.value in knowledge.transport_methods:
             kind = argument(node, 0, "type")
             config = argument(node, 1, "cfg")
