@@ -351,8 +351,9 @@ class ImportTable:
 
     def learn_constants(self, module: cst.Module, prefixes: tuple[str, ...]) -> None:
         """The module's string constants whose value starts with one of ``prefixes``
-        (`PARTNER_URL = "http://..."`), and the field defaults so written of a class
-        this module makes its one instance of (`settings = Settings()` with
+        (`PARTNER_URL = "http://..."`), the attributes so written of its classes (read
+        as `Config.PARTNER_URL`), and the field defaults so written of a class this
+        module makes its one instance of (`settings = Settings()` with
         `partner_url: str = "http://..."`): what other modules may read of it."""
         if not prefixes:
             return
@@ -363,6 +364,7 @@ class ImportTable:
                     if type(inner) is cst.SimpleStatementLine:
                         for name, text in _constant_assignments(inner, prefixes):
                             fields.setdefault(stmt.name.value, {})[name] = text
+                            self._constants[f"{stmt.name.value}.{name}"] = text
             elif type(stmt) is cst.SimpleStatementLine:
                 for name, text in _constant_assignments(stmt, prefixes):
                     self._constants[name] = text
