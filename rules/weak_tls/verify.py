@@ -123,7 +123,10 @@ class VerifyKnowledge:
             switch = Switch(
                 modules=tuple(str(m) for m in entry.get("modules", [])),
                 keywords=frozenset(str(k) for k in entry.get("keywords", [])),
-                insecure=tuple(entry.get("insecure", [])),
+                insecure=(
+                    *entry.get("insecure", []),
+                    *((None,) if entry.get("insecure-none") else ()),
+                ),
                 insecure_names=frozenset(str(n) for n in entry.get("insecure-names", [])),
             )
             for key in switch.keywords:
