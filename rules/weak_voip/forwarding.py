@@ -419,9 +419,23 @@ class GuardTracker:
                 return self._guarded.setdefault(id(node), set())
         return self._guarded.setdefault(id(self.ctx.module), set())
 
-    def test(self, expr: cst.BaseExpression) -> None:
-        """Record the names an ``if``/``while``/``assert`` test checks."""
-        guarded = self._scope()
+    def test(self, expr: cst.BaseExpression, body: Optional[cst.CSTNode] = None) -> None:
+        """Record the names an ``if``/``while``/``assert`` test checks. A value an
+        ``if`` finds equal to a constant or in a collection (`args[0] == "agent"`,
+        `number in ALLOWED`) is known only in its ``body``: its ``elif`` and ``else``
+        branches see any other value."""
+        if body is None:
+            self._record(expr, self._scope())
+            return
+        for part in _conjuncts(expr):
+            if type(part) is cst.Comparison and all(
+                isinstance(c.operator, (cst.Equal, cst.In)) for c in part.comparisons
+            ):
+                self._record(part, self._guarded.setdefault(id(body), set()))
+            else:
+                self._record(part, self._scope())
+
+    def _record(self, expr: cst.BaseExpression, guarded: set[str]) -> None:
         for names in self._checked(expr):
             guarded.update(names)
             # A check of a value derived from another (`parsed = parse(number)`) checks
@@ -513,11 +527,16 @@ class GuardTracker:
         names = set(guard_names(expr, self.knowledge.field_readers))
         if not names:
             return False
-        return any(
-            isinstance(node, (cst.FunctionDef, cst.Module))
-            and bool(names & self._guarded.get(id(node), set()))
-            for node in self.ctx.stack
-        )
+        return any(bool(names & self._guarded.get(id(node), set())) for node in self.ctx.stack)
+
+
+def _conjuncts(expr: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The parts of an ``and`` chain (the expression itself otherwise)."""
+    if type(expr) is cst.BooleanOperation and type(expr.operator) is cst.And:
+        yield from _conjuncts(expr.left)
+        yield from _conjuncts(expr.right)
+    else:
+        yield expr
 
 
 def _handler_params(ctx: FileContext, knowledge: ForwardingKnowledge) -> frozenset[str]:
@@ -1244,7 +1263,7 @@ class OpenCallForwarding(Rule):
         return (last_name(node.func) or "").lower() in sink.live_transfers
 
     def visit_If(self, node: cst.If) -> None:
-        self.guards.test(node.test)
+        self.guards.test(node.test, node.body)
 
     def visit_While(self, node: cst.While) -> None:
         self.guards.test(node.test)
@@ -1912,7 +1931,7 @@ class UnboundedCallVolume(Rule):
         self._params = ParamReader(ctx, compiled.session_params)
 
     def visit_If(self, node: cst.If) -> None:
-        self.guards.test(node.test)
+        self.guards.test(node.test, node.body)
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.guards.test(node.test)

@@ -2052,19 +2052,24 @@ class SipTlsUnverified(Rule):
         if not server.dict_params:
             return
         entries: dict[str, Any] = {}
+        nodes: dict[str, cst.CSTNode] = {}
         if type(node) is cst.Dict:
             for element in node.elements:
                 if type(element) is cst.DictElement:
                     key = literal(element.key)
                     if isinstance(key, str):
                         entries[key.lower()] = value_of(self.ctx, element.value)
+                        nodes[key.lower()] = element
         else:
             for arg in node.args:
                 if arg.keyword is not None:
                     entries[arg.keyword.value.lower()] = value_of(self.ctx, arg.value)
+                    nodes[arg.keyword.value.lower()] = arg
         found = server.weak_params(entries)
         if found is not None:
-            self._param_dicts.append((node, *found))
+            code, kind = found
+            key = code.split("=", 1)[0]
+            self._param_dicts.append((nodes[key], code, kind, tuple(map(id, nodes.values()))))
 
     def _server_config(self, node: StringNode) -> None:
         """``modparam("tls", "verify_certificate", 0)`` in Kamailio/OpenSIPS text, and
@@ -2152,7 +2157,7 @@ class SipTlsUnverified(Rule):
         self._reported_settings: set[int] = set()
         # Dicts of TLS module parameters that weaken TLS, reported when the file writes
         # `modparam` lines; whether it does.
-        self._param_dicts: list[tuple[cst.CSTNode, str, str]] = []
+        self._param_dicts: list[tuple[cst.CSTNode, str, str, tuple[int, ...]]] = []
         self._modparam = False
         self._own_keys = frozenset(
             (
@@ -2340,6 +2345,7 @@ class SipTlsUnverified(Rule):
             # Not `require_cert`: a server need not ask its clients for certificates.
             match = server.unverified_peer.search(line.text)
             if match is not None:
+                self._reported_settings.add(id(line.node))
                 self.report(
                     line.node,
                     code=match.group(0),
@@ -2348,13 +2354,17 @@ class SipTlsUnverified(Rule):
                 continue
             match = server.weak_modparam_method.search(line.text)
             if match is not None:
+                self._reported_settings.add(id(line.node))
                 self.report(line.node, code=match.group(0), why=_OLD_TLS)
 
     def finish(self) -> None:
         """Asterisk TLS transports built as dicts that do not verify the server or
         allow an old TLS version."""
         if self._modparam:
-            for node, code, kind in self._param_dicts:
+            for node, code, kind, members in self._param_dicts:
+                # Settings filled into a template are reported where they fill it.
+                if not self._reported_settings.isdisjoint(members):
+                    continue
                 self.report(
                     node,
                     code=code,
