@@ -1916,7 +1916,10 @@ class SipTlsUnverified(Rule):
     Kamailio `tls.cfg` profiles with an old `method` (`TLSv1+` allows TLS 1.0) count, also
     when the file is rendered line by line (`["[client:default]", "method = TLSv1+"]`
     joined with newlines), as do Asterisk transports rendered that way, OpenSIPS
-    `modparam("tls_mgm", "tls_method", "TLSv1")`, baresip's `sip_verify_server no`,
+    `modparam("tls_mgm", "tls_method", "TLSv1")` (also when the TLS module's parameters
+    are kept in a dict the file writes out as `modparam` lines:
+    `dict(TLS_DEFAULTS, method="TLSv1", verify_certificate="0")`), baresip's
+    `sip_verify_server no`,
     and such settings filled into a Jinja template of the module
     (`EDGE.render(**{"verify_cert": "0", ...})`), reported on the value that fills it.
 
