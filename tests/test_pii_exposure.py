@@ -262,3 +262,53 @@ def test_downloading_a_recording_puts_no_content_in_the_url() -> None:
             return audio
     """
     assert findings(run(code)) == [(6, "PV202")]
+
+
+def test_public_default_acl_of_the_default_file_storage() -> None:
+    # django-storages: every file users upload through the default storage is public.
+    code = """
+        DEFAULT_FILE_STORAGE = "storages.backends.s3boto3.S3Boto3Storage"
+        AWS_STORAGE_BUCKET_NAME = "uploads"
+        AWS_DEFAULT_ACL = "public-read"
+    """
+    assert findings(run(code)) == [(4, "PV203")]
+    code = """
+        AWS_DEFAULT_ACL = "public-read"
+        STORAGES = {
+            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+            "staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"},
+        }
+    """
+    assert findings(run(code)) == [(2, "PV203")]
+
+
+def test_public_default_acl_near_misses() -> None:
+    # Only static assets go to the bucket; uploads stay on the local disk.
+    code = """
+        STORAGES = {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"},
+        }
+        AWS_DEFAULT_ACL = "public-read"
+    """
+    assert findings(run(code)) == []
+    # Private ACL, or a public one set back to the private default.
+    code = """
+        DEFAULT_FILE_STORAGE = "storages.backends.s3boto3.S3Boto3Storage"
+        AWS_DEFAULT_ACL = "private"
+    """
+    assert findings(run(code)) == []
+    code = """
+        DEFAULT_FILE_STORAGE = "storages.backends.gcloud.GoogleCloudStorage"
+        GS_DEFAULT_ACL = "publicRead"
+        GS_DEFAULT_ACL = None
+    """
+    assert findings(run(code)) == []
+    # A default ACL inside a function or class is not the project's setting.
+    code = """
+        DEFAULT_FILE_STORAGE = "storages.backends.s3boto3.S3Boto3Storage"
+
+        class Staging:
+            AWS_DEFAULT_ACL = "public-read"
+    """
+    assert findings(run(code)) == []

@@ -52,6 +52,9 @@ class StorageKnowledge:
     container_methods: frozenset[str]
     bucket_acl_methods: frozenset[str]
     acl_attributes: frozenset[str]
+    default_acl_settings: frozenset[str]
+    default_storage_settings: frozenset[str]
+    storages_settings: frozenset[str]
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
@@ -84,6 +87,9 @@ class StorageKnowledge:
             container_methods=frozenset(strings("container-methods")),
             bucket_acl_methods=frozenset(strings("bucket-acl-methods")),
             acl_attributes=frozenset(strings("acl-attributes")),
+            default_acl_settings=frozenset(strings("default-acl-settings")),
+            default_storage_settings=frozenset(strings("default-storage-settings")),
+            storages_settings=frozenset(strings("storages-settings")),
             skip_keywords=frozenset(strings("skip-keywords")),
             people_words=frozenset(
                 w for word in strings("people-words") for w in split_words(word)
@@ -119,6 +125,16 @@ class StorageKnowledge:
             if qualified == module or qualified.startswith(module + "."):
                 return service
         return None
+
+
+def _dict_value(expr: Optional[cst.BaseExpression], key: str) -> Optional[cst.BaseExpression]:
+    """The value of a literal key in a dict display."""
+    if type(expr) is not cst.Dict:
+        return None
+    for element in expr.elements:
+        if type(element) is cst.DictElement and string_value(element.key) == key:
+            return element.value
+    return None
 
 
 def _positions(catalog: Catalog) -> dict[str, int]:
@@ -159,7 +175,12 @@ class PersonalDataInPublicStorage(Rule):
     `"call-recordings"`, `RECORDINGS_BUCKET` or a class attribute naming such a
     bucket). A container named so is reported where it is created or set public
     (`create_container("id-scans", public_access="blob")`, also on a client got for
-    that name), even before anything is uploaded to it.
+    that name), even before anything is uploaded to it. django-storages backends
+    count too: a storage class whose `default_acl` is public makes what is saved
+    through it public (`public_store.save(f"offers/{applicant.last_name}.pdf", ...)`),
+    and Django settings that give the default file storage a public default ACL
+    (`AWS_DEFAULT_ACL = "public-read"` with `DEFAULT_FILE_STORAGE` or the `default`
+    of `STORAGES` on S3, GCS or Azure) make every file users upload public.
 
     ## Why is this bad?
     A public object can be downloaded by anyone who learns or guesses its URL, and
@@ -239,6 +260,10 @@ class PersonalDataInPublicStorage(Rule):
         # The file's storage backend classes whose files are saved with a public ACL
         # (`default_acl = "public-read"`): their instances are public containers.
         self._public_classes: set[str] = set()
+        # Django settings: the public default ACL (`AWS_DEFAULT_ACL = "public-read"`)
+        # and the backend of the default file storage, when it is a storage service.
+        self._public_default_acl: Optional[cst.Assign] = None
+        self._default_backend: Optional[str] = None
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -329,6 +354,8 @@ class PersonalDataInPublicStorage(Rule):
         if not self._depth:
             self._note_constant(names, value)
         public = self._is_public_value(value)
+        if not self._depth and self.ctx.current_class is None:
+            self._note_setting(node, names, value, public)
         current_class = self.ctx.current_class
         if (
             public
@@ -393,6 +420,41 @@ class PersonalDataInPublicStorage(Rule):
             for name in names:
                 if name is not None:
                     self._add_public(name)
+
+    def _note_setting(
+        self,
+        node: cst.Assign,
+        names: list[Optional[str]],
+        value: cst.BaseExpression,
+        public: bool,
+    ) -> None:
+        """django-storages settings: the default ACL and the default file storage."""
+        knowledge: StorageKnowledge = self.compiled
+        if any(name in knowledge.default_acl_settings for name in names):
+            self._public_default_acl = node if public else None
+            return
+        backend: Optional[str] = None
+        if any(name in knowledge.default_storage_settings for name in names):
+            backend = string_value(value)
+        elif any(name in knowledge.storages_settings for name in names):
+            default = _dict_value(value, "default")
+            if default is not None:
+                backend = string_value(_dict_value(default, "BACKEND") or default)
+        if backend is not None and knowledge.service(backend) is not None:
+            self._default_backend = backend
+
+    def finish(self) -> None:
+        node = self._public_default_acl
+        backend = self._default_backend
+        if node is None or backend is None:
+            return
+        self.report(
+            node,
+            f"files users upload through the default storage (`{backend}`) are made "
+            f"publicly readable in {self._destination(backend)} "
+            f"(`{self.ctx.code(node, 50)}`)",
+            severity=Severity.WARNING,
+        )
 
     def _note_constant(self, names: list[Optional[str]], value: cst.BaseExpression) -> None:
         """A module constant or class attribute bound to a string."""
