@@ -140,6 +140,14 @@ class ForwardingKnowledge:
             for i, w in enumerate(words)
         )
 
+    # Channel variables read back whose name says where the call should go.
+    variable_readers: frozenset[str] = frozenset()
+    variable_words: frozenset[str] = frozenset()
+    variable_ends: frozenset[str] = frozenset()
+    variable_prefixes: tuple[str, ...] = ()
+    # Dialplan applications run from an AGI script that send the call somewhere.
+    agi_applications: frozenset[str] = frozenset()
+
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ForwardingKnowledge:
         sinks = []
@@ -187,6 +195,19 @@ class ForwardingKnowledge:
             handler_decorators=frozenset(catalog.strings("voip.forwarding.handler-decorators")),
             input_defaults=frozenset(catalog.strings("voip.forwarding.input-defaults")),
             caller_methods=frozenset(catalog.strings("voip.forwarding.caller-input-methods")),
+            variable_readers=frozenset(catalog.strings("voip.forwarding.variable-readers")),
+            variable_words=frozenset(
+                w.lower() for w in catalog.strings("voip.forwarding.variable-words")
+            ),
+            variable_ends=frozenset(
+                w.lower() for w in catalog.strings("voip.forwarding.variable-ends")
+            ),
+            variable_prefixes=tuple(
+                p.lower() for p in catalog.strings("voip.forwarding.variable-prefixes")
+            ),
+            agi_applications=frozenset(
+                a.lower() for a in catalog.strings("voip.forwarding.agi-applications")
+            ),
             caller_keys=frozenset(catalog.strings("voip.forwarding.caller-input-keys")),
             caller_key_words=frozenset(
                 w.lower() for w in catalog.strings("voip.forwarding.caller-input-key-words")
@@ -744,12 +765,34 @@ def _caller_key(knowledge: ForwardingKnowledge, key: Any) -> bool:
     return bool(words) and words[-1].lower() in knowledge.caller_key_words
 
 
+def _destination_variable(knowledge: ForwardingKnowledge, name: Any) -> bool:
+    """A channel variable named for where the call should go (`FORWARD_TO`,
+    `variable_transfer_to`): set from outside the dialplan, by a caller's
+    self-service forwarding or another application."""
+    if not isinstance(name, str):
+        return False
+    lowered = name.lower()
+    for prefix in knowledge.variable_prefixes:
+        if lowered.startswith(prefix):
+            lowered = lowered[len(prefix) :]
+            break
+    words = [w.lower() for w in words_of(lowered)]
+    return (
+        len(words) >= 2
+        and words[-1] in knowledge.variable_ends
+        and not knowledge.variable_words.isdisjoint(words[:-1])
+    )
+
+
 def _caller_input(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool:
     """Digits the caller typed: `call.get_dtmf()`, `event["digits"]`."""
     if type(value) is cst.Await:
         value = value.expression
     if type(value) is cst.Call:
-        return last_name(value.func) in knowledge.caller_methods
+        method = last_name(value.func)
+        if method in knowledge.variable_readers and value.args:
+            return _destination_variable(knowledge, literal(value.args[0].value))
+        return method in knowledge.caller_methods
     if type(value) is cst.Subscript and len(value.slice) == 1:
         element = value.slice[0].slice
         return type(element) is cst.Index and _caller_key(knowledge, literal(element.value))
@@ -987,6 +1030,14 @@ def destinations(
                     return [*targets, *(a.value for a in call.args[1:])]
             return [a.value for a in call.args]
         return []
+    if sink.kind == "agi":
+        # `agi.exec_command("Dial", f"PJSIP/{dest}@carrier")`: the application, then its
+        # arguments.
+        first = positional(call, 0)
+        name = value_of(ctx, first.value) if first is not None else None
+        if not isinstance(name, str) or name.lower() not in knowledge.agi_applications:
+            return []
+        return [a.value for a in call.args[1:]]
     if not sink.positions and not sink.keywords:
         return [a.value for a in call.args]
     found = [
