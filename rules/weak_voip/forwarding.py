@@ -1062,7 +1062,10 @@ class OpenCallForwarding(Rule):
     command text such as `conn.send("api uuid_transfer " + uuid + " " + dest)` on a
     connection made elsewhere, and `bridge`/`transfer` actions of dialplan XML built as
     text for `mod_xml_curl`, a local user's `user/...` dial string aside), Plivo XML `NumberElement`/`UserElement`, pjsua2
-    `xfer`/`makeCall` and pyVoIP `call`. Destinations looked up in a fixed table
+    `xfer`/`makeCall`, pyVoIP `call` and AGI scripts running `Dial`/`Transfer`
+    (`agi.exec_command("Dial", ...)`). A channel variable named for where the call
+    goes (`agi.get_variable("FORWARD_TO")`, `getHeader("variable_transfer_to")`) is
+    outside input, set by a caller's self-service forwarding or another application. Destinations looked up in a fixed table
     (`DESTINATIONS[team]`) are not flagged, nor SIP URIs (f-strings) whose host puts a
     subdomain from the request before a fixed domain (`sips:reception@<tenant>.pbx.example.com`).
     ARI's REST interface called through any
@@ -1083,7 +1086,9 @@ class OpenCallForwarding(Rule):
     Digits a caller keys in stay outside input when they are collected in a
     dict first (`keyed[uuid] += digit`, later `keyed.pop(uuid)`). A membership test
     (`if to not in ALLOWED: abort()`), a comparison with a constant or a validating
-    call on the value before the sink counts as a check; a regular expression that
+    call on the value before the sink counts as a check (an `if` that finds the value
+    equal to a constant or in a collection checks it only in its own body, not in its
+    `elif`/`else`); a regular expression that
     only checks the format of a number (`^\\+[1-9]\\d{7,14}$`, `\\d+`) does not, one
     with a literal prefix or a short length (`^\\+44`, `^\\d{3,4}$`) does. Helpers of
     the same module that pass their argument on to such a call are followed.
