@@ -303,7 +303,7 @@ class PersonalDataInCache(ScopedStorageRule):
             self._report(node, [named], store, "", node)
             return
         for expr in exprs[keys:]:
-            people = self.records.subject(expr)
+            people = self.records.stored(expr)
             if people is not None:
                 self.report(
                     node,

@@ -18,7 +18,7 @@ from privalint.flow import Carried, union
 from privalint.imports import dotted_name
 from privalint.model import Severity
 from privalint.nodes import string_value as literal_string
-from privalint.personal import split_words
+from privalint.personal import KEY, split_words
 from privalint.rule import Rule
 
 
@@ -356,6 +356,18 @@ class Records:
         return self.people(table if table.endswith("s") else table + "_records")
 
     # -- evaluation -------------------------------------------------------------------
+
+    def stored(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The people whose records a sink stores in ``expr``, or None; not when the flow
+        knows the code replaced a personal column with a value that is not personal
+        (`df["email"] = df["email"].map(sha256_hex)`): a pseudonymised frame."""
+        carried = self.ctx.categories(expr)
+        if not carried.cats and any(
+            value.known and not value.cats and self.ctx.classify(key, "", KEY) is not None
+            for key, value in (carried.fields or {}).items()
+        ):
+            return None
+        return self.subject(expr)
 
     def subject(self, expr: cst.BaseExpression) -> Optional[str]:
         """The people whose records ``expr`` holds (``customers``), or None."""

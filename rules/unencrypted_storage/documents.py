@@ -360,7 +360,7 @@ class PersonalDataInDocumentStore(ScopedStorageRule):
         if named:
             self._report(node, [Carried(named, False)], place, collection)
             return
-        people = self.records.subject(document)
+        people = self.records.stored(document)
         if people is not None:
             self.report(
                 node,

@@ -1082,7 +1082,7 @@ class PersonalDataWrittenToFile(Rule):
             if copied is not None:
                 return self._report(node, [copied], target, call)
         for expr in exprs:
-            people = self.records.subject(expr)
+            people = self.records.stored(expr)
             if people is not None:
                 self.report(
                     node,

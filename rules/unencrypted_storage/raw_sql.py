@@ -477,7 +477,7 @@ class UnencryptedSqlColumn(Rule):
                 via=f" by `{call_text(self.ctx, node)}`",
             )
             return
-        people = self.records.subject(frame)
+        people = self.records.stored(frame)
         if people is not None:
             self.report(
                 frame,
