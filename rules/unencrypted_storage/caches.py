@@ -13,8 +13,10 @@ from privalint.rules.unencrypted_storage.common import (
     ScopedStorageRule,
     StoragePolicy,
     call_text,
+    capitalised,
     key_text,
     record_stored,
+    report_stored,
     values_carried,
 )
 
@@ -168,13 +170,12 @@ class PersonalDataInCache(ScopedStorageRule):
         expr = decorator.decorator
         qualified = self.ctx.qualname(expr.func if type(expr) is cst.Call else expr)
         store = self.k.label(qualified, self.ctx.code(expr, 40))
-        record_stored(self.ctx, carried.cats, node, f"cache {store}")
-        self.report(
+        report_stored(
+            self,
+            self.k.policy,
             node,
-            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
-            categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
-            verb=self.ctx.verb(carried),
+            carried,
+            f"cache {store}",
             store=store,
             role=" as the memoised result",
             call=f"@{self.ctx.code(expr, 40)}",
@@ -367,16 +368,12 @@ class PersonalDataInCache(ScopedStorageRule):
             node,
             severity=self.k.policy.severity(self.ctx, cats, self.severity),
             categories=merged.categories,
-            data=_capitalised(self.ctx.describe(merged)),
+            data=capitalised(self.ctx.describe(merged)),
             verb=self.ctx.verb(merged),
             store=store,
             role=role,
             call=call_text(self.ctx, call),
         )
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _first_interpolated(expr: cst.BaseExpression) -> str:

@@ -77,6 +77,34 @@ def record_stored(
         ctx.fact("stored", category, node, detail, encrypted=False)
 
 
+def report_stored(
+    rule: Rule,
+    policy: StoragePolicy,
+    node: cst.CSTNode,
+    carried: Carried,
+    detail: str,
+    at: Optional[cst.CSTNode] = None,
+    **fields: str,
+) -> None:
+    """``carried`` written in clear: its ``stored`` facts (at ``node``) and the rule's
+    finding (at ``at``, else ``node``), with the data, its verb and a severity that
+    rises with its sensitivity; ``fields`` fill the rest of the rule's message."""
+    ctx = rule.ctx
+    record_stored(ctx, carried.cats, node, detail)
+    rule.report(
+        node if at is None else at,
+        severity=policy.severity(ctx, carried.cats, rule.severity),
+        categories=carried.categories,
+        data=capitalised(ctx.describe(carried)),
+        verb=ctx.verb(carried),
+        **fields,
+    )
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def last_name(expr: cst.BaseExpression) -> str:
     """``set`` for ``cache.set``, ``open`` for ``open``, else ``""``."""
     if type(expr) is cst.Name:

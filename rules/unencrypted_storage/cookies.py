@@ -12,7 +12,7 @@ from privalint.rules.unencrypted_storage.common import (
     StoragePolicy,
     argument,
     call_text,
-    record_stored,
+    report_stored,
     string_value,
 )
 
@@ -239,22 +239,17 @@ class PersonalDataInCookie(Rule):
         self._report(first, carried, where, detail)
 
     def _report(self, first: cst.CSTNode, carried: Carried, where: str, detail: str) -> None:
-        record_stored(self.ctx, carried.cats, first, detail.strip())
         suggestion = (
             "keep only an id in the session and the data on the server (Flask-Session), or encrypt it"
             if "session" in where
             else "put an opaque id in the cookie and keep the data on the server, or encrypt it"
         )
-        self.report(
+        report_stored(
+            self,
+            self.k.policy,
             first,
-            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
-            categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
-            verb=self.ctx.verb(carried),
+            carried,
+            detail.strip(),
             where=where,
             suggestion=suggestion,
         )
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]

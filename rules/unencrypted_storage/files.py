@@ -16,6 +16,7 @@ from privalint.rules.unencrypted_storage.common import (
     StoragePolicy,
     argument,
     call_text,
+    capitalised,
     key_text,
     last_name,
     record_stored,
@@ -1126,7 +1127,7 @@ class PersonalDataWrittenToFile(Rule):
             node,
             severity=self.k.policy.severity(self.ctx, cats, self.severity),
             categories=merged.categories,
-            data=_capitalised(self.ctx.describe(merged)),
+            data=capitalised(self.ctx.describe(merged)),
             verb=self.ctx.verb(merged),
             target=target,
             call=call,
@@ -1161,7 +1162,3 @@ def _fact_detail(target: str) -> str:
     if text.startswith("a "):
         text = text[2:]
     return text if text.startswith(("file", "configuration file")) else f"file {text}"
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -11,6 +11,7 @@ import libcst as cst
 from privalint.rules.unencrypted_storage.common import (
     QualifiedNames,
     StoragePolicy,
+    capitalised,
     last_name,
     string_value,
 )
@@ -991,7 +992,7 @@ class UnencryptedModelField(Rule):
                     decl.node,
                     severity=k.policy.severity(self.ctx, (category,), self.severity),
                     categories=(category,),
-                    data=_capitalised(self.ctx.label(category)),
+                    data=capitalised(self.ctx.label(category)),
                     place=place,
                     type=f"`{decl.type_text}`",
                     suggestion=framework.suggestion if framework else "an encrypted field type",
@@ -1026,10 +1027,6 @@ def _annotates(node: cst.ClassDef) -> bool:
         and any(type(small) is cst.AnnAssign for small in stmt.body)
         for stmt in node.body.body
     )
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _is_off(value: cst.BaseExpression) -> bool:

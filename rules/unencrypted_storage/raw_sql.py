@@ -13,8 +13,10 @@ from privalint.rules.unencrypted_storage.common import (
     StoragePolicy,
     argument,
     call_text,
+    capitalised,
     last_name,
     record_stored,
+    report_stored,
     string_value,
 )
 
@@ -398,7 +400,7 @@ class UnencryptedSqlColumn(Rule):
             "pseudonymised columns",
             severity=self.k.policy.severity(self.ctx, cats, self.severity),
             categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
+            data=capitalised(self.ctx.describe(carried)),
             verb=self.ctx.verb(carried),
             path=path,
             call=call_text(self.ctx, node),
@@ -425,7 +427,7 @@ class UnencryptedSqlColumn(Rule):
             "`pgp_sym_encrypt`) or store a hash",
             severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
             categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
+            data=capitalised(self.ctx.describe(carried)),
             verb=self.ctx.verb(carried),
             query=f"{self.ctx.code(node.func, 30)}({self.ctx.code(query, 40)}, …)",
         )
@@ -446,13 +448,12 @@ class UnencryptedSqlColumn(Rule):
         carried = self.ctx.categories(value) if value is not None else None
         if carried is None or not carried.cats:
             return
-        record_stored(self.ctx, carried.cats, node, f"table {table}")
-        self.report(
+        report_stored(
+            self,
+            self.k.policy,
             node,
-            severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
-            categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
-            verb=self.ctx.verb(carried),
+            carried,
+            f"table {table}",
             table=table,
             columns=f"column `{column}`",
             via=f" by `{call_text(self.ctx, node)}`",
@@ -465,13 +466,13 @@ class UnencryptedSqlColumn(Rule):
             return
         carried = self.ctx.categories(frame)
         if carried.cats:
-            record_stored(self.ctx, carried.cats, node, f"table {table}")
-            self.report(
-                frame,
-                severity=self.k.policy.severity(self.ctx, carried.cats, self.severity),
-                categories=carried.categories,
-                data=_capitalised(self.ctx.describe(carried)),
-                verb=self.ctx.verb(carried),
+            report_stored(
+                self,
+                self.k.policy,
+                node,
+                carried,
+                f"table {table}",
+                at=frame,
                 table=table,
                 columns="the whole frame",
                 via=f" by `{call_text(self.ctx, node)}`",
@@ -540,14 +541,13 @@ class UnencryptedSqlColumn(Rule):
         if not cats:
             return
         carried = Carried(cats, False)
-        record_stored(self.ctx, cats, node, f"table {table}")
         self._written.add((table.lower(), self._function()))
-        self.report(
+        report_stored(
+            self,
+            self.k.policy,
             node,
-            severity=self.k.policy.severity(self.ctx, cats, self.severity),
-            categories=carried.categories,
-            data=_capitalised(self.ctx.describe(carried)),
-            verb=self.ctx.verb(carried),
+            carried,
+            f"table {table}",
             table=table,
             columns=f"columns {_code_list(named)}" if named else "its columns",
             via=f" by `{call_text(self.ctx, node)}`" if type(node) is cst.Call else "",
@@ -567,7 +567,3 @@ class UnencryptedSqlColumn(Rule):
                     "application or by pgcrypto `pgp_sym_encrypt`) or store a hash",
                     **details,
                 )
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
