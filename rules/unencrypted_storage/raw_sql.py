@@ -448,15 +448,12 @@ class UnencryptedSqlColumn(Rule):
         carried = self.ctx.categories(value) if value is not None else None
         if carried is None or not carried.cats:
             return
-        report_stored(
-            self,
-            self.k.policy,
+        self._report_table(
             node,
             carried,
-            f"table {table}",
-            table=table,
-            columns=f"column `{column}`",
-            via=f" by `{call_text(self.ctx, node)}`",
+            table,
+            f"column `{column}`",
+            f" by `{call_text(self.ctx, node)}`",
         )
 
     def _frame_to_table(self, node: cst.Call, frame: cst.BaseExpression) -> None:
@@ -466,16 +463,13 @@ class UnencryptedSqlColumn(Rule):
             return
         carried = self.ctx.categories(frame)
         if carried.cats:
-            report_stored(
-                self,
-                self.k.policy,
+            self._report_table(
                 node,
                 carried,
-                f"table {table}",
+                table,
+                "the whole frame",
+                f" by `{call_text(self.ctx, node)}`",
                 at=frame,
-                table=table,
-                columns="the whole frame",
-                via=f" by `{call_text(self.ctx, node)}`",
             )
             return
         people = self.records.stored(frame)
@@ -542,15 +536,34 @@ class UnencryptedSqlColumn(Rule):
             return
         carried = Carried(cats, False)
         self._written.add((table.lower(), self._function()))
+        self._report_table(
+            node,
+            carried,
+            table,
+            f"columns {_code_list(named)}" if named else "its columns",
+            f" by `{call_text(self.ctx, node)}`" if type(node) is cst.Call else "",
+        )
+
+    def _report_table(
+        self,
+        node: cst.CSTNode,
+        carried: Carried,
+        table: str,
+        columns: str,
+        via: str,
+        at: Optional[cst.CSTNode] = None,
+    ) -> None:
+        """``carried`` written in clear to ``table`` (its ``columns``, ``via`` a call)."""
         report_stored(
             self,
             self.k.policy,
             node,
             carried,
             f"table {table}",
+            at,
             table=table,
-            columns=f"columns {_code_list(named)}" if named else "its columns",
-            via=f" by `{call_text(self.ctx, node)}`" if type(node) is cst.Call else "",
+            columns=columns,
+            via=via,
         )
 
     def finish(self) -> None:
