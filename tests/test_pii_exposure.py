@@ -282,6 +282,43 @@ def test_public_default_acl_of_the_default_file_storage() -> None:
     assert findings(run(code)) == [(2, "PV203")]
 
 
+def test_public_default_acl_with_no_storage_setting() -> None:
+    # The ACL is the only sign of how django-storages is used: what it saves is public.
+    code = """
+        AWS_STORAGE_BUCKET_NAME = "family-photos"
+        AWS_DEFAULT_ACL = "public-read"
+        AWS_S3_ENCRYPTION = True
+    """
+    result = run(code)
+    assert findings(result) == [(3, "PV203")]
+    assert "Amazon S3" in result.findings[0].message
+    code = """
+        GS_BUCKET_NAME = "uploads"
+        GS_DEFAULT_ACL = "publicRead"
+    """
+    assert findings(run(code)) == [(3, "PV203")]
+
+
+def test_public_default_acl_of_static_assets_only() -> None:
+    # Only the static assets go to the bucket: public by design.
+    code = """
+        STATICFILES_STORAGE = "storages.backends.s3boto3.S3StaticStorage"
+        AWS_DEFAULT_ACL = "public-read"
+    """
+    assert findings(run(code)) == []
+    code = """
+        AWS_DEFAULT_ACL = "public-read"
+        STORAGES = {"staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    """
+    assert findings(run(code)) == []
+    # The default storage stays on the local disk.
+    code = """
+        DEFAULT_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+        AWS_DEFAULT_ACL = "public-read"
+    """
+    assert findings(run(code)) == []
+
+
 def test_public_default_acl_near_misses() -> None:
     # Only static assets go to the bucket; uploads stay on the local disk.
     code = """

@@ -55,6 +55,8 @@ class StorageKnowledge:
     default_acl_settings: frozenset[str]
     default_storage_settings: frozenset[str]
     storages_settings: frozenset[str]
+    static_storage_settings: frozenset[str]
+    default_acl_backends: Mapping[str, str]  # setting -> the backend module it configures
     skip_keywords: frozenset[str]
     people_words: frozenset[str]
     record_extensions: frozenset[str]
@@ -90,6 +92,8 @@ class StorageKnowledge:
             default_acl_settings=frozenset(strings("default-acl-settings")),
             default_storage_settings=frozenset(strings("default-storage-settings")),
             storages_settings=frozenset(strings("storages-settings")),
+            static_storage_settings=frozenset(strings("static-storage-settings")),
+            default_acl_backends=_string_table(catalog, "default-acl-backends"),
             skip_keywords=frozenset(strings("skip-keywords")),
             people_words=frozenset(
                 w for word in strings("people-words") for w in split_words(word)
@@ -144,6 +148,13 @@ def _positions(catalog: Catalog) -> dict[str, int]:
     return {str(k): v for k, v in table.items() if isinstance(v, int)}
 
 
+def _string_table(catalog: Catalog, key: str) -> dict[str, str]:
+    table: Any = catalog.get("exposure.public-storage." + key, {})
+    if not isinstance(table, Mapping):
+        return {}
+    return {str(k): v for k, v in table.items() if isinstance(v, str)}
+
+
 def _services(catalog: Catalog) -> dict[str, str]:
     table: Any = catalog.get("exposure.public-storage.services", {})
     services: dict[str, str] = {}
@@ -180,7 +191,11 @@ class PersonalDataInPublicStorage(Rule):
     through it public (`public_store.save(f"offers/{applicant.last_name}.pdf", ...)`),
     and Django settings that give the default file storage a public default ACL
     (`AWS_DEFAULT_ACL = "public-read"` with `DEFAULT_FILE_STORAGE` or the `default`
-    of `STORAGES` on S3, GCS or Azure) make every file users upload public.
+    of `STORAGES` on S3, GCS or Azure, or with no storage setting in the module, when
+    the ACL is the only sign of how django-storages is used) make every file users
+    upload public. A settings module that sends only static assets to the bucket
+    (`STATICFILES_STORAGE`, a `STORAGES` without `default`, or a default storage on the
+    local disk) is not reported.
 
     ## Why is this bad?
     A public object can be downloaded by anyone who learns or guesses its URL, and
@@ -263,7 +278,10 @@ class PersonalDataInPublicStorage(Rule):
         # Django settings: the public default ACL (`AWS_DEFAULT_ACL = "public-read"`)
         # and the backend of the default file storage, when it is a storage service.
         self._public_default_acl: Optional[cst.Assign] = None
+        self._public_default_acl_name: Optional[str] = None
         self._default_backend: Optional[str] = None
+        # Whether the module says where files are stored (default, static or both).
+        self._storage_configured = False
 
     # -- public-ness ------------------------------------------------------------------
 
@@ -432,11 +450,19 @@ class PersonalDataInPublicStorage(Rule):
         knowledge: StorageKnowledge = self.compiled
         if any(name in knowledge.default_acl_settings for name in names):
             self._public_default_acl = node if public else None
+            self._public_default_acl_name = next(
+                (n for n in names if n in knowledge.default_acl_settings), None
+            )
+            return
+        if any(name in knowledge.static_storage_settings for name in names):
+            self._storage_configured = True
             return
         backend: Optional[str] = None
         if any(name in knowledge.default_storage_settings for name in names):
+            self._storage_configured = True
             backend = string_value(value)
         elif any(name in knowledge.storages_settings for name in names):
+            self._storage_configured = True
             default = _dict_value(value, "default")
             if default is not None:
                 backend = string_value(_dict_value(default, "BACKEND") or default)
@@ -446,7 +472,13 @@ class PersonalDataInPublicStorage(Rule):
     def finish(self) -> None:
         node = self._public_default_acl
         backend = self._default_backend
-        if node is None or backend is None:
+        if node is None:
+            return
+        if backend is None and not self._storage_configured:
+            # No storage setting in the module: the default ACL is what django-storages
+            # applies to the files the project saves through it.
+            backend = self.compiled.default_acl_backends.get(self._public_default_acl_name or "")
+        if backend is None:
             return
         self.report(
             node,
