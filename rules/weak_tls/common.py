@@ -931,3 +931,96 @@ def _instance_values(
             ):
                 values[expr.attr.value] = passed[small.value.value]
     return values, made
+
+
+# -- groups of service settings ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupedSetting:
+    """A setting of a group that configures one service (``MQTT_HOST``, ``MQTT_PORT``):
+    its name as written, the statement that sets it and its value."""
+
+    name: str
+    node: cst.CSTNode
+    value: cst.BaseExpression
+
+
+_SETTINGS_CLASS_WORDS = frozenset({"setting", "settings", "config", "configuration", "conf"})
+
+
+def group_setting(
+    ctx: FileContext, node: Union[cst.Assign, cst.AnnAssign]
+) -> Optional[tuple[tuple[int, tuple[str, ...]], str, GroupedSetting]]:
+    """``((owner, prefix), last word, setting)`` for an upper-case constant of the module
+    (``MQTT_PORT = 1883``: prefix ``("mqtt",)``, last word ``port``) or a field of a
+    settings class of the module (``typesense_protocol: str = "http"``); else None. A
+    ``use`` before the last word belongs to it (``EMAIL_USE_TLS``: ``email`` and
+    ``tls``)."""
+    if type(node) is cst.AnnAssign:
+        target, value = node.target, node.value
+    elif len(node.targets) == 1:
+        target, value = node.targets[0].target, node.value
+    else:
+        return None
+    if type(target) is not cst.Name or value is None:
+        return None
+    stack = ctx.stack
+    name = target.value
+    if len(stack) >= 3 and type(stack[-3]) is cst.Module:
+        if not name.isupper():
+            return None
+        owner = id(stack[-3])
+    elif (
+        len(stack) >= 5
+        and type(stack[-3]) is cst.IndentedBlock
+        and type(stack[-4]) is cst.ClassDef
+        and type(stack[-5]) is cst.Module
+    ):
+        cls = stack[-4]
+        assert type(cls) is cst.ClassDef
+        names = [cls.name.value, *(dotted_name(b.value) or "" for b in cls.bases)]
+        if all(_SETTINGS_CLASS_WORDS.isdisjoint(words_of(n)) for n in names):
+            return None
+        owner = id(cls)
+    else:
+        return None
+    words = words_of(name)
+    if len(words) < 2:
+        return None
+    prefix = words[:-1]
+    if len(prefix) > 1 and prefix[-1] == "use":
+        prefix = prefix[:-1]
+    if type(value) is cst.Call and last_name(value.func) in ("Field", "field"):
+        default = argument(value, 0, "default")
+        if default is None:
+            return None
+        value = default.value
+    return (owner, prefix), words[-1], GroupedSetting(name, node, value)
+
+
+def setting_literal(ctx: FileContext, value: cst.BaseExpression) -> Any:
+    """The literal a setting holds, or falls back to when read from the environment
+    (``os.environ.get("MQTT_PORT", "1883")`` gives ``"1883"``), else ``NOT_LITERAL``."""
+    found = value_of(ctx, value)
+    if found is NOT_LITERAL:
+        if type(value) is cst.Call and last_name(value.func) in ("int", "bool", "str"):
+            if len(value.args) == 1:
+                value = value.args[0].value
+        default = env_default(ctx, value)
+        if default is not None:
+            found = value_of(ctx, default)
+    return found
+
+
+def remote_host_of(text: Optional[str], loopback: Iterable[str]) -> Optional[str]:
+    """The host of a URL or ``host[:port]`` to another machine: a dotted name or an
+    address, not loopback; else None."""
+    if not text or UNKNOWN_PART in text:
+        return None
+    host = url_host(text) if "://" in text else _host(text.strip(), "/?#")
+    if host is None or is_loopback(host, loopback):
+        return None
+    if "." not in host and ":" not in host:
+        return None
+    return host
