@@ -1004,9 +1004,12 @@ def setting_literal(ctx: FileContext, value: cst.BaseExpression) -> Any:
     (``os.environ.get("MQTT_PORT", "1883")`` gives ``"1883"``), else ``NOT_LITERAL``."""
     found = value_of(ctx, value)
     if found is NOT_LITERAL:
-        if type(value) is cst.Call and last_name(value.func) in ("int", "bool", "str"):
-            if len(value.args) == 1:
-                value = value.args[0].value
+        if (
+            type(value) is cst.Call
+            and last_name(value.func) in ("int", "bool", "str")
+            and len(value.args) == 1
+        ):
+            value = value.args[0].value
         default = env_default(ctx, value)
         if default is not None:
             found = value_of(ctx, default)
