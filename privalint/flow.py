@@ -146,6 +146,8 @@ def _result_set(row: Carried) -> Carried:
 
 
 _PERCENT_KEY = re.compile(r"%\((\w+)\)")
+# Characters of a CSS selector or an expression, never of a column's name.
+_NOT_A_COLUMN = re.compile(r"[.#\[\]:>=()*]")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifxXa]")
 
 
@@ -1856,17 +1858,24 @@ class Flow:
         return None
 
     def _selected_columns(self, node: cst.Call) -> Optional[Carried]:
-        """``.values_list("given_name", "family_name")``: rows of those columns."""
+        """``.values_list("given_name", "family_name")``, ``df.select(["full_name"])``:
+        rows of those columns. A CSS selector (``soup.select("#email")``) names none."""
         cats: dict[str, Origin] = {}
+        columns: list[cst.BaseExpression] = []
         for arg in node.args:
             if arg.keyword is not None:
                 continue
-            column = _string_value(arg.value)
-            if column is None:
+            if isinstance(arg.value, (cst.List, cst.Tuple)):
+                columns.extend(e.value for e in arg.value.elements if type(e) is cst.Element)
+            else:
+                columns.append(arg.value)
+        for expr in columns:
+            column = _string_value(expr)
+            if column is None or _NOT_A_COLUMN.search(column):
                 return None
             category = self.classifier.classify(column.split("__")[-1], "", KEY, self.context)
             if category is not None:
-                cats.setdefault(category, arg.value)
+                cats.setdefault(category, expr)
         return Carried(cats, False) if cats else None
 
     def _included_keys(self, node: cst.Call, receiver: cst.BaseExpression) -> Optional[Carried]:

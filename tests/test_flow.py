@@ -603,6 +603,15 @@ def test_models_dumped_with_chosen_fields(code: str, expected: list[tuple[str, .
         ),
         ("def f(Student):\n    probe(Student.objects.values('id', 'year_group'))", [()]),
         ("def f(Student):\n    probe(Student.objects.only('guardian__email'))", [("email",)]),
+        (
+            "import polars as pl\ndef f(rows):\n"
+            "    probe(pl.DataFrame(rows).select(['ref', 'full_name', 'ethnic_group']))",
+            [("ethnic-origin", "person-name")],
+        ),
+        ("def f(df):\n    probe(df.select('stage', 'total'))", [()]),
+        # A CSS selector is no column.
+        ("def f(soup):\n    probe(soup.select('input#email'))", [()]),
+        ("def f(soup):\n    probe(soup.select('.email-address'))", [()]),
     ],
 )
 def test_columns_selected_by_name(code: str, expected: list[tuple[str, ...]]) -> None:

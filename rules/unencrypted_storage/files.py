@@ -1055,13 +1055,19 @@ class PersonalDataWrittenToFile(Rule):
         held = self._held.get(id(self._functions[-1])) if position is not None else None
         if not held or position is None:
             return False
+        exprs = [e for _, values, _, _ in held for e in values]
+        if position < 0:
+            # `c.save()` of a PDF canvas: to the file it was opened on (what was drawn on
+            # a canvas over a buffer was never held).
+            del self._held[id(self._functions[-1])]
+            self._check(node, exprs, held[0][2], call_text(self.ctx, node))
+            return True
         destination = argument(node, position, ("filename", "path", "file"))
         if destination is None:
             return False
         del self._held[id(self._functions[-1])]
         if self._not_a_file(destination):
             return True  # `wb.save(buffer)`: the document stays in memory.
-        exprs = [e for _, values, _, _ in held for e in values]
         self._check(node, exprs, self._describe_path(destination), call_text(self.ctx, node))
         return True
 
