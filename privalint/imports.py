@@ -27,6 +27,7 @@ module's top-level statements, so a function can use an alias bound below it).
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -351,7 +352,8 @@ class ImportTable:
 
     def learn_constants(self, module: cst.Module, prefixes: tuple[str, ...]) -> None:
         """The module's string constants whose value starts with one of ``prefixes``
-        (`PARTNER_URL = "http://..."`), the attributes so written of its classes (read
+        (`PARTNER_URL = "http://..."`) or is a bare host (`AMI_HOST = "10.0.0.5"`), the
+        attributes so written of its classes (read
         as `Config.PARTNER_URL`), and the field defaults so written of a class this
         module makes its one instance of (`settings = Settings()` with
         `partner_url: str = "http://..."`): what other modules may read of it."""
@@ -498,11 +500,20 @@ class ImportTable:
         return min(v for v in found if v)
 
 
+# A bare host (`"pbx.example.com"`, `"10.20.4.11:5038"`): whether it is this machine or
+# another is what a reader of the constant needs to know.
+_HOST = re.compile(
+    r"(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]"
+    r"|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d{1,5})?\Z"
+)
+
+
 def _constant_assignments(
     line: cst.SimpleStatementLine, prefixes: tuple[str, ...]
 ) -> Iterator[tuple[str, str]]:
     """``(name, literal source)`` for each ``NAME = "<prefix>..."`` (or annotated) of a
-    line whose string starts with one of ``prefixes``."""
+    line whose string starts with one of ``prefixes`` or is a bare host name or
+    address (``AMI_HOST = "127.0.0.1"``, ``ESL_HOST = "fs1.example.com"``)."""
     for small in line.body:
         if type(small) is cst.Assign and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
@@ -515,5 +526,5 @@ def _constant_assignments(
         ):
             continue
         text = value.evaluated_value
-        if isinstance(text, str) and text.lower().startswith(prefixes):
+        if isinstance(text, str) and (text.lower().startswith(prefixes) or _HOST.match(text)):
             yield target.value, repr(text)

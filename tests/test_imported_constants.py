@@ -115,3 +115,54 @@ def test_constants_join_by_module_path() -> None:
             "django.conf.settings.OTHER_URL": url,
         }
     }
+
+
+PBX_SETTINGS = """\
+AMI_HOST = "127.0.0.1"
+ESL_HOST = "fs1.pbx.example.com"
+ESL_PORT_NOTE = "see fs1.pbx.example.com docs"
+VERSION = "1.2.3"
+"""
+
+PBX_CLIENTS = """\
+import greenswitch
+from panoramisk import Manager
+
+from pbx import settings
+
+stats = Manager(host=settings.AMI_HOST, port=5038, username="stats", secret="stats-only")
+esl = greenswitch.InboundESL(host=settings.ESL_HOST, port=8021, password=settings.ESL_PASSWORD)
+"""
+
+
+def test_a_bare_host_constant_is_offered_to_the_modules_that_read_it() -> None:
+    import libcst as cst
+
+    from privalint.imports import ImportTable
+
+    table = ImportTable()
+    table.learn_constants(cst.parse_module(PBX_SETTINGS), ("http://",))
+    # Host names and addresses; not text that mentions one, nor a version.
+    assert table.module_bindings() == [
+        ("AMI_HOST", CONSTANT + repr("127.0.0.1")),
+        ("ESL_HOST", CONSTANT + repr("fs1.pbx.example.com")),
+    ]
+
+
+def test_a_host_read_from_settings_decides_whether_control_traffic_leaves_the_machine(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_project,
+        {"pbx/__init__.py": "", "pbx/settings.py": PBX_SETTINGS, "pbx/clients.py": PBX_CLIENTS},
+    )
+    monkeypatch.chdir(tmp_project)
+    outcome = run_check(CheckOptions(paths=[Path(".")], jobs=1, use_cache=False))
+    found = sorted(
+        (f.span.start_line, f.rule_id)
+        for f in outcome.report.findings
+        if f.path == "pbx/clients.py"
+    )
+    # The event socket on another machine is in clear text; the manager on the
+    # loopback address is not, and its login there is no secret worth reporting.
+    assert found == [(7, "PV607")]
