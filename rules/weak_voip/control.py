@@ -32,6 +32,11 @@ from privalint.rules.weak_tls.common import (
     value_of,
     words_of,
 )
+from privalint.rules.weak_tls.service_settings import (
+    ServiceSettingKnowledge,
+    ServiceSettings,
+    compile_service_settings,
+)
 from privalint.rules.weak_voip.config import (
     AssignNode,
     Setting,
@@ -90,6 +95,8 @@ class ControlKnowledge:
     # clients (qualified name -> service) and the words of settings named for them.
     url_clients: dict[str, str] = field(default_factory=dict)
     service_words: dict[str, str] = field(default_factory=dict)
+    # Port settings of a control interface beside its remote host (`AMI_PORT = 5038`).
+    port_settings: Optional[ServiceSettingKnowledge] = None
 
 
 def _url_port(url: str) -> Optional[int]:
@@ -152,7 +159,9 @@ class VoipControlPlaintext(Rule):
     the loopback address there, unless the code turns TLS off in so many words
     (`Manager(host=PBX_HOST, ssl=False)`). Plain ARI URLs kept in settings (`ARI_URL =
     "http://pbx.example.com:8088"`) count where they are defined when no connection of
-    the file is made with them. ARI called over HTTPS with `verify=False`
+    the file is made with them; so do port settings on AMI's or the event socket's
+    port beside a host setting naming another machine (`AMI_HOST = "10.0.0.5"`,
+    `AMI_PORT = 5038`). ARI called over HTTPS with `verify=False`
     (`requests.get(f"{ARI_URL}/ari/recordings/stored", verify=False)`) counts too: any
     certificate answers for the PBX. Media servers reached by URL count too: a LiveKit
     API client given a plain `http://` URL, or a setting named for LiveKit or Janus
@@ -216,6 +225,7 @@ class VoipControlPlaintext(Rule):
             for name in entry.get("classes", []):
                 clients[str(name)] = client
         return ControlKnowledge(
+            port_settings=compile_service_settings(catalog, "voip.control.port-settings"),
             ari_connect=frozenset(catalog.strings("voip.control.ari-connect")),
             ari_path=str(catalog.get("voip.control.ari-path", "/ari")),
             clients=clients,
@@ -255,12 +265,17 @@ class VoipControlPlaintext(Rule):
         # reported at the end unless a connection of this file is made with them (the
         # connection is reported then).
         self._url_settings: dict[str, tuple[cst.CSTNode, str, str, str]] = {}
+        port_settings = self.compiled.port_settings
+        assert port_settings is not None
+        self._port_settings = ServiceSettings(ctx, port_settings)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._url_setting(node)
+        self._port_settings.add(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._url_setting(node)
+        self._port_settings.add(node)
 
     def _url_setting(self, node: AssignNode) -> None:
         knowledge: ControlKnowledge = self.compiled
@@ -312,6 +327,8 @@ class VoipControlPlaintext(Rule):
     def finish(self) -> None:
         for node, _text, host, protocol in self._url_settings.values():
             self.report(node, protocol=protocol, host=host)
+        for setting, what, host in self._port_settings.findings():
+            self.report(setting.node, protocol=what, host=host)
         if not self._ari_paths:
             return
         for node, text, host in self._port_urls:
