@@ -442,8 +442,9 @@ class InsecureHttpsSetting(Rule):
 class InsecureSessionCookie(Rule):
     """
     ## What it does
-    Flags `set_cookie(..., secure=False)` (Sanic's `add_cookie` too) for cookies that
-    hold a session, a login token or a CSRF token (judged by the cookie's name), or
+    Flags `set_cookie(..., secure=False)` (Sanic's `add_cookie` too), and cookie objects
+    made with `secure=False` (Litestar's `Cookie(key=..., value=..., secure=False)`),
+    for cookies that hold a session, a login token or a CSRF token (judged by the cookie's name), or
     whose value carries personal data (an e-mail address, a name).
 
     ## Why is this bad?
@@ -464,6 +465,13 @@ class InsecureSessionCookie(Rule):
     message = "cookie `{cookie}` carries a session or token but is set with `secure=False`"
     precision = "high"
     triggers = (("set_cookie", "set_signed_cookie", "add_cookie"), ("secure",))
+
+    @classmethod
+    def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+        classes = catalog.strings("tls.cookies.classes")
+        roots = sorted({name.split(".", 1)[0] for name in classes})
+        return ((*cls.triggers[0], *roots), cls.triggers[1])
+
     INVALID = (
         'def login(response, token):\n    response.set_cookie("session_token", token, secure=False)',
         'def remember(response, user):\n    response.add_cookie("last", user.email, secure=False)',
@@ -478,13 +486,15 @@ class InsecureSessionCookie(Rule):
         return (
             frozenset(catalog.strings("tls.cookies.methods")),
             frozenset(catalog.strings("tls.cookies.session-words")),
+            frozenset(catalog.strings("tls.cookies.classes")),
         )
 
     def visit_Call(self, node: cst.Call) -> None:
-        methods, words = self.compiled
+        methods, words, classes = self.compiled
         func = node.func
         if type(func) is not cst.Attribute or func.attr.value not in methods:
-            return
+            if not classes or self.ctx.qualname(func) not in classes:
+                return
         secure = keyword(node, "secure")
         if secure is None or value_of(self.ctx, secure.value) is not False:
             return
