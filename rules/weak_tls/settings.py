@@ -492,9 +492,9 @@ class InsecureSessionCookie(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         methods, words, classes = self.compiled
         func = node.func
-        if type(func) is not cst.Attribute or func.attr.value not in methods:
-            if not classes or self.ctx.qualname(func) not in classes:
-                return
+        method = type(func) is cst.Attribute and func.attr.value in methods
+        if not method and (not classes or self.ctx.qualname(func) not in classes):
+            return
         secure = keyword(node, "secure")
         if secure is None or value_of(self.ctx, secure.value) is not False:
             return
