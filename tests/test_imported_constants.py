@@ -118,6 +118,7 @@ def test_constants_join_by_module_path() -> None:
 
 
 PBX_SETTINGS = """\
+ARI_LOCAL = "http://127.0.0.1:8088/ari"
 AMI_HOST = "127.0.0.1"
 ESL_HOST = "fs1.pbx.example.com"
 ESL_PORT_NOTE = "see fs1.pbx.example.com docs"
@@ -125,6 +126,7 @@ VERSION = "1.2.3"
 """
 
 PBX_CLIENTS = """\
+import ari
 import greenswitch
 from panoramisk import Manager
 
@@ -132,6 +134,7 @@ from pbx import settings
 
 stats = Manager(host=settings.AMI_HOST, port=5038, username="stats", secret="stats-only")
 esl = greenswitch.InboundESL(host=settings.ESL_HOST, port=8021, password=settings.ESL_PASSWORD)
+local = ari.connect(settings.ARI_LOCAL, "stats", "st4ts-Pass")
 """
 
 
@@ -145,6 +148,7 @@ def test_a_bare_host_constant_is_offered_to_the_modules_that_read_it() -> None:
     # Host names and addresses; not text that mentions one, nor a version.
     assert table.module_bindings() == [
         ("AMI_HOST", CONSTANT + repr("127.0.0.1")),
+        ("ARI_LOCAL", CONSTANT + repr("http://127.0.0.1:8088/ari")),
         ("ESL_HOST", CONSTANT + repr("fs1.pbx.example.com")),
     ]
 
@@ -163,6 +167,6 @@ def test_a_host_read_from_settings_decides_whether_control_traffic_leaves_the_ma
         for f in outcome.report.findings
         if f.path == "pbx/clients.py"
     )
-    # The event socket on another machine is in clear text; the manager on the
-    # loopback address is not, and its login there is no secret worth reporting.
-    assert found == [(7, "PV607")]
+    # The event socket on another machine is in clear text; the manager and ARI on the
+    # loopback address are not, and their logins there are no secrets worth reporting.
+    assert found == [(8, "PV607")]
