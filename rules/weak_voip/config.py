@@ -97,6 +97,25 @@ def setting_value(ctx: FileContext, value: cst.BaseExpression) -> Any:
     return found
 
 
+def library_member(
+    ctx: FileContext, value: cst.BaseExpression, modules: Iterable[str]
+) -> tuple[str, ...]:
+    """The words a provider's enum member spells for a setting
+    (``api.SIPTransport.SIP_TRANSPORT_UDP`` of ``livekit``: the member name, then its
+    last word: ``("sip_transport_udp", "udp")``), or nothing when ``value`` is not an
+    upper-case member of one of ``modules``."""
+    if type(value) is cst.Attribute:
+        member = value.attr.value
+    elif type(value) is cst.Name:
+        member = value.value
+    else:
+        return ()
+    if not member.isupper() or not matches_module(ctx.qualname(value), modules):
+        return ()
+    lowered = member.lower()
+    return (lowered, lowered.rsplit("_", 1)[-1])
+
+
 _MODULE_NAMES: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
 
 

@@ -34,6 +34,7 @@ from privalint.rules.weak_tls.common import (
     words_of,
 )
 from privalint.rules.weak_voip.config import (
+    library_member,
     Setting,
     assigned_settings,
     dict_settings,
@@ -959,8 +960,16 @@ class SipWithoutTls(Rule):
         if setting.key not in knowledge.transport_settings:
             return
         value = setting_value(self.ctx, setting.value)
-        if not isinstance(value, str) or value.lower() not in knowledge.plain_transport_values:
+        if not isinstance(value, str):
+            # A provider's enum member: `transport=api.SIPTransport.SIP_TRANSPORT_UDP`.
+            words = library_member(self.ctx, setting.value, knowledge.voip_modules)
+            if not any(w in knowledge.plain_transport_values for w in words):
+                return
+            shown = f"`{setting.name}={self.ctx.code(setting.value, 60)}`"
+        elif value.lower() not in knowledge.plain_transport_values:
             return
+        else:
+            shown = f"`{setting.name}={value!r}`"
         if not (
             telephony_context(setting, knowledge.class_words)
             or settings_module(setting, knowledge.class_words)
@@ -983,7 +992,7 @@ class SipWithoutTls(Rule):
                 return
         self._report_plain(
             setting.node,
-            what=f"`{setting.name}={value!r}`",
+            what=shown,
             instead="`tls` with `sips:` URIs",
         )
 
@@ -1485,14 +1494,23 @@ class SrtpNotEnforced(Rule):
         if not (general or library):
             return
         value = setting_value(self.ctx, setting.value)
+        code = f"{setting.name}={value!r}"
+        # A provider's enum member: `api.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_ALLOW`.
+        member = value is NOT_LITERAL and bool(
+            set(library_member(self.ctx, setting.value, knowledge.voip_modules))
+            & knowledge.weak_srtp_values
+        )
+        if member:
+            code = f"{setting.name}={self.ctx.code(setting.value, 60)}"
         if (
             value is False
+            or member
             or (value is None and library)
             or (isinstance(value, str) and value.lower() in knowledge.weak_srtp_values)
         ):
             self.report(
                 setting.node,
-                code=f"{setting.name}={value!r}",
+                code=code,
                 fix="make SRTP mandatory",
             )
 
