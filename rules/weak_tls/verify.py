@@ -598,7 +598,15 @@ class TlsVerifyDisabled(Rule):
             return
         knowledge: VerifyKnowledge = self.compiled
         off = knowledge.names_setting(target.value)
-        if off is None or self._development() or self._telephony(target.value):
+        if off is not None:
+            telephony = self._telephony(target.value)
+        elif self._service_verify(target.value):
+            # The group names the service: a settings class may hold a PBX's too.
+            off = False
+            telephony = not knowledge.telephony_words.isdisjoint(words_of(target.value))
+        else:
+            return
+        if telephony or self._development():
             return
         if type(value) is cst.Call and last_name(value.func) in ("Field", "field", "attrib", "ib"):
             # `verify_tls: bool = Field(False, ...)`
@@ -611,6 +619,36 @@ class TlsVerifyDisabled(Rule):
         )
         if is_insecure(self.ctx, value, switch):
             self._settings.append((target.value, node, self.ctx.code(value, 30)))
+
+    def _service_verify(self, name: str) -> bool:
+        """`open_banking_verify: bool` beside `open_banking_url = "https://..."`: the
+        `verify` switch of the client of the HTTPS service named like it (a setting
+        of the same group: the same name without its last word)."""
+        knowledge: VerifyKnowledge = self.compiled
+        words = words_of(name)
+        if len(words) < 2 or words[-1] not in knowledge.named_verbs:
+            return False
+        cls = enclosing_class(self.ctx)
+        if cls is not None:
+            body: Sequence[cst.BaseStatement] = (
+                cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+            )
+        else:
+            body = self.ctx.module.body
+        for small in small_statements(body):
+            if type(small) is cst.AnnAssign and small.value is not None:
+                targets: Sequence[cst.BaseExpression] = (small.target,)
+            elif type(small) is cst.Assign:
+                targets = tuple(t.target for t in small.targets)
+            else:
+                continue
+            for other in targets:
+                if type(other) is not cst.Name or words_of(other.value)[:-1] != words[:-1]:
+                    continue
+                text = text_of(self.ctx, small.value) if small.value is not None else None
+                if isinstance(text, str) and text.lower().startswith("https://"):
+                    return True
+        return False
 
     def _telephony(self, name: str) -> bool:
         """A SIP trunk's or PBX link's setting (`SIP_TLS_VERIFY`, a field of
