@@ -95,6 +95,7 @@ class ForwardingKnowledge:
     caller_methods: frozenset[str]
     caller_keys: frozenset[str]
     caller_key_words: frozenset[str]
+    caller_key_exclusions: frozenset[str]
     # Each entry: the parts a text must all hold (`<Dial`; `<Transfer` with `<PhoneNumber`).
     markup: tuple[tuple[str, ...], ...]
     ncco_actions: frozenset[str]
@@ -211,6 +212,10 @@ class ForwardingKnowledge:
             caller_keys=frozenset(catalog.strings("voip.forwarding.caller-input-keys")),
             caller_key_words=frozenset(
                 w.lower() for w in catalog.strings("voip.forwarding.caller-input-key-words")
+            ),
+            caller_key_exclusions=frozenset(
+                w.lower()
+                for w in catalog.strings("voip.forwarding.caller-input-key-exclusions")
             ),
             markup=(
                 *((m,) for m in catalog.strings("voip.forwarding.markup")),
@@ -755,14 +760,20 @@ def _keyed_in(knowledge: ForwardingKnowledge, value: cst.BaseExpression) -> bool
 
 
 def _caller_key(knowledge: ForwardingKnowledge, key: Any) -> bool:
-    """A key of what the caller keyed in: one of `caller-input-keys`, or ending in a word
-    of `caller-input-key-words` (`COLLECTED_DIGITS`, `dtmf`)."""
+    """A key of what the caller keyed in: one of `caller-input-keys`, or with a word of
+    `caller-input-key-words` (`COLLECTED_DIGITS`, `dtmf`, `digit_buffer`) not ending in
+    one of `caller-input-key-exclusions` (`dtmf_mode`, `digit_count`: a setting, a
+    count)."""
     if not isinstance(key, str):
         return False
     if key in knowledge.caller_keys:
         return True
-    words = words_of(key)
-    return bool(words) and words[-1].lower() in knowledge.caller_key_words
+    words = [w.lower() for w in words_of(key)]
+    return (
+        bool(words)
+        and not knowledge.caller_key_words.isdisjoint(words)
+        and words[-1] not in knowledge.caller_key_exclusions
+    )
 
 
 def _destination_variable(knowledge: ForwardingKnowledge, name: Any) -> bool:
@@ -974,6 +985,27 @@ def _ari_rest_targets(ctx: FileContext, sink: Sink, call: cst.Call) -> list[cst.
             elif query:
                 found.append(part.expression)
     return found
+
+
+def ami_action_name(ctx: FileContext, sink: Sink, call: cst.Call) -> Optional[str]:
+    """The action an AMI sink sends (``{"Action": "Redirect", ...}``,
+    ``SimpleAction("Redirect", ...)``), or None when it is not written out."""
+    first = positional(call, 0) or keyword(call, "action")
+    if first is None:
+        return None
+    action = resolve(ctx, first.value)
+    name: Any = None
+    if type(action) is cst.Call and known_name(ctx, action.func, sink.action_classes):
+        kind = argument(action, 0, "name", "action")
+        if kind is not None:
+            name = value_of(ctx, kind.value)
+    elif type(action) is cst.Dict:
+        for element in action.elements:
+            if type(element) is cst.DictElement:
+                key = literal(element.key)
+                if isinstance(key, str) and key.lower() == "action":
+                    name = value_of(ctx, element.value)
+    return name if isinstance(name, str) else None
 
 
 def destinations(
@@ -1316,6 +1348,10 @@ class OpenCallForwarding(Rule):
             if words and words[0] in self.compiled.esl_prefixes:
                 words = words[1:]
             return bool(words) and words[0] in sink.live_transfers
+        if sink.kind == "ami":
+            # `{"Action": "Redirect", "Channel": channel, "Exten": number, ...}`
+            name = ami_action_name(self.ctx, sink, node)
+            return name is not None and name.lower() in sink.live_transfers
         return (last_name(node.func) or "").lower() in sink.live_transfers
 
     def visit_If(self, node: cst.If) -> None:
