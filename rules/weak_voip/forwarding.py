@@ -214,8 +214,7 @@ class ForwardingKnowledge:
                 w.lower() for w in catalog.strings("voip.forwarding.caller-input-key-words")
             ),
             caller_key_exclusions=frozenset(
-                w.lower()
-                for w in catalog.strings("voip.forwarding.caller-input-key-exclusions")
+                w.lower() for w in catalog.strings("voip.forwarding.caller-input-key-exclusions")
             ),
             markup=(
                 *((m,) for m in catalog.strings("voip.forwarding.markup")),

@@ -34,12 +34,12 @@ from privalint.rules.weak_tls.common import (
     words_of,
 )
 from privalint.rules.weak_voip.config import (
-    library_member,
     Setting,
     assigned_settings,
     dict_settings,
     keyword_settings,
     library_call,
+    library_member,
     setting_value,
     settings_module,
     stored_under,
