@@ -98,6 +98,9 @@ class Category:
     # Whether a person word qualifies an ambiguous head (`customer_name` is a name,
     # but `customer_number` is an id, not a phone number).
     person_qualifies: bool = True
+    # The ambiguous phrases only the category's qualifiers qualify, never a person: a
+    # `member.share_code` is a sharing link's, a `RightToRentCheck.share_code` is not.
+    qualified_only: tuple[tuple[str, ...], ...] = ()
 
     @property
     def special(self) -> bool:
@@ -132,7 +135,10 @@ def load_categories(data: Mapping[str, Any]) -> dict[str, Category]:
             label=str(table.get("label", cid)),
             sensitivity=sensitivity,
             include=_phrases(_str_list(table, "include", where)),
-            ambiguous=_phrases(_str_list(table, "ambiguous", where)),
+            # Phrases qualified by qualifiers alone are ambiguous phrases too.
+            ambiguous=_phrases(
+                _str_list(table, "ambiguous", where) + _str_list(table, "qualified-only", where)
+            ),
             qualifiers=frozenset(
                 w for q in _str_list(table, "qualifiers", where) for w in split_words(q)
             ),
@@ -140,6 +146,7 @@ def load_categories(data: Mapping[str, Any]) -> dict[str, Category]:
             context_imports=frozenset(_str_list(table, "context-imports", where)),
             examples=tuple(_str_list(table, "examples", where)),
             person_qualifies=bool(table.get("person-qualifies", True)),
+            qualified_only=_phrases(_str_list(table, "qualified-only", where)),
         )
     return categories
 
@@ -149,6 +156,8 @@ class _Candidate:
     phrase: tuple[str, ...]
     category: Category
     ambiguous: bool
+    # Qualified by the category's qualifiers alone, not by a person.
+    strict: bool = False
 
 
 # Identifier kinds: a Python name follows naming conventions (an ALL_CAPS name is a
@@ -237,7 +246,9 @@ class Classifier:
             for phrase in category.include:
                 by_last.setdefault(phrase[-1], []).append(_Candidate(phrase, category, False))
             for phrase in category.ambiguous:
-                by_last.setdefault(phrase[-1], []).append(_Candidate(phrase, category, True))
+                by_last.setdefault(phrase[-1], []).append(
+                    _Candidate(phrase, category, True, phrase in category.qualified_only)
+                )
         for candidates in by_last.values():
             candidates.sort(key=lambda c: -len(c.phrase))
         self._by_last = by_last
@@ -434,7 +445,7 @@ class Classifier:
                 rejected = True
                 continue
             if cand.ambiguous and not self._qualified(
-                category, _last_conjunct(before), owner_words, context
+                category, _last_conjunct(before), owner_words, context, cand.strict
             ):
                 rejected = True
                 continue
@@ -504,10 +515,11 @@ class Classifier:
         before: tuple[str, ...],
         owner_words: tuple[str, ...],
         context: frozenset[str],
+        strict: bool = False,
     ) -> bool:
         if category.id in context:
             return True
-        persons = category.person_qualifies
+        persons = category.person_qualifies and not strict
         # A person anywhere in the identifier makes it theirs (`patient_preferred_name`);
         # a qualifier only qualifies the word it stands before (`full_name`, but not
         # `full_stream_name`), transparent words aside (`full_display_name`).
