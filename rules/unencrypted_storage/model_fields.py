@@ -63,6 +63,7 @@ class OrmKnowledge:
     binary: frozenset[str]
     binary_content: frozenset[str]
     binary_content_words: frozenset[str]
+    pointer_words: frozenset[str]
     typed: Mapping[str, str]
     typed_by_argument: Mapping[str, Mapping[str, str]]
     not_field_modules: tuple[str, ...]
@@ -120,6 +121,7 @@ class OrmKnowledge:
             binary=frozenset(catalog.strings("storage.orm.binary-types")),
             binary_content=frozenset(catalog.strings("storage.orm.binary-content-categories")),
             binary_content_words=frozenset(catalog.strings("storage.orm.binary-content-words")),
+            pointer_words=frozenset(catalog.strings("storage.orm.pointer-words")),
             typed={k: v for k, v in typed.items() if isinstance(v, str)}
             if isinstance(typed, dict)
             else {},
@@ -978,6 +980,10 @@ class UnencryptedModelField(Rule):
                     # a document of the data (`passport_scan`).
                     last = split_words(decl.name)[-1:]
                     protected = protected or not (last and last[0] in k.binary_content_words)
+                ending = split_words(decl.name)[-1:]
+                if ending and ending[0] in k.pointer_words:
+                    # `recording_url`: where the content is kept, not the content.
+                    protected = True
                 place = f"{model.name}.{decl.name}"
                 detail = f"model field {place}"
                 if sealed:
