@@ -356,6 +356,8 @@ class ErrorTrackerSendsDefaultPii(Rule):
             "capture_body",
             "CAPTURE_BODY",
             "SEND_DEFAULT_PII",
+            "send_pii",
+            "SEND_PII",
         ),
     )
     INVALID = (
@@ -405,6 +407,18 @@ class ErrorTrackerSendsDefaultPii(Rule):
             name = target.target
             if type(name) is cst.Name and name.value in settings:
                 self.report(node, option=f"{name.value} = True", destination=settings[name.value])
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # `sentry_send_pii: bool = True` in a settings class.
+        _, settings = self.compiled
+        name = node.target
+        if (
+            node.value is not None
+            and _is_true(node.value)
+            and type(name) is cst.Name
+            and name.value in settings
+        ):
+            self.report(node, option=f"{name.value} = True", destination=settings[name.value])
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         _, settings = self.compiled
