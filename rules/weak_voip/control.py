@@ -67,6 +67,8 @@ _PREDICTABLE = 4
 _FORMAT_FIELD = re.compile(r"\{[a-z_0-9][\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}")
 # An environment variable's name, not a secret (`SIP_PASSWORD_VAR = "SIP_PASSWORD"`).
 _IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Two or more lower-case words joined by `-` or `_`, nothing else.
+_NAMED_PLACEHOLDER = re.compile(r"[a-z]+(?:[-_][a-z]+)+")
 _AMI_SECRET = re.compile(
     r"action:\s*login\b.*?\bsecret:[ \t]*([^\r\n]*)", re.IGNORECASE | re.DOTALL
 )
@@ -506,6 +508,8 @@ class SecretKnowledge:
     defaults: dict[str, str]
     placeholders: frozenset[str]
     markers: tuple[str, ...]
+    # Last words of values that only name what they stand in for (`"vonage-secret"`).
+    named_words: frozenset[str]
     config_secret_keys: frozenset[str]
     config_words: frozenset[str]
     config_keys: frozenset[str]
@@ -616,6 +620,9 @@ class HardcodedVoipSecret(Rule):
             defaults={str(k): str(v) for k, v in defaults.items()},
             placeholders=frozenset(catalog.strings("voip.secrets.placeholders.exact")),
             markers=tuple(catalog.strings("voip.secrets.placeholders.markers")),
+            named_words=frozenset(
+                w.lower() for w in catalog.strings("voip.secrets.placeholders.named-words")
+            ),
             config_secret_keys=frozenset(
                 k.lower() for k in catalog.strings("voip.secrets.config.secret-keys")
             ),
@@ -788,9 +795,19 @@ class HardcodedVoipSecret(Rule):
     def _placeholder(self, value: str, folded: bool = False) -> bool:
         """A placeholder, not a secret; ``folded`` values were lowercased."""
         knowledge: SecretKnowledge = self.compiled
-        return value.strip() in knowledge.placeholders or any(
-            (m.lower() if folded else m) in value for m in knowledge.markers
+        return (
+            value.strip() in knowledge.placeholders
+            or any((m.lower() if folded else m) in value for m in knowledge.markers)
+            or self._names_itself(value)
         )
+
+    def _names_itself(self, value: str) -> bool:
+        """A value of lower-case words that ends by saying what it stands in for
+        (`"vonage-secret"`, `"crm_api_key"`): a placeholder, not a secret."""
+        if not _NAMED_PLACEHOLDER.fullmatch(value):
+            return False
+        knowledge: SecretKnowledge = self.compiled
+        return re.split(r"[-_]", value)[-1] in knowledge.named_words
 
     def _report_secret(self, expr: cst.BaseExpression, what: str) -> None:
         found = self._secret(expr)
