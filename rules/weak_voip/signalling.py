@@ -1067,12 +1067,19 @@ class SipWithoutTls(Rule):
                 continue
             if section.kind == asterisk.transport_section:
                 continue
-            # A pjsip endpoint, aor or registration names the transport section it uses.
-            # A plain transport defined in this file is reported where it is defined:
-            # the sections that use it are the same problem.
-            if text in transports:
-                continue
-            plain = bool(set(words_of(text)) & asterisk.plain_protocols)
+            # A pjsip endpoint, aor or registration names the transport section it uses:
+            # one defined in this file says itself whether it is plain (and reached from
+            # outside the host); another is judged by its name (`transport-udp`).
+            used = transports.get(text)
+            if used is not None:
+                _, protocol = self._transport(asterisk, used)
+                plain = (
+                    protocol is not None
+                    and asterisk.plain(protocol)
+                    and not self._bound_locally(asterisk, used)
+                )
+            else:
+                plain = bool(set(words_of(text)) & asterisk.plain_protocols)
             if plain:
                 self._report_plain(
                     element,
