@@ -696,8 +696,8 @@ class SipWithoutTls(Rule):
     `protocol=udp`/`tcp` or `transport=udp`, or built for `configparser` as dicts
     (`cfg["transport-udp"] = {"type": "transport", "protocol": "udp", ...}`) or key by
     key (`cfg.set("transport-udp", "protocol", "udp")`), and
-    endpoints bound to such a transport (`"transport": "transport-udp"`) defined in
-    another file (one defined in the same file is reported where it is defined). FreeSWITCH
+    endpoints bound to such a transport (`"transport": "transport-udp"`), defined in
+    the same file (reported there too) or in another one (judged by its name). FreeSWITCH
     gateways registering over `udp`/`tcp` (`register-transport`) count too. Sofia
     parameters are read from dicts, lists of (name, value) pairs, XML text and
     `<param>` elements made with ElementTree, lxml or minidom directly, with `.set()`,
