@@ -99,10 +99,10 @@ def transports(cfg):
 
 
 def test_an_endpoint_bound_to_a_transport_defined_further_down_is_judged_by_it() -> None:
-    # The plain transport is reported once, where it is defined, not again where an
-    # endpoint of the same file uses it.
+    # The plain transport is reported where it is defined, and the endpoint that uses
+    # it where it names it: the transport is defined after the endpoint.
     plain = check_code(PJSIP_DICTS, ("PV601",))
-    assert [f.span.start_line for f in plain.findings] == [7]
+    assert [f.span.start_line for f in plain.findings] == [3, 7]
     tls = check_code(PJSIP_DICTS.replace('"udp"', '"tls"'), ("PV601",))
     assert tls.findings == []
     # A transport defined elsewhere is judged by its name.
