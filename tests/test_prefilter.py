@@ -429,6 +429,14 @@ def _selects(rule_id: str, code: str) -> bool:
         # A control URL kept in settings is named for it (`variable` has no word `ari`).
         ("PV607", 'ARI_URL = os.environ.get("ARI_URL", "http://pbx.example:8088")', True),
         ("PV607", 'VARIABLE_URL = "http://docs.example/variables"', False),
+        # A port, TLS switch or protocol setting is judged beside a host setting.
+        ("PV513", 'MQTT_HOST = "mqtt.example.com"\nMQTT_PORT = 1883', True),
+        ("PV513", 'DIRECTORY = "ldap://dc1.example.com"', True),
+        (
+            "PV513",
+            "def get_protocol(self):\n    return self.protocol if self.is_secure else None",
+            False,
+        ),
         # A prompt is a builtin's or an imported module's (`clickjacking` is not `click`).
         (
             "PV401",

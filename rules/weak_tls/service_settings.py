@@ -204,8 +204,13 @@ class PlaintextServiceSetting(Rule):
 
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
-        schemes = catalog.get("tls.service-settings.plain-schemes", {}) or {}
-        return ((*cls.triggers[0], *(str(k) for k in dict(schemes))),)
+        schemes = [
+            str(k) for k in dict(catalog.get("tls.service-settings.plain-schemes", {}) or {})
+        ]
+        # A port, switch or protocol is judged beside a host setting of its group; a
+        # plaintext URL is judged alone.
+        hosts = catalog.strings("tls.service-settings.host-words")
+        return ((*cls.triggers[0], *schemes), (*hosts, *schemes))
 
     INVALID = (
         'LDAP_URL = "ldap://dc1.corp.example.com:389"',
