@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import pytest
+
 from privalint.catalog import Catalog, bundled, merge
 from privalint.engine import Checker, Settings
 from privalint.model import FileResult, Severity
@@ -299,53 +301,49 @@ def test_public_default_acl_with_no_storage_setting() -> None:
     assert findings(run(code)) == [(3, "PV203")]
 
 
-def test_public_default_acl_of_static_assets_only() -> None:
-    # Only the static assets go to the bucket: public by design.
-    code = """
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Only the static assets go to the bucket: public by design.
+        """
         STATICFILES_STORAGE = "storages.backends.s3boto3.S3StaticStorage"
         AWS_DEFAULT_ACL = "public-read"
-    """
-    assert findings(run(code)) == []
-    code = """
+        """,
+        """
         AWS_DEFAULT_ACL = "public-read"
         STORAGES = {"staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"}}
-    """
-    assert findings(run(code)) == []
-    # The default storage stays on the local disk.
-    code = """
+        """,
+        # The default storage stays on the local disk.
+        """
         DEFAULT_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
         AWS_DEFAULT_ACL = "public-read"
-    """
-    assert findings(run(code)) == []
-
-
-def test_public_default_acl_near_misses() -> None:
-    # Only static assets go to the bucket; uploads stay on the local disk.
-    code = """
+        """,
+        # Only static assets go to the bucket; uploads stay on the local disk.
+        """
         STORAGES = {
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"},
         }
         AWS_DEFAULT_ACL = "public-read"
-    """
-    assert findings(run(code)) == []
-    # Private ACL, or a public one set back to the private default.
-    code = """
+        """,
+        # Private ACL, or a public one set back to the private default.
+        """
         DEFAULT_FILE_STORAGE = "storages.backends.s3boto3.S3Boto3Storage"
         AWS_DEFAULT_ACL = "private"
-    """
-    assert findings(run(code)) == []
-    code = """
+        """,
+        """
         DEFAULT_FILE_STORAGE = "storages.backends.gcloud.GoogleCloudStorage"
         GS_DEFAULT_ACL = "publicRead"
         GS_DEFAULT_ACL = None
-    """
-    assert findings(run(code)) == []
-    # A default ACL inside a function or class is not the project's setting.
-    code = """
+        """,
+        # A default ACL inside a function or class is not the project's setting.
+        """
         DEFAULT_FILE_STORAGE = "storages.backends.s3boto3.S3Boto3Storage"
 
         class Staging:
             AWS_DEFAULT_ACL = "public-read"
-    """
+        """,
+    ],
+)
+def test_public_default_acl_near_misses(code: str) -> None:
     assert findings(run(code)) == []
