@@ -81,6 +81,7 @@ class FileKnowledge:
     call_controls: tuple[CallControl, ...]
     recording_stops: frozenset[str]
     buffer_keywords: tuple[str, ...]
+    buffer_reads: frozenset[str]
     empty_containers: frozenset[str]
     container_fills: frozenset[str]
     records: RecordKnowledge
@@ -148,6 +149,7 @@ class FileKnowledge:
             ),
             recording_stops=frozenset(catalog.strings("storage.files.recording-stop-words")),
             buffer_keywords=tuple(catalog.strings("storage.files.stream-keywords")),
+            buffer_reads=names("buffer-reads"),
             empty_containers=names("empty-containers"),
             container_fills=names("container-fills"),
             recording_extensions=frozenset(
@@ -287,6 +289,12 @@ class PersonalDataWrittenToFile(Rule):
         self._shelf_paths = ScopedNames(ctx)
         self._filled: dict[str, Carried] = {}
         self._copies = ScopedNames(ctx)
+        # Archives and writers built over a buffer in memory -> the buffer's name; a
+        # buffer -> what was written into it (`zf.writestr(...)` into a `ZipFile` over
+        # `buf`), stored once the buffer is written to a file (`fh.write(buf.getvalue())`).
+        self._buffer_of = ScopedNames(ctx)
+        self._buffered = ScopedNames(ctx)
+        self._any_buffered = False
         # Names bound to a list of column names that name personal data
         # (`FIELDS = ["nino", "full_name"]`), and csv writers built with them.
         self._columns = ScopedNames(ctx)
@@ -347,7 +355,7 @@ class PersonalDataWrittenToFile(Rule):
         return (
             self._streams, self._writers, self._shelves, self._shelf_paths, self._copies,
             self._columns, self._writer_columns,
-            self._paths, self._recordings,
+            self._paths, self._recordings, self._buffer_of, self._buffered,
         )  # fmt: skip
 
     # -- what is a file ------------------------------------------------------------------
@@ -577,6 +585,12 @@ class PersonalDataWrittenToFile(Rule):
             self._streams.set(path, None)
         else:
             self._streams.forget(path)
+        buffer = self._buffer_under(value) if type(value) is cst.Call else None
+        if buffer is not None:
+            self._buffer_of.set(path, buffer)
+        else:
+            self._buffer_of.forget(path)
+        self._buffered.forget(path)
         if type(value) is cst.Call and qualified in self.k.row_writers:
             stream = argument(value, 0, ("f", "csvfile", "fileobj"))
             self._writers.set(path, self._file(stream) if stream is not None else None)
@@ -600,6 +614,43 @@ class PersonalDataWrittenToFile(Rule):
             self._columns.set(path, columns)
         else:
             self._columns.forget(path)
+
+    def _buffer_under(self, call: cst.Call) -> Optional[str]:
+        """The name of the buffer in memory an archive or a writer is built over
+        (`zipfile.ZipFile(buf, "w")`, `csv.writer(buf)`), else None."""
+        if self.ctx.qualname(call.func) in self.k.row_writers:
+            stream = argument(call, 0, ("f", "csvfile", "fileobj"))
+        elif self._over_buffer(call):
+            stream = argument(call, 0, self.k.buffer_keywords)
+        else:
+            return None
+        name = dotted_name(stream) if stream is not None else None
+        if name is None:
+            return None
+        known, target = self._streams.find(name)
+        if not (known and target is None):
+            return None
+        # A writer over an archive over the buffer writes into the buffer.
+        return self._buffer_of.find(name)[1] or name  # type: ignore[no-any-return]
+
+    def _hold(self, receiver: Optional[cst.BaseExpression], data: list[cst.BaseExpression]) -> None:
+        """Personal data written into a buffer in memory (through an archive or a
+        writer over it, or directly): kept, in case the buffer reaches a file."""
+        name = dotted_name(receiver) if receiver is not None else None
+        if name is None:
+            return
+        buffer = self._buffer_of.find(name)[1]
+        if buffer is None:
+            known, target = self._streams.find(name)
+            if not (known and target is None):
+                return
+            buffer = name
+        _, carried = values_carried(self.ctx, data)
+        if not carried.cats:
+            return
+        held = self._buffered.find(buffer)[1]
+        self._buffered.set(buffer, union([held, carried]) if held is not None else carried)
+        self._any_buffered = True
 
     def _named_columns(self, expr: Optional[cst.BaseExpression]) -> Optional[Carried]:
         """``["nino", "full_name", "balance"]`` (or a name bound to it): column names
@@ -735,12 +786,15 @@ class PersonalDataWrittenToFile(Rule):
     def _stored_copy(self, expr: cst.BaseExpression, depth: int = 0) -> Optional[Carried]:
         """What a copy of a shelf holds that the module fills with personal data
         (`snapshot = dict(db)` with `db = shelve.open(OCR_CACHE)`), else None."""
-        if not self._filled or depth > 4:
+        if not (self._filled or self._any_buffered) or depth > 4:
             return None
         if isinstance(expr, (cst.Name, cst.Attribute)):
             path = dotted_name(expr)
             if path is None:
                 return None
+            buffered = self._buffered.find(path)[1]
+            if buffered is not None:
+                return buffered  # type: ignore[no-any-return]
             store = self._shelf_paths.find(path)[1]
             if store is not None:
                 return self._filled.get(store)
@@ -750,7 +804,10 @@ class PersonalDataWrittenToFile(Rule):
             settings = self.ctx.flow.settings
             if expr.args and settings.is_propagator(self.ctx.qualname(func)):
                 return self._stored_copy(expr.args[0].value, depth + 1)
-            if type(func) is cst.Attribute and func.attr.value in settings.propagating_methods:
+            if type(func) is cst.Attribute and (
+                func.attr.value in settings.propagating_methods
+                or func.attr.value in self.k.buffer_reads
+            ):
                 return self._stored_copy(func.value, depth + 1)
         return None
 
@@ -768,7 +825,9 @@ class PersonalDataWrittenToFile(Rule):
                 return None
             receiver_path = func.value if type(func) is cst.Attribute else None
             if receiver_path is not None and self._not_a_file(receiver_path):
-                # `zf.writestr(...)` into an archive built in memory.
+                # `zf.writestr(...)` into an archive built in memory: stored if the
+                # buffer is written to a file.
+                self._hold(receiver_path, [data])
                 return None
             target = self._file(receiver_path) if receiver_path is not None else None
             return [data], target or "a file"
@@ -779,6 +838,7 @@ class PersonalDataWrittenToFile(Rule):
                 if target is not None:
                     return [a.value for a in node.args if a.keyword is None], target
                 if qualified not in k.dumpers:
+                    self._hold(receiver, [a.value for a in node.args if a.keyword is None])
                     return None
             if name in k.path_writers and node.args:
                 return [node.args[0].value], self._describe_path(receiver)
@@ -794,6 +854,7 @@ class PersonalDataWrittenToFile(Rule):
                     target = self._file(stream) if stream is not None else None
                 if target is not None:
                     return [node.args[0].value], target
+                self._hold(receiver, [node.args[0].value])
                 return None
             if name in k.frame_writers:
                 destination = argument(node, 0, k.frame_targets)
