@@ -28,7 +28,7 @@ import libcst as cst
 from privalint import suppress
 from privalint.baseline import digest, normalise_code
 from privalint.flow import EXTRA_KEYWORDS, Carried, Flow, FlowSettings
-from privalint.imports import LOCAL, SHOWN, ImportTable
+from privalint.imports import LOCAL, SHOWN, EnvReaders, ImportTable
 from privalint.model import Fact, FileResult, Finding, Severity, Span
 from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import NODE_TYPES as _NODE_TYPES
@@ -639,6 +639,12 @@ class Checker:
             p.lower() for p in catalog.strings("imports.constant-prefixes")
         )
         self.constant_words = frozenset(catalog.strings("imports.constant-words"))
+        # Environment lookups whose fallback a module offers like a literal constant.
+        self.env_readers = EnvReaders(
+            functions=frozenset(catalog.strings("imports.env-readers")),
+            configs=frozenset(catalog.strings("imports.config-readers")),
+            objects=frozenset(catalog.strings("imports.env-reader-objects")),
+        )
         self.compiled = {r.id: r.compile(catalog) for r in self.rules}
         self.hooks = {r.id: r.hooks() for r in self.rules}
         # Rules that take part in the walk; the notices (PV0xx) are the engine's own.
@@ -912,12 +918,13 @@ class Checker:
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 ctx.imports.bind_import(small)
         ctx.imports.learn_definitions(module)
-        ctx.imports.learn_constants(module, self.constant_prefixes)
         for small in statements(module.body):
             if type(small) is cst.Assign:
                 value = ctx.imports.instance_of(small.value)
                 for target in small.targets:
                     ctx.imports.bind_target(target.target, value)
+        # After the bindings: `env = environs.Env()` names a reader of the environment.
+        ctx.imports.learn_constants(module, self.constant_prefixes, self.env_readers)
 
     def _rule_crashed(
         self,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -46,6 +46,22 @@ _BUILTINS = frozenset(dir(builtins))
 _OPAQUE = ""
 
 AssignTargetNode = Union[cst.BaseAssignTargetExpression, cst.BaseExpression]
+
+
+@dataclass(frozen=True)
+class EnvReaders:
+    """Calls that read a setting from the environment with a fallback: functions that
+    take it second or as ``default=`` (``os.getenv``), configuration readers that take
+    it as ``default=`` only (``decouple.config``), and reader objects whose methods
+    take it second or as ``default=`` (``environs.Env()``: ``env.str("X", "...")``)
+    and that, called themselves, take it as ``default=``."""
+
+    functions: frozenset[str] = frozenset()
+    configs: frozenset[str] = frozenset()
+    objects: frozenset[str] = frozenset()
+
+    def any(self) -> bool:
+        return bool(self.functions or self.configs or self.objects)
 
 
 @dataclass(frozen=True)
@@ -350,25 +366,39 @@ class ImportTable:
             self._constant_nodes[qualified] = node
         return self._constant_nodes[qualified]
 
-    def learn_constants(self, module: cst.Module, prefixes: tuple[str, ...]) -> None:
+    def learn_constants(
+        self,
+        module: cst.Module,
+        prefixes: tuple[str, ...],
+        readers: Optional[EnvReaders] = None,
+    ) -> None:
         """The module's string constants whose value starts with one of ``prefixes``
-        (`PARTNER_URL = "http://..."`) or is a bare host (`AMI_HOST = "10.0.0.5"`), the
-        attributes so written of its classes (read
+        (`PARTNER_URL = "http://..."`) or is a bare host (`AMI_HOST = "10.0.0.5"`), or
+        is read from the environment with such a default
+        (`AMI_HOST = os.environ.get("AMI_HOST", "pbx.example.net")`, offered as that
+        lookup), the attributes so written of its classes (read
         as `Config.PARTNER_URL`), and the field defaults so written of a class this
         module makes its one instance of (`settings = Settings()` with
         `partner_url: str = "http://..."`): what other modules may read of it."""
         if not prefixes:
             return
+        lookup = None
+        if readers is not None and readers.any():
+            known = readers
+
+            def lookup(call: cst.Call) -> Optional[tuple[str, str]]:
+                return self._env_lookup(call, known)
+
         fields: dict[str, dict[str, str]] = {}
         for stmt in module.body:
             if type(stmt) is cst.ClassDef and type(stmt.body) is cst.IndentedBlock:
                 for inner in stmt.body.body:
                     if type(inner) is cst.SimpleStatementLine:
-                        for name, text in _constant_assignments(inner, prefixes):
+                        for name, text in _constant_assignments(inner, prefixes, lookup):
                             fields.setdefault(stmt.name.value, {})[name] = text
                             self._constants[f"{stmt.name.value}.{name}"] = text
             elif type(stmt) is cst.SimpleStatementLine:
-                for name, text in _constant_assignments(stmt, prefixes):
+                for name, text in _constant_assignments(stmt, prefixes, lookup):
                     self._constants[name] = text
                 for small in stmt.body:
                     if (
@@ -382,6 +412,40 @@ class ImportTable:
                         instance = small.targets[0].target.value
                         for attr, text in fields[small.value.func.value].items():
                             self._constants[f"{instance}.{attr}"] = text
+
+    def _env_lookup(self, call: cst.Call, readers: EnvReaders) -> Optional[tuple[str, str]]:
+        """``(key, default)`` of an environment or configuration lookup whose default
+        is a string literal (``os.getenv("AMI_HOST", "pbx.example.net")``,
+        ``env.str("AMI_HOST", default="...")``), else None."""
+        qualified = self.qualname(call.func)
+        if qualified is None:
+            return None
+        if qualified in readers.functions:
+            positional = True
+        elif qualified in readers.configs or qualified in readers.objects:
+            positional = False
+        else:
+            owner, _, method = qualified.rpartition(".")
+            if owner not in readers.objects or "(" in method:
+                return None
+            positional = True
+        default: Optional[cst.BaseExpression] = None
+        key = ""
+        for index, arg in enumerate(call.args):
+            if arg.keyword is not None:
+                if arg.keyword.value == "default":
+                    default = arg.value
+            elif arg.star:
+                return None
+            elif index == 0 and isinstance(arg.value, cst.SimpleString):
+                found = arg.value.evaluated_value
+                key = found if isinstance(found, str) else ""
+            elif index == 1 and positional:
+                default = arg.value
+        if not isinstance(default, (cst.SimpleString, cst.ConcatenatedString)):
+            return None
+        text = default.evaluated_value
+        return (key, text) if isinstance(text, str) else None
 
     def _inherited(self, class_name: str, attr: str) -> Optional[str]:
         """``requests.Session().get`` for ``get`` of a local subclass of
@@ -509,11 +573,16 @@ _HOST = re.compile(
 
 
 def _constant_assignments(
-    line: cst.SimpleStatementLine, prefixes: tuple[str, ...]
+    line: cst.SimpleStatementLine,
+    prefixes: tuple[str, ...],
+    env_lookup: Optional[Callable[[cst.Call], Optional[tuple[str, str]]]] = None,
 ) -> Iterator[tuple[str, str]]:
-    """``(name, literal source)`` for each ``NAME = "<prefix>..."`` (or annotated) of a
-    line whose string starts with one of ``prefixes`` or is a bare host name or
-    address (``AMI_HOST = "127.0.0.1"``, ``ESL_HOST = "fs1.example.com"``)."""
+    """``(name, source)`` for each ``NAME = "<prefix>..."`` (or annotated) of a line
+    whose string starts with one of ``prefixes`` or is a bare host name or address
+    (``AMI_HOST = "127.0.0.1"``, ``ESL_HOST = "fs1.example.com"``): the literal; and,
+    given ``env_lookup``, for each ``NAME = <environment lookup>`` whose default is
+    such a string: the lookup, spelt ``os.environ.get("KEY", "default")`` so that a
+    reader sees the same fallback it would see in the file itself."""
     for small in line.body:
         if type(small) is cst.Assign and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
@@ -521,10 +590,20 @@ def _constant_assignments(
             target, value = small.target, small.value
         else:
             continue
-        if type(target) is not cst.Name or not isinstance(
-            value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
+        if type(target) is not cst.Name:
+            continue
+        if type(value) is cst.Call and env_lookup is not None:
+            found = env_lookup(value)
+            if found is not None and _offered(found[1], prefixes):
+                key, default = found
+                yield target.value, f"os.environ.get({key!r}, {default!r})"
+            continue
+        if not isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
             continue
         text = value.evaluated_value
-        if isinstance(text, str) and (text.lower().startswith(prefixes) or _HOST.match(text)):
+        if isinstance(text, str) and _offered(text, prefixes):
             yield target.value, repr(text)
+
+
+def _offered(text: str, prefixes: tuple[str, ...]) -> bool:
+    return text.lower().startswith(prefixes) or _HOST.match(text) is not None

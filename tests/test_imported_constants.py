@@ -170,3 +170,111 @@ def test_a_host_read_from_settings_decides_whether_control_traffic_leaves_the_ma
     # The event socket on another machine is in clear text; the manager and ARI on the
     # loopback address are not, and their logins there are no secrets worth reporting.
     assert found == [(8, "PV607")]
+
+
+ENV_SETTINGS = """\
+import os
+from os import getenv
+
+import environ
+from decouple import config
+from environs import Env
+
+env = Env()
+denv = environ.Env()
+
+AMI_HOST = os.environ.get("AMI_HOST", "pbx-1.contact.example.net")
+AMI_LOCAL = getenv("AMI_LOCAL", "127.0.0.1")
+ESL_HOST = env.str("ESL_HOST", default="fs1.contact.example.net")
+REDIS_URL = denv.str("REDIS_URL", "redis://cache.contact.example.net:6379/0")
+ARI_URL = config("ARI_URL", default="http://ari.contact.example.net:8088/ari")
+AMI_SECRET = os.environ.get("AMI_SECRET", "changeme")
+ESL_PORT = os.environ.get("ESL_PORT", "8021")
+SIP_HOST = os.environ.get("SIP_HOST")
+DB_HOST = os.environ["DB_HOST"]
+CAST_HOST = config("CAST_HOST", str)
+"""
+
+
+def test_an_environment_default_is_offered_as_the_lookup_that_reads_it() -> None:
+    import libcst as cst
+
+    from privalint.catalog import bundled
+    from privalint.imports import EnvReaders, ImportTable
+
+    catalog = bundled()
+    readers = EnvReaders(
+        functions=frozenset(catalog.strings("imports.env-readers")),
+        configs=frozenset(catalog.strings("imports.config-readers")),
+        objects=frozenset(catalog.strings("imports.env-reader-objects")),
+    )
+    module = cst.parse_module(ENV_SETTINGS)
+    table = ImportTable()
+    for stmt in module.body:
+        for small in getattr(stmt, "body", ()):
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                table.bind_import(small)
+            elif isinstance(small, cst.Assign):
+                table.bind_target(small.targets[0].target, table.instance_of(small.value))
+    table.learn_constants(module, ("http://", "redis://"), readers)
+    # Lookups whose fallback is a host or an insecure URL, spelt as the one lookup
+    # every reader knows; not a secret, a port, a lookup without a fallback, nor a
+    # positional argument a reader takes as its cast.
+    offered = [(n, v) for n, v in table.module_bindings() if v.startswith(CONSTANT)]
+    assert offered == [
+        ("AMI_HOST", CONSTANT + "os.environ.get('AMI_HOST', 'pbx-1.contact.example.net')"),
+        ("AMI_LOCAL", CONSTANT + "os.environ.get('AMI_LOCAL', '127.0.0.1')"),
+        (
+            "ARI_URL",
+            CONSTANT + "os.environ.get('ARI_URL', 'http://ari.contact.example.net:8088/ari')",
+        ),
+        ("ESL_HOST", CONSTANT + "os.environ.get('ESL_HOST', 'fs1.contact.example.net')"),
+        (
+            "REDIS_URL",
+            CONSTANT + "os.environ.get('REDIS_URL', 'redis://cache.contact.example.net:6379/0')",
+        ),
+    ]
+
+
+ENV_PBX_SETTINGS = """\
+import os
+
+AMI_HOST = os.environ.get("CC_AMI_HOST", "pbx-1.contact.example.net")
+AMI_LOCAL = os.getenv("CC_AMI_LOCAL", "127.0.0.1")
+ESL_HOST = os.environ.get("CC_ESL_HOST", "localhost")
+"""
+
+ENV_PBX_CLIENTS = """\
+import greenswitch
+from panoramisk import Manager
+
+from contact import settings
+from contact.settings import AMI_LOCAL, ESL_HOST
+
+manager = Manager(host=settings.AMI_HOST, port=5038, username="monitor", secret=settings.AMI_SECRET)
+stats = Manager(host=AMI_LOCAL, port=5038, username="stats", secret=settings.AMI_SECRET)
+esl = greenswitch.InboundESL(host=ESL_HOST, port=8021, password=settings.ESL_PASSWORD)
+"""
+
+
+def test_a_host_read_from_the_environment_in_settings_is_judged_by_its_default(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_project,
+        {
+            "contact/__init__.py": "",
+            "contact/settings.py": ENV_PBX_SETTINGS,
+            "contact/monitor.py": ENV_PBX_CLIENTS,
+        },
+    )
+    monkeypatch.chdir(tmp_project)
+    outcome = run_check(CheckOptions(paths=[Path(".")], jobs=1, use_cache=False))
+    found = sorted(
+        (f.span.start_line, f.rule_id)
+        for f in outcome.report.findings
+        if f.path == "contact/monitor.py"
+    )
+    # The manager falls back to a PBX on another machine: clear text, as when the
+    # lookup is in the file itself; the loopback fallbacks stay silent.
+    assert found == [(7, "PV607")]
