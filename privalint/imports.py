@@ -374,7 +374,7 @@ class ImportTable:
     ) -> None:
         """The module's string constants whose value starts with one of ``prefixes``
         (`PARTNER_URL = "http://..."`) or is a bare host (`AMI_HOST = "10.0.0.5"`), or
-        is read from the environment with such a default
+        is read from the environment with a bare host as its default
         (`AMI_HOST = os.environ.get("AMI_HOST", "pbx.example.net")`, offered as that
         lookup), the attributes so written of its classes (read
         as `Config.PARTNER_URL`), and the field defaults so written of a class this
@@ -580,9 +580,9 @@ def _constant_assignments(
     """``(name, source)`` for each ``NAME = "<prefix>..."`` (or annotated) of a line
     whose string starts with one of ``prefixes`` or is a bare host name or address
     (``AMI_HOST = "127.0.0.1"``, ``ESL_HOST = "fs1.example.com"``): the literal; and,
-    given ``env_lookup``, for each ``NAME = <environment lookup>`` whose default is
-    such a string: the lookup, spelt ``os.environ.get("KEY", "default")`` so that a
-    reader sees the same fallback it would see in the file itself."""
+    given ``env_lookup``, for each ``NAME = <environment lookup>`` whose default is a
+    bare host: the lookup, spelt ``os.environ.get("KEY", "default")`` so that a reader
+    sees the same fallback it would see in the file itself."""
     for small in line.body:
         if type(small) is cst.Assign and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
@@ -593,17 +593,16 @@ def _constant_assignments(
         if type(target) is not cst.Name:
             continue
         if type(value) is cst.Call and env_lookup is not None:
+            # A bare host only: a URL with an insecure scheme is reported where it is
+            # written, a host only where a client is made with it.
             found = env_lookup(value)
-            if found is not None and _offered(found[1], prefixes):
+            if found is not None and _HOST.match(found[1]):
                 key, default = found
                 yield target.value, f"os.environ.get({key!r}, {default!r})"
             continue
         if not isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
             continue
         text = value.evaluated_value
-        if isinstance(text, str) and _offered(text, prefixes):
+        if isinstance(text, str) and (text.lower().startswith(prefixes) or _HOST.match(text)):
             yield target.value, repr(text)
 
-
-def _offered(text: str, prefixes: tuple[str, ...]) -> bool:
-    return text.lower().startswith(prefixes) or _HOST.match(text) is not None

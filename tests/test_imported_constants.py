@@ -186,7 +186,8 @@ denv = environ.Env()
 AMI_HOST = os.environ.get("AMI_HOST", "pbx-1.contact.example.net")
 AMI_LOCAL = getenv("AMI_LOCAL", "127.0.0.1")
 ESL_HOST = env.str("ESL_HOST", default="fs1.contact.example.net")
-REDIS_URL = denv.str("REDIS_URL", "redis://cache.contact.example.net:6379/0")
+REDIS_HOST = denv.str("REDIS_HOST", "cache.contact.example.net")
+ARI_HOST = config("ARI_HOST", default="ari.contact.example.net:8088")
 ARI_URL = config("ARI_URL", default="http://ari.contact.example.net:8088/ari")
 AMI_SECRET = os.environ.get("AMI_SECRET", "changeme")
 ESL_PORT = os.environ.get("ESL_PORT", "8021")
@@ -217,22 +218,16 @@ def test_an_environment_default_is_offered_as_the_lookup_that_reads_it() -> None
             elif isinstance(small, cst.Assign):
                 table.bind_target(small.targets[0].target, table.instance_of(small.value))
     table.learn_constants(module, ("http://", "redis://"), readers)
-    # Lookups whose fallback is a host or an insecure URL, spelt as the one lookup
-    # every reader knows; not a secret, a port, a lookup without a fallback, nor a
-    # positional argument a reader takes as its cast.
+    # Lookups whose fallback is a host, spelt as the one lookup every reader knows;
+    # not a URL (reported where it is written), a secret, a port, a lookup without a
+    # fallback, nor a positional argument a reader takes as its cast.
     offered = [(n, v) for n, v in table.module_bindings() if v.startswith(CONSTANT)]
     assert offered == [
         ("AMI_HOST", CONSTANT + "os.environ.get('AMI_HOST', 'pbx-1.contact.example.net')"),
         ("AMI_LOCAL", CONSTANT + "os.environ.get('AMI_LOCAL', '127.0.0.1')"),
-        (
-            "ARI_URL",
-            CONSTANT + "os.environ.get('ARI_URL', 'http://ari.contact.example.net:8088/ari')",
-        ),
+        ("ARI_HOST", CONSTANT + "os.environ.get('ARI_HOST', 'ari.contact.example.net:8088')"),
         ("ESL_HOST", CONSTANT + "os.environ.get('ESL_HOST', 'fs1.contact.example.net')"),
-        (
-            "REDIS_URL",
-            CONSTANT + "os.environ.get('REDIS_URL', 'redis://cache.contact.example.net:6379/0')",
-        ),
+        ("REDIS_HOST", CONSTANT + "os.environ.get('REDIS_HOST', 'cache.contact.example.net')"),
     ]
 
 
