@@ -678,13 +678,29 @@ class Flow:
     def enter_function(self, node: cst.FunctionDef) -> None:
         scope = _Scope(node)
         params = node.params
+        # `def find_guarantor(name)`: the person the function is named for owns an
+        # ambiguous parameter (`name`), as `guarantor.name` would.
+        person = node.name.value if self.classifier.is_person(node.name.value) else ""
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            scope.env[param.name.value] = _CLIENT_SOCKET if self._websocket(param) else UNKNOWN
+            name = param.name.value
+            scope.env[name] = _CLIENT_SOCKET if self._websocket(param) else UNKNOWN
+            if person and name not in ("self", "cls") and param.default is None:
+                owned = self._owned_parameter(param, person)
+                if owned is not None:
+                    scope.env[name] = owned
         for star in (params.star_arg, params.star_kwarg):
             if type(star) is cst.Param:
                 scope.env[star.name.value] = UNKNOWN
         self._scopes.append(scope)
         self._memo.clear()
+
+    def _owned_parameter(self, param: cst.Param, person: str) -> Optional[Carried]:
+        """What parameter ``param`` of a function named for a person carries when its
+        name is personal data only as that person's (`name`, `phone`)."""
+        name = param.name.value
+        if self.classifier.classify(name, "", NAME, self.context) is not None:
+            return None
+        return self._classified(name, param.name, person)
 
     def _websocket(self, param: cst.Param) -> bool:
         """Whether a handler's parameter is the web socket a client talks to it on."""

@@ -605,4 +605,3 @@ def _constant_assignments(
         text = value.evaluated_value
         if isinstance(text, str) and (text.lower().startswith(prefixes) or _HOST.match(text)):
             yield target.value, repr(text)
-
