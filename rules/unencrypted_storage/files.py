@@ -295,6 +295,15 @@ class PersonalDataWrittenToFile(Rule):
         self._buffer_of = ScopedNames(ctx)
         self._buffered = ScopedNames(ctx)
         self._any_buffered = False
+        # Files the module writes personal data to, by the shape of their path
+        # (`{EXPORT_DIR}/case_{}.parquet`) -> what they hold; streams -> the shape of the
+        # path they are open on; the path of the sink being checked. Archives and copies
+        # of such a file met before the write wait for the end of the file.
+        self._written: dict[str, Carried] = {}
+        self._stream_shapes = ScopedNames(ctx)
+        self._sink_path: Optional[str] = None
+        self._reported: Optional[Carried] = None
+        self._copies_waiting: list[tuple[cst.Call, str, str, str]] = []
         # Names bound to a list of column names that name personal data
         # (`FIELDS = ["nino", "full_name"]`), and csv writers built with them.
         self._columns = ScopedNames(ctx)
@@ -355,7 +364,7 @@ class PersonalDataWrittenToFile(Rule):
         return (
             self._streams, self._writers, self._shelves, self._shelf_paths, self._copies,
             self._columns, self._writer_columns,
-            self._paths, self._recordings, self._buffer_of, self._buffered,
+            self._paths, self._recordings, self._buffer_of, self._buffered, self._stream_shapes,
         )  # fmt: skip
 
     # -- what is a file ------------------------------------------------------------------
@@ -579,6 +588,11 @@ class PersonalDataWrittenToFile(Rule):
             self._recordings.set(path, recording)
         else:
             self._recordings.forget(path)
+        shape = self._path_shape(self._opened_path(value)) if opened is not None else None
+        if shape is not None:
+            self._stream_shapes.set(path, shape)
+        else:
+            self._stream_shapes.forget(path)
         if opened is not None:
             self._streams.set(path, opened)
         elif qualified in self.k.not_files or over_buffer:
@@ -614,6 +628,55 @@ class PersonalDataWrittenToFile(Rule):
             self._columns.set(path, columns)
         else:
             self._columns.forget(path)
+
+    def _path_shape(self, expr: Optional[cst.BaseExpression], depth: int = 0) -> Optional[str]:
+        """The shape of a file's path: its text, with the values filled in per record
+        left out (`f"{EXPORT_DIR}/case_{donor.id}.parquet"` and
+        `f"{EXPORT_DIR}/case_{cid}.parquet"` are both `{EXPORT_DIR}/case_{}.parquet`);
+        None when it is not known or names nothing in particular."""
+        if expr is None or depth > 4:
+            return None
+        if type(expr) is cst.SimpleString:
+            text = string_value(expr)
+        elif type(expr) is cst.FormattedString:
+            parts: list[str] = []
+            for part in expr.parts:
+                if type(part) is cst.FormattedStringText:
+                    parts.append(part.value)
+                elif type(part) is cst.FormattedStringExpression:
+                    name = dotted_name(part.expression)
+                    constant = name is not None and name.split(".")[-1].isupper()
+                    parts.append("{" + (name if constant and name else "") + "}")
+            text = "".join(parts)
+        elif type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
+            left = self._path_shape(expr.left, depth + 1)
+            right = self._path_shape(expr.right, depth + 1)
+            text = f"{left}/{right}" if left is not None and right is not None else None
+        elif type(expr) is cst.Name and expr.value.isupper():
+            text = "{" + expr.value + "}"
+        elif type(expr) is cst.Call and (self.ctx.qualname(expr.func) or "").startswith(
+            ("pathlib.", "os.path.join")
+        ):
+            # `Path(CASE_DIR)`, `os.path.join(CASE_DIR, name)`
+            shapes = [
+                self._path_shape(a.value, depth + 1)
+                for a in expr.args
+                if a.keyword is None and not a.star
+            ]
+            if not shapes or any(shape is None for shape in shapes):
+                return None
+            text = "/".join(shape for shape in shapes if shape is not None)
+        elif isinstance(expr, (cst.Name, cst.Attribute)):
+            path = dotted_name(expr)
+            known, value = self._paths.find(path) if path is not None else (False, None)
+            text = self._path_shape(value, depth + 1) if known and value is not None else None
+        else:
+            return None
+        if text is None or depth:
+            return text
+        # A name of its own: some letters that are not a placeholder or an extension.
+        stem = _PLACEHOLDER.sub("", text).rsplit(".", 1)[0]
+        return text if sum(c.isalpha() for c in stem) >= 3 else None
 
     def _buffer_under(self, call: cst.Call) -> Optional[str]:
         """The name of the buffer in memory an archive or a writer is built over
@@ -751,6 +814,10 @@ class PersonalDataWrittenToFile(Rule):
         return None
 
     def finish(self) -> None:
+        for call, shape, target, text in self._copies_waiting:
+            written = self._written.get(shape)
+            if written is not None:
+                self._report(call, [written], target, text)
         for node, name, target, call in self._waiting:
             held = self._containers.get(name)
             if held is not None:
@@ -835,12 +902,16 @@ class PersonalDataWrittenToFile(Rule):
             receiver = func.value
             if name in k.write_methods and node.args:
                 target = self._file(receiver)
+                receiver_name = dotted_name(receiver)
+                if receiver_name is not None:
+                    self._sink_path = self._stream_shapes.find(receiver_name)[1]
                 if target is not None:
                     return [a.value for a in node.args if a.keyword is None], target
                 if qualified not in k.dumpers:
                     self._hold(receiver, [a.value for a in node.args if a.keyword is None])
                     return None
             if name in k.path_writers and node.args:
+                self._sink_path = self._path_shape(receiver)
                 return [node.args[0].value], self._describe_path(receiver)
             if name in k.row_methods and node.args:
                 target = None
@@ -861,6 +932,7 @@ class PersonalDataWrittenToFile(Rule):
                 if destination is None or self._not_a_file(destination):
                     return None
                 self._sink_columns = self._destination_content(destination)
+                self._sink_path = self._path_shape(destination)
                 return [receiver], self._describe_path(destination)
         if qualified in k.dumpers:
             data_index, target_index = (1, 0) if qualified in k.path_first else (0, 1)
@@ -871,6 +943,12 @@ class PersonalDataWrittenToFile(Rule):
             if data is None or destination is None or self._not_a_file(destination):
                 return None
             self._sink_columns = self._destination_content(destination)
+            destination_name = dotted_name(destination)
+            self._sink_path = (
+                self._stream_shapes.find(destination_name)[1]
+                if destination_name is not None and self._stream_shapes.find(destination_name)[0]
+                else self._path_shape(destination)
+            )
             if string_value(destination) is not None:
                 return [data], self._describe_path(destination)
             target = self._file(destination)
@@ -1055,6 +1133,12 @@ class PersonalDataWrittenToFile(Rule):
         content = self._destination_content(source) or self._path_content(destination)
         if content is not None:
             self._report(node, [content], target, call_text(self.ctx, node))
+            return True
+        # `tar.add(f"{EXPORT_DIR}/case_{cid}.parquet")`: a file the module writes
+        # personal data to, copied or archived.
+        shape = self._path_shape(source)
+        if shape is not None:
+            self._copies_waiting.append((node, shape, target, call_text(self.ctx, node)))
         return True
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -1073,6 +1157,7 @@ class PersonalDataWrittenToFile(Rule):
         if self._download(node) or self._recorder(node) or self._copy(node):
             return
         self._sink_columns = None
+        self._sink_path = None
         if self._held and self._functions and self._document_saved(node):
             return
         sink = self._sink(node)
@@ -1107,7 +1192,11 @@ class PersonalDataWrittenToFile(Rule):
                     (node, exprs, target, text)
                 )
                 return
-        self._check(node, exprs, target, text, columns)
+        shape = self._sink_path
+        self._reported = None
+        if self._check(node, exprs, target, text, columns) and shape and self._reported:
+            held = self._written.get(shape)
+            self._written[shape] = union([held, self._reported]) if held else self._reported
 
     def _document_saved(self, node: cst.Call) -> bool:
         """Whether ``node`` saves a document (`wb.save(path)`) the function put rows in:
@@ -1189,6 +1278,7 @@ class PersonalDataWrittenToFile(Rule):
             if not cats:
                 return False
         merged = Carried(cats, False)
+        self._reported = merged
         record_stored(self.ctx, cats, node, _fact_detail(target))
         self.report(
             node,
@@ -1205,6 +1295,7 @@ class PersonalDataWrittenToFile(Rule):
 
 _CONFIG_FILE = re.compile(r"\.(?:cfg|conf|ini|cnf|properties|env)\b", re.IGNORECASE)
 _CONFIG_TARGET = "a configuration file"
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _NAME_RUN = re.compile(r"[A-Za-z0-9_]+")
 _ACTION_KEYS = ("action", "command", "app", "application")
 _PATH_MODULES = ("pathlib.", "os.path.", "os.environ", "os.getenv")
