@@ -354,6 +354,9 @@ class FlowSettings:
         lengths = catalog.get("flow.prefix-lengths", {}) or {}
         self.sibling_qualified = frozenset(catalog.strings("flow.sibling-qualified"))
         self.sibling_categories = frozenset(catalog.strings("flow.sibling-categories"))
+        self.function_owner_excluded = frozenset(
+            w for s in catalog.strings("flow.function-owner-excluded") for w in split_words(s)
+        )
         self.prefix_lengths: dict[str, int] = (
             {str(c): n for c, n in lengths.items() if isinstance(n, int)}
             if isinstance(lengths, dict)
@@ -680,7 +683,7 @@ class Flow:
         params = node.params
         # `def find_guarantor(name)`: the person the function is named for owns an
         # ambiguous parameter (`name`), as `guarantor.name` would.
-        person = node.name.value if self.classifier.is_person(node.name.value) else ""
+        person = node.name.value if self._named_for_person(node.name.value) else ""
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             name = param.name.value
             scope.env[name] = _CLIENT_SOCKET if self._websocket(param) else UNKNOWN
@@ -693,6 +696,16 @@ class Flow:
                 scope.env[star.name.value] = UNKNOWN
         self._scopes.append(scope)
         self._memo.clear()
+
+    def _named_for_person(self, function: str) -> bool:
+        """Whether a function's name says it is about a person (`find_guarantor`), not
+        about something a person word also names (`push_profile`, `load_driver`)."""
+        words = split_words(function)
+        return (
+            bool(words)
+            and words[-1] not in self.settings.function_owner_excluded
+            and self.classifier.is_person(function)
+        )
 
     def _owned_parameter(self, param: cst.Param, person: str) -> Optional[Carried]:
         """What parameter ``param`` of a function named for a person carries when its
