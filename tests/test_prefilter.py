@@ -437,6 +437,9 @@ def _selects(rule_id: str, code: str) -> bool:
             "def get_protocol(self):\n    return self.protocol if self.is_secure else None",
             False,
         ),
+        # A short network is a string's whole value, not part of a date.
+        ("PV609", 'PEERS = {"carrier": {"permit": "0/0"}}', True),
+        ("PV609", "DATE_INPUT_FORMATS = [\"%d/%m/%y\"]  # '25/10/06'", False),
         # A prompt is a builtin's or an imported module's (`clickjacking` is not `click`).
         (
             "PV401",

@@ -119,7 +119,14 @@ class OpenInboundSip(Rule):
     @classmethod
     def trigger_words(cls, catalog: Catalog) -> tuple[tuple[str, ...], ...]:
         k = InboundKnowledge.from_catalog(catalog)
-        return ((*sorted(k.any_addresses), *sorted(k.auth_keys), *sorted(k.insecure_keys)),)
+        # A short network (`0/0`) counts only as a whole string's value, which may start
+        # with blanks: looked for with what starts it (`15/10/06` in a date has it).
+        addresses = [
+            spelt
+            for a in sorted(k.any_addresses)
+            for spelt in ([f"{s}{a}" for s in ('"', "'", " ", "\t")] if len(a) < 4 else [a])
+        ]
+        return ((*addresses, *sorted(k.auth_keys), *sorted(k.insecure_keys)),)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
