@@ -499,32 +499,27 @@ def is_constant_name(ctx: FileContext, expr: cst.BaseExpression) -> bool:
 
 # -- strings built from parts ------------------------------------------------------------
 
-ENV_GETTERS = frozenset(
-    {"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get", "getenv"}
-)
 _JOINERS = frozenset({"urllib.parse.urljoin", "urljoin", "posixpath.join", "os.path.join"})
-
-
-# Configuration readers whose fallback is only given as `default=` (Starlette's
-# `config("X", cast=bool, default=False)`, python-decouple), and reader objects whose
-# typed methods take it second (`env.bool("X", False)` with environs or django-environ).
-CONFIG_READERS = frozenset(
-    {"starlette.config.Config()", "decouple.config", "decouple.AutoConfig()"}
-)
-TYPED_READERS = ("environs.Env()", "environ.Env()")
 
 
 def env_default(ctx: FileContext, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """The fallback of an environment or configuration lookup
-    (``os.environ.get("X", "fallback")``, ``config("X", default="fallback")``)."""
+    (``os.environ.get("X", "fallback")``, ``config("X", default="fallback")``). The
+    readers are the catalog's (``imports.env-readers``, ``imports.config-readers``,
+    ``imports.env-reader-objects``), which also say what other modules may read."""
     if type(expr) is not cst.Call:
         return None
+    readers = ctx.checker.env_readers
     qualified = ctx.qualname(expr.func) or dotted_name(expr.func) or ""
-    if qualified in ENV_GETTERS or qualified.endswith((".getenv", "environ.get")):
+    if (
+        qualified in readers.functions
+        or qualified == "getenv"
+        or qualified.endswith((".getenv", "environ.get"))
+    ):
         default = positional(expr, 1) or keyword(expr, "default")
-    elif qualified in CONFIG_READERS or qualified in TYPED_READERS:
+    elif qualified in readers.configs or qualified in readers.objects:
         default = keyword(expr, "default")
-    elif qualified.startswith(TYPED_READERS) and qualified.count("()") == 1:
+    elif qualified.startswith(tuple(readers.objects)) and qualified.count("()") == 1:
         default = keyword(expr, "default") or positional(expr, 1)
     else:
         return None
