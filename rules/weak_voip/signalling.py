@@ -682,7 +682,55 @@ def _string_text(ctx: Any, node: cst.BaseExpression) -> Optional[str]:
 _IDENTIFIER = re.compile(r"[A-Za-z][\w-]{0,40}")
 
 
-class SipWithoutTls(Rule):
+class _SipConfigurationRule(Rule):
+    """A rule that judges SIP configuration however a module writes it: settings
+    assigned in Python (``_setting``), FreeSWITCH parameters as (name, value) pairs
+    (``_profile``) and configuration text built line by line, joined here or returned
+    for the caller to join (``_joined_lines``)."""
+
+    def __init__(self, ctx: Any, compiled: Any = None) -> None:
+        super().__init__(ctx, compiled)
+        profile: Optional[ProfileKnowledge] = compiled.profile
+        self._params = ParamReader(ctx, profile.followed if profile is not None else frozenset())
+        self._sections: Sections = compiled.asterisk.sections_of(ctx)
+        self._lines = LineLists(ctx)
+
+    def _setting(self, setting: Setting) -> None:
+        raise NotImplementedError
+
+    def _profile(self, params: list[Param]) -> None:
+        raise NotImplementedError
+
+    def _joined_lines(self, lines: list[Line]) -> None:
+        raise NotImplementedError
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._lines.augmented(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        lines = self._lines.returned(node)
+        if lines is not None:
+            self._joined_lines(lines)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        for setting in assigned_settings(self.ctx, node):
+            self._setting(setting)
+
+    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
+
+    def visit_List(self, node: cst.List) -> None:
+        self._pairs(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._pairs(node)
+
+    def _pairs(self, node: Union[cst.List, cst.Tuple, cst.Dict]) -> None:
+        profile: Optional[ProfileKnowledge] = self.compiled.profile
+        if profile is not None:
+            self._profile(profile_params(self.ctx, profile, node))
+
+
+class SipWithoutTls(_SipConfigurationRule):
     """
     ## What it does
     Flags SIP signalling that is not protected by TLS: pjsua2 transports created as
@@ -824,17 +872,6 @@ class SipWithoutTls(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
-        self._params = ParamReader(ctx, compiled.profile.followed)
-        self._sections: Sections = compiled.asterisk.sections_of(ctx)
-        self._lines = LineLists(ctx)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._lines.augmented(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        lines = self._lines.returned(node)
-        if lines is not None:
-            self._joined_lines(lines)
 
     def _joined_lines(self, lines: list[Line]) -> None:
         """Asterisk transports on UDP/TCP, and endpoints bound to one, rendered line by
@@ -996,22 +1033,10 @@ class SipWithoutTls(Rule):
             instead="`tls` with `sips:` URIs",
         )
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        for setting in assigned_settings(self.ctx, node):
-            self._setting(setting)
-
     # Asterisk sections built as dicts.
 
-    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
-
-    def visit_List(self, node: cst.List) -> None:
-        self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
-    def visit_Tuple(self, node: cst.Tuple) -> None:
-        self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
     def visit_Dict(self, node: cst.Dict) -> None:
-        self._profile(profile_params(self.ctx, self.compiled.profile, node))
+        self._pairs(node)
         _read_dict(self, node)
 
     def _rendered_lines(self, lines: list[Line]) -> None:
@@ -1340,7 +1365,7 @@ class MediaKnowledge:
     fs_xml_field: Optional[re.Pattern[str]] = None
 
 
-class SrtpNotEnforced(Rule):
+class SrtpNotEnforced(_SipConfigurationRule):
     """
     ## What it does
     Flags call media that may flow unencrypted: pjsua2 `srtpUse` set to
@@ -1476,17 +1501,6 @@ class SrtpNotEnforced(Rule):
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
         super().__init__(ctx, compiled)
         self._reported: set[int] = set()
-        self._params = ParamReader(ctx, compiled.profile.followed)
-        self._sections: Sections = compiled.asterisk.sections_of(ctx)
-        self._lines = LineLists(ctx)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._lines.augmented(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        lines = self._lines.returned(node)
-        if lines is not None:
-            self._media_lines(lines)
 
     # SRTP settings of trunks and endpoints kept in Python.
 
@@ -1520,10 +1534,6 @@ class SrtpNotEnforced(Rule):
                 code=code,
                 fix="make SRTP mandatory",
             )
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        for setting in assigned_settings(self.ctx, node):
-            self._setting(setting)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: MediaKnowledge = self.compiled
@@ -1721,7 +1731,7 @@ class SrtpNotEnforced(Rule):
                 fix="set `rtp_secure_media=mandatory`",
             )
 
-    def _media_lines(self, lines: list[Line]) -> None:
+    def _joined_lines(self, lines: list[Line]) -> None:
         """Asterisk endpoints without SRTP in configuration rendered line by line or
         from a template."""
         asterisk: Optional[AsteriskKnowledge] = self.compiled.asterisk
@@ -1742,12 +1752,12 @@ class SrtpNotEnforced(Rule):
         for setting in settings:
             self._setting(setting)
         for filled in template_lines(self.ctx, settings):
-            self._media_lines(filled)
+            self._joined_lines(filled)
         self._profile(self._params.call(node))
         self._sections.observe(node)
         lines = self._lines.call(node)
         if lines is not None:
-            self._media_lines(lines)
+            self._joined_lines(lines)
         name = positional(node, 0)
         value = positional(node, 1)
         if (
@@ -1811,25 +1821,17 @@ class SrtpNotEnforced(Rule):
                     fix=f"add `;{required}` to the URI",
                 )
 
-    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
-
-    def visit_List(self, node: cst.List) -> None:
-        self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
-    def visit_Tuple(self, node: cst.Tuple) -> None:
-        self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
     def visit_Dict(self, node: cst.Dict) -> None:
         """Vonage-style endpoints: ``{"type": "sip", "uri": "sip:..."}``, and sofia
         profiles."""
         knowledge: MediaKnowledge = self.compiled
-        self._profile(profile_params(self.ctx, knowledge.profile, node))
+        self._pairs(node)
         self._sections.observe(node)
         settings = dict_settings(self.ctx, node)
         for setting in settings:
             self._setting(setting)
         for filled in template_lines(self.ctx, settings):
-            self._media_lines(filled)
+            self._joined_lines(filled)
         values: dict[str, cst.BaseExpression] = {}
         for element in node.elements:
             if type(element) is cst.DictElement:
@@ -1919,7 +1921,7 @@ class VerifySettings:
         return value is False or (type(value) is int and value == 0)
 
 
-class SipTlsUnverified(Rule):
+class SipTlsUnverified(_SipConfigurationRule):
     """
     ## What it does
     Flags SIP over TLS that does not authenticate the peer or uses an old TLS
@@ -2177,9 +2179,6 @@ class SipTlsUnverified(Rule):
         # (function, config name) -> verifyServer state: None unset, True, False.
         self._configs: dict[tuple[int, str], Optional[bool]] = {}
         profile: Optional[ProfileKnowledge] = compiled.profile
-        self._params = ParamReader(ctx, profile.followed if profile else frozenset())
-        self._sections: Sections = compiled.asterisk.sections_of(ctx)
-        self._lines = LineLists(ctx)
         asterisk: Optional[AsteriskKnowledge] = compiled.asterisk
         # Settings reported by name, not again as the template line they fill.
         self._reported_settings: set[int] = set()
@@ -2194,14 +2193,6 @@ class SipTlsUnverified(Rule):
                 *(asterisk.weak_verify if asterisk else ()),
             )
         )
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._lines.augmented(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        lines = self._lines.returned(node)
-        if lines is not None:
-            self._joined_lines(lines)
 
     def _function(self) -> int:
         for node in reversed(self.ctx.stack):
@@ -2273,10 +2264,6 @@ class SipTlsUnverified(Rule):
             "on the path can pose as the carrier or the PBX",
         )
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        for setting in assigned_settings(self.ctx, node):
-            self._setting(setting)
-
     def visit_Assign(self, node: cst.Assign) -> None:
         knowledge: PeerKnowledge = self.compiled
         self._sections.observe(node)
@@ -2341,20 +2328,8 @@ class SipTlsUnverified(Rule):
 
     # FreeSWITCH sofia profiles: `tls-verify-policy` `none`.
 
-    # (name, value) pairs of sofia parameters, looped over to make `<param>`s.
-
-    def visit_List(self, node: cst.List) -> None:
-        if self.compiled.profile is not None:
-            self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
-    def visit_Tuple(self, node: cst.Tuple) -> None:
-        if self.compiled.profile is not None:
-            self._profile(profile_params(self.ctx, self.compiled.profile, node))
-
     def visit_Dict(self, node: cst.Dict) -> None:
-        profile: Optional[ProfileKnowledge] = self.compiled.profile
-        if profile is not None:
-            self._profile(profile_params(self.ctx, profile, node))
+        self._pairs(node)
         _read_dict(self, node)
         self._param_dict(node)
 
