@@ -165,10 +165,17 @@ def profile_params(ctx: Any, profile: ProfileKnowledge, node: cst.CSTNode) -> li
     if type(node) is cst.Dict:
         pairs = [(e, e.key, e.value) for e in node.elements if type(e) is cst.DictElement]
     elif isinstance(node, (cst.List, cst.Tuple)):
+        lines: list[Param] = []
         for element in node.elements:
             pair = element.value
             if type(pair) is cst.Tuple and len(pair.elements) == 2:
                 pairs.append((pair, pair.elements[0].value, pair.elements[1].value))
+            elif type(pair) is cst.SimpleString:
+                lines.extend(xml_params(pair))
+        # XML written a line per string, to be joined (`"\n".join(['<profile ...>',
+        # '<param name="tls" value="false"/>', ...])`).
+        if lines and {param.key for param in lines} & profile.markers:
+            return lines
     for where, name, expr in pairs:
         key = literal(name)
         if isinstance(key, str):
@@ -694,11 +701,20 @@ class _SipConfigurationRule(Rule):
         self._params = ParamReader(ctx, profile.followed if profile is not None else frozenset())
         self._sections: Sections = compiled.asterisk.sections_of(ctx)
         self._lines = LineLists(ctx)
+        self._judged: set[tuple[int, str]] = set()
 
     def _setting(self, setting: Setting) -> None:
         raise NotImplementedError
 
     def _profile(self, params: list[Param]) -> None:
+        """Judge each parameter once, however many ways it was read (a `<param>` string
+        is read alone and as a line of the list it is joined from)."""
+        fresh = [p for p in params if (id(p.node), p.key) not in self._judged]
+        self._judged.update((id(p.node), p.key) for p in fresh)
+        if fresh:
+            self._judge_profile(fresh)
+
+    def _judge_profile(self, params: list[Param]) -> None:
         raise NotImplementedError
 
     def _joined_lines(self, lines: list[Line]) -> None:
@@ -1142,7 +1158,7 @@ class SipWithoutTls(_SipConfigurationRule):
 
     # FreeSWITCH sofia profiles and gateways.
 
-    def _profile(self, params: list[Param]) -> None:
+    def _judge_profile(self, params: list[Param]) -> None:
         profile: ProfileKnowledge = self.compiled.profile
         for where, key, value, _ in params:
             if key in profile.tls_keys and value in profile.off_values:
@@ -1648,7 +1664,7 @@ class SrtpNotEnforced(_SipConfigurationRule):
                         fix="set `media_encryption` to `sdes` or `dtls`, not optimistic",
                     )
 
-    def _profile(self, params: list[Param]) -> None:
+    def _judge_profile(self, params: list[Param]) -> None:
         """`rtp-secure-media` of a FreeSWITCH sofia profile."""
         knowledge: MediaKnowledge = self.compiled
         profile = knowledge.profile
@@ -2397,7 +2413,7 @@ class SipTlsUnverified(_SipConfigurationRule):
                         "TLS 1.2 or newer",
                     )
 
-    def _profile(self, params: list[Param]) -> None:
+    def _judge_profile(self, params: list[Param]) -> None:
         profile: Optional[ProfileKnowledge] = self.compiled.profile
         if profile is None:
             return
