@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import libcst as cst
 from privalint.rules.pii_exposure.common import Destination
@@ -12,6 +13,7 @@ from privalint.rules.pii_exposure.sending import (
     SendingRule,
     Values,
 )
+from privalint.rules.weak_tls.common import binding, host_text, is_loopback, keyword
 
 from privalint.catalog import Catalog
 from privalint.flow import Carried
@@ -35,7 +37,11 @@ class PersonalDataInLlmPrompt(SendingRule):
     named for models (`from app.ai import summarise_ticket`). Audio sent to be
     transcribed (`audio.transcriptions.create(file=...)`, Hugging Face
     `automatic_speech_recognition`) is a recording of what someone said, whatever
-    the variable holding it is called. A parameter whose
+    the variable holding it is called. Models served on the machine itself are not
+    a third party: a client made with a loopback address (`ollama.Client(host=
+    "http://127.0.0.1:11434")`, `OpenAI(base_url="http://localhost:8000/v1")`), and
+    Ollama's own functions, which talk to the local server unless told otherwise,
+    are not reported. A parameter whose
     name says nothing definite (`text`, `body`, `content`) is what the function's
     name says it is: `text` in `screen_message(text)` is a message's text.
 
@@ -66,6 +72,7 @@ class PersonalDataInLlmPrompt(SendingRule):
         'import anthropic\nclaude = anthropic.Anthropic()\n\ndef summarise(customer):\n    return claude.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[{"role": "user", "content": f"Write to {customer.email}"}])',
     )
     VALID = (
+        'import ollama\nlocal = ollama.Client(host="http://127.0.0.1:11434")\n\ndef triage(appt):\n    return local.chat(model="llama3.1", messages=[{"role": "user", "content": f"Patient {appt.patient_name} reports {appt.symptoms}"}])',
         'from openai import OpenAI\nclient = OpenAI()\n\ndef describe(product):\n    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"Describe {product.title}"}])',
     )
 
@@ -80,6 +87,11 @@ class PersonalDataInLlmPrompt(SendingRule):
                 frozenset(str(k) for k in speech.get("keywords", ())),
                 str(speech.get("category", "communications")),
             ),
+            LocalModels(
+                frozenset(catalog.strings("exposure.llm-local.host-keywords")),
+                frozenset(catalog.strings("exposure.llm-local.local-by-default")),
+                tuple(catalog.strings("tls.loopback-hosts")),
+            ),
         )
 
     @classmethod
@@ -89,8 +101,36 @@ class PersonalDataInLlmPrompt(SendingRule):
         return (tuple(sorted({*sdk_words, *wrappers})), personal)
 
     def __init__(self, ctx: Any, compiled: Any = None) -> None:
-        knowledge, self._wrappers, self._speech = compiled
+        knowledge, self._wrappers, self._speech, self._local = compiled
         super().__init__(ctx, knowledge)
+
+    def _match(self, call: cst.Call) -> Optional[tuple[Destination, frozenset[str]]]:
+        matched = super()._match(call)
+        if matched is not None and self._served_locally(call, matched[0]):
+            return None
+        return matched
+
+    def _served_locally(self, call: cst.Call, destination: Destination) -> bool:
+        """Whether the client ``call`` goes through was made with a loopback address,
+        or is a local server's own module used as it comes."""
+        local: LocalModels = self._local
+        root: cst.BaseExpression = call.func
+        while type(root) is cst.Attribute:
+            root = root.value
+        made = root if type(root) is cst.Call else binding(self.ctx, root)
+        if type(made) is not cst.Call:
+            # `ollama.chat(...)`: the module's functions use the local server.
+            return (
+                destination.name in local.by_default
+                and type(root) is cst.Name
+                and made is None
+                and self.ctx.qualname(root) in destination.modules
+            )
+        for name in local.host_keywords:
+            arg = keyword(made, name)
+            if arg is not None:
+                return is_loopback(host_text(self.ctx, arg.value), local.loopback)
+        return destination.name in local.by_default
 
     def values_for(self, call: cst.Call, destination: Destination) -> Values:
         values = super().values_for(call, destination)
@@ -116,3 +156,14 @@ class PersonalDataInLlmPrompt(SendingRule):
         shown = self._wrappers.wrapper(self.ctx, node)
         if shown is not None:
             self._wrappers.report(self, node, shown, "a language model")
+
+
+@dataclass(frozen=True)
+class LocalModels:
+    """What says a model is served on the machine itself (``[exposure.llm-local]``)."""
+
+    # Keywords of a client's constructor that name the server (`host`, `base_url`).
+    host_keywords: frozenset[str]
+    # Destinations whose clients talk to a local server unless given a host (Ollama).
+    by_default: frozenset[str]
+    loopback: tuple[str, ...]
