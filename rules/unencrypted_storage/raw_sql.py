@@ -340,9 +340,11 @@ class UnencryptedSqlColumn(Rule):
         statements = [s for s in map(sql.parse, sql.split_statements(text)) if s is not None]
         writes = [s for s in statements if s.kind in ("insert", "update")]
         if not writes:
-            copied = _COPY_TO.match(text)
+            # `"COPY (...) TO '" + out_path + "' (HEADER)"`: the path joined in.
+            joined = self._joined(query) if type(query) is cst.BinaryOperation else None
+            copied = _COPY_TO.match(joined or text)
             if copied is not None:
-                shown = _COPY_TO.match(self._shown(string_node))
+                shown = _COPY_TO.match(joined or self._shown(string_node))
                 path = shown.group("path") if shown is not None else copied.group("path")
                 self._copy_to_file(node, copied.group("query"), path)
             return
@@ -361,6 +363,21 @@ class UnencryptedSqlColumn(Rule):
         extra = self.ctx.categories(query) if type(query) is cst.FormattedString else None
         for statement in writes:
             self._check_write(node, statement, carried, extra)
+
+    def _joined(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The text of strings joined with `+`, other parts as the code spells them
+        (`{out_path}`); None when no part is a string."""
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
+            left, right = self._joined(expr.left), self._joined(expr.right)
+            if left is None and right is None:
+                return None
+            return (left or self._placeholder(expr.left)) + (right or self._placeholder(expr.right))
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return self._shown(expr)
+        return None
+
+    def _placeholder(self, expr: cst.BaseExpression) -> str:
+        return "{" + self.ctx.code(expr, 30) + "}"
 
     def _shown(self, node: cst.CSTNode) -> str:
         """The text of a string as the code spells it (`{out}` for an f-string's field)."""
