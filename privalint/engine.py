@@ -186,6 +186,8 @@ class FileContext:
         self.facts: list[_FactReport] = []
         self._scope_names: list[str] = []
         self._person_records: Optional[dict[str, bool]] = None
+        # Words that name a person in this file (`Classifier.people_named`).
+        self.people_named: frozenset[str] = frozenset()
         # Functions at the module's top level in which a rule met one of its sinks:
         # (rule, function, the rule's sink values, what the sink does).
         self._exports: dict[tuple[str, int], tuple[Rule, cst.FunctionDef, SinkValues, str]] = {}
@@ -762,6 +764,7 @@ class Checker:
             return result
         result.parsed = True
         ctx = FileContext(path, module, self, seeds)
+        ctx.people_named = self.classifier.people_named(data)
         try:
             text = module.code if has_marker else ""
             instances = []
@@ -806,7 +809,9 @@ class Checker:
     def _walk_module(self, ctx: FileContext, module: cst.Module, instances: list[Rule]) -> None:
         tracker = _Tracker(ctx)
         self._prepass(ctx, module)
-        ctx.flow.set_context(ctx.classifier.context_for(ctx.imports.imported_modules))
+        ctx.flow.set_context(
+            ctx.classifier.context_for(ctx.imports.imported_modules) | ctx.people_named
+        )
         visit: dict[str, list[tuple[Optional[Rule], Hook]]] = {}
         leave: dict[str, list[tuple[Optional[Rule], Hook]]] = {}
         for attr in dir(_Tracker):

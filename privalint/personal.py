@@ -44,6 +44,12 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+# Identifiers of two words or more, snake_case or camelCase (`partner_dob`, `partnerDob`).
+_PREFIXED = re.compile(rb"\b[A-Za-z][a-z0-9]*(?:_[A-Za-z0-9]|[a-z0-9][A-Z])[A-Za-z0-9_]*")
+# A context entry saying that a word names a person in the file (`Classifier.people_named`).
+PERSON_CONTEXT = "person:"
+
+
 @lru_cache(maxsize=65536)
 def split_words(text: str) -> tuple[str, ...]:
     """``"customerEmailAddress"`` -> ``("customer", "email", "address")``."""
@@ -256,6 +262,21 @@ class Classifier:
             c.id: c.context_imports for c in self.categories.values() if c.context_imports
         }
         self._cache: dict[tuple[str, str, str, frozenset[str]], Optional[str]] = {}
+        # A first word that names a person in a file with `<word>_<data only people
+        # have>` (`partner` beside `partner_dob`): see `people_named`.
+        self._prefix_categories = frozenset(_str_list(settings, "person-prefix-categories", where))
+        vocabulary: set[str] = set(self._transparent) | self._person_words
+        vocabulary |= self._business_words | self._animal_words | self._vague_words
+        vocabulary |= {w for p in (*self._negating, *self._transformed) for w in p}
+        for category in self.categories.values():
+            # Words that name data on their own or qualify it (`medical`, `dna`), not the
+            # words of longer phrases (`partner` of `partner_gender`).
+            for phrase in (*category.include, *category.ambiguous):
+                if len(phrase) == 1:
+                    vocabulary.update(phrase)
+            vocabulary.update(category.qualifiers)
+        self._vocabulary = frozenset(vocabulary)
+        self._prefixes: dict[bytes, Optional[str]] = {}
 
     @property
     def person_phrases(self) -> tuple[tuple[str, ...], ...]:
@@ -283,6 +304,38 @@ class Classifier:
         """Categories whose ambiguous phrases need no qualifier in a file with these imports."""
         heads = {m.lstrip(".").split(".", 1)[0] for m in imported_modules}
         return frozenset(cid for cid, mods in self._context_imports.items() if heads & mods)
+
+    def people_named(self, source: bytes) -> frozenset[str]:
+        """Context entries (``person:<word>``) for the first words of ``source``'s
+        identifiers that name a person there: `partner` where `partner_dob` or
+        `partner_religion` is written, so that `partner_name` is a person's name in
+        that file. Only words the vocabulary does not know, before data only people
+        have (``person-prefix-categories``)."""
+        if not self._prefix_categories:
+            return frozenset()
+        seen = self._prefixes
+        found: set[str] = set()
+        for raw in set(_PREFIXED.findall(source)):
+            word = seen.get(raw, "")
+            if word == "":
+                word = self._person_prefix(raw.decode("ascii"))
+                if len(seen) < 200_000:
+                    seen[raw] = word
+            if word is not None:
+                found.add(PERSON_CONTEXT + word)
+        return frozenset(found)
+
+    def _person_prefix(self, identifier: str) -> Optional[str]:
+        words = split_words(identifier)
+        if len(words) < 2 or words[0] in self._vocabulary or len(words[0]) < 3:
+            return None
+        category = self.classify("_".join(words[1:]))
+        if category in self._prefix_categories and self.classify(identifier) == category:
+            return words[0]
+        return None
+
+    def _names_person(self, word: str, context: frozenset[str]) -> bool:
+        return word in self._person_words or PERSON_CONTEXT + word in context
 
     # -- classification ---------------------------------------------------------------
 
@@ -523,7 +576,7 @@ class Classifier:
         # A person anywhere in the identifier makes it theirs (`patient_preferred_name`);
         # a qualifier only qualifies the word it stands before (`full_name`, but not
         # `full_stream_name`), transparent words aside (`full_display_name`).
-        if persons and any(w in self._person_words for w in before):
+        if persons and any(self._names_person(w, context) for w in before):
             return True
         nearest = [w for w in before if w not in self._transparent]
         if (nearest[-1] if nearest else "") in category.qualifiers or (
@@ -535,7 +588,7 @@ class Classifier:
             or (
                 persons
                 and (
-                    owner_words[-1] in self._person_words
+                    self._names_person(owner_words[-1], context)
                     or any(_contains(owner_words, p) for p in self._person if len(p) > 1)
                 )
             )

@@ -163,3 +163,29 @@ def test_labels_and_descriptions(
 )
 def test_vague_field_names(name: str, vague: bool) -> None:
     assert CLASSIFIER.is_vague(name) is vague
+
+
+def test_a_word_before_data_only_people_have_names_a_person_in_that_file() -> None:
+    source = b"class Consent:\n    partner_name: str\n    partnerDob: date\n"
+    context = CLASSIFIER.people_named(source)
+    assert context == {"person:partner"}
+    assert CLASSIFIER.classify("partner_name", "", NAME, context) == "person-name"
+    assert CLASSIFIER.classify("partner_name", "body", NAME, context) == "person-name"
+    # Elsewhere a partner is as often a business.
+    assert CLASSIFIER.classify("partner_name", "", NAME) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"partner_name = row.partner_name\npartner_since = row.partner_since\n",
+        # Words the vocabulary knows are never taken for a person.
+        b"medical_history = x\nmedical_name = y\n",
+        b"pet_dob = x\npet_name = y\n",
+        b"vendor_religion = x\n",
+        # Data that businesses have too (a tax number, an e-mail) says nothing.
+        b"partner_tax_id = x\npartner_email = y\n",
+    ],
+)
+def test_no_person_is_named_without_data_only_people_have(source: bytes) -> None:
+    assert not CLASSIFIER.people_named(source)
