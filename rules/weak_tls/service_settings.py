@@ -26,8 +26,9 @@ Group = dict[str, GroupedSetting]
 @dataclass(frozen=True)
 class ServiceSettingKnowledge:
     host_words: frozenset[str]
-    # Service word (`mqtt`) -> (plaintext port, shown name).
-    plain_ports: dict[str, tuple[int, str]]
+    # Service word (`mqtt`, `broker`) -> (plaintext port, shown name) of each service
+    # the word may name.
+    plain_ports: dict[str, tuple[tuple[int, str], ...]]
     secure_words: frozenset[str]
     protocol_words: frozenset[str]
     plain_protocols: frozenset[str]
@@ -41,11 +42,12 @@ class ServiceSettingKnowledge:
 def compile_service_settings(catalog: Catalog, section: str) -> ServiceSettingKnowledge:
     """The catalog's ``<section>`` (``tls.service-settings``), shared with the VoIP
     control rule's ``voip.control.port-settings``."""
-    ports: dict[str, tuple[int, str]] = {}
+    ports: dict[str, tuple[tuple[int, str], ...]] = {}
     for entry in catalog.get(f"{section}.plain-ports", []) or []:
         if isinstance(entry, dict) and isinstance(entry.get("port"), int):
             for word in entry.get("words", []):
-                ports[str(word).lower()] = (int(entry["port"]), str(entry.get("service", word)))
+                service = (int(entry["port"]), str(entry.get("service", word)))
+                ports[str(word).lower()] = (*ports.get(str(word).lower(), ()), service)
     schemes = catalog.get(f"{section}.plain-schemes", {}) or {}
     return ServiceSettingKnowledge(
         host_words=frozenset(catalog.strings(f"{section}.host-words")),
@@ -83,8 +85,17 @@ class ServiceSettings:
             return  # `class TestingConfig:`
         self.groups.setdefault(key, {})[last] = setting
 
-    def _host(self, group: Group) -> Optional[str]:
-        for last, setting in group.items():
+    def _host(
+        self, group: Group, key: Optional[tuple[int, tuple[str, ...]]] = None
+    ) -> Optional[str]:
+        """The remote host a group's host setting names; for a group named for a host
+        (`TAG_BROKER_PORT` beside `TAG_BROKER`), the setting that names the group too."""
+        settings = list(group.items())
+        if key is not None and len(key[1]) > 1 and key[1][-1] in self.knowledge.host_words:
+            named = self.groups.get((key[0], key[1][:-1]), {}).get(key[1][-1])
+            if named is not None:
+                settings.append((key[1][-1], named))
+        for last, setting in settings:
             if last in self.knowledge.host_words:
                 host = remote_host_of(text_of(self.ctx, setting.value), self.knowledge.loopback)
                 if host is not None:
@@ -109,9 +120,9 @@ class ServiceSettings:
             not knowledge.dev_words.isdisjoint(words_of(p.rsplit(".", 1)[0])) for p in path_parts
         ):
             return out
-        for (_owner, prefix), group in self.groups.items():
+        for key, group in self.groups.items():
             for last, setting in group.items():
-                found = self._judge(prefix, last, setting, group)
+                found = self._judge(key, last, setting, group)
                 if found is not None:
                     out.append((setting, *found))
         if out:
@@ -125,36 +136,41 @@ class ServiceSettings:
 
     def _judge(
         self,
-        prefix: tuple[str, ...],
+        key: tuple[int, tuple[str, ...]],
         last: str,
         setting: GroupedSetting,
         group: Group,
     ) -> Optional[tuple[str, str]]:
         knowledge = self.knowledge
+        prefix = key[1]
         if last == "port":
-            service = next(
-                (knowledge.plain_ports[w] for w in prefix if w in knowledge.plain_ports), None
-            )
-            if service is None:
-                return None
             value = setting_literal(self.ctx, setting.value)
             if isinstance(value, str) and value.isdigit():
                 value = int(value)
-            if value != service[0] or self._secure_on(group):
+            service = next(
+                (
+                    s
+                    for w in prefix
+                    for s in knowledge.plain_ports.get(w, ())
+                    if s[0] == value and not isinstance(value, bool)
+                ),
+                None,
+            )
+            if service is None or self._secure_on(group):
                 return None
-            host = self._host(group)
+            host = self._host(group, key)
             return (f"{service[1]} (its plaintext port {value})", host) if host else None
         if last in knowledge.secure_words:
             if setting_literal(self.ctx, setting.value) is not False or self._secure_on(group):
                 return None
-            host = self._host(group)
+            host = self._host(group, key)
             shown = " ".join(prefix)
             return (f"{shown} (TLS switched off)", host) if host else None
         if last in knowledge.protocol_words:
             value = setting_literal(self.ctx, setting.value)
             if not isinstance(value, str) or value.lower() not in knowledge.plain_protocols:
                 return None
-            host = self._host(group)
+            host = self._host(group, key)
             shown = " ".join(prefix)
             return (f"{shown} (`{value}`)", host) if host else None
         text = text_of(self.ctx, setting.value)

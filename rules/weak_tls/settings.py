@@ -19,6 +19,7 @@ from privalint.rules.weak_tls.common import (
     resolve,
     scope_names,
     scope_values,
+    setting_literal,
     target_name,
     value_of,
     words_of,
@@ -270,7 +271,9 @@ class InsecureHttpsSetting(Rule):
             # Another framework's cookie flag (`"tools.sessions.secure": False`).
             options = (False,)
             why = "the cookie is also sent over plain HTTP"
-        found = value_of(self.ctx, value)
+        # Read from the environment, the fallback is what runs unless someone sets it
+        # (`env.bool("CSRF_COOKIE_SECURE", default=False)`).
+        found = setting_literal(self.ctx, value)
         if found is NOT_LITERAL or not _same(found, options):
             return
         if self._in_dev_context():
