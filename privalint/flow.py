@@ -119,6 +119,9 @@ def union(values: Iterable[Carried]) -> Carried:
     return Carried(cats, known, element=element, query=query, user_input=user_input)
 
 
+# The body of a request, as plain data: each value is what the client sent.
+_REQUEST_BODY = Carried(known=False, user_input=True)
+
 # A web socket a client talks to a handler on: each message is what the client sent.
 _CLIENT_SOCKET = Carried(
     known=False, user_input=True, element=Carried(known=False, user_input=True)
@@ -340,6 +343,12 @@ class FlowSettings:
         self.request_sources = frozenset(catalog.strings("flow.request-sources"))
         self.handler_input_methods = frozenset(catalog.strings("flow.handler-input-methods"))
         self.websocket_parameters = frozenset(catalog.strings("flow.websocket-parameters"))
+        # A web endpoint's parameter that is the request body as plain data (Litestar's
+        # `data: dict`, FastAPI's `payload: dict = Body(...)`): what the client sent.
+        self.route_decorators = frozenset(catalog.strings("collection.route-decorators"))
+        self.web_frameworks = frozenset(catalog.strings("collection.web-frameworks"))
+        self.body_annotations = frozenset(catalog.strings("flow.body-annotations"))
+        self.body_defaults = frozenset(catalog.strings("flow.body-defaults"))
         self.websocket_sources = frozenset(catalog.strings("flow.websocket-sources"))
         self.websocket_methods = frozenset(catalog.strings("flow.websocket-methods"))
         self.fetchers = frozenset(catalog.strings("flow.fetchers"))
@@ -684,9 +693,15 @@ class Flow:
         # `def find_guarantor(name)`: the person the function is named for owns an
         # ambiguous parameter (`name`), as `guarantor.name` would.
         person = node.name.value if self._named_for_person(node.name.value) else ""
+        endpoint: Optional[bool] = None
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             name = param.name.value
             scope.env[name] = _CLIENT_SOCKET if self._websocket(param) else UNKNOWN
+            if self._plain_body(param):
+                if endpoint is None:
+                    endpoint = self._is_endpoint(node)
+                if endpoint:
+                    scope.env[name] = _REQUEST_BODY
             if person and name not in ("self", "cls") and param.default is None:
                 owned = self._owned_parameter(param, person)
                 if owned is not None:
@@ -714,6 +729,36 @@ class Flow:
         if self.classifier.classify(name, "", NAME, self.context) is not None:
             return None
         return self._classified(name, param.name, person)
+
+    def _plain_body(self, param: cst.Param) -> bool:
+        """Whether a parameter is typed as plain data (`dict`, `Dict[str, Any]`) or
+        defaults to the request body (`Body(...)`)."""
+        settings = self.settings
+        default = param.default
+        if type(default) is cst.Call and _last_name(default.func) in settings.body_defaults:
+            return True
+        if param.annotation is None:
+            return False
+        annotation = param.annotation.annotation
+        if type(annotation) is cst.Subscript:
+            annotation = annotation.value
+        return _last_name(annotation) in settings.body_annotations
+
+    def _is_endpoint(self, node: cst.FunctionDef) -> bool:
+        """Whether a web framework's route decorator makes the function an endpoint."""
+        settings = self.settings
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if type(call) is not cst.Call or _last_name(call.func) not in settings.route_decorators:
+                continue
+            qualified = self.imports.resolve(call.func) or ""
+            if qualified.split(".", 1)[0] in settings.web_frameworks:
+                return True
+            first = call.args[0].value if call.args else None
+            path = _string_value(first) if first is not None else None
+            if path is not None and path.startswith("/"):
+                return True
+        return False
 
     def _websocket(self, param: cst.Param) -> bool:
         """Whether a handler's parameter is the web socket a client talks to it on."""

@@ -106,3 +106,47 @@ def test_a_key_only_a_person_has_qualifies_the_ambiguous_keys_of_its_mapping() -
         (),
         ("person-name",),
     ]
+
+
+def test_an_endpoints_plain_body_parameter_is_what_the_client_sent() -> None:
+    """Litestar's `data: dict` and FastAPI's `payload: dict = Body(...)` are the request
+    body: a key read from them is that field as the client sent it. The same parameter
+    of a function that is no endpoint is not."""
+    from tests.test_flow import _run
+
+    code = """
+        from fastapi import Body, FastAPI
+        from litestar import put
+
+        app = FastAPI()
+
+        @put("/profile")
+        async def update_profile(data: dict) -> dict:
+            probe(data.get("religion"))
+            probe(data.get("theme"))
+
+        @app.post("/signup")
+        def signup(payload: dict = Body(...)):
+            probe(payload["email"])
+
+        def merge(data: dict):
+            probe(data.get("theme"))
+    """
+    assert _run(code) == [
+        (("religion",), True),
+        ((), True),
+        (("email",), True),
+        ((), False),
+    ]
+
+
+def test_a_collected_frame_keeps_its_columns() -> None:
+    code = """
+        import polars as pl
+
+        def extract(path):
+            lazy = pl.scan_parquet(path).select(["full_name", "mobile"])
+            probe(lazy.collect())
+            probe(lazy.collect().to_pandas())
+    """
+    assert probe(code) == [("person-name", "phone"), ("person-name", "phone")]
