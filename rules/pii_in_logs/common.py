@@ -43,17 +43,22 @@ def written_values(
 
 def mapping_placeholders(ctx: FileContext, call: cst.Call) -> Iterator[tuple[cst.CSTNode, Carried]]:
     """``log.info("sent to %(email)s", row)``: logging fills a template's named
-    placeholders from a single mapping argument."""
+    placeholders from a single mapping argument; loguru fills ``{email}`` from the
+    keywords a mapping is unpacked into (``logger.info("sent to {email}", **row)``)."""
     positional = [a for a in call.args if a.keyword is None and not a.star]
-    if len(positional) != 2:
+    unpacked = [a for a in call.args if a.star == "**"]
+    if len(positional) == 2:
+        marker, mapping = "%(", positional[1].value
+    elif len(positional) == 1 and len(unpacked) == 1:
+        marker, mapping = "{", unpacked[0].value
+    else:
         return
     template = positional[0].value
     if not isinstance(template, (cst.SimpleString, cst.ConcatenatedString)):
         return
     text = string_value(template)
-    if text is None or "%(" not in text:
+    if text is None or marker not in text:
         return
-    mapping = positional[1].value
     carried = ctx.flow.placeholders(text, ctx.categories(mapping), mapping)
     if carried.cats:
         yield mapping, carried
