@@ -34,7 +34,7 @@ from privalint.nodes import COMPOUND_STATEMENTS as _COMPOUND
 from privalint.nodes import NODE_TYPES as _NODE_TYPES
 from privalint.nodes import STATEMENTS as _STATEMENT
 from privalint.nodes import child_fields as _child_fields
-from privalint.personal import Classifier, redact_literals, split_words
+from privalint.personal import NAME, Classifier, redact_literals, split_words
 from privalint.positions import node_ranges
 from privalint.prefilter import IMPORT, Prefilter, compiles
 from privalint.project import (
@@ -179,13 +179,13 @@ class FileContext:
         self.catalog = checker.settings.catalog
         self.classifier = checker.classifier
         self.checker = checker
-        self.imports = ImportTable(checker.aliases, seeds)
+        self.imports = ImportTable(checker.aliases, seeds, checker.record_getters)
         self.flow = Flow(checker.classifier, checker.flow_settings, self.imports, module)
         self.stack: list[cst.CSTNode] = []
         self.reports: list[_Report] = []
         self.facts: list[_FactReport] = []
         self._scope_names: list[str] = []
-        self._person_records: Optional[dict[str, bool]] = None
+        self._person_records: Optional[dict[str, tuple[bool, frozenset[str]]]] = None
         # Words that name a person in this file (`Classifier.people_named`).
         self.people_named: frozenset[str] = frozenset()
         # Functions at the module's top level in which a rule met one of its sinks:
@@ -261,22 +261,39 @@ class FileContext:
     def classify(self, text: str, owner: str = "", kind: str = "name") -> Optional[str]:
         """The category an identifier or key names, in this file's context. A class of
         this module whose fields say it is a record about a person (a name and an
-        e-mail address, say) is a person's record as an owner: `Member.orientation`."""
+        e-mail address, say) is a person's record as an owner: `Member.orientation`.
+        A class with a field of a special category reads its other fields' ambiguous
+        words as that category: the `condition` of a request that also asks for the
+        `medication` is a health condition."""
         found = self.classifier.classify(text, owner, kind, self.flow.context)
-        if found is None and owner and self._is_person_record(owner):
+        if found is not None or not owner:
+            return found
+        person, special = self._record_kind(owner)
+        if person:
             found = self.classifier.classify(text, "person", kind, self.flow.context)
-            if found not in self.classifier.person_record_reveals:
-                found = None
-        return found
+            if found in self.classifier.person_record_reveals:
+                return found
+        if special:
+            found = self.classifier.classify(text, owner, kind, self.flow.context | special)
+            if found in special:
+                return found
+        return None
 
     def classify_flag(self, name: str, owner: str = "") -> Optional[str]:
         """The special category a boolean flag reveals (see ``Classifier.classify_flag``)."""
         return self.classifier.classify_flag(name, owner, self.flow.context)
 
     def _is_person_record(self, owner: str) -> bool:
+        return self._record_kind(owner)[0]
+
+    def _record_kind(self, owner: str) -> tuple[bool, frozenset[str]]:
+        """Whether a class of this module named ``owner`` is a record about a person,
+        and the special categories its fields name on their own."""
         records = self._person_records
         if records is None:
             records = self._person_records = {}
+            classifier = self.classifier
+            suffixes = self.flow.settings.class_suffixes
             for stmt in self.module.body:
                 if type(stmt) is not cst.ClassDef or type(stmt.body) is not cst.IndentedBlock:
                     continue
@@ -293,9 +310,22 @@ class FileContext:
                             and type(small.targets[0].target) is cst.Name
                         ):
                             fields.append(small.targets[0].target.value)
-                if self.classifier.is_person_record(stmt.name.value, fields):
-                    records["_".join(split_words(stmt.name.value))] = True
-        return records.get("_".join(split_words(owner)), False)
+                special = frozenset(
+                    c
+                    for f in fields
+                    if (c := classifier.classify(f, "", NAME, self.flow.context)) is not None
+                    and classifier.categories[c].sensitivity == "special"
+                )
+                person = classifier.is_person_record(stmt.name.value, fields)
+                if person or special:
+                    words = list(split_words(stmt.name.value))
+                    records["_".join(words)] = (person, special)
+                    # Its special categories also for the owner its name gives without
+                    # a suffix of shape (`PlanRequest`: `plan`).
+                    while special and len(words) > 1 and words[-1] in suffixes:
+                        words.pop()
+                        records.setdefault("_".join(words), (False, special))
+        return records.get("_".join(split_words(owner)), (False, frozenset()))
 
     def sensitivity(self, category: str) -> str:
         cat = self.classifier.categories.get(category)
@@ -641,6 +671,7 @@ class Checker:
             p.lower() for p in catalog.strings("imports.constant-prefixes")
         )
         self.constant_words = frozenset(catalog.strings("imports.constant-words"))
+        self.record_getters = frozenset(catalog.strings("imports.record-getters"))
         # Environment lookups whose fallback a module offers like a literal constant.
         self.env_readers = EnvReaders(
             functions=frozenset(catalog.strings("imports.env-readers")),

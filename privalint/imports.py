@@ -105,7 +105,10 @@ class ImportTable:
         self,
         aliases: Optional[Mapping[str, str]] = None,
         seeds: Optional[Mapping[str, str]] = None,
+        record_getters: frozenset[str] = frozenset(),
     ) -> None:
+        # Calls that fetch one record of a model class (`imports.record-getters`).
+        self._record_getters = record_getters
         # Canonical spellings for re-exported APIs (``requests.sessions.Session`` is
         # ``requests.Session``); from the catalog.
         self._aliases = dict(aliases or {})
@@ -469,6 +472,9 @@ class ImportTable:
         ):
             # `eprint = functools.partial(print, file=sys.stderr)`: still that function.
             return self.instance_of(value.args[0].value)
+        record = self._fetched_record(value)
+        if record is not None:
+            return record
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await)):
             return self.qualname(value)
         if type(value) is cst.BooleanOperation:
@@ -476,6 +482,46 @@ class ImportTable:
         if type(value) is cst.IfExp:
             return self.instance_of(value.body) or self.instance_of(value.orelse)
         return None
+
+    def _fetched_record(self, value: cst.BaseExpression) -> Optional[str]:
+        """``Patient()`` for a call that fetches one record of the model class
+        ``Patient``: ``session.get(Patient, pk)``, ``Patient.objects.get(pk=pk)``,
+        ``await Patient.get(id=pk)``."""
+        if type(value) is cst.Await:
+            value = value.expression
+        if type(value) is not cst.Call or not self._record_getters:
+            return None
+        func = value.func
+        if type(func) is cst.Attribute:
+            name = func.attr.value
+        elif type(func) is cst.Name:
+            name = func.value
+        else:
+            return None
+        if name not in self._record_getters:
+            return None
+        first = value.args[0] if value.args else None
+        if first is not None and first.keyword is None and type(first.value) is cst.Name:
+            found = self._model_class(first.value)
+            if found is not None:
+                return found
+        root: cst.BaseExpression = func
+        while isinstance(root, (cst.Attribute, cst.Call)):
+            root = root.value if type(root) is cst.Attribute else root.func  # type: ignore[union-attr]
+        if root is func or type(root) is not cst.Name:
+            return None
+        return self._model_class(root)
+
+    def _model_class(self, name: cst.Name) -> Optional[str]:
+        """The class ``name`` refers to, as an instance (``app.models.Patient()``), when
+        it is a name written like a class (not a CONSTANT) bound to no instance."""
+        text = name.value
+        if not text[:1].isupper() or text.isupper() or "_" in text:
+            return None
+        qualified = self.lookup(text)
+        if qualified is None or qualified.endswith("()") or "()" in qualified:
+            return None
+        return f"{qualified}()"
 
     # -- local classes and factory functions ---------------------------------------
 

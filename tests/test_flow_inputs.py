@@ -150,3 +150,26 @@ def test_a_collected_frame_keeps_its_columns() -> None:
             probe(lazy.collect().to_pandas())
     """
     assert probe(code) == [("person-name", "phone"), ("person-name", "phone")]
+
+
+def test_a_fetched_record_is_an_instance_of_its_model() -> None:
+    """`session.get(TreatmentCycle, pk)`, `TreatmentCycle.objects.get(...)` and
+    `await TreatmentCycle.get(...)` give a `TreatmentCycle`: the class owns its fields
+    (`notes` of a treatment cycle are clinical). A constant passed first is no class."""
+    code = """
+        import requests
+        from clinic.models import TreatmentCycle
+
+        async def show(session, pk):
+            cycle = session.get(TreatmentCycle, pk)
+            probe(cycle.outcome_notes)
+            other = TreatmentCycle.objects.filter(pk=pk).first()
+            probe(other.outcome_notes)
+            third = await TreatmentCycle.get(id=pk)
+            probe(third.outcome_notes)
+            page = requests.get(API_URL)
+            probe(page.outcome_notes)
+            loose = session.get(pk)
+            probe(loose.outcome_notes)
+    """
+    assert probe(code) == [("health",), ("health",), ("health",), (), ()]
