@@ -998,6 +998,8 @@ def setting_literal(ctx: FileContext, value: cst.BaseExpression) -> Any:
     """The literal a setting holds, or falls back to when read from the environment
     (``os.environ.get("MQTT_PORT", "1883")`` gives ``"1883"``), else ``NOT_LITERAL``."""
     found = value_of(ctx, value)
+    if found is NOT_LITERAL and type(value) is cst.Comparison:
+        return _compared_setting(ctx, value)
     if found is NOT_LITERAL:
         if (
             type(value) is cst.Call
@@ -1009,6 +1011,46 @@ def setting_literal(ctx: FileContext, value: cst.BaseExpression) -> Any:
         if default is not None:
             found = value_of(ctx, default)
     return found
+
+
+_CASE_METHODS = {
+    "lower": str.lower,
+    "upper": str.upper,
+    "casefold": str.casefold,
+    "strip": str.strip,
+}
+
+
+def _compared_setting(ctx: FileContext, value: cst.Comparison) -> Any:
+    """The flag a setting compared with a literal holds when the environment leaves it
+    at its fallback: ``os.environ.get("X", "false").lower() == "true"`` is False."""
+    if len(value.comparisons) != 1:
+        return NOT_LITERAL
+    target = value.comparisons[0]
+    expected = literal(target.comparator)
+    if not isinstance(target.operator, (cst.Equal, cst.NotEqual)) or not isinstance(
+        expected, (str, int)
+    ):
+        return NOT_LITERAL
+    left: cst.BaseExpression = value.left
+    methods: list[str] = []
+    while (
+        type(left) is cst.Call
+        and type(left.func) is cst.Attribute
+        and left.func.attr.value in _CASE_METHODS
+        and not left.args
+    ):
+        methods.append(left.func.attr.value)
+        left = left.func.value
+    default = env_default(ctx, left)
+    fallback = value_of(ctx, default) if default is not None else NOT_LITERAL
+    if not isinstance(fallback, (str, int)) or isinstance(fallback, bool):
+        return NOT_LITERAL
+    if isinstance(fallback, str):
+        for method in reversed(methods):
+            fallback = _CASE_METHODS[method](fallback)
+    equal = fallback == expected
+    return equal if isinstance(target.operator, cst.Equal) else not equal
 
 
 def remote_host_of(text: Optional[str], loopback: Iterable[str]) -> Optional[str]:

@@ -76,7 +76,9 @@ class ServiceSettings:
         if found is None:
             return
         key, last, setting = found
-        if not self.knowledge.skip_words.isdisjoint(key[1]):
+        if not self.knowledge.skip_words.isdisjoint(key[1]) and not self._plain_url(setting):
+            # Mail and cookie switches are other rules'; a plaintext URL is this one's
+            # (`SESSION_REDIS_URL = "redis://..."`).
             return
         owner = self.ctx.stack[-4] if len(self.ctx.stack) >= 4 else None
         if type(owner) is cst.ClassDef and not self.knowledge.dev_words.isdisjoint(
@@ -84,6 +86,12 @@ class ServiceSettings:
         ):
             return  # `class TestingConfig:`
         self.groups.setdefault(key, {})[last] = setting
+
+    def _plain_url(self, setting: GroupedSetting) -> bool:
+        text = text_of(self.ctx, setting.value)
+        return text is not None and any(
+            text.strip().lower().startswith(scheme) for scheme in self.knowledge.plain_schemes
+        )
 
     def _host(
         self, group: Group, key: Optional[tuple[int, tuple[str, ...]]] = None
@@ -176,10 +184,11 @@ class ServiceSettings:
         text = text_of(self.ctx, setting.value)
         if text is None:
             return None
-        scheme = text.strip().lower().split("://", 1)[0] + "://"
+        scheme, _, rest = text.strip().lower().partition("://")
+        scheme += "://"
         service_name = knowledge.plain_schemes.get(scheme)
-        if service_name is None:
-            return None
+        if service_name is None or "@" in rest.split("/", 1)[0]:
+            return None  # a URL with a login in it is the plaintext-login rule's
         host = remote_host_of(text.strip(), knowledge.loopback)
         return (f"{service_name} (`{scheme}`)", host) if host else None
 
@@ -188,13 +197,15 @@ class PlaintextServiceSetting(Rule):
     """
     ## What it does
     Flags settings (upper-case constants of a module, fields of a settings class) that
-    configure a service on another host in clear text: a `ldap://` (or other
-    plaintext-scheme) URL to a remote server; a port setting on the service's plaintext
-    port (`MQTT_PORT = 1883`) beside a host setting naming a remote machine
-    (`MQTT_HOST`); a TLS switch turned off (`MINIO_SECURE = False`) or a protocol of
+    configure a service on another host in clear text: a `ldap://` or `redis://` URL to
+    a remote server (one with a login in it is `insecure-connection-option`'s); a port setting on
+    the service's plaintext port (`MQTT_PORT = 1883`) beside a host setting naming a
+    remote machine (`MQTT_HOST`, or the broker's own setting for `TAG_BROKER_PORT`); a
+    TLS switch turned off (`MINIO_SECURE = False`) or a protocol of
     `http` (`typesense_protocol = "http"`) beside the service's remote host or
     endpoint. Settings are grouped by their name without its last word (`MQTT_HOST`
-    and `MQTT_PORT` configure `mqtt`). A setting the file itself uses is judged where
+    and `MQTT_PORT` configure `mqtt`), and read through an environment lookup's
+    fallback. A setting the file itself uses is judged where
     the connection is made; development settings are left alone.
 
     ## Why is this bad?
@@ -204,7 +215,8 @@ class PlaintextServiceSetting(Rule):
     anyone on the path.
 
     ## How to fix
-    Use the service's TLS scheme or port (`ldaps://`, MQTT on 8883 with a CA), turn its
+    Use the service's TLS scheme or port (`ldaps://`, `rediss://`, MQTT on 8883 with a
+    CA), turn its
     TLS switch on (`MINIO_SECURE = True`) and use `https`.
     """
 
