@@ -70,6 +70,8 @@ class FileKnowledge:
     data_writers: dict[str, int]
     saved_writers: frozenset[str]
     document_saves: dict[str, int]
+    # Calls that encrypt a document built in memory before it is saved.
+    document_encryptions: frozenset[str]
     recording_words: frozenset[str]
     recording_extensions: frozenset[str]
     path_categories: frozenset[str]
@@ -126,6 +128,7 @@ class FileKnowledge:
                 for k, v in (saves.items() if isinstance(saves, dict) else ())
                 if isinstance(v, int)
             },
+            document_encryptions=names("document-encryptions"),
             recording_words=frozenset(
                 w for t in catalog.strings("storage.files.recording-words") for w in split_words(t)
             ),
@@ -916,6 +919,19 @@ class PersonalDataWrittenToFile(Rule):
             if name in k.row_methods and node.args:
                 target = None
                 path = dotted_name(receiver)
+                header = node.args[0].value
+                if (
+                    path is not None
+                    and isinstance(header, (cst.List, cst.Tuple))
+                    and header.elements
+                    and all(string_value(e.value) is not None for e in header.elements)
+                ):
+                    # `writer.writerow(["child", "collector", "phone"])`: a header row
+                    # names what the rows written after it hold.
+                    columns = self._named_columns(header)
+                    if columns is not None:
+                        self._writer_columns.set(path, columns)
+                    return None
                 if path is not None:
                     _, target = self._writers.find(path)
                     # `writer.writerows(rows)` under personal column names.
@@ -1159,6 +1175,10 @@ class PersonalDataWrittenToFile(Rule):
         self._sink_columns = None
         self._sink_path = None
         if self._held and self._functions and self._document_saved(node):
+            return
+        if self._functions and self.ctx.qualname(node.func) in self.k.document_encryptions:
+            # `pdf.set_encryption(...)`: the document is saved encrypted.
+            self._held.pop(id(self._functions[-1]), None)
             return
         sink = self._sink(node)
         if sink is None:
