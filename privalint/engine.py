@@ -179,7 +179,9 @@ class FileContext:
         self.catalog = checker.settings.catalog
         self.classifier = checker.classifier
         self.checker = checker
-        self.imports = ImportTable(checker.aliases, seeds, checker.record_getters)
+        self.imports = ImportTable(
+            checker.aliases, seeds, checker.record_getters, checker.offered_bases
+        )
         self.flow = Flow(checker.classifier, checker.flow_settings, self.imports, module)
         self.stack: list[cst.CSTNode] = []
         self.reports: list[_Report] = []
@@ -672,6 +674,7 @@ class Checker:
         )
         self.constant_words = frozenset(catalog.strings("imports.constant-words"))
         self.record_getters = frozenset(catalog.strings("imports.record-getters"))
+        self.offered_bases = frozenset(catalog.strings("imports.offered-bases"))
         # Environment lookups whose fallback a module offers like a literal constant.
         self.env_readers = EnvReaders(
             functions=frozenset(catalog.strings("imports.env-readers")),

@@ -106,7 +106,10 @@ class ImportTable:
         aliases: Optional[Mapping[str, str]] = None,
         seeds: Optional[Mapping[str, str]] = None,
         record_getters: frozenset[str] = frozenset(),
+        offered_bases: frozenset[str] = frozenset(),
     ) -> None:
+        # Library classes whose subclasses' instances other modules see as theirs.
+        self._offered_bases = offered_bases
         # Calls that fetch one record of a model class (`imports.record-getters`).
         self._record_getters = record_getters
         # Canonical spellings for re-exported APIs (``requests.sessions.Session`` is
@@ -348,6 +351,14 @@ class ImportTable:
             (name[len(_LOCAL_PREFIX) :] + "()", value)
             for name, value in self._factories.items()
             if name.startswith(_LOCAL_PREFIX) and not value.startswith(_LOCAL_PREFIX)
+        )
+        # Classes that extend a logger or a client (`class RequestAdapter(
+        # logging.LoggerAdapter)`): what they make is one too, for the modules that
+        # import them.
+        out.extend(
+            (name, local.base)
+            for name, local in self._local_classes.items()
+            if local.base is not None and local.base in self._offered_bases
         )
         return sorted(out)
 
