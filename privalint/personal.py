@@ -46,6 +46,16 @@ def _singular(word: str) -> str:
 
 # Identifiers of two words or more, snake_case or camelCase (`partner_dob`, `partnerDob`).
 _PREFIXED = re.compile(rb"\b[A-Za-z][a-z0-9]*(?:_[A-Za-z0-9]|[a-z0-9][A-Z])[A-Za-z0-9_]*")
+# Words that join what an identifier names to whose it is (`email_of_guarantor`,
+# `password_for_callers`).
+LINKING_WORDS = ("of", "for")
+
+
+def linking_word(words: Sequence[str]) -> Optional[str]:
+    """The first of `LINKING_WORDS` between an identifier's first and last words."""
+    return next((w for w in words[1:-1] if w in LINKING_WORDS), None)
+
+
 # A context entry saying that a word names a person in the file (`Classifier.people_named`).
 PERSON_CONTEXT = "person:"
 
@@ -400,20 +410,27 @@ class Classifier:
             if found:
                 return found
         end = len(words)
+        link = linking_word(words)
         while end > 0:
             found = self._match_at(words, end, owner, context)
+            if found:
+                return found
             if found is not None:
-                return found or None
+                # A phrase matched but was rejected: nothing shorter is tried, only
+                # what the words before a linking word name (`password_for_callers`).
+                if link is None:
+                    return None
+                break
             if words[end - 1] in self._transparent or words[end - 1].isdigit():
                 end -= 1
                 continue
             break
-        if "of" in words[1:-1]:
-            # `religion_of_family`, `email_of_guarantor`: what the words before `of`
-            # name on their own, of the owner the words after it name (a business's
-            # contact details stay a business's); not `number_of_users`, whose head
-            # names nothing by itself.
-            cut = words.index("of")
+        if link is not None:
+            # `religion_of_family`, `email_of_guarantor`, `password_for_callers`: what
+            # the words before `of` (`for`) name on their own, of the owner the words
+            # after it name (a business's contact details stay a business's); not
+            # `number_of_users`, whose head names nothing by itself.
+            cut = words.index(link)
             head = "_".join(words[:cut])
             if self.classify(head, "", kind, context) is not None:
                 found = self.classify(head, "_".join(words[cut + 1 :]), kind, context)

@@ -51,7 +51,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from privalint.model import FileResult
-from privalint.personal import Classifier, split_words, without_window
+from privalint.personal import Classifier, linking_word, split_words, without_window
 from privalint.suppress import MARKER
 
 PERSONAL = "@personal"
@@ -292,9 +292,10 @@ class PersonalVocabulary:
             if not (last in self.transparent or last.isdigit()):
                 break
             end -= 1
-        if not sure and "of" in words[1:-1]:
-            # As the classifier: the words before `of` name the data on their own.
-            head = "_".join(words[: words.index("of")])
+        link = linking_word(words)
+        if not sure and link is not None:
+            # As the classifier: the words before `of` (`for`) name the data on their own.
+            head = "_".join(words[: words.index(link)])
             sure = self._analyse(head.encode("ascii")).sure
         letters = text.replace("_", "")
         name_rejected = (text.startswith("__") and text.endswith("__")) or (
