@@ -330,3 +330,29 @@ def test_instances_of_classes_of_another_module_whose_text_lists_their_fields(
     assert run_check(CheckOptions(paths=[Path("app/bookings.py")], jobs=1)).report.findings == [
         f for f in outcome.report.findings if f.path == "app/bookings.py"
     ]
+
+
+def test_a_module_offers_its_logger_subclasses_as_their_library_base() -> None:
+    """`class RequestAdapter(logging.LoggerAdapter)` stands for a logger adapter in the
+    modules that import it; a model class is offered as nothing."""
+    module = cst.parse_module(
+        "import logging\n"
+        "from django.db import models\n"
+        "class RequestAdapter(logging.LoggerAdapter):\n    pass\n"
+        "class Patient(models.Model):\n    pass\n"
+    )
+    table = ImportTable(offered_bases=frozenset({"logging.LoggerAdapter"}))
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            small = stmt.body[0]
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                table.bind_import(small)
+    table.learn_definitions(module)
+    assert table.module_bindings() == [("RequestAdapter", "logging.LoggerAdapter")]
+    importer = _table(
+        "from shared.logutil import RequestAdapter\n",
+        {"shared.logutil.RequestAdapter": "logging.LoggerAdapter"},
+    )
+    assert importer.qualname(cst.parse_expression("RequestAdapter(base, {}).warning")) == (
+        "logging.LoggerAdapter().warning"
+    )
