@@ -260,6 +260,7 @@ class _Scope:
     __slots__ = (
         "aliases",
         "built",
+        "columns",
         "env",
         "frames",
         "is_class",
@@ -282,6 +283,9 @@ class _Scope:
         self.packed: set[str] = set()
         # name -> the stream it wraps (`writer = csv.writer(buf)`).
         self.aliases: dict[str, str] = {}
+        # Names bound to a list of column names (`cols = ["holder_name", "email"]`), for
+        # `frame[cols]`.
+        self.columns: dict[str, list[str]] = {}
         # Opaque values (a request's JSON, a row) -> the categories of the keys the
         # code reads from them (`body["email"]`): the whole value holds those too.
         self.observed: dict[str, dict[str, Origin]] = {}
@@ -436,6 +440,16 @@ def _constructs(expr: cst.BaseExpression) -> bool:
 def _template_text(text: str) -> str:
     """A %-template's text with its placeholders blanked (for the words around them)."""
     return _PERCENT.sub(" ", text)
+
+
+def _literal_strings(value: cst.BaseExpression) -> Optional[list[str]]:
+    """The strings of a list or tuple of string literals, else None."""
+    if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+        return None
+    found = [_string_value(e.value) for e in value.elements]
+    if any(f is None for f in found):
+        return None
+    return [f for f in found if f is not None]
 
 
 def _last_name(expr: cst.BaseExpression) -> str:
@@ -838,6 +852,11 @@ class Flow:
     def _note_built(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if type(target) is cst.Name:
             scope = self._scope
+            names = _literal_strings(value)
+            if names:
+                scope.columns[target.value] = names
+            else:
+                scope.columns.pop(target.value, None)
             scope.packed.discard(target.value)
             if _constructs(value):
                 scope.built.add(target.value)
@@ -1408,7 +1427,12 @@ class Flow:
         if len(node.slice) != 1:
             return None
         element = node.slice[0].slice
-        if type(element) is not cst.Index or type(element.value) is not cst.List:
+        if type(element) is not cst.Index:
+            return None
+        if type(element.value) is cst.Name:
+            # `frame[cols]` with `cols = ["holder_name", "email"]` in this function.
+            return self._scope.columns.get(element.value.value)
+        if type(element.value) is not cst.List:
             return None
         keys = [_string_value(e.value) for e in element.value.elements]
         if not keys or any(k is None for k in keys):

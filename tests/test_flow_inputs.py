@@ -173,3 +173,20 @@ def test_a_fetched_record_is_an_instance_of_its_model() -> None:
             probe(loose.outcome_notes)
     """
     assert probe(code) == [("health",), ("health",), ("health",), (), ()]
+
+
+def test_columns_picked_by_a_list_of_names_and_frames_merged() -> None:
+    code = """
+        def export(df, extra):
+            cols = ["holder_name", "email", "kwh"]
+            probe(df[cols])
+            usage = ["meter_id", "kwh"]
+            probe(df[usage])
+            merged = df.merge(extra[["elector_no", "religion_estimate"]], on="elector_no")
+            probe(merged.rename(columns={"elector_no": "objectID"}))
+    """
+    assert probe(code) == [
+        ("email", "person-name"),
+        (),
+        ("government-id", "religion"),
+    ]
