@@ -33,6 +33,12 @@ _CREATE = re.compile(
     r"\bcreate\s+(?:temporary\s+|temp\s+|unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?P<table>[\w.\"`\[\]]+)\s*\((?P<body>.*)\)",
     re.I | re.S,
 )
+# `CREATE [OR REPLACE] TABLE t AS SELECT ...`: the table holds the selected columns.
+_CREATE_AS = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?(?:temporary\s+|temp\s+|unlogged\s+)?table\s+"
+    r"(?:if\s+not\s+exists\s+)?(?P<table>[\w.\"`\[\]]+)\s+as\s+(?=\(?\s*select\b)",
+    re.I | re.S,
+)
 _CONSTRAINT = re.compile(r"^\s*(constraint|primary|foreign|unique|check|index|key|exclude)\b", re.I)
 _IDENT = re.compile(r"[A-Za-z_][\w$]*")
 
@@ -170,6 +176,13 @@ def parse(text: str) -> Optional[Statement]:
         values = tuple(right.strip() for _, right in assignments)
         return Statement("update", _clean(match.group("table")), columns, values=values)
     if kind == "create":
+        copied = _CREATE_AS.search(text)
+        if copied is not None:
+            query = parse(text[copied.end() :].lstrip().lstrip("(").lstrip())
+            if query is None or query.kind != "select":
+                return None
+            columns = tuple(c for c in query.columns if c and c != "*")
+            return Statement("create", _clean(copied.group("table")), columns, ("",) * len(columns))
         match = _CREATE.search(text)
         if match is None:
             return None

@@ -409,3 +409,25 @@ def test_named_file_writers_of_other_modules_need_a_path() -> None:
         storage.save_json(rows)
     """
     assert lines(check(code), "PV303") == [6, 7]
+
+
+def test_a_table_created_from_a_query_holds_the_selected_columns() -> None:
+    created = sql.parse(
+        "CREATE TABLE IF NOT EXISTS contacts AS SELECT holder_name, email AS mail "
+        "FROM read_parquet('/srv/accounts.parquet')"
+    )
+    assert created == sql.Statement("create", "contacts", ("holder_name", "mail"), ("", ""))
+    everything = sql.parse("CREATE OR REPLACE TABLE voters AS SELECT * FROM m")
+    assert everything is not None and everything.columns == ()
+    result = check_code(
+        """
+        import duckdb
+
+        def snapshot():
+            con = duckdb.connect("/srv/analytics/adhoc.duckdb")
+            con.execute("CREATE TABLE contacts AS SELECT holder_name, email FROM accounts")
+            con.execute("CREATE TABLE usage AS SELECT meter_id, kwh FROM readings")
+        """,
+        ("PV302",),
+    )
+    assert [(f.rule_id, f.span.start_line) for f in result.findings] == [("PV302", 6)]
