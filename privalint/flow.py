@@ -716,9 +716,19 @@ class Flow:
                     endpoint = self._is_endpoint(node)
                 if endpoint:
                     scope.env[name] = _REQUEST_BODY
-            if person and name not in ("self", "cls") and param.default is None:
+            if name in ("self", "cls") or param.default is not None:
+                continue
+            if person:
                 owned = self._owned_parameter(param, person)
                 if owned is not None:
+                    scope.env[name] = owned
+            else:
+                # `def record_mood_event(client, journal)`: a function named for a
+                # special category qualifies its ambiguous parameters (a mood journal).
+                owned = self._owned_parameter(param, node.name.value)
+                if owned is not None and any(
+                    self.classifier.categories[c].sensitivity == "special" for c in owned.cats
+                ):
                     scope.env[name] = owned
         for star in (params.star_arg, params.star_kwarg):
             if type(star) is cst.Param:

@@ -190,3 +190,17 @@ def test_columns_picked_by_a_list_of_names_and_frames_merged() -> None:
         (),
         ("government-id", "religion"),
     ]
+
+
+def test_a_function_named_for_a_special_category_qualifies_its_parameters() -> None:
+    """`record_mood_event(client, journal)`: the journal is a mood journal; a
+    function named for nothing sensitive leaves its `journal` unknown."""
+    code = """
+        def record_mood_event(client, journal, score):
+            probe(journal)
+            probe(score)
+
+        def publish_release(journal):
+            probe(journal)
+    """
+    assert probe(code) == [("health",), (), ()]
