@@ -242,6 +242,9 @@ class _Knowledge:
     logins: PlainLogins
     # URL schemes that accept any certificate (`neo4j+ssc://`) -> what they do.
     schemes: dict[str, str] = field(default_factory=dict)
+    # Plaintext URL schemes the settings rule reports where a setting holds them
+    # (`tls.service-settings.plain-schemes`).
+    setting_schemes: tuple[str, ...] = ()
 
 
 class InsecureConnectionOption(Rule):
@@ -262,10 +265,12 @@ class InsecureConnectionOption(Rule):
     `scheme="http"` for Elasticsearch, OpenSearch, Typesense (`"protocol": "http"`),
     Meilisearch and Solr, an `http://` account URL for Azure Storage clients,
     ClickHouse on its plain HTTP port (`port=8123`),
-    `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB and Redis (the catalog
-    lists the clients), and URL schemes that encrypt but accept any certificate
-    (Neo4j's `neo4j+ssc://`, `bolt+ssc://`). Connections to loopback hosts are not
-    flagged.
+    `use_ssl=False`, and `tls=False`/`ssl=False` for MongoDB and Redis, a `redis://`
+    URL for Redis clients made from one (`from_url`, Dramatiq's `RedisBroker`; a URL
+    setting of another module is reported where it is set), all as the catalog lists
+    the clients, and URL schemes that encrypt but accept any certificate (Neo4j's
+    `neo4j+ssc://`, `bolt+ssc://`). Connections to loopback hosts and to single-label
+    hosts (container names) are not flagged.
 
     It also flags logins sent in clear text: a `redis://`, `amqp://`, `mongodb://` or
     `nats://` URL with a password (`amqp://app:secret@mq.example.com//`), wherever it is
@@ -336,6 +341,10 @@ class InsecureConnectionOption(Rule):
                 str(k).lower(): str(v)
                 for k, v in (catalog.get("tls.unverified-schemes", {}) or {}).items()
             },
+            setting_schemes=tuple(
+                str(k).lower()
+                for k in (catalog.get("tls.service-settings.plain-schemes", {}) or {})
+            ),
         )
 
     @classmethod
@@ -721,6 +730,28 @@ class InsecureConnectionOption(Rule):
             return bool(found) and not self.compiled.logins.placeholder(found)
         return False
 
+    def _login_given(self, node: cst.Call, arg: Optional[cst.Arg]) -> bool:
+        """Whether a client call carries a password: in its server URL or as a keyword."""
+        logins: PlainLogins = self.compiled.logins
+        if any(
+            a.keyword is not None and a.keyword.value in logins.any_credential_keyword
+            for a in node.args
+        ):
+            return True
+        text = self._server_text(arg.value) if arg is not None and not arg.star else None
+        login = _login_url(text, logins) if text and "://" in text else None
+        return login is not None and login.password is not None
+
+    def _reported_at_setting(self, expr: cst.BaseExpression) -> bool:
+        """A URL setting of another module (`settings.CACHE_URL = "redis://..."`) that
+        the settings rule reports where it is set."""
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return False
+        setting = self.ctx.imports.constant(expr)
+        text = literal(setting) if setting is not None else None
+        known: _Knowledge = self.compiled
+        return isinstance(text, str) and text.strip().lower().startswith(known.setting_schemes)
+
     def _remote(self, host: str) -> bool:
         """A host of another machine: not loopback, not a single-label name (a
         container or service name on the same private network)."""
@@ -841,7 +872,10 @@ class InsecureConnectionOption(Rule):
         loopback = self.compiled.loopback
         found: list[_PlainNode] = []
         hosts: list[tuple[cst.BaseExpression, bool]] = []
+        switched = False
         arg = argument(node, spec.host_position, *spec.host_keywords)
+        if arg is not None and not arg.star and self._reported_at_setting(arg.value):
+            return False
         if arg is not None and not arg.star:
             hosts = self._nodes(arg.value, spec, True)
         for host, direct in hosts:
@@ -857,7 +891,18 @@ class InsecureConnectionOption(Rule):
                 continue
             named = [self._host_of(h) for h, _ in hosts] or [(None, "its server")]
             found.extend(_PlainNode(host, shown, why, call_arg) for host, shown in named)
-        remote = [f for f in found if not is_loopback(f.host, loopback)]
+            switched = True
+        if found and not switched and self._login_given(node, arg):
+            # Clear text by the URL's scheme alone, with a password: reported as a
+            # login sent in clear text.
+            return False
+        # Not loopback; a single-label name (`redis`, `elasticsearch`) is a container on
+        # the same private network.
+        remote = [
+            f
+            for f in found
+            if not is_loopback(f.host, loopback) and (f.host is None or self._remote(f.host))
+        ]
         if not remote:
             return False
         first = remote[0]
