@@ -437,6 +437,18 @@ def _selects(rule_id: str, code: str) -> bool:
             "def get_protocol(self):\n    return self.protocol if self.is_secure else None",
             False,
         ),
+        # A model function of the project imported from a module named in part for
+        # models (`notes_ai`), called with personal data.
+        (
+            "PV207",
+            "from .notes_ai import summarise_note\nsummarise_note(text, user.first_name)",
+            True,
+        ),
+        (
+            "PV207",
+            "from .notes import summarise_note\nsummarise_note(text, user.first_name)",
+            False,
+        ),
         # A short network is a string's whole value, not part of a date.
         ("PV609", 'PEERS = {"carrier": {"permit": "0/0"}}', True),
         ("PV609", "DATE_INPUT_FORMATS = [\"%d/%m/%y\"]  # '25/10/06'", False),

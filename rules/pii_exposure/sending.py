@@ -77,7 +77,19 @@ class ModuleWrappers:
         for word in self.module_words:
             words.extend(
                 IMPORT_TRIGGER + form
-                for form in (f".{word}", f"from {word} ", f"from {word}.", f"import {word} ")
+                for form in (
+                    f".{word}",
+                    f"from {word} ",
+                    f"from {word}.",
+                    f"import {word} ",
+                    # A word of a compound module name (`from .notes_ai import ...`,
+                    # `from app.ai_helpers import ...`).
+                    f"_{word} ",
+                    f"_{word}.",
+                    f"_{word}_",
+                    f".{word}_",
+                    f" {word}_",
+                )
             )
         return words
 
