@@ -707,6 +707,7 @@ class Flow:
         # `def find_guarantor(name)`: the person the function is named for owns an
         # ambiguous parameter (`name`), as `guarantor.name` would.
         person = node.name.value if self._named_for_person(node.name.value) else ""
+        special = not person and self.classifier.qualifies_special(split_words(node.name.value))
         endpoint: Optional[bool] = None
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             name = param.name.value
@@ -722,7 +723,7 @@ class Flow:
                 owned = self._owned_parameter(param, person)
                 if owned is not None:
                     scope.env[name] = owned
-            else:
+            elif special:
                 # `def record_mood_event(client, journal)`: a function named for a
                 # special category qualifies its ambiguous parameters (a mood journal).
                 owned = self._owned_parameter(param, node.name.value)

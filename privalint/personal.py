@@ -287,6 +287,13 @@ class Classifier:
             vocabulary.update(category.qualifiers)
         self._vocabulary = frozenset(vocabulary)
         self._prefixes: dict[bytes, Optional[str]] = {}
+        self._special_qualifiers = frozenset(
+            w
+            for category in self.categories.values()
+            if category.sensitivity == "special"
+            for q in category.qualifiers
+            for w in split_words(q)
+        )
 
     @property
     def person_phrases(self) -> tuple[tuple[str, ...], ...]:
@@ -343,6 +350,11 @@ class Classifier:
         if category in self._prefix_categories and self.classify(identifier) == category:
             return words[0]
         return None
+
+    def qualifies_special(self, words: Iterable[str]) -> bool:
+        """Whether one of ``words`` qualifies a special category's ambiguous phrases
+        (`mood`, `medical`, `religious`)."""
+        return not self._special_qualifiers.isdisjoint(words)
 
     def _names_person(self, word: str, context: frozenset[str]) -> bool:
         return word in self._person_words or PERSON_CONTEXT + word in context
