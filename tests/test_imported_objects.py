@@ -231,15 +231,20 @@ def test_seeded_names_resolve_to_the_library_objects() -> None:
     )
 
 
-def test_a_module_offers_its_library_objects_and_factories() -> None:
-    module = cst.parse_module(CLIENTS)
-    table = ImportTable()
+def _learn(table: ImportTable, module: cst.Module) -> None:
+    """What ``table`` knows after reading ``module``'s imports and definitions."""
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             small = stmt.body[0]
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 table.bind_import(small)
     table.learn_definitions(module)
+
+
+def test_a_module_offers_its_library_objects_and_factories() -> None:
+    module = cst.parse_module(CLIENTS)
+    table = ImportTable()
+    _learn(table, module)
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign):
             assign = stmt.body[0]
@@ -342,12 +347,7 @@ def test_a_module_offers_its_logger_subclasses_as_their_library_base() -> None:
         "class Patient(models.Model):\n    pass\n"
     )
     table = ImportTable(offered_bases=frozenset({"logging.LoggerAdapter"}))
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            small = stmt.body[0]
-            if isinstance(small, (cst.Import, cst.ImportFrom)):
-                table.bind_import(small)
-    table.learn_definitions(module)
+    _learn(table, module)
     assert table.module_bindings() == [("RequestAdapter", "logging.LoggerAdapter")]
     importer = _table(
         "from shared.logutil import RequestAdapter\n",
