@@ -187,7 +187,9 @@ class FileContext:
         self.reports: list[_Report] = []
         self.facts: list[_FactReport] = []
         self._scope_names: list[str] = []
-        self._person_records: Optional[dict[str, tuple[bool, frozenset[str]]]] = None
+        # Per class of the module (by its words): whether it is a record about a person,
+        # and the special categories its fields name (`FileContext._record_kind`).
+        self._records: Optional[dict[str, tuple[bool, frozenset[str]]]] = None
         # Words that name a person in this file (`Classifier.people_named`).
         self.people_named: frozenset[str] = frozenset()
         # Functions at the module's top level in which a rule met one of its sinks:
@@ -285,15 +287,12 @@ class FileContext:
         """The special category a boolean flag reveals (see ``Classifier.classify_flag``)."""
         return self.classifier.classify_flag(name, owner, self.flow.context)
 
-    def _is_person_record(self, owner: str) -> bool:
-        return self._record_kind(owner)[0]
-
     def _record_kind(self, owner: str) -> tuple[bool, frozenset[str]]:
         """Whether a class of this module named ``owner`` is a record about a person,
         and the special categories its fields name on their own."""
-        records = self._person_records
+        records = self._records
         if records is None:
-            records = self._person_records = {}
+            records = self._records = {}
             classifier = self.classifier
             suffixes = self.flow.settings.class_suffixes
             for stmt in self.module.body:
